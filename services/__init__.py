@@ -1,0 +1,1 @@
+"""The three services: orders, fulfillment, delivery. Each owns one PostgreSQL schema."""

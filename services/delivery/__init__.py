@@ -1,0 +1,1 @@
+"""Delivery: zones and promises, riders, dispatch and routing, tracking, proof of delivery."""

@@ -1,0 +1,20 @@
+"""Delivery's composition root."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+
+from services.delivery.api import ROUTES
+from services.delivery.consumers import CONSUMERS
+from services.delivery.settings import DeliverySettings
+from shared.web.app import build_app
+
+
+def create_app(settings: DeliverySettings) -> Litestar:
+    return build_app(
+        settings,
+        title="omo delivery",
+        description="Delivery zones and the 30-minute promise, riders, dispatch, tracking.",
+        route_handlers=ROUTES,
+        consumers=CONSUMERS,
+    )

@@ -1,0 +1,42 @@
+"""Delivery's queries: one function per query in queries.sql."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+import msgspec
+
+from services.delivery.domain import Zone
+from shared.sql import load_queries
+
+Q = load_queries(Path(__file__).with_name("queries.sql"))
+
+
+class Rider(msgspec.Struct, frozen=True):
+    rider_id: str
+    name: str
+
+
+async def upsert_store(
+    conn: asyncpg.Connection, *, store_id: str, name: str, lat: float, lng: float,
+    radius_m: int, updated_at: datetime,
+) -> None:
+    await conn.execute(Q["upsert_store"], store_id, name, lat, lng, radius_m, updated_at)
+
+
+async def get_zone(conn: asyncpg.Connection, *, store_id: str) -> Zone | None:
+    row = await conn.fetchrow(Q["get_zone"], store_id)
+    return msgspec.convert(dict(row), Zone) if row else None
+
+
+async def add_riders(conn: asyncpg.Connection, *, store_id: str, riders: Sequence[Rider]) -> None:
+    await conn.execute(
+        Q["add_riders"], store_id, [r.rider_id for r in riders], [r.name for r in riders]
+    )
+
+
+async def list_riders(conn: asyncpg.Connection, *, store_id: str) -> list[Rider]:
+    return [Rider(r["rider_id"], r["name"]) for r in await conn.fetch(Q["list_riders"], store_id)]

@@ -1,0 +1,1 @@
+"""Fulfillment: pick tasks and batches, handheld screens, scans, substitutions, packing."""

@@ -1,0 +1,37 @@
+"""Fulfillment's HTTP API."""
+
+from __future__ import annotations
+
+import asyncpg
+from litestar import get
+
+from services.fulfillment import service
+from services.fulfillment.domain import Bin
+from services.fulfillment.store import Picker
+from shared.auth import Role
+from shared.web.access import allow
+
+
+@get(
+    "/v1/stores/{store_id:str}/layout",
+    guards=[allow(Role.MANAGER, Role.PICKER)],
+    tags=["layout"],
+    operation_id="getLayout",
+)
+async def get_layout(store_id: str, conn: asyncpg.Connection) -> list[Bin]:
+    """Every bin in the order a picker walks them (the store's staff)."""
+    return await service.pick_path(conn, store_id)
+
+
+@get(
+    "/v1/stores/{store_id:str}/pickers",
+    guards=[allow(Role.MANAGER)],
+    tags=["pickers"],
+    operation_id="listPickers",
+)
+async def list_pickers(store_id: str, conn: asyncpg.Connection) -> list[Picker]:
+    """The store's pickers (its manager)."""
+    return await service.pickers(conn, store_id)
+
+
+ROUTES = [get_layout, list_pickers]

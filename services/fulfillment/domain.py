@@ -1,0 +1,30 @@
+"""Fulfillment's pure rules: no I/O, no framework."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Literal
+
+import msgspec
+
+Zone = Literal["ambient", "chilled", "frozen", "produce"]
+Position = Annotated[int, msgspec.Meta(gt=0)]
+
+
+class Bin(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a product sits on the shop floor."""
+
+    sku: str
+    zone: Zone
+    aisle: Position
+    bay: Position
+    shelf: Position
+
+
+def walk_order(bins: Iterable[Bin]) -> list[Bin]:
+    """Bins in the order a picker meets them: aisle by aisle, snaking so no aisle is walked twice.
+
+    Odd aisles are walked front to back (bay 1 upward), even aisles back to front, as a picker
+    leaves an aisle at the end they reached; shelves top to bottom within a bay.
+    """
+    return sorted(bins, key=lambda b: (b.aisle, b.bay if b.aisle % 2 else -b.bay, b.shelf))

@@ -1,0 +1,1 @@
+"""Orders: stores, catalog, stock for every channel, checkout, payments, members."""

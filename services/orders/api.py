@@ -1,0 +1,70 @@
+"""Orders' HTTP API: decode a struct, call a use case, encode a struct. No SQL, no rules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import asyncpg
+import msgspec
+from litestar import Request, Response, get, post, put
+
+from services.orders import service
+from services.orders.domain import Store, StoreId
+from shared.auth import Principal, Role
+from shared.clock import Clock
+from shared.events import Latitude, Longitude
+from shared.money import Currency
+from shared.web.access import PUBLIC, allow
+from shared.web.idempotency import IdempotencyKey, once
+
+
+class NewStore(Store, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A store to open."""
+
+
+class StoreChange(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    lat: Latitude
+    lng: Longitude
+    radius_m: Annotated[int, msgspec.Meta(gt=0, le=20_000)] = 3000
+    currency: Currency = "JPY"
+    timezone: str = "Asia/Tokyo"
+
+
+@post("/v1/stores", guards=[allow(Role.SERVICE)], tags=["stores"], operation_id="openStore")
+async def open_store(
+    request: Request,
+    data: NewStore,
+    conn: asyncpg.Connection,
+    clock: Clock,
+    principal: Principal,
+    idempotency_key: IdempotencyKey,
+) -> Response[Store]:
+    """Open a store (operators, with a `service` token)."""
+    return await once(
+        conn, request, caller=principal.subject, key=idempotency_key,
+        create=lambda: service.open_store(conn, clock, data),
+    )
+
+
+@put(
+    "/v1/stores/{store_id:str}",
+    guards=[allow(Role.MANAGER, Role.SERVICE)],
+    tags=["stores"],
+    operation_id="changeStore",
+)
+async def change_store(
+    store_id: StoreId, data: StoreChange, conn: asyncpg.Connection, clock: Clock
+) -> Store:
+    """Change a store's public facts (its manager, or operators)."""
+    store = Store(store_id=store_id, **msgspec.structs.asdict(data))
+    return await service.change_store(conn, clock, store)
+
+
+@get("/v1/stores/{store_id:str}", opt=PUBLIC, tags=["stores"], operation_id="getStore")
+async def get_store(store_id: str, conn: asyncpg.Connection) -> Store:
+    """A store's public facts (anyone)."""
+    return await service.get_store(conn, store_id)
+
+
+ROUTES = [open_store, change_store, get_store]

@@ -1,0 +1,18 @@
+"""Orders' composition root."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+
+from services.orders.api import ROUTES
+from services.orders.settings import OrdersSettings
+from shared.web.app import build_app
+
+
+def create_app(settings: OrdersSettings) -> Litestar:
+    return build_app(
+        settings,
+        title="omo orders",
+        description="Stores, catalog and stock for every channel, checkout, payments, members.",
+        route_handlers=ROUTES,
+    )

@@ -1,0 +1,54 @@
+"""Orders' use cases: load, decide with the domain, store, publish; one transaction each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from services.orders import store as db
+from services.orders.domain import Product, Store, check_product, check_store
+from shared.bus import publish
+from shared.clock import Clock
+from shared.errors import Conflict, NotFound
+from shared.events import StoreUpdated
+
+
+def _store_updated(store: Store) -> StoreUpdated:
+    return StoreUpdated(
+        store_id=store.store_id, name=store.name, lat=store.lat, lng=store.lng,
+        radius_m=store.radius_m, currency=store.currency, timezone=store.timezone,
+    )
+
+
+async def open_store(conn: asyncpg.Connection, clock: Clock, store: Store) -> Store:
+    """A new store; the other services learn of it from `store.updated`."""
+    check_store(store)
+    now = clock.now()
+    if not await db.insert_store(conn, store, now=now):
+        raise Conflict(f"store {store.store_id} exists already", field="store_id")
+    await publish(conn, _store_updated(store), occurred_at=now)
+    return store
+
+
+async def change_store(conn: asyncpg.Connection, clock: Clock, store: Store) -> Store:
+    check_store(store)
+    now = clock.now()
+    if not await db.update_store(conn, store, now=now):
+        raise NotFound(f"there is no store {store.store_id}", field="store_id")
+    await publish(conn, _store_updated(store), occurred_at=now)
+    return store
+
+
+async def get_store(conn: asyncpg.Connection, store_id: str) -> Store:
+    found = await db.get_store(conn, store_id=store_id)
+    if found is None:
+        raise NotFound(f"there is no store {store_id}", field="store_id")
+    return found
+
+
+async def load_catalog(conn: asyncpg.Connection, store_id: str, products: Sequence[Product]) -> int:
+    """Upsert products with their price and stock on hand; returns the store's product count."""
+    await get_store(conn, store_id)
+    await db.upsert_products(conn, store_id=store_id, products=[check_product(p) for p in products])
+    return await db.count_products(conn, store_id=store_id)

@@ -1,0 +1,38 @@
+"""Writing events: inside the caller's transaction, fanned out to every subscribed consumer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from shared.bus.queries import Q
+from shared.events import Event
+from shared.ids import uuid7
+
+
+async def publish(
+    conn: asyncpg.Connection,
+    event: Event,
+    *,
+    occurred_at: datetime,
+    event_id: UUID | None = None,
+) -> UUID:
+    """Append `event` to the log in `conn`'s open transaction; it is delivered only if that commits.
+
+    Pass `event_id` to make a retried publish a no-op (the id is the log's primary key).
+    """
+    if not conn.is_in_transaction():
+        raise RuntimeError("publish() must run inside the transaction that makes the change")
+    event_id = event_id or uuid7()
+    await conn.execute(
+        Q["publish"],
+        event_id,
+        event.topic,
+        event.key,
+        event.version,
+        event,
+        occurred_at,
+    )
+    return event_id

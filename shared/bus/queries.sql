@@ -1,0 +1,95 @@
+-- name: publish
+-- The advisory lock on the key, held to commit, makes seq order equal commit order per key.
+WITH locked AS (
+    SELECT pg_advisory_xact_lock(hashtextextended($3, 0))
+), event AS (
+    INSERT INTO kernel.events (id, topic, key, version, payload, occurred_at)
+    SELECT $1, $2, $3, $4, $5, $6 FROM locked
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id, seq, key, topic
+), fanned AS (
+    INSERT INTO kernel.deliveries (consumer, seq, event_id, key)
+    SELECT s.consumer, event.seq, event.id, event.key
+    FROM event JOIN kernel.subscriptions s ON s.topic = event.topic
+    RETURNING consumer
+)
+SELECT pg_notify('omo_bus', consumer) FROM (SELECT DISTINCT consumer FROM fanned) c
+
+-- name: claim
+-- The oldest due deliveries whose key has no earlier delivery still waiting (order per key);
+-- rows another instance holds are skipped, not waited for.
+SELECT d.seq, d.attempts, e.id, e.topic, e.key, e.version, e.payload, e.occurred_at
+FROM kernel.deliveries d
+JOIN kernel.events e ON e.id = d.event_id
+WHERE d.consumer = $1
+  AND d.next_attempt_at <= now()
+  AND NOT EXISTS (
+      SELECT 1 FROM kernel.deliveries earlier
+      WHERE earlier.consumer = d.consumer AND earlier.key = d.key AND earlier.seq < d.seq
+  )
+ORDER BY d.seq
+LIMIT $2
+FOR UPDATE OF d SKIP LOCKED
+
+-- name: mark_handled
+INSERT INTO kernel.handled_events (consumer, event_id) VALUES ($1, $2)
+ON CONFLICT DO NOTHING
+RETURNING true
+
+-- name: delete_delivery
+DELETE FROM kernel.deliveries WHERE consumer = $1 AND seq = $2
+
+-- name: postpone
+UPDATE kernel.deliveries
+SET attempts = attempts + 1,
+    next_attempt_at = now() + make_interval(secs => $3),
+    last_error = $4
+WHERE consumer = $1 AND seq = $2
+
+-- name: park
+WITH gone AS (
+    DELETE FROM kernel.deliveries WHERE consumer = $1 AND seq = $2
+    RETURNING consumer, seq, event_id, key, attempts
+)
+INSERT INTO kernel.dead_letters (consumer, seq, event_id, key, attempts, last_error)
+SELECT consumer, seq, event_id, key, attempts + 1, $3 FROM gone
+
+-- name: subscribe
+INSERT INTO kernel.subscriptions (consumer, topic)
+SELECT $1, unnest($2::text[])
+ON CONFLICT DO NOTHING
+
+-- name: next_due
+SELECT extract(epoch FROM min(next_attempt_at) - now())
+FROM kernel.deliveries WHERE consumer = $1
+
+-- name: lag
+SELECT d.consumer, count(*) AS pending,
+       coalesce(extract(epoch FROM now() - min(e.published_at)), 0) AS oldest_s
+FROM kernel.deliveries d JOIN kernel.events e ON e.id = d.event_id
+WHERE d.consumer = ANY($1::text[])
+GROUP BY d.consumer
+
+-- name: dead_count
+SELECT consumer, count(*) AS dead FROM kernel.dead_letters
+WHERE consumer = ANY($1::text[]) GROUP BY consumer
+
+-- name: dead_list
+SELECT x.consumer, x.seq, x.event_id, e.topic, x.key, x.attempts, x.last_error, x.parked_at
+FROM kernel.dead_letters x JOIN kernel.events e ON e.id = x.event_id
+WHERE $1::text IS NULL OR x.consumer = $1
+ORDER BY x.parked_at, x.seq
+
+-- name: dead_retry
+-- Back into the queue with a clean slate; its original seq keeps its place in its key's order.
+WITH revived AS (
+    DELETE FROM kernel.dead_letters
+    WHERE ($1::text IS NULL OR consumer = $1) AND ($2::bigint IS NULL OR seq = $2)
+    RETURNING consumer, seq, event_id, key
+), queued AS (
+    INSERT INTO kernel.deliveries (consumer, seq, event_id, key)
+    SELECT consumer, seq, event_id, key FROM revived
+    RETURNING consumer
+)
+SELECT consumer, count(*) AS revived, pg_notify('omo_bus', consumer)
+FROM queued GROUP BY consumer

@@ -1,0 +1,163 @@
+"""Consuming events: claim due deliveries, handle each in a savepoint, retry or park failures."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from shared.bus.admin import subscribe
+from shared.bus.queries import Q
+from shared.db import connect
+from shared.events import Envelope, decode
+
+log = logging.getLogger("omo.bus")
+
+Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+MAX_BACKOFF_S = 300.0
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A durable named consumer: it sees every event of its topics published after it subscribed."""
+
+    name: str
+    topics: tuple[str, ...]
+    handle: Handler
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with jitter: 0.5 s, 1 s, 2 s ... capped at five minutes."""
+    return min(0.5 * 2 ** (attempts - 1), MAX_BACKOFF_S) * random.uniform(0.8, 1.2)
+
+
+async def drain(
+    pool: asyncpg.Pool, consumer: Consumer, *, batch_size: int = 20, max_attempts: int = 8
+) -> int:
+    """Handle one batch of due deliveries in one transaction; returns how many were taken."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(Q["claim"], consumer.name, batch_size)
+        for row in rows:
+            await _handle_one(conn, consumer, row, max_attempts)
+    return len(rows)
+
+
+async def _handle_one(
+    conn: asyncpg.Connection, consumer: Consumer, row: asyncpg.Record, max_attempts: int
+) -> None:
+    try:
+        # A savepoint: a failing handler undoes its own writes, not the rest of the batch.
+        async with conn.transaction():
+            if await conn.fetchval(Q["mark_handled"], consumer.name, row["id"]):
+                envelope = Envelope(
+                    id=row["id"],
+                    seq=row["seq"],
+                    topic=row["topic"],
+                    key=row["key"],
+                    version=row["version"],
+                    occurred_at=row["occurred_at"],
+                    event=decode(row["topic"], row["version"], row["payload"]),
+                )
+                await consumer.handle(conn, envelope)
+            await conn.execute(Q["delete_delivery"], consumer.name, row["seq"])
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        attempts = row["attempts"] + 1
+        if attempts >= max_attempts:
+            log.error("%s parked event %s after %d tries: %s", consumer.name, row["id"], attempts, error)
+            await conn.execute(Q["park"], consumer.name, row["seq"], error)
+        else:
+            log.warning("%s failed on event %s (try %d): %s", consumer.name, row["id"], attempts, error)
+            await conn.execute(
+                Q["postpone"], consumer.name, row["seq"], backoff_seconds(attempts), error
+            )
+
+
+class BusRunner:
+    """Runs a process's consumers: one LISTEN connection to wake them, one loop per consumer."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        dsn: str,
+        consumers: Sequence[Consumer],
+        *,
+        poll_seconds: float = 2.0,
+        batch_size: int = 20,
+        max_attempts: int = 8,
+    ):
+        self.pool = pool
+        self.dsn = dsn
+        self.consumers = list(consumers)
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self._wakes = {c.name: asyncio.Event() for c in self.consumers}
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        async with self.pool.acquire() as conn:
+            await subscribe(conn, self.consumers)
+        self._tasks.append(asyncio.create_task(self._listen(), name="bus-listen"))
+        for consumer in self.consumers:
+            self._tasks.append(asyncio.create_task(self._run(consumer), name=consumer.name))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    def _wake(self, _conn: object, _pid: int, _channel: str, consumer: str) -> None:
+        if consumer in self._wakes:
+            self._wakes[consumer].set()
+
+    async def _listen(self) -> None:
+        """Keep a LISTEN connection; while it is down, the poll still delivers everything."""
+        while True:
+            try:
+                conn = await connect(self.dsn)
+            except Exception as exc:
+                log.warning("bus listener cannot connect (%s); polling meanwhile", exc)
+                await asyncio.sleep(self.poll_seconds)
+                continue
+            lost = asyncio.Event()
+            conn.add_termination_listener(lambda _c: lost.set())
+            try:
+                await conn.add_listener("omo_bus", self._wake)
+                for wake in self._wakes.values():  # catch up on anything missed while away
+                    wake.set()
+                await lost.wait()
+            finally:
+                with contextlib.suppress(Exception):
+                    await conn.close(timeout=1)
+
+    async def _run(self, consumer: Consumer) -> None:
+        wake = self._wakes[consumer.name]
+        while True:
+            wake.clear()  # before draining, so a NOTIFY that lands meanwhile is not missed
+            try:
+                if await drain(
+                    self.pool,
+                    consumer,
+                    batch_size=self.batch_size,
+                    max_attempts=self.max_attempts,
+                ):
+                    continue
+                async with self.pool.acquire() as conn:
+                    due = await conn.fetchval(Q["next_due"], consumer.name)
+            except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError) as exc:
+                log.warning("%s cannot reach the database: %s", consumer.name, exc)
+                due = None
+            timeout = self.poll_seconds
+            if due is not None:
+                timeout = max(0.01, min(timeout, float(due)))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout)

@@ -1,0 +1,64 @@
+"""The asyncpg pool and the per-request transaction: the transaction is the unit of work."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from urllib.parse import urlsplit
+
+import asyncpg
+import msgspec
+from litestar.datastructures import State
+
+from shared.errors import DatabaseUnavailable
+
+Connection = asyncpg.Connection
+CONNECT_TIMEOUT_S = 5.0
+
+
+def describe(dsn: str) -> str:
+    """The DSN without its password, for messages."""
+    parts = urlsplit(dsn)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    where = netloc or parts.query.removeprefix("host=")
+    return f"{parts.scheme}://{where}{parts.path}"
+
+
+async def init_connection(conn: Connection) -> None:
+    """JSON columns travel as msgspec-encoded text, both ways."""
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(
+            kind,
+            encoder=lambda value: msgspec.json.encode(value).decode(),
+            decoder=msgspec.json.decode,
+            schema="pg_catalog",
+        )
+
+
+async def connect(dsn: str) -> Connection:
+    """One connection, for tools and listeners; a clear `DatabaseUnavailable` if it fails."""
+    try:
+        return await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
+        raise DatabaseUnavailable(f"cannot reach the database at {describe(dsn)}: {exc}") from None
+
+
+async def create_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
+    try:
+        return await asyncpg.create_pool(
+            dsn,
+            min_size=1,
+            max_size=max_size,
+            init=init_connection,
+            timeout=CONNECT_TIMEOUT_S,
+        )
+    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
+        raise DatabaseUnavailable(f"cannot reach the database at {describe(dsn)}: {exc}") from None
+
+
+async def provide_transaction(state: State) -> AsyncGenerator[Connection, None]:
+    """A connection in a transaction around the handler: commit on return, roll back on raise."""
+    async with state.pool.acquire() as conn, conn.transaction():
+        yield conn

@@ -1,0 +1,70 @@
+"""The contract between services: every topic and its payload, declared once, versioned.
+
+An event is a frozen msgspec struct with its `topic`, its schema `version` and the `key` that
+orders it (events of one key are handled in publish order). Services import these and nothing
+of each other's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, ClassVar
+from uuid import UUID
+
+import msgspec
+
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True):
+    topic: ClassVar[str]
+    version: ClassVar[int] = 1
+    key_field: ClassVar[str]  # the field whose value orders this event (an order id, a store id)
+
+    @property
+    def key(self) -> str:
+        return str(getattr(self, self.key_field))
+
+
+class StoreUpdated(Event, frozen=True, kw_only=True):
+    """A store was opened or its public facts changed (orders owns stores)."""
+
+    topic: ClassVar[str] = "store.updated"
+    key_field: ClassVar[str] = "store_id"
+
+    store_id: str
+    name: str
+    lat: Latitude
+    lng: Longitude
+    radius_m: Annotated[int, msgspec.Meta(gt=0)]
+    currency: str
+    timezone: str
+
+
+TOPICS: dict[str, type[Event]] = {cls.topic: cls for cls in (StoreUpdated,)}
+
+
+class Envelope(msgspec.Struct, frozen=True, kw_only=True):
+    """An event as the bus delivers it: its id, place in the log, and when it happened."""
+
+    id: UUID
+    seq: int
+    topic: str
+    key: str
+    version: int
+    occurred_at: datetime
+    event: Event
+
+
+class UnknownEvent(Exception):
+    """An event in the log that this code cannot decode (unknown topic or newer version)."""
+
+
+def decode(topic: str, version: int, payload: object) -> Event:
+    cls = TOPICS.get(topic)
+    if cls is None:
+        raise UnknownEvent(f"unknown topic {topic!r}")
+    if version > cls.version:
+        raise UnknownEvent(f"{topic} v{version} is newer than this code's v{cls.version}")
+    return msgspec.convert(payload, cls)

@@ -1,0 +1,112 @@
+"""Settings: one frozen struct per service, read from the environment once and passed down.
+
+Fields declared on `Settings` are shared by every service and read from `OMO_<FIELD>` (the
+database from the conventional `DATABASE_URL`); fields a service adds are read from
+`OMO_<SERVICE>_<FIELD>`. Every field has a default that works on a laptop after `omo up`.
+A bad value is a `ConfigError` with one line naming the variable, never a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, ClassVar, Literal, TypeVar
+
+import msgspec
+
+from shared.errors import ConfigError
+
+DEV_JWT_SECRET = "omo-dev-secret-not-for-production"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    """Where `omo up` keeps the embedded database: inside the project, git-ignored."""
+    return Path(os.environ.get("OMO_DATA_DIR", PROJECT_ROOT / ".omo")).resolve()
+
+
+def embedded_socket_dir(pgdata: Path) -> Path:
+    """Where the embedded server puts its unix socket (it listens on no TCP port).
+
+    The data dir itself when the socket path fits the kernel's 107-byte limit, else a short
+    folder under /tmp named after the data dir, so deep checkouts still work.
+    """
+    if len(str(pgdata / ".s.PGSQL.5432")) < 100:
+        return pgdata
+    digest = hashlib.sha256(str(pgdata).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"omo-pg-{digest}"
+
+
+def embedded_database_url(pgdata: Path | None = None) -> str:
+    """The DSN of the embedded server that `omo up` starts."""
+    host = embedded_socket_dir(pgdata or data_dir() / "pg")
+    return f"postgresql://postgres:@/postgres?host={host}"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """What every service needs."""
+
+    service: ClassVar[str] = ""
+
+    database_url: str = ""
+    env: Literal["dev", "prod"] = "dev"
+    jwt_secret: Annotated[str, msgspec.Meta(min_length=16)] = DEV_JWT_SECRET
+    # Time runs this many times faster from clock_start, shared by every process (simulation).
+    clock_speed: Annotated[float, msgspec.Meta(gt=0, le=10_000)] = 1.0
+    clock_start: datetime | None = None
+    db_pool_size: Annotated[int, msgspec.Meta(ge=2, le=200)] = 10
+    bus_poll_seconds: Annotated[float, msgspec.Meta(gt=0)] = 2.0
+    bus_max_attempts: Annotated[int, msgspec.Meta(ge=1)] = 8
+    bus_batch_size: Annotated[int, msgspec.Meta(ge=1, le=500)] = 20
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
+
+
+class ServiceSettings(Settings, frozen=True, kw_only=True):
+    """What every HTTP service adds: where it listens."""
+
+    host: str = "127.0.0.1"
+    port: Port = 8000
+
+
+S = TypeVar("S", bound=Settings)
+_AT = re.compile(r" - at `\$\.(\w+)`")
+
+
+def env_name(cls: type[Settings], field: str) -> str:
+    if field == "database_url":
+        return "DATABASE_URL"
+    if field in Settings.__struct_fields__ or not cls.service:
+        return f"OMO_{field.upper()}"
+    return f"OMO_{cls.service.upper()}_{field.upper()}"
+
+
+def load(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
+    """Build `cls` from the environment, checking every value once, at start."""
+    environ = os.environ if environ is None else environ
+    raw = {f: environ[env_name(cls, f)] for f in cls.__struct_fields__ if env_name(cls, f) in environ}
+    try:
+        settings = msgspec.convert(raw, cls, strict=False)
+    except msgspec.ValidationError as exc:
+        match = _AT.search(str(exc))
+        field = match.group(1) if match else ""
+        value = raw.get(field, "")
+        reason = _AT.sub("", str(exc))
+        raise ConfigError(f"{env_name(cls, field)}={value!r} is not valid: {reason}") from None
+    if not settings.database_url:
+        settings = msgspec.structs.replace(settings, database_url=embedded_database_url())
+    if settings.clock_speed != 1 and settings.clock_start is None:
+        raise ConfigError(
+            "OMO_CLOCK_START is required when OMO_CLOCK_SPEED is not 1 "
+            "(every service must run its fast clock from the same instant)"
+        )
+    if settings.env == "prod" and settings.jwt_secret == DEV_JWT_SECRET:
+        raise ConfigError("OMO_JWT_SECRET must be set to a secret of your own when OMO_ENV=prod")
+    return settings

@@ -1,0 +1,131 @@
+"""Building a service's Litestar app: the parts every service composes the same way.
+
+Each service's `create_app(settings)` is its composition root and calls `build_app` with its own
+routes and consumers. The lifespan owns the pool, refuses to serve on a schema that is behind,
+runs the service's event consumers, and purges expired idempotency keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import asyncpg
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
+
+from shared.bus import BusRunner, Consumer
+from shared.clock import Clock
+from shared.db import create_pool, provide_transaction
+from shared.migrations import pending
+from shared.settings import ServiceSettings
+from shared.web.access import provide_principal
+from shared.web.idempotency import PURGE_EXPIRED
+from shared.web.metrics import Metrics
+from shared.web.probes import PROBES
+from shared.web.problems import EXCEPTION_HANDLERS
+
+log = logging.getLogger("omo")
+PURGE_EVERY_S = 600
+
+
+class SchemaBehind(Exception):
+    """The database lacks migrations this code needs; the message says which and what to run."""
+
+
+async def ensure_current(conn: asyncpg.Connection, service: str) -> None:
+    late = [f"{c}/{m.name}" for c in ("kernel", service) for m in await pending(conn, c)]
+    if late:
+        raise SchemaBehind(
+            f"the {service} schema is behind ({', '.join(late)} not applied); run `omo migrate`"
+        )
+
+
+async def _purge_expired_keys(pool: asyncpg.Pool) -> None:
+    while True:
+        await asyncio.sleep(PURGE_EVERY_S)
+        try:
+            await pool.execute(PURGE_EXPIRED)
+        except (asyncpg.PostgresError, OSError) as exc:
+            log.warning("could not purge idempotency keys: %s", exc)
+
+
+def build_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    route_handlers: Sequence[ControllerRouterHandler],
+    consumers: Sequence[Consumer] = (),
+) -> Litestar:
+    clock = Clock(settings.clock_speed, settings.clock_start)
+    metrics = Metrics(settings.service)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
+        try:
+            async with pool.acquire() as conn:
+                await ensure_current(conn, settings.service)
+            app.state.pool = pool
+            bus = BusRunner(
+                pool,
+                settings.database_url,
+                consumers,
+                poll_seconds=settings.bus_poll_seconds,
+                batch_size=settings.bus_batch_size,
+                max_attempts=settings.bus_max_attempts,
+            )
+            await bus.start()
+            janitor = asyncio.create_task(_purge_expired_keys(pool))
+            try:
+                yield
+            finally:
+                janitor.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await janitor
+                await bus.stop()
+        finally:
+            await pool.close()
+
+    return Litestar(
+        route_handlers=[*PROBES, *route_handlers],
+        lifespan=[lifespan],
+        dependencies={
+            "conn": Provide(provide_transaction),
+            "principal": Provide(provide_principal),
+            "clock": Provide(lambda: clock, sync_to_thread=False, use_cache=True),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[metrics.middleware],
+        state=State(
+            {
+                "settings": settings,
+                "service": settings.service,
+                "clock": clock,
+                "consumers": list(consumers),
+                "metrics": metrics,
+            }
+        ),
+        openapi_config=OpenAPIConfig(
+            title=title,
+            version="1.0.0",
+            description=description,
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(), JsonRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+    )

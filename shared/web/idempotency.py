@@ -1,0 +1,93 @@
+"""Idempotency-Key on creating POSTs: a repeat gets the first response, not a second creation.
+
+The key row is inserted in the handler's own transaction, before the work, and holds the
+response when it commits; so the creation and its remembered response land together or not at
+all. A concurrent repeat blocks on the row until the first commits, then replays it. The same
+key with another body is a 422. Keys are per service and caller and live 24 hours; failed
+requests (4xx) roll back with their transaction and may be retried with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Annotated, Any
+
+import asyncpg
+import msgspec
+from litestar import Request, Response
+from litestar.params import Parameter
+
+from shared.errors import IdempotencyKeyReused
+
+TTL = timedelta(hours=24)
+
+IdempotencyKey = Annotated[
+    str,
+    Parameter(
+        header="Idempotency-Key",
+        min_length=8,
+        max_length=128,
+        description="A unique key per creation (a UUID); a retry with the same key returns the "
+        "first response instead of creating twice.",
+    ),
+]
+
+_CLAIM = """
+INSERT INTO kernel.idempotency_keys (service, caller, key, fingerprint, expires_at)
+VALUES ($1, $2, $3, $4, now() + $5::interval)
+ON CONFLICT (service, caller, key) DO UPDATE
+    SET fingerprint = EXCLUDED.fingerprint, status = NULL, body = NULL,
+        created_at = now(), expires_at = EXCLUDED.expires_at
+    WHERE kernel.idempotency_keys.expires_at < now()
+RETURNING true
+"""
+_STORED = """
+SELECT fingerprint, status, body FROM kernel.idempotency_keys
+WHERE service = $1 AND caller = $2 AND key = $3
+"""
+_REMEMBER = """
+UPDATE kernel.idempotency_keys SET status = $4, body = $5
+WHERE service = $1 AND caller = $2 AND key = $3
+"""
+PURGE_EXPIRED = "DELETE FROM kernel.idempotency_keys WHERE expires_at < now()"
+
+_encoder = msgspec.json.Encoder()
+
+
+async def once(
+    conn: asyncpg.Connection,
+    request: Request,
+    *,
+    caller: str,
+    key: str,
+    create: Callable[[], Awaitable[Any]],
+    status_code: int = 201,
+) -> Response:
+    """Run `create` once per (service, caller, key); replay its response on a repeat."""
+    service = request.app.state.service
+    body = await request.body()
+    fingerprint = hashlib.sha256(
+        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+    ).digest()
+    if not await conn.fetchval(_CLAIM, service, caller, key, fingerprint, TTL):
+        stored = await conn.fetchrow(_STORED, service, caller, key)
+        if bytes(stored["fingerprint"]) != fingerprint:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was first used with another request; use a new key",
+                field="Idempotency-Key",
+            )
+        return _response(stored["status"], bytes(stored["body"]), replayed=True)
+    content = _encoder.encode(await create())
+    await conn.execute(_REMEMBER, service, caller, key, status_code, content)
+    return _response(status_code, content, replayed=False)
+
+
+def _response(status: int, content: bytes, *, replayed: bool) -> Response:
+    return Response(
+        content,
+        status_code=status,
+        media_type="application/json",
+        headers={"Idempotent-Replayed": "true" if replayed else "false"},
+    )

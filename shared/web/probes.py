@@ -1,0 +1,62 @@
+"""Liveness, readiness and metrics: the three endpoints an operator's tools poll."""
+
+from __future__ import annotations
+
+import asyncio
+
+from litestar import Request, Response, get
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared.bus import lag
+from shared.migrations import pending
+from shared.web.access import PUBLIC
+
+READY_TIMEOUT_S = 2.0
+
+
+@get("/healthz", opt=PUBLIC, tags=["ops"], operation_id="healthz", include_in_schema=True)
+async def healthz() -> dict[str, str]:
+    """The process is up (it says nothing of the database)."""
+    return {"status": "ok"}
+
+
+async def _behind(request: Request) -> list[str]:
+    async with request.app.state.pool.acquire() as conn:
+        late = []
+        for component in ("kernel", request.app.state.service):
+            late += [f"{component}/{m.name}" for m in await pending(conn, component)]
+        return late
+
+
+@get("/readyz", opt=PUBLIC, tags=["ops"], operation_id="readyz")
+async def readyz(request: Request) -> Response:
+    """Ready to serve: the database answers and this service's migrations are all applied."""
+    try:
+        behind = await asyncio.wait_for(_behind(request), READY_TIMEOUT_S)
+    except Exception as exc:
+        return Response(
+            {"status": "unavailable", "database": f"unreachable: {type(exc).__name__}"},
+            status_code=503,
+        )
+    if behind:
+        return Response(
+            {"status": "unavailable", "migrations_pending": behind}, status_code=503
+        )
+    return Response({"status": "ready"}, status_code=200)
+
+
+@get("/metrics", opt=PUBLIC, tags=["ops"], operation_id="metrics", media_type=CONTENT_TYPE_LATEST)
+async def metrics(request: Request) -> bytes:
+    """Prometheus text: request counts and latencies, and bus lag per consumer."""
+    state = request.app.state
+    names = [c.name for c in state.consumers]
+    if names:
+        async with state.pool.acquire() as conn:
+            for name, (waiting, oldest, dead) in (await lag(conn, names)).items():
+                state.metrics.bus_pending.labels(name).set(waiting)
+                state.metrics.bus_oldest.labels(name).set(oldest)
+                state.metrics.bus_dead.labels(name).set(dead)
+    return generate_latest(state.metrics.registry)
+
+
+PROBES = [healthz, readyz, metrics]

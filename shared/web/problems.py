@@ -1,0 +1,103 @@
+"""RFC 9457 problem+json for every error, mapped in one place.
+
+Rule of thumb for clients: 400 means the request did not have the shape the API documents
+(malformed JSON, unknown fields, wrong types, a missing header), and 422 means it had the shape
+but breaks a rule; both name the field. 401/403/404/409 come from the domain errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from shared.errors import DomainError
+
+log = logging.getLogger("omo.http")
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:omo:problem:"
+_AT = re.compile(r" - at `\$\.?([^`]*)`")
+_NAMED = re.compile(r"`(\w+)`")
+
+
+def problem(
+    request: Request,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    *,
+    field: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    extra: dict[str, object] | None = None,
+) -> Response:
+    body: dict[str, object] = {
+        "type": TYPE_PREFIX + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if field:
+        body["field"] = field
+    if errors:
+        body["errors"] = errors
+    body.update(extra or {})
+    return Response(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def _field_of(error: dict) -> str:
+    """The offending field of one Litestar/msgspec validation error, as a dotted path."""
+    message = error.get("message", "")
+    at = _AT.search(message)
+    if at:
+        return at.group(1)
+    key = error.get("key", "")
+    if key == "data":  # the body as a whole: the field is named in the message, if anywhere
+        named = _NAMED.search(message.split(",")[0]) if "field" in message else None
+        return named.group(1) if named else ""
+    return key
+
+
+def on_domain_error(request: Request, exc: DomainError) -> Response:
+    return problem(
+        request, exc.status, exc.slug, exc.title, exc.detail, field=exc.field, extra=exc.extra
+    )
+
+
+def on_validation_error(request: Request, exc: ValidationException) -> Response:
+    errors = [
+        {"field": _field_of(e), "reason": _AT.sub("", e.get("message", "")), "source": e.get("source", "")}
+        for e in (exc.extra or []) if isinstance(e, dict)
+    ]
+    detail = "; ".join(f"{e['field'] or 'body'}: {e['reason']}" for e in errors) or exc.detail
+    missing = re.search(r"Missing required (\w+) parameter '([^']+)'", exc.detail)
+    field = errors[0]["field"] if errors else (missing.group(2) if missing else None)
+    return problem(request, 400, "invalid-request", "The request is not valid", detail,
+                   field=field, errors=errors)
+
+
+def on_http_error(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 400 and "JSON is malformed" in exc.detail:
+        return problem(request, 400, "malformed-json", "The body is not valid JSON", exc.detail,
+                       field="body")
+    slug = re.sub(r"[^a-z]+", "-", exc.__class__.__name__.removesuffix("Exception").lower()) or "http"
+    return problem(request, exc.status_code, slug, exc.detail, exc.detail)
+
+
+def on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal",
+                   "Something went wrong on our side", "the error was logged")
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: on_domain_error,
+    ValidationException: on_validation_error,
+    HTTPException: on_http_error,
+    Exception: on_unexpected,
+}
