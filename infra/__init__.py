@@ -1,0 +1,1 @@
+"""Running the system: the embedded database, `omo up`, the demo seed and the `omo` command."""

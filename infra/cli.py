@@ -1,0 +1,141 @@
+"""The `omo` command: run, migrate, serve, mint tokens, and look after the event bus."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from shared.errors import ConfigError, DatabaseUnavailable
+
+ROLES = ("shopper", "cashier", "picker", "rider", "manager", "service")
+
+
+def _up(args: argparse.Namespace) -> int:
+    from infra.up import run_up
+
+    return run_up(fresh=args.fresh)
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from infra.prepare import migrate_all
+    from shared.settings import Settings, load
+
+    applied = asyncio.run(migrate_all(load(Settings).database_url))
+    print("\n".join(f"applied {name}" for name in applied) or "nothing to apply; schema is current")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from infra.prepare import check_ready_to_serve
+    from infra.registry import SERVICES
+    from shared.settings import load
+
+    entry = SERVICES[args.service]
+    settings = load(entry.settings)
+    asyncio.run(check_ready_to_serve(settings.database_url, args.service))
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    uvicorn.run(
+        entry.create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=settings.log_level == "debug",
+    )
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from shared.auth import Role, mint
+    from shared.settings import Settings, load
+
+    token = mint(
+        load(Settings).jwt_secret,
+        Role(args.role),
+        subject=args.subject,
+        store_id=args.store,
+        member_id=args.member,
+        ttl_s=args.ttl,
+    )
+    print(token)
+    return 0
+
+
+def _events(args: argparse.Namespace) -> int:
+    from shared.bus import dead_letters, retry_dead
+    from shared.db import connect
+    from shared.settings import Settings, load
+
+    async def run() -> int:
+        conn = await connect(load(Settings).database_url)
+        try:
+            if args.action == "dead":
+                rows = await dead_letters(conn, args.consumer)
+                for r in rows:
+                    print(f"{r['consumer']}\tseq {r['seq']}\t{r['topic']}\tkey {r['key']}\t"
+                          f"tries {r['attempts']}\t{r['parked_at']:%Y-%m-%dT%H:%M:%SZ}\t{r['last_error']}")
+                print(f"{len(rows)} dead letter(s)", file=sys.stderr)
+            else:
+                revived = await retry_dead(conn, args.consumer, args.seq)
+                for consumer, count in revived.items():
+                    print(f"{consumer}: {count} event(s) back in the queue")
+                if not revived:
+                    print("no dead letters matched", file=sys.stderr)
+            return 0
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="omo", description="omo-grocery: run and operate the system")
+    sub = p.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start the database, the three services and localstripe")
+    up.add_argument("--fresh", action="store_true", help="start from an empty database")
+    up.set_defaults(run=_up)
+    sub.add_parser("migrate", help="apply pending migrations").set_defaults(run=_migrate)
+    serve = sub.add_parser("serve", help="run one service (omo up runs all three)")
+    serve.add_argument("service", choices=("orders", "fulfillment", "delivery"))
+    serve.set_defaults(run=_serve)
+    token = sub.add_parser("token", help="mint a bearer token for local use")
+    token.add_argument("role", choices=ROLES)
+    token.add_argument("--store", help="the store of a staff token")
+    token.add_argument("--member", help="the member id of a shopper token")
+    token.add_argument("--subject", help="who the token names (default from role and store)")
+    token.add_argument("--ttl", type=int, default=12 * 3600, help="seconds (default 12 h)")
+    token.set_defaults(run=_token)
+    events = sub.add_parser("events", help="the event bus's dead letters")
+    events.add_argument("action", choices=("dead", "retry"))
+    events.add_argument("--consumer", help="only this consumer")
+    events.add_argument("--seq", type=int, help="only this event (retry)")
+    events.set_defaults(run=_events)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from infra.embedded_db import EmbeddedDatabaseError
+    from infra.up import StartupFailed
+    from shared.errors import DomainError
+    from shared.migrations import MigrationError
+    from shared.web.app import SchemaBehind
+
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ConfigError as exc:
+        print(f"omo: configuration: {exc}", file=sys.stderr)
+        return 2
+    except (DatabaseUnavailable, MigrationError, SchemaBehind, EmbeddedDatabaseError,
+            StartupFailed, DomainError) as exc:
+        print(f"omo: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

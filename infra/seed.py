@@ -1,0 +1,87 @@
+"""The demo store: Kobe Sannomiya, its catalog and stock, layout, pickers and riders.
+
+Each part is written through the store module of the service that owns it. The store itself is
+opened through the orders use case, so fulfillment and delivery learn of it from
+`store.updated` like any other store. Seeding an existing store changes nothing, so a second
+`omo up` keeps whatever the demo has done since.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import asyncpg
+
+from services.delivery import store as delivery_db
+from services.fulfillment import store as fulfillment_db
+from services.fulfillment.domain import Bin
+from services.orders import service as orders
+from services.orders import store as orders_db
+from services.orders.domain import Product, Store
+from shared.barcodes import ean13
+from shared.clock import Clock
+
+CATALOG = Path(__file__).with_name("demo_catalog.csv")
+STORE = Store(
+    store_id="kobe-sannomiya",
+    name="omo Kobe Sannomiya",
+    lat=34.6937,
+    lng=135.1955,
+    radius_m=3000,
+    currency="JPY",
+    timezone="Asia/Tokyo",
+)
+PICKERS = [("picker-1", "Aoi Tanaka"), ("picker-2", "Ren Suzuki"), ("picker-3", "Mei Kato")]
+RIDERS = [
+    ("rider-1", "Haruto Sato"),
+    ("rider-2", "Yui Takahashi"),
+    ("rider-3", "Sota Ito"),
+    ("rider-4", "Hina Watanabe"),
+    ("rider-5", "Yuto Yamamoto"),
+]
+
+
+def demo_catalog(seed: int = 7) -> list[tuple[Product, Bin]]:
+    """The catalog from demo_catalog.csv, with JAN (EAN-13, prefix 49) codes and starting stock."""
+    rng = random.Random(seed)
+    rows = []
+    with CATALOG.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            number = int(row["sku"].removeprefix("SKU-"))
+            weighed = row["unit"] == "kg"
+            product = Product(
+                sku=row["sku"],
+                ean=ean13(f"4900000{number:05d}"),
+                name_en=row["name_en"],
+                name_ja=row["name_ja"],
+                brand=row["brand"],
+                category=row["category"],
+                zone=row["zone"],  # type: ignore[arg-type]
+                unit=row["unit"],  # type: ignore[arg-type]
+                price=int(row["price"]),
+                on_hand=rng.randint(5_000, 40_000) if weighed else rng.randint(6, 60),
+            )
+            spot = Bin(sku=row["sku"], zone=row["zone"], aisle=int(row["aisle"]),  # type: ignore[arg-type]
+                       bay=int(row["bay"]), shelf=int(row["shelf"]))
+            rows.append((product, spot))
+    return rows
+
+
+async def seed_demo(conn: asyncpg.Connection, clock: Clock) -> bool:
+    """Seed the demo store once; False if it was there already."""
+    async with conn.transaction():
+        if await orders_db.get_store(conn, store_id=STORE.store_id):
+            return False
+        await orders.open_store(conn, clock, STORE)
+        catalog = demo_catalog()
+        await orders.load_catalog(conn, STORE.store_id, [p for p, _ in catalog])
+        await fulfillment_db.upsert_bins(conn, store_id=STORE.store_id, bins=[b for _, b in catalog])
+        await fulfillment_db.add_pickers(
+            conn, store_id=STORE.store_id, pickers=[fulfillment_db.Picker(*p) for p in PICKERS]
+        )
+        await delivery_db.add_riders(
+            conn, store_id=STORE.store_id, riders=[delivery_db.Rider(*r) for r in RIDERS]
+        )
+    return True

@@ -1,0 +1,183 @@
+"""`omo up`: the embedded database, migrations, the demo seed, three services and localstripe.
+
+Children run in their own processes and die with us (PR_SET_PDEATHSIG), so even a SIGKILLed
+`omo up` leaves no service behind; the database is a daemon, so a killed run's server is found
+by its postmaster.pid and restarted by the next `omo up`. SIGTERM and Ctrl-C stop every child,
+then the database, and leave no process behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import httpx
+
+from infra.embedded_db import EmbeddedPostgres
+from infra.prepare import migrate_all, seed
+from infra.registry import SERVICES
+from infra.seed import STORE
+from shared.auth import Role, mint
+from shared.clock import Clock
+from shared.db import connect
+from shared.settings import Port, Settings, data_dir, load
+
+READY_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+OUR_SCHEMAS = ("delivery", "fulfillment", "orders", "kernel", "migrations")
+
+
+class StartupFailed(Exception):
+    """A service did not come up; the message names it."""
+
+
+class UpSettings(Settings, frozen=True, kw_only=True):
+    """What `omo up` adds (OMO_*)."""
+
+    service: ClassVar[str] = ""
+    stripe_port: Port = 8420
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM when the parent dies, however it dies."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, *args],
+        env=env,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+    )
+
+
+def _stop(children: dict[str, subprocess.Popen]) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            child.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    for child in children.values():
+        try:
+            child.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so every `finally` runs and the database is stopped."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+async def _drop_everything(dsn: str) -> None:
+    conn = await connect(dsn)
+    try:
+        await conn.execute("DROP SCHEMA IF EXISTS " + ", ".join(OUR_SCHEMAS) + " CASCADE")
+    finally:
+        await conn.close()
+
+
+def _wait_ready(urls: dict[str, str], children: dict[str, subprocess.Popen]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    waiting = dict(urls)
+    while waiting:
+        for name, child in children.items():
+            if child.poll() is not None:
+                raise StartupFailed(f"{name} exited with code {child.returncode} while starting")
+        for name, url in list(waiting.items()):
+            try:
+                if httpx.get(url, timeout=1.0).status_code == 200:
+                    del waiting[name]
+            except httpx.HTTPError:
+                pass
+        if time.monotonic() > deadline:
+            raise StartupFailed(f"not ready after {READY_TIMEOUT_S:.0f} s: {', '.join(waiting)}")
+        time.sleep(0.1)
+
+
+def _banner(urls: dict[str, str], secret: str, dsn: str, stripe: str | None, took: float) -> str:
+    store = STORE.store_id
+    lines = [f"omo is up in {took:.1f} s", "", f"  database     {dsn}"]
+    for name, base in urls.items():
+        lines.append(f"  {name:<12} {base}   docs {base}/schema   openapi {base}/schema/openapi.json")
+    if stripe:
+        lines.append(f"  localstripe  {stripe}")
+    lines += ["", f"Demo store {store} ({STORE.name}). Tokens, 12 h:"]
+    people = {
+        Role.SERVICE: {},
+        Role.MANAGER: {"store_id": store, "subject": "manager-1"},
+        Role.CASHIER: {"store_id": store, "subject": "cashier-1"},
+        Role.PICKER: {"store_id": store, "subject": "picker-1"},
+        Role.RIDER: {"store_id": store, "subject": "rider-1"},
+        Role.SHOPPER: {"member_id": "member-demo"},
+    }
+    for role, claims in people.items():
+        lines.append(f"  {role:<8} {mint(secret, role, **claims)}")
+    lines += ["", "Ctrl-C stops everything."]
+    return "\n".join(lines)
+
+
+def run_up(*, fresh: bool) -> int:
+    started = time.monotonic()
+    if float(os.environ.get("OMO_CLOCK_SPEED", "1") or 1) != 1:
+        os.environ.setdefault("OMO_CLOCK_START", datetime.now(UTC).isoformat())
+    up = load(UpSettings)
+    services = {name: load(entry.settings) for name, entry in SERVICES.items()}
+    external = bool(os.environ.get("DATABASE_URL"))
+    database = None if external else EmbeddedPostgres(data_dir() / "pg")
+    children: dict[str, subprocess.Popen] = {}
+    with _sigterm_as_interrupt():
+        try:
+            if database:
+                if fresh:
+                    database.destroy()
+                dsn = database.start()
+            else:
+                dsn = up.database_url
+                if fresh:
+                    asyncio.run(_drop_everything(dsn))
+            asyncio.run(migrate_all(dsn))
+            asyncio.run(seed(dsn, Clock(up.clock_speed, up.clock_start)))
+            env = {**os.environ, "DATABASE_URL": dsn}
+            for name in SERVICES:
+                children[name] = _spawn(["-m", "infra.cli", "serve", name], env)
+            stripe = None
+            if importlib.util.find_spec("localstripe"):
+                children["localstripe"] = _spawn(
+                    ["-m", "infra.localstripe_server", "--port", str(up.stripe_port)], env
+                )
+                stripe = f"http://127.0.0.1:{up.stripe_port}"
+            urls = {n: f"http://{s.host}:{s.port}" for n, s in services.items()}
+            _wait_ready({n: f"{u}/readyz" for n, u in urls.items()}, children)
+            print(_banner(urls, up.jwt_secret, dsn, stripe, time.monotonic() - started), flush=True)
+            while all(child.poll() is None for child in children.values()):
+                time.sleep(0.5)
+            gone = [f"{n} (exit {c.returncode})" for n, c in children.items() if c.poll() is not None]
+            print(f"omo: stopping, because {', '.join(gone)} stopped", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            _stop(children)
+            if database:
+                database.stop()
