@@ -37,7 +37,9 @@ def _serve(args: argparse.Namespace) -> int:
     entry = SERVICES[args.service]
     settings = load(entry.settings)
     asyncio.run(check_ready_to_serve(settings.database_url, args.service))
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
     uvicorn.run(
         entry.create_app(settings),
         host=settings.host,
@@ -75,8 +77,11 @@ def _events(args: argparse.Namespace) -> int:
             if args.action == "dead":
                 rows = await dead_letters(conn, args.consumer)
                 for r in rows:
-                    print(f"{r['consumer']}\tseq {r['seq']}\t{r['topic']}\tkey {r['key']}\t"
-                          f"tries {r['attempts']}\t{r['parked_at']:%Y-%m-%dT%H:%M:%SZ}\t{r['last_error']}")
+                    print(
+                        f"{r['consumer']}\tseq {r['seq']}\t{r['topic']}\tkey {r['key']}\t"
+                        f"tries {r['attempts']}\t{r['parked_at']:%Y-%m-%dT%H:%M:%SZ}\t"
+                        f"{r['last_error']}"
+                    )
                 print(f"{len(rows)} dead letter(s)", file=sys.stderr)
             else:
                 revived = await retry_dead(conn, args.consumer, args.seq)
@@ -129,8 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"omo: configuration: {exc}", file=sys.stderr)
         return 2
-    except (DatabaseUnavailable, MigrationError, SchemaBehind, EmbeddedDatabaseError,
-            StartupFailed, DomainError) as exc:
+    except (
+        DatabaseUnavailable,
+        MigrationError,
+        SchemaBehind,
+        EmbeddedDatabaseError,
+        StartupFailed,
+        DomainError,
+    ) as exc:
         print(f"omo: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

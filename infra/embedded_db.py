@@ -88,13 +88,32 @@ class EmbeddedPostgres:
             self.stop()
         try:
             if not (self.pgdata / "PG_VERSION").exists():
-                self._run("initdb", "-D", str(self.pgdata), "-U", "postgres", "--auth=trust",
-                          "--encoding=UTF8", "--no-locale")
+                self._run(
+                    "initdb",
+                    "-D",
+                    str(self.pgdata),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-locale",
+                )
             options = f"-h '' -k {self.socket_dir} " + " ".join(
                 f"-c {k}={v}" for k, v in self.settings.items()
             )
-            self._run("pg_ctl", "start", "-w", "-t", "30", "-D", str(self.pgdata),
-                      "-l", str(self.log), "-o", options)
+            self._run(
+                "pg_ctl",
+                "start",
+                "-w",
+                "-t",
+                "30",
+                "-D",
+                str(self.pgdata),
+                "-l",
+                str(self.log),
+                "-o",
+                options,
+            )
         except subprocess.CalledProcessError as exc:
             reason = (exc.stderr or exc.stdout or "").strip().splitlines()
             raise EmbeddedDatabaseError(
@@ -106,8 +125,18 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Fast shutdown: open sessions are ended, nothing committed is lost."""
         if (self.pgdata / "postmaster.pid").exists():
-            self._run("pg_ctl", "stop", "-w", "-m", "fast", "-t", "30", "-D", str(self.pgdata),
-                      check=False)
+            self._run(
+                "pg_ctl",
+                "stop",
+                "-w",
+                "-m",
+                "fast",
+                "-t",
+                "30",
+                "-D",
+                str(self.pgdata),
+                check=False,
+            )
 
     def destroy(self) -> None:
         self.stop()

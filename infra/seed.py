@@ -63,8 +63,13 @@ def demo_catalog(seed: int = 7) -> list[tuple[Product, Bin]]:
                 price=int(row["price"]),
                 on_hand=rng.randint(5_000, 40_000) if weighed else rng.randint(6, 60),
             )
-            spot = Bin(sku=row["sku"], zone=row["zone"], aisle=int(row["aisle"]),  # type: ignore[arg-type]
-                       bay=int(row["bay"]), shelf=int(row["shelf"]))
+            spot = Bin(
+                sku=row["sku"],
+                zone=row["zone"],
+                aisle=int(row["aisle"]),  # type: ignore[arg-type]
+                bay=int(row["bay"]),
+                shelf=int(row["shelf"]),
+            )
             rows.append((product, spot))
     return rows
 
@@ -77,7 +82,9 @@ async def seed_demo(conn: asyncpg.Connection, clock: Clock) -> bool:
         await orders.open_store(conn, clock, STORE)
         catalog = demo_catalog()
         await orders.load_catalog(conn, STORE.store_id, [p for p, _ in catalog])
-        await fulfillment_db.upsert_bins(conn, store_id=STORE.store_id, bins=[b for _, b in catalog])
+        await fulfillment_db.upsert_bins(
+            conn, store_id=STORE.store_id, bins=[b for _, b in catalog]
+        )
         await fulfillment_db.add_pickers(
             conn, store_id=STORE.store_id, pickers=[fulfillment_db.Picker(*p) for p in PICKERS]
         )

@@ -58,7 +58,7 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, *args],
         env=env,
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
     )
 
 
@@ -119,7 +119,9 @@ def _banner(urls: dict[str, str], secret: str, dsn: str, stripe: str | None, too
     store = STORE.store_id
     lines = [f"omo is up in {took:.1f} s", "", f"  database     {dsn}"]
     for name, base in urls.items():
-        lines.append(f"  {name:<12} {base}   docs {base}/schema   openapi {base}/schema/openapi.json")
+        lines.append(
+            f"  {name:<12} {base}   docs {base}/schema   openapi {base}/schema/openapi.json"
+        )
     if stripe:
         lines.append(f"  localstripe  {stripe}")
     lines += ["", f"Demo store {store} ({STORE.name}). Tokens, 12 h:"]
@@ -172,7 +174,9 @@ def run_up(*, fresh: bool) -> int:
             print(_banner(urls, up.jwt_secret, dsn, stripe, time.monotonic() - started), flush=True)
             while all(child.poll() is None for child in children.values()):
                 time.sleep(0.5)
-            gone = [f"{n} (exit {c.returncode})" for n, c in children.items() if c.poll() is not None]
+            gone = [
+                f"{n} (exit {c.returncode})" for n, c in children.items() if c.poll() is not None
+            ]
             print(f"omo: stopping, because {', '.join(gone)} stopped", file=sys.stderr)
             return 1
         except KeyboardInterrupt:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
 from urllib.parse import urlsplit
 
@@ -41,7 +40,7 @@ async def connect(dsn: str) -> Connection:
     """One connection, for tools and listeners; a clear `DatabaseUnavailable` if it fails."""
     try:
         return await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT_S)
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         raise DatabaseUnavailable(f"cannot reach the database at {describe(dsn)}: {exc}") from None
 
 
@@ -54,7 +53,7 @@ async def create_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
             init=init_connection,
             timeout=CONNECT_TIMEOUT_S,
         )
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         raise DatabaseUnavailable(f"cannot reach the database at {describe(dsn)}: {exc}") from None
 
 

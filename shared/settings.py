@@ -55,7 +55,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     database_url: str = ""
     env: Literal["dev", "prod"] = "dev"
-    jwt_secret: Annotated[str, msgspec.Meta(min_length=16)] = DEV_JWT_SECRET
+    jwt_secret: Annotated[str, msgspec.Meta(min_length=32)] = DEV_JWT_SECRET
     # Time runs this many times faster from clock_start, shared by every process (simulation).
     clock_speed: Annotated[float, msgspec.Meta(gt=0, le=10_000)] = 1.0
     clock_start: datetime | None = None
@@ -91,7 +91,9 @@ def env_name(cls: type[Settings], field: str) -> str:
 def load(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
     """Build `cls` from the environment, checking every value once, at start."""
     environ = os.environ if environ is None else environ
-    raw = {f: environ[env_name(cls, f)] for f in cls.__struct_fields__ if env_name(cls, f) in environ}
+    raw = {
+        f: environ[env_name(cls, f)] for f in cls.__struct_fields__ if env_name(cls, f) in environ
+    }
     try:
         settings = msgspec.convert(raw, cls, strict=False)
     except msgspec.ValidationError as exc:

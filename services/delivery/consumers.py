@@ -14,8 +14,13 @@ async def keep_zone(conn: asyncpg.Connection, envelope: Envelope) -> None:
     match envelope.event:
         case StoreUpdated() as store:
             await db.upsert_store(
-                conn, store_id=store.store_id, name=store.name, lat=store.lat, lng=store.lng,
-                radius_m=store.radius_m, updated_at=envelope.occurred_at,
+                conn,
+                store_id=store.store_id,
+                name=store.name,
+                lat=store.lat,
+                lng=store.lng,
+                radius_m=store.radius_m,
+                updated_at=envelope.occurred_at,
             )
 
 

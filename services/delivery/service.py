@@ -9,7 +9,9 @@ from services.delivery.domain import Coverage, coverage
 from shared.errors import NotFound
 
 
-async def check_coverage(conn: asyncpg.Connection, store_id: str, lat: float, lng: float) -> Coverage:
+async def check_coverage(
+    conn: asyncpg.Connection, store_id: str, lat: float, lng: float
+) -> Coverage:
     zone = await db.get_zone(conn, store_id=store_id)
     if zone is None:
         raise NotFound(f"delivery knows no store {store_id}", field="store_id")

@@ -21,8 +21,14 @@ class Rider(msgspec.Struct, frozen=True):
 
 
 async def upsert_store(
-    conn: asyncpg.Connection, *, store_id: str, name: str, lat: float, lng: float,
-    radius_m: int, updated_at: datetime,
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    name: str,
+    lat: float,
+    lng: float,
+    radius_m: int,
+    updated_at: datetime,
 ) -> None:
     await conn.execute(Q["upsert_store"], store_id, name, lat, lng, radius_m, updated_at)
 

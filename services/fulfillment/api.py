@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import asyncpg
 from litestar import get
+from litestar.params import FromPath
 
 from services.fulfillment import service
 from services.fulfillment.domain import Bin
 from services.fulfillment.store import Picker
 from shared.auth import Role
 from shared.web.access import allow
+from shared.web.deps import Tx
 
 
 @get(
@@ -18,7 +19,7 @@ from shared.web.access import allow
     tags=["layout"],
     operation_id="getLayout",
 )
-async def get_layout(store_id: str, conn: asyncpg.Connection) -> list[Bin]:
+async def get_layout(store_id: FromPath[str], conn: Tx) -> list[Bin]:
     """Every bin in the order a picker walks them (the store's staff)."""
     return await service.pick_path(conn, store_id)
 
@@ -29,7 +30,7 @@ async def get_layout(store_id: str, conn: asyncpg.Connection) -> list[Bin]:
     tags=["pickers"],
     operation_id="listPickers",
 )
-async def list_pickers(store_id: str, conn: asyncpg.Connection) -> list[Picker]:
+async def list_pickers(store_id: FromPath[str], conn: Tx) -> list[Picker]:
     """The store's pickers (its manager)."""
     return await service.pickers(conn, store_id)
 

@@ -14,7 +14,10 @@ async def keep_store(conn: asyncpg.Connection, envelope: Envelope) -> None:
     match envelope.event:
         case StoreUpdated() as store:
             await db.upsert_store(
-                conn, store_id=store.store_id, name=store.name, timezone=store.timezone,
+                conn,
+                store_id=store.store_id,
+                name=store.name,
+                timezone=store.timezone,
                 updated_at=envelope.occurred_at,
             )
 

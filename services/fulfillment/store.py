@@ -32,8 +32,12 @@ async def store_exists(conn: asyncpg.Connection, *, store_id: str) -> bool:
 
 async def upsert_bins(conn: asyncpg.Connection, *, store_id: str, bins: Sequence[Bin]) -> None:
     await conn.execute(
-        Q["upsert_bins"], store_id,
-        *([getattr(b, column) for b in bins] for column in ("sku", "zone", "aisle", "bay", "shelf")),
+        Q["upsert_bins"],
+        store_id,
+        *(
+            [getattr(b, column) for b in bins]
+            for column in ("sku", "zone", "aisle", "bay", "shelf")
+        ),
     )
 
 
@@ -41,11 +45,15 @@ async def list_bins(conn: asyncpg.Connection, *, store_id: str) -> list[Bin]:
     return [msgspec.convert(dict(r), Bin) for r in await conn.fetch(Q["list_bins"], store_id)]
 
 
-async def add_pickers(conn: asyncpg.Connection, *, store_id: str, pickers: Sequence[Picker]) -> None:
+async def add_pickers(
+    conn: asyncpg.Connection, *, store_id: str, pickers: Sequence[Picker]
+) -> None:
     await conn.execute(
         Q["add_pickers"], store_id, [p.picker_id for p in pickers], [p.name for p in pickers]
     )
 
 
 async def list_pickers(conn: asyncpg.Connection, *, store_id: str) -> list[Picker]:
-    return [Picker(r["picker_id"], r["name"]) for r in await conn.fetch(Q["list_pickers"], store_id)]
+    return [
+        Picker(r["picker_id"], r["name"]) for r in await conn.fetch(Q["list_pickers"], store_id)
+    ]

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import asyncpg
 import msgspec
 from litestar import Request, Response, get, post, put
+from litestar.params import FromPath
 
 from services.orders import service
 from services.orders.domain import Store, StoreId
-from shared.auth import Principal, Role
-from shared.clock import Clock
+from shared.auth import Role
 from shared.events import Latitude, Longitude
 from shared.money import Currency
 from shared.web.access import PUBLIC, allow
+from shared.web.deps import Caller, Now, Tx
 from shared.web.idempotency import IdempotencyKey, once
 
 
@@ -35,14 +35,17 @@ class StoreChange(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 async def open_store(
     request: Request,
     data: NewStore,
-    conn: asyncpg.Connection,
-    clock: Clock,
-    principal: Principal,
+    conn: Tx,
+    clock: Now,
+    principal: Caller,
     idempotency_key: IdempotencyKey,
 ) -> Response[Store]:
     """Open a store (operators, with a `service` token)."""
     return await once(
-        conn, request, caller=principal.subject, key=idempotency_key,
+        conn,
+        request,
+        caller=principal.subject,
+        key=idempotency_key,
         create=lambda: service.open_store(conn, clock, data),
     )
 
@@ -54,7 +57,7 @@ async def open_store(
     operation_id="changeStore",
 )
 async def change_store(
-    store_id: StoreId, data: StoreChange, conn: asyncpg.Connection, clock: Clock
+    store_id: FromPath[StoreId], data: StoreChange, conn: Tx, clock: Now
 ) -> Store:
     """Change a store's public facts (its manager, or operators)."""
     store = Store(store_id=store_id, **msgspec.structs.asdict(data))
@@ -62,7 +65,7 @@ async def change_store(
 
 
 @get("/v1/stores/{store_id:str}", opt=PUBLIC, tags=["stores"], operation_id="getStore")
-async def get_store(store_id: str, conn: asyncpg.Connection) -> Store:
+async def get_store(store_id: FromPath[str], conn: Tx) -> Store:
     """A store's public facts (anyone)."""
     return await service.get_store(conn, store_id)
 

@@ -12,7 +12,9 @@ from shared.errors import InvalidInput
 from shared.events import Latitude, Longitude
 from shared.money import EXPONENTS, Currency
 
-StoreId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{2,62}$", examples=["kobe-sannomiya"])]
+StoreId = Annotated[
+    str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{2,62}$", examples=["kobe-sannomiya"])
+]
 Zone = Literal["ambient", "chilled", "frozen", "produce"]
 Unit = Literal["each", "kg"]
 
@@ -34,7 +36,9 @@ def check_store(store: Store) -> Store:
     try:
         ZoneInfo(store.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"{store.timezone!r} is not an IANA time zone", field="timezone") from None
+        raise InvalidInput(
+            f"{store.timezone!r} is not an IANA time zone", field="timezone"
+        ) from None
     return store
 
 

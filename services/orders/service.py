@@ -16,8 +16,13 @@ from shared.events import StoreUpdated
 
 def _store_updated(store: Store) -> StoreUpdated:
     return StoreUpdated(
-        store_id=store.store_id, name=store.name, lat=store.lat, lng=store.lng,
-        radius_m=store.radius_m, currency=store.currency, timezone=store.timezone,
+        store_id=store.store_id,
+        name=store.name,
+        lat=store.lat,
+        lng=store.lng,
+        radius_m=store.radius_m,
+        currency=store.currency,
+        timezone=store.timezone,
     )
 
 

@@ -19,8 +19,15 @@ async def insert_store(conn: asyncpg.Connection, store: Store, *, now: datetime)
     """False if a store with that id exists already."""
     return bool(
         await conn.fetchval(
-            Q["insert_store"], store.store_id, store.name, store.lat, store.lng,
-            store.radius_m, store.currency, store.timezone, now,
+            Q["insert_store"],
+            store.store_id,
+            store.name,
+            store.lat,
+            store.lng,
+            store.radius_m,
+            store.currency,
+            store.timezone,
+            now,
         )
     )
 
@@ -29,8 +36,15 @@ async def update_store(conn: asyncpg.Connection, store: Store, *, now: datetime)
     """False if there is no such store."""
     return bool(
         await conn.fetchval(
-            Q["update_store"], store.store_id, store.name, store.lat, store.lng,
-            store.radius_m, store.currency, store.timezone, now,
+            Q["update_store"],
+            store.store_id,
+            store.name,
+            store.lat,
+            store.lng,
+            store.radius_m,
+            store.currency,
+            store.timezone,
+            now,
         )
     )
 
@@ -43,10 +57,21 @@ async def get_store(conn: asyncpg.Connection, *, store_id: str) -> Store | None:
 async def upsert_products(
     conn: asyncpg.Connection, *, store_id: str, products: Sequence[Product]
 ) -> None:
-    columns = ("sku", "ean", "name_en", "name_ja", "brand", "category", "zone", "unit",
-               "price", "on_hand")
+    columns = (
+        "sku",
+        "ean",
+        "name_en",
+        "name_ja",
+        "brand",
+        "category",
+        "zone",
+        "unit",
+        "price",
+        "on_hand",
+    )
     await conn.execute(
-        Q["upsert_products"], store_id,
+        Q["upsert_products"],
+        store_id,
         *([getattr(p, column) for p in products] for column in columns),
     )
 

@@ -30,7 +30,9 @@ async def lag(conn: asyncpg.Connection, names: Sequence[str]) -> dict[str, tuple
     return result
 
 
-async def dead_letters(conn: asyncpg.Connection, consumer: str | None = None) -> list[asyncpg.Record]:
+async def dead_letters(
+    conn: asyncpg.Connection, consumer: str | None = None
+) -> list[asyncpg.Record]:
     return await conn.fetch(Q["dead_list"], consumer)
 
 

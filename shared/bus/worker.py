@@ -69,10 +69,14 @@ async def _handle_one(
         error = f"{type(exc).__name__}: {exc}"
         attempts = row["attempts"] + 1
         if attempts >= max_attempts:
-            log.error("%s parked event %s after %d tries: %s", consumer.name, row["id"], attempts, error)
+            log.error(
+                "%s parked event %s after %d tries: %s", consumer.name, row["id"], attempts, error
+            )
             await conn.execute(Q["park"], consumer.name, row["seq"], error)
         else:
-            log.warning("%s failed on event %s (try %d): %s", consumer.name, row["id"], attempts, error)
+            log.warning(
+                "%s failed on event %s (try %d): %s", consumer.name, row["id"], attempts, error
+            )
             await conn.execute(
                 Q["postpone"], consumer.name, row["seq"], backoff_seconds(attempts), error
             )
@@ -129,7 +133,7 @@ class BusRunner:
                 await asyncio.sleep(self.poll_seconds)
                 continue
             lost = asyncio.Event()
-            conn.add_termination_listener(lambda _c: lost.set())
+            conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
             try:
                 await conn.add_listener("omo_bus", self._wake)
                 for wake in self._wakes.values():  # catch up on anything missed while away

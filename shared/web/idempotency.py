@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import asyncpg
 import msgspec
 from litestar import Request, Response
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 from shared.errors import IdempotencyKeyReused
 
@@ -25,8 +25,8 @@ TTL = timedelta(hours=24)
 
 IdempotencyKey = Annotated[
     str,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         min_length=8,
         max_length=128,
         description="A unique key per creation (a UUID); a retry with the same key returns the "

@@ -29,15 +29,21 @@ class Metrics:
             registry=self.registry,
         )
         self.bus_pending = Gauge(
-            "omo_bus_pending_events", "Events waiting for a consumer", ["consumer"],
+            "omo_bus_pending_events",
+            "Events waiting for a consumer",
+            ["consumer"],
             registry=self.registry,
         )
         self.bus_oldest = Gauge(
-            "omo_bus_lag_seconds", "Age of the oldest event waiting for a consumer", ["consumer"],
+            "omo_bus_lag_seconds",
+            "Age of the oldest event waiting for a consumer",
+            ["consumer"],
             registry=self.registry,
         )
         self.bus_dead = Gauge(
-            "omo_bus_dead_letters", "Events parked after too many failures", ["consumer"],
+            "omo_bus_dead_letters",
+            "Events parked after too many failures",
+            ["consumer"],
             registry=self.registry,
         )
         self.service = service

@@ -39,9 +39,7 @@ async def readyz(request: Request) -> Response:
             status_code=503,
         )
     if behind:
-        return Response(
-            {"status": "unavailable", "migrations_pending": behind}, status_code=503
-        )
+        return Response({"status": "unavailable", "migrations_pending": behind}, status_code=503)
     return Response({"status": "ready"}, status_code=200)
 
 

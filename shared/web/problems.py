@@ -11,7 +11,7 @@ import logging
 import re
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from shared.errors import DomainError
@@ -71,28 +71,48 @@ def on_domain_error(request: Request, exc: DomainError) -> Response:
 
 def on_validation_error(request: Request, exc: ValidationException) -> Response:
     errors = [
-        {"field": _field_of(e), "reason": _AT.sub("", e.get("message", "")), "source": e.get("source", "")}
-        for e in (exc.extra or []) if isinstance(e, dict)
+        {
+            "field": _field_of(e),
+            "reason": _AT.sub("", e.get("message", "")),
+            "source": e.get("source", ""),
+        }
+        for e in (exc.extra or [])
+        if isinstance(e, dict)
     ]
     detail = "; ".join(f"{e['field'] or 'body'}: {e['reason']}" for e in errors) or exc.detail
     missing = re.search(r"Missing required (\w+) parameter '([^']+)'", exc.detail)
     field = errors[0]["field"] if errors else (missing.group(2) if missing else None)
-    return problem(request, 400, "invalid-request", "The request is not valid", detail,
-                   field=field, errors=errors)
+    return problem(
+        request,
+        400,
+        "invalid-request",
+        "The request is not valid",
+        detail,
+        field=field,
+        errors=errors,
+    )
 
 
 def on_http_error(request: Request, exc: HTTPException) -> Response:
-    if exc.status_code == 400 and "JSON is malformed" in exc.detail:
-        return problem(request, 400, "malformed-json", "The body is not valid JSON", exc.detail,
-                       field="body")
-    slug = re.sub(r"[^a-z]+", "-", exc.__class__.__name__.removesuffix("Exception").lower()) or "http"
+    if isinstance(exc.__cause__, SerializationException):
+        return problem(
+            request, 400, "malformed-json", "The body is not valid JSON", exc.detail, field="body"
+        )
+    slug = (
+        re.sub(r"[^a-z]+", "-", exc.__class__.__name__.removesuffix("Exception").lower()) or "http"
+    )
     return problem(request, exc.status_code, slug, exc.detail, exc.detail)
 
 
 def on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal",
-                   "Something went wrong on our side", "the error was logged")
+    return problem(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal",
+        "Something went wrong on our side",
+        "the error was logged",
+    )
 
 
 EXCEPTION_HANDLERS = {

@@ -21,8 +21,15 @@ clock = Clock()
 
 def event(key: str, n: int = 1) -> StoreUpdated:
     """A real event; `n` rides in radius_m so a handler can see which one it got."""
-    return StoreUpdated(store_id=key, name=f"{key} #{n}", lat=34.69, lng=135.19, radius_m=n,
-                        currency="JPY", timezone="Asia/Tokyo")
+    return StoreUpdated(
+        store_id=key,
+        name=f"{key} #{n}",
+        lat=34.69,
+        lng=135.19,
+        radius_m=n,
+        currency="JPY",
+        timezone="Asia/Tokyo",
+    )
 
 
 async def publish_one(pool: asyncpg.Pool, key: str, n: int = 1) -> None:
@@ -38,8 +45,13 @@ def recorder(
     async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
         assert isinstance(envelope.event, StoreUpdated)
         await conn.execute(
-            "INSERT INTO public.effects (consumer, instance, event_id, key, n) VALUES ($1,$2,$3,$4,$5)",
-            name, instance, envelope.id, envelope.key, envelope.event.radius_m,
+            "INSERT INTO public.effects (consumer, instance, event_id, key, n)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            name,
+            instance,
+            envelope.id,
+            envelope.key,
+            envelope.event.radius_m,
         )
         if before is not None:
             await before(envelope)

@@ -80,7 +80,9 @@ async def test_handler_that_fails_midway_gets_the_event_again_and_its_effect_lan
 
     assert await drain(bus_pool, consumer) == 1
     assert await effects(bus_pool, "group.one") == []  # its write was rolled back with it
-    row = await bus_pool.fetchrow("SELECT attempts, last_error, next_attempt_at > now() AS later FROM kernel.deliveries")
+    row = await bus_pool.fetchrow(
+        "SELECT attempts, last_error, next_attempt_at > now() AS later FROM kernel.deliveries"
+    )
     assert (row["attempts"], row["later"]) == (1, True)
     assert "printer caught fire" in row["last_error"]
     assert await drain(bus_pool, consumer) == 0  # backing off

@@ -1,0 +1,16 @@
+"""The dependencies every app provides, as types a handler names its parameters with.
+
+`conn` is the request's transaction, `principal` the verified caller, `clock` the one clock.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+from litestar.di import NamedDependency
+
+from shared.auth import Principal
+from shared.clock import Clock
+
+Tx = NamedDependency[asyncpg.Connection]
+Caller = NamedDependency[Principal]
+Now = NamedDependency[Clock]

@@ -1,0 +1,38 @@
+"""In-process apps on the test database, and tokens for them."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from infra.registry import SERVICES
+from shared.auth import Role, mint
+from shared.settings import DEV_JWT_SECRET
+
+
+@asynccontextmanager
+async def client(service: str, database: str, **settings: Any):
+    entry = SERVICES[service]
+    app = entry.create_app(entry.settings(database_url=database, **settings))
+    async with AsyncTestClient(app) as c:
+        yield c
+
+
+def bearer(role: Role, *, store: str | None = None, member: str | None = None, **kw: Any) -> dict:
+    token = mint(DEV_JWT_SECRET, role, store_id=store, member_id=member, **kw)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def new_store(store_id: str = "osaka-umeda", **overrides: Any) -> dict:
+    return {
+        "store_id": store_id,
+        "name": "omo Osaka Umeda",
+        "lat": 34.7025,
+        "lng": 135.4959,
+        "radius_m": 3000,
+        "currency": "JPY",
+        "timezone": "Asia/Tokyo",
+        **overrides,
+    }
