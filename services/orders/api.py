@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post, put
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 
 from services.orders import service
 from services.orders.domain import Store, StoreId
@@ -34,7 +34,7 @@ class StoreChange(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 @post("/v1/stores", guards=[allow(Role.SERVICE)], tags=["stores"], operation_id="openStore")
 async def open_store(
     request: Request,
-    data: NewStore,
+    data: JSONBody[NewStore],
     conn: Tx,
     clock: Now,
     principal: Caller,
@@ -57,7 +57,7 @@ async def open_store(
     operation_id="changeStore",
 )
 async def change_store(
-    store_id: FromPath[StoreId], data: StoreChange, conn: Tx, clock: Now
+    store_id: FromPath[StoreId], data: JSONBody[StoreChange], conn: Tx, clock: Now
 ) -> Store:
     """Change a store's public facts (its manager, or operators)."""
     store = Store(store_id=store_id, **msgspec.structs.asdict(data))

@@ -1,0 +1,1 @@
+"""Benchmarks: speed and memory figures, run by hand, never timed tests."""
