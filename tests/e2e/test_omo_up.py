@@ -1,0 +1,106 @@
+"""`omo up` from nothing: ready within seconds, and SIGTERM leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import httpx
+import pytest
+
+from shared.settings import PROJECT_ROOT
+from tests.e2e.processes import free_port, omo, processes_mentioning, run_omo
+
+pytestmark = pytest.mark.e2e
+
+
+def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
+    data = PROJECT_ROOT / ".omo" / f"test-up-{os.getpid()}"
+    ports = {name: free_port() for name in ("orders", "fulfillment", "delivery", "stripe")}
+    env = {f"OMO_{name.upper()}_PORT": str(port) for name, port in ports.items()}
+    env |= {"OMO_DATA_DIR": str(data)}
+    env.pop("DATABASE_URL", None)
+    up = omo("up", "--fresh", env={**env, "DATABASE_URL": ""})
+    try:
+        banner = []
+        deadline = time.monotonic() + 60
+        while not any("Ctrl-C" in line for line in banner):
+            assert time.monotonic() < deadline, "omo up did not print its banner"
+            line = up.stdout.readline()
+            assert line or up.poll() is None, up.stderr.read()
+            banner.append(line)
+        text = "".join(banner)
+        for name in ("orders", "fulfillment", "delivery"):
+            base = f"http://127.0.0.1:{ports[name]}"
+            assert base in text
+            assert httpx.get(f"{base}/readyz").status_code == 200
+        manager = next(line.split()[1] for line in banner if line.strip().startswith("manager"))
+        pickers = httpx.get(
+            f"http://127.0.0.1:{ports['fulfillment']}/v1/stores/kobe-sannomiya/pickers",
+            headers={"Authorization": f"Bearer {manager}"},
+        )
+        assert len(pickers.json()) == 3
+        zone = httpx.get(
+            f"http://127.0.0.1:{ports['delivery']}/v1/stores/kobe-sannomiya/zone",
+            params={"lat": 34.6937, "lng": 135.2200},
+        )
+        assert zone.json()["deliverable"] is True
+        assert (
+            httpx.get(
+                f"http://127.0.0.1:{ports['stripe']}/v1/customers", auth=("sk_test_x", "")
+            ).status_code
+            == 200
+        )
+    finally:
+        up.send_signal(signal.SIGTERM)
+        code = up.wait(30)
+    assert code == 0
+    assert processes_mentioning(str(data)) == []  # the database
+    for name, port in ports.items():
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+    assert processes_mentioning(f"--port {ports['stripe']}") == []
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "says"),
+    [
+        (
+            ["serve", "orders"],
+            {"OMO_ORDERS_PORT": "eighty"},
+            "OMO_ORDERS_PORT='eighty' is not valid",
+        ),
+        (["serve", "delivery"], {"OMO_CLOCK_SPEED": "fast"}, "OMO_CLOCK_SPEED='fast'"),
+        (["serve", "delivery"], {"OMO_CLOCK_SPEED": "60"}, "OMO_CLOCK_START is required"),
+        (["up"], {"OMO_ENV": "prod"}, "OMO_JWT_SECRET must be set"),
+        (
+            ["serve", "fulfillment"],
+            {"DATABASE_URL": "postgresql://omo@127.0.0.1:1/omo"},
+            "cannot reach the database at postgresql://127.0.0.1:1/omo",
+        ),
+        (["up"], {"DATABASE_URL": "postgresql://omo@127.0.0.1:1/omo"}, "cannot reach the database"),
+        (["migrate"], {"DATABASE_URL": "postgresql://omo@127.0.0.1:1/omo"}, "cannot reach"),
+    ],
+    ids=[
+        "bad-port",
+        "bad-speed",
+        "speed-without-start",
+        "prod-dev-secret",
+        "db-down-serve",
+        "db-down-up",
+        "db-down-migrate",
+    ],
+)
+def test_bad_configuration_fails_at_start_with_one_clear_line(args, env, says):
+    result = run_omo(*args, env=env)
+    assert result.returncode in (1, 2)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("omo: ") and says in lines[0]
+
+
+def test_a_service_refuses_to_serve_on_a_schema_that_is_behind(empty_database):
+    result = run_omo("serve", "orders", env={"DATABASE_URL": empty_database})
+    assert result.returncode == 1
+    assert "schema is behind" in result.stderr and "omo migrate" in result.stderr

@@ -1,0 +1,78 @@
+"""Three real service processes on one database: an event written by one is handled by others."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import httpx
+import pytest
+
+from shared.auth import Role
+from tests.e2e.processes import free_port, omo, wait_ready
+from tests.integration.apps import bearer, new_store
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def services(database):
+    ports = {name: free_port() for name in ("orders", "fulfillment", "delivery")}
+    env = {"DATABASE_URL": database, "OMO_BUS_POLL_SECONDS": "30"}
+    env |= {f"OMO_{name.upper()}_PORT": str(port) for name, port in ports.items()}
+    running = {name: omo("serve", name, env=env) for name in ports}
+    try:
+        for name, port in ports.items():
+            wait_ready(f"http://127.0.0.1:{port}/readyz", running[name])
+        yield {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    finally:
+        for process in running.values():
+            process.terminate()
+        for process in running.values():
+            process.wait(10)
+
+
+def eventually(fetch, ok=lambda r: r.status_code == 200, timeout: float = 10.0):
+    """Fetch until `ok` (events arrive asynchronously), and return the last response."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = fetch()
+        if ok(response) or time.monotonic() > deadline:
+            return response
+        time.sleep(0.05)
+
+
+def test_store_opened_in_orders_reaches_delivery_and_fulfillment(services):
+    headers = {**bearer(Role.SERVICE), "Idempotency-Key": str(uuid.uuid4())}
+    created = httpx.post(f"{services['orders']}/v1/stores", json=new_store(), headers=headers)
+    assert created.status_code == 201
+
+    zone = eventually(
+        lambda: httpx.get(
+            f"{services['delivery']}/v1/stores/osaka-umeda/zone",
+            params={"lat": 34.70, "lng": 135.50},
+        )
+    )
+    assert zone.status_code == 200
+    assert zone.json()["deliverable"] is True
+    layout = eventually(
+        lambda: httpx.get(
+            f"{services['fulfillment']}/v1/stores/osaka-umeda/layout",
+            headers=bearer(Role.MANAGER, store="osaka-umeda"),
+        )
+    )
+    assert layout.status_code == 200  # fulfillment knows the store now (no bins yet)
+    assert layout.json() == []
+
+    # A change travels the same way, and the zone follows it.
+    change = {k: v for k, v in new_store(radius_m=300).items() if k != "store_id"}
+    manager = bearer(Role.MANAGER, store="osaka-umeda")
+    assert httpx.put(f"{services['orders']}/v1/stores/osaka-umeda", json=change, headers=manager)
+    far = eventually(
+        lambda: httpx.get(
+            f"{services['delivery']}/v1/stores/osaka-umeda/zone",
+            params={"lat": 34.70, "lng": 135.50},
+        ),
+        ok=lambda r: r.json()["radius_m"] == 300,
+    )
+    assert far.json()["deliverable"] is False
