@@ -51,6 +51,11 @@ class Migration:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
 
+def _shown(path: Path) -> str:
+    """A migration's path as the operator knows it: relative to the project when inside it."""
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
 def discover(component: str) -> list[Migration]:
     folder = COMPONENTS[component]
     found = []
@@ -98,7 +103,7 @@ async def pending(conn: asyncpg.Connection, component: str) -> list[Migration]:
             todo.append(migration)
         elif checksum != migration.checksum:
             raise MigrationError(
-                f"{migration.path.relative_to(PROJECT_ROOT)} changed after it was applied; "
+                f"{_shown(migration.path)} changed after it was applied; "
                 "write a new migration instead"
             )
     return todo
@@ -124,8 +129,7 @@ async def migrate(conn: asyncpg.Connection, components: list[str] | None = None)
                             migration.checksum,
                         )
                 except asyncpg.PostgresError as exc:
-                    where = migration.path.relative_to(PROJECT_ROOT)
-                    raise MigrationError(f"{where} failed: {exc}") from None
+                    raise MigrationError(f"{_shown(migration.path)} failed: {exc}") from None
                 done.append(f"{component}/{migration.name}")
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_ID)

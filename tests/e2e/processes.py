@@ -1,4 +1,4 @@
-"""Real service processes for end-to-end tests: `omo serve` and `omo up` as an operator runs them."""
+"""Real processes for end-to-end tests: `omo serve` and `omo up` as an operator runs them."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
         code = up.wait(30)
     assert code == 0
     assert processes_mentioning(str(data)) == []  # the database
-    for name, port in ports.items():
+    for port in ports.values():
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
     assert processes_mentioning(f"--port {ports['stripe']}") == []

@@ -1,0 +1,91 @@
+"""Pure rules of the shared kernel: no database, no network."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.orders.settings import OrdersSettings
+from shared.auth import Role, mint, verify
+from shared.barcodes import check_digit, ean13, is_valid_ean13
+from shared.clock import Clock
+from shared.errors import ConfigError, InvalidInput, Unauthenticated
+from shared.ids import uuid7
+from shared.money import Money
+from shared.settings import DEV_JWT_SECRET, env_name, load
+
+
+@pytest.mark.parametrize("code", ["4901234567894", "4902102072618", "0036000291452"])
+def test_real_ean13_codes_pass_the_check_digit(code):
+    assert is_valid_ean13(code)
+
+
+def test_a_wrong_check_digit_or_length_is_caught():
+    assert not is_valid_ean13("4901234567890")
+    assert not is_valid_ean13("490123456789")
+    assert not is_valid_ean13("490123456789X")
+    assert check_digit("490123456789") == 4
+    assert ean13("490123456789") == "4901234567894"
+
+
+def test_fast_clock_runs_n_times_faster_from_the_shared_start():
+    wall = [1_000_000.0]
+    start = datetime.fromtimestamp(wall[0], UTC)
+    clock = Clock(speed=60, start=start, wall=lambda: wall[0])
+    wall[0] += 10
+    assert clock.now() == start + timedelta(minutes=10)
+    assert clock.real_seconds(600) == 10
+
+
+def test_real_clock_is_timezone_aware_utc():
+    assert Clock().now().tzinfo is UTC
+
+
+def test_uuid7_is_version_7_and_sorts_by_time():
+    early, late = uuid7(1_700_000_000_000), uuid7(1_700_000_000_001)
+    assert early.version == 7 and early.variant == "specified in RFC 4122"
+    assert early < late
+
+
+def test_money_refuses_to_mix_currencies():
+    assert Money(100, "JPY") + Money(50, "JPY") == Money(150, "JPY")
+    with pytest.raises(ValueError, match="cannot mix"):
+        Money(100, "JPY") + Money(1, "USD")
+
+
+def test_settings_read_service_fields_under_the_service_prefix():
+    assert env_name(OrdersSettings, "port") == "OMO_ORDERS_PORT"
+    assert env_name(OrdersSettings, "jwt_secret") == "OMO_JWT_SECRET"
+    assert env_name(OrdersSettings, "database_url") == "DATABASE_URL"
+    settings = load(OrdersSettings, {"OMO_ORDERS_PORT": "9001", "DATABASE_URL": "postgresql://x/y"})
+    assert (settings.port, settings.database_url) == (9001, "postgresql://x/y")
+
+
+@pytest.mark.parametrize(
+    ("environ", "says"),
+    [
+        ({"OMO_ORDERS_PORT": "99999"}, "OMO_ORDERS_PORT='99999'"),
+        ({"OMO_BUS_MAX_ATTEMPTS": "0"}, "OMO_BUS_MAX_ATTEMPTS"),
+        ({"OMO_ENV": "staging"}, "OMO_ENV='staging'"),
+        ({"OMO_JWT_SECRET": "short"}, "OMO_JWT_SECRET"),
+    ],
+)
+def test_bad_settings_name_the_variable(environ, says):
+    with pytest.raises(ConfigError, match=says):
+        load(OrdersSettings, {"DATABASE_URL": "postgresql://x/y", **environ})
+
+
+def test_tokens_carry_role_store_and_member():
+    staff = verify(DEV_JWT_SECRET, mint(DEV_JWT_SECRET, Role.PICKER, store_id="kobe", subject="p1"))
+    assert (staff.role, staff.store_id, staff.subject) == (Role.PICKER, "kobe", "p1")
+    shopper = verify(DEV_JWT_SECRET, mint(DEV_JWT_SECRET, Role.SHOPPER, member_id="m-1"))
+    assert (shopper.member_id, shopper.store_id) == ("m-1", None)
+
+
+def test_staff_tokens_need_a_store_and_expired_tokens_are_refused():
+    with pytest.raises(InvalidInput, match="needs a store"):
+        mint(DEV_JWT_SECRET, Role.RIDER)
+    old = mint(DEV_JWT_SECRET, Role.SERVICE, now=0, ttl_s=60)
+    with pytest.raises(Unauthenticated, match="expired"):
+        verify(DEV_JWT_SECRET, old)
