@@ -111,6 +111,7 @@ async def scenario(server_dsn: str, instances: int, args: argparse.Namespace) ->
     dsn = await recreate_database(server_dsn)
     pools: list[asyncpg.Pool] = []
     runners: list[BusRunner] = []
+    watcher: asyncio.Task | None = None
     try:
         for _ in range(instances):
             pools.append(await create_pool(dsn, max_size=4))
@@ -129,6 +130,8 @@ async def scenario(server_dsn: str, instances: int, args: argparse.Namespace) ->
         handled_s = time.perf_counter() - start
         p50, p99 = await pool.fetchval(LATENCY_MS)
     finally:
+        if watcher is not None:
+            watcher.cancel()
         for runner in runners:
             await runner.stop()
         for each in pools:

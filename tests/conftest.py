@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -58,30 +59,33 @@ def template(server_dsn: str) -> str:
     return TEMPLATE
 
 
-@pytest.fixture
-async def database(server_dsn: str, template: str) -> AsyncIterator[str]:
-    """A fresh database with every migration applied; its DSN."""
-    name = f"test_{uuid7().hex}"
+@asynccontextmanager
+async def scratch_database(server_dsn: str, prefix: str, template: str | None = None):
+    """A database of its own for one test, dropped afterwards; yields its DSN."""
+    name = f"{prefix}_{uuid7().hex}"
     admin = await asyncpg.connect(server_dsn)
     try:
-        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+        await admin.execute(
+            f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else "")
+        )
         yield with_database(server_dsn, name)
         await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def database(server_dsn: str, template: str) -> AsyncIterator[str]:
+    """A fresh database with every migration applied; its DSN."""
+    async with scratch_database(server_dsn, "test", template) as dsn:
+        yield dsn
 
 
 @pytest.fixture
 async def empty_database(server_dsn: str) -> AsyncIterator[str]:
     """A database with nothing in it, for the migrations themselves."""
-    name = f"empty_{uuid7().hex}"
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-        yield with_database(server_dsn, name)
-        await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
-    finally:
-        await admin.close()
+    async with scratch_database(server_dsn, "empty") as dsn:
+        yield dsn
 
 
 @pytest.fixture

@@ -15,38 +15,27 @@ from shared.sql import load_queries
 Q = load_queries(Path(__file__).with_name("queries.sql"))
 
 
+def _store_row(store: Store, now: datetime) -> tuple:
+    return (
+        store.store_id,
+        store.name,
+        store.lat,
+        store.lng,
+        store.radius_m,
+        store.currency,
+        store.timezone,
+        now,
+    )
+
+
 async def insert_store(conn: asyncpg.Connection, store: Store, *, now: datetime) -> bool:
     """False if a store with that id exists already."""
-    return bool(
-        await conn.fetchval(
-            Q["insert_store"],
-            store.store_id,
-            store.name,
-            store.lat,
-            store.lng,
-            store.radius_m,
-            store.currency,
-            store.timezone,
-            now,
-        )
-    )
+    return bool(await conn.fetchval(Q["insert_store"], *_store_row(store, now)))
 
 
 async def update_store(conn: asyncpg.Connection, store: Store, *, now: datetime) -> bool:
     """False if there is no such store."""
-    return bool(
-        await conn.fetchval(
-            Q["update_store"],
-            store.store_id,
-            store.name,
-            store.lat,
-            store.lng,
-            store.radius_m,
-            store.currency,
-            store.timezone,
-            now,
-        )
-    )
+    return bool(await conn.fetchval(Q["update_store"], *_store_row(store, now)))
 
 
 async def get_store(conn: asyncpg.Connection, *, store_id: str) -> Store | None:
