@@ -17,27 +17,34 @@ SELECT pg_notify('omo_bus', consumer) FROM (SELECT DISTINCT consumer FROM fanned
 
 -- name: claim
 -- The oldest due deliveries whose key has no earlier delivery still waiting (order per key);
--- rows another instance holds are skipped, not waited for.
-SELECT d.seq, d.attempts, e.id, e.topic, e.key, e.version, e.payload, e.occurred_at
-FROM kernel.deliveries d
-JOIN kernel.events e ON e.id = d.event_id
-WHERE d.consumer = $1
-  AND d.next_attempt_at <= now()
-  AND NOT EXISTS (
-      SELECT 1 FROM kernel.deliveries earlier
-      WHERE earlier.consumer = d.consumer AND earlier.key = d.key AND earlier.seq < d.seq
-  )
-ORDER BY d.seq
-LIMIT $2
-FOR UPDATE OF d SKIP LOCKED
+-- rows another instance holds are skipped, not waited for. The locking scan reads deliveries
+-- alone, in (consumer, seq) order, so it stops after $2 rows however long the queue is.
+WITH claimed AS (
+    SELECT d.seq, d.attempts, d.event_id
+    FROM kernel.deliveries d
+    WHERE d.consumer = $1
+      AND d.next_attempt_at <= now()
+      AND NOT EXISTS (
+          SELECT 1 FROM kernel.deliveries earlier
+          WHERE earlier.consumer = d.consumer AND earlier.key = d.key AND earlier.seq < d.seq
+      )
+    ORDER BY d.seq
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+SELECT c.seq, c.attempts, e.id, e.topic, e.key, e.version, e.payload, e.occurred_at
+FROM claimed c JOIN kernel.events e ON e.id = c.event_id
+ORDER BY c.seq
 
--- name: mark_handled
-INSERT INTO kernel.handled_events (consumer, event_id) VALUES ($1, $2)
+-- name: take
+-- Done with this delivery, and was it the first time for this event? One round trip; the
+-- handler runs after it in the same savepoint, so a failure undoes both.
+WITH gone AS (
+    DELETE FROM kernel.deliveries WHERE consumer = $1 AND seq = $2
+)
+INSERT INTO kernel.handled_events (consumer, event_id) VALUES ($1, $3)
 ON CONFLICT DO NOTHING
 RETURNING true
-
--- name: delete_delivery
-DELETE FROM kernel.deliveries WHERE consumer = $1 AND seq = $2
 
 -- name: postpone
 UPDATE kernel.deliveries

@@ -53,7 +53,7 @@ async def _handle_one(
     try:
         # A savepoint: a failing handler undoes its own writes, not the rest of the batch.
         async with conn.transaction():
-            if await conn.fetchval(Q["mark_handled"], consumer.name, row["id"]):
+            if await conn.fetchval(Q["take"], consumer.name, row["seq"], row["id"]):
                 envelope = Envelope(
                     id=row["id"],
                     seq=row["seq"],
@@ -64,7 +64,6 @@ async def _handle_one(
                     event=decode(row["topic"], row["version"], row["payload"]),
                 )
                 await consumer.handle(conn, envelope)
-            await conn.execute(Q["delete_delivery"], consumer.name, row["seq"])
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         attempts = row["attempts"] + 1
