@@ -250,3 +250,28 @@ async def test_notify_wakes_a_running_consumer_long_before_its_poll(bus_pool, da
         assert len(await effects(bus_pool, "group.one")) == 1
     finally:
         await runner.stop()
+
+
+async def test_operator_lists_and_replays_dead_letters_with_omo_events(bus_pool, database):
+    from tests.e2e.processes import run_omo
+
+    async def always_fail(_envelope) -> None:
+        raise LookupError("no such shelf")
+
+    failing = recorder("group.one", before=always_fail)
+    async with bus_pool.acquire() as conn:
+        await subscribe(conn, [failing])
+    await publish_one(bus_pool, "store-a", 7)
+    await drain(bus_pool, failing, max_attempts=1)
+
+    listed = await asyncio.to_thread(run_omo, "events", "dead", env={"DATABASE_URL": database})
+    assert listed.returncode == 0
+    assert "group.one" in listed.stdout and "LookupError: no such shelf" in listed.stdout
+    assert "1 dead letter(s)" in listed.stderr
+
+    retried = await asyncio.to_thread(
+        run_omo, "events", "retry", "--consumer", "group.one", env={"DATABASE_URL": database}
+    )
+    assert "group.one: 1 event(s) back in the queue" in retried.stdout
+    assert await drain_all(bus_pool, recorder("group.one")) == 1
+    assert [r["n"] for r in await effects(bus_pool, "group.one")] == [7]
