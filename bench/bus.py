@@ -92,8 +92,12 @@ async def recreate_database(server_dsn: str, *, create: bool = True) -> str:
     return dsn
 
 
-async def publish_share(pool: asyncpg.Pool, numbers: range, keys: int) -> None:
-    for n in numbers:
+async def publish_share(pool: asyncpg.Pool, numbers: range, keys: int, rate: float) -> None:
+    """Publish `numbers` one per transaction; at `rate` events/s for this task, or flat out."""
+    started = time.perf_counter()
+    for i, n in enumerate(numbers):
+        if rate:
+            await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
         async with pool.acquire() as conn, conn.transaction():
             await publish(conn, event(f"store-{n % keys}", n + 1), occurred_at=clock.now())
 
@@ -106,8 +110,12 @@ async def wait_handled(pool: asyncpg.Pool, total: int) -> None:
         await asyncio.sleep(0.02)
 
 
-async def scenario(server_dsn: str, instances: int, args: argparse.Namespace) -> dict:
-    """One measurement on a fresh database: N runners, P publishers, until all is handled."""
+async def scenario(server_dsn: str, instances: int, rate: float, args: argparse.Namespace) -> dict:
+    """One measurement on a fresh database: N runners, P publishers, until all is handled.
+
+    With `rate` 0 the publishers go flat out (throughput; latency is then mostly queueing);
+    with a rate below capacity the latency is what an event waits in a healthy system.
+    """
     dsn = await recreate_database(server_dsn)
     pools: list[asyncpg.Pool] = []
     runners: list[BusRunner] = []
@@ -124,7 +132,8 @@ async def scenario(server_dsn: str, instances: int, args: argparse.Namespace) ->
         shares = [range(p, args.events, args.publishers) for p in range(args.publishers)]
         start = time.perf_counter()
         watcher = asyncio.create_task(wait_handled(pool, args.events))
-        await asyncio.gather(*(publish_share(pool, share, args.keys) for share in shares))
+        per_task = rate / args.publishers
+        await asyncio.gather(*(publish_share(pool, s, args.keys, per_task) for s in shares))
         published_s = time.perf_counter() - start
         await watcher
         handled_s = time.perf_counter() - start
@@ -137,6 +146,7 @@ async def scenario(server_dsn: str, instances: int, args: argparse.Namespace) ->
         for each in pools:
             await each.close()
     return {
+        "load": f"{rate:.0f}/s" if rate else "flat out",
         "instances": instances,
         "events": args.events,
         "publish_per_s": round(args.events / published_s),
@@ -148,15 +158,19 @@ async def scenario(server_dsn: str, instances: int, args: argparse.Namespace) ->
 
 async def run(server_dsn: str, args: argparse.Namespace) -> list[dict]:
     try:
-        return [await scenario(server_dsn, n, args) for n in args.instances]
+        return [
+            await scenario(server_dsn, n, rate, args)
+            for rate in sorted({0, args.rate})
+            for n in args.instances
+        ]
     finally:
         await recreate_database(server_dsn, create=False)
 
 
 def table(results: list[dict]) -> str:
-    head = "| instances | events | publish/s | handled/s | p50 ms | p99 ms |"
+    head = "| load | instances | events | publish/s | handled/s | p50 ms | p99 ms |"
     rows = ["| " + " | ".join(str(value) for value in r.values()) + " |" for r in results]
-    return "\n".join([head, "|---:" * 6 + "|", *rows])
+    return "\n".join([head, "|---" + "|---:" * 6 + "|", *rows])
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -165,6 +179,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--publishers", type=int, default=8)
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument(
+        "--rate", type=float, default=300, help="events/s of the paced runs (0: skip them)"
+    )
     parser.add_argument("--instances", default="1,4", help="comma-separated instance counts")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
