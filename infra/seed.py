@@ -17,9 +17,11 @@ import asyncpg
 from services.delivery import store as delivery_db
 from services.fulfillment import store as fulfillment_db
 from services.fulfillment.domain import Bin
-from services.orders import service as orders
-from services.orders import store as orders_db
-from services.orders.domain import Product, Store
+from services.orders.catalog import service as catalog
+from services.orders.catalog.domain import Product
+from services.orders.stores import service as stores
+from services.orders.stores import store as stores_db
+from services.orders.stores.domain import Store
 from shared.barcodes import ean13
 from shared.clock import Clock
 
@@ -77,13 +79,13 @@ def demo_catalog(seed: int = 7) -> list[tuple[Product, Bin]]:
 async def seed_demo(conn: asyncpg.Connection, clock: Clock) -> bool:
     """Seed the demo store once; False if it was there already."""
     async with conn.transaction():
-        if await orders_db.get_store(conn, store_id=STORE.store_id):
+        if await stores_db.get_store(conn, store_id=STORE.store_id):
             return False
-        await orders.open_store(conn, clock, STORE)
-        catalog = demo_catalog()
-        await orders.load_catalog(conn, STORE.store_id, [p for p, _ in catalog])
+        await stores.open_store(conn, clock, STORE)
+        assortment = demo_catalog()
+        await catalog.load_catalog(conn, STORE.store_id, [p for p, _ in assortment])
         await fulfillment_db.upsert_bins(
-            conn, store_id=STORE.store_id, bins=[b for _, b in catalog]
+            conn, store_id=STORE.store_id, bins=[b for _, b in assortment]
         )
         await fulfillment_db.add_pickers(
             conn, store_id=STORE.store_id, pickers=[fulfillment_db.Picker(*p) for p in PICKERS]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from litestar import Litestar
 
-from services.orders.api import ROUTES
 from services.orders.settings import OrdersSettings
+from services.orders.stores.api import ROUTES as STORE_ROUTES
 from shared.web.app import build_app
 
 
@@ -14,5 +14,5 @@ def create_app(settings: OrdersSettings) -> Litestar:
         settings,
         title="omo orders",
         description="Stores, catalog and stock for every channel, checkout, payments, members.",
-        route_handlers=ROUTES,
+        route_handlers=[*STORE_ROUTES],
     )

@@ -9,7 +9,7 @@ import pytest
 from infra.seed import demo_catalog
 from services.delivery.domain import Zone, coverage
 from services.fulfillment.domain import Bin, walk_order
-from services.orders.domain import Store, check_store
+from services.orders.stores.domain import Store, check_store
 from shared.barcodes import is_valid_ean13
 from shared.errors import InvalidInput
 

@@ -1,13 +1,11 @@
-"""Orders' use cases: load, decide with the domain, store, publish; one transaction each."""
+"""Stores' use cases: load, decide with the domain, store, publish; one transaction each."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import asyncpg
 
-from services.orders import store as db
-from services.orders.domain import Product, Store, check_product, check_store
+from services.orders.stores import store as db
+from services.orders.stores.domain import Store, check_store
 from shared.bus import publish
 from shared.clock import Clock
 from shared.errors import Conflict, NotFound
@@ -50,10 +48,3 @@ async def get_store(conn: asyncpg.Connection, store_id: str) -> Store:
     if found is None:
         raise NotFound(f"there is no store {store_id}", field="store_id")
     return found
-
-
-async def load_catalog(conn: asyncpg.Connection, store_id: str, products: Sequence[Product]) -> int:
-    """Upsert products with their price and stock on hand; returns the store's product count."""
-    await get_store(conn, store_id)
-    await db.upsert_products(conn, store_id=store_id, products=[check_product(p) for p in products])
-    return await db.count_products(conn, store_id=store_id)

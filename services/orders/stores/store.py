@@ -1,15 +1,14 @@
-"""Orders' queries: one function per query in queries.sql, `conn` first, structs out."""
+"""Stores' queries: one function per query in queries.sql, `conn` first, structs out."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 import asyncpg
 import msgspec
 
-from services.orders.domain import Product, Store
+from services.orders.stores.domain import Store
 from shared.sql import load_queries
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -41,29 +40,3 @@ async def update_store(conn: asyncpg.Connection, store: Store, *, now: datetime)
 async def get_store(conn: asyncpg.Connection, *, store_id: str) -> Store | None:
     row = await conn.fetchrow(Q["get_store"], store_id)
     return msgspec.convert(dict(row), Store) if row else None
-
-
-async def upsert_products(
-    conn: asyncpg.Connection, *, store_id: str, products: Sequence[Product]
-) -> None:
-    columns = (
-        "sku",
-        "ean",
-        "name_en",
-        "name_ja",
-        "brand",
-        "category",
-        "zone",
-        "unit",
-        "price",
-        "on_hand",
-    )
-    await conn.execute(
-        Q["upsert_products"],
-        store_id,
-        *([getattr(p, column) for p in products] for column in columns),
-    )
-
-
-async def count_products(conn: asyncpg.Connection, *, store_id: str) -> int:
-    return await conn.fetchval(Q["count_products"], store_id)

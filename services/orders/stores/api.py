@@ -8,8 +8,8 @@ import msgspec
 from litestar import Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody
 
-from services.orders import service
-from services.orders.domain import Store, StoreId
+from services.orders.stores import service
+from services.orders.stores.domain import Store, StoreId
 from shared.auth import Role
 from shared.events import Latitude, Longitude
 from shared.money import Currency

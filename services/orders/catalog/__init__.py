@@ -1,0 +1,1 @@
+"""The catalog: products, prices and the one stock every channel sells from."""

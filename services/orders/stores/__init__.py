@@ -1,0 +1,1 @@
+"""Stores: where each store is, its radius, currency and zone; the source of `store.updated`."""
