@@ -1,0 +1,1 @@
+"""Members: one id for every channel, phone sign-up, the member QR code the till scans."""
