@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.registry import ALL_CONSUMERS
+from infra.registry import all_consumers
 from infra.seed import seed_demo
 from shared.bus import subscribe
 from shared.clock import Clock
@@ -16,7 +16,7 @@ async def migrate_all(dsn: str) -> list[str]:
     conn = await connect(dsn)
     try:
         applied = await migrate(conn)
-        await subscribe(conn, ALL_CONSUMERS)
+        await subscribe(conn, all_consumers())
         return applied
     finally:
         await conn.close()

@@ -61,3 +61,9 @@ async def provide_transaction(state: State) -> AsyncGenerator[Connection, None]:
     """A connection in a transaction around the handler: commit on return, roll back on raise."""
     async with state.pool.acquire() as conn, conn.transaction():
         yield conn
+
+
+async def provide_pool(state: State) -> asyncpg.Pool:
+    """The pool itself, for use cases that need several transactions (and a network call
+    between them)."""
+    return state.pool

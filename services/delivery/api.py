@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from litestar import get
-from litestar.params import FromPath
+import msgspec
+from litestar import get, post
+from litestar.params import FromPath, JSONBody
 
 from services.delivery import service
 from services.delivery.domain import Coverage
 from services.delivery.store import Rider
 from shared.auth import Role
-from shared.events import Latitude, Longitude
+from shared.events import Fulfilment, Latitude, Longitude
 from shared.web.access import PUBLIC, allow
-from shared.web.deps import Tx
+from shared.web.deps import Now, Tx
 
 
 @get("/v1/stores/{store_id:str}/zone", opt=PUBLIC, tags=["zone"], operation_id="checkZone")
@@ -31,4 +32,27 @@ async def list_riders(store_id: FromPath[str], conn: Tx) -> list[Rider]:
     return await service.riders(conn, store_id)
 
 
-ROUTES = [check_zone, list_riders]
+class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    store_id: str
+    lat: Latitude
+    lng: Longitude
+    fulfilment: Fulfilment = "delivery"
+
+
+@post(
+    "/v1/quotes",
+    guards=[allow(Role.SERVICE, Role.SHOPPER)],
+    tags=["zone"],
+    operation_id="quote",
+    status_code=200,
+)
+async def make_quote(data: JSONBody[QuoteRequest], conn: Tx, clock: Now) -> service.Quote:
+    """Is the address in the zone, and by when can an order placed now arrive? (the orders
+    service at checkout, and shoppers' apps before it). A question, not a creation: no
+    Idempotency-Key."""
+    return await service.quote(
+        conn, clock, data.store_id, lat=data.lat, lng=data.lng, pickup=data.fulfilment == "pickup"
+    )
+
+
+ROUTES = [check_zone, list_riders, make_quote]

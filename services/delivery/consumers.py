@@ -6,7 +6,7 @@ import asyncpg
 
 from services.delivery import store as db
 from shared.bus import Consumer
-from shared.events import Envelope, StoreUpdated
+from shared.events import Envelope, OrderCancelled, OrderPlaced, StoreUpdated
 
 
 async def keep_zone(conn: asyncpg.Connection, envelope: Envelope) -> None:
@@ -24,4 +24,22 @@ async def keep_zone(conn: asyncpg.Connection, envelope: Envelope) -> None:
             )
 
 
-CONSUMERS = [Consumer("delivery.zones", (StoreUpdated.topic,), keep_zone)]
+async def keep_backlog(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    """Count the orders each store has yet to get out of the door; promises depend on it."""
+    match envelope.event:
+        case OrderPlaced() as order:
+            await db.add_to_backlog(
+                conn,
+                store_id=order.store_id,
+                order_id=order.order_id,
+                fulfilment=order.fulfilment,
+                promise_at=order.promise_at,
+            )
+        case OrderCancelled() as order:
+            await db.remove_from_backlog(conn, store_id=order.store_id, order_id=order.order_id)
+
+
+CONSUMERS = [
+    Consumer("delivery.zones", (StoreUpdated.topic,), keep_zone),
+    Consumer("delivery.backlog", (OrderPlaced.topic, OrderCancelled.topic), keep_backlog),
+]

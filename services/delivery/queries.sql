@@ -15,3 +15,17 @@ ON CONFLICT (store_id, rider_id) DO UPDATE SET name = EXCLUDED.name
 
 -- name: list_riders
 SELECT rider_id, name FROM delivery.riders WHERE store_id = $1 ORDER BY rider_id
+
+-- name: get_pace
+SELECT orders_per_hour, detour_factor, rider_speed_kmh FROM delivery.stores WHERE store_id = $1
+
+-- name: backlog_size
+SELECT count(*) FROM delivery.backlog WHERE store_id = $1
+
+-- name: add_to_backlog
+INSERT INTO delivery.backlog (store_id, order_id, fulfilment, promise_at)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT DO NOTHING
+
+-- name: remove_from_backlog
+DELETE FROM delivery.backlog WHERE store_id = $1 AND order_id = $2

@@ -2,11 +2,56 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
+import msgspec
 
 from services.delivery import store as db
 from services.delivery.domain import Coverage, coverage
+from services.delivery.promise import promise
+from shared.clock import Clock
 from shared.errors import NotFound
+
+
+class Quote(msgspec.Struct, frozen=True, kw_only=True):
+    store_id: str
+    deliverable: bool
+    distance_m: int | None
+    promise_at: datetime | None
+    meets_30_minutes: bool
+    reason: str | None
+
+
+async def quote(
+    conn: asyncpg.Connection, clock: Clock, store_id: str, *, lat: float, lng: float, pickup: bool
+) -> Quote:
+    """Can the store take this order now, and by when will it be at the door (or ready)?"""
+    place = await check_coverage(conn, store_id, lat, lng)
+    if not pickup and not place.deliverable:
+        return Quote(
+            store_id=store_id,
+            deliverable=False,
+            distance_m=place.distance_m,
+            promise_at=None,
+            meets_30_minutes=False,
+            reason=f"the address is {place.distance_m} m away; this store delivers within "
+            f"{place.radius_m} m",
+        )
+    made = promise(
+        clock.now(),
+        distance_m=None if pickup else place.distance_m,
+        backlog=await db.backlog_size(conn, store_id=store_id),
+        pace=await db.get_pace(conn, store_id=store_id),
+    )
+    return Quote(
+        store_id=store_id,
+        deliverable=True,
+        distance_m=place.distance_m,
+        promise_at=made.promise_at,
+        meets_30_minutes=made.meets_30_minutes,
+        reason=made.reason,
+    )
 
 
 async def check_coverage(

@@ -10,6 +10,7 @@ import asyncpg
 import msgspec
 
 from services.delivery.domain import Zone
+from services.delivery.promise import Pace
 from shared.sql import load_queries
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -46,3 +47,22 @@ async def add_riders(conn: asyncpg.Connection, *, store_id: str, riders: Sequenc
 
 async def list_riders(conn: asyncpg.Connection, *, store_id: str) -> list[Rider]:
     return [Rider(r["rider_id"], r["name"]) for r in await conn.fetch(Q["list_riders"], store_id)]
+
+
+async def get_pace(conn: asyncpg.Connection, *, store_id: str) -> Pace:
+    row = await conn.fetchrow(Q["get_pace"], store_id)
+    return msgspec.convert(dict(row), Pace) if row else Pace()
+
+
+async def backlog_size(conn: asyncpg.Connection, *, store_id: str) -> int:
+    return await conn.fetchval(Q["backlog_size"], store_id)
+
+
+async def add_to_backlog(
+    conn: asyncpg.Connection, *, store_id: str, order_id: str, fulfilment: str, promise_at: datetime
+) -> None:
+    await conn.execute(Q["add_to_backlog"], store_id, order_id, fulfilment, promise_at)
+
+
+async def remove_from_backlog(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> None:
+    await conn.execute(Q["remove_from_backlog"], store_id, order_id)

@@ -1,20 +1,40 @@
-"""Orders' composition root."""
+"""Orders' composition root: the routes of every feature, the payment gateway, the quote client."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from litestar import Litestar
 
-from services.orders.settings import OrdersSettings
 from services.orders.catalog.api import ROUTES as CATALOG_ROUTES
+from services.orders.checkout import service as checkout
+from services.orders.checkout.api import ROUTES as CHECKOUT_ROUTES
+from services.orders.checkout.quotes import QuoteClient
 from services.orders.members.api import ROUTES as MEMBER_ROUTES
+from services.orders.payments.consumers import consumers
+from services.orders.payments.gateway import StripeGateway
+from services.orders.settings import OrdersSettings
 from services.orders.stores.api import ROUTES as STORE_ROUTES
+from shared.auth import Role, mint
+from shared.clock import Clock
 from shared.web.app import build_app
+
+SERVICE_TOKEN_TTL_S = 365 * 24 * 3600
 
 
 def create_app(settings: OrdersSettings) -> Litestar:
+    clock = Clock(settings.clock_speed, settings.clock_start)
+    gateway = StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
+    token = mint(settings.jwt_secret, Role.SERVICE, subject="orders", ttl_s=SERVICE_TOKEN_TTL_S)
+    quotes = QuoteClient(settings.delivery_url, token, timeout_s=settings.quote_timeout_s)
     return build_app(
         settings,
         title="omo orders",
         description="Stores, catalog and stock for every channel, checkout, payments, members.",
-        route_handlers=[*STORE_ROUTES, *CATALOG_ROUTES, *MEMBER_ROUTES],
+        route_handlers=[*STORE_ROUTES, *CATALOG_ROUTES, *MEMBER_ROUTES, *CHECKOUT_ROUTES],
+        consumers=consumers(gateway),
+        clock=clock,
+        jobs=[(settings.unpaid_sweep_s, partial(checkout.expire_unpaid, clock=clock))],
+        extra_state={"gateway": gateway, "quotes": quotes},
+        on_shutdown=[quotes.aclose],
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
+
+import msgspec
 
 from shared.settings import Port, ServiceSettings
 
@@ -10,3 +12,12 @@ from shared.settings import Port, ServiceSettings
 class OrdersSettings(ServiceSettings, frozen=True, kw_only=True):
     service: ClassVar[str] = "orders"
     port: Port = 8001
+    # Stripe, or a Stripe-compatible server (localstripe, started by `omo up`, in dev).
+    stripe_api_key: str = "sk_test_omo_local"
+    stripe_api_base: str = "http://127.0.0.1:8420"
+    stripe_webhook_secret: str = "whsec_omo_local_development_secret"
+    # The delivery service, asked for a promise at every checkout.
+    delivery_url: str = "http://127.0.0.1:8003"
+    quote_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = 0.3
+    # How often unpaid orders past their store's timeout are swept (clock seconds).
+    unpaid_sweep_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0

@@ -8,7 +8,7 @@ of each other's.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
@@ -42,7 +42,61 @@ class StoreUpdated(Event, frozen=True, kw_only=True):
     timezone: str
 
 
-TOPICS: dict[str, type[Event]] = {cls.topic: cls for cls in (StoreUpdated,)}
+Fulfilment = Literal["delivery", "pickup"]
+Zone = Literal["ambient", "chilled", "frozen", "produce"]
+Unit = Literal["each", "kg"]
+
+
+class Address(msgspec.Struct, frozen=True, kw_only=True):
+    lat: Latitude
+    lng: Longitude
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+
+
+class PlacedLine(msgspec.Struct, frozen=True, kw_only=True):
+    """A line as ordered: `quantity` is pieces for `each`, grams for `kg`; price per piece or kg."""
+
+    line_no: int
+    sku: str
+    name_en: str
+    name_ja: str
+    zone: Zone
+    unit: Unit
+    quantity: int
+    unit_price: int
+    substitution: str  # none | same_brand | any | sku:<SKU>
+
+
+class OrderPlaced(Event, frozen=True, kw_only=True):
+    """An online order is paid (authorized): fulfillment may pick it, delivery may plan it."""
+
+    topic: ClassVar[str] = "order.placed"
+    key_field: ClassVar[str] = "order_id"
+
+    order_id: str
+    store_id: str
+    member_id: str
+    fulfilment: Fulfilment
+    address: Address | None
+    promise_at: datetime
+    currency: str
+    lines: list[PlacedLine]
+
+
+class OrderCancelled(Event, frozen=True, kw_only=True):
+    """An order will not be fulfilled: its stock is released and its authorization voided."""
+
+    topic: ClassVar[str] = "order.cancelled"
+    key_field: ClassVar[str] = "order_id"
+
+    order_id: str
+    store_id: str
+    reason: str
+
+
+TOPICS: dict[str, type[Event]] = {
+    cls.topic: cls for cls in (StoreUpdated, OrderPlaced, OrderCancelled)
+}
 
 
 class Envelope(msgspec.Struct, frozen=True, kw_only=True):

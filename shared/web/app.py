@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 import asyncpg
@@ -24,7 +24,7 @@ from litestar.types import ControllerRouterHandler
 
 from shared.bus import BusRunner, Consumer
 from shared.clock import Clock
-from shared.db import create_pool, provide_transaction
+from shared.db import create_pool, provide_pool, provide_transaction
 from shared.migrations import pending
 from shared.settings import ServiceSettings
 from shared.web.access import provide_principal
@@ -58,6 +58,19 @@ async def _purge_expired_keys(pool: asyncpg.Pool) -> None:
             log.warning("could not purge idempotency keys: %s", exc)
 
 
+Job = Callable[[asyncpg.Pool], Awaitable[None]]
+
+
+async def _every(seconds: float, clock: Clock, job: Job, pool: asyncpg.Pool) -> None:
+    """Run `job` every `seconds` of clock time; a failure is logged and tried again next time."""
+    while True:
+        await clock.sleep(seconds)
+        try:
+            await job(pool)
+        except Exception:
+            log.exception("periodic job %s failed", getattr(job, "__name__", job))
+
+
 def build_app(
     settings: ServiceSettings,
     *,
@@ -65,8 +78,14 @@ def build_app(
     description: str,
     route_handlers: Sequence[ControllerRouterHandler],
     consumers: Sequence[Consumer] = (),
+    clock: Clock | None = None,
+    jobs: Sequence[tuple[float, Job]] = (),
+    extra_state: Mapping[str, object] | None = None,
+    on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> Litestar:
-    clock = Clock(settings.clock_speed, settings.clock_start)
+    """`jobs` run every so many clock seconds while the app lives; `extra_state` (clients,
+    gateways) lands on `app.state`; `on_shutdown` closes what needs closing."""
+    clock = clock or Clock(settings.clock_speed, settings.clock_start)
     metrics = Metrics(settings.service)
 
     @asynccontextmanager
@@ -85,14 +104,18 @@ def build_app(
                 max_attempts=settings.bus_max_attempts,
             )
             await bus.start()
-            janitor = asyncio.create_task(_purge_expired_keys(pool))
+            tasks = [asyncio.create_task(_purge_expired_keys(pool))]
+            tasks += [asyncio.create_task(_every(s, clock, job, pool)) for s, job in jobs]
             try:
                 yield
             finally:
-                janitor.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await janitor
+                for task in tasks:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
                 await bus.stop()
+                for close in on_shutdown:
+                    await close()
         finally:
             await pool.close()
 
@@ -101,6 +124,7 @@ def build_app(
         lifespan=[lifespan],
         dependencies={
             "conn": Provide(provide_transaction),
+            "pool": Provide(provide_pool),
             "principal": Provide(provide_principal),
             "clock": Provide(lambda: clock, sync_to_thread=False, use_cache=True),
         },
@@ -113,6 +137,7 @@ def build_app(
                 "clock": clock,
                 "consumers": list(consumers),
                 "metrics": metrics,
+                **(extra_state or {}),
             }
         ),
         openapi_config=OpenAPIConfig(

@@ -1,6 +1,7 @@
 """The dependencies every app provides, as types a handler names its parameters with.
 
-`conn` is the request's transaction, `principal` the verified caller, `clock` the one clock.
+`conn` is the request's transaction, `pool` the pool (for multi-step use cases),
+`principal` the verified caller, `clock` the one clock.
 """
 
 from __future__ import annotations
@@ -12,5 +13,6 @@ from shared.auth import Principal
 from shared.clock import Clock
 
 Tx = NamedDependency[asyncpg.Connection]
+Pool = NamedDependency[asyncpg.Pool]  # for use cases that span several transactions
 Caller = NamedDependency[Principal]
 Now = NamedDependency[Clock]

@@ -44,16 +44,64 @@ ON CONFLICT (service, caller, key) DO UPDATE
 RETURNING true
 """
 _STORED = """
-SELECT fingerprint, status, body FROM kernel.idempotency_keys
+SELECT fingerprint, status, body, media_type FROM kernel.idempotency_keys
 WHERE service = $1 AND caller = $2 AND key = $3
 """
 _REMEMBER = """
-UPDATE kernel.idempotency_keys SET status = $4, body = $5
+UPDATE kernel.idempotency_keys SET status = $4, body = $5, media_type = $6
 WHERE service = $1 AND caller = $2 AND key = $3
 """
 PURGE_EXPIRED = "DELETE FROM kernel.idempotency_keys WHERE expires_at < now()"
 
 _encoder = msgspec.json.Encoder()
+
+
+def _fingerprint(request: Request, body: bytes) -> bytes:
+    return hashlib.sha256(
+        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+    ).digest()
+
+
+class Unfinished(msgspec.Struct, frozen=True):
+    """The key was claimed by a request that has not stored its response (it is running, or it
+    stopped half-way); a multi-step use case resumes from its own records."""
+
+
+async def claim(
+    conn: asyncpg.Connection, request: Request, *, caller: str, key: str
+) -> Response | Unfinished | None:
+    """Claim `key` in `conn`'s transaction: None if this request is the first, else the first
+    response to replay, or `Unfinished`. The same key with another body raises."""
+    service = request.app.state.service
+    fingerprint = _fingerprint(request, await request.body())
+    if await conn.fetchval(_CLAIM, service, caller, key, fingerprint, TTL):
+        return None
+    stored = await conn.fetchrow(_STORED, service, caller, key)
+    if bytes(stored["fingerprint"]) != fingerprint:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was first used with another request; use a new key",
+            field="Idempotency-Key",
+        )
+    if stored["status"] is None:
+        return Unfinished()
+    return _response(stored["status"], bytes(stored["body"]), stored["media_type"], replayed=True)
+
+
+async def remember(
+    conn: asyncpg.Connection,
+    request: Request,
+    *,
+    caller: str,
+    key: str,
+    status: int,
+    result: Any,
+    media_type: str = "application/json",
+) -> Response:
+    """Store the response to a claimed key in `conn`'s transaction, and return it."""
+    content = _encoder.encode(result)
+    service = request.app.state.service
+    await conn.execute(_REMEMBER, service, caller, key, status, content, media_type)
+    return _response(status, content, media_type, replayed=False)
 
 
 async def once(
@@ -65,29 +113,20 @@ async def once(
     create: Callable[[], Awaitable[Any]],
     status_code: int = 201,
 ) -> Response:
-    """Run `create` once per (service, caller, key); replay its response on a repeat."""
-    service = request.app.state.service
-    body = await request.body()
-    fingerprint = hashlib.sha256(
-        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
-    ).digest()
-    if not await conn.fetchval(_CLAIM, service, caller, key, fingerprint, TTL):
-        stored = await conn.fetchrow(_STORED, service, caller, key)
-        if bytes(stored["fingerprint"]) != fingerprint:
-            raise IdempotencyKeyReused(
-                "this Idempotency-Key was first used with another request; use a new key",
-                field="Idempotency-Key",
-            )
-        return _response(stored["status"], bytes(stored["body"]), replayed=True)
-    content = _encoder.encode(await create())
-    await conn.execute(_REMEMBER, service, caller, key, status_code, content)
-    return _response(status_code, content, replayed=False)
+    """Run `create` once per (service, caller, key), in one transaction; replay it on a repeat."""
+    replay = await claim(conn, request, caller=caller, key=key)
+    if isinstance(replay, Response):
+        return replay
+    # Unfinished cannot happen here: the claim and the response commit together.
+    return await remember(
+        conn, request, caller=caller, key=key, status=status_code, result=await create()
+    )
 
 
-def _response(status: int, content: bytes, *, replayed: bool) -> Response:
+def _response(status: int, content: bytes, media_type: str, *, replayed: bool) -> Response:
     return Response(
         content,
         status_code=status,
-        media_type="application/json",
+        media_type=media_type,
         headers={"Idempotent-Replayed": "true" if replayed else "false"},
     )

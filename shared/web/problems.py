@@ -24,7 +24,7 @@ _AT = re.compile(r" - at `\$\.?([^`]*)`")
 _NAMED = re.compile(r"`(\w+)`")
 
 
-def problem(
+def problem_body(
     request: Request,
     status: int,
     slug: str,
@@ -34,7 +34,7 @@ def problem(
     field: str | None = None,
     errors: list[dict[str, str]] | None = None,
     extra: dict[str, object] | None = None,
-) -> Response:
+) -> dict[str, object]:
     body: dict[str, object] = {
         "type": TYPE_PREFIX + slug,
         "title": title,
@@ -47,7 +47,19 @@ def problem(
     if errors:
         body["errors"] = errors
     body.update(extra or {})
+    return body
+
+
+def problem(request: Request, status: int, slug: str, title: str, detail: str, **kw) -> Response:
+    body = problem_body(request, status, slug, title, detail, **kw)
     return Response(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def domain_problem(request: Request, exc: DomainError) -> dict[str, object]:
+    """The problem+json body of a domain error (also for responses stored to be replayed)."""
+    return problem_body(
+        request, exc.status, exc.slug, exc.title, exc.detail, field=exc.field, extra=exc.extra
+    )
 
 
 def _field_of(error: dict) -> str:
@@ -64,9 +76,7 @@ def _field_of(error: dict) -> str:
 
 
 def on_domain_error(request: Request, exc: DomainError) -> Response:
-    return problem(
-        request, exc.status, exc.slug, exc.title, exc.detail, field=exc.field, extra=exc.extra
-    )
+    return Response(domain_problem(request, exc), status_code=exc.status, media_type=MEDIA_TYPE)
 
 
 def on_validation_error(request: Request, exc: ValidationException) -> Response:

@@ -201,7 +201,7 @@ async def test_probes_openapi_and_docs_answer(database, service):
         assert (await c.get("/schema")).status_code == 200
         metrics = (await c.get("/metrics")).text
     assert 'omo_http_requests_total{method="GET",route="/readyz",status="200"} 1.0' in metrics
-    for consumer in SERVICES[service].consumers:
+    for consumer in c.app.state.consumers:
         assert f'omo_bus_pending_events{{consumer="{consumer.name}"}}' in metrics
 
 
@@ -214,4 +214,4 @@ async def test_readyz_fails_when_the_schema_falls_behind(database):
             await conn.close()
         response = await c.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["migrations_pending"] == ["delivery/0001_stores_riders.sql"]
+    assert "delivery/0001_stores_riders.sql" in response.json()["migrations_pending"]

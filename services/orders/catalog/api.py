@@ -1,5 +1,114 @@
-"""HTTP API of this feature (routes are added as the feature is built)."""
+"""The catalog's HTTP API: decode a struct, call a use case, encode a struct. No SQL, no rules."""
 
 from __future__ import annotations
 
-ROUTES: list = []
+from typing import Annotated
+
+import msgspec
+from litestar import get, patch, put
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from services.orders.catalog import service
+from services.orders.catalog.domain import (
+    MAX_ITEMS,
+    CatalogItem,
+    PriceChange,
+    ProductDefinition,
+    StockCount,
+    Updated,
+    Upserted,
+    Zone,
+)
+from services.orders.catalog.paging import DEFAULT_LIMIT, MAX_LIMIT, ProductPage
+from shared.auth import Role
+from shared.web.access import PUBLIC, allow
+from shared.web.deps import Tx
+
+MANAGERS = [allow(Role.MANAGER, Role.SERVICE)]
+
+
+class ProductDefinitions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    items: Annotated[list[ProductDefinition], msgspec.Meta(min_length=1, max_length=MAX_ITEMS)]
+
+
+class PriceChanges(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    items: Annotated[list[PriceChange], msgspec.Meta(min_length=1, max_length=MAX_ITEMS)]
+
+
+class StockCounts(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    items: Annotated[list[StockCount], msgspec.Meta(min_length=1, max_length=MAX_ITEMS)]
+
+
+@get(
+    "/v1/stores/{store_id:str}/products",
+    opt=PUBLIC,
+    tags=["catalog"],
+    operation_id="searchProducts",
+)
+async def search_products(
+    store_id: FromPath[str],
+    conn: Tx,
+    q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    category: Annotated[str | None, QueryParameter(max_length=40)] = None,
+    zone: Annotated[Zone | None, QueryParameter()] = None,
+    cursor: Annotated[str | None, QueryParameter(max_length=2048)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> ProductPage:
+    """A page of a store's products, by name order (anyone).
+
+    `q` matches part of the English or Japanese name or the brand, ignoring case. Pass a page's
+    `next_cursor` as `cursor` for the next page, with the same filters.
+    """
+    return await service.search(
+        conn, store_id, q=q, category=category, zone=zone, cursor=cursor, limit=limit
+    )
+
+
+@get(
+    "/v1/stores/{store_id:str}/products/{sku:str}",
+    opt=PUBLIC,
+    tags=["catalog"],
+    operation_id="getProduct",
+)
+async def get_product(store_id: FromPath[str], sku: FromPath[str], conn: Tx) -> CatalogItem:
+    """One product with its price and what is available to order (anyone)."""
+    return await service.get_product(conn, store_id, sku)
+
+
+@put(
+    "/v1/stores/{store_id:str}/products",
+    guards=MANAGERS,
+    tags=["catalog"],
+    operation_id="defineProducts",
+)
+async def define_products(
+    store_id: FromPath[str], data: JSONBody[ProductDefinitions], conn: Tx
+) -> Upserted:
+    """Create or redefine up to 1000 products, all or none; stock is not touched (its manager)."""
+    return await service.define_products(conn, store_id, data.items)
+
+
+@patch(
+    "/v1/stores/{store_id:str}/prices",
+    guards=MANAGERS,
+    tags=["catalog"],
+    operation_id="changePrices",
+)
+async def change_prices(store_id: FromPath[str], data: JSONBody[PriceChanges], conn: Tx) -> Updated:
+    """New prices for up to 1000 products, all or none (its manager)."""
+    return await service.change_prices(conn, store_id, data.items)
+
+
+@patch(
+    "/v1/stores/{store_id:str}/stock",
+    guards=MANAGERS,
+    tags=["catalog"],
+    operation_id="countStock",
+)
+async def count_stock(store_id: FromPath[str], data: JSONBody[StockCounts], conn: Tx) -> Updated:
+    """Stock on hand after a stock take (pieces, or grams for `kg` products), all or none;
+    never below what online orders hold (its manager)."""
+    return await service.count_stock(conn, store_id, data.items)
+
+
+ROUTES = [search_products, get_product, define_products, change_prices, count_stock]

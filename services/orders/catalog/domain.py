@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal
 
 import msgspec
 
 from shared.barcodes import is_valid_ean13
-from shared.errors import InvalidInput
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.money import Money
 
 Zone = Literal["ambient", "chilled", "frozen", "produce"]
 Unit = Literal["each", "kg"]
+# Stock of an `each` product counts pieces; of a `kg` product, grams.
+STOCK_UNIT: dict[str, Literal["piece", "g"]] = {"each": "piece", "kg": "g"}
+MAX_PRICE = 2**31 - 1  # orders.products.price is an int
+MAX_ITEMS = 1000
+
+# A sku appears in URLs (/products/{sku}), so it keeps to characters that need no escaping.
+Sku = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", examples=["SKU-10001"]
+    ),
+]
+Ean = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{13}$", examples=["4900000100010"])]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Category = Annotated[
+    str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$", examples=["vegetables"])
+]
+Quantity = Annotated[int, msgspec.Meta(ge=0, le=10**12)]
 
 
 class Product(msgspec.Struct, frozen=True, kw_only=True):
@@ -26,7 +46,180 @@ class Product(msgspec.Struct, frozen=True, kw_only=True):
     on_hand: Annotated[int, msgspec.Meta(ge=0)] = 0
 
 
+class StockedProduct(Product, frozen=True, kw_only=True):
+    """A product as stored: with the part of its stock that online orders hold."""
+
+    reserved: int = 0
+
+
+class StockRow(msgspec.Struct, frozen=True, kw_only=True):
+    sku: str
+    unit: Unit
+    on_hand: int
+    reserved: int
+
+
+class ProductDefinition(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What a product is and costs; its stock is counted separately."""
+
+    sku: Sku
+    ean: Ean
+    name_en: Name
+    name_ja: Name
+    brand: Annotated[str, msgspec.Meta(max_length=120)] = ""
+    category: Category
+    zone: Zone
+    unit: Unit
+    price: Money  # per piece for `each`, per kilogram for `kg`
+
+
+class PriceChange(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    sku: Sku
+    price: Money
+
+
+class StockCount(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A stock take's result: pieces for `each`, grams for `kg`."""
+
+    sku: Sku
+    on_hand: Quantity
+
+
+class CatalogItem(msgspec.Struct, frozen=True, kw_only=True):
+    sku: str
+    ean: str
+    name_en: str
+    name_ja: str
+    brand: str
+    category: str
+    zone: Zone
+    unit: Unit
+    price: Money
+    price_per: Unit  # the price is per piece (`each`) or per kilogram (`kg`)
+    available: int  # on hand and not held by online orders, in `available_unit`
+    available_unit: Literal["piece", "g"]
+    in_stock: bool
+
+
+class Upserted(msgspec.Struct, frozen=True, kw_only=True):
+    created: int
+    updated: int
+
+
+class Updated(msgspec.Struct, frozen=True, kw_only=True):
+    updated: int
+
+
 def check_product(product: Product) -> Product:
     if not is_valid_ean13(product.ean):
         raise InvalidInput(f"{product.ean} is not an EAN-13 with a valid check digit", field="ean")
     return product
+
+
+def catalog_item(product: StockedProduct, currency: str) -> CatalogItem:
+    available = product.on_hand - product.reserved
+    return CatalogItem(
+        sku=product.sku,
+        ean=product.ean,
+        name_en=product.name_en,
+        name_ja=product.name_ja,
+        brand=product.brand,
+        category=product.category,
+        zone=product.zone,
+        unit=product.unit,
+        price=Money(product.price, currency),
+        price_per=product.unit,
+        available=available,
+        available_unit=STOCK_UNIT[product.unit],
+        in_stock=available > 0,
+    )
+
+
+def check_price(price: Money, currency: str, *, field: str) -> None:
+    if price.currency != currency:
+        raise InvalidInput(
+            f"this store prices in {currency}, not {price.currency}", field=f"{field}.currency"
+        )
+    if not 0 <= price.amount <= MAX_PRICE:
+        raise InvalidInput(
+            f"a price is 0 to {MAX_PRICE} minor units, not {price.amount}", field=f"{field}.amount"
+        )
+
+
+def _refuse_repeats(values: Sequence[str], *, what: str, field: str) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            raise InvalidInput(f"{what} {value} appears twice", field=f"items[{i}].{field}")
+        seen.add(value)
+
+
+def check_definitions(items: Sequence[ProductDefinition], currency: str) -> None:
+    """Everything about a batch of definitions that needs no database; the first fault wins."""
+    for i, item in enumerate(items):
+        if not is_valid_ean13(item.ean):
+            raise InvalidInput(
+                f"{item.ean} is not an EAN-13 with a valid check digit", field=f"items[{i}].ean"
+            )
+        check_price(item.price, currency, field=f"items[{i}].price")
+    _refuse_repeats([item.sku for item in items], what="sku", field="sku")
+    _refuse_repeats([item.ean for item in items], what="ean", field="ean")
+
+
+def plan_definitions(
+    items: Sequence[ProductDefinition],
+    existing: Mapping[str, StockRow],
+    ean_owners: Mapping[str, str],
+) -> Upserted:
+    """How many definitions create and update products, refusing those that clash with stock.
+
+    `existing` holds the stored products among the items by sku; `ean_owners` the sku that
+    holds each of the items' EANs now.
+    """
+    skus = {item.sku for item in items}
+    for i, item in enumerate(items):
+        owner = ean_owners.get(item.ean)
+        if owner is not None and owner != item.sku and owner not in skus:
+            raise Conflict(f"EAN {item.ean} belongs to {owner}", field=f"items[{i}].ean")
+        stored = existing.get(item.sku)
+        if stored and stored.unit != item.unit and (stored.on_hand or stored.reserved):
+            raise Conflict(
+                f"{item.sku} has stock counted in {STOCK_UNIT[stored.unit]}s; "
+                "count its stock to 0 before changing its unit",
+                field=f"items[{i}].unit",
+            )
+    created = sum(item.sku not in existing for item in items)
+    return Upserted(created=created, updated=len(items) - created)
+
+
+def _known(sku: str, known: Mapping[str, StockRow], i: int) -> StockRow:
+    try:
+        return known[sku]
+    except KeyError:
+        raise NotFound(f"this store has no product {sku}", field=f"items[{i}].sku") from None
+
+
+def check_price_changes(
+    changes: Sequence[PriceChange], currency: str, known: Mapping[str, StockRow]
+) -> None:
+    _refuse_repeats([c.sku for c in changes], what="sku", field="sku")
+    for i, change in enumerate(changes):
+        _known(change.sku, known, i)
+        check_price(change.price, currency, field=f"items[{i}].price")
+
+
+def check_stock_counts(counts: Sequence[StockCount], known: Mapping[str, StockRow]) -> None:
+    """Stock may not be counted below what online orders hold: those units are sold."""
+    _refuse_repeats([c.sku for c in counts], what="sku", field="sku")
+    for i, count in enumerate(counts):
+        stored = _known(count.sku, known, i)
+        if count.on_hand < stored.reserved:
+            unit = STOCK_UNIT[stored.unit]
+            raise Conflict(
+                f"{count.sku}: online orders hold {stored.reserved} {unit}, "
+                f"more than the {count.on_hand} counted; "
+                "pick them (reporting the shortage) or cancel them first",
+                field=f"items[{i}].on_hand",
+                sku=count.sku,
+                reserved=stored.reserved,
+            )

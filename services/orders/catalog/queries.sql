@@ -12,3 +12,56 @@ SET ean = EXCLUDED.ean, name_en = EXCLUDED.name_en, name_ja = EXCLUDED.name_ja,
 
 -- name: count_products
 SELECT count(*) FROM orders.products WHERE store_id = $1
+
+-- name: search_products
+-- One keyset page in (name_en, sku) order; $2 is an ILIKE pattern, and every filter is optional.
+SELECT sku, ean, name_en, name_ja, brand, category, zone, unit, price, on_hand, reserved
+FROM orders.products
+WHERE store_id = $1
+  AND ($2::text IS NULL OR name_en ILIKE $2 OR name_ja ILIKE $2 OR brand ILIKE $2)
+  AND ($3::text IS NULL OR category = $3)
+  AND ($4::text IS NULL OR zone = $4)
+  AND ($5::text IS NULL OR (name_en, sku) > ($5::text, $6::text))
+ORDER BY name_en, sku
+LIMIT $7
+
+-- name: get_product
+SELECT sku, ean, name_en, name_ja, brand, category, zone, unit, price, on_hand, reserved
+FROM orders.products
+WHERE store_id = $1 AND sku = $2
+
+-- name: lock_stock
+-- In sku order, so that two writers locking overlapping products cannot deadlock.
+SELECT sku, unit, on_hand, reserved
+FROM orders.products
+WHERE store_id = $1 AND sku = ANY($2::text[])
+ORDER BY sku
+FOR UPDATE
+
+-- name: ean_owners
+SELECT ean, sku FROM orders.products WHERE store_id = $1 AND ean = ANY($2::bpchar[])
+
+-- name: define_products
+-- Definitions only: a new product starts with no stock, and stock is never changed here.
+INSERT INTO orders.products
+    (store_id, sku, ean, name_en, name_ja, brand, category, zone, unit, price)
+SELECT $1, p.sku, p.ean, p.name_en, p.name_ja, p.brand, p.category, p.zone, p.unit, p.price
+FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+            $9::text[], $10::int[])
+     AS p (sku, ean, name_en, name_ja, brand, category, zone, unit, price)
+ON CONFLICT (store_id, sku) DO UPDATE
+SET ean = EXCLUDED.ean, name_en = EXCLUDED.name_en, name_ja = EXCLUDED.name_ja,
+    brand = EXCLUDED.brand, category = EXCLUDED.category, zone = EXCLUDED.zone,
+    unit = EXCLUDED.unit, price = EXCLUDED.price
+
+-- name: set_prices
+UPDATE orders.products AS p
+SET price = c.price
+FROM unnest($2::text[], $3::int[]) AS c (sku, price)
+WHERE p.store_id = $1 AND p.sku = c.sku
+
+-- name: set_on_hand
+UPDATE orders.products AS p
+SET on_hand = c.on_hand
+FROM unnest($2::text[], $3::bigint[]) AS c (sku, on_hand)
+WHERE p.store_id = $1 AND p.sku = c.sku

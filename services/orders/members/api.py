@@ -1,5 +1,145 @@
-"""HTTP API of this feature (routes are added as the feature is built)."""
+"""Members' HTTP API: decode a struct, call a use case, encode a struct. No SQL, no rules."""
 
 from __future__ import annotations
 
-ROUTES: list = []
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.params import FromPath, JSONBody
+
+from services.orders.members import service
+from services.orders.members.domain import Code, Member, MemberCode, Phone, Verified
+from services.orders.members.notify import LoggingNotifier, Notifier
+from shared.auth import Role
+from shared.errors import DomainError
+from shared.web.access import PUBLIC, allow
+from shared.web.deps import Caller, Now, Tx
+from shared.web.problems import on_domain_error
+
+
+class CodeRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    phone: Phone
+
+
+class CodeSent(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    phone: str
+    expires_at: datetime
+    dev_code: str | None = None  # only when OMO_ENV=dev, which has no SMS gateway
+
+
+class CodeCheck(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    phone: Phone
+    code: Code
+
+
+class MemberCodeCheck(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    payload: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class MemberCodeOwner(msgspec.Struct, frozen=True, kw_only=True):
+    member_id: str
+
+
+def _secret(request: Request) -> str:
+    return request.app.state.settings.jwt_secret
+
+
+@post(
+    "/v1/members/otp",
+    opt=PUBLIC,
+    status_code=200,
+    tags=["members"],
+    operation_id="sendMemberCode",
+)
+async def send_code(
+    request: Request, data: JSONBody[CodeRequest], conn: Tx, clock: Now
+) -> Response[CodeSent]:
+    """Send a one-time 6-digit sign-up code to a phone (anyone). It lasts 5 minutes; a phone gets
+    at most 5 codes an hour (then 429).
+
+    An action, not a creation: it takes no Idempotency-Key. A repeat sends a new code that
+    replaces the previous one and counts towards the hourly limit.
+    """
+    settings = request.app.state.settings
+    issued = await service.send_code(conn, clock, secret=_secret(request), phone=data.phone)
+    sent = CodeSent(phone=issued.phone, expires_at=issued.expires_at)
+    if settings.env == "dev":
+        return Response(msgspec.structs.replace(sent, dev_code=issued.code), status_code=200)
+    notifier: Notifier = request.app.state.get("notifier") or LoggingNotifier()
+    # A background task runs after the response, so after the commit: no code goes out for a
+    # rolled-back request, and no row lock is held while it travels.
+    task = BackgroundTask(notifier.send_code, issued.phone, issued.code)
+    return Response(sent, status_code=200, background=task)
+
+
+@post(
+    "/v1/members/verify",
+    opt=PUBLIC,
+    status_code=200,
+    tags=["members"],
+    operation_id="verifyMemberCode",
+)
+async def verify_code(
+    request: Request, data: JSONBody[CodeCheck], conn: Tx, clock: Now
+) -> Response[Verified]:
+    """Sign up or sign in with the code sent to a phone (anyone): the member, created if new, and
+    a shopper token. 422 naming `code` for a wrong, expired, used or dead code (5 wrong tries).
+
+    Takes no Idempotency-Key: the code is single use, so a replay is refused rather than
+    creating a second member; to sign in again, ask for a new code.
+    """
+    result = await service.verify_code(
+        conn, clock, secret=_secret(request), phone=data.phone, code=data.code
+    )
+    if isinstance(result, DomainError):
+        # Returned, not raised, so that the transaction commits the counted wrong try.
+        return on_domain_error(request, result)
+    return Response(result, status_code=200)
+
+
+@get("/v1/me", guards=[allow(Role.SHOPPER)], tags=["members"], operation_id="getMe")
+async def get_me(conn: Tx, principal: Caller) -> Member:
+    """The calling member (a shopper), phone in full."""
+    return await service.get_member(conn, principal.member_id)
+
+
+@get(
+    "/v1/me/member-code",
+    guards=[allow(Role.SHOPPER)],
+    tags=["members"],
+    operation_id="getMemberCode",
+)
+async def get_member_code(request: Request, conn: Tx, clock: Now, principal: Caller) -> MemberCode:
+    """A signed QR payload, valid 60 s, that a till scans to attach the member to a sale."""
+    return await service.member_code(
+        conn, clock, secret=_secret(request), member_id=principal.member_id
+    )
+
+
+@post(
+    "/v1/stores/{store_id:str}/member-codes/verify",
+    guards=[allow(Role.CASHIER, Role.MANAGER)],
+    status_code=200,
+    tags=["members"],
+    operation_id="checkMemberCode",
+)
+async def check_member_code(
+    request: Request,
+    store_id: FromPath[str],
+    data: JSONBody[MemberCodeCheck],
+    conn: Tx,
+    clock: Now,
+) -> MemberCodeOwner:
+    """The member a scanned code names (the store's cashiers and manager). 422 naming
+    `member_code` if it is malformed, not ours or expired. A check, not a creation: no
+    Idempotency-Key."""
+    member_id = await service.check_member_code(
+        conn, clock, secret=_secret(request), payload=data.payload
+    )
+    return MemberCodeOwner(member_id=member_id)
+
+
+ROUTES = [send_code, verify_code, get_me, get_member_code, check_member_code]

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from services.orders.stores import service
-from services.orders.stores.domain import Store, StoreId
+from services.orders.stores.domain import NearbyStore, RadiusM, Store, StoreId
 from shared.auth import Role
 from shared.events import Latitude, Longitude
 from shared.money import Currency
@@ -26,7 +26,7 @@ class StoreChange(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
     lat: Latitude
     lng: Longitude
-    radius_m: Annotated[int, msgspec.Meta(gt=0, le=20_000)] = 3000
+    radius_m: RadiusM = 3000
     currency: Currency = "JPY"
     timezone: str = "Asia/Tokyo"
 
@@ -70,4 +70,15 @@ async def get_store(store_id: FromPath[str], conn: Tx) -> Store:
     return await service.get_store(conn, store_id)
 
 
-ROUTES = [open_store, change_store, get_store]
+# Litestar does not apply msgspec.Meta constraints to query parameters: QueryParameter does.
+LatitudeQuery = Annotated[float, QueryParameter(ge=-90, le=90, description="WGS-84 degrees")]
+LongitudeQuery = Annotated[float, QueryParameter(ge=-180, le=180, description="WGS-84 degrees")]
+
+
+@get("/v1/stores", opt=PUBLIC, tags=["stores"], operation_id="findStores")
+async def find_stores(lat: LatitudeQuery, lng: LongitudeQuery, conn: Tx) -> list[NearbyStore]:
+    """The stores that deliver to a point, nearest first, with its distance in metres (anyone)."""
+    return await service.find_stores(conn, lat, lng)
+
+
+ROUTES = [open_store, change_store, get_store, find_stores]

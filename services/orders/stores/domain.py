@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
+from geopy.distance import geodesic
 
 from shared.errors import InvalidInput
 from shared.events import Latitude, Longitude
 from shared.money import EXPONENTS, Currency
 
+# The largest delivery radius a store may have; the store finder relies on it to read only the
+# stores near a point (the database holds it too, as a CHECK on orders.stores).
+MAX_RADIUS_M = 20_000
+# Fewer metres than any degree of latitude has (110,574 m at the equator), so boxes err wide.
+_METRES_PER_DEGREE = 110_000
+
 StoreId = Annotated[
     str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{2,62}$", examples=["kobe-sannomiya"])
 ]
+RadiusM = Annotated[int, msgspec.Meta(gt=0, le=MAX_RADIUS_M)]
 
 
 class Store(msgspec.Struct, frozen=True, kw_only=True):
@@ -21,9 +31,28 @@ class Store(msgspec.Struct, frozen=True, kw_only=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
     lat: Latitude
     lng: Longitude
-    radius_m: Annotated[int, msgspec.Meta(gt=0, le=20_000)] = 3000
+    radius_m: RadiusM = 3000
     currency: Currency = "JPY"
     timezone: str = "Asia/Tokyo"
+
+
+class NearbyStore(Store, frozen=True, kw_only=True):
+    """A store that delivers to the point asked about, and how far the point is from it."""
+
+    distance_m: int
+
+
+class BoundingBox(msgspec.Struct, frozen=True):
+    """Latitude and longitude ranges holding every point within some metres of a centre.
+
+    Longitude is two ranges so a box across the antimeridian needs no special query; when it
+    does not cross, both ranges are the same.
+    """
+
+    min_lat: float
+    max_lat: float
+    west: tuple[float, float]
+    east: tuple[float, float]
 
 
 def check_store(store: Store) -> Store:
@@ -37,3 +66,32 @@ def check_store(store: Store) -> Store:
             f"{store.timezone!r} is not an IANA time zone", field="timezone"
         ) from None
     return store
+
+
+def bounding_box(lat: float, lng: float, metres: float) -> BoundingBox:
+    """A box (a little wider than needed) around every point within `metres` of (lat, lng)."""
+    dlat = metres / _METRES_PER_DEGREE
+    min_lat, max_lat = max(lat - dlat, -90.0), min(lat + dlat, 90.0)
+    # A degree of longitude is shortest at the box's edge nearest a pole.
+    cos_edge = math.cos(math.radians(max(abs(min_lat), abs(max_lat))))
+    dlng = metres / (_METRES_PER_DEGREE * cos_edge) if cos_edge > 1e-9 else 360.0
+    if dlng >= 180:
+        whole = (-180.0, 180.0)
+        return BoundingBox(min_lat, max_lat, whole, whole)
+    west, east = lng - dlng, lng + dlng
+    if west < -180:
+        return BoundingBox(min_lat, max_lat, (west + 360, 180.0), (-180.0, east))
+    if east > 180:
+        return BoundingBox(min_lat, max_lat, (west, 180.0), (-180.0, east - 360))
+    return BoundingBox(min_lat, max_lat, (west, east), (west, east))
+
+
+def covering_stores(stores: Iterable[Store], lat: float, lng: float) -> list[NearbyStore]:
+    """The stores whose radius covers the point, nearest first (geodesic, whole metres)."""
+    found = []
+    for store in stores:
+        distance = round(geodesic((store.lat, store.lng), (lat, lng)).meters)
+        if distance <= store.radius_m:
+            fields = msgspec.structs.asdict(store)
+            found.append(NearbyStore(**fields, distance_m=distance))
+    return sorted(found, key=lambda s: (s.distance_m, s.store_id))

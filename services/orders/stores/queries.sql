@@ -12,3 +12,9 @@ RETURNING store_id
 
 -- name: get_store
 SELECT store_id, name, lat, lng, radius_m, currency, timezone FROM orders.stores WHERE store_id = $1
+
+-- name: stores_in_box
+-- The finder's prefilter: the stores inside a box around a point (see domain.bounding_box).
+SELECT store_id, name, lat, lng, radius_m, currency, timezone
+FROM orders.stores
+WHERE lat BETWEEN $1 AND $2 AND (lng BETWEEN $3 AND $4 OR lng BETWEEN $5 AND $6)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import asyncpg
 
 from services.orders.stores import store as db
-from services.orders.stores.domain import Store, check_store
+from services.orders.stores.domain import (
+    MAX_RADIUS_M,
+    NearbyStore,
+    Store,
+    bounding_box,
+    check_store,
+    covering_stores,
+)
 from shared.bus import publish
 from shared.clock import Clock
 from shared.errors import Conflict, NotFound
@@ -48,3 +55,9 @@ async def get_store(conn: asyncpg.Connection, store_id: str) -> Store:
     if found is None:
         raise NotFound(f"there is no store {store_id}", field="store_id")
     return found
+
+
+async def find_stores(conn: asyncpg.Connection, lat: float, lng: float) -> list[NearbyStore]:
+    """The stores that deliver to a point, nearest first."""
+    near = await db.stores_in_box(conn, box=bounding_box(lat, lng, MAX_RADIUS_M))
+    return covering_stores(near, lat, lng)

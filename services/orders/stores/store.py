@@ -8,7 +8,7 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
-from services.orders.stores.domain import Store
+from services.orders.stores.domain import BoundingBox, Store
 from shared.sql import load_queries
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -40,3 +40,8 @@ async def update_store(conn: asyncpg.Connection, store: Store, *, now: datetime)
 async def get_store(conn: asyncpg.Connection, *, store_id: str) -> Store | None:
     row = await conn.fetchrow(Q["get_store"], store_id)
     return msgspec.convert(dict(row), Store) if row else None
+
+
+async def stores_in_box(conn: asyncpg.Connection, *, box: BoundingBox) -> list[Store]:
+    rows = await conn.fetch(Q["stores_in_box"], box.min_lat, box.max_lat, *box.west, *box.east)
+    return [msgspec.convert(dict(row), Store) for row in rows]

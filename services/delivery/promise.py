@@ -1,0 +1,67 @@
+"""The 30-minute promise: a pure capacity model, no I/O.
+
+Budget from payment (DESIGN.md section 5): pick and pack 10 min, hand to a rider 3, ride 15,
+hand over 2. Ride time is geodesic distance x detour factor / rider speed. Orders already waiting
+delay a new one by the time the store needs to work through them at its pace (orders per hour,
+pickers and riders together). The promise is 30 minutes when that all fits, else the earliest
+minute it can be met, with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+import msgspec
+
+PROMISE = timedelta(minutes=30)
+PICK_PACK = timedelta(minutes=10)
+HANDOFF = timedelta(minutes=3)
+HANDOVER = timedelta(minutes=2)
+
+
+class Pace(msgspec.Struct, frozen=True, kw_only=True):
+    orders_per_hour: int = 120
+    detour_factor: float = 1.35
+    rider_speed_kmh: float = 15.0
+
+
+class Promise(msgspec.Struct, frozen=True, kw_only=True):
+    promise_at: datetime
+    meets_30_minutes: bool
+    reason: str | None = None
+
+
+def ride_time(distance_m: int, pace: Pace) -> timedelta:
+    metres_per_s = pace.rider_speed_kmh * 1000 / 3600
+    return timedelta(seconds=distance_m * pace.detour_factor / metres_per_s)
+
+
+def queue_wait(backlog: int, pace: Pace) -> timedelta:
+    """How long the orders ahead keep the store busy before a new one is started."""
+    return timedelta(hours=backlog / pace.orders_per_hour)
+
+
+def _minutes(span: timedelta) -> int:
+    return math.ceil(span.total_seconds() / 60)
+
+
+def _next_minute(at: datetime) -> datetime:
+    whole = at.replace(second=0, microsecond=0)
+    return whole if whole == at else whole + timedelta(minutes=1)
+
+
+def promise(now: datetime, *, distance_m: int | None, backlog: int, pace: Pace) -> Promise:
+    """When an order placed now can be at the door (`distance_m`) or ready for pickup (None)."""
+    wait = queue_wait(backlog, pace)
+    if distance_m is None:
+        needed = wait + PICK_PACK
+    else:
+        needed = wait + PICK_PACK + HANDOFF + ride_time(distance_m, pace) + HANDOVER
+    if needed <= PROMISE:
+        return Promise(promise_at=now + PROMISE, meets_30_minutes=True)
+    if needed - wait > PROMISE:
+        reason = f"picking, packing and the ride take {_minutes(needed - wait)} minutes"
+    else:
+        reason = f"{backlog} orders ahead keep the store busy for {_minutes(wait)} minutes"
+    return Promise(promise_at=_next_minute(now + needed), meets_30_minutes=False, reason=reason)

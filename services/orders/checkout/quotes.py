@@ -1,0 +1,46 @@
+"""Asking the delivery service for a promise at checkout: 300 ms, or no promise."""
+
+from __future__ import annotations
+
+import httpx
+import msgspec
+
+from services.orders.checkout.domain import Promised
+from shared.errors import DomainError, NotFound
+
+
+class NoPromise(DomainError):
+    """The store cannot promise this order now."""
+
+    status = 422
+    slug = "no-promise"
+
+
+class QuoteClient:
+    def __init__(self, base_url: str, token: str, timeout_s: float = 0.3):
+        self._http = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout_s, headers={"Authorization": f"Bearer {token}"}
+        )
+
+    async def quote(self, *, store_id: str, lat: float, lng: float, pickup: bool) -> Promised:
+        body = {
+            "store_id": store_id,
+            "lat": lat,
+            "lng": lng,
+            "fulfilment": "pickup" if pickup else "delivery",
+        }
+        try:
+            response = await self._http.post("/v1/quotes", json=body)
+        except httpx.HTTPError as exc:
+            raise NoPromise(
+                f"the delivery service did not answer in time ({type(exc).__name__}); "
+                "no promise can be made, please try again"
+            ) from None
+        if response.status_code == 404:
+            raise NotFound(f"there is no store {store_id}", field="store_id")
+        if response.status_code != 200:
+            raise NoPromise(f"the delivery service could not quote ({response.status_code})")
+        return msgspec.json.decode(response.content, type=Promised)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

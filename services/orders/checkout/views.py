@@ -1,0 +1,130 @@
+"""What a shopper or the store sees of an order: lines, amounts from the ledger, stage times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+import msgspec
+
+from services.orders.checkout import store as db
+from shared.auth import STAFF, Principal, Role
+from shared.errors import NotFound
+from shared.events import Address
+from shared.money import Money
+
+
+class LineView(msgspec.Struct, frozen=True, kw_only=True):
+    line_no: int
+    sku: str
+    name_en: str
+    name_ja: str
+    zone: str
+    unit: str
+    ordered: int  # pieces, or grams for `kg`
+    unit_price: Money  # per piece, or per kilogram
+    estimate: Money
+    substitution: str
+
+
+class Amounts(msgspec.Struct, frozen=True, kw_only=True):
+    estimated: Money
+    to_authorize: Money
+    authorized: Money
+    captured: Money
+    released: Money
+    refunded: Money
+
+
+class Payment(msgspec.Struct, frozen=True, kw_only=True):
+    intent_id: str | None
+    client_secret: str | None  # for the app's Stripe SDK, while the order awaits payment
+
+
+class OrderView(msgspec.Struct, frozen=True, kw_only=True):
+    order_id: str
+    store_id: str
+    status: str
+    fulfilment: str
+    address: Address | None
+    promise_at: datetime
+    pay_by: datetime | None
+    failure: str | None
+    lines: list[LineView]
+    amounts: Amounts
+    payment: Payment
+    stages: dict[str, datetime]
+
+
+def may_see(principal: Principal, order: db.OrderRow) -> bool:
+    """A shopper sees their own orders, staff their own store's, services all."""
+    if principal.role is Role.SHOPPER:
+        return principal.member_id == order.member_id
+    if principal.role in STAFF:
+        return principal.store_id == order.store_id
+    return principal.role is Role.SERVICE
+
+
+async def visible_order(
+    conn: asyncpg.Connection, principal: Principal, order_id: str
+) -> db.OrderRow:
+    """The order if the caller may see it; otherwise it does not exist, as far as they know."""
+    order = await db.get_order(conn, order_id=order_id)
+    if order is None or not may_see(principal, order):
+        raise NotFound(f"there is no order {order_id}", field="order_id")
+    return order
+
+
+async def order_view(conn: asyncpg.Connection, order: db.OrderRow) -> OrderView:
+    keys = {"store_id": order.store_id, "order_id": order.order_id}
+    lines = await db.lines(conn, **keys)
+    entries = await db.ledger(conn, **keys)
+
+    def money(amount: int) -> Money:
+        return Money(amount, order.currency)
+
+    def booked(*kinds: str) -> Money:
+        return money(sum(e.amount for e in entries if e.kind in kinds))
+
+    address = None
+    if order.address_text is not None:
+        address = Address(lat=order.address_lat, lng=order.address_lng, text=order.address_text)  # type: ignore[arg-type]
+    awaiting = order.status == "awaiting_payment"
+    return OrderView(
+        order_id=order.order_id,
+        store_id=order.store_id,
+        status=order.status,
+        fulfilment=order.fulfilment,
+        address=address,
+        promise_at=order.promise_at,
+        pay_by=order.pay_by if awaiting else None,
+        failure=order.failure,
+        lines=[
+            LineView(
+                line_no=x.line_no,
+                sku=x.sku,
+                name_en=x.name_en,
+                name_ja=x.name_ja,
+                zone=x.zone,
+                unit=x.unit,
+                ordered=x.quantity,
+                unit_price=money(x.unit_price),
+                estimate=money(x.estimate),
+                substitution=x.substitution,
+            )
+            for x in lines
+        ],
+        amounts=Amounts(
+            estimated=money(order.estimate),
+            to_authorize=money(order.to_authorize),
+            authorized=booked("authorize"),
+            captured=booked("capture", "charge"),
+            released=booked("release"),
+            refunded=booked("refund"),
+        ),
+        payment=Payment(
+            intent_id=order.payment_intent_id,
+            client_secret=order.client_secret if awaiting else None,
+        ),
+        stages=await db.stages(conn, **keys),
+    )

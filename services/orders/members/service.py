@@ -1,0 +1,107 @@
+"""Members' use cases: load, decide with the domain, store; one transaction each."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import asyncpg
+
+from services.orders.members import store as db
+from services.orders.members.domain import (
+    CODE_TTL,
+    MAX_CODES_PER_WINDOW,
+    MEMBER_CODE_TTL_S,
+    REFUSED,
+    IssuedCode,
+    Member,
+    MemberCode,
+    Verified,
+    check_send_rate,
+    hash_code,
+    judge_code,
+    read_member_code,
+    sign_member_code,
+    wrong_code_detail,
+)
+from shared.auth import Role, mint
+from shared.clock import Clock
+from shared.errors import InvalidInput, NotFound
+from shared.ids import uuid7
+
+
+async def send_code(
+    conn: asyncpg.Connection, clock: Clock, *, secret: str, phone: str
+) -> IssuedCode:
+    """A new code for `phone`, replacing its previous one; only the hash is stored."""
+    now = clock.now()
+    code = f"{secrets.randbelow(10**6):06d}"
+    expires_at = now + CODE_TTL
+    sent_at = await db.issue_code(
+        conn,
+        phone=phone,
+        code_hash=hash_code(secret, phone, code),
+        expires_at=expires_at,
+        now=now,
+        keep=MAX_CODES_PER_WINDOW + 1,
+    )
+    # Judged after the write, which holds the phone's row lock; a refusal rolls the write back
+    # and the previous code stands.
+    check_send_rate(sent_at, now)
+    return IssuedCode(phone=phone, code=code, expires_at=expires_at)
+
+
+async def verify_code(
+    conn: asyncpg.Connection, clock: Clock, *, secret: str, phone: str, code: str
+) -> Verified | InvalidInput:
+    """The member of `phone` (created if new) and a shopper token, if `code` is right.
+
+    A refusal is returned, not raised: a wrong try must be counted, and raising would roll the
+    count back with the request's transaction.
+    """
+    now = clock.now()
+    stored = await db.lock_code(conn, phone=phone)
+    verdict = judge_code(stored, hash_code(secret, phone, code), now)
+    if verdict == "wrong":
+        attempts = await db.count_wrong_try(conn, phone=phone)
+        return InvalidInput(wrong_code_detail(attempts), field="code")
+    if verdict != "accepted":
+        return InvalidInput(REFUSED[verdict], field="code")
+    await db.use_code(conn, phone=phone, now=now)
+    member = await db.get_member_by_phone(conn, phone=phone)
+    created = member is None
+    if member is None:
+        # The code row's lock serialises sign-ups of one phone, so this insert cannot lose a race.
+        uid = uuid7(int(now.timestamp() * 1000))
+        member = Member(member_id=f"mem_{uid.hex}", phone=phone, created_at=now)
+        await db.insert_member(conn, member)
+    # Minted on wall time, not the clock: tokens are checked against wall time.
+    token = mint(secret, Role.SHOPPER, member_id=member.member_id)
+    return Verified(member_id=member.member_id, token=token, created=created)
+
+
+async def get_member(conn: asyncpg.Connection, member_id: str | None) -> Member:
+    found = await db.get_member(conn, member_id=member_id) if member_id else None
+    if found is None:
+        raise NotFound(f"there is no member {member_id}", field="member_id")
+    return found
+
+
+async def member_code(
+    conn: asyncpg.Connection, clock: Clock, *, secret: str, member_id: str | None
+) -> MemberCode:
+    """A short-lived signed code that a till scans to attach the member to a sale."""
+    member = await get_member(conn, member_id)
+    expires_at = clock.now().replace(microsecond=0) + timedelta(seconds=MEMBER_CODE_TTL_S)
+    payload = sign_member_code(secret, member.member_id, expires_at)
+    return MemberCode(payload=payload, expires_at=expires_at)
+
+
+async def check_member_code(
+    conn: asyncpg.Connection, clock: Clock, *, secret: str, payload: str
+) -> str:
+    """The member a scanned code names: signed by us, unexpired, and a member who exists."""
+    member_id = read_member_code(secret, payload, clock.now())
+    if await db.get_member(conn, member_id=member_id) is None:
+        raise NotFound(f"there is no member {member_id}", field="member_code")
+    return member_id

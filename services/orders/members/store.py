@@ -1,0 +1,59 @@
+"""Members' queries: one function per query in queries.sql, `conn` first, structs out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+import msgspec
+
+from services.orders.members.domain import Member, StoredCode
+from shared.sql import load_queries
+
+Q = load_queries(Path(__file__).with_name("queries.sql"))
+
+
+async def insert_member(conn: asyncpg.Connection, member: Member) -> bool:
+    """False if the phone belongs to a member already."""
+    return bool(
+        await conn.fetchval(Q["insert_member"], member.member_id, member.phone, member.created_at)
+    )
+
+
+async def get_member(conn: asyncpg.Connection, *, member_id: str) -> Member | None:
+    row = await conn.fetchrow(Q["get_member"], member_id)
+    return msgspec.convert(dict(row), Member) if row else None
+
+
+async def get_member_by_phone(conn: asyncpg.Connection, *, phone: str) -> Member | None:
+    row = await conn.fetchrow(Q["get_member_by_phone"], phone)
+    return msgspec.convert(dict(row), Member) if row else None
+
+
+async def issue_code(
+    conn: asyncpg.Connection,
+    *,
+    phone: str,
+    code_hash: bytes,
+    expires_at: datetime,
+    now: datetime,
+    keep: int,
+) -> list[datetime]:
+    """Store the phone's new code; returns its latest `keep` send times, this one last."""
+    return list(await conn.fetchval(Q["issue_code"], phone, code_hash, expires_at, now, keep))
+
+
+async def lock_code(conn: asyncpg.Connection, *, phone: str) -> StoredCode | None:
+    """The phone's current code, locked until the transaction ends."""
+    row = await conn.fetchrow(Q["lock_code"], phone)
+    return StoredCode(**dict(row)) if row else None
+
+
+async def count_wrong_try(conn: asyncpg.Connection, *, phone: str) -> int:
+    """Wrong tries so far, this one included."""
+    return await conn.fetchval(Q["count_wrong_try"], phone)
+
+
+async def use_code(conn: asyncpg.Connection, *, phone: str, now: datetime) -> None:
+    await conn.execute(Q["use_code"], phone, now)

@@ -1,0 +1,1 @@
+"""Payments: the gateway (Stripe) behind a small adapter, and the ledger of every movement."""

@@ -1,0 +1,42 @@
+"""Money side effects of events, made reliable by the bus: retried until the gateway agrees."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from services.orders.checkout import store as db
+from services.orders.payments.gateway import StripeGateway
+from shared.bus import Consumer
+from shared.events import Envelope, OrderCancelled
+
+
+def void_authorizations(gateway: StripeGateway) -> Consumer:
+    """On `order.cancelled`, cancel the order's PaymentIntent and book the release."""
+
+    async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        match envelope.event:
+            case OrderCancelled() as cancelled:
+                order = await db.get_order(conn, order_id=cancelled.order_id)
+                if order is None or order.payment_intent_id is None:
+                    return
+                intent = await gateway.cancel(order.payment_intent_id)
+                entries = await db.ledger(conn, store_id=order.store_id, order_id=order.order_id)
+                held = sum(e.amount for e in entries if e.kind == "authorize")
+                if held and not any(e.kind == "release" for e in entries):
+                    await db.add_ledger(
+                        conn,
+                        store_id=order.store_id,
+                        order_id=order.order_id,
+                        kind="release",
+                        amount=held,
+                        currency=order.currency,
+                        gateway_id=intent.id,
+                        at=envelope.occurred_at,
+                    )
+
+    return Consumer("orders.void_authorizations", (OrderCancelled.topic,), handle)
+
+
+def consumers(gateway: StripeGateway) -> list[Consumer]:
+    """Orders' consumers, bound to the app's gateway."""
+    return [void_authorizations(gateway)]

@@ -1,0 +1,91 @@
+"""The payment gateway: Stripe PaymentIntents with manual capture, behind a small adapter.
+
+Every call carries an idempotency key derived from the order, so a retried call never moves
+money twice at Stripe (localstripe, the dev stand-in, ignores the header; our ledger and order
+states guard the same ground). Amounts are in the currency's minor unit, as Stripe counts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+
+import msgspec
+import stripe
+
+from shared.errors import DomainError
+
+TIMEOUT_S = 10
+
+
+class PaymentIntent(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    status: str
+    amount: int
+    client_secret: str | None = None
+
+
+class GatewayUnavailable(DomainError):
+    """The payment provider could not be reached or refused the request."""
+
+    status = 502
+    slug = "payment-gateway"
+
+
+def _intent(pi: stripe.PaymentIntent) -> PaymentIntent:
+    return PaymentIntent(
+        id=pi.id,
+        status=pi.status,
+        amount=pi.amount,
+        client_secret=pi.to_dict().get("client_secret"),
+    )
+
+
+class StripeGateway:
+    """Talks to Stripe, or to any Stripe-compatible server at `api_base` (localstripe in dev)."""
+
+    def __init__(self, api_key: str, api_base: str):
+        self._client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": api_base},
+            http_client=stripe.HTTPXClient(timeout=TIMEOUT_S),
+            max_network_retries=2,
+        )
+        self._intents = self._client.v1.payment_intents
+
+    async def _call(self, what: str, call: Awaitable[stripe.PaymentIntent]) -> PaymentIntent:
+        try:
+            return _intent(await call)
+        except stripe.StripeError as exc:
+            raise GatewayUnavailable(f"{what} failed at the payment provider: {exc}") from None
+
+    async def authorize(
+        self, *, order_id: str, store_id: str, amount: int, currency: str
+    ) -> PaymentIntent:
+        """A PaymentIntent to be confirmed by the shopper and captured after packing."""
+        return await self._call(
+            "authorization",
+            self._intents.create_async(
+                params={
+                    "amount": amount,
+                    "currency": currency.lower(),
+                    "capture_method": "manual",
+                    "metadata": {"order_id": order_id, "store_id": store_id},
+                },
+                options={"idempotency_key": f"authorize-{order_id}"},
+            ),
+        )
+
+    async def confirm(self, intent_id: str, payment_method: str) -> PaymentIntent:
+        """Attach a payment method and confirm (what the app's Stripe SDK does in production)."""
+        await self._call(
+            "attaching the card",
+            self._intents.update_async(intent_id, params={"payment_method": payment_method}),
+        )
+        return await self._call("confirmation", self._intents.confirm_async(intent_id))
+
+    async def cancel(self, intent_id: str) -> PaymentIntent:
+        """Void an uncaptured authorization."""
+        return await self._call(
+            "voiding",
+            self._intents.cancel_async(intent_id, options={"idempotency_key": f"void-{intent_id}"}),
+        )
