@@ -1,0 +1,87 @@
+"""Real neighbours for orders: localstripe, and the delivery service serving HTTP."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from infra.registry import SERVICES
+from infra.seed import seed_demo
+from shared.clock import Clock
+from shared.db import connect, init_connection
+from shared.settings import PROJECT_ROOT
+from tests.e2e.processes import free_port
+
+
+@pytest.fixture(scope="session")
+def stripe_url() -> Iterator[str]:
+    """localstripe on loopback, as `omo up` runs it."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.localstripe_server", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"{url}/v1/customers", auth=("sk_test_x", ""), timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "localstripe did not start"
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@contextmanager
+def serving(service: str, **settings: Any) -> Iterator[str]:
+    """A service's app over real HTTP, in a thread with its own event loop (an in-process test
+    client of another app may block the test's loop while it waits for an answer)."""
+    entry = SERVICES[service]
+    app = entry.create_app(entry.settings(**settings))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name=service, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, f"{service} did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def delivery_url(database: str) -> Iterator[str]:
+    with serving("delivery", database_url=database, bus_poll_seconds=0.2) as url:
+        yield url
+
+
+@pytest.fixture
+async def demo(database: str) -> str:
+    """The demo store seeded into the test database; its id."""
+    conn = await connect(database)
+    try:
+        await init_connection(conn)
+        await seed_demo(conn, Clock())
+    finally:
+        await conn.close()
+    return "kobe-sannomiya"

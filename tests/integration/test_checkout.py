@@ -1,0 +1,364 @@
+"""Checkout against real neighbours: delivery's quote over HTTP, localstripe through the stripe SDK."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import httpx
+import pytest
+
+from shared.auth import Role
+from tests.e2e.processes import free_port
+from tests.integration.apps import bearer, client
+from tests.integration.conftest import serving
+
+SHOPPER = bearer(Role.SHOPPER, member="mem_test_1")
+KOBE = {"lat": 34.6950, "lng": 135.2000, "text": "1-1 Sannomiya-cho, Chuo-ku, Kobe"}
+CABBAGE, POTATOES = "SKU-10001", "SKU-10005"
+
+
+def order(*lines: dict, **extra) -> dict:
+    return {
+        "store_id": "kobe-sannomiya",
+        "fulfilment": "delivery",
+        "address": KOBE,
+        "lines": list(lines),
+        **extra,
+    }
+
+
+def key() -> dict:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+@pytest.fixture
+async def orders(database, demo, delivery_url, stripe_url):
+    """The orders app wired to the real delivery service and localstripe."""
+    async with httpx.AsyncClient() as http:  # delivery learns of the store from store.updated
+        for _ in range(100):
+            zone = await http.get(
+                f"{delivery_url}/v1/stores/{demo}/zone", params={"lat": 34.69, "lng": 135.19}
+            )
+            if zone.status_code == 200:
+                break
+            await asyncio.sleep(0.05)
+    async with client(
+        "orders",
+        database,
+        delivery_url=delivery_url,
+        stripe_api_base=stripe_url,
+        quote_timeout_s=2.0,
+    ) as c:
+        yield c
+
+
+async def stock(database: str, sku: str) -> tuple[int, int]:
+    conn = await asyncpg.connect(database)
+    try:
+        row = await conn.fetchrow(
+            "SELECT on_hand, reserved FROM orders.products WHERE store_id = 'kobe-sannomiya' AND sku = $1",
+            sku,
+        )
+        return row["on_hand"], row["reserved"]
+    finally:
+        await conn.close()
+
+
+async def test_checkout_reserves_stock_and_awaits_payment(orders, database):
+    before = await stock(database, CABBAGE)
+    response = await orders.post(
+        "/v1/orders", json=order({"sku": CABBAGE, "quantity": 2}), headers={**SHOPPER, **key()}
+    )
+    assert response.status_code == 201, response.text
+    placed = response.json()
+    assert placed["status"] == "awaiting_payment"
+    assert placed["payment"]["intent_id"].startswith("pi_")
+    assert placed["amounts"]["estimated"] == {"amount": 2 * 198, "currency": "JPY"}
+    assert placed["amounts"]["to_authorize"]["amount"] == 2 * 198  # no weighed lines, no buffer
+    assert await stock(database, CABBAGE) == (before[0], before[1] + 2)
+
+
+async def test_paid_order_is_placed_and_announced(orders, database):
+    placed = (
+        await orders.post(
+            "/v1/orders", json=order({"sku": CABBAGE, "quantity": 1}), headers={**SHOPPER, **key()}
+        )
+    ).json()
+    paid = await orders.post(
+        f"/v1/orders/{placed['order_id']}/confirm-payment", json={}, headers=SHOPPER
+    )
+    assert paid.status_code == 200, paid.text
+    view = paid.json()
+    assert view["status"] == "placed"
+    assert view["amounts"]["authorized"]["amount"] == 198
+    assert {"created", "paid"} <= set(view["stages"])
+    conn = await asyncpg.connect(database)
+    try:
+        event = await conn.fetchrow(
+            "SELECT key, payload FROM kernel.events WHERE topic = 'order.placed'"
+        )
+    finally:
+        await conn.close()
+    assert event["key"] == placed["order_id"]
+
+
+async def test_weighed_lines_authorize_a_fifteen_percent_buffer(orders):
+    potatoes = {"sku": POTATOES, "grams": 750}  # 398 yen per kg
+    view = (
+        await orders.post(
+            "/v1/orders",
+            json=order(potatoes, {"sku": CABBAGE, "quantity": 1}),
+            headers={**SHOPPER, **key()},
+        )
+    ).json()
+    assert view["lines"][0]["unit"] == "kg" and view["lines"][0]["ordered"] == 750
+    assert view["amounts"]["estimated"]["amount"] == 299 + 198  # 298.5 rounds half up
+    assert view["amounts"]["to_authorize"]["amount"] == 299 + 198 + 45  # 15 % of 299, rounded up
+
+
+async def order_count(database: str, status: str) -> int:
+    conn = await asyncpg.connect(database)
+    try:
+        return await conn.fetchval("SELECT count(*) FROM orders.orders WHERE status = $1", status)
+    finally:
+        await conn.close()
+
+
+async def test_two_hundred_concurrent_checkouts_never_sell_the_same_unit(
+    database, demo, delivery_url, stripe_url
+):
+    conn = await asyncpg.connect(database)
+    try:
+        await conn.execute(
+            "UPDATE orders.products SET on_hand = 10, reserved = 0 "
+            "WHERE store_id = 'kobe-sannomiya' AND sku = $1",
+            CABBAGE,
+        )
+    finally:
+        await conn.close()
+    with serving(
+        "orders",
+        database_url=database,
+        delivery_url=delivery_url,
+        stripe_api_base=stripe_url,
+        quote_timeout_s=10.0,
+        db_pool_size=20,
+    ) as url:
+        limits = httpx.Limits(max_connections=200)
+        async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
+            responses = await asyncio.gather(
+                *(
+                    http.post(
+                        "/v1/orders",
+                        json=order({"sku": CABBAGE, "quantity": 1}),
+                        headers={**bearer(Role.SHOPPER, member=f"mem_{n}"), **key()},
+                    )
+                    for n in range(200)
+                )
+            )
+    codes = [r.status_code for r in responses]
+    assert codes.count(201) == 10, sorted(set(codes))
+    assert codes.count(409) == 190
+    assert all(
+        r.json()["field"] == "lines[0].sku" and CABBAGE in r.json()["detail"]
+        for r in responses
+        if r.status_code == 409
+    )
+    assert await stock(database, CABBAGE) == (10, 10)
+    assert await order_count(database, "awaiting_payment") == 10
+
+
+async def test_a_repeated_checkout_returns_the_first_order_and_reserves_once(orders, database):
+    before = await stock(database, CABBAGE)
+    headers = {**SHOPPER, **key()}
+    first = await orders.post(
+        "/v1/orders", json=order({"sku": CABBAGE, "quantity": 3}), headers=headers
+    )
+    again = await orders.post(
+        "/v1/orders", json=order({"sku": CABBAGE, "quantity": 3}), headers=headers
+    )
+    assert first.status_code == again.status_code == 201
+    assert first.json()["order_id"] == again.json()["order_id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert await stock(database, CABBAGE) == (before[0], before[1] + 3)
+
+
+async def test_when_the_gateway_fails_the_order_fails_and_its_stock_returns(
+    database, demo, delivery_url
+):
+    before = await stock(database, CABBAGE)
+    dead_stripe = f"http://127.0.0.1:{free_port()}"
+    async with client(
+        "orders",
+        database,
+        delivery_url=delivery_url,
+        stripe_api_base=dead_stripe,
+        quote_timeout_s=2.0,
+    ) as c:
+        headers = {**SHOPPER, **key()}
+        failed = await c.post(
+            "/v1/orders", json=order({"sku": CABBAGE, "quantity": 1}), headers=headers
+        )
+        replay = await c.post(
+            "/v1/orders", json=order({"sku": CABBAGE, "quantity": 1}), headers=headers
+        )
+    assert failed.status_code == 502
+    assert failed.headers["content-type"].startswith("application/problem+json")
+    assert replay.status_code == 502 and replay.json() == failed.json()
+    assert await stock(database, CABBAGE) == before
+    assert await order_count(database, "payment_failed") == 1
+
+
+async def test_an_address_outside_the_zone_is_refused_with_the_reason(orders, database):
+    osaka = {"lat": 34.7025, "lng": 135.4959, "text": "Umeda, Osaka"}
+    response = await orders.post(
+        "/v1/orders",
+        json=order({"sku": CABBAGE, "quantity": 1}, address=osaka),
+        headers={**SHOPPER, **key()},
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "address"
+    assert "delivers within 3000 m" in response.json()["detail"]
+    assert await order_count(database, "awaiting_payment") == 0
+
+
+async def test_an_unreachable_delivery_service_means_no_promise(database, demo, stripe_url):
+    async with client(
+        "orders",
+        database,
+        delivery_url=f"http://127.0.0.1:{free_port()}",
+        stripe_api_base=stripe_url,
+    ) as c:
+        response = await c.post(
+            "/v1/orders", json=order({"sku": CABBAGE, "quantity": 1}), headers={**SHOPPER, **key()}
+        )
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("no-promise")
+
+
+async def test_a_busy_store_offers_its_earliest_time_and_takes_it_when_accepted(orders, database):
+    conn = await asyncpg.connect(database)
+    try:
+        await conn.execute("UPDATE delivery.stores SET orders_per_hour = 60")
+        await conn.execute(
+            "INSERT INTO delivery.backlog (store_id, order_id, fulfilment, promise_at) "
+            "SELECT 'kobe-sannomiya', 'ord_' || n, 'delivery', now() FROM generate_series(1, 30) n"
+        )
+    finally:
+        await conn.close()
+    refused = await orders.post(
+        "/v1/orders", json=order({"sku": CABBAGE, "quantity": 1}), headers={**SHOPPER, **key()}
+    )
+    assert refused.status_code == 422
+    problem = refused.json()
+    assert problem["field"] == "accept_later_promise" and "30 orders ahead" in problem["detail"]
+    accepted = await orders.post(
+        "/v1/orders",
+        json=order({"sku": CABBAGE, "quantity": 1}, accept_later_promise=True),
+        headers={**SHOPPER, **key()},
+    )
+    assert accepted.status_code == 201
+    assert accepted.json()["promise_at"].startswith(problem["promise_at"][:16])
+
+
+@pytest.mark.parametrize(
+    ("line", "status", "field"),
+    [
+        ({"sku": "SKU-99999", "quantity": 1}, 422, "lines[0].sku"),
+        ({"sku": CABBAGE, "quantity": 0}, 400, "lines[0].quantity"),
+        ({"sku": CABBAGE, "quantity": -2}, 400, "lines[0].quantity"),
+        ({"sku": POTATOES, "grams": 20_000}, 400, "lines[0].grams"),
+        ({"sku": POTATOES, "quantity": 2}, 422, "lines[0].grams"),
+        ({"sku": CABBAGE, "grams": 500}, 422, "lines[0].quantity"),
+    ],
+    ids=[
+        "unknown-sku",
+        "zero",
+        "negative",
+        "too-heavy",
+        "pieces-of-a-weighed-item",
+        "grams-of-pieces",
+    ],
+)
+async def test_bad_lines_are_refused_and_nothing_is_reserved(orders, database, line, status, field):
+    before = await stock(database, CABBAGE), await stock(database, POTATOES)
+    response = await orders.post("/v1/orders", json=order(line), headers={**SHOPPER, **key()})
+    assert response.status_code == status
+    assert response.json()["field"] == field
+    assert (await stock(database, CABBAGE), await stock(database, POTATOES)) == before
+    assert await order_count(database, "awaiting_payment") == 0
+
+
+async def test_a_shopper_cannot_see_or_cancel_someone_elses_order(orders):
+    placed = (
+        await orders.post(
+            "/v1/orders", json=order({"sku": CABBAGE, "quantity": 1}), headers={**SHOPPER, **key()}
+        )
+    ).json()
+    stranger = bearer(Role.SHOPPER, member="mem_someone_else")
+    assert (
+        await orders.get(f"/v1/orders/{placed['order_id']}", headers=stranger)
+    ).status_code == 404
+    cancel = await orders.post(f"/v1/orders/{placed['order_id']}/cancel", json={}, headers=stranger)
+    assert cancel.status_code == 404
+    other_store = bearer(Role.MANAGER, store="osaka-umeda")
+    assert (
+        await orders.get(f"/v1/orders/{placed['order_id']}", headers=other_store)
+    ).status_code == 404
+    own_store = bearer(Role.MANAGER, store="kobe-sannomiya")
+    assert (
+        await orders.get(f"/v1/orders/{placed['order_id']}", headers=own_store)
+    ).status_code == 200
+
+
+async def test_cancelling_a_paid_order_returns_its_stock_and_voids_the_authorization(
+    orders, database
+):
+    before = await stock(database, CABBAGE)
+    placed = (
+        await orders.post(
+            "/v1/orders", json=order({"sku": CABBAGE, "quantity": 2}), headers={**SHOPPER, **key()}
+        )
+    ).json()
+    await orders.post(f"/v1/orders/{placed['order_id']}/confirm-payment", json={}, headers=SHOPPER)
+    cancelled = await orders.post(
+        f"/v1/orders/{placed['order_id']}/cancel",
+        json={"reason": "changed my mind"},
+        headers=SHOPPER,
+    )
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
+    assert await stock(database, CABBAGE) == before
+    for _ in range(100):  # the voiding consumer books the release
+        view = (await orders.get(f"/v1/orders/{placed['order_id']}", headers=SHOPPER)).json()
+        if view["amounts"]["released"]["amount"]:
+            break
+        await asyncio.sleep(0.05)
+    assert view["amounts"]["released"]["amount"] == view["amounts"]["authorized"]["amount"] == 396
+    again = await orders.post(f"/v1/orders/{placed['order_id']}/cancel", json={}, headers=SHOPPER)
+    assert again.status_code == 409
+
+
+async def test_an_order_left_unpaid_gives_its_stock_back(orders, database):
+    from datetime import timedelta
+
+    from services.orders.checkout.service import expire_unpaid
+    from shared.clock import Clock
+    from shared.db import create_pool
+
+    before = await stock(database, CABBAGE)
+    await orders.post(
+        "/v1/orders", json=order({"sku": CABBAGE, "quantity": 4}), headers={**SHOPPER, **key()}
+    )
+    pool = await create_pool(database)
+    try:
+        assert await expire_unpaid(pool, Clock()) == 0  # not yet: 10 minutes to pay
+        later = Clock(speed=1, start=None)
+        later.now = lambda: Clock().now() + timedelta(minutes=11)  # type: ignore[method-assign]
+        assert await expire_unpaid(pool, later) == 1
+    finally:
+        await pool.close()
+    assert await stock(database, CABBAGE) == before
+    assert await order_count(database, "expired") == 1
