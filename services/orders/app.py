@@ -12,6 +12,8 @@ from services.orders.checkout.api import ROUTES as CHECKOUT_ROUTES
 from services.orders.checkout.quotes import QuoteClient
 from services.orders.members.api import ROUTES as MEMBER_ROUTES
 from services.orders.payments.consumers import consumers
+from services.orders.pickups.api import ROUTES as PICKUP_ROUTES
+from services.orders.sales.api import ROUTES as SALES_ROUTES
 from services.orders.payments.gateway import StripeGateway
 from services.orders.settings import OrdersSettings
 from services.orders.stores.api import ROUTES as STORE_ROUTES
@@ -31,7 +33,14 @@ def create_app(settings: OrdersSettings) -> Litestar:
         settings,
         title="omo orders",
         description="Stores, catalog and stock for every channel, checkout, payments, members.",
-        route_handlers=[*STORE_ROUTES, *CATALOG_ROUTES, *MEMBER_ROUTES, *CHECKOUT_ROUTES],
+        route_handlers=[
+            *STORE_ROUTES,
+            *CATALOG_ROUTES,
+            *MEMBER_ROUTES,
+            *CHECKOUT_ROUTES,
+            *SALES_ROUTES,
+            *PICKUP_ROUTES,
+        ],
         consumers=consumers(gateway),
         clock=clock,
         jobs=[(settings.unpaid_sweep_s, partial(checkout.expire_unpaid, clock=clock))],

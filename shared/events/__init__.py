@@ -81,6 +81,8 @@ class OrderPlaced(Event, frozen=True, kw_only=True):
     promise_at: datetime
     currency: str
     lines: list[PlacedLine]
+    # False for a basket bagged at the till and sent home: nothing to pick, it is packed already.
+    needs_picking: bool = True
 
 
 class OrderCancelled(Event, frozen=True, kw_only=True):
@@ -94,8 +96,119 @@ class OrderCancelled(Event, frozen=True, kw_only=True):
     reason: str
 
 
+class Substitute(msgspec.Struct, frozen=True, kw_only=True):
+    """What went into the bag instead of (part of) an ordered line."""
+
+    sku: str
+    name_en: str
+    name_ja: str
+    unit: Unit
+    quantity: int  # pieces, or grams for `kg`
+    unit_price: int
+
+
+class PackedLine(msgspec.Struct, frozen=True, kw_only=True):
+    """A line as packed: `picked` of the ordered sku (pieces or grams), and any substitute."""
+
+    line_no: int
+    sku: str
+    picked: int
+    substitute: Substitute | None = None
+
+
+class Bag(msgspec.Struct, frozen=True, kw_only=True):
+    code: str  # printed on the bag's QR label
+    zone: Zone
+    number: int
+    of: int
+
+
+class OrderPacked(Event, frozen=True, kw_only=True):
+    """Every zone of an order is packed: the final lines decide what the shopper pays."""
+
+    topic: ClassVar[str] = "order.packed"
+    key_field: ClassVar[str] = "order_id"
+
+    order_id: str
+    store_id: str
+    lines: list[PackedLine]
+    bags: list[Bag]
+
+
+class SubstitutionProposed(Event, frozen=True, kw_only=True):
+    """A picker found a line short and proposes a substitute for the shopper to decide."""
+
+    topic: ClassVar[str] = "substitution.proposed"
+    key_field: ClassVar[str] = "order_id"
+
+    substitution_id: str
+    order_id: str
+    store_id: str
+    line_no: int
+    short_by: int  # pieces, or grams
+    substitute: Substitute
+    decide_by: datetime
+
+
+class SubstitutionDecided(Event, frozen=True, kw_only=True):
+    """The shopper (or, when they did not answer in time, the line's preference) decided."""
+
+    topic: ClassVar[str] = "substitution.decided"
+    key_field: ClassVar[str] = "order_id"
+
+    substitution_id: str
+    order_id: str
+    store_id: str
+    line_no: int
+    approved: bool
+    by: Literal["shopper", "preference"]
+
+
+class OrderCollected(Event, frozen=True, kw_only=True):
+    """A pickup order was handed over at the counter against its QR code."""
+
+    topic: ClassVar[str] = "order.collected"
+    key_field: ClassVar[str] = "order_id"
+
+    order_id: str
+    store_id: str
+
+
+class PaymentCaptured(Event, frozen=True, kw_only=True):
+    """The final amount of an order was charged."""
+
+    topic: ClassVar[str] = "payment.captured"
+    key_field: ClassVar[str] = "order_id"
+
+    order_id: str
+    store_id: str
+    amount: int
+    currency: str
+
+
+class PaymentRefunded(Event, frozen=True, kw_only=True):
+    topic: ClassVar[str] = "payment.refunded"
+    key_field: ClassVar[str] = "order_id"
+
+    order_id: str
+    store_id: str
+    amount: int
+    currency: str
+
+
 TOPICS: dict[str, type[Event]] = {
-    cls.topic: cls for cls in (StoreUpdated, OrderPlaced, OrderCancelled)
+    cls.topic: cls
+    for cls in (
+        StoreUpdated,
+        OrderPlaced,
+        OrderCancelled,
+        OrderPacked,
+        SubstitutionProposed,
+        SubstitutionDecided,
+        OrderCollected,
+        PaymentCaptured,
+        PaymentRefunded,
+    )
 }
 
 

@@ -1,0 +1,1 @@
+"""Pickup: a signed single-use QR code per packed pickup order, transferable as a gift."""
