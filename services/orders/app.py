@@ -12,9 +12,9 @@ from services.orders.checkout.api import ROUTES as CHECKOUT_ROUTES
 from services.orders.checkout.quotes import QuoteClient
 from services.orders.members.api import ROUTES as MEMBER_ROUTES
 from services.orders.payments.consumers import consumers
+from services.orders.payments.gateway import StripeGateway
 from services.orders.pickups.api import ROUTES as PICKUP_ROUTES
 from services.orders.sales.api import ROUTES as SALES_ROUTES
-from services.orders.payments.gateway import StripeGateway
 from services.orders.settings import OrdersSettings
 from services.orders.stores.api import ROUTES as STORE_ROUTES
 from shared.auth import Role, mint

@@ -1,4 +1,4 @@
-"""Checkout against real neighbours: delivery's quote over HTTP, localstripe through the stripe SDK."""
+"""Checkout against real neighbours: delivery's quote over HTTP, localstripe via the stripe SDK."""
 
 from __future__ import annotations
 
@@ -58,7 +58,8 @@ async def stock(database: str, sku: str) -> tuple[int, int]:
     conn = await asyncpg.connect(database)
     try:
         row = await conn.fetchrow(
-            "SELECT on_hand, reserved FROM orders.products WHERE store_id = 'kobe-sannomiya' AND sku = $1",
+            "SELECT on_hand, reserved FROM orders.products"
+            " WHERE store_id = 'kobe-sannomiya' AND sku = $1",
             sku,
         )
         return row["on_hand"], row["reserved"]
