@@ -66,7 +66,8 @@ UPDATE orders.orders SET status = $3, failure = coalesce($4, failure)
 WHERE store_id = $1 AND order_id = $2
 
 -- name: lines
-SELECT line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate, substitution
+SELECT line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate, substitution,
+       picked, substitute_sku, substitute_name_en, substitute_quantity, charged
 FROM orders.order_lines WHERE store_id = $1 AND order_id = $2 ORDER BY line_no
 
 -- name: stages
@@ -92,3 +93,20 @@ SELECT order_id FROM orders.orders
 WHERE member_id = $1 AND status NOT IN ('payment_failed', 'expired')
 ORDER BY order_id DESC
 LIMIT $2
+
+-- name: take_from_stock
+-- Packing: what left the shelf leaves on_hand, and the reservation it was held by is let go.
+UPDATE orders.products p
+SET on_hand = greatest(p.on_hand - r.taken, 0), reserved = greatest(p.reserved - r.unreserve, 0)
+FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS r (sku, taken, unreserve)
+WHERE p.store_id = $1 AND p.sku = r.sku
+
+-- name: record_packed_lines
+UPDATE orders.order_lines l
+SET picked = r.picked, substitute_sku = r.sku, substitute_name_en = r.name_en,
+    substitute_name_ja = r.name_ja, substitute_unit = r.unit, substitute_quantity = r.quantity,
+    substitute_unit_price = r.unit_price, charged = r.charged
+FROM unnest($3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[],
+            $10::int[], $11::int[])
+     AS r (line_no, picked, sku, name_en, name_ja, unit, quantity, unit_price, charged)
+WHERE l.store_id = $1 AND l.order_id = $2 AND l.line_no = r.line_no

@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 
 from services.orders.checkout.domain import Sellable
-from shared.events import PlacedLine
+from shared.events import PackedLine, PlacedLine
 from shared.ids import uuid7
 from shared.sql import load_queries
 
@@ -55,6 +55,11 @@ class LineRow(msgspec.Struct, frozen=True, kw_only=True):
     unit_price: int
     estimate: int
     substitution: str
+    picked: int | None = None
+    substitute_sku: str | None = None
+    substitute_name_en: str | None = None
+    substitute_quantity: int | None = None
+    charged: int | None = None
 
 
 class LedgerRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -219,3 +224,41 @@ async def overdue_unpaid(
 
 async def member_orders(conn: asyncpg.Connection, *, member_id: str, limit: int) -> list[str]:
     return [r["order_id"] for r in await conn.fetch(Q["member_orders"], member_id, limit)]
+
+
+async def take_from_stock(
+    conn: asyncpg.Connection, *, store_id: str, taken: dict[str, int], unreserve: dict[str, int]
+) -> None:
+    skus = sorted(set(taken) | set(unreserve))  # one lock order for every writer
+    await conn.execute(
+        Q["take_from_stock"],
+        store_id,
+        skus,
+        [taken.get(s, 0) for s in skus],
+        [unreserve.get(s, 0) for s in skus],
+    )
+
+
+async def record_packed_lines(
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    order_id: str,
+    packed: Sequence[PackedLine],
+    charged: dict[int, int],
+) -> None:
+    subs = [p.substitute for p in packed]
+    await conn.execute(
+        Q["record_packed_lines"],
+        store_id,
+        order_id,
+        [p.line_no for p in packed],
+        [p.picked for p in packed],
+        [s.sku if s else None for s in subs],
+        [s.name_en if s else None for s in subs],
+        [s.name_ja if s else None for s in subs],
+        [s.unit if s else None for s in subs],
+        [s.quantity if s else None for s in subs],
+        [s.unit_price if s else None for s in subs],
+        [charged[p.line_no] for p in packed],
+    )

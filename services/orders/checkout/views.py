@@ -14,6 +14,12 @@ from shared.events import Address
 from shared.money import Money
 
 
+class SubstituteView(msgspec.Struct, frozen=True, kw_only=True):
+    sku: str
+    name_en: str
+    quantity: int
+
+
 class LineView(msgspec.Struct, frozen=True, kw_only=True):
     line_no: int
     sku: str
@@ -25,6 +31,9 @@ class LineView(msgspec.Struct, frozen=True, kw_only=True):
     unit_price: Money  # per piece, or per kilogram
     estimate: Money
     substitution: str
+    picked: int | None  # once packed: pieces, or grams on the scale
+    substituted_by: SubstituteView | None
+    charged: Money | None
 
 
 class Amounts(msgspec.Struct, frozen=True, kw_only=True):
@@ -111,6 +120,15 @@ async def order_view(conn: asyncpg.Connection, order: db.OrderRow) -> OrderView:
                 unit_price=money(x.unit_price),
                 estimate=money(x.estimate),
                 substitution=x.substitution,
+                picked=x.picked,
+                substituted_by=SubstituteView(
+                    sku=x.substitute_sku,
+                    name_en=x.substitute_name_en or "",
+                    quantity=x.substitute_quantity or 0,
+                )
+                if x.substitute_sku
+                else None,
+                charged=money(x.charged) if x.charged is not None else None,
             )
             for x in lines
         ],

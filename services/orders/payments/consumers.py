@@ -6,8 +6,9 @@ import asyncpg
 
 from services.orders.checkout import store as db
 from services.orders.payments.gateway import StripeGateway
+from services.orders.payments.service import settle_packed
 from shared.bus import Consumer
-from shared.events import Envelope, OrderCancelled
+from shared.events import Envelope, OrderCancelled, OrderPacked
 
 
 def void_authorizations(gateway: StripeGateway) -> Consumer:
@@ -37,6 +38,17 @@ def void_authorizations(gateway: StripeGateway) -> Consumer:
     return Consumer("orders.void_authorizations", (OrderCancelled.topic,), handle)
 
 
+def settle_on_packed(gateway: StripeGateway) -> Consumer:
+    """On `order.packed`, charge exactly what was packed."""
+
+    async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        match envelope.event:
+            case OrderPacked() as packed:
+                await settle_packed(conn, gateway, packed, at=envelope.occurred_at)
+
+    return Consumer("orders.settle_packed", (OrderPacked.topic,), handle)
+
+
 def consumers(gateway: StripeGateway) -> list[Consumer]:
     """Orders' consumers, bound to the app's gateway."""
-    return [void_authorizations(gateway)]
+    return [void_authorizations(gateway), settle_on_packed(gateway)]

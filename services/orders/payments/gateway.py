@@ -83,6 +83,57 @@ class StripeGateway:
         )
         return await self._call("confirmation", self._intents.confirm_async(intent_id))
 
+    async def capture(self, intent_id: str, amount: int) -> PaymentIntent:
+        """Capture `amount` (at most what was authorized); Stripe releases the rest.
+
+        A capture that already happened (a redelivered event) is found and returned as done."""
+        try:
+            return _intent(
+                await self._intents.capture_async(
+                    intent_id,
+                    params={"amount_to_capture": amount},
+                    options={"idempotency_key": f"capture-{intent_id}"},
+                )
+            )
+        except stripe.StripeError as exc:
+            current = await self._call(
+                "looking up the payment", self._intents.retrieve_async(intent_id)
+            )
+            if current.status == "succeeded":
+                return current
+            raise GatewayUnavailable(f"capture failed at the payment provider: {exc}") from None
+
+    async def charge(
+        self, *, order_id: str, like: str, amount: int, currency: str
+    ) -> PaymentIntent:
+        """A second charge, off session, with the card of PaymentIntent `like`."""
+        original = await self._intents.retrieve_async(like)
+        return await self._call(
+            "the second charge",
+            self._intents.create_async(
+                params={
+                    "amount": amount,
+                    "currency": currency.lower(),
+                    "confirm": True,
+                    "off_session": True,
+                    "payment_method": original.payment_method,
+                    "metadata": {"order_id": order_id, "reason": "above authorization"},
+                },
+                options={"idempotency_key": f"charge-{order_id}"},
+            ),
+        )
+
+    async def refund(self, intent_id: str, amount: int, key: str) -> str:
+        """Refund part of a captured payment; returns the refund's id."""
+        try:
+            refund = await self._client.v1.refunds.create_async(
+                params={"payment_intent": intent_id, "amount": amount},
+                options={"idempotency_key": key},
+            )
+        except stripe.StripeError as exc:
+            raise GatewayUnavailable(f"the refund failed at the payment provider: {exc}") from None
+        return refund.id
+
     async def cancel(self, intent_id: str) -> PaymentIntent:
         """Void an uncaptured authorization."""
         return await self._call(

@@ -1,0 +1,69 @@
+"""What a packed order costs, and how that splits across the authorization. Pure, no I/O.
+
+A line is charged for what was picked of it (weighed lines by the grams on the scale) plus any
+substitute. A substitute the shopper did not name costs them at most what the missing part of
+the ordered item would have: the store's choice must never make the shopper pay more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+
+from services.orders.checkout.domain import line_cost
+from shared.events import PackedLine
+
+
+class Ordered(msgspec.Struct, frozen=True, kw_only=True):
+    line_no: int
+    unit: str
+    quantity: int
+    unit_price: int
+    substitution: str
+
+
+class Charge(msgspec.Struct, frozen=True, kw_only=True):
+    line_no: int
+    picked: int
+    charged: int
+
+
+def substitute_cap(ordered: Ordered, picked: int) -> int:
+    """The most a substitute may cost: the ordered item's price for the part that is missing."""
+    return line_cost(ordered.unit, max(0, ordered.quantity - picked), ordered.unit_price)
+
+
+def charge_line(ordered: Ordered, packed: PackedLine | None) -> Charge:
+    if packed is None:  # nothing was packed for it
+        return Charge(line_no=ordered.line_no, picked=0, charged=0)
+    charged = line_cost(ordered.unit, packed.picked, ordered.unit_price)
+    if packed.substitute is not None:
+        sub = packed.substitute
+        cost = line_cost(sub.unit, sub.quantity, sub.unit_price)
+        if ordered.substitution != f"sku:{sub.sku}":
+            cost = min(cost, substitute_cap(ordered, packed.picked))
+        charged += cost
+    return Charge(line_no=ordered.line_no, picked=packed.picked, charged=charged)
+
+
+def charges(ordered: Sequence[Ordered], packed: Sequence[PackedLine]) -> list[Charge]:
+    by_line = {line.line_no: line for line in packed}
+    return [charge_line(line, by_line.get(line.line_no)) for line in ordered]
+
+
+class Settlement(msgspec.Struct, frozen=True, kw_only=True):
+    """How the final total is collected: captured from the authorization, plus a second charge
+    for anything above it, and the rest of the authorization released."""
+
+    total: int
+    capture: int
+    second_charge: int
+    release: int
+
+
+def settle(total: int, authorized: int) -> Settlement:
+    capture = min(total, authorized)
+    return Settlement(
+        total=total, capture=capture, second_charge=total - capture, release=authorized - capture
+    )
