@@ -11,6 +11,7 @@ from services.orders.checkout import service as checkout
 from services.orders.checkout.api import ROUTES as CHECKOUT_ROUTES
 from services.orders.checkout.quotes import QuoteClient
 from services.orders.members.api import ROUTES as MEMBER_ROUTES
+from services.orders.payments.api import ROUTES as PAYMENT_ROUTES
 from services.orders.payments.consumers import consumers
 from services.orders.payments.gateway import StripeGateway
 from services.orders.pickups.api import ROUTES as PICKUP_ROUTES
@@ -40,6 +41,7 @@ def create_app(settings: OrdersSettings) -> Litestar:
             *CHECKOUT_ROUTES,
             *SALES_ROUTES,
             *PICKUP_ROUTES,
+            *PAYMENT_ROUTES,
         ],
         consumers=consumers(gateway),
         clock=clock,

@@ -74,12 +74,13 @@ FROM orders.order_lines WHERE store_id = $1 AND order_id = $2 ORDER BY line_no
 SELECT stage, at FROM orders.order_stages WHERE store_id = $1 AND order_id = $2 ORDER BY at
 
 -- name: ledger
-SELECT kind, amount, currency, gateway_id, at
+SELECT kind, amount, currency, gateway_id, source_id, at
 FROM orders.payments WHERE store_id = $1 AND order_id = $2 ORDER BY at, entry_id
 
 -- name: add_ledger
-INSERT INTO orders.payments (store_id, order_id, entry_id, kind, amount, currency, gateway_id, at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO orders.payments
+    (store_id, order_id, entry_id, kind, amount, currency, gateway_id, at, source_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 
 -- name: overdue_unpaid
 SELECT store_id, order_id FROM orders.orders

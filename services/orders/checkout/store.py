@@ -68,6 +68,7 @@ class LedgerRow(msgspec.Struct, frozen=True, kw_only=True):
     currency: str
     gateway_id: str | None
     at: datetime
+    source_id: str | None = None
 
 
 def _rows(records: Sequence[asyncpg.Record], kind: type) -> list:
@@ -208,9 +209,19 @@ async def add_ledger(
     currency: str,
     gateway_id: str | None,
     at: datetime,
+    source_id: str | None = None,
 ) -> None:
     await conn.execute(
-        Q["add_ledger"], store_id, order_id, uuid7(), kind, amount, currency, gateway_id, at
+        Q["add_ledger"],
+        store_id,
+        order_id,
+        uuid7(),
+        kind,
+        amount,
+        currency,
+        gateway_id,
+        at,
+        source_id,
     )
 
 

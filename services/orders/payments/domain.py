@@ -67,3 +67,22 @@ def settle(total: int, authorized: int) -> Settlement:
     return Settlement(
         total=total, capture=capture, second_charge=total - capture, release=authorized - capture
     )
+
+
+class Part(msgspec.Struct, frozen=True, kw_only=True):
+    source_id: str
+    amount: int
+
+
+def refund_parts(
+    collected: Sequence[tuple[str, int]], refunded: dict[str, int], amount: int
+) -> list[Part]:
+    """Split a refund over what was collected (the capture first, then any second charge),
+    never refunding a source beyond what it collected less what it refunded already."""
+    parts = []
+    for source_id, got in collected:
+        take = min(amount, got - refunded.get(source_id, 0))
+        if take > 0:
+            parts.append(Part(source_id=source_id, amount=take))
+            amount -= take
+    return parts

@@ -31,6 +31,9 @@ CREATE TABLE orders.substitutions (
 );
 CREATE INDEX substitutions_undecided ON orders.substitutions (decide_by) WHERE approved IS NULL;
 
+-- A refund is taken from a capture or a second charge: `source_id` names which.
+ALTER TABLE orders.payments ADD COLUMN source_id text;
+
 CREATE TABLE orders.stripe_events (
     event_id    text PRIMARY KEY,
     type        text NOT NULL,

@@ -1,0 +1,68 @@
+"""Payments' HTTP API: refunds by the store, and Stripe's webhook."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Request, Response, post
+from litestar.params import FromPath, JSONBody
+
+from services.orders.checkout import views
+from services.orders.payments import refunds, webhook
+from shared.auth import Role
+from shared.web.access import PUBLIC, allow
+from shared.web.deps import Caller, Now, Tx
+from shared.web.idempotency import IdempotencyKey, once
+
+
+class Received(msgspec.Struct, frozen=True):
+    received: bool
+    applied: bool
+
+
+@post(
+    "/v1/orders/{order_id:str}/refunds",
+    guards=[allow(Role.MANAGER)],
+    tags=["payments"],
+    operation_id="refundOrder",
+)
+async def refund_order(
+    request: Request,
+    order_id: FromPath[str],
+    data: JSONBody[refunds.RefundRequest],
+    conn: Tx,
+    clock: Now,
+    principal: Caller,
+    idempotency_key: IdempotencyKey,
+) -> Response[refunds.Refunded]:
+    """Refund part of what an order was charged (the store's manager), by lines or amount."""
+    order = await views.visible_order(conn, principal, order_id)
+    return await once(
+        conn,
+        request,
+        caller=principal.subject,
+        key=idempotency_key,
+        create=lambda: refunds.refund(
+            conn, request.app.state.gateway, clock, order, data, key=idempotency_key
+        ),
+    )
+
+
+@post(
+    "/v1/payments/stripe/webhook",
+    opt=PUBLIC,
+    tags=["payments"],
+    operation_id="stripeWebhook",
+    status_code=200,
+)
+async def stripe_webhook(request: Request, conn: Tx, clock: Now) -> Received:
+    """Stripe's events (anyone may send; only those signed with our webhook secret count).
+    Idempotent by Stripe's event id, so it takes no Idempotency-Key."""
+    event = webhook.verify(
+        await request.body(),
+        request.headers.get("stripe-signature"),
+        request.app.state.settings.stripe_webhook_secret,
+    )
+    return Received(received=True, applied=await webhook.reconcile(conn, clock, event))
+
+
+ROUTES = [refund_order, stripe_webhook]
