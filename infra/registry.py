@@ -14,7 +14,7 @@ from services.fulfillment.app import create_app as fulfillment_app
 from services.fulfillment.consumers import CONSUMERS as FULFILLMENT_CONSUMERS
 from services.fulfillment.settings import FulfillmentSettings
 from services.orders.app import create_app as orders_app
-from services.orders.payments.consumers import consumers as orders_consumers
+from services.orders.consumers import consumers as orders_consumers
 from services.orders.payments.gateway import StripeGateway
 from services.orders.settings import OrdersSettings
 from shared.bus import Consumer

@@ -10,14 +10,16 @@ from services.orders.catalog.api import ROUTES as CATALOG_ROUTES
 from services.orders.checkout import service as checkout
 from services.orders.checkout.api import ROUTES as CHECKOUT_ROUTES
 from services.orders.checkout.quotes import QuoteClient
+from services.orders.consumers import consumers
 from services.orders.members.api import ROUTES as MEMBER_ROUTES
 from services.orders.payments.api import ROUTES as PAYMENT_ROUTES
-from services.orders.payments.consumers import consumers
 from services.orders.payments.gateway import StripeGateway
 from services.orders.pickups.api import ROUTES as PICKUP_ROUTES
 from services.orders.sales.api import ROUTES as SALES_ROUTES
 from services.orders.settings import OrdersSettings
 from services.orders.stores.api import ROUTES as STORE_ROUTES
+from services.orders.substitutions import service as substitutions
+from services.orders.substitutions.api import ROUTES as SUBSTITUTION_ROUTES
 from shared.auth import Role, mint
 from shared.clock import Clock
 from shared.web.app import build_app
@@ -42,10 +44,14 @@ def create_app(settings: OrdersSettings) -> Litestar:
             *SALES_ROUTES,
             *PICKUP_ROUTES,
             *PAYMENT_ROUTES,
+            *SUBSTITUTION_ROUTES,
         ],
         consumers=consumers(gateway),
         clock=clock,
-        jobs=[(settings.unpaid_sweep_s, partial(checkout.expire_unpaid, clock=clock))],
+        jobs=[
+            (settings.unpaid_sweep_s, partial(checkout.expire_unpaid, clock=clock)),
+            (settings.substitution_sweep_s, partial(substitutions.decide_overdue, clock=clock)),
+        ],
         extra_state={"gateway": gateway, "quotes": quotes},
         on_shutdown=[quotes.aclose],
     )

@@ -21,3 +21,5 @@ class OrdersSettings(ServiceSettings, frozen=True, kw_only=True):
     quote_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = 0.3
     # How often unpaid orders past their store's timeout are swept (clock seconds).
     unpaid_sweep_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0
+    # How often unanswered substitutions past their time limit are decided (clock seconds).
+    substitution_sweep_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0

@@ -8,6 +8,8 @@ import asyncpg
 import msgspec
 
 from services.orders.checkout import store as db
+from services.orders.substitutions import store as substitutions
+from services.orders.substitutions.store import ProposalView
 from shared.auth import STAFF, Principal, Role
 from shared.errors import NotFound
 from shared.events import Address
@@ -62,6 +64,7 @@ class OrderView(msgspec.Struct, frozen=True, kw_only=True):
     lines: list[LineView]
     amounts: Amounts
     payment: Payment
+    substitutions: list[ProposalView]
     stages: dict[str, datetime]
 
 
@@ -144,5 +147,6 @@ async def order_view(conn: asyncpg.Connection, order: db.OrderRow) -> OrderView:
             intent_id=order.payment_intent_id,
             client_secret=order.client_secret if awaiting else None,
         ),
+        substitutions=await substitutions.of_order(conn, **keys),
         stages=await db.stages(conn, **keys),
     )

@@ -47,8 +47,3 @@ def settle_on_packed(gateway: StripeGateway) -> Consumer:
                 await settle_packed(conn, gateway, packed, at=envelope.occurred_at)
 
     return Consumer("orders.settle_packed", (OrderPacked.topic,), handle)
-
-
-def consumers(gateway: StripeGateway) -> list[Consumer]:
-    """Orders' consumers, bound to the app's gateway."""
-    return [void_authorizations(gateway), settle_on_packed(gateway)]

@@ -1,5 +1,116 @@
-"""HTTP API of this feature (routes are added as the feature is built)."""
+"""Pickups' HTTP API: show a pickup order's code, give it away, redeem it at the counter."""
 
 from __future__ import annotations
 
-ROUTES: list = []
+from typing import Annotated
+
+import msgspec
+from litestar import Request, get, post
+from litestar.params import FromPath, JSONBody
+
+from services.orders.checkout import views
+from services.orders.members.domain import Phone
+from services.orders.pickups import service
+from services.orders.pickups.domain import Collected, IssuedCode
+from shared.auth import Role
+from shared.web.access import allow
+from shared.web.deps import Caller, Now, Tx
+
+
+class TransferRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    to_phone: Phone | None = None  # whom the app sends the new code to; kept for support
+    note: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+
+
+class RedeemRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    payload: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=200,
+            description="The scanned QR code",
+            examples=["OMOP1.kobe-sannomiya.ord_0190b1c2d3e4f5a6b7c8d9e0f1a2b3c4.1.x"],
+        ),
+    ]
+
+
+def _secret(request: Request) -> str:
+    return request.app.state.settings.jwt_secret
+
+
+@get(
+    "/v1/orders/{order_id:str}/pickup-code",
+    guards=[allow(Role.SHOPPER)],
+    tags=["pickups"],
+    operation_id="getPickupCode",
+)
+async def get_pickup_code(
+    request: Request, order_id: FromPath[str], conn: Tx, clock: Now, principal: Caller
+) -> IssuedCode:
+    """The QR payload to collect a packed pickup order with (its shopper). It does not expire,
+    but works once, and only while it is the latest version (see transfer). 409 "not packed
+    yet" before packing, or once the order is collected."""
+    order = await views.visible_order(conn, principal, order_id)
+    return await service.show_code(conn, clock, secret=_secret(request), order=order)
+
+
+@post(
+    "/v1/orders/{order_id:str}/pickup-code/transfer",
+    guards=[allow(Role.SHOPPER)],
+    status_code=200,
+    tags=["pickups"],
+    operation_id="transferPickupCode",
+)
+async def transfer_pickup_code(
+    request: Request,
+    order_id: FromPath[str],
+    conn: Tx,
+    clock: Now,
+    principal: Caller,
+    data: JSONBody[TransferRequest | None] = None,
+) -> IssuedCode:
+    """Give a packed pickup order to someone else (its shopper): a new code, which the app sends
+    to them; every earlier code, the shopper's own included, stops working. Transferring again
+    takes a gift back or sends it to someone else.
+
+    Takes no Idempotency-Key: it creates nothing, and a repeat is safe. The app sends the code
+    only after it has the response, so a retry after a lost response just issues a newer code
+    that nobody has yet, and the latest code is always the one that works.
+    """
+    order = await views.visible_order(conn, principal, order_id)
+    gift = data or TransferRequest()
+    return await service.transfer_code(
+        conn, clock, secret=_secret(request), order=order, to_phone=gift.to_phone, note=gift.note
+    )
+
+
+@post(
+    "/v1/stores/{store_id:str}/pickups/redeem",
+    guards=[allow(Role.CASHIER, Role.MANAGER)],
+    status_code=200,
+    tags=["pickups"],
+    operation_id="redeemPickupCode",
+)
+async def redeem_pickup_code(
+    request: Request,
+    store_id: FromPath[str],
+    data: JSONBody[RedeemRequest],
+    conn: Tx,
+    clock: Now,
+    principal: Caller,
+) -> Collected:
+    """Hand over a pickup order against its scanned code (the store's cashiers and manager): the
+    lines to hand over, and the order is collected. 422 for a code we did not sign, 404 for
+    another store's order, 409 for a transferred code or an order already collected or not
+    packed. Takes no Idempotency-Key: a code works once, so a repeat is refused with 409."""
+    return await service.redeem(
+        conn,
+        clock,
+        secret=_secret(request),
+        store_id=store_id,
+        payload=data.payload,
+        by=principal.subject,
+    )
+
+
+ROUTES = [get_pickup_code, transfer_pickup_code, redeem_pickup_code]

@@ -1,0 +1,112 @@
+"""A basket bagged at the till and sent home by rider: a delivery order that skips picking.
+
+Made in the sale's transaction with checkout's own order tables and queries, so the shopper, the
+store and the other services see it like any order: already paid (the till took the money, so
+there is no PaymentIntent; the ledger books the sale as a charge), already packed, one bag per
+temperature zone. `order.placed` says it needs no picking, and `order.packed` follows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from services.orders.checkout import store as orders
+from services.orders.sales.domain import Line, bags
+from shared.bus import publish
+from shared.events import Address, OrderPacked, OrderPlaced, PackedLine, PlacedLine
+from shared.ids import uuid7
+
+WALK_IN = "walk-in"  # the orders.orders member of a basket sent home by someone not a member
+PROMISE = timedelta(minutes=30)
+
+
+async def send_home(
+    conn: asyncpg.Connection,
+    *,
+    now: datetime,
+    store_id: str,
+    sale_id: str,
+    member_id: str | None,
+    address: Address,
+    lines: Sequence[Line],
+    currency: str,
+) -> str:
+    """The delivery order of a till sale, packed and announced; returns its id."""
+    order_id = f"ord_{uuid7().hex}"
+    total = sum(x.amount for x in lines)
+    placed = [
+        PlacedLine(
+            line_no=n,
+            sku=x.sku,
+            name_en=x.name_en,
+            name_ja=x.name_ja,
+            zone=x.zone,
+            unit=x.unit,
+            quantity=x.quantity,
+            unit_price=x.unit_price,
+            substitution="none",
+        )
+        for n, x in enumerate(lines, 1)
+    ]
+    order = orders.OrderRow(
+        store_id=store_id,
+        order_id=order_id,
+        member_id=member_id or WALK_IN,
+        fulfilment="delivery",
+        address_text=address.text,
+        address_lat=address.lat,
+        address_lng=address.lng,
+        status="packed",
+        currency=currency,
+        estimate=total,
+        to_authorize=total,
+        promise_at=now + PROMISE,
+        payment_intent_id=None,
+        client_secret=None,
+        pay_by=now,
+        failure=None,
+    )
+    keys = {"store_id": store_id, "order_id": order_id}
+    # The sale id is the order's idempotency key: unique, also among walk-ins' orders.
+    await orders.insert_order(
+        conn,
+        order,
+        idempotency_key=sale_id,
+        lines=placed,
+        line_estimates=[x.amount for x in lines],
+    )
+    await orders.set_status(conn, **keys, status="packed")
+    for stage in ("created", "paid", "packed"):
+        await orders.add_stage(conn, **keys, stage=stage, at=now)
+    await orders.add_ledger(
+        conn, **keys, kind="charge", amount=total, currency=currency, gateway_id=sale_id, at=now
+    )
+    await publish(
+        conn,
+        OrderPlaced(
+            order_id=order_id,
+            store_id=store_id,
+            member_id=order.member_id,
+            fulfilment="delivery",
+            address=address,
+            promise_at=order.promise_at,
+            currency=currency,
+            lines=placed,
+            needs_picking=False,
+        ),
+        occurred_at=now,
+    )
+    await publish(
+        conn,
+        OrderPacked(
+            order_id=order_id,
+            store_id=store_id,
+            lines=[PackedLine(line_no=x.line_no, sku=x.sku, picked=x.quantity) for x in placed],
+            bags=bags(order_id, [x.zone for x in lines]),
+        ),
+        occurred_at=now,
+    )
+    return order_id

@@ -1,0 +1,156 @@
+"""In-store sales' queries: one function per query in queries.sql, `conn` first, structs out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+import msgspec
+
+from services.orders.sales.domain import Line, Product, Till
+from shared.sql import load_queries
+
+Q = load_queries(Path(__file__).with_name("queries.sql"))
+
+
+class SaleRow(msgspec.Struct, frozen=True, kw_only=True):
+    store_id: str
+    sale_id: str
+    channel: str  # till | scan_and_go
+    sold_by: str
+    member_id: str | None
+    currency: str
+    total: int
+    tender: str  # cash | card_terminal | card_online
+    received: int | None
+    reference: str | None
+    order_id: str | None
+    sold_at: datetime
+
+
+class CartRow(msgspec.Struct, frozen=True, kw_only=True):
+    store_id: str
+    cart_id: str
+    member_id: str
+    status: str  # open | paying | paid
+    currency: str
+    opened_at: datetime
+    payment_intent_id: str | None
+    client_secret: str | None
+    sale_id: str | None
+    paid_at: datetime | None
+    exit_at: datetime | None
+
+
+class CartLine(Line, frozen=True, kw_only=True):
+    line_no: int
+
+
+async def till(conn: asyncpg.Connection, *, store_id: str) -> Till | None:
+    row = await conn.fetchrow(Q["till"], store_id)
+    return msgspec.convert(dict(row), Till) if row else None
+
+
+async def products_for_scans(
+    conn: asyncpg.Connection, *, store_id: str, eans: Sequence[str], plus: Sequence[str]
+) -> list[Product]:
+    rows = await conn.fetch(Q["products_for_scans"], store_id, list(eans), list(plus))
+    return [msgspec.convert(dict(r), Product) for r in rows]
+
+
+async def take_stock(conn: asyncpg.Connection, *, store_id: str, taken: dict[str, int]) -> None:
+    skus = sorted(taken)
+    await conn.execute(Q["take_stock"], store_id, skus, [taken[s] for s in skus])
+
+
+async def insert_sale(conn: asyncpg.Connection, sale: SaleRow, lines: Sequence[Line]) -> None:
+    await conn.execute(Q["insert_sale"], *msgspec.structs.astuple(sale))
+    columns = ("barcode", "scan", "sku", "name_en", "name_ja", "zone", "unit", "quantity")
+    await conn.execute(
+        Q["insert_sale_lines"],
+        sale.store_id,
+        sale.sale_id,
+        list(range(1, len(lines) + 1)),
+        *([getattr(x, c) for x in lines] for c in columns),
+        [x.unit_price for x in lines],
+        [x.amount for x in lines],
+    )
+
+
+async def insert_cart(
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    cart_id: str,
+    member_id: str,
+    currency: str,
+    now: datetime,
+) -> None:
+    await conn.execute(Q["insert_cart"], store_id, cart_id, member_id, currency, now)
+
+
+async def get_cart(
+    conn: asyncpg.Connection, *, store_id: str, cart_id: str, lock: bool = False
+) -> CartRow | None:
+    """The cart; with `lock`, locked until the transaction ends."""
+    row = await conn.fetchrow(Q["lock_cart" if lock else "get_cart"], store_id, cart_id)
+    return msgspec.convert(dict(row), CartRow) if row else None
+
+
+async def cart_lines(conn: asyncpg.Connection, *, store_id: str, cart_id: str) -> list[CartLine]:
+    rows = await conn.fetch(Q["cart_lines"], store_id, cart_id)
+    return [msgspec.convert(dict(r), CartLine) for r in rows]
+
+
+async def add_cart_line(
+    conn: asyncpg.Connection, *, store_id: str, cart_id: str, line: Line, now: datetime
+) -> int:
+    """The new line's number."""
+    return await conn.fetchval(
+        Q["add_cart_line"],
+        store_id,
+        cart_id,
+        line.barcode,
+        line.scan,
+        line.sku,
+        line.name_en,
+        line.name_ja,
+        line.zone,
+        line.unit,
+        line.quantity,
+        line.unit_price,
+        line.amount,
+        now,
+    )
+
+
+async def remove_cart_line(
+    conn: asyncpg.Connection, *, store_id: str, cart_id: str, line_no: int, now: datetime
+) -> datetime | None:
+    """When the line left the cart (now, or earlier); None if the cart never had it."""
+    return await conn.fetchval(Q["remove_cart_line"], store_id, cart_id, line_no, now)
+
+
+async def set_cart_intent(
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    cart_id: str,
+    intent_id: str,
+    client_secret: str | None,
+) -> None:
+    await conn.execute(Q["set_cart_intent"], store_id, cart_id, intent_id, client_secret)
+
+
+async def set_cart_paid(
+    conn: asyncpg.Connection, *, store_id: str, cart_id: str, sale_id: str, at: datetime
+) -> None:
+    await conn.execute(Q["set_cart_paid"], store_id, cart_id, sale_id, at)
+
+
+async def set_cart_exit(
+    conn: asyncpg.Connection, *, store_id: str, cart_id: str, at: datetime, by: str
+) -> None:
+    await conn.execute(Q["set_cart_exit"], store_id, cart_id, at, by)

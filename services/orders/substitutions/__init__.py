@@ -1,0 +1,1 @@
+"""Substitutions: the shopper decides what a picker proposes, or their preference does."""

@@ -1,0 +1,92 @@
+"""Substitutions' queries: one function per query in queries.sql."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+import msgspec
+
+from shared.events import SubstitutionProposed
+from shared.sql import load_queries
+
+Q = load_queries(Path(__file__).with_name("queries.sql"))
+
+
+class Proposal(msgspec.Struct, frozen=True, kw_only=True):
+    store_id: str
+    substitution_id: str
+    order_id: str
+    line_no: int
+    sku: str
+    decide_by: datetime
+    approved: bool | None
+    decided_by: str | None
+    decided_at: datetime | None
+    preference: str
+
+
+class ProposalView(msgspec.Struct, frozen=True, kw_only=True):
+    substitution_id: str
+    line_no: int
+    short_by: int
+    sku: str
+    name_en: str
+    name_ja: str
+    unit: str
+    quantity: int
+    unit_price: int
+    decide_by: datetime
+    approved: bool | None
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+async def record_proposal(conn: asyncpg.Connection, p: SubstitutionProposed) -> None:
+    s = p.substitute
+    await conn.execute(
+        Q["record_proposal"],
+        p.store_id,
+        p.substitution_id,
+        p.order_id,
+        p.line_no,
+        p.short_by,
+        s.sku,
+        s.name_en,
+        s.name_ja,
+        s.unit,
+        s.quantity,
+        s.unit_price,
+        p.decide_by,
+    )
+
+
+async def lock_proposal(
+    conn: asyncpg.Connection, *, order_id: str, substitution_id: str
+) -> Proposal | None:
+    row = await conn.fetchrow(Q["lock_proposal"], order_id, substitution_id)
+    return msgspec.convert(dict(row), Proposal) if row else None
+
+
+async def decide(
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    substitution_id: str,
+    approved: bool,
+    by: str,
+    at: datetime,
+) -> None:
+    await conn.execute(Q["decide"], store_id, substitution_id, approved, by, at)
+
+
+async def overdue(conn: asyncpg.Connection, *, now: datetime, limit: int) -> list[tuple[str, str]]:
+    return [
+        (r["order_id"], r["substitution_id"]) for r in await conn.fetch(Q["overdue"], now, limit)
+    ]
+
+
+async def of_order(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> list[ProposalView]:
+    rows = await conn.fetch(Q["of_order"], store_id, order_id)
+    return [msgspec.convert(dict(r), ProposalView) for r in rows]
