@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ from shared.clock import Clock
 from shared.db import connect, init_connection
 from shared.settings import PROJECT_ROOT
 from tests.e2e.processes import free_port
+from tests.integration.apps import client
 
 
 @pytest.fixture(scope="session")
@@ -85,3 +87,24 @@ async def demo(database: str) -> str:
     finally:
         await conn.close()
     return "kobe-sannomiya"
+
+
+@pytest.fixture
+async def orders(database, demo, delivery_url, stripe_url):
+    """The orders app wired to the real delivery service and localstripe."""
+    async with httpx.AsyncClient() as http:  # delivery learns of the store from store.updated
+        for _ in range(100):
+            zone = await http.get(
+                f"{delivery_url}/v1/stores/{demo}/zone", params={"lat": 34.69, "lng": 135.19}
+            )
+            if zone.status_code == 200:
+                break
+            await asyncio.sleep(0.05)
+    async with client(
+        "orders",
+        database,
+        delivery_url=delivery_url,
+        stripe_api_base=stripe_url,
+        quote_timeout_s=2.0,
+    ) as c:
+        yield c

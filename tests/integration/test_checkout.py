@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import asyncpg
 import httpx
@@ -13,58 +12,15 @@ from shared.auth import Role
 from tests.e2e.processes import free_port
 from tests.integration.apps import bearer, client
 from tests.integration.conftest import serving
-
-SHOPPER = bearer(Role.SHOPPER, member="mem_test_1")
-KOBE = {"lat": 34.6950, "lng": 135.2000, "text": "1-1 Sannomiya-cho, Chuo-ku, Kobe"}
-CABBAGE, POTATOES = "SKU-10001", "SKU-10005"
-
-
-def order(*lines: dict, **extra) -> dict:
-    return {
-        "store_id": "kobe-sannomiya",
-        "fulfilment": "delivery",
-        "address": KOBE,
-        "lines": list(lines),
-        **extra,
-    }
-
-
-def key() -> dict:
-    return {"Idempotency-Key": str(uuid.uuid4())}
-
-
-@pytest.fixture
-async def orders(database, demo, delivery_url, stripe_url):
-    """The orders app wired to the real delivery service and localstripe."""
-    async with httpx.AsyncClient() as http:  # delivery learns of the store from store.updated
-        for _ in range(100):
-            zone = await http.get(
-                f"{delivery_url}/v1/stores/{demo}/zone", params={"lat": 34.69, "lng": 135.19}
-            )
-            if zone.status_code == 200:
-                break
-            await asyncio.sleep(0.05)
-    async with client(
-        "orders",
-        database,
-        delivery_url=delivery_url,
-        stripe_api_base=stripe_url,
-        quote_timeout_s=2.0,
-    ) as c:
-        yield c
-
-
-async def stock(database: str, sku: str) -> tuple[int, int]:
-    conn = await asyncpg.connect(database)
-    try:
-        row = await conn.fetchrow(
-            "SELECT on_hand, reserved FROM orders.products"
-            " WHERE store_id = 'kobe-sannomiya' AND sku = $1",
-            sku,
-        )
-        return row["on_hand"], row["reserved"]
-    finally:
-        await conn.close()
+from tests.integration.shopping import (
+    CABBAGE,
+    POTATOES,
+    SHOPPER,
+    key,
+    order,
+    order_count,
+    stock,
+)
 
 
 async def test_checkout_reserves_stock_and_awaits_payment(orders, database):
@@ -117,14 +73,6 @@ async def test_weighed_lines_authorize_a_fifteen_percent_buffer(orders):
     assert view["lines"][0]["unit"] == "kg" and view["lines"][0]["ordered"] == 750
     assert view["amounts"]["estimated"]["amount"] == 299 + 198  # 298.5 rounds half up
     assert view["amounts"]["to_authorize"]["amount"] == 299 + 198 + 45  # 15 % of 299, rounded up
-
-
-async def order_count(database: str, status: str) -> int:
-    conn = await asyncpg.connect(database)
-    try:
-        return await conn.fetchval("SELECT count(*) FROM orders.orders WHERE status = $1", status)
-    finally:
-        await conn.close()
 
 
 async def test_two_hundred_concurrent_checkouts_never_sell_the_same_unit(

@@ -13,8 +13,16 @@ from services.orders.settings import OrdersSettings
 from shared.auth import Role
 from shared.events import PackedLine
 from tests.integration.apps import bearer
-from tests.integration.test_checkout import CABBAGE, POTATOES, SHOPPER, order, orders, stock  # noqa: F401
-from tests.integration.test_settlement import pack, place_and_pay, settled
+from tests.integration.shopping import (
+    CABBAGE,
+    POTATOES,
+    SHOPPER,
+    order,
+    pack,
+    place_and_pay,
+    settled,
+    stock,
+)
 
 MANAGER = bearer(Role.MANAGER, store="kobe-sannomiya")
 SECRET = OrdersSettings().stripe_webhook_secret

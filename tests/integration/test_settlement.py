@@ -3,61 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import asyncpg
-import pytest
 
-from shared.bus import publish
-from shared.clock import Clock
-from shared.db import connect, init_connection
-from shared.events import Bag, OrderPacked, PackedLine, Substitute
-from tests.integration.test_checkout import CABBAGE, POTATOES, SHOPPER, order, orders, stock  # noqa: F401
+from shared.events import PackedLine, Substitute
+from tests.integration.shopping import (
+    CABBAGE,
+    POTATOES,
+    SHOPPER,
+    pack,
+    place_and_pay,
+    settled,
+    stock,
+)
 
 CARROTS = "SKU-10003"  # 198 yen, the same as cabbage
 ONIONS = "SKU-10004"  # 298 yen
-
-
-async def place_and_pay(orders, *lines) -> dict:
-    placed = await orders.post(
-        "/v1/orders", json=order(*lines), headers={**SHOPPER, "Idempotency-Key": str(uuid.uuid4())}
-    )
-    assert placed.status_code == 201, placed.text
-    paid = await orders.post(
-        f"/v1/orders/{placed.json()['order_id']}/confirm-payment", json={}, headers=SHOPPER
-    )
-    assert paid.status_code == 200, paid.text
-    return paid.json()
-
-
-async def pack(database: str, order_id: str, *lines: PackedLine, event_id=None) -> None:
-    """What fulfillment publishes when the last zone is packed."""
-    conn = await connect(database)
-    try:
-        await init_connection(conn)
-        async with conn.transaction():
-            await publish(
-                conn,
-                OrderPacked(
-                    order_id=order_id,
-                    store_id="kobe-sannomiya",
-                    lines=list(lines),
-                    bags=[Bag(code=f"{order_id}-produce-1", zone="produce", number=1, of=1)],
-                ),
-                occurred_at=Clock().now(),
-                event_id=event_id,
-            )
-    finally:
-        await conn.close()
-
-
-async def settled(orders, order_id: str) -> dict:
-    for _ in range(200):
-        view = (await orders.get(f"/v1/orders/{order_id}", headers=SHOPPER)).json()
-        if view["status"] == "packed":
-            return view
-        await asyncio.sleep(0.05)
-    pytest.fail(f"order {order_id} was not settled: {view}")
 
 
 def onions(quantity: int) -> Substitute:

@@ -14,8 +14,7 @@ from shared.bus import publish
 from shared.clock import Clock
 from shared.db import connect, create_pool, init_connection
 from shared.events import Substitute, SubstitutionProposed
-from tests.integration.test_checkout import CABBAGE, SHOPPER, order, orders  # noqa: F401
-from tests.integration.test_settlement import place_and_pay
+from tests.integration.shopping import CABBAGE, SHOPPER, place_and_pay
 
 ONIONS = Substitute(
     sku="SKU-10004",
@@ -82,7 +81,8 @@ async def decided_events(database: str) -> list[dict]:
         return [
             r["payload"]
             for r in await conn.fetch(
-                "SELECT payload FROM kernel.events WHERE topic = 'substitution.decided' ORDER BY seq"
+                "SELECT payload FROM kernel.events"
+                " WHERE topic = 'substitution.decided' ORDER BY seq"
             )
         ]
     finally:

@@ -1,0 +1,97 @@
+"""Shopping helpers for the orders tests: a basket, a paid order, a packed one."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+
+from shared.auth import Role
+from shared.bus import publish
+from shared.clock import Clock
+from shared.db import connect, init_connection
+from shared.events import Bag, OrderPacked, PackedLine
+from tests.integration.apps import bearer
+
+SHOPPER = bearer(Role.SHOPPER, member="mem_test_1")
+KOBE = {"lat": 34.6950, "lng": 135.2000, "text": "1-1 Sannomiya-cho, Chuo-ku, Kobe"}
+CABBAGE, POTATOES = "SKU-10001", "SKU-10005"
+
+
+def order(*lines: dict, **extra) -> dict:
+    return {
+        "store_id": "kobe-sannomiya",
+        "fulfilment": "delivery",
+        "address": KOBE,
+        "lines": list(lines),
+        **extra,
+    }
+
+
+def key() -> dict:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+async def stock(database: str, sku: str) -> tuple[int, int]:
+    conn = await asyncpg.connect(database)
+    try:
+        row = await conn.fetchrow(
+            "SELECT on_hand, reserved FROM orders.products"
+            " WHERE store_id = 'kobe-sannomiya' AND sku = $1",
+            sku,
+        )
+        return row["on_hand"], row["reserved"]
+    finally:
+        await conn.close()
+
+
+async def order_count(database: str, status: str) -> int:
+    conn = await asyncpg.connect(database)
+    try:
+        return await conn.fetchval("SELECT count(*) FROM orders.orders WHERE status = $1", status)
+    finally:
+        await conn.close()
+
+
+async def place_and_pay(orders, *lines) -> dict:
+    placed = await orders.post(
+        "/v1/orders", json=order(*lines), headers={**SHOPPER, "Idempotency-Key": str(uuid.uuid4())}
+    )
+    assert placed.status_code == 201, placed.text
+    paid = await orders.post(
+        f"/v1/orders/{placed.json()['order_id']}/confirm-payment", json={}, headers=SHOPPER
+    )
+    assert paid.status_code == 200, paid.text
+    return paid.json()
+
+
+async def pack(database: str, order_id: str, *lines: PackedLine, event_id=None) -> None:
+    """What fulfillment publishes when the last zone is packed."""
+    conn = await connect(database)
+    try:
+        await init_connection(conn)
+        async with conn.transaction():
+            await publish(
+                conn,
+                OrderPacked(
+                    order_id=order_id,
+                    store_id="kobe-sannomiya",
+                    lines=list(lines),
+                    bags=[Bag(code=f"{order_id}-produce-1", zone="produce", number=1, of=1)],
+                ),
+                occurred_at=Clock().now(),
+                event_id=event_id,
+            )
+    finally:
+        await conn.close()
+
+
+async def settled(orders, order_id: str) -> dict:
+    for _ in range(200):
+        view = (await orders.get(f"/v1/orders/{order_id}", headers=SHOPPER)).json()
+        if view["status"] == "packed":
+            return view
+        await asyncio.sleep(0.05)
+    pytest.fail(f"order {order_id} was not settled: {view}")
