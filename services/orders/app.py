@@ -27,9 +27,11 @@ from shared.web.app import build_app
 SERVICE_TOKEN_TTL_S = 365 * 24 * 3600
 
 
-def create_app(settings: OrdersSettings) -> Litestar:
+def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None) -> Litestar:
+    """`gateway` replaces Stripe only where Stripe cannot be reached or must not be measured
+    (the benchmark's instant gateway); everything else runs as in production."""
     clock = Clock(settings.clock_speed, settings.clock_start)
-    gateway = StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
+    gateway = gateway or StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
     token = mint(settings.jwt_secret, Role.SERVICE, subject="orders", ttl_s=SERVICE_TOKEN_TTL_S)
     quotes = QuoteClient(settings.delivery_url, token, timeout_s=settings.quote_timeout_s)
     return build_app(
