@@ -1,6 +1,7 @@
 """The demo store: Kobe Sannomiya, its catalog and stock, layout, pickers and riders.
 
-Each part is written through the store module of the service that owns it. The store itself is
+The demo shopper (member `mem_demo`) signs in with the tokens `omo up` prints. Each part is
+written through the store module of the service that owns it. The store itself is
 opened through the orders use case, so fulfillment and delivery learn of it from
 `store.updated` like any other store. Seeding an existing store changes nothing, so a second
 `omo up` keeps whatever the demo has done since.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -19,6 +21,8 @@ from services.fulfillment import store as fulfillment_db
 from services.fulfillment.domain import Bin
 from services.orders.catalog import service as catalog
 from services.orders.catalog.domain import Product
+from services.orders.members import store as members_db
+from services.orders.members.domain import Member
 from services.orders.stores import service as stores
 from services.orders.stores import store as stores_db
 from services.orders.stores.domain import Store
@@ -36,6 +40,9 @@ STORE = Store(
     timezone="Asia/Tokyo",
 )
 PICKERS = [("picker-1", "Aoi Tanaka"), ("picker-2", "Ren Suzuki"), ("picker-3", "Mei Kato")]
+DEMO_MEMBER = Member(
+    member_id="mem_demo", phone="+819012345678", created_at=datetime(2026, 1, 1, tzinfo=UTC)
+)
 RIDERS = [
     ("rider-1", "Haruto Sato"),
     ("rider-2", "Yui Takahashi"),
@@ -90,6 +97,7 @@ async def seed_demo(conn: asyncpg.Connection, clock: Clock) -> bool:
         await fulfillment_db.add_pickers(
             conn, store_id=STORE.store_id, pickers=[fulfillment_db.Picker(*p) for p in PICKERS]
         )
+        await members_db.insert_member(conn, DEMO_MEMBER)
         await delivery_db.add_riders(
             conn, store_id=STORE.store_id, riders=[delivery_db.Rider(*r) for r in RIDERS]
         )

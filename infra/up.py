@@ -26,7 +26,7 @@ import httpx
 from infra.embedded_db import EmbeddedPostgres
 from infra.prepare import migrate_all, seed
 from infra.registry import SERVICES
-from infra.seed import STORE
+from infra.seed import DEMO_MEMBER, STORE
 from shared.auth import Role, mint
 from shared.clock import Clock
 from shared.db import connect
@@ -131,7 +131,7 @@ def _banner(urls: dict[str, str], secret: str, dsn: str, stripe: str | None, too
         Role.CASHIER: {"store_id": store, "subject": "cashier-1"},
         Role.PICKER: {"store_id": store, "subject": "picker-1"},
         Role.RIDER: {"store_id": store, "subject": "rider-1"},
-        Role.SHOPPER: {"member_id": "member-demo"},
+        Role.SHOPPER: {"member_id": DEMO_MEMBER.member_id},
     }
     for role, claims in people.items():
         lines.append(f"  {role:<8} {mint(secret, role, **claims)}")

@@ -13,10 +13,13 @@ from shared.auth import Role
 from shared.events import Fulfilment, Latitude, Longitude
 from shared.web.access import PUBLIC, allow
 from shared.web.deps import Now, Tx
+from shared.web.query import LatitudeQuery, LongitudeQuery
 
 
 @get("/v1/stores/{store_id:str}/zone", opt=PUBLIC, tags=["zone"], operation_id="checkZone")
-async def check_zone(store_id: FromPath[str], lat: Latitude, lng: Longitude, conn: Tx) -> Coverage:
+async def check_zone(
+    store_id: FromPath[str], lat: LatitudeQuery, lng: LongitudeQuery, conn: Tx
+) -> Coverage:
     """Whether an address is inside the store's delivery zone, and how far it is (anyone)."""
     return await service.check_coverage(conn, store_id, lat, lng)
 

@@ -41,6 +41,17 @@ def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
             headers={"Authorization": f"Bearer {manager}"},
         )
         assert len(pickers.json()) == 3
+        shopper = next(line.split()[1] for line in banner if line.strip().startswith("shopper"))
+        me = httpx.get(
+            f"http://127.0.0.1:{ports['orders']}/v1/me",
+            headers={"Authorization": f"Bearer {shopper}"},
+        )
+        assert me.json()["member_id"] == "mem_demo"
+        catalog = httpx.get(
+            f"http://127.0.0.1:{ports['orders']}/v1/stores/kobe-sannomiya/products",
+            params={"q": "キャベツ"},
+        )
+        assert catalog.json()["items"][0]["name_ja"].startswith("キャベツ")
         zone = httpx.get(
             f"http://127.0.0.1:{ports['delivery']}/v1/stores/kobe-sannomiya/zone",
             params={"lat": 34.6937, "lng": 135.2200},

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post, put
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
 from services.orders.stores import service
 from services.orders.stores.domain import NearbyStore, RadiusM, Store, StoreId
@@ -16,6 +16,7 @@ from shared.money import Currency
 from shared.web.access import PUBLIC, allow
 from shared.web.deps import Caller, Now, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.query import LatitudeQuery, LongitudeQuery
 
 
 class NewStore(Store, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -68,11 +69,6 @@ async def change_store(
 async def get_store(store_id: FromPath[str], conn: Tx) -> Store:
     """A store's public facts (anyone)."""
     return await service.get_store(conn, store_id)
-
-
-# Litestar does not apply msgspec.Meta constraints to query parameters: QueryParameter does.
-LatitudeQuery = Annotated[float, QueryParameter(ge=-90, le=90, description="WGS-84 degrees")]
-LongitudeQuery = Annotated[float, QueryParameter(ge=-180, le=180, description="WGS-84 degrees")]
 
 
 @get("/v1/stores", opt=PUBLIC, tags=["stores"], operation_id="findStores")

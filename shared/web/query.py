@@ -1,0 +1,11 @@
+"""Query parameter types. Litestar does not apply msgspec.Meta constraints to query parameters;
+QueryParameter does, and documents the bounds in OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar.params import QueryParameter
+
+LatitudeQuery = Annotated[float, QueryParameter(ge=-90, le=90, description="WGS-84 degrees")]
+LongitudeQuery = Annotated[float, QueryParameter(ge=-180, le=180, description="WGS-84 degrees")]
