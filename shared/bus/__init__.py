@@ -11,8 +11,9 @@
 """
 
 from shared.bus.admin import dead_letters, lag, retry_dead, subscribe
+from shared.bus.consumer import Consumer, Handler
 from shared.bus.publish import publish
-from shared.bus.worker import BusRunner, Consumer, Handler, drain
+from shared.bus.worker import BusRunner, drain
 
 __all__ = [
     "BusRunner",

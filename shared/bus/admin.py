@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import asyncpg
 
+from shared.bus.consumer import Consumer
 from shared.bus.queries import Q
-
-if TYPE_CHECKING:
-    from shared.bus.worker import Consumer
 
 
 async def subscribe(conn: asyncpg.Connection, consumers: Sequence[Consumer]) -> None:

@@ -6,29 +6,19 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import asyncpg
 
 from shared.bus.admin import subscribe
+from shared.bus.consumer import Consumer
 from shared.bus.queries import Q
 from shared.db import connect
 from shared.events import Envelope, decode
 
 log = logging.getLogger("omo.bus")
 
-Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
 MAX_BACKOFF_S = 300.0
-
-
-@dataclass(frozen=True)
-class Consumer:
-    """A durable named consumer: it sees every event of its topics published after it subscribed."""
-
-    name: str
-    topics: tuple[str, ...]
-    handle: Handler
 
 
 def backoff_seconds(attempts: int) -> float:
