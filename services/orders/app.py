@@ -11,6 +11,7 @@ from services.orders.checkout import service as checkout
 from services.orders.checkout.api import ROUTES as CHECKOUT_ROUTES
 from services.orders.checkout.quotes import QuoteClient
 from services.orders.consumers import consumers
+from services.orders.history.api import ROUTES as HISTORY_ROUTES
 from services.orders.members.api import ROUTES as MEMBER_ROUTES
 from services.orders.payments.api import ROUTES as PAYMENT_ROUTES
 from services.orders.payments.gateway import StripeGateway
@@ -47,6 +48,7 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
             *PICKUP_ROUTES,
             *PAYMENT_ROUTES,
             *SUBSTITUTION_ROUTES,
+            *HISTORY_ROUTES,
         ],
         consumers=consumers(gateway),
         clock=clock,

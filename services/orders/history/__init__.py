@@ -1,0 +1,1 @@
+"""A member's history across channels: one timeline, and what they buy again and again."""
