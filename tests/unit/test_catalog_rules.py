@@ -165,14 +165,14 @@ def test_price_change_for_an_unknown_sku_names_it():
     assert caught.value.field == "items[1].sku"
 
 
-def test_stock_cannot_be_counted_below_what_orders_hold():
+def test_a_count_below_what_orders_hold_is_a_fact_and_recorded():
     known = {"A": StockRow(sku="A", unit="kg", on_hand=5000, reserved=1200)}
-    check_stock_counts([StockCount(sku="A", on_hand=1200)], known)
-    with pytest.raises(Conflict) as caught:
-        check_stock_counts([StockCount(sku="A", on_hand=1199)], known)
-    assert caught.value.field == "items[0].on_hand"
-    assert caught.value.extra == {"sku": "A", "reserved": 1200}
-    assert "1200 g" in caught.value.detail
+    check_stock_counts([StockCount(sku="A", on_hand=0)], known)
+
+
+def test_available_never_goes_below_zero_when_the_till_sold_reserved_units():
+    oversold = catalog_item(_stocked("C", on_hand=1, reserved=3), "JPY")
+    assert (oversold.available, oversold.in_stock) == (0, False)
 
 
 def _stocked(sku: str, unit: str = "each", on_hand: int = 10, reserved: int = 0) -> StockedProduct:

@@ -117,7 +117,8 @@ def check_product(product: Product) -> Product:
 
 
 def catalog_item(product: StockedProduct, currency: str) -> CatalogItem:
-    available = product.on_hand - product.reserved
+    # Below zero when the till sold units online orders hold: none to sell online.
+    available = max(0, product.on_hand - product.reserved)
     return CatalogItem(
         sku=product.sku,
         ean=product.ean,
@@ -209,17 +210,9 @@ def check_price_changes(
 
 
 def check_stock_counts(counts: Sequence[StockCount], known: Mapping[str, StockRow]) -> None:
-    """Stock may not be counted below what online orders hold: those units are sold."""
+    """A count is a fact and is recorded, even below what online orders hold (the till rule,
+    services/orders/sales/domain.py): the online channel then has none to sell, and the pick
+    of those orders comes up short, which picking turns into a substitution."""
     _refuse_repeats([c.sku for c in counts], what="sku", field="sku")
     for i, count in enumerate(counts):
-        stored = _known(count.sku, known, i)
-        if count.on_hand < stored.reserved:
-            unit = STOCK_UNIT[stored.unit]
-            raise Conflict(
-                f"{count.sku}: online orders hold {stored.reserved} {unit}, "
-                f"more than the {count.on_hand} counted; "
-                "pick them (reporting the shortage) or cancel them first",
-                field=f"items[{i}].on_hand",
-                sku=count.sku,
-                reserved=stored.reserved,
-            )
+        _known(count.sku, known, i)

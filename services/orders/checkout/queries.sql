@@ -8,18 +8,33 @@ FROM orders.products WHERE store_id = $1 AND sku = ANY($2::text[])
 
 -- name: reserve
 -- Takes stock only where enough is left; concurrent checkouts re-check after each other's
--- commit, so two can never take the same unit. Callers pass skus sorted (one lock order).
+-- commit, so two can never take the same unit. Every stock writer locks its rows first in sku
+-- order (the materialized CTE): the UPDATE alone locks in whatever order its plan reads the
+-- table, and two baskets sharing skus would deadlock.
+WITH locked AS MATERIALIZED (
+    SELECT sku FROM orders.products
+    WHERE store_id = $1 AND sku = ANY($2::text[])
+    ORDER BY sku
+    FOR UPDATE
+)
 UPDATE orders.products p
 SET reserved = p.reserved + r.quantity
-FROM unnest($2::text[], $3::bigint[]) AS r (sku, quantity)
-WHERE p.store_id = $1 AND p.sku = r.sku AND p.on_hand - p.reserved >= r.quantity
+FROM unnest($2::text[], $3::bigint[]) AS r (sku, quantity), locked
+WHERE p.store_id = $1 AND p.sku = r.sku AND locked.sku = r.sku
+  AND p.on_hand - p.reserved >= r.quantity
 RETURNING p.sku
 
 -- name: release
+WITH locked AS MATERIALIZED (
+    SELECT sku FROM orders.products
+    WHERE store_id = $1 AND sku = ANY($2::text[])
+    ORDER BY sku
+    FOR UPDATE
+)
 UPDATE orders.products p
-SET reserved = p.reserved - r.quantity
-FROM unnest($2::text[], $3::bigint[]) AS r (sku, quantity)
-WHERE p.store_id = $1 AND p.sku = r.sku
+SET reserved = greatest(p.reserved - r.quantity, 0)
+FROM unnest($2::text[], $3::bigint[]) AS r (sku, quantity), locked
+WHERE p.store_id = $1 AND p.sku = r.sku AND locked.sku = r.sku
 
 -- name: insert_order
 INSERT INTO orders.orders (
@@ -97,10 +112,16 @@ LIMIT $2
 
 -- name: take_from_stock
 -- Packing: what left the shelf leaves on_hand, and the reservation it was held by is let go.
+WITH locked AS MATERIALIZED (
+    SELECT sku FROM orders.products
+    WHERE store_id = $1 AND sku = ANY($2::text[])
+    ORDER BY sku
+    FOR UPDATE
+)
 UPDATE orders.products p
 SET on_hand = greatest(p.on_hand - r.taken, 0), reserved = greatest(p.reserved - r.unreserve, 0)
-FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS r (sku, taken, unreserve)
-WHERE p.store_id = $1 AND p.sku = r.sku
+FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS r (sku, taken, unreserve), locked
+WHERE p.store_id = $1 AND p.sku = r.sku AND locked.sku = r.sku
 
 -- name: record_packed_lines
 UPDATE orders.order_lines l

@@ -240,7 +240,7 @@ async def member_orders(conn: asyncpg.Connection, *, member_id: str, limit: int)
 async def take_from_stock(
     conn: asyncpg.Connection, *, store_id: str, taken: dict[str, int], unreserve: dict[str, int]
 ) -> None:
-    skus = sorted(set(taken) | set(unreserve))  # one lock order for every writer
+    skus = sorted(set(taken) | set(unreserve))
     await conn.execute(
         Q["take_from_stock"],
         store_id,
