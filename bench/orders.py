@@ -1,0 +1,207 @@
+"""Checkout and catalog throughput of the orders service, and the database's own limit.
+
+1. Placements: POST /v1/orders (quote from delivery, reserve, store, create the PaymentIntent;
+   not the payment's confirmation) at each `--concurrency`, with two gateways: `localstripe`
+   (the stripe SDK against a localstripe process) and `instant` (bench.orders_server: our own
+   cost without Stripe's). 50 shoppers, distinct baskets of 3-8 lines, fresh Idempotency-Keys.
+2. Catalog reads: the public search (`?q=`) and product endpoints at `--read-concurrency`.
+3. pgbench: the checkout's core SQL (bench.orders_pgbench), as written and with the rows locked
+   in sku order first, with as many clients as `--concurrency`, with no app in the way.
+
+    python -m bench.orders [--seconds 10] [--concurrency 16,64] [--json]
+
+Orders, delivery and localstripe run as their own processes (orders as `omo serve` would, quote
+timeout 2 s, pool of 20), apart from this load generator; stock is topped up before each run.
+Rates count only 201s (200s for reads) finished in the measured window; p50/p99 are their
+latencies as the client saw them; other answers are errors, by status. CPU% is percent of one
+core over the window (`machine`: every process, other people's too, out of 100 x cores); the
+orders process's CPU ms per request is its cost whatever else shares the cores.
+
+The database is BENCH_DATABASE_URL's server (database `bench_orders`, dropped at the end) or an
+embedded PostgreSQL in .omo/bench-orders-pg, destroyed at the end; durability at its defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from bench.bus import with_database
+from bench.orders_load import STORE_ID, Product, hammer, lookups, placements, searches
+from bench.orders_pgbench import run_pgbench, scripts_folder, write_scripts
+from bench.orders_report import report_errors, tables
+from bench.serving import CpuMeter, Processes
+from infra.embedded_db import EmbeddedPostgres
+from infra.prepare import migrate_all, seed
+from shared.clock import Clock
+from shared.db import connect
+from shared.settings import PROJECT_ROOT
+
+DATABASE = "bench_orders"
+STOCK = 1_000_000_000
+ORDERS_ENV = {
+    "OMO_ORDERS_QUOTE_TIMEOUT_S": "2",
+    "OMO_DB_POOL_SIZE": "20",
+    "OMO_ORDERS_UNPAID_SWEEP_S": "86400",
+    "OMO_LOG_LEVEL": "warning",
+}
+
+
+async def recreate_database(server_dsn: str, *, create: bool = True) -> str:
+    admin = await connect(server_dsn)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        if create:
+            await admin.execute(f"CREATE DATABASE {DATABASE}")
+    finally:
+        await admin.close()
+    dsn = with_database(server_dsn, DATABASE)
+    if create:
+        await migrate_all(dsn)
+        await seed(dsn, Clock())
+    return dsn
+
+
+async def top_up(dsn: str) -> list[Product]:
+    """Stock for any number of orders; returns the products.
+
+    The products table is then vacuumed and analyzed, as autovacuum keeps a small hot table
+    compact with fresh statistics (the plan of `reserve` depends on them)."""
+    conn = await connect(dsn)
+    try:
+        await conn.execute(
+            "UPDATE orders.products SET on_hand = $2, reserved = 0 WHERE store_id = $1",
+            STORE_ID,
+            STOCK,
+        )
+        await conn.execute("VACUUM ANALYZE orders.products")
+        rows = await conn.fetch(
+            "SELECT sku, name_en, name_ja, unit FROM orders.products WHERE store_id = $1",
+            STORE_ID,
+        )
+        return [Product(**dict(r)) for r in rows]
+    finally:
+        await conn.close()
+
+
+class Bench:
+    """One run: its processes (all stopped by `processes.close()`) and its measurements."""
+
+    def __init__(self, dsn: str, pgdata: Path | None, args: argparse.Namespace):
+        self.dsn, self.args = dsn, args
+        self.processes = Processes(dsn, pgdata)
+        self.results: dict[str, list[dict]] = {"placements": [], "catalog": [], "pgbench": []}
+
+    def cell(self, url: str, calls, concurrency: int, expect: int, meter: CpuMeter) -> dict:
+        a = self.args
+        return asyncio.run(
+            hammer(url, calls, concurrency=concurrency, seconds=a.seconds, warmup=a.warmup,
+                   expect=expect, meter=meter)
+        )  # fmt: skip
+
+    def run(self) -> dict[str, list[dict]]:
+        zone = f"/v1/stores/{STORE_ID}/zone?lat=34.69&lng=135.19"
+        delivery = ["-m", "infra.cli", "serve", "delivery"]
+        env = {"OMO_LOG_LEVEL": "warning", "OMO_BUS_POLL_SECONDS": "0.2"}
+        delivery_url = self.processes.start("delivery", delivery, env, zone)
+        for gateway in ("instant", "localstripe"):
+            env = {**ORDERS_ENV, "OMO_ORDERS_DELIVERY_URL": delivery_url}
+            serve = ["-m", "bench.orders_server"]
+            if gateway == "localstripe":
+                localstripe = ["-m", "infra.localstripe_server", "--port", "{port}"]
+                stripe_url = self.processes.start(
+                    "localstripe", localstripe, {}, "/v1/customers", auth=("sk_test_x", "")
+                )
+                env["OMO_ORDERS_STRIPE_API_BASE"] = stripe_url
+                serve = ["-m", "infra.cli", "serve", "orders"]
+            url = self.processes.start("orders", serve, env, "/healthz")
+            for concurrency in self.args.concurrency:
+                products = asyncio.run(top_up(self.dsn))
+                print(f"placements, {gateway}, {concurrency} at once...", file=sys.stderr)
+                meter = self.processes.meter("orders", "delivery", "localstripe")
+                result = self.cell(url, placements(products), concurrency, 201, meter)
+                self.results["placements"].append(
+                    {"gateway": gateway, "concurrency": concurrency, **result}
+                )
+            if gateway == "instant":
+                self.catalog(url, products)
+            self.processes.stop("orders")
+            self.processes.stop("localstripe")
+        self.processes.close()
+        self.pgbench()
+        return self.results
+
+    def catalog(self, url: str, products: list[Product]) -> None:
+        concurrency = self.args.read_concurrency
+        for endpoint, calls in (("search ?q=", searches), ("product by sku", lookups)):
+            print(f"catalog {endpoint}, {concurrency} at once...", file=sys.stderr)
+            result = self.cell(
+                url, calls(products), concurrency, 200, self.processes.meter("orders")
+            )
+            self.results["catalog"].append(
+                {"endpoint": endpoint, "concurrency": concurrency, **result}
+            )
+
+    def pgbench(self) -> None:
+        folder = scripts_folder()
+        try:
+            scripts = asyncio.run(write_scripts(self.dsn, folder))
+            for variant, files in scripts.items():
+                for clients in self.args.concurrency:
+                    asyncio.run(top_up(self.dsn))
+                    print(f"pgbench, {variant}, {clients} clients...", file=sys.stderr)
+                    meter = self.processes.meter()
+                    result = run_pgbench(self.dsn, files, clients, self.args.seconds, meter)
+                    self.results["pgbench"].append({"sql": variant, **result})
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.orders", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--seconds", type=int, default=10, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds before each")
+    parser.add_argument("--concurrency", default="16,64", help="placements and pgbench clients")
+    parser.add_argument("--read-concurrency", type=int, default=64)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    args = parser.parse_args(argv)
+    args.concurrency = [int(n) for n in args.concurrency.split(",")]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    server_dsn = os.environ.get("BENCH_DATABASE_URL")
+    server = None if server_dsn else EmbeddedPostgres(PROJECT_ROOT / ".omo" / "bench-orders-pg")
+    bench = None
+    try:
+        if server is not None:
+            server.destroy()
+            server_dsn = server.start()
+        dsn = asyncio.run(recreate_database(server_dsn))
+        bench = Bench(dsn, server and server.pgdata, args)
+        results = bench.run()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if bench is not None:
+            bench.processes.close()
+        if server is not None:
+            server.destroy()
+        elif server_dsn:
+            asyncio.run(recreate_database(server_dsn, create=False))
+    report_errors(results)
+    print(json.dumps(results, indent=2) if args.json else tables(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""The database's own limit on checkout: the core of a placement's write, run by `pgbench`.
+
+One pgbench transaction is the `reserve` UPDATE, `insert_order` and `insert_lines` of
+services/orders/checkout/queries.sql, statement for statement, with the values our code would
+send written in as literals: 32 baskets drawn like the HTTP bench's (skus sorted, as the store
+module sends them), one script each, picked at random; only the order id is fresh each time.
+A second variant first locks the rows in sku order (see VARIANTS). It is the floor of what a
+placement costs the database: the app adds the store read, the idempotency claim and answer,
+the catalog read, the stage row, the PaymentIntent's update and the order view (three
+transactions and a read, about 26 round trips with the pool's reset queries).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+from subprocess import PIPE
+from urllib.parse import parse_qs, urlsplit
+
+import msgspec
+
+from bench.orders_load import STORE_ID, Product, basket
+from bench.serving import CpuMeter
+from infra.embedded_db import POSTGRES_BIN_PATH, SYSTEM_USER
+from services.orders.checkout.domain import OrderRequest, Sellable, line_cost, price_lines, totals
+from services.orders.checkout.store import Q
+from shared.db import connect
+
+SCRIPTS = 32
+# The same transaction with the rows locked in sku order first: `reserve` alone locks them in
+# whatever order its plan visits them (a hash join over a compact table goes by heap position,
+# which each update moves), so two checkouts can deadlock despite sorted skus.
+VARIANTS = {"as in queries.sql": False, "rows locked in sku order first": True}
+LOCK_IN_ORDER = (
+    "SELECT 1 FROM orders.products WHERE store_id = {store} AND sku = ANY({skus})\n"
+    "ORDER BY sku FOR UPDATE;"
+)
+_PARAM = re.compile(r"\$(\d+)\b")
+ORDER_ID = "('ord_pgb_' || :id::text)"
+
+
+def literal(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return str(value)
+
+
+def array(values: list, kind: str) -> str:
+    return f"ARRAY[{', '.join(literal(v) for v in values)}]::{kind}[]"
+
+
+def statement(name: str, params: dict[int, str]) -> str:
+    """A named checkout query with its $n replaced, comments dropped, ended by `;`."""
+    lines = [x for x in Q[name].splitlines() if not x.lstrip().startswith("--")]
+    return _PARAM.sub(lambda m: params[int(m.group(1))], "\n".join(lines)) + ";"
+
+
+def script(body: dict, catalog: dict[str, Sellable], *, lock_first: bool) -> str:
+    request = msgspec.convert(body, OrderRequest)
+    lines = price_lines(request, catalog)
+    sums = totals(lines, 15)
+    skus = sorted(x.sku for x in lines)
+    amount = {x.sku: x.quantity for x in lines}
+    address = request.address
+    store = literal(STORE_ID)
+    reserve = {1: store, 2: array(skus, "text"), 3: array([amount[s] for s in skus], "bigint")}
+    order = {
+        **{1: store, 2: ORDER_ID, 3: literal("mem_bench_pgb"), 4: "('pgb-' || :id::text)"},
+        **{5: literal(request.fulfilment), 6: literal(address and address.text)},
+        **{7: literal(address and address.lat), 8: literal(address and address.lng)},
+        **{9: literal("JPY"), 10: str(sums.estimate), 11: str(sums.to_authorize)},
+        **{12: "now()", 13: "now() + interval '600 seconds'"},
+    }
+    columns = ["line_no", "sku", "name_en", "name_ja", "zone", "unit", "quantity", "unit_price"]
+    kinds = ["int", "text", "text", "text", "text", "text", "bigint", "int"]
+    insert_lines = {1: store, 2: ORDER_ID}
+    for n, (column, kind) in enumerate(zip(columns, kinds, strict=True), start=3):
+        insert_lines[n] = array([getattr(x, column) for x in lines], kind)
+    insert_lines[11] = array([line_cost(x.unit, x.quantity, x.unit_price) for x in lines], "int")
+    insert_lines[12] = array([x.substitution for x in lines], "text")
+    return "\n".join(
+        [
+            r"\set id random(1, 1000000000000000)",
+            "BEGIN;",
+            LOCK_IN_ORDER.format(store=store, skus=reserve[2]) if lock_first else "",
+            statement("reserve", reserve),
+            statement("insert_order", order),
+            statement("insert_lines", insert_lines),
+            "COMMIT;",
+            "",
+        ]
+    )
+
+
+async def write_scripts(dsn: str, folder: Path, seed: int = 45) -> dict[str, list[Path]]:
+    """Each variant's scripts, for the same baskets."""
+    conn = await connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT sku, name_en, name_ja, zone, unit, price FROM orders.products"
+            " WHERE store_id = $1",
+            STORE_ID,
+        )
+    finally:
+        await conn.close()
+    catalog = {r["sku"]: Sellable(**dict(r)) for r in rows}
+    products = [Product(r["sku"], r["name_en"], r["name_ja"], r["unit"]) for r in rows]
+    rng = random.Random(seed)
+    paths: dict[str, list[Path]] = {variant: [] for variant in VARIANTS}
+    for n in range(SCRIPTS):
+        body = {"store_id": STORE_ID, "fulfilment": "delivery", "lines": basket(rng, products)}
+        body["address"] = {"lat": 34.69, "lng": 135.19, "text": "Kobe"}
+        for i, (variant, lock_first) in enumerate(VARIANTS.items()):
+            path = folder / f"checkout_{i}_{n:02d}.sql"
+            path.write_text(script(body, catalog, lock_first=lock_first))
+            path.chmod(0o644)
+            paths[variant].append(path)
+    return paths
+
+
+def connection_args(dsn: str) -> list[str]:
+    """-h -p -U and the database name of a libpq URL (host may sit in the query, for sockets)."""
+    url = urlsplit(dsn)
+    query = parse_qs(url.query)
+    host = query.get("host", [url.hostname or "localhost"])[0]
+    port = str(url.port or query.get("port", ["5432"])[0])
+    return ["-h", host, "-p", port, "-U", url.username or "postgres", url.path.lstrip("/")]
+
+
+def run_pgbench(dsn: str, scripts: list[Path], clients: int, seconds: int, meter: CpuMeter) -> dict:
+    """pgbench's tps, average latency and failed transactions; as root first, then as the
+    embedded server's system user if the socket is out of root's reach."""
+    args = [str(POSTGRES_BIN_PATH / "pgbench"), "-n", "-M", "prepared", "-c", str(clients)]
+    args += ["-j", str(min(clients, 2)), "-T", str(seconds)]
+    args += [arg for path in scripts for arg in ("-f", f"{path}@1")]
+    args += connection_args(dsn)
+    for user in (None, SYSTEM_USER):
+        meter.start()
+        with subprocess.Popen(args, stdout=PIPE, stderr=PIPE, text=True, user=user) as pgbench:
+            while True:
+                try:
+                    stdout, stderr = pgbench.communicate(timeout=0.5)
+                    break
+                except subprocess.TimeoutExpired:
+                    meter.sample()
+        cpu = meter.stop()
+        if pgbench.returncode == 0 or "ermission denied" not in stderr:
+            break
+    if pgbench.returncode != 0:
+        raise RuntimeError(f"pgbench failed: {stderr.strip()[-500:]}")
+
+    def number(label: str) -> float:
+        match = re.search(rf"^{label} = ([\d.]+)", stdout, re.MULTILINE)
+        return float(match.group(1)) if match else float("nan")
+
+    failed = re.search(r"number of failed transactions: (\d+)", stdout)
+    return {
+        "clients": clients,
+        "tps": round(number("tps")),
+        "latency_avg_ms": round(number("latency average"), 2),
+        "failed": int(failed.group(1)) if failed else 0,
+        "cpu": cpu,
+    }
+
+
+def scripts_folder() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="bench-orders-pgbench-"))
+    folder.chmod(0o755)
+    return folder

@@ -1,0 +1,58 @@
+"""The tables `python -m bench.orders` prints: one per measurement, markdown.
+
+Rates are per second over the measured window; p50/p99 in milliseconds; errors as
+`status×count`; CPU columns in percent of one core over the same window (`-` where that
+process did not take part).
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def errors(result: dict) -> str:
+    return ", ".join(f"{kind}×{n}" for kind, n in sorted(result["errors"].items())) or "0"
+
+
+def cpu_ms(result: dict) -> object:
+    """The orders process's CPU per request done: its cost, whatever else shares the cores."""
+    return round(result["cpu"]["orders"] * 10 / result["per_s"], 1) if result["per_s"] else "-"
+
+
+def tables(results: dict[str, list[dict]]) -> str:
+    def row(*cells: object) -> str:
+        return "| " + " | ".join(str(c) for c in cells) + " |"
+
+    cpu = ["orders", "delivery", "localstripe", "postgres", "loadgen", "machine"]
+    out = [
+        row("gateway", "concurrency", "placed/s", "p50 ms", "p99 ms", "errors",
+            "orders CPU ms/req", *(f"CPU% {c}" for c in cpu)),
+        "|---|---:|---:|---:|---:|---|---:|" + "---:|" * len(cpu),
+    ]  # fmt: skip
+    for r in results["placements"]:
+        out.append(row(r["gateway"], r["concurrency"], r["per_s"], r["p50_ms"], r["p99_ms"],
+                       errors(r), cpu_ms(r), *(r["cpu"].get(c, "-") for c in cpu)))  # fmt: skip
+    cpu = ["orders", "postgres", "loadgen", "machine"]
+    out += ["", row("catalog read", "concurrency", "reads/s", "p50 ms", "p99 ms", "errors",
+                    "orders CPU ms/req", *(f"CPU% {c}" for c in cpu))]  # fmt: skip
+    out.append("|---|---:|---:|---:|---:|---|---:|" + "---:|" * len(cpu))
+    for r in results["catalog"]:
+        out.append(row(r["endpoint"], r["concurrency"], r["per_s"], r["p50_ms"], r["p99_ms"],
+                       errors(r), cpu_ms(r), *(r["cpu"].get(c, "-") for c in cpu)))  # fmt: skip
+    out += ["", row("pgbench: reserve + order + lines", "clients", "tps", "latency avg ms",
+                    "failed", "CPU% postgres", "CPU% machine")]  # fmt: skip
+    out.append("|---|---:|---:|---:|---:|---:|---:|")
+    for r in results["pgbench"]:
+        cpu = r["cpu"]
+        out.append(row(r["sql"], r["clients"], r["tps"], r["latency_avg_ms"], r["failed"],
+                       cpu.get("postgres", "-"), cpu["machine"]))  # fmt: skip
+    return "\n".join(out)
+
+
+def report_errors(results: dict[str, list[dict]]) -> None:
+    """One sample answer of each kind of error, on stderr (taken out of the results)."""
+    for kind, rows in results.items():
+        for r in rows:
+            for status, sample in r.pop("error_samples", {}).items():
+                what = r.get("gateway") or r.get("endpoint") or ""
+                print(f"{kind} {what} {r.get('concurrency')}: {status}: {sample}", file=sys.stderr)
