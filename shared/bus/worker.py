@@ -19,6 +19,7 @@ from shared.events import Envelope, decode
 log = logging.getLogger("omo.bus")
 
 MAX_BACKOFF_S = 300.0
+STOP_GRACE_S = 5.0
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -103,9 +104,8 @@ class BusRunner:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:  # a handler that ignores cancellation must not hold up the shutdown
+            await asyncio.wait(self._tasks, timeout=STOP_GRACE_S)
         self._tasks.clear()
 
     def _wake(self, _conn: object, _pid: int, _channel: str, consumer: str) -> None:

@@ -35,6 +35,7 @@ from shared.web.problems import EXCEPTION_HANDLERS
 
 log = logging.getLogger("omo")
 PURGE_EVERY_S = 600
+SHUTDOWN_GRACE_S = 10
 
 
 class SchemaBehind(Exception):
@@ -117,7 +118,11 @@ def build_app(
                 for close in on_shutdown:
                     await close()
         finally:
-            await pool.close()
+            try:  # a connection still held by a stuck request must not hang the shutdown
+                await asyncio.wait_for(pool.close(), SHUTDOWN_GRACE_S)
+            except TimeoutError:
+                log.warning("connections still busy after %s s; closing them", SHUTDOWN_GRACE_S)
+                pool.terminate()
 
     return Litestar(
         route_handlers=[*PROBES, *route_handlers],
@@ -129,6 +134,9 @@ def build_app(
             "clock": Provide(lambda: clock, sync_to_thread=False, use_cache=True),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        # `omo serve` configures logging for the process; Litestar's own config would start a
+        # queue-listener thread per app that nothing stops.
+        logging_config=None,
         middleware=[metrics.middleware],
         state=State(
             {
