@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from shared.errors import DomainError, InvalidInput
+from shared.signing import derive_key
 
 CODE_TTL = timedelta(minutes=5)
 MAX_WRONG_TRIES = 5
@@ -83,15 +84,10 @@ REFUSED: dict[str, str] = {
 }
 
 
-def _key(secret: str, purpose: str) -> bytes:
-    """A key of its own per use of the deployment secret, so no two uses can stand in for each
-    other (a JWT signature is never a valid code hash or member-code signature)."""
-    return hmac.new(secret.encode(), f"omo:{purpose}".encode(), hashlib.sha256).digest()
-
-
 def hash_code(secret: str, phone: str, code: str) -> bytes:
     """What is stored of a code; bound to its phone, so it opens nothing else."""
-    return hmac.new(_key(secret, "member-otp"), f"{phone}:{code}".encode(), hashlib.sha256).digest()
+    key = derive_key(secret, "member-otp")
+    return hmac.new(key, f"{phone}:{code}".encode(), hashlib.sha256).digest()
 
 
 def judge_code(stored: StoredCode | None, given_hash: bytes, now: datetime) -> Verdict:
@@ -143,7 +139,8 @@ _PAYLOAD = re.compile(
 
 
 def _member_code_sig(secret: str, member_id: str, expires: int) -> str:
-    mac = hmac.new(_key(secret, "member-code"), f"{member_id}.{expires}".encode(), hashlib.sha256)
+    key = derive_key(secret, "member-code")
+    mac = hmac.new(key, f"{member_id}.{expires}".encode(), hashlib.sha256)
     return base64.urlsafe_b64encode(mac.digest()).decode()[:_SIG_CHARS]
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from shared.errors import Conflict, InvalidInput, NotFound
+from shared.signing import derive_key
 
 PICKUP_CODE_PREFIX = "OMOP1"
 _SIG_CHARS = 22  # of base64url: 132 bits of the HMAC
@@ -85,15 +86,9 @@ class Collected(msgspec.Struct, frozen=True, kw_only=True):
     collected_at: datetime
 
 
-def _key(secret: str, purpose: str) -> bytes:
-    """A key of its own per use of the deployment secret (derived as members' keys are), so a
-    pickup code's signature is never a valid member code or JWT signature, nor the reverse."""
-    return hmac.new(secret.encode(), f"omo:{purpose}".encode(), hashlib.sha256).digest()
-
-
 def _sig(secret: str, store_id: str, order_id: str, version: int) -> str:
     message = f"{store_id}.{order_id}.{version}".encode()
-    mac = hmac.new(_key(secret, "pickup-code"), message, hashlib.sha256)
+    mac = hmac.new(derive_key(secret, "pickup-code"), message, hashlib.sha256)
     return base64.urlsafe_b64encode(mac.digest()).decode()[:_SIG_CHARS]
 
 
