@@ -4,7 +4,8 @@ One pgbench transaction is the `reserve` UPDATE, `insert_order` and `insert_line
 services/orders/checkout/queries.sql, statement for statement, with the values our code would
 send written in as literals: 32 baskets drawn like the HTTP bench's (skus sorted, as the store
 module sends them), one script each, picked at random; only the order id is fresh each time.
-A second variant first locks the rows in sku order (see VARIANTS). It is the floor of what a
+`reserve` locks its rows in sku order itself (an earlier version did not, and deadlocked here
+at 13-20 tps). It is the floor of what a
 placement costs the database: the app adds the store read, the idempotency claim and answer,
 the catalog read, the stage row, the PaymentIntent's update and the order view (three
 transactions and a read, about 26 round trips with the pool's reset queries).
@@ -30,14 +31,7 @@ from services.orders.checkout.store import Q
 from shared.db import connect
 
 SCRIPTS = 32
-# The same transaction with the rows locked in sku order first: `reserve` alone locks them in
-# whatever order its plan visits them (a hash join over a compact table goes by heap position,
-# which each update moves), so two checkouts can deadlock despite sorted skus.
-VARIANTS = {"as in queries.sql": False, "rows locked in sku order first": True}
-LOCK_IN_ORDER = (
-    "SELECT 1 FROM orders.products WHERE store_id = {store} AND sku = ANY({skus})\n"
-    "ORDER BY sku FOR UPDATE;"
-)
+VARIANTS = ("as in queries.sql",)
 _PARAM = re.compile(r"\$(\d+)\b")
 ORDER_ID = "('ord_pgb_' || :id::text)"
 
@@ -60,7 +54,7 @@ def statement(name: str, params: dict[int, str]) -> str:
     return _PARAM.sub(lambda m: params[int(m.group(1))], "\n".join(lines)) + ";"
 
 
-def script(body: dict, catalog: dict[str, Sellable], *, lock_first: bool) -> str:
+def script(body: dict, catalog: dict[str, Sellable]) -> str:
     request = msgspec.convert(body, OrderRequest)
     lines = price_lines(request, catalog)
     sums = totals(lines, 15)
@@ -87,7 +81,6 @@ def script(body: dict, catalog: dict[str, Sellable], *, lock_first: bool) -> str
         [
             r"\set id random(1, 1000000000000000)",
             "BEGIN;",
-            LOCK_IN_ORDER.format(store=store, skus=reserve[2]) if lock_first else "",
             statement("reserve", reserve),
             statement("insert_order", order),
             statement("insert_lines", insert_lines),
@@ -115,9 +108,9 @@ async def write_scripts(dsn: str, folder: Path, seed: int = 45) -> dict[str, lis
     for n in range(SCRIPTS):
         body = {"store_id": STORE_ID, "fulfilment": "delivery", "lines": basket(rng, products)}
         body["address"] = {"lat": 34.69, "lng": 135.19, "text": "Kobe"}
-        for i, (variant, lock_first) in enumerate(VARIANTS.items()):
+        for i, variant in enumerate(VARIANTS):
             path = folder / f"checkout_{i}_{n:02d}.sql"
-            path.write_text(script(body, catalog, lock_first=lock_first))
+            path.write_text(script(body, catalog))
             path.chmod(0o644)
             paths[variant].append(path)
     return paths
