@@ -1,42 +1,19 @@
-"""In-store sales' HTTP API: the till, scan-and-go carts, and the exit check at the door."""
+"""In-store sales' HTTP API: the till here; scan-and-go and its exit check in cart_api."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import msgspec
-from litestar import Request, Response, delete, get, post
+from litestar import Request, Response, post
 from litestar.params import FromPath, JSONBody
 
-from services.orders.sales import carts, service
-from services.orders.sales.domain import Barcode, Receipt, SaleRequest
-from services.orders.sales.payment import charge_on_confirm
-from services.orders.sales.views import CartView, ExitChecked
+from services.orders.sales import service
+from services.orders.sales.cart_api import ROUTES as CART_ROUTES
+from services.orders.sales.domain import Receipt, SaleRequest
 from shared.auth import Role
-from shared.errors import NotFound
 from shared.web.access import allow
-from shared.web.deps import Caller, Now, Pool, Tx
+from shared.web.deps import Caller, Now, Tx
 from shared.web.idempotency import IdempotencyKey, once
 
 TILL = [allow(Role.CASHIER, Role.MANAGER)]
-SHOPPER = [allow(Role.SHOPPER)]
-CARTS = "/v1/stores/{store_id:str}/scan-and-go/carts"
-
-
-class ScanRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    barcode: Barcode
-
-
-class PaymentConfirmation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    payment_method: Annotated[str, msgspec.Meta(examples=["pm_card_visa"])] = "pm_card_visa"
-
-
-class ExitCheck(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    payload: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
-
-
-def _secret(request: Request) -> str:
-    return request.app.state.settings.jwt_secret
 
 
 @post("/v1/stores/{store_id:str}/sales", guards=TILL, tags=["sales"], operation_id="ringUpSale")
@@ -66,207 +43,10 @@ async def ring_up(
             clock,
             store_id=store_id,
             cashier=principal.subject,
-            secret=_secret(request),
+            secret=request.app.state.settings.jwt_secret,
             request=data,
         ),
     )
 
 
-@post(CARTS, guards=SHOPPER, tags=["scan-and-go"], operation_id="openCart")
-async def open_cart(
-    request: Request,
-    store_id: FromPath[str],
-    conn: Tx,
-    clock: Now,
-    principal: Caller,
-    idempotency_key: IdempotencyKey,
-) -> Response[CartView]:
-    """Open a scan-and-go cart in a store (shoppers)."""
-    return await once(
-        conn,
-        request,
-        caller=principal.subject,
-        key=idempotency_key,
-        create=lambda: carts.open_cart(
-            conn, clock, store_id=store_id, member_id=principal.member_id or ""
-        ),
-    )
-
-
-@get(CARTS + "/{cart_id:str}", guards=SHOPPER, tags=["scan-and-go"], operation_id="getCart")
-async def get_cart(
-    request: Request,
-    store_id: FromPath[str],
-    cart_id: FromPath[str],
-    conn: Tx,
-    clock: Now,
-    principal: Caller,
-) -> CartView:
-    """The shopper's own cart; once paid, with the exit code to show at the door (15 minutes,
-    a fresh one on every read, until a cashier has let the cart out)."""
-    cart = await carts.own_cart(
-        conn, store_id=store_id, cart_id=cart_id, member_id=principal.member_id or ""
-    )
-    return await carts.view(conn, clock, cart, secret=_secret(request))
-
-
-@post(CARTS + "/{cart_id:str}/scans", guards=SHOPPER, tags=["scan-and-go"], operation_id="scan")
-async def scan(
-    request: Request,
-    store_id: FromPath[str],
-    cart_id: FromPath[str],
-    data: JSONBody[ScanRequest],
-    conn: Tx,
-    clock: Now,
-    principal: Caller,
-    idempotency_key: IdempotencyKey,
-) -> Response[CartView]:
-    """Add a scanned item to the shopper's open cart, priced as at the till; stock is not held
-    (it is taken at payment). A resent scan with the same Idempotency-Key adds nothing."""
-    return await once(
-        conn,
-        request,
-        caller=principal.subject,
-        key=idempotency_key,
-        create=lambda: carts.add_scan(
-            conn,
-            clock,
-            store_id=store_id,
-            cart_id=cart_id,
-            member_id=principal.member_id or "",
-            barcode=data.barcode,
-            secret=_secret(request),
-        ),
-    )
-
-
-@delete(
-    CARTS + "/{cart_id:str}/scans/{line_no:int}",
-    guards=SHOPPER,
-    tags=["scan-and-go"],
-    operation_id="removeScan",
-    status_code=200,
-)
-async def remove_scan(
-    request: Request,
-    store_id: FromPath[str],
-    cart_id: FromPath[str],
-    line_no: FromPath[int],
-    conn: Tx,
-    clock: Now,
-    principal: Caller,
-) -> CartView:
-    """Take a scanned item out of the shopper's open cart (removing it twice is harmless)."""
-    return await carts.remove_scan(
-        conn,
-        clock,
-        store_id=store_id,
-        cart_id=cart_id,
-        member_id=principal.member_id or "",
-        line_no=line_no,
-        secret=_secret(request),
-    )
-
-
-@post(
-    CARTS + "/{cart_id:str}/checkout",
-    guards=SHOPPER,
-    tags=["scan-and-go"],
-    operation_id="checkOutCart",
-    status_code=200,
-)
-async def check_out(
-    request: Request,
-    store_id: FromPath[str],
-    cart_id: FromPath[str],
-    pool: Pool,
-    clock: Now,
-    principal: Caller,
-) -> CartView:
-    """Freeze the cart and create its PaymentIntent (captured when confirmed); the app confirms
-    it with Stripe's SDK using `payment.client_secret`. The cart's own state makes a repeat
-    return the same PaymentIntent, so it takes no Idempotency-Key. 409 for an empty cart."""
-    settings = request.app.state.settings
-
-    async def charge(store: str, cart: str, amount: int, currency: str, key: str):
-        return await charge_on_confirm(
-            settings,
-            store_id=store,
-            cart_id=cart,
-            amount=amount,
-            currency=currency,
-            idempotency_key=key,
-        )
-
-    return await carts.check_out(
-        pool,
-        clock,
-        charge,
-        store_id=store_id,
-        cart_id=cart_id,
-        member_id=principal.member_id or "",
-        secret=_secret(request),
-    )
-
-
-@post(
-    CARTS + "/{cart_id:str}/confirm-payment",
-    guards=SHOPPER,
-    tags=["scan-and-go"],
-    operation_id="confirmCartPayment",
-    status_code=200,
-)
-async def confirm_payment(
-    request: Request,
-    store_id: FromPath[str],
-    cart_id: FromPath[str],
-    data: JSONBody[PaymentConfirmation],
-    pool: Pool,
-    clock: Now,
-    principal: Caller,
-) -> CartView:
-    """Dev only: pay the cart with a Stripe test card (`pm_card_visa`), as the app's SDK does in
-    production. When the payment succeeds the stock is taken and the cart shows its exit code.
-    Confirming a paid cart again changes nothing: no Idempotency-Key."""
-    if request.app.state.settings.env != "dev":
-        raise NotFound("confirm-payment exists in dev only; the app confirms with Stripe")
-    return await carts.confirm(
-        pool,
-        request.app.state.gateway,
-        clock,
-        store_id=store_id,
-        cart_id=cart_id,
-        member_id=principal.member_id or "",
-        payment_method=data.payment_method,
-        secret=_secret(request),
-    )
-
-
-@post(
-    "/v1/stores/{store_id:str}/scan-and-go/exits/verify",
-    guards=TILL,
-    tags=["scan-and-go"],
-    operation_id="verifyCartExit",
-    status_code=200,
-)
-async def verify_exit(
-    request: Request,
-    store_id: FromPath[str],
-    data: JSONBody[ExitCheck],
-    conn: Tx,
-    clock: Now,
-    principal: Caller,
-) -> ExitChecked:
-    """Check a paid cart's exit code at the door, once (the store's cashiers and manager): 422
-    if it is malformed, not ours or expired, 404 if it is another store's, 409 if used already."""
-    return await carts.verify_exit(
-        conn,
-        clock,
-        store_id=store_id,
-        payload=data.payload,
-        secret=_secret(request),
-        by=principal.subject,
-    )
-
-
-ROUTES = [ring_up, open_cart, get_cart, scan, remove_scan, check_out, confirm_payment, verify_exit]
+ROUTES = [ring_up, *CART_ROUTES]

@@ -17,7 +17,7 @@ import asyncpg
 from services.orders.payments.gateway import PaymentIntent, StripeGateway
 from services.orders.sales import service as till
 from services.orders.sales import store as db
-from services.orders.sales.domain import combine
+from services.orders.sales.domain import MAX_SCANS, combine
 from services.orders.sales.exits import read_exit, sign_exit
 from services.orders.sales.views import CartView, ExitChecked, cart_view
 from shared.clock import Clock
@@ -82,6 +82,8 @@ async def add_scan(
 ) -> CartView:
     cart = await own_cart(conn, store_id=store_id, cart_id=cart_id, member_id=member_id, lock=True)
     _still_open(cart)
+    if len(await db.cart_lines(conn, store_id=store_id, cart_id=cart_id)) >= MAX_SCANS:
+        raise Conflict(f"a cart holds at most {MAX_SCANS} scans; pay for this one", field="cart_id")
     rules = await till.load_till(conn, store_id)
     [line] = await till.price_codes(conn, store_id, rules, [barcode], ["barcode"])
     await db.add_cart_line(conn, store_id=store_id, cart_id=cart_id, line=line, now=clock.now())

@@ -1,9 +1,9 @@
 """The scan-and-go exit code: a signed, short-lived QR payload that a paid cart shows at the door.
 
 `OMOX1.<store_id>.<cart_id>.<expires_unix>.<sig>`, signed with an HMAC key of its own derived
-from the deployment secret (as members' codes are), so no other signature of ours can stand in
-for it. The signature proves the cart was paid and the code is recent; that it is used once is
-kept on the cart.
+from the deployment secret (shared.signing, as member and pickup codes are), so no other
+signature of ours can stand in for it. The signature proves the cart was paid and the code is
+recent; that it is used once is kept on the cart.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from shared.errors import InvalidInput
+from shared.signing import derive_key
 
 EXIT_TTL = timedelta(minutes=15)
 EXIT_PREFIX = "OMOX1"
@@ -33,8 +34,11 @@ class ExitCode(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _sig(secret: str, store_id: str, cart_id: str, expires: int) -> str:
-    key = hmac.new(secret.encode(), b"omo:scan-and-go-exit", hashlib.sha256).digest()
-    mac = hmac.new(key, f"{store_id}.{cart_id}.{expires}".encode(), hashlib.sha256)
+    mac = hmac.new(
+        derive_key(secret, "scan-and-go-exit"),
+        f"{store_id}.{cart_id}.{expires}".encode(),
+        hashlib.sha256,
+    )
     return base64.urlsafe_b64encode(mac.digest()).decode()[:_SIG_CHARS]
 
 

@@ -49,7 +49,7 @@ class ExitChecked(msgspec.Struct, frozen=True, kw_only=True):
     """What the cashier at the door compares with the bag."""
 
     cart_id: str
-    line_count: int
+    line_count: int  # items scanned into the cart (one per scan), removed ones not counted
     total: Money
     paid_at: datetime
 
