@@ -50,6 +50,13 @@ class InstantGateway:
         self._amounts[intent_id] = amount
         return self._intent(intent_id, "succeeded")
 
+    async def charge_on_confirm(
+        self, *, store_id: str, cart_id: str, amount: int, currency: str, idempotency_key: str
+    ) -> PaymentIntent:
+        intent_id = f"pi_instant_{uuid.uuid4().hex}"
+        self._amounts[intent_id] = amount
+        return self._intent(intent_id, "requires_payment_method")
+
     async def refund(self, intent_id: str, amount: int, key: str) -> str:
         return f"re_instant_{uuid.uuid4().hex}"
 

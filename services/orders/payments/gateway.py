@@ -75,6 +75,24 @@ class StripeGateway:
             ),
         )
 
+    async def charge_on_confirm(
+        self, *, store_id: str, cart_id: str, amount: int, currency: str, idempotency_key: str
+    ) -> PaymentIntent:
+        """A PaymentIntent for a whole amount, captured as soon as the shopper confirms it
+        (scan-and-go: nothing is weighed after payment)."""
+        return await self._call(
+            "the payment",
+            self._intents.create_async(
+                params={
+                    "amount": amount,
+                    "currency": currency.lower(),
+                    "capture_method": "automatic",
+                    "metadata": {"cart_id": cart_id, "store_id": store_id},
+                },
+                options={"idempotency_key": idempotency_key},
+            ),
+        )
+
     async def confirm(self, intent_id: str, payment_method: str) -> PaymentIntent:
         """Attach a payment method and confirm (what the app's Stripe SDK does in production)."""
         await self._call(

@@ -11,7 +11,6 @@ from litestar.params import FromPath, JSONBody
 
 from services.orders.sales import carts
 from services.orders.sales.domain import Barcode
-from services.orders.sales.payment import charge_on_confirm
 from services.orders.sales.views import CartView, ExitChecked
 from shared.auth import Role
 from shared.errors import NotFound
@@ -154,16 +153,11 @@ async def check_out(
     """Freeze the cart and create its PaymentIntent (captured when confirmed); the app confirms
     it with Stripe's SDK using `payment.client_secret`. The cart's own state makes a repeat
     return the same PaymentIntent, so it takes no Idempotency-Key. 409 for an empty cart."""
-    settings = request.app.state.settings
+    gateway = request.app.state.gateway
 
     async def charge(store: str, cart: str, amount: int, currency: str, key: str):
-        return await charge_on_confirm(
-            settings,
-            store_id=store,
-            cart_id=cart,
-            amount=amount,
-            currency=currency,
-            idempotency_key=key,
+        return await gateway.charge_on_confirm(
+            store_id=store, cart_id=cart, amount=amount, currency=currency, idempotency_key=key
         )
 
     return await carts.check_out(
