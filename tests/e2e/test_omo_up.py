@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import time
 
@@ -68,6 +69,7 @@ def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
         code = up.wait(30)
     assert code == 0
     assert processes_mentioning(str(data)) == []  # the database
+    shutil.rmtree(data, ignore_errors=True)
     for port in ports.values():
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)

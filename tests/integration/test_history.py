@@ -18,8 +18,8 @@ async def ring_up(database: str, sale_id: str, *lines: tuple[str, int, int], at:
         async with conn.transaction():
             total = sum(amount for _, _, amount in lines)
             await conn.execute(
-                "INSERT INTO orders.sales (store_id, sale_id, channel, sold_by, member_id, currency,"
-                " total, tender, received, sold_at) VALUES ('kobe-sannomiya', $1, 'till',"
+                "INSERT INTO orders.sales (store_id, sale_id, channel, sold_by, member_id,"
+                " currency, total, tender, received, sold_at) VALUES ('kobe-sannomiya', $1, 'till',"
                 " 'cashier-1', $2, 'JPY', $3, 'cash', $3, $4)",
                 sale_id,
                 MEMBER,
@@ -31,7 +31,8 @@ async def ring_up(database: str, sale_id: str, *lines: tuple[str, int, int], at:
                     "INSERT INTO orders.sale_lines (store_id, sale_id, line_no, barcode, scan, sku,"
                     " name_en, name_ja, zone, unit, quantity, unit_price, amount)"
                     " SELECT store_id, $1, $2, ean, 'gtin', sku, name_en, name_ja, zone, unit, $4,"
-                    " price, $5 FROM orders.products WHERE store_id = 'kobe-sannomiya' AND sku = $3",
+                    " price, $5 FROM orders.products"
+                    " WHERE store_id = 'kobe-sannomiya' AND sku = $3",
                     sale_id,
                     n,
                     sku,
