@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 import uuid
 
 import asyncpg
 import pytest
+import stripe
 
+from services.orders.settings import OrdersSettings
 from shared.auth import Role
 from shared.bus import publish
 from shared.clock import Clock
@@ -95,3 +99,23 @@ async def settled(orders, order_id: str) -> dict:
             return view
         await asyncio.sleep(0.05)
     pytest.fail(f"order {order_id} was not settled: {view}")
+
+
+WEBHOOK_SECRET = OrdersSettings().stripe_webhook_secret
+
+
+def signed(event: dict, secret: str = WEBHOOK_SECRET) -> tuple[bytes, dict]:
+    payload = json.dumps(event)
+    header = stripe.WebhookSignature.generate_signature_header(payload, secret)
+    return payload.encode(), {"Stripe-Signature": header, "content-type": "application/json"}
+
+
+def intent_event(event_id: str, kind: str, intent: dict) -> dict:
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": kind,
+        "api_version": "2024-06-20",
+        "created": int(time.time()),
+        "data": {"object": intent},
+    }

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
 
 import asyncpg
-import stripe
 
-from services.orders.settings import OrdersSettings
 from shared.auth import Role
 from shared.events import PackedLine
 from tests.integration.apps import bearer
@@ -17,15 +13,16 @@ from tests.integration.shopping import (
     CABBAGE,
     POTATOES,
     SHOPPER,
+    intent_event,
     order,
     pack,
     place_and_pay,
     settled,
+    signed,
     stock,
 )
 
 MANAGER = bearer(Role.MANAGER, store="kobe-sannomiya")
-SECRET = OrdersSettings().stripe_webhook_secret
 
 
 def key() -> dict:
@@ -94,23 +91,6 @@ async def test_nothing_to_refund_before_capture(orders):
         headers={**MANAGER, **key()},
     )
     assert response.status_code == 409
-
-
-def signed(event: dict, secret: str = SECRET) -> tuple[bytes, dict]:
-    payload = json.dumps(event)
-    header = stripe.WebhookSignature.generate_signature_header(payload, secret)
-    return payload.encode(), {"Stripe-Signature": header, "content-type": "application/json"}
-
-
-def intent_event(event_id: str, kind: str, intent: dict) -> dict:
-    return {
-        "id": event_id,
-        "object": "event",
-        "type": kind,
-        "api_version": "2024-06-20",
-        "created": int(time.time()),
-        "data": {"object": intent},
-    }
 
 
 async def test_webhook_authorization_places_the_order_once(orders, database):

@@ -450,3 +450,25 @@ async def test_a_tampered_exit_code_of_a_paid_cart_is_refused(till):
     ).status_code == 403
     ok = await till.post(door, json={"payload": paid["exit"]["payload"]}, headers=CASHIER)
     assert ok.status_code == 200
+
+
+async def test_stripes_webhook_pays_a_scan_and_go_cart_in_production(till, database):
+    from tests.integration.shopping import intent_event, signed
+
+    cart_id = await open_cart(till)
+    await scan(till, cart_id, ean(CABBAGE))
+    out = (await till.post(f"{CARTS}/{cart_id}/checkout", headers=SHOPPER)).json()
+    intent = {
+        "id": out["payment"]["intent_id"],
+        "object": "payment_intent",
+        "status": "succeeded",
+        "amount": 198,
+        "metadata": {"cart_id": cart_id, "store_id": STORE},
+    }
+    body, headers = signed(intent_event("evt_sng_1", "payment_intent.succeeded", intent))
+    for _ in range(2):  # Stripe delivers at least once
+        hook = await till.post("/v1/payments/stripe/webhook", content=body, headers=headers)
+        assert hook.status_code == 200
+    cart = (await till.get(f"{CARTS}/{cart_id}", headers=SHOPPER)).json()
+    assert cart["status"] == "paid" and cart["exit"]["payload"].startswith("OMOX1.")
+    assert await sales_count(database) == 1

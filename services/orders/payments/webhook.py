@@ -1,8 +1,9 @@
 """Stripe's webhook: what the app confirmed with Stripe, and what happened on Stripe's side.
 
 Verified by signature, handled once per Stripe event id, and reconciled into the ledger: an
-authorization places the order (as dev's confirm-payment does); a cancelled intent of an unpaid
-order gives its stock back; refunds made in Stripe's dashboard are booked.
+authorization places the order (as dev's confirm-payment does); a scan-and-go payment that
+succeeded pays its cart; a cancelled intent of an unpaid order gives its stock back; refunds made
+in Stripe's dashboard are booked.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import stripe
 from services.orders.checkout import service as checkout
 from services.orders.checkout import store as db
 from services.orders.payments.gateway import PaymentIntent
+from services.orders.sales import carts
 from shared.clock import Clock
 from shared.errors import InvalidInput
 
@@ -36,7 +38,18 @@ async def reconcile(conn: asyncpg.Connection, clock: Clock, event: stripe.Event)
     if not await conn.fetchval(_FIRST_TIME, event.id, event.type):
         return False
     data = event.data.object.to_dict()  # plain dicts: the stripe objects refuse .get()
-    order_id = (data.get("metadata") or {}).get("order_id")
+    metadata = data.get("metadata") or {}
+    order_id = metadata.get("order_id")
+    if event.type == "payment_intent.succeeded" and metadata.get("cart_id"):
+        intent = PaymentIntent(id=data["id"], status=data["status"], amount=data["amount"])
+        await carts.paid(
+            conn,
+            clock,
+            store_id=metadata.get("store_id", ""),
+            cart_id=metadata["cart_id"],
+            intent=intent,
+        )
+        return True
     if event.type.startswith("payment_intent.") and order_id:
         order = await db.get_order(conn, order_id=order_id)
         if order is None:
