@@ -22,12 +22,11 @@ import json
 import os
 import sys
 import time
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from bench.database import recreate
 from infra.embedded_db import EmbeddedPostgres
-from infra.prepare import migrate_all
 from shared.bus import BusRunner, Consumer, publish
 from shared.clock import Clock
 from shared.db import connect, create_pool
@@ -67,22 +66,10 @@ def event(key: str, n: int) -> StoreUpdated:
     )
 
 
-def with_database(dsn: str, name: str) -> str:
-    return urlunsplit(urlsplit(dsn)._replace(path=f"/{name}"))
-
-
 async def recreate_database(server_dsn: str, *, create: bool = True) -> str:
     """Drop `bench_bus`; unless `create` is false, build it again with only the bench consumer."""
-    admin = await connect(server_dsn)
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        if create:
-            await admin.execute(f"CREATE DATABASE {DATABASE}")
-    finally:
-        await admin.close()
-    dsn = with_database(server_dsn, DATABASE)
+    dsn = await recreate(server_dsn, DATABASE, create=create)
     if create:
-        await migrate_all(dsn)
         conn = await connect(dsn)
         try:
             await conn.execute("DELETE FROM kernel.subscriptions")

@@ -31,13 +31,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench.bus import with_database
+from bench.database import recreate
 from bench.orders_load import STORE_ID, Product, hammer, lookups, placements, searches
 from bench.orders_pgbench import run_pgbench, scripts_folder, write_scripts
 from bench.orders_report import report_errors, tables
 from bench.serving import CpuMeter, Processes
 from infra.embedded_db import EmbeddedPostgres
-from infra.prepare import migrate_all, seed
+from infra.prepare import seed
 from shared.clock import Clock
 from shared.db import connect
 from shared.settings import PROJECT_ROOT
@@ -53,16 +53,8 @@ ORDERS_ENV = {
 
 
 async def recreate_database(server_dsn: str, *, create: bool = True) -> str:
-    admin = await connect(server_dsn)
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        if create:
-            await admin.execute(f"CREATE DATABASE {DATABASE}")
-    finally:
-        await admin.close()
-    dsn = with_database(server_dsn, DATABASE)
+    dsn = await recreate(server_dsn, DATABASE, create=create)
     if create:
-        await migrate_all(dsn)
         await seed(dsn, Clock())
     return dsn
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import msgspec
@@ -23,6 +23,11 @@ def describe(dsn: str) -> str:
         netloc += f":{parts.port}"
     where = netloc or parts.query.removeprefix("host=")
     return f"{parts.scheme}://{where}{parts.path}"
+
+
+def with_database(dsn: str, name: str) -> str:
+    """The same server's DSN for another database."""
+    return urlunsplit(urlsplit(dsn)._replace(path=f"/{name}"))
 
 
 async def init_connection(conn: Connection) -> None:

@@ -7,25 +7,19 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
 from infra.embedded_db import EmbeddedPostgres
 from infra.prepare import migrate_all
-from shared.db import create_pool
+from shared.db import create_pool, with_database
 from shared.ids import uuid7
 from shared.settings import PROJECT_ROOT
 
 TEMPLATE = "omo_template"
 # Durability buys nothing in tests; these make a throwaway server several times faster.
 FAST = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
-
-
-def with_database(dsn: str, name: str) -> str:
-    parts = urlsplit(dsn)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 async def _build_template(server_dsn: str) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import httpx
 import pytest
 
 from services.orders.members.domain import sign_member_code
@@ -214,29 +212,8 @@ async def test_only_the_stores_own_cashiers_and_manager_may_ring_up(till):
         assert response.status_code == status
 
 
-@pytest.fixture
-async def online(database, demo, delivery_url, stripe_url):
-    """The orders app wired to the real delivery service, for online checkouts."""
-    async with httpx.AsyncClient() as http:  # delivery learns of the store from store.updated
-        for _ in range(100):
-            zone = await http.get(
-                f"{delivery_url}/v1/stores/{demo}/zone", params={"lat": 34.69, "lng": 135.19}
-            )
-            if zone.status_code == 200:
-                break
-            await asyncio.sleep(0.05)
-    async with client(
-        "orders",
-        database,
-        delivery_url=delivery_url,
-        stripe_api_base=stripe_url,
-        quote_timeout_s=2.0,
-    ) as c:
-        yield c
-
-
 async def test_the_till_sells_a_reserved_unit_and_then_online_cannot_sell_that_sku(
-    online, database
+    orders, database
 ):
     await query(
         database,
@@ -245,7 +222,7 @@ async def test_the_till_sells_a_reserved_unit_and_then_online_cannot_sell_that_s
         CABBAGE,
     )
     three = [ean(CABBAGE)] * 3  # the customer holds three: the till sells three
-    response = await online.post(SALES, json=sale(*three), headers={**CASHIER, **key()})
+    response = await orders.post(SALES, json=sale(*three), headers={**CASHIER, **key()})
     assert response.status_code == 201, response.text
     assert response.json()["lines"][0]["quantity"] == 3
     assert await stock(database, CABBAGE) == (0, 2)  # on_hand stops at 0, reservations stand
@@ -256,7 +233,7 @@ async def test_the_till_sells_a_reserved_unit_and_then_online_cannot_sell_that_s
         "lines": [{"sku": CABBAGE, "quantity": 1}],
     }
     shopper = bearer(Role.SHOPPER, member="mem_online_1")
-    refused = await online.post("/v1/orders", json=order, headers={**shopper, **key()})
+    refused = await orders.post("/v1/orders", json=order, headers={**shopper, **key()})
     assert refused.status_code == 409
     assert refused.json()["field"] == "lines[0].sku"
     assert await stock(database, CABBAGE) == (0, 2)
