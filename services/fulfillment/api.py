@@ -7,7 +7,7 @@ from litestar.params import FromPath
 
 from services.fulfillment import service
 from services.fulfillment.domain import Bin
-from services.fulfillment.store import Picker
+from services.fulfillment.store import Picker, QueuedTask
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Tx
@@ -35,4 +35,15 @@ async def list_pickers(store_id: FromPath[str], conn: Tx) -> list[Picker]:
     return await service.pickers(conn, store_id)
 
 
-ROUTES = [get_layout, list_pickers]
+@get(
+    "/v1/stores/{store_id:str}/pick-tasks",
+    guards=[allow(Role.MANAGER, Role.PICKER)],
+    tags=["picking"],
+    operation_id="listPickTasks",
+)
+async def list_pick_tasks(store_id: FromPath[str], conn: Tx) -> list[QueuedTask]:
+    """The store's queued pick tasks, earliest deadline first (its staff)."""
+    return await service.queued_tasks(conn, store_id)
+
+
+ROUTES = [get_layout, list_pickers, list_pick_tasks]

@@ -27,4 +27,9 @@ def walk_order(bins: Iterable[Bin]) -> list[Bin]:
     Odd aisles are walked front to back (bay 1 upward), even aisles back to front, as a picker
     leaves an aisle at the end they reached; shelves top to bottom within a bay.
     """
-    return sorted(bins, key=lambda b: (b.aisle, b.bay if b.aisle % 2 else -b.bay, b.shelf))
+    return sorted(bins, key=walk_key)
+
+
+def walk_key(spot: Bin) -> tuple[int, int, int]:
+    """Where a bin comes in the walk (see walk_order)."""
+    return (spot.aisle, spot.bay if spot.aisle % 2 else -spot.bay, spot.shelf)

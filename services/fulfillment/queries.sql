@@ -24,3 +24,34 @@ ON CONFLICT (store_id, picker_id) DO UPDATE SET name = EXCLUDED.name
 
 -- name: list_pickers
 SELECT picker_id, name FROM fulfillment.pickers WHERE store_id = $1 ORDER BY picker_id
+
+-- name: bins_of
+SELECT sku, zone, aisle, bay, shelf FROM fulfillment.bins WHERE store_id = $1 AND sku = ANY($2::text[])
+
+-- name: insert_task
+INSERT INTO fulfillment.pick_tasks
+    (store_id, task_id, order_id, zone, fulfilment, deadline, status, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7)
+ON CONFLICT (store_id, order_id, zone) DO NOTHING
+RETURNING task_id
+
+-- name: insert_task_lines
+INSERT INTO fulfillment.pick_lines
+    (store_id, task_id, seq, line_no, sku, name_en, name_ja, unit, quantity, aisle, bay, shelf)
+SELECT $1, $2, l.seq, l.line_no, l.sku, l.name_en, l.name_ja, l.unit, l.quantity, l.aisle, l.bay,
+       l.shelf
+FROM unnest($3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[],
+            $10::int[], $11::int[], $12::int[])
+     AS l (seq, line_no, sku, name_en, name_ja, unit, quantity, aisle, bay, shelf)
+
+-- name: cancel_tasks
+UPDATE fulfillment.pick_tasks SET status = 'cancelled'
+WHERE store_id = $1 AND order_id = $2 AND status = 'queued'
+
+-- name: queue
+SELECT t.task_id, t.order_id, t.zone, t.fulfilment, t.deadline, count(l.seq) AS lines
+FROM fulfillment.pick_tasks t
+JOIN fulfillment.pick_lines l ON l.store_id = t.store_id AND l.task_id = t.task_id
+WHERE t.store_id = $1 AND t.status = 'queued'
+GROUP BY t.store_id, t.task_id
+ORDER BY t.deadline, t.task_id

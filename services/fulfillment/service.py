@@ -23,3 +23,8 @@ async def pick_path(conn: asyncpg.Connection, store_id: str) -> list[Bin]:
 async def pickers(conn: asyncpg.Connection, store_id: str) -> list[db.Picker]:
     await _known_store(conn, store_id)
     return await db.list_pickers(conn, store_id=store_id)
+
+
+async def queued_tasks(conn: asyncpg.Connection, store_id: str) -> list[db.QueuedTask]:
+    await _known_store(conn, store_id)
+    return await db.queue(conn, store_id=store_id)

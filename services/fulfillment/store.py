@@ -10,6 +10,8 @@ import asyncpg
 import msgspec
 
 from services.fulfillment.domain import Bin
+from services.fulfillment.tasks import Task
+from shared.ids import uuid7
 from shared.sql import load_queries
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -57,3 +59,53 @@ async def list_pickers(conn: asyncpg.Connection, *, store_id: str) -> list[Picke
     return [
         Picker(r["picker_id"], r["name"]) for r in await conn.fetch(Q["list_pickers"], store_id)
     ]
+
+
+class QueuedTask(msgspec.Struct, frozen=True, kw_only=True):
+    task_id: str
+    order_id: str
+    zone: str
+    fulfilment: str
+    deadline: datetime
+    lines: int
+
+
+async def bins_of(conn: asyncpg.Connection, *, store_id: str, skus: list[str]) -> dict[str, Bin]:
+    rows = await conn.fetch(Q["bins_of"], store_id, skus)
+    return {r["sku"]: msgspec.convert(dict(r), Bin) for r in rows}
+
+
+async def insert_task(
+    conn: asyncpg.Connection, task: Task, *, store_id: str, fulfilment: str, at: datetime
+) -> bool:
+    """False if the order's task for that zone exists already (a redelivered event)."""
+    task_id = f"tsk_{uuid7().hex}"
+    if not await conn.fetchval(
+        Q["insert_task"], store_id, task_id, task.order_id, task.zone, fulfilment, task.deadline, at
+    ):
+        return False
+    lines = task.lines
+    await conn.execute(
+        Q["insert_task_lines"],
+        store_id,
+        task_id,
+        list(range(1, len(lines) + 1)),
+        [x.line_no for x in lines],
+        [x.sku for x in lines],
+        [x.name_en for x in lines],
+        [x.name_ja for x in lines],
+        [x.unit for x in lines],
+        [x.quantity for x in lines],
+        [x.bin.aisle if x.bin else None for x in lines],
+        [x.bin.bay if x.bin else None for x in lines],
+        [x.bin.shelf if x.bin else None for x in lines],
+    )
+    return True
+
+
+async def cancel_tasks(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> None:
+    await conn.execute(Q["cancel_tasks"], store_id, order_id)
+
+
+async def queue(conn: asyncpg.Connection, *, store_id: str) -> list[QueuedTask]:
+    return [msgspec.convert(dict(r), QueuedTask) for r in await conn.fetch(Q["queue"], store_id)]

@@ -1,0 +1,49 @@
+"""A paid order reaches fulfillment's queue through the bus; a cancelled one leaves it."""
+
+from __future__ import annotations
+
+from services.fulfillment.consumers import CONSUMERS
+from shared.auth import Role
+from shared.bus import drain
+from shared.db import create_pool
+from tests.integration.apps import bearer, client
+from tests.integration.shopping import CABBAGE, POTATOES, SHOPPER, place_and_pay
+
+PICKING = next(c for c in CONSUMERS if c.name == "fulfillment.picking")
+STAFF = bearer(Role.PICKER, store="kobe-sannomiya")
+
+
+async def handle_all(database: str) -> None:
+    pool = await create_pool(database)
+    try:
+        for consumer in CONSUMERS:
+            while await drain(pool, consumer):
+                pass
+    finally:
+        await pool.close()
+
+
+async def test_a_paid_order_becomes_pick_tasks_per_zone(orders, database):
+    view = await place_and_pay(
+        orders,
+        {"sku": CABBAGE, "quantity": 2},
+        {"sku": POTATOES, "grams": 500},
+        {"sku": "SKU-10080", "grams": 300},
+    )
+    await handle_all(database)
+    async with client("fulfillment", database) as c:
+        queue = (await c.get("/v1/stores/kobe-sannomiya/pick-tasks", headers=STAFF)).json()
+    assert {t["order_id"] for t in queue} == {view["order_id"]}
+    assert sum(t["lines"] for t in queue) == 3
+    assert len({t["zone"] for t in queue}) == len(queue) >= 2
+
+
+async def test_a_cancelled_order_leaves_the_queue_and_redelivery_adds_nothing(orders, database):
+    view = await place_and_pay(orders, {"sku": CABBAGE, "quantity": 1})
+    await handle_all(database)
+    await handle_all(database)
+    async with client("fulfillment", database) as c:
+        assert len((await c.get("/v1/stores/kobe-sannomiya/pick-tasks", headers=STAFF)).json()) == 1
+        await orders.post(f"/v1/orders/{view['order_id']}/cancel", json={}, headers=SHOPPER)
+        await handle_all(database)
+        assert (await c.get("/v1/stores/kobe-sannomiya/pick-tasks", headers=STAFF)).json() == []
