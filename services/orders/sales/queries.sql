@@ -7,20 +7,6 @@ SELECT sku, ean, plu, name_en, name_ja, zone, unit, price
 FROM orders.products
 WHERE store_id = $1 AND (ean = ANY($2::bpchar[]) OR plu = ANY($3::text[]))
 
--- name: take_stock
--- The till rule: on_hand goes down, never below 0, whatever online orders reserved; reserved is
--- left alone. Rows are locked in sku order first, the one lock order of every stock writer.
-WITH locked AS MATERIALIZED (
-    SELECT sku FROM orders.products
-    WHERE store_id = $1 AND sku = ANY($2::text[])
-    ORDER BY sku
-    FOR UPDATE
-)
-UPDATE orders.products p
-SET on_hand = greatest(p.on_hand - t.quantity, 0)
-FROM unnest($2::text[], $3::bigint[]) AS t (sku, quantity), locked
-WHERE p.store_id = $1 AND p.sku = t.sku AND locked.sku = t.sku
-
 -- name: insert_sale
 INSERT INTO orders.sales (
     store_id, sale_id, channel, sold_by, member_id, currency, total, tender, received, reference,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from services.orders.checkout import store as stock
 from services.orders.members import service as members
 from services.orders.sales import handoff
 from services.orders.sales import store as db
@@ -67,7 +68,10 @@ async def price_codes(
 
 async def record(conn: asyncpg.Connection, sale: db.SaleRow, lines: Sequence[Line]) -> None:
     """What the customer takes leaves the shelf, and the sale is kept."""
-    await db.take_stock(conn, store_id=sale.store_id, taken=stock_taken(lines))
+    # The till rule: on_hand goes down (never below 0); reservations are left as they are.
+    await stock.take_from_stock(
+        conn, store_id=sale.store_id, taken=stock_taken(lines), unreserve={}
+    )
     await db.insert_sale(conn, sale, lines)
 
 

@@ -60,11 +60,6 @@ async def products_for_scans(
     return [msgspec.convert(dict(r), Product) for r in rows]
 
 
-async def take_stock(conn: asyncpg.Connection, *, store_id: str, taken: dict[str, int]) -> None:
-    skus = sorted(taken)
-    await conn.execute(Q["take_stock"], store_id, skus, [taken[s] for s in skus])
-
-
 async def insert_sale(conn: asyncpg.Connection, sale: SaleRow, lines: Sequence[Line]) -> None:
     await conn.execute(Q["insert_sale"], *msgspec.structs.astuple(sale))
     columns = ("barcode", "scan", "sku", "name_en", "name_ja", "zone", "unit", "quantity")
