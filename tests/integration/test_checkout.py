@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import asyncpg
 import httpx
@@ -37,11 +38,10 @@ async def test_checkout_reserves_stock_and_awaits_payment(orders, database):
     assert await stock(database, CABBAGE) == (before[0], before[1] + 2)
 
 
-async def test_paid_order_is_placed_and_announced(orders, database):
+async def test_paid_order_is_placed_and_announced_with_the_eans_to_scan(orders, database):
+    lines = ({"sku": CABBAGE, "quantity": 1}, {"sku": POTATOES, "grams": 500})
     placed = (
-        await orders.post(
-            "/v1/orders", json=order({"sku": CABBAGE, "quantity": 1}), headers={**SHOPPER, **key()}
-        )
+        await orders.post("/v1/orders", json=order(*lines), headers={**SHOPPER, **key()})
     ).json()
     paid = await orders.post(
         f"/v1/orders/{placed['order_id']}/confirm-payment", json={}, headers=SHOPPER
@@ -49,7 +49,7 @@ async def test_paid_order_is_placed_and_announced(orders, database):
     assert paid.status_code == 200, paid.text
     view = paid.json()
     assert view["status"] == "placed"
-    assert view["amounts"]["authorized"]["amount"] == 198
+    assert view["amounts"]["authorized"]["amount"] == 198 + 199 + 30  # 15 % buffer on potatoes
     assert {"created", "paid"} <= set(view["stages"])
     conn = await asyncpg.connect(database)
     try:
@@ -59,6 +59,11 @@ async def test_paid_order_is_placed_and_announced(orders, database):
     finally:
         await conn.close()
     assert event["key"] == placed["order_id"]
+    announced = json.loads(event["payload"])["lines"]
+    assert [(x["sku"], x["ean"]) for x in announced] == [
+        (CABBAGE, "4900000100013"),
+        (POTATOES, "4900000100051"),  # a weighed product's EAN holds its PLU, 10005
+    ]
 
 
 async def test_weighed_lines_authorize_a_fifteen_percent_buffer(orders):

@@ -270,7 +270,11 @@ async def test_a_basket_sent_home_becomes_a_packed_delivery_order_that_skips_pic
     (placed_topic, placed), (packed_topic, packed) = await events(database, order_id)
     assert (placed_topic, packed_topic) == ("order.placed", "order.packed")
     assert placed["needs_picking"] is False
-    assert [x["sku"] for x in placed["lines"]] == [CABBAGE, MILK, POTATOES]
+    assert [(x["sku"], x["ean"]) for x in placed["lines"]] == [
+        (CABBAGE, ean(CABBAGE)),
+        (MILK, ean(MILK)),
+        (POTATOES, ean(POTATOES)),  # the product's code, not the scale's label
+    ]
     promise = datetime.fromisoformat(placed["promise_at"])
     assert timedelta(minutes=29) < promise - datetime.now(UTC) <= timedelta(minutes=30)
     assert [(x["line_no"], x["picked"]) for x in packed["lines"]] == [(1, 1), (2, 1), (3, 500)]

@@ -28,7 +28,7 @@ from services.orders.payments.gateway import GatewayUnavailable, PaymentIntent, 
 from shared.bus import publish
 from shared.clock import Clock
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.events import Address, OrderCancelled, OrderPlaced, PlacedLine
+from shared.events import Address, OrderCancelled, OrderPlaced
 from shared.ids import uuid7
 
 CANCELLABLE = frozenset({"awaiting_payment", "placed", "picking", "picked"})
@@ -182,7 +182,6 @@ async def authorized(
         gateway_id=intent.id,
         at=now,
     )
-    lines = await db.lines(conn, store_id=store_id, order_id=order_id)
     address = None
     if order.address_text is not None:
         address = Address(lat=order.address_lat, lng=order.address_lng, text=order.address_text)
@@ -196,20 +195,7 @@ async def authorized(
             address=address,
             promise_at=order.promise_at,  # type: ignore[arg-type]
             currency=order.currency,
-            lines=[
-                PlacedLine(
-                    line_no=x.line_no,
-                    sku=x.sku,
-                    name_en=x.name_en,
-                    name_ja=x.name_ja,
-                    zone=x.zone,
-                    unit=x.unit,
-                    quantity=x.quantity,  # type: ignore[arg-type]
-                    unit_price=x.unit_price,
-                    substitution=x.substitution,
-                )
-                for x in lines
-            ],
+            lines=await db.placed_lines(conn, store_id=store_id, order_id=order_id),
         ),
         occurred_at=now,
     )

@@ -191,6 +191,12 @@ async def lines(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> li
     return _rows(await conn.fetch(Q["lines"], store_id, order_id), LineRow)
 
 
+async def placed_lines(
+    conn: asyncpg.Connection, *, store_id: str, order_id: str
+) -> list[PlacedLine]:
+    return _rows(await conn.fetch(Q["placed_lines"], store_id, order_id), PlacedLine)
+
+
 async def stages(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> dict[str, datetime]:
     return {r["stage"]: r["at"] for r in await conn.fetch(Q["stages"], store_id, order_id)}
 

@@ -3,7 +3,8 @@
 Made in the sale's transaction with checkout's own order tables and queries, so the shopper, the
 store and the other services see it like any order: already paid (the till took the money, so
 there is no PaymentIntent; the ledger books the sale as a charge), already packed, one bag per
-temperature zone. `order.placed` says it needs no picking, and `order.packed` follows it.
+temperature zone. `order.placed` says it needs no picking, and `order.packed` follows it; its
+lines are read back with checkout's `placed_lines`, so they carry the EANs an online order's do.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ async def send_home(
     """The delivery order of a till sale, packed and announced; returns its id."""
     order_id = f"ord_{uuid7().hex}"
     total = sum(x.amount for x in lines)
-    placed = [
+    ordered = [
         PlacedLine(
             line_no=n,
             sku=x.sku,
@@ -75,7 +76,7 @@ async def send_home(
         conn,
         order,
         idempotency_key=sale_id,
-        lines=placed,
+        lines=ordered,
         line_estimates=[x.amount for x in lines],
     )
     await orders.set_status(conn, **keys, status="packed")
@@ -84,6 +85,7 @@ async def send_home(
     await orders.add_ledger(
         conn, **keys, kind="charge", amount=total, currency=currency, gateway_id=sale_id, at=now
     )
+    placed = await orders.placed_lines(conn, **keys)
     await publish(
         conn,
         OrderPlaced(
