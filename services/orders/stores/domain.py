@@ -36,6 +36,17 @@ class Store(msgspec.Struct, frozen=True, kw_only=True):
     timezone: str = "Asia/Tokyo"
 
 
+class BarcodePrefixes(msgspec.Struct, frozen=True, kw_only=True):
+    """The 2-digit prefixes of a store's variable-measure barcodes (shared/barcodes.py).
+
+    Set in the database only (orders.stores keeps the GS1 defaults); the API does not change
+    them, but `store.updated` tells them so that every service reads labels as the tills do.
+    """
+
+    weight_prefixes: list[str]
+    price_prefixes: list[str]
+
+
 class NearbyStore(Store, frozen=True, kw_only=True):
     """A store that delivers to the point asked about, and how far the point is from it."""
 

@@ -7,6 +7,7 @@ import asyncpg
 from services.orders.stores import store as db
 from services.orders.stores.domain import (
     MAX_RADIUS_M,
+    BarcodePrefixes,
     NearbyStore,
     Store,
     bounding_box,
@@ -19,7 +20,7 @@ from shared.errors import Conflict, NotFound
 from shared.events import StoreUpdated
 
 
-def _store_updated(store: Store) -> StoreUpdated:
+def _store_updated(store: Store, prefixes: BarcodePrefixes) -> StoreUpdated:
     return StoreUpdated(
         store_id=store.store_id,
         name=store.name,
@@ -28,6 +29,8 @@ def _store_updated(store: Store) -> StoreUpdated:
         radius_m=store.radius_m,
         currency=store.currency,
         timezone=store.timezone,
+        weight_prefixes=prefixes.weight_prefixes,
+        price_prefixes=prefixes.price_prefixes,
     )
 
 
@@ -35,18 +38,20 @@ async def open_store(conn: asyncpg.Connection, clock: Clock, store: Store) -> St
     """A new store; the other services learn of it from `store.updated`."""
     check_store(store)
     now = clock.now()
-    if not await db.insert_store(conn, store, now=now):
+    prefixes = await db.insert_store(conn, store, now=now)
+    if prefixes is None:
         raise Conflict(f"store {store.store_id} exists already", field="store_id")
-    await publish(conn, _store_updated(store), occurred_at=now)
+    await publish(conn, _store_updated(store, prefixes), occurred_at=now)
     return store
 
 
 async def change_store(conn: asyncpg.Connection, clock: Clock, store: Store) -> Store:
     check_store(store)
     now = clock.now()
-    if not await db.update_store(conn, store, now=now):
+    prefixes = await db.update_store(conn, store, now=now)
+    if prefixes is None:
         raise NotFound(f"there is no store {store.store_id}", field="store_id")
-    await publish(conn, _store_updated(store), occurred_at=now)
+    await publish(conn, _store_updated(store, prefixes), occurred_at=now)
     return store
 
 

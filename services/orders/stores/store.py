@@ -8,7 +8,7 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
-from services.orders.stores.domain import BoundingBox, Store
+from services.orders.stores.domain import BarcodePrefixes, BoundingBox, Store
 from shared.sql import load_queries
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -27,14 +27,20 @@ def _store_row(store: Store, now: datetime) -> tuple:
     )
 
 
-async def insert_store(conn: asyncpg.Connection, store: Store, *, now: datetime) -> bool:
-    """False if a store with that id exists already."""
-    return bool(await conn.fetchval(Q["insert_store"], *_store_row(store, now)))
+async def insert_store(
+    conn: asyncpg.Connection, store: Store, *, now: datetime
+) -> BarcodePrefixes | None:
+    """The new store's barcode prefixes; None if a store with that id exists already."""
+    row = await conn.fetchrow(Q["insert_store"], *_store_row(store, now))
+    return msgspec.convert(dict(row), BarcodePrefixes) if row else None
 
 
-async def update_store(conn: asyncpg.Connection, store: Store, *, now: datetime) -> bool:
-    """False if there is no such store."""
-    return bool(await conn.fetchval(Q["update_store"], *_store_row(store, now)))
+async def update_store(
+    conn: asyncpg.Connection, store: Store, *, now: datetime
+) -> BarcodePrefixes | None:
+    """The store's barcode prefixes; None if there is no such store."""
+    row = await conn.fetchrow(Q["update_store"], *_store_row(store, now))
+    return msgspec.convert(dict(row), BarcodePrefixes) if row else None
 
 
 async def get_store(conn: asyncpg.Connection, *, store_id: str) -> Store | None:
