@@ -11,10 +11,13 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from services.orders.catalog import service
 from services.orders.catalog.domain import (
     MAX_ITEMS,
+    MAX_QUANTITY,
+    PREFERENCE_PATTERN,
     CatalogItem,
     PriceChange,
     ProductDefinition,
     StockCount,
+    SubstituteCandidate,
     Updated,
     Upserted,
     Zone,
@@ -75,6 +78,38 @@ async def get_product(store_id: FromPath[str], sku: FromPath[str], conn: Tx) -> 
     return await service.get_product(conn, store_id, sku)
 
 
+@get(
+    "/v1/stores/{store_id:str}/products/{sku:str}/substitutes",
+    guards=[allow(Role.SERVICE, Role.MANAGER, Role.PICKER)],
+    tags=["catalog"],
+    operation_id="listSubstitutes",
+)
+async def list_substitutes(
+    store_id: FromPath[str],
+    sku: FromPath[str],
+    conn: Tx,
+    quantity: Annotated[
+        int, QueryParameter(ge=1, le=MAX_QUANTITY, description="pieces for `each`, grams for `kg`")
+    ],
+    preference: Annotated[
+        str,
+        QueryParameter(
+            pattern=PREFERENCE_PATTERN,
+            max_length=100,
+            description="the line's: none, same_brand, any or sku:<SKU>",
+        ),
+    ],
+) -> list[SubstituteCandidate]:
+    """Up to 5 products to offer instead of `quantity` of `sku`, nearest in price first (the
+    store's pickers and manager, or a service).
+
+    Each is another product sold in the same unit with at least `quantity` available, that the
+    preference allows: `same_brand` the same category and brand, `any` the same category, `sku:X`
+    only X, `none` nothing.
+    """
+    return await service.substitutes(conn, store_id, sku, quantity=quantity, preference=preference)
+
+
 @put(
     "/v1/stores/{store_id:str}/products",
     guards=MANAGERS,
@@ -111,4 +146,11 @@ async def count_stock(store_id: FromPath[str], data: JSONBody[StockCounts], conn
     return await service.count_stock(conn, store_id, data.items)
 
 
-ROUTES = [search_products, get_product, define_products, change_prices, count_stock]
+ROUTES = [
+    search_products,
+    get_product,
+    list_substitutes,
+    define_products,
+    change_prices,
+    count_stock,
+]

@@ -17,6 +17,10 @@ Unit = Literal["each", "kg"]
 STOCK_UNIT: dict[str, Literal["piece", "g"]] = {"each": "piece", "kg": "g"}
 MAX_PRICE = 2**31 - 1  # orders.products.price is an int
 MAX_ITEMS = 1000
+MAX_QUANTITY = 10**12  # pieces or grams; well inside orders.products' bigint
+MAX_SUBSTITUTES = 5
+# How a line may be substituted, as checkout keeps it: none | same_brand | any | sku:<SKU>.
+PREFERENCE_PATTERN = r"^(none|same_brand|any|sku:.+)$"
 
 # A sku appears in URLs (/products/{sku}), so it keeps to characters that need no escaping.
 Sku = Annotated[
@@ -30,7 +34,7 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Category = Annotated[
     str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$", examples=["vegetables"])
 ]
-Quantity = Annotated[int, msgspec.Meta(ge=0, le=10**12)]
+Quantity = Annotated[int, msgspec.Meta(ge=0, le=MAX_QUANTITY)]
 
 
 class Product(msgspec.Struct, frozen=True, kw_only=True):
@@ -99,6 +103,21 @@ class CatalogItem(msgspec.Struct, frozen=True, kw_only=True):
     available: int  # on hand and not held by online orders, in `available_unit`
     available_unit: Literal["piece", "g"]
     in_stock: bool
+
+
+class SubstituteCandidate(msgspec.Struct, frozen=True, kw_only=True):
+    """A product a picker may offer instead of a short line."""
+
+    sku: str
+    ean: str
+    name_en: str
+    name_ja: str
+    brand: str
+    category: str
+    zone: Zone
+    unit: Unit
+    price: Money  # per piece for `each`, per kilogram for `kg`
+    available: int  # pieces or grams, on hand and not held by online orders
 
 
 class Upserted(msgspec.Struct, frozen=True, kw_only=True):
@@ -216,3 +235,48 @@ def check_stock_counts(counts: Sequence[StockCount], known: Mapping[str, StockRo
     _refuse_repeats([c.sku for c in counts], what="sku", field="sku")
     for i, count in enumerate(counts):
         _known(count.sku, known, i)
+
+
+def named_substitute(preference: str) -> str | None:
+    """The one sku a `sku:<SKU>` preference allows; None for the other preferences."""
+    return preference.removeprefix("sku:") if preference.startswith("sku:") else None
+
+
+def rank_substitutes(
+    original: Product, candidates: Sequence[StockedProduct], preference: str
+) -> list[StockedProduct]:
+    """What a line's preference lets replace `original`, best first, at most MAX_SUBSTITUTES.
+
+    `candidates` are the products that could stand in at all: others sold in the same unit with
+    enough available (the query's filter). The nearest price comes first, then the cheaper, so
+    that the shopper pays about what they expected; the sku breaks ties so the list is stable.
+    """
+    named = named_substitute(preference)
+    if preference == "none":
+        allowed: list[StockedProduct] = []
+    elif named is not None:
+        allowed = [c for c in candidates if c.sku == named]
+    else:
+        allowed = [
+            c
+            for c in candidates
+            if c.category == original.category
+            and (preference == "any" or c.brand == original.brand)
+        ]
+    allowed.sort(key=lambda c: (abs(c.price - original.price), c.price, c.sku))
+    return allowed[:MAX_SUBSTITUTES]
+
+
+def substitute_candidate(product: StockedProduct, currency: str) -> SubstituteCandidate:
+    return SubstituteCandidate(
+        sku=product.sku,
+        ean=product.ean,
+        name_en=product.name_en,
+        name_ja=product.name_ja,
+        brand=product.brand,
+        category=product.category,
+        zone=product.zone,
+        unit=product.unit,
+        price=Money(product.price, currency),
+        available=product.on_hand - product.reserved,
+    )

@@ -30,6 +30,15 @@ SELECT sku, ean, name_en, name_ja, brand, category, zone, unit, price, on_hand, 
 FROM orders.products
 WHERE store_id = $1 AND sku = $2
 
+-- name: substitute_candidates
+-- What could stand in for product $2 at all: another product sold in the same unit ($3) with at
+-- least $4 available. Only its category ($5) or the sku a preference names ($6) can qualify;
+-- catalog/domain.py rank_substitutes applies the preference and ranks.
+SELECT sku, ean, name_en, name_ja, brand, category, zone, unit, price, on_hand, reserved
+FROM orders.products
+WHERE store_id = $1 AND sku <> $2 AND unit = $3 AND on_hand - reserved >= $4
+  AND (category = $5 OR sku = $6)
+
 -- name: lock_stock
 -- In sku order, so that two writers locking overlapping products cannot deadlock.
 SELECT sku, unit, on_hand, reserved

@@ -13,6 +13,7 @@ from services.orders.catalog.domain import (
     Product,
     ProductDefinition,
     StockCount,
+    SubstituteCandidate,
     Updated,
     Upserted,
     Zone,
@@ -21,7 +22,10 @@ from services.orders.catalog.domain import (
     check_price_changes,
     check_product,
     check_stock_counts,
+    named_substitute,
     plan_definitions,
+    rank_substitutes,
+    substitute_candidate,
 )
 from services.orders.catalog.paging import ProductPage, decode_cursor, name_pattern, product_page
 from services.orders.stores import service as stores
@@ -66,6 +70,27 @@ async def get_product(conn: asyncpg.Connection, store_id: str, sku: str) -> Cata
     if product is None:
         raise NotFound(f"{store_id} has no product {sku}", field="sku")
     return catalog_item(product, store.currency)
+
+
+async def substitutes(
+    conn: asyncpg.Connection, store_id: str, sku: str, *, quantity: int, preference: str
+) -> list[SubstituteCandidate]:
+    """What a picker may offer instead of `quantity` of `sku`, as the line's preference allows."""
+    store = await stores.get_store(conn, store_id)
+    original = await db.get_product(conn, store_id=store_id, sku=sku)
+    if original is None:
+        raise NotFound(f"{store_id} has no product {sku}", field="sku")
+    candidates = await db.substitute_candidates(
+        conn,
+        store_id=store_id,
+        original=original,
+        quantity=quantity,
+        named=named_substitute(preference),
+    )
+    return [
+        substitute_candidate(p, store.currency)
+        for p in rank_substitutes(original, candidates, preference)
+    ]
 
 
 async def define_products(

@@ -72,6 +72,27 @@ async def get_product(
     return msgspec.convert(dict(row), StockedProduct) if row else None
 
 
+async def substitute_candidates(
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    original: Product,
+    quantity: int,
+    named: str | None,
+) -> list[StockedProduct]:
+    """Products of `original`'s unit and category, or the `named` sku, with `quantity` available."""
+    rows = await conn.fetch(
+        Q["substitute_candidates"],
+        store_id,
+        original.sku,
+        original.unit,
+        quantity,
+        original.category,
+        named,
+    )
+    return [msgspec.convert(dict(row), StockedProduct) for row in rows]
+
+
 async def lock_stock(
     conn: asyncpg.Connection, *, store_id: str, skus: Sequence[str]
 ) -> dict[str, StockRow]:
