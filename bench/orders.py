@@ -40,7 +40,7 @@ from infra.embedded_db import EmbeddedPostgres
 from infra.prepare import seed
 from shared.clock import Clock
 from shared.db import connect
-from shared.settings import PROJECT_ROOT
+from shared.settings import DEV_JWT_SECRET, PROJECT_ROOT
 
 DATABASE = "bench_orders"
 STOCK = 1_000_000_000
@@ -55,7 +55,7 @@ ORDERS_ENV = {
 async def recreate_database(server_dsn: str, *, create: bool = True) -> str:
     dsn = await recreate(server_dsn, DATABASE, create=create)
     if create:
-        await seed(dsn, Clock())
+        await seed(dsn, Clock(), DEV_JWT_SECRET)
     return dsn
 
 

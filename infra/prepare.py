@@ -22,11 +22,11 @@ async def migrate_all(dsn: str) -> list[str]:
         await conn.close()
 
 
-async def seed(dsn: str, clock: Clock) -> bool:
+async def seed(dsn: str, clock: Clock, secret: str) -> bool:
     conn = await connect(dsn)
     try:
         await init_connection(conn)
-        return await seed_demo(conn, clock)
+        return await seed_demo(conn, clock, secret)
     finally:
         await conn.close()
 

@@ -19,6 +19,7 @@ import asyncpg
 from services.delivery import store as delivery_db
 from services.fulfillment import store as fulfillment_db
 from services.fulfillment.domain import Bin
+from services.fulfillment.handheld import pins
 from services.orders.catalog import service as catalog
 from services.orders.catalog.domain import Product
 from services.orders.members import store as members_db
@@ -28,6 +29,7 @@ from services.orders.stores import store as stores_db
 from services.orders.stores.domain import Store
 from shared.barcodes import ean13
 from shared.clock import Clock
+from shared.settings import DEV_JWT_SECRET
 
 CATALOG = Path(__file__).with_name("demo_catalog.csv")
 STORE = Store(
@@ -39,7 +41,12 @@ STORE = Store(
     currency="JPY",
     timezone="Asia/Tokyo",
 )
-PICKERS = [("picker-1", "Aoi Tanaka"), ("picker-2", "Ren Suzuki"), ("picker-3", "Mei Kato")]
+# (id, name, handheld PIN)
+PICKERS = [
+    ("picker-1", "Aoi Tanaka", "1111"),
+    ("picker-2", "Ren Suzuki", "2222"),
+    ("picker-3", "Mei Kato", "3333"),
+]
 DEMO_MEMBER = Member(
     member_id="mem_demo", phone="+819012345678", created_at=datetime(2026, 1, 1, tzinfo=UTC)
 )
@@ -83,8 +90,9 @@ def demo_catalog(seed: int = 7) -> list[tuple[Product, Bin]]:
     return rows
 
 
-async def seed_demo(conn: asyncpg.Connection, clock: Clock) -> bool:
-    """Seed the demo store once; False if it was there already."""
+async def seed_demo(conn: asyncpg.Connection, clock: Clock, secret: str = DEV_JWT_SECRET) -> bool:
+    """Seed the demo store once; False if it was there already. `secret` keys the pickers'
+    PIN digests, so it must be the services' OMO_JWT_SECRET."""
     async with conn.transaction():
         if await stores_db.get_store(conn, store_id=STORE.store_id):
             return False
@@ -94,9 +102,10 @@ async def seed_demo(conn: asyncpg.Connection, clock: Clock) -> bool:
         await fulfillment_db.upsert_bins(
             conn, store_id=STORE.store_id, bins=[b for _, b in assortment]
         )
-        await fulfillment_db.add_pickers(
-            conn, store_id=STORE.store_id, pickers=[fulfillment_db.Picker(*p) for p in PICKERS]
-        )
+        for picker_id, name, pin in PICKERS:
+            await pins.save_picker(
+                conn, secret, store_id=STORE.store_id, picker_id=picker_id, name=name, pin=pin
+            )
         await members_db.insert_member(conn, DEMO_MEMBER)
         await delivery_db.add_riders(
             conn, store_id=STORE.store_id, riders=[delivery_db.Rider(*r) for r in RIDERS]

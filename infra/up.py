@@ -26,7 +26,7 @@ import httpx
 from infra.embedded_db import EmbeddedPostgres
 from infra.prepare import migrate_all, seed
 from infra.registry import SERVICES
-from infra.seed import DEMO_MEMBER, STORE
+from infra.seed import DEMO_MEMBER, PICKERS, STORE
 from shared.auth import Role, mint
 from shared.clock import Clock
 from shared.db import connect
@@ -135,6 +135,9 @@ def _banner(urls: dict[str, str], secret: str, dsn: str, stripe: str | None, too
     }
     for role, claims in people.items():
         lines.append(f"  {role:<8} {mint(secret, role, **claims)}")
+    handheld = f"{urls['fulfillment']}/handheld"
+    pickers = ", ".join(f"{name} {pin}" for _, name, pin in PICKERS)
+    lines += ["", f"Handheld screen {handheld}  (store {store}; PINs: {pickers})"]
     lines += ["", "Ctrl-C stops everything."]
     return "\n".join(lines)
 
@@ -159,7 +162,7 @@ def run_up(*, fresh: bool) -> int:
                 if fresh:
                     asyncio.run(_drop_everything(dsn))
             asyncio.run(migrate_all(dsn))
-            asyncio.run(seed(dsn, Clock(up.clock_speed, up.clock_start)))
+            asyncio.run(seed(dsn, Clock(up.clock_speed, up.clock_start), up.jwt_secret))
             env = {**os.environ, "DATABASE_URL": dsn}
             for name in SERVICES:
                 children[name] = _spawn(["-m", "infra.cli", "serve", name], env)

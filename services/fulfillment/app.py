@@ -2,19 +2,48 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import partial
+
 from litestar import Litestar
 
 from services.fulfillment.api import ROUTES
+from services.fulfillment.batches import service as batches
+from services.fulfillment.batches.api import ROUTES as BATCH_ROUTES
+from services.fulfillment.batches.substitutes import SubstitutesClient
 from services.fulfillment.consumers import CONSUMERS
+from services.fulfillment.handheld.api import ROUTES as HANDHELD_ROUTES
+from services.fulfillment.live import Hub
 from services.fulfillment.settings import FulfillmentSettings
+from shared.auth import Role, mint
+from shared.clock import Clock
 from shared.web.app import build_app
+
+SERVICE_TOKEN_TTL_S = 365 * 24 * 3600
 
 
 def create_app(settings: FulfillmentSettings) -> Litestar:
+    clock = Clock(settings.clock_speed, settings.clock_start)
+    token = mint(
+        settings.jwt_secret, Role.SERVICE, subject="fulfillment", ttl_s=SERVICE_TOKEN_TTL_S
+    )
+    substitutes = SubstitutesClient(
+        settings.orders_url, token, timeout_s=settings.substitutes_timeout_s
+    )
+    hub = Hub(settings.database_url)
+    policy = batches.Policy(
+        batch_size=settings.batch_size,
+        lease=timedelta(seconds=settings.lease_s),
+        decide_within=timedelta(seconds=settings.decide_s),
+    )
     return build_app(
         settings,
         title="omo fulfillment",
         description="Pick tasks and batches, handheld scanner screens, substitutions, packing.",
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, *BATCH_ROUTES, *HANDHELD_ROUTES],
         consumers=CONSUMERS,
+        clock=clock,
+        jobs=[(settings.lapse_sweep_s, partial(batches.lapse_everywhere, clock=clock))],
+        extra_state={"substitutes": substitutes, "hub": hub, "policy": policy},
+        on_shutdown=[substitutes.aclose, hub.aclose],
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 import msgspec
 
@@ -30,6 +30,12 @@ def walk_order(bins: Iterable[Bin]) -> list[Bin]:
     return sorted(bins, key=walk_key)
 
 
-def walk_key(spot: Bin) -> tuple[int, int, int]:
+class Spot(Protocol):
+    aisle: int
+    bay: int
+    shelf: int
+
+
+def walk_key(spot: Spot) -> tuple[int, int, int]:
     """Where a bin comes in the walk (see walk_order)."""
     return (spot.aisle, spot.bay if spot.aisle % 2 else -spot.bay, spot.shelf)

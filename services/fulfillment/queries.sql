@@ -1,8 +1,10 @@
 -- name: upsert_store
-INSERT INTO fulfillment.stores (store_id, name, timezone, updated_at)
-VALUES ($1, $2, $3, $4)
+INSERT INTO fulfillment.stores
+    (store_id, name, timezone, updated_at, weight_prefixes, price_prefixes)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (store_id) DO UPDATE
-SET name = EXCLUDED.name, timezone = EXCLUDED.timezone, updated_at = EXCLUDED.updated_at
+SET name = EXCLUDED.name, timezone = EXCLUDED.timezone, updated_at = EXCLUDED.updated_at,
+    weight_prefixes = EXCLUDED.weight_prefixes, price_prefixes = EXCLUDED.price_prefixes
 
 -- name: store_exists
 SELECT EXISTS (SELECT 1 FROM fulfillment.stores WHERE store_id = $1)
@@ -16,11 +18,6 @@ SET zone = EXCLUDED.zone, aisle = EXCLUDED.aisle, bay = EXCLUDED.bay, shelf = EX
 
 -- name: list_bins
 SELECT sku, zone, aisle, bay, shelf FROM fulfillment.bins WHERE store_id = $1
-
--- name: add_pickers
-INSERT INTO fulfillment.pickers (store_id, picker_id, name)
-SELECT $1, p.picker_id, p.name FROM unnest($2::text[], $3::text[]) AS p (picker_id, name)
-ON CONFLICT (store_id, picker_id) DO UPDATE SET name = EXCLUDED.name
 
 -- name: list_pickers
 SELECT picker_id, name FROM fulfillment.pickers WHERE store_id = $1 ORDER BY picker_id
@@ -37,16 +34,19 @@ RETURNING task_id
 
 -- name: insert_task_lines
 INSERT INTO fulfillment.pick_lines
-    (store_id, task_id, seq, line_no, sku, name_en, name_ja, unit, quantity, aisle, bay, shelf)
+    (store_id, task_id, seq, line_no, sku, name_en, name_ja, unit, quantity, aisle, bay, shelf,
+     ean, unit_price, preference)
 SELECT $1, $2, l.seq, l.line_no, l.sku, l.name_en, l.name_ja, l.unit, l.quantity, l.aisle, l.bay,
-       l.shelf
+       l.shelf, l.ean, l.unit_price, l.preference
 FROM unnest($3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[],
-            $10::int[], $11::int[], $12::int[])
-     AS l (seq, line_no, sku, name_en, name_ja, unit, quantity, aisle, bay, shelf)
+            $10::int[], $11::int[], $12::int[], $13::text[], $14::int[], $15::text[])
+     AS l (seq, line_no, sku, name_en, name_ja, unit, quantity, aisle, bay, shelf, ean,
+           unit_price, preference)
 
 -- name: cancel_tasks
 UPDATE fulfillment.pick_tasks SET status = 'cancelled'
-WHERE store_id = $1 AND order_id = $2 AND status = 'queued'
+WHERE store_id = $1 AND order_id = $2 AND status IN ('queued', 'claimed', 'picked')
+RETURNING batch_id, picker_id, tote
 
 -- name: queue
 SELECT t.task_id, t.order_id, t.zone, t.fulfilment, t.deadline, count(l.seq) AS lines

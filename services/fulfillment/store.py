@@ -23,9 +23,18 @@ class Picker(msgspec.Struct, frozen=True):
 
 
 async def upsert_store(
-    conn: asyncpg.Connection, *, store_id: str, name: str, timezone: str, updated_at: datetime
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    name: str,
+    timezone: str,
+    updated_at: datetime,
+    weight_prefixes: list[str],
+    price_prefixes: list[str],
 ) -> None:
-    await conn.execute(Q["upsert_store"], store_id, name, timezone, updated_at)
+    await conn.execute(
+        Q["upsert_store"], store_id, name, timezone, updated_at, weight_prefixes, price_prefixes
+    )
 
 
 async def store_exists(conn: asyncpg.Connection, *, store_id: str) -> bool:
@@ -45,14 +54,6 @@ async def upsert_bins(conn: asyncpg.Connection, *, store_id: str, bins: Sequence
 
 async def list_bins(conn: asyncpg.Connection, *, store_id: str) -> list[Bin]:
     return [msgspec.convert(dict(r), Bin) for r in await conn.fetch(Q["list_bins"], store_id)]
-
-
-async def add_pickers(
-    conn: asyncpg.Connection, *, store_id: str, pickers: Sequence[Picker]
-) -> None:
-    await conn.execute(
-        Q["add_pickers"], store_id, [p.picker_id for p in pickers], [p.name for p in pickers]
-    )
 
 
 async def list_pickers(conn: asyncpg.Connection, *, store_id: str) -> list[Picker]:
@@ -99,12 +100,25 @@ async def insert_task(
         [x.bin.aisle if x.bin else None for x in lines],
         [x.bin.bay if x.bin else None for x in lines],
         [x.bin.shelf if x.bin else None for x in lines],
+        [x.ean for x in lines],
+        [x.unit_price for x in lines],
+        [x.substitution for x in lines],
     )
     return True
 
 
-async def cancel_tasks(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> None:
-    await conn.execute(Q["cancel_tasks"], store_id, order_id)
+class Cancelled(msgspec.Struct, frozen=True, kw_only=True):
+    batch_id: str | None
+    picker_id: str | None
+    tote: int | None
+
+
+async def cancel_tasks(
+    conn: asyncpg.Connection, *, store_id: str, order_id: str
+) -> list[Cancelled]:
+    """Every unpacked task of the order leaves the queue or its batch."""
+    rows = await conn.fetch(Q["cancel_tasks"], store_id, order_id)
+    return [msgspec.convert(dict(r), Cancelled) for r in rows]
 
 
 async def queue(conn: asyncpg.Connection, *, store_id: str) -> list[QueuedTask]:

@@ -16,6 +16,7 @@ from services.fulfillment.domain import Bin, Zone, walk_key
 from shared.events import OrderPlaced, PlacedLine
 
 RIDE_AND_HANDOVER = timedelta(minutes=15 + 2)
+URGENT = timedelta(minutes=5)  # a task due this soon is announced to the store's screens
 ZONES: tuple[Zone, ...] = ("frozen", "chilled", "produce", "ambient")
 
 
@@ -26,6 +27,9 @@ class TaskLine(msgspec.Struct, frozen=True, kw_only=True):
     name_ja: str
     unit: str
     quantity: int
+    unit_price: int
+    ean: str
+    substitution: str
     bin: Bin | None
 
 
@@ -50,6 +54,9 @@ def _task_line(line: PlacedLine, spot: Bin | None) -> TaskLine:
         name_ja=line.name_ja,
         unit=line.unit,
         quantity=line.quantity,
+        unit_price=line.unit_price,
+        ean=line.ean,
+        substitution=line.substitution,
         bin=spot,
     )
 

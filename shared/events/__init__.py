@@ -40,6 +40,13 @@ class StoreUpdated(Event, frozen=True, kw_only=True):
     radius_m: Annotated[int, msgspec.Meta(gt=0)]
     currency: str
     timezone: str
+    # 2-digit prefixes of the store's variable-measure barcodes (shared/barcodes.py)
+    weight_prefixes: list[str] = msgspec.field(
+        default_factory=lambda: ["20", "21", "22", "23", "24"]
+    )
+    price_prefixes: list[str] = msgspec.field(
+        default_factory=lambda: ["25", "26", "27", "28", "29"]
+    )
 
 
 Fulfilment = Literal["delivery", "pickup"]
@@ -65,6 +72,7 @@ class PlacedLine(msgspec.Struct, frozen=True, kw_only=True):
     quantity: int
     unit_price: int
     substitution: str  # none | same_brand | any | sku:<SKU>
+    ean: str = ""  # the product's EAN-13, which the picker scans (its PLU for weighed products)
 
 
 class OrderPlaced(Event, frozen=True, kw_only=True):
@@ -123,6 +131,17 @@ class Bag(msgspec.Struct, frozen=True, kw_only=True):
     of: int
 
 
+class TaskStages(msgspec.Struct, frozen=True, kw_only=True):
+    """When each stage of one zone's picking happened, and by whom."""
+
+    zone: Zone
+    picker_id: str
+    claimed_at: datetime
+    first_scan_at: datetime | None
+    picked_at: datetime
+    packed_at: datetime
+
+
 class OrderPacked(Event, frozen=True, kw_only=True):
     """Every zone of an order is packed: the final lines decide what the shopper pays."""
 
@@ -133,6 +152,7 @@ class OrderPacked(Event, frozen=True, kw_only=True):
     store_id: str
     lines: list[PackedLine]
     bags: list[Bag]
+    stages: list[TaskStages] = []
 
 
 class SubstitutionProposed(Event, frozen=True, kw_only=True):
@@ -162,6 +182,18 @@ class SubstitutionDecided(Event, frozen=True, kw_only=True):
     line_no: int
     approved: bool
     by: Literal["shopper", "preference"]
+
+
+class OrderReadyForPickup(Event, frozen=True, kw_only=True):
+    """A packed pickup order waits in a staging slot for its shopper (after `order.packed`)."""
+
+    topic: ClassVar[str] = "order.ready_for_pickup"
+    key_field: ClassVar[str] = "order_id"
+
+    order_id: str
+    store_id: str
+    slot: str
+    bags: list[Bag]
 
 
 class OrderCollected(Event, frozen=True, kw_only=True):
@@ -205,6 +237,7 @@ TOPICS: dict[str, type[Event]] = {
         OrderPacked,
         SubstitutionProposed,
         SubstitutionDecided,
+        OrderReadyForPickup,
         OrderCollected,
         PaymentCaptured,
         PaymentRefunded,

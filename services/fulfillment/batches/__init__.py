@@ -1,0 +1,1 @@
+"""Batches: claiming under a lease, scanning, shortages and substitutes, packing."""

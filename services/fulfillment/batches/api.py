@@ -1,0 +1,225 @@
+"""Batches' HTTP API: the picker's commands from a handheld.
+
+Every command takes an Idempotency-Key (a handheld replays its queue after losing signal) and,
+from a handheld, Device-Id and Device-Seq. Staff reach only their own store's batches, and a
+picker only their own batch.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, JSONBody
+
+from services.fulfillment.batches import service
+from services.fulfillment.batches.devices import DeviceId, DeviceSeq, command
+from services.fulfillment.batches.service import BagCount, Policy
+from services.fulfillment.batches.views import BatchView
+from shared.auth import Role
+from shared.web.access import allow
+from shared.web.deps import Caller, Now, Tx
+from shared.web.idempotency import IdempotencyKey
+
+
+def _policy(request: Request) -> Policy:
+    return request.app.state.policy
+
+
+class ScanBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    barcode: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    tote: Annotated[int, msgspec.Meta(ge=1)]
+
+
+class ShortBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    found: Annotated[int, msgspec.Meta(ge=0)]  # pieces, or grams for weighed items
+
+
+class PackBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    bags: list[BagCount]
+
+
+@post(
+    "/v1/stores/{store_id:str}/batches/claim",
+    guards=[allow(Role.PICKER)],
+    tags=["picking"],
+    operation_id="claimBatch",
+    status_code=200,
+)
+async def claim_batch(
+    request: Request,
+    store_id: FromPath[str],
+    conn: Tx,
+    clock: Now,
+    principal: Caller,
+    idempotency_key: IdempotencyKey,
+    device_id: DeviceId = None,
+    device_seq: DeviceSeq = None,
+) -> Response[service.Claimed]:
+    """The picker's next batch (the one they hold, if any): up to N orders of one zone, due
+    first, chosen to share the walk; `batch` is null when nothing is queued."""
+    return await command(
+        conn,
+        request,
+        principal,
+        key=idempotency_key,
+        device_id=device_id,
+        seq=device_seq,
+        now=clock.now(),
+        run=lambda: service.claim(conn, clock, principal, _policy(request)),
+    )
+
+
+@get(
+    "/v1/batches/{batch_id:str}",
+    guards=[allow(Role.PICKER)],
+    tags=["picking"],
+    operation_id="getBatch",
+)
+async def get_batch(
+    request: Request, batch_id: FromPath[str], conn: Tx, clock: Now, principal: Caller
+) -> BatchView:
+    """The picker's batch as the screen shows it (reading it renews the lease)."""
+    return await service.view(conn, clock, principal, batch_id, _policy(request))
+
+
+@post(
+    "/v1/batches/{batch_id:str}/heartbeat",
+    guards=[allow(Role.PICKER)],
+    tags=["picking"],
+    operation_id="renewLease",
+    status_code=200,
+)
+async def heartbeat(
+    request: Request, batch_id: FromPath[str], conn: Tx, clock: Now, principal: Caller
+) -> BatchView:
+    """Keep the lease while the picker walks without scanning (changes nothing else)."""
+    return await service.view(conn, clock, principal, batch_id, _policy(request))
+
+
+@post(
+    "/v1/batches/{batch_id:str}/scans",
+    guards=[allow(Role.PICKER)],
+    tags=["picking"],
+    operation_id="scanItem",
+    status_code=200,
+)
+async def scan_item(
+    request: Request,
+    batch_id: FromPath[str],
+    data: JSONBody[ScanBody],
+    conn: Tx,
+    clock: Now,
+    principal: Caller,
+    idempotency_key: IdempotencyKey,
+    device_id: DeviceId = None,
+    device_seq: DeviceSeq = None,
+) -> Response[service.ScanResult]:
+    """Count a scanned item into a tote: EAN-13/UPC-A, or a scale label (weight or price).
+    A wrong item is a 422 naming the item expected; one too many is a 409."""
+    return await command(
+        conn,
+        request,
+        principal,
+        key=idempotency_key,
+        device_id=device_id,
+        seq=device_seq,
+        now=clock.now(),
+        run=lambda: service.scan(
+            conn,
+            clock,
+            principal,
+            _policy(request),
+            batch_id=batch_id,
+            barcode=data.barcode,
+            tote=data.tote,
+            device_id=device_id,
+        ),
+    )
+
+
+@post(
+    "/v1/batches/{batch_id:str}/lines/{line_id:str}/short",
+    guards=[allow(Role.PICKER)],
+    tags=["picking"],
+    operation_id="reportShort",
+    status_code=200,
+)
+async def report_short(
+    request: Request,
+    batch_id: FromPath[str],
+    line_id: FromPath[str],
+    data: JSONBody[ShortBody],
+    conn: Tx,
+    clock: Now,
+    principal: Caller,
+    idempotency_key: IdempotencyKey,
+    device_id: DeviceId = None,
+    device_seq: DeviceSeq = None,
+) -> Response[service.ShortResult]:
+    """Found less than the line needs: a substitute is proposed to the shopper by the line's
+    preference (same category, nearest price, in stock), or the line stays short."""
+    return await command(
+        conn,
+        request,
+        principal,
+        key=idempotency_key,
+        device_id=device_id,
+        seq=device_seq,
+        now=clock.now(),
+        run=lambda: service.report_short(
+            conn,
+            clock,
+            principal,
+            _policy(request),
+            request.app.state.substitutes,
+            batch_id=batch_id,
+            line_id=line_id,
+            found=data.found,
+        ),
+    )
+
+
+@post(
+    "/v1/batches/{batch_id:str}/orders/{order_id:str}/pack",
+    guards=[allow(Role.PICKER)],
+    tags=["picking"],
+    operation_id="packOrder",
+    status_code=200,
+)
+async def pack_order(
+    request: Request,
+    batch_id: FromPath[str],
+    order_id: FromPath[str],
+    data: JSONBody[PackBody],
+    conn: Tx,
+    clock: Now,
+    principal: Caller,
+    idempotency_key: IdempotencyKey,
+    device_id: DeviceId = None,
+    device_seq: DeviceSeq = None,
+) -> Response[service.PackResult]:
+    """Bag an order's tote (bags per zone, a QR label each); the last zone packed sends
+    `order.packed`, and a pickup order gets a staging slot."""
+    return await command(
+        conn,
+        request,
+        principal,
+        key=idempotency_key,
+        device_id=device_id,
+        seq=device_seq,
+        now=clock.now(),
+        run=lambda: service.pack(
+            conn,
+            clock,
+            principal,
+            _policy(request),
+            batch_id=batch_id,
+            order_id=order_id,
+            bags=data.bags,
+        ),
+    )
+
+
+ROUTES = [claim_batch, get_batch, heartbeat, scan_item, report_short, pack_order]

@@ -1,0 +1,191 @@
+-- name: lapse_batches
+WITH lapsed AS (
+    UPDATE fulfillment.batches SET status = 'lapsed', closed_at = $2
+    WHERE store_id = $1 AND status = 'active' AND lease_until < $2
+    RETURNING store_id, batch_id, picker_id
+), requeued AS (
+    UPDATE fulfillment.pick_tasks t SET status = 'queued', batch_id = NULL, tote = NULL
+    FROM lapsed
+    WHERE t.store_id = lapsed.store_id AND t.batch_id = lapsed.batch_id
+      AND t.status IN ('claimed', 'picked')
+    RETURNING t.task_id
+)
+SELECT batch_id, picker_id, (SELECT count(*) FROM requeued) AS requeued FROM lapsed
+
+-- name: stores_with_lapsed
+SELECT DISTINCT store_id FROM fulfillment.batches WHERE status = 'active' AND lease_until < $1
+
+-- name: candidates
+WITH queued AS (
+    SELECT store_id, task_id, zone, deadline FROM fulfillment.pick_tasks
+    WHERE store_id = $1 AND status = 'queued'
+    ORDER BY deadline, task_id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+SELECT q.task_id, q.zone, q.deadline,
+       coalesce(array_agg(array[l.aisle, l.bay, l.shelf]) FILTER (WHERE l.aisle IS NOT NULL),
+                '{}') AS stops
+FROM queued q
+JOIN fulfillment.pick_lines l ON l.store_id = q.store_id AND l.task_id = q.task_id
+GROUP BY q.task_id, q.zone, q.deadline
+
+-- name: bays
+SELECT coalesce(max(bay), 1) FROM fulfillment.bins WHERE store_id = $1
+
+-- name: active_batch
+SELECT batch_id FROM fulfillment.batches
+WHERE store_id = $1 AND picker_id = $2 AND status = 'active'
+
+-- name: insert_batch
+INSERT INTO fulfillment.batches
+    (store_id, batch_id, picker_id, zone, status, claimed_at, lease_until)
+VALUES ($1, $2, $3, $4, 'active', $5, $6)
+
+-- name: assign_tasks
+UPDATE fulfillment.pick_tasks t
+SET batch_id = $2, picker_id = $3, tote = a.tote, claimed_at = coalesce(t.claimed_at, $6),
+    status = CASE WHEN t.picked_at IS NULL THEN 'claimed' ELSE 'picked' END
+FROM unnest($4::text[], $5::int[]) AS a (task_id, tote)
+WHERE t.store_id = $1 AND t.task_id = a.task_id
+
+-- name: lock_batch
+SELECT store_id, batch_id, picker_id, zone, status, claimed_at, lease_until, closed_at
+FROM fulfillment.batches WHERE store_id = $1 AND batch_id = $2
+FOR UPDATE
+
+-- name: lock_batch_tasks
+SELECT task_id FROM fulfillment.pick_tasks WHERE store_id = $1 AND batch_id = $2
+ORDER BY task_id FOR UPDATE
+
+-- name: renew
+UPDATE fulfillment.batches SET lease_until = $3 WHERE store_id = $1 AND batch_id = $2
+
+-- name: close_batch
+UPDATE fulfillment.batches SET status = 'done', closed_at = $3
+WHERE store_id = $1 AND batch_id = $2 AND status = 'active'
+  AND NOT EXISTS (
+      SELECT 1 FROM fulfillment.pick_tasks
+      WHERE store_id = $1 AND batch_id = $2 AND status NOT IN ('packed', 'cancelled'))
+RETURNING true
+
+-- name: tasks_of_batch
+SELECT task_id, order_id, zone, tote, fulfilment, deadline, status, picker_id, claimed_at,
+       first_scan_at, picked_at, packed_at
+FROM fulfillment.pick_tasks WHERE store_id = $1 AND batch_id = $2
+ORDER BY tote
+
+-- name: tasks_of_order
+SELECT task_id, order_id, zone, tote, fulfilment, deadline, status, picker_id, claimed_at,
+       first_scan_at, picked_at, packed_at
+FROM fulfillment.pick_tasks WHERE store_id = $1 AND order_id = $2
+ORDER BY zone
+
+-- name: pick_lines
+SELECT t.task_id, t.order_id, t.tote, t.zone, l.seq, l.line_no, l.sku, l.ean, l.name_en,
+       l.name_ja, l.unit, l.quantity, l.unit_price, l.preference, l.aisle, l.bay, l.shelf,
+       l.picked, l.short, l.picked_by,
+       s.substitution_id, s.sku AS s_sku, s.ean AS s_ean, s.name_en AS s_name_en,
+       s.name_ja AS s_name_ja, s.unit AS s_unit, s.quantity AS s_quantity,
+       s.unit_price AS s_unit_price, s.aisle AS s_aisle, s.bay AS s_bay, s.shelf AS s_shelf,
+       s.decide_by, s.approved, s.picked AS s_picked, s.closed
+FROM fulfillment.pick_tasks t
+JOIN fulfillment.pick_lines l ON l.store_id = t.store_id AND l.task_id = t.task_id
+LEFT JOIN fulfillment.substitutes s
+    ON s.store_id = l.store_id AND s.task_id = l.task_id AND s.seq = l.seq
+WHERE t.store_id = $1 AND t.status <> 'cancelled'
+
+-- name: add_picked
+UPDATE fulfillment.pick_lines SET picked = picked + $4, picked_by = $5
+WHERE store_id = $1 AND task_id = $2 AND seq = $3
+
+-- name: add_substitute_picked
+UPDATE fulfillment.substitutes SET picked = picked + $4
+WHERE store_id = $1 AND task_id = $2 AND seq = $3
+
+-- name: record_scan
+INSERT INTO fulfillment.scans
+    (store_id, scan_id, batch_id, task_id, seq, substitute, picker_id, barcode, amount,
+     device_id, at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+
+-- name: first_scan
+UPDATE fulfillment.pick_tasks SET first_scan_at = coalesce(first_scan_at, $3)
+WHERE store_id = $1 AND task_id = $2
+
+-- name: mark_short
+UPDATE fulfillment.pick_lines SET short = true WHERE store_id = $1 AND task_id = $2 AND seq = $3
+
+-- name: close_substitute
+UPDATE fulfillment.substitutes SET closed = true WHERE store_id = $1 AND task_id = $2 AND seq = $3
+
+-- name: insert_substitute
+INSERT INTO fulfillment.substitutes
+    (store_id, task_id, seq, substitution_id, sku, ean, name_en, name_ja, unit, quantity,
+     unit_price, aisle, bay, shelf, decide_by)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, b.aisle, b.bay, b.shelf, $12
+FROM (SELECT 1) AS one
+LEFT JOIN fulfillment.bins b ON b.store_id = $1 AND b.sku = $5
+
+-- name: decide_substitute
+UPDATE fulfillment.substitutes s SET approved = $3
+FROM fulfillment.pick_tasks t
+WHERE s.store_id = $1 AND s.substitution_id = $2 AND s.approved IS NULL
+  AND t.store_id = s.store_id AND t.task_id = s.task_id
+RETURNING s.task_id, s.seq, t.batch_id, t.picker_id, t.status, s.name_en
+
+-- name: mark_picked
+UPDATE fulfillment.pick_tasks SET status = 'picked', picked_at = $3
+WHERE store_id = $1 AND task_id = $2 AND status = 'claimed'
+
+-- name: mark_picked_in_queue
+UPDATE fulfillment.pick_tasks SET picked_at = coalesce(picked_at, $3)
+WHERE store_id = $1 AND task_id = $2 AND status = 'queued'
+
+-- name: mark_packed
+UPDATE fulfillment.pick_tasks SET status = 'packed', packed_at = $3, picker_id = $4
+WHERE store_id = $1 AND task_id = $2
+
+-- name: insert_bags
+INSERT INTO fulfillment.bags (store_id, code, order_id, zone, number, of, packed_at)
+SELECT $1, b.code, $2, b.zone, b.number, b.of, $3
+FROM unnest($4::text[], $5::text[], $6::int[], $7::int[]) AS b (code, zone, number, of)
+
+-- name: bags_of_order
+SELECT code, zone, number, of FROM fulfillment.bags
+WHERE store_id = $1 AND order_id = $2 ORDER BY zone, number
+
+-- name: taken_slots
+SELECT slot FROM fulfillment.staging WHERE store_id = $1 AND collected_at IS NULL
+
+-- name: stage
+INSERT INTO fulfillment.staging (store_id, order_id, slot, staged_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (store_id, order_id) DO NOTHING
+
+-- name: collect
+UPDATE fulfillment.staging SET collected_at = $3
+WHERE store_id = $1 AND order_id = $2 AND collected_at IS NULL
+
+-- name: device_seq
+INSERT INTO fulfillment.devices (store_id, device_id, picker_id, last_seq, seen_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (store_id, device_id) DO UPDATE
+SET last_seq = EXCLUDED.last_seq, picker_id = EXCLUDED.picker_id, seen_at = EXCLUDED.seen_at
+WHERE fulfillment.devices.last_seq < EXCLUDED.last_seq
+RETURNING true
+
+-- name: last_seq
+SELECT last_seq FROM fulfillment.devices WHERE store_id = $1 AND device_id = $2
+
+-- name: store_prefixes
+SELECT weight_prefixes, price_prefixes FROM fulfillment.stores WHERE store_id = $1
+
+-- name: line_whereabouts
+SELECT t.batch_id, t.status, l.picked, l.picked_by, l.name_en
+FROM fulfillment.pick_lines l
+JOIN fulfillment.pick_tasks t ON t.store_id = l.store_id AND t.task_id = l.task_id
+WHERE l.store_id = $1 AND l.task_id = $2 AND l.seq = $3
+
+-- name: lease_of
+SELECT batch_id, lease_until FROM fulfillment.batches
+WHERE store_id = $1 AND picker_id = $2 AND status = 'active'

@@ -1,0 +1,418 @@
+"""Batches' queries: one function per query in queries.sql."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+import msgspec
+
+from services.fulfillment.batches.planning import Candidate, Stop
+from services.fulfillment.batches.rules import PickLine, SubstituteItem, Where
+from services.fulfillment.domain import walk_key
+from shared.events import Bag
+from shared.ids import uuid7
+from shared.sql import load_queries
+
+Q = load_queries(Path(__file__).with_name("queries.sql"))
+
+
+class Batch(msgspec.Struct, frozen=True, kw_only=True):
+    store_id: str
+    batch_id: str
+    picker_id: str
+    zone: str
+    status: str
+    claimed_at: datetime
+    lease_until: datetime
+    closed_at: datetime | None
+
+
+class TaskRow(msgspec.Struct, frozen=True, kw_only=True):
+    task_id: str
+    order_id: str
+    zone: str
+    tote: int | None
+    fulfilment: str
+    deadline: datetime
+    status: str
+    picker_id: str | None
+    claimed_at: datetime | None
+    first_scan_at: datetime | None
+    picked_at: datetime | None
+    packed_at: datetime | None
+
+
+class Lapsed(msgspec.Struct, frozen=True):
+    batch_id: str
+    picker_id: str
+    requeued: int
+
+
+async def lapse_batches(conn: asyncpg.Connection, *, store_id: str, now: datetime) -> list[Lapsed]:
+    rows = await conn.fetch(Q["lapse_batches"], store_id, now)
+    return [Lapsed(r["batch_id"], r["picker_id"], r["requeued"]) for r in rows]
+
+
+async def stores_with_lapsed(conn: asyncpg.Connection, *, now: datetime) -> list[str]:
+    return [r["store_id"] for r in await conn.fetch(Q["stores_with_lapsed"], now)]
+
+
+async def candidates(conn: asyncpg.Connection, *, store_id: str, limit: int) -> list[Candidate]:
+    return [
+        Candidate(
+            task_id=r["task_id"],
+            zone=r["zone"],
+            deadline=r["deadline"],
+            stops=[Stop(*s) for s in r["stops"]],
+        )
+        for r in await conn.fetch(Q["candidates"], store_id, limit)
+    ]
+
+
+async def bays(conn: asyncpg.Connection, *, store_id: str) -> int:
+    return await conn.fetchval(Q["bays"], store_id)
+
+
+async def active_batch(conn: asyncpg.Connection, *, store_id: str, picker_id: str) -> str | None:
+    return await conn.fetchval(Q["active_batch"], store_id, picker_id)
+
+
+async def insert_batch(
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    batch_id: str,
+    picker_id: str,
+    zone: str,
+    now: datetime,
+    lease_until: datetime,
+) -> None:
+    await conn.execute(Q["insert_batch"], store_id, batch_id, picker_id, zone, now, lease_until)
+
+
+async def assign_tasks(
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    batch_id: str,
+    picker_id: str,
+    task_ids: Sequence[str],
+    now: datetime,
+) -> None:
+    totes = list(range(1, len(task_ids) + 1))
+    await conn.execute(Q["assign_tasks"], store_id, batch_id, picker_id, list(task_ids), totes, now)
+
+
+async def lock_batch(conn: asyncpg.Connection, *, store_id: str, batch_id: str) -> Batch | None:
+    """The batch and its tasks, locked in that order (every writer of both takes them so)."""
+    row = await conn.fetchrow(Q["lock_batch"], store_id, batch_id)
+    if row is None:
+        return None
+    await conn.execute(Q["lock_batch_tasks"], store_id, batch_id)
+    return msgspec.convert(dict(row), Batch)
+
+
+async def lease_of(
+    conn: asyncpg.Connection | asyncpg.Pool, *, store_id: str, picker_id: str
+) -> tuple[str, datetime] | None:
+    """The picker's active batch and when its lease runs out."""
+    row = await conn.fetchrow(Q["lease_of"], store_id, picker_id)
+    return (row["batch_id"], row["lease_until"]) if row else None
+
+
+async def renew(
+    conn: asyncpg.Connection, *, store_id: str, batch_id: str, lease_until: datetime
+) -> None:
+    await conn.execute(Q["renew"], store_id, batch_id, lease_until)
+
+
+async def close_batch(
+    conn: asyncpg.Connection, *, store_id: str, batch_id: str, now: datetime
+) -> bool:
+    """Done when every task in it is packed or cancelled; False while one is still open."""
+    return bool(await conn.fetchval(Q["close_batch"], store_id, batch_id, now))
+
+
+def _tasks(rows: list[asyncpg.Record]) -> list[TaskRow]:
+    return [msgspec.convert(dict(r), TaskRow) for r in rows]
+
+
+async def tasks_of_batch(
+    conn: asyncpg.Connection, *, store_id: str, batch_id: str
+) -> list[TaskRow]:
+    return _tasks(await conn.fetch(Q["tasks_of_batch"], store_id, batch_id))
+
+
+async def tasks_of_order(
+    conn: asyncpg.Connection, *, store_id: str, order_id: str
+) -> list[TaskRow]:
+    return _tasks(await conn.fetch(Q["tasks_of_order"], store_id, order_id))
+
+
+def _where(aisle: int | None, bay: int | None, shelf: int | None) -> Where | None:
+    if aisle is None or bay is None or shelf is None:
+        return None
+    return Where(aisle=aisle, bay=bay, shelf=shelf)
+
+
+def _pick_line(r: asyncpg.Record) -> PickLine:
+    substitute = None
+    if r["substitution_id"] is not None:
+        substitute = SubstituteItem(
+            substitution_id=r["substitution_id"],
+            sku=r["s_sku"],
+            ean=r["s_ean"],
+            name_en=r["s_name_en"],
+            name_ja=r["s_name_ja"],
+            unit=r["s_unit"],
+            quantity=r["s_quantity"],
+            unit_price=r["s_unit_price"],
+            bin=_where(r["s_aisle"], r["s_bay"], r["s_shelf"]),
+            decide_by=r["decide_by"],
+            approved=r["approved"],
+            picked=r["s_picked"],
+            closed=r["closed"],
+        )
+    return PickLine(
+        line_id=f"{r['task_id']}-{r['seq']}",
+        task_id=r["task_id"],
+        seq=r["seq"],
+        order_id=r["order_id"],
+        tote=r["tote"],
+        zone=r["zone"],
+        line_no=r["line_no"],
+        sku=r["sku"],
+        ean=r["ean"],
+        name_en=r["name_en"],
+        name_ja=r["name_ja"],
+        unit=r["unit"],
+        quantity=r["quantity"],
+        unit_price=r["unit_price"],
+        preference=r["preference"],
+        bin=_where(r["aisle"], r["bay"], r["shelf"]),
+        picked=r["picked"],
+        short=r["short"],
+        picked_by=r["picked_by"],
+        substitute=substitute,
+    )
+
+
+def _walk(line: PickLine) -> tuple[bool, tuple[int, int, int], int, int]:
+    return (
+        line.bin is None,
+        walk_key(line.bin) if line.bin else (0, 0, 0),
+        line.tote or 0,
+        line.seq,
+    )
+
+
+async def _lines(conn: asyncpg.Connection, where: str, *args: object) -> list[PickLine]:
+    rows = await conn.fetch(f"{Q['pick_lines']} AND {where}", *args)
+    return sorted((_pick_line(r) for r in rows), key=_walk)
+
+
+async def lines_of_batch(
+    conn: asyncpg.Connection, *, store_id: str, batch_id: str
+) -> list[PickLine]:
+    """The batch's lines in walking order (unplaced products last), totes interleaved."""
+    return await _lines(conn, "t.batch_id = $2", store_id, batch_id)
+
+
+async def lines_of_task(conn: asyncpg.Connection, *, store_id: str, task_id: str) -> list[PickLine]:
+    return await _lines(conn, "t.task_id = $2", store_id, task_id)
+
+
+async def lines_of_order(
+    conn: asyncpg.Connection, *, store_id: str, order_id: str
+) -> list[PickLine]:
+    return await _lines(conn, "t.order_id = $2", store_id, order_id)
+
+
+async def add_picked(
+    conn: asyncpg.Connection,
+    line: PickLine,
+    *,
+    store_id: str,
+    substitute: bool,
+    amount: int,
+    picker_id: str,
+) -> None:
+    keys = (store_id, line.task_id, line.seq, amount)
+    if substitute:
+        await conn.execute(Q["add_substitute_picked"], *keys)
+    else:
+        await conn.execute(Q["add_picked"], *keys, picker_id)
+
+
+async def record_scan(
+    conn: asyncpg.Connection,
+    line: PickLine,
+    *,
+    store_id: str,
+    batch_id: str,
+    substitute: bool,
+    picker_id: str,
+    barcode: str,
+    amount: int,
+    device_id: str | None,
+    at: datetime,
+) -> None:
+    await conn.execute(
+        Q["record_scan"],
+        store_id,
+        uuid7(),
+        batch_id,
+        line.task_id,
+        line.seq,
+        substitute,
+        picker_id,
+        barcode,
+        amount,
+        device_id,
+        at,
+    )
+    await conn.execute(Q["first_scan"], store_id, line.task_id, at)
+
+
+async def mark_short(conn: asyncpg.Connection, line: PickLine, *, store_id: str) -> None:
+    await conn.execute(Q["mark_short"], store_id, line.task_id, line.seq)
+
+
+async def close_substitute(conn: asyncpg.Connection, line: PickLine, *, store_id: str) -> None:
+    await conn.execute(Q["close_substitute"], store_id, line.task_id, line.seq)
+
+
+async def insert_substitute(
+    conn: asyncpg.Connection,
+    line: PickLine,
+    *,
+    store_id: str,
+    substitution_id: str,
+    sku: str,
+    ean: str,
+    name_en: str,
+    name_ja: str,
+    unit: str,
+    quantity: int,
+    unit_price: int,
+    decide_by: datetime,
+) -> None:
+    """The substitute's bin comes from the store's layout, so the picker is sent to it."""
+    await conn.execute(
+        Q["insert_substitute"],
+        store_id,
+        line.task_id,
+        line.seq,
+        substitution_id,
+        sku,
+        ean,
+        name_en,
+        name_ja,
+        unit,
+        quantity,
+        unit_price,
+        decide_by,
+    )
+
+
+class Decided(msgspec.Struct, frozen=True, kw_only=True):
+    task_id: str
+    seq: int
+    batch_id: str | None
+    picker_id: str | None
+    status: str
+    name_en: str
+
+
+async def decide_substitute(
+    conn: asyncpg.Connection, *, store_id: str, substitution_id: str, approved: bool
+) -> Decided | None:
+    """None if the substitution is unknown here or decided already (a redelivered event)."""
+    row = await conn.fetchrow(Q["decide_substitute"], store_id, substitution_id, approved)
+    return msgspec.convert(dict(row), Decided) if row else None
+
+
+async def mark_picked(
+    conn: asyncpg.Connection, *, store_id: str, task_id: str, now: datetime
+) -> None:
+    """Every line of the task is resolved: picked, whether it is held in a batch or queued."""
+    await conn.execute(Q["mark_picked"], store_id, task_id, now)
+    await conn.execute(Q["mark_picked_in_queue"], store_id, task_id, now)
+
+
+async def mark_packed(
+    conn: asyncpg.Connection, *, store_id: str, task_id: str, picker_id: str, now: datetime
+) -> None:
+    await conn.execute(Q["mark_packed"], store_id, task_id, now, picker_id)
+
+
+async def insert_bags(
+    conn: asyncpg.Connection, *, store_id: str, order_id: str, bags: Sequence[Bag], now: datetime
+) -> None:
+    await conn.execute(
+        Q["insert_bags"],
+        store_id,
+        order_id,
+        now,
+        [b.code for b in bags],
+        [b.zone for b in bags],
+        [b.number for b in bags],
+        [b.of for b in bags],
+    )
+
+
+async def bags_of_order(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> list[Bag]:
+    rows = await conn.fetch(Q["bags_of_order"], store_id, order_id)
+    return [msgspec.convert(dict(r), Bag) for r in rows]
+
+
+async def taken_slots(conn: asyncpg.Connection, *, store_id: str) -> set[str]:
+    return {r["slot"] for r in await conn.fetch(Q["taken_slots"], store_id)}
+
+
+async def stage(
+    conn: asyncpg.Connection, *, store_id: str, order_id: str, slot: str, now: datetime
+) -> None:
+    await conn.execute(Q["stage"], store_id, order_id, slot, now)
+
+
+async def collect(conn: asyncpg.Connection, *, store_id: str, order_id: str, now: datetime) -> None:
+    await conn.execute(Q["collect"], store_id, order_id, now)
+
+
+async def advance_device(
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    device_id: str,
+    picker_id: str,
+    seq: int,
+    now: datetime,
+) -> int | None:
+    """Record `seq` as the device's last command; if it is not newer, the last applied seq."""
+    if await conn.fetchval(Q["device_seq"], store_id, device_id, picker_id, seq, now):
+        return None
+    return await conn.fetchval(Q["last_seq"], store_id, device_id)
+
+
+async def store_prefixes(conn: asyncpg.Connection, *, store_id: str) -> tuple[list[str], list[str]]:
+    row = await conn.fetchrow(Q["store_prefixes"], store_id)
+    return (row["weight_prefixes"], row["price_prefixes"]) if row else ([], [])
+
+
+class Whereabouts(msgspec.Struct, frozen=True, kw_only=True):
+    batch_id: str | None
+    status: str
+    picked: int
+    picked_by: str | None
+    name_en: str
+
+
+async def line_whereabouts(
+    conn: asyncpg.Connection, *, store_id: str, task_id: str, seq: int
+) -> Whereabouts | None:
+    row = await conn.fetchrow(Q["line_whereabouts"], store_id, task_id, seq)
+    return msgspec.convert(dict(row), Whereabouts) if row else None

@@ -1,0 +1,53 @@
+"""Asking orders (which owns the catalog and the stock) for substitutes when a line is short.
+
+The picker is waiting, so the call is short (500 ms by default); when orders cannot answer, the
+line stays short without a proposal and the shopper is charged only for what was picked.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import msgspec
+
+log = logging.getLogger("omo.fulfillment.substitutes")
+
+
+class Offer(msgspec.Struct, frozen=True, kw_only=True):
+    """A product orders offers in place of a short one (best first)."""
+
+    sku: str
+    ean: str
+    name_en: str
+    name_ja: str
+    unit: str
+    price: int
+    available: int
+
+
+class SubstitutesClient:
+    def __init__(self, base_url: str, token: str, timeout_s: float = 0.5):
+        self._http = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout_s, headers={"Authorization": f"Bearer {token}"}
+        )
+
+    async def offers(
+        self, *, store_id: str, sku: str, quantity: int, preference: str
+    ) -> list[Offer] | str:
+        """The offers, best first, or why there are none to be had now."""
+        try:
+            response = await self._http.get(
+                f"/v1/stores/{store_id}/products/{sku}/substitutes",
+                params={"quantity": quantity, "preference": preference},
+            )
+        except httpx.HTTPError as exc:
+            log.warning("orders did not answer for substitutes of %s: %r", sku, exc)
+            return "the catalog did not answer in time"
+        if response.status_code != 200:
+            log.warning("orders refused substitutes of %s: %s", sku, response.text[:300])
+            return f"the catalog could not offer one ({response.status_code})"
+        return msgspec.json.decode(response.content, type=list[Offer])
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

@@ -1,0 +1,128 @@
+"""What a handheld shows of a batch: its totes, its lines in walking order, the item to pick now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import asyncpg
+import msgspec
+
+from services.fulfillment.batches import store as db
+from services.fulfillment.batches.rules import RESOLVED, LineState, PickLine, Where, target
+
+Next = Literal["pick", "wait", "pack", "done"]
+
+
+class Tote(msgspec.Struct, frozen=True, kw_only=True):
+    tote: int
+    order_id: str
+    fulfilment: str
+    deadline: datetime
+    status: Literal["picking", "waiting", "ready_to_pack", "packed", "cancelled"]
+
+
+class Item(msgspec.Struct, frozen=True, kw_only=True):
+    state: LineState
+    line: PickLine
+
+
+class Current(msgspec.Struct, frozen=True, kw_only=True):
+    """The item to pick now, as the screen shows it large."""
+
+    line_id: str
+    tote: int
+    sku: str
+    name_en: str
+    name_ja: str
+    unit: str
+    quantity: int
+    picked: int
+    bin: Where | None
+    substitute: bool
+
+
+class BatchView(msgspec.Struct, frozen=True, kw_only=True):
+    batch_id: str
+    store_id: str
+    zone: str
+    picker_id: str
+    status: str
+    claimed_at: datetime
+    lease_until: datetime
+    totes: list[Tote]
+    items: list[Item]
+    current: Current | None
+    next: Next
+
+
+def _tote_status(task: db.TaskRow, lines: list[PickLine]) -> str:
+    if task.status in ("packed", "cancelled"):
+        return task.status
+    states = {x.state for x in lines}
+    if states <= RESOLVED:
+        return "ready_to_pack"
+    if states & {"open", "substitute"}:
+        return "picking"
+    return "waiting"
+
+
+def _current(lines: list[PickLine]) -> Current | None:
+    for line in lines:
+        want = target(line)
+        if want is not None and line.tote is not None:
+            return Current(
+                line_id=line.line_id,
+                tote=line.tote,
+                sku=want.sku,
+                name_en=want.name,
+                name_ja=want.name_ja,
+                unit=want.unit,
+                quantity=want.quantity,
+                picked=want.picked,
+                bin=want.bin,
+                substitute=want.substitute,
+            )
+    return None
+
+
+def render(batch: db.Batch, tasks: list[db.TaskRow], lines: list[PickLine]) -> BatchView:
+    totes = [
+        Tote(
+            tote=t.tote or 0,
+            order_id=t.order_id,
+            fulfilment=t.fulfilment,
+            deadline=t.deadline,
+            status=_tote_status(t, [x for x in lines if x.task_id == t.task_id]),  # type: ignore[arg-type]
+        )
+        for t in tasks
+    ]
+    current = _current(lines)
+    if current is not None:
+        step: Next = "pick"
+    elif any(t.status == "ready_to_pack" for t in totes):
+        step = "pack"
+    elif any(t.status == "waiting" for t in totes):
+        step = "wait"
+    else:
+        step = "done"
+    return BatchView(
+        batch_id=batch.batch_id,
+        store_id=batch.store_id,
+        zone=batch.zone,
+        picker_id=batch.picker_id,
+        status=batch.status,
+        claimed_at=batch.claimed_at,
+        lease_until=batch.lease_until,
+        totes=totes,
+        items=[Item(state=x.state, line=x) for x in lines],
+        current=current,
+        next=step,
+    )
+
+
+async def batch_view(conn: asyncpg.Connection, batch: db.Batch) -> BatchView:
+    keys = {"store_id": batch.store_id, "batch_id": batch.batch_id}
+    return render(
+        batch, await db.tasks_of_batch(conn, **keys), await db.lines_of_batch(conn, **keys)
+    )

@@ -1,0 +1,133 @@
+"""The handheld's own endpoints: the page, sign-in by store and PIN, and the live stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+from litestar import Request, Response, get, post, put
+from litestar.params import FromPath, JSONBody
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from services.fulfillment import store as db
+from services.fulfillment.batches import store as batch_db
+from services.fulfillment.handheld import pins
+from shared.auth import Principal, Role, mint
+from shared.errors import NotFound
+from shared.web.access import PUBLIC, allow
+from shared.web.deps import Caller, Now, Pool, Tx
+from shared.web.problems import on_domain_error
+
+PAGE = (Path(__file__).parent / "handheld.html").read_bytes()
+SHIFT_S = 10 * 3600  # a sign-in lasts a shift
+IDLE_S = 5.0  # a quiet stream checks the lease and says it is alive this often
+LEASE_WARNING = timedelta(seconds=20)
+
+
+@get("/handheld", opt=PUBLIC, include_in_schema=False, media_type="text/html")
+async def handheld_page() -> Response[bytes]:
+    """The picker's screen: plain HTML and JavaScript, no build step."""
+    return Response(PAGE, media_type="text/html; charset=utf-8")
+
+
+class SignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    store_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    pin: str
+
+
+class Session(msgspec.Struct, frozen=True, kw_only=True):
+    token: str
+    picker_id: str
+    name: str
+    store_id: str
+    expires_in_s: int
+
+
+@post("/v1/handheld/sessions", opt=PUBLIC, tags=["handheld"], operation_id="signIn")
+async def sign_in(
+    request: Request, data: JSONBody[SignIn], conn: Tx, clock: Now
+) -> Session | Response:
+    """Sign a picker in with the store and their PIN (anyone; wrong PINs are counted). Creates
+    no record, so no Idempotency-Key: a repeat signs in again."""
+    if not await db.store_exists(conn, store_id=data.store_id):
+        raise NotFound(f"there is no store {data.store_id}", field="store_id")
+    secret = request.app.state.settings.jwt_secret
+    found = await pins.sign_in(conn, secret, store_id=data.store_id, pin=data.pin, now=clock.now())
+    if not isinstance(found, tuple):
+        return on_domain_error(request, found)  # the failure count commits
+    picker_id, name = found
+    token = mint(secret, Role.PICKER, subject=picker_id, store_id=data.store_id, ttl_s=SHIFT_S)
+    return Session(
+        token=token, picker_id=picker_id, name=name, store_id=data.store_id, expires_in_s=SHIFT_S
+    )
+
+
+class PickerBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    pin: str
+
+
+@put(
+    "/v1/stores/{store_id:str}/pickers/{picker_id:str}",
+    guards=[allow(Role.MANAGER)],
+    tags=["pickers"],
+    operation_id="savePicker",
+)
+async def save_picker(
+    request: Request,
+    store_id: FromPath[str],
+    picker_id: FromPath[str],
+    data: JSONBody[PickerBody],
+    conn: Tx,
+) -> dict[str, str]:
+    """Add a picker or change their name and PIN (the store's manager); PUT, so a repeat is
+    the same change."""
+    await pins.save_picker(
+        conn, request.app.state.settings.jwt_secret,
+        store_id=store_id, picker_id=picker_id, name=data.name, pin=data.pin,
+    )  # fmt: skip
+    return {"picker_id": picker_id, "name": data.name}
+
+
+@get("/v1/handheld/events", guards=[allow(Role.PICKER)], tags=["handheld"], operation_id="events")
+async def events(request: Request, pool: Pool, clock: Now, principal: Caller) -> ServerSentEvent:
+    """Live updates for the signed-in picker (Server-Sent Events): `substitution` decisions,
+    `cancelled` orders in their totes, `urgent` tasks in their store, `lapsed` leases, and a
+    `lease` warning when their batch's lease is about to run out."""
+    return ServerSentEvent(_stream(request, pool, clock, principal))
+
+
+async def _stream(
+    request: Request, pool: Pool, clock: Now, principal: Principal
+) -> AsyncIterator[ServerSentEventMessage]:
+    store_id = principal.store_id or ""
+    hub = request.app.state.hub
+    async with hub.subscribe(store_id, principal.subject) as queue:
+        yield ServerSentEventMessage(event="hello", data=principal.subject)
+        while True:
+            try:
+                message = await asyncio.wait_for(queue.get(), IDLE_S)
+            except TimeoutError:
+                await hub.ensure_listening()
+                lease = await batch_db.lease_of(
+                    pool, store_id=store_id, picker_id=principal.subject
+                )
+                left = lease[1] - clock.now() if lease else None
+                if lease and left is not None and left <= LEASE_WARNING:
+                    data = {"batch_id": lease[0], "seconds_left": int(left.total_seconds())}
+                    yield ServerSentEventMessage(
+                        event="lease", data=msgspec.json.encode(data).decode()
+                    )
+                else:
+                    yield ServerSentEventMessage(comment="alive")
+                continue
+            yield ServerSentEventMessage(
+                event=message.kind, data=msgspec.json.encode(message.data).decode()
+            )
+
+
+ROUTES = [handheld_page, sign_in, save_picker, events]
