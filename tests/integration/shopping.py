@@ -6,6 +6,8 @@ import asyncio
 import json
 import time
 import uuid
+from datetime import datetime
+from uuid import UUID
 
 import asyncpg
 import pytest
@@ -16,7 +18,7 @@ from shared.auth import Role
 from shared.bus import publish
 from shared.clock import Clock
 from shared.db import connect, init_connection
-from shared.events import Bag, OrderPacked, PackedLine
+from shared.events import Bag, OrderPacked, OrderReadyForPickup, PackedLine
 from tests.integration.apps import bearer
 
 SHOPPER = bearer(Role.SHOPPER, member="mem_test_1")
@@ -90,6 +92,43 @@ async def pack(database: str, order_id: str, *lines: PackedLine, event_id=None) 
             )
     finally:
         await conn.close()
+
+
+async def ready_for_pickup(database: str, order_id: str, slot: str, *, at: datetime) -> UUID:
+    """What fulfillment publishes when a pickup order's bags are staged; the event's id."""
+    conn = await connect(database)
+    try:
+        await init_connection(conn)
+        async with conn.transaction():
+            return await publish(
+                conn,
+                OrderReadyForPickup(
+                    order_id=order_id,
+                    store_id="kobe-sannomiya",
+                    slot=slot,
+                    bags=[Bag(code=f"{order_id}-produce-1", zone="produce", number=1, of=1)],
+                ),
+                occurred_at=at,
+            )
+    finally:
+        await conn.close()
+
+
+async def handled(database: str, consumer: str, event_id: UUID) -> None:
+    """Wait until `consumer` has handled the event."""
+    conn = await asyncpg.connect(database)
+    try:
+        for _ in range(200):
+            if await conn.fetchval(
+                "SELECT 1 FROM kernel.handled_events WHERE consumer = $1 AND event_id = $2",
+                consumer,
+                event_id,
+            ):
+                return
+            await asyncio.sleep(0.05)
+    finally:
+        await conn.close()
+    pytest.fail(f"{consumer} did not handle event {event_id}")
 
 
 async def settled(orders, order_id: str) -> dict:

@@ -7,12 +7,14 @@ tests set the packed status with SQL, one packs through `order.packed` and settl
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 
 import asyncpg
 import httpx
 import pytest
 
 from shared.auth import Role
+from shared.clock import Clock
 from shared.events import PackedLine
 from tests.integration import shopping
 from tests.integration.apps import bearer, new_store
@@ -290,3 +292,44 @@ async def test_an_order_packed_by_fulfillment_is_collected_with_what_was_packed(
         (CABBAGE, 2),
         (POTATOES, 780),
     ]
+
+
+async def test_ready_for_pickup_shows_the_slot_and_times_the_stage_once(orders, database):
+    order_id = await place(orders)
+    await shopping.pack(
+        database,
+        order_id,
+        PackedLine(line_no=1, sku=CABBAGE, picked=2),
+        PackedLine(line_no=2, sku=POTATOES, picked=780),
+    )
+    staged_at = Clock().now()
+    # Published at once: the same consumer settles the packing before it reads the slot.
+    first = await shopping.ready_for_pickup(database, order_id, "B-07", at=staged_at)
+    await shopping.handled(database, "orders.settle_packed", first)
+    view = (await orders.get(f"/v1/orders/{order_id}", headers=SHOPPER)).json()
+    assert (view["status"], view["pickup_slot"]) == ("packed", "B-07")
+    stage = {name: datetime.fromisoformat(at) for name, at in view["stages"].items()}
+    assert stage["packed"] <= stage["ready_for_pickup"] == staged_at
+
+    again = await shopping.ready_for_pickup(
+        database, order_id, "B-07", at=staged_at + timedelta(minutes=1)
+    )
+    await shopping.handled(database, "orders.settle_packed", again)
+    assert (await orders.get(f"/v1/orders/{order_id}", headers=SHOPPER)).json() == view
+    stages = await sql(
+        database,
+        "SELECT count(*) FROM orders.order_stages WHERE order_id = $1 AND stage = $2",
+        order_id,
+        "ready_for_pickup",
+    )
+    assert stages[0][0] == 1
+    shown = await orders.get(f"/v1/orders/{order_id}/pickup-code", headers=SHOPPER)
+    assert shown.status_code == 200, shown.text
+
+
+async def test_a_delivery_order_gets_no_pickup_slot(orders, database):
+    order_id = await place(orders, fulfilment="delivery")
+    event_id = await shopping.ready_for_pickup(database, order_id, "B-07", at=Clock().now())
+    await shopping.handled(database, "orders.settle_packed", event_id)
+    view = (await orders.get(f"/v1/orders/{order_id}", headers=SHOPPER)).json()
+    assert view["pickup_slot"] is None and "ready_for_pickup" not in view["stages"]

@@ -42,6 +42,7 @@ class OrderRow(msgspec.Struct, frozen=True, kw_only=True):
     client_secret: str | None
     pay_by: datetime
     failure: str | None
+    pickup_slot: str | None = None  # set by `order.ready_for_pickup`, never on insert
 
 
 class LineRow(msgspec.Struct, frozen=True, kw_only=True):

@@ -58,6 +58,7 @@ class OrderView(msgspec.Struct, frozen=True, kw_only=True):
     status: str
     fulfilment: str
     address: Address | None
+    pickup_slot: str | None  # where the bags wait, once a pickup order is ready for pickup
     promise_at: datetime
     pay_by: datetime | None
     failure: str | None
@@ -108,6 +109,7 @@ async def order_view(conn: asyncpg.Connection, order: db.OrderRow) -> OrderView:
         status=order.status,
         fulfilment=order.fulfilment,
         address=address,
+        pickup_slot=order.pickup_slot,
         promise_at=order.promise_at,
         pay_by=order.pay_by if awaiting else None,
         failure=order.failure,

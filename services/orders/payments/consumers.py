@@ -7,8 +7,9 @@ import asyncpg
 from services.orders.checkout import store as db
 from services.orders.payments.gateway import StripeGateway
 from services.orders.payments.service import settle_packed
+from services.orders.pickups import service as pickups
 from shared.bus import Consumer
-from shared.events import Envelope, OrderCancelled, OrderPacked
+from shared.events import Envelope, OrderCancelled, OrderPacked, OrderReadyForPickup
 
 
 def void_authorizations(gateway: StripeGateway) -> Consumer:
@@ -39,11 +40,18 @@ def void_authorizations(gateway: StripeGateway) -> Consumer:
 
 
 def settle_on_packed(gateway: StripeGateway) -> Consumer:
-    """On `order.packed`, charge exactly what was packed."""
+    """On `order.packed`, charge exactly what was packed; on `order.ready_for_pickup`, note
+    where the bags wait.
+
+    One consumer for both: the bus keeps an order's events in publish order only within one
+    consumer, and the shopper should see the slot only once the order is settled and packed.
+    """
 
     async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
         match envelope.event:
             case OrderPacked() as packed:
                 await settle_packed(conn, gateway, packed, at=envelope.occurred_at)
+            case OrderReadyForPickup() as ready:
+                await pickups.ready_for_pickup(conn, ready, at=envelope.occurred_at)
 
-    return Consumer("orders.settle_packed", (OrderPacked.topic,), handle)
+    return Consumer("orders.settle_packed", (OrderPacked.topic, OrderReadyForPickup.topic), handle)

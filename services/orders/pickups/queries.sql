@@ -30,3 +30,10 @@ RETURNING version
 -- name: mark_collected
 UPDATE orders.pickup_codes SET collected_at = $3, collected_by = $4
 WHERE store_id = $1 AND order_id = $2
+
+-- name: set_pickup_slot
+-- Only a pickup order has a slot. Writing the same slot again changes nothing, so a repeated
+-- announcement is harmless; a new slot (the bags were moved) replaces the old one.
+UPDATE orders.orders SET pickup_slot = $3
+WHERE store_id = $1 AND order_id = $2 AND fulfilment = 'pickup'
+RETURNING order_id

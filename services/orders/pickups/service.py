@@ -1,9 +1,12 @@
 """Pickups' use cases: show, transfer and redeem an order's code; one transaction each.
 
 Each locks the order's row first (store.lock_order), so the steps of one order never interleave.
+`ready_for_pickup` notes where fulfillment staged the bags (an event handler).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import asyncpg
 
@@ -24,7 +27,7 @@ from services.orders.pickups.domain import (
 from shared.bus import publish
 from shared.clock import Clock
 from shared.errors import NotFound
-from shared.events import OrderCollected
+from shared.events import OrderCollected, OrderReadyForPickup
 
 
 async def _locked_state(
@@ -77,6 +80,19 @@ async def transfer_code(
         conn, **keys, now=clock.now(), gift_phone=to_phone, gift_note=note
     )
     return _issued(secret, order.store_id, order.order_id, version)
+
+
+async def ready_for_pickup(
+    conn: asyncpg.Connection, ready: OrderReadyForPickup, *, at: datetime
+) -> None:
+    """The order's bags wait in `ready.slot`: shown to the shopper, the stage timed once.
+
+    The status stays `packed`, which the counter already collects. A redelivery writes the same
+    slot and keeps the first stage time, so it changes nothing.
+    """
+    keys = {"store_id": ready.store_id, "order_id": ready.order_id}
+    if await db.set_pickup_slot(conn, **keys, slot=ready.slot):
+        await orders.add_stage(conn, **keys, stage="ready_for_pickup", at=at)
 
 
 async def redeem(

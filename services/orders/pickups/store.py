@@ -50,3 +50,10 @@ async def mark_collected(
     conn: asyncpg.Connection, *, store_id: str, order_id: str, now: datetime, by: str
 ) -> None:
     await conn.execute(Q["mark_collected"], store_id, order_id, now, by)
+
+
+async def set_pickup_slot(
+    conn: asyncpg.Connection, *, store_id: str, order_id: str, slot: str
+) -> bool:
+    """False if the store has no such pickup order."""
+    return await conn.fetchval(Q["set_pickup_slot"], store_id, order_id, slot) is not None
