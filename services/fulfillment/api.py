@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from litestar import get
-from litestar.params import FromPath
+from typing import Annotated, Literal
+
+from litestar import get, put
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from services.fulfillment import service
 from services.fulfillment.domain import Bin
-from services.fulfillment.store import Picker, QueuedTask
+from services.fulfillment.queue import QueueView
+from services.fulfillment.store import Picker, TaskSummary
 from shared.auth import Role
 from shared.web.access import allow
-from shared.web.deps import Tx
+from shared.web.deps import Now, Tx
 
 
 @get(
@@ -35,15 +38,50 @@ async def list_pickers(store_id: FromPath[str], conn: Tx) -> list[Picker]:
     return await service.pickers(conn, store_id)
 
 
+TaskStatus = Literal["queued", "claimed", "picked", "packed", "cancelled"]
+
+
 @get(
     "/v1/stores/{store_id:str}/pick-tasks",
     guards=[allow(Role.MANAGER, Role.PICKER)],
     tags=["picking"],
     operation_id="listPickTasks",
 )
-async def list_pick_tasks(store_id: FromPath[str], conn: Tx) -> list[QueuedTask]:
-    """The store's queued pick tasks, earliest deadline first (its staff)."""
-    return await service.queued_tasks(conn, store_id)
+async def list_pick_tasks(
+    store_id: FromPath[str],
+    conn: Tx,
+    status: Annotated[
+        list[TaskStatus] | None,
+        QueryParameter(description="Only these statuses; unpacked ones by default."),
+    ] = None,
+) -> list[TaskSummary]:
+    """The store's pick tasks, earliest deadline first, with the time of every stage
+    (created, claimed, first scan, picked, packed) and who holds or packed each (its staff)."""
+    return await service.list_tasks(conn, store_id, status or service.OPEN)
 
 
-ROUTES = [get_layout, list_pickers, list_pick_tasks]
+@get(
+    "/v1/stores/{store_id:str}/fulfillment/queue",
+    guards=[allow(Role.MANAGER)],
+    tags=["picking"],
+    operation_id="getFulfillmentQueue",
+)
+async def get_queue(store_id: FromPath[str], conn: Tx, clock: Now) -> QueueView:
+    """Backlog per zone with the oldest wait, orders at risk of missing their promise, and
+    the pickers at work (the store's manager)."""
+    return await service.queue_view(conn, clock, store_id)
+
+
+@put(
+    "/v1/stores/{store_id:str}/layout",
+    guards=[allow(Role.MANAGER)],
+    tags=["layout"],
+    operation_id="editLayout",
+)
+async def edit_layout(store_id: FromPath[str], data: JSONBody[list[Bin]], conn: Tx) -> list[Bin]:
+    """Place or move products on the floor (the store's manager); the whole layout comes back
+    in walking order. PUT: a repeat is the same change."""
+    return await service.edit_layout(conn, store_id, data)
+
+
+ROUTES = [get_layout, edit_layout, list_pickers, list_pick_tasks, get_queue]

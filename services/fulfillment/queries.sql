@@ -48,10 +48,25 @@ UPDATE fulfillment.pick_tasks SET status = 'cancelled'
 WHERE store_id = $1 AND order_id = $2 AND status IN ('queued', 'claimed', 'picked')
 RETURNING batch_id, picker_id, tote
 
--- name: queue
-SELECT t.task_id, t.order_id, t.zone, t.fulfilment, t.deadline, count(l.seq) AS lines
+-- name: tasks
+SELECT t.task_id, t.order_id, t.zone, t.fulfilment, t.status, t.deadline, t.batch_id, t.tote,
+       t.picker_id, t.created_at, t.claimed_at, t.first_scan_at, t.picked_at, t.packed_at,
+       count(l.seq) AS lines,
+       count(l.seq) FILTER (WHERE NOT l.short AND l.picked < l.quantity) AS lines_left
 FROM fulfillment.pick_tasks t
 JOIN fulfillment.pick_lines l ON l.store_id = t.store_id AND l.task_id = t.task_id
-WHERE t.store_id = $1 AND t.status = 'queued'
+WHERE t.store_id = $1 AND t.status = ANY($2::text[])
 GROUP BY t.store_id, t.task_id
 ORDER BY t.deadline, t.task_id
+LIMIT $3
+
+-- name: pickers_at_work
+SELECT b.picker_id, coalesce(p.name, b.picker_id) AS name, b.batch_id, b.zone, b.claimed_at,
+       b.lease_until, count(t.task_id) AS orders
+FROM fulfillment.batches b
+LEFT JOIN fulfillment.pickers p ON p.store_id = b.store_id AND p.picker_id = b.picker_id
+LEFT JOIN fulfillment.pick_tasks t
+    ON t.store_id = b.store_id AND t.batch_id = b.batch_id AND t.status IN ('claimed', 'picked')
+WHERE b.store_id = $1 AND b.status = 'active'
+GROUP BY b.store_id, b.batch_id, p.name
+ORDER BY b.claimed_at

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
 from services.fulfillment import store as db
 from services.fulfillment.domain import Bin, walk_order
-from shared.errors import NotFound
+from services.fulfillment.queue import QueueView, summarize
+from shared.clock import Clock
+from shared.errors import InvalidInput, NotFound
 
 
 async def _known_store(conn: asyncpg.Connection, store_id: str) -> None:
@@ -25,6 +29,32 @@ async def pickers(conn: asyncpg.Connection, store_id: str) -> list[db.Picker]:
     return await db.list_pickers(conn, store_id=store_id)
 
 
-async def queued_tasks(conn: asyncpg.Connection, store_id: str) -> list[db.QueuedTask]:
+OPEN = ("queued", "claimed", "picked")
+
+
+async def list_tasks(
+    conn: asyncpg.Connection, store_id: str, statuses: Sequence[str]
+) -> list[db.TaskSummary]:
     await _known_store(conn, store_id)
-    return await db.queue(conn, store_id=store_id)
+    return await db.tasks(conn, store_id=store_id, statuses=statuses)
+
+
+async def queue_view(conn: asyncpg.Connection, clock: Clock, store_id: str) -> QueueView:
+    await _known_store(conn, store_id)
+    return summarize(
+        await db.tasks(conn, store_id=store_id, statuses=OPEN),
+        await db.pickers_at_work(conn, store_id=store_id),
+        clock.now(),
+    )
+
+
+async def edit_layout(conn: asyncpg.Connection, store_id: str, bins: Sequence[Bin]) -> list[Bin]:
+    """Place products on the floor (all or nothing); tasks already queued keep their walk."""
+    await _known_store(conn, store_id)
+    seen: set[str] = set()
+    for i, spot in enumerate(bins):
+        if spot.sku in seen:
+            raise InvalidInput(f"{spot.sku} is placed twice", field=f"bins[{i}].sku")
+        seen.add(spot.sku)
+    await db.upsert_bins(conn, store_id=store_id, bins=bins)
+    return walk_order(await db.list_bins(conn, store_id=store_id))

@@ -62,15 +62,6 @@ async def list_pickers(conn: asyncpg.Connection, *, store_id: str) -> list[Picke
     ]
 
 
-class QueuedTask(msgspec.Struct, frozen=True, kw_only=True):
-    task_id: str
-    order_id: str
-    zone: str
-    fulfilment: str
-    deadline: datetime
-    lines: int
-
-
 async def bins_of(conn: asyncpg.Connection, *, store_id: str, skus: list[str]) -> dict[str, Bin]:
     rows = await conn.fetch(Q["bins_of"], store_id, skus)
     return {r["sku"]: msgspec.convert(dict(r), Bin) for r in rows}
@@ -121,5 +112,44 @@ async def cancel_tasks(
     return [msgspec.convert(dict(r), Cancelled) for r in rows]
 
 
-async def queue(conn: asyncpg.Connection, *, store_id: str) -> list[QueuedTask]:
-    return [msgspec.convert(dict(r), QueuedTask) for r in await conn.fetch(Q["queue"], store_id)]
+class TaskSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A pick task and the time of every stage it reached."""
+
+    task_id: str
+    order_id: str
+    zone: str
+    fulfilment: str
+    status: str
+    deadline: datetime
+    batch_id: str | None
+    tote: int | None
+    picker_id: str | None
+    lines: int
+    lines_left: int
+    created_at: datetime
+    claimed_at: datetime | None
+    first_scan_at: datetime | None
+    picked_at: datetime | None
+    packed_at: datetime | None
+
+
+async def tasks(
+    conn: asyncpg.Connection, *, store_id: str, statuses: Sequence[str], limit: int = 500
+) -> list[TaskSummary]:
+    rows = await conn.fetch(Q["tasks"], store_id, list(statuses), limit)
+    return [msgspec.convert(dict(r), TaskSummary) for r in rows]
+
+
+class PickerAtWork(msgspec.Struct, frozen=True, kw_only=True):
+    picker_id: str
+    name: str
+    batch_id: str
+    zone: str
+    orders: int
+    claimed_at: datetime
+    lease_until: datetime
+
+
+async def pickers_at_work(conn: asyncpg.Connection, *, store_id: str) -> list[PickerAtWork]:
+    rows = await conn.fetch(Q["pickers_at_work"], store_id)
+    return [msgspec.convert(dict(r), PickerAtWork) for r in rows]

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import TypeVar
+
+import asyncpg
+import msgspec
 
 from infra.seed import demo_catalog
 from services.fulfillment.consumers import CONSUMERS
@@ -16,6 +20,7 @@ from shared.db import connect, create_pool, init_connection
 from shared.events import Address, Event, OrderPlaced, PlacedLine
 from tests.integration.apps import bearer
 
+E = TypeVar("E", bound=Event)
 STORE = "kobe-sannomiya"
 PRODUCTS = {p.sku: p for p, _ in demo_catalog()}
 AOI = bearer(Role.PICKER, store=STORE, subject="picker-1")
@@ -56,6 +61,18 @@ async def emit(database: str, *events: Event) -> None:
     await handle_all(database)
 
 
+async def published(database: str, topic: str, kind: type[E]) -> list[E]:
+    """The events of `topic` in the log, in order."""
+    conn = await asyncpg.connect(database)
+    try:
+        rows = await conn.fetch(
+            "SELECT payload FROM kernel.events WHERE topic = $1 ORDER BY seq", topic
+        )
+    finally:
+        await conn.close()
+    return [msgspec.json.decode(r["payload"], type=kind) for r in rows]
+
+
 async def handle_all(database: str) -> None:
     pool = await create_pool(database)
     try:
@@ -81,7 +98,9 @@ async def paid(
             store_id=STORE,
             member_id="mem_test_1",
             fulfilment=fulfilment,  # type: ignore[arg-type]
-            address=Address(lat=34.695, lng=135.2, text="Kobe") if fulfilment == "delivery" else None,
+            address=Address(lat=34.695, lng=135.2, text="Kobe")
+            if fulfilment == "delivery"
+            else None,
             promise_at=datetime.now().astimezone() + due_in,
             currency="JPY",
             lines=list(lines),

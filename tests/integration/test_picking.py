@@ -107,9 +107,7 @@ async def test_a_repeated_command_is_applied_once_and_a_stale_one_is_dropped(dat
         assert now["items"][0]["line"]["picked"] == 2
 
 
-async def test_a_lapsed_lease_returns_unpicked_lines_to_the_queue_and_nothing_twice(
-    database, demo
-):
+async def test_a_lapsed_lease_returns_unpicked_lines_to_the_queue_and_nothing_twice(database, demo):
     await paid(database, line(1, CABBAGE, 2))
     async with client("fulfillment", database) as c:
         lost = await claim(c)

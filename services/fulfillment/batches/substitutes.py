@@ -11,6 +11,8 @@ import logging
 import httpx
 import msgspec
 
+from shared.money import Money
+
 log = logging.getLogger("omo.fulfillment.substitutes")
 
 
@@ -22,7 +24,7 @@ class Offer(msgspec.Struct, frozen=True, kw_only=True):
     name_en: str
     name_ja: str
     unit: str
-    price: int
+    price: Money  # per piece, or per kilogram
     available: int
 
 
