@@ -107,7 +107,8 @@ async def _stream(
     store_id = principal.store_id or ""
     hub = request.app.state.hub
     async with hub.subscribe(store_id, principal.subject) as queue:
-        yield ServerSentEventMessage(event="hello", data=principal.subject)
+        hello = {"picker_id": principal.subject, "store_id": store_id}
+        yield ServerSentEventMessage(event="hello", data=msgspec.json.encode(hello).decode())
         while True:
             try:
                 message = await asyncio.wait_for(queue.get(), IDLE_S)

@@ -1,0 +1,146 @@
+"""Handheld sign-in by store and PIN, live updates over Server-Sent Events, and the layout."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+
+from services.fulfillment.batches import service as batches
+from shared.clock import Clock
+from shared.db import create_pool
+from shared.events import SubstitutionDecided
+from tests.integration.apps import client
+from tests.integration.conftest import serving
+from tests.integration.picking import (
+    AOI,
+    MANAGER,
+    PRODUCTS,
+    STORE,
+    claim,
+    command,
+    emit,
+    handle_all,
+    line,
+    paid,
+    scan,
+)
+
+
+async def test_a_picker_signs_in_with_the_store_and_their_pin(database, demo):
+    async with client("fulfillment", database) as c:
+        r = await c.post("/v1/handheld/sessions", json={"store_id": STORE, "pin": "2222"})
+        assert r.status_code == 201, r.text
+        assert r.json()["picker_id"] == "picker-2"
+        token = {"Authorization": f"Bearer {r.json()['token']}"}
+        assert (
+            await c.post(
+                f"/v1/stores/{STORE}/batches/claim",
+                json={},
+                headers={**token, "Idempotency-Key": "first-claim-0001"},
+            )
+        ).status_code == 200
+
+        for _ in range(10):
+            wrong = await c.post("/v1/handheld/sessions", json={"store_id": STORE, "pin": "9999"})
+            assert wrong.status_code == 401 and wrong.json()["field"] == "pin"
+        paused = await c.post("/v1/handheld/sessions", json={"store_id": STORE, "pin": "2222"})
+        assert paused.status_code == 429  # even the right PIN waits: guessing is paused
+        bad = await c.post("/v1/handheld/sessions", json={"store_id": STORE, "pin": "12a4"})
+        assert bad.status_code == 422
+        unknown = await c.post("/v1/handheld/sessions", json={"store_id": "nowhere", "pin": "1111"})
+        assert unknown.status_code == 404
+
+
+async def test_the_manager_sets_pins_and_no_two_pickers_share_one(database, demo):
+    async with client("fulfillment", database) as c:
+        url = f"/v1/stores/{STORE}/pickers/picker-9"
+        r = await c.put(url, json={"name": "Sora Abe", "pin": "4321"}, headers=MANAGER)
+        assert r.status_code == 200
+        taken = await c.put(url, json={"name": "Sora Abe", "pin": "1111"}, headers=MANAGER)
+        assert taken.status_code == 409 and taken.json()["field"] == "pin"
+        assert (await c.put(url, json={"name": "x", "pin": "1"}, headers=AOI)).status_code == 403
+        r = await c.post("/v1/handheld/sessions", json={"store_id": STORE, "pin": "4321"})
+        assert r.json()["name"] == "Sora Abe"
+
+
+async def test_the_manager_moves_a_product_and_the_walk_follows(database, demo):
+    await handle_all(database)  # fulfillment learns of the store from store.updated
+    async with client("fulfillment", database) as c:
+        url = f"/v1/stores/{STORE}/layout"
+        moved = {"sku": "SKU-10001", "zone": "produce", "aisle": 2, "bay": 9, "shelf": 1}
+        r = await c.put(url, json=[moved], headers=MANAGER)
+        assert r.status_code == 200
+        assert moved in r.json()
+        twice = await c.put(url, json=[moved, moved], headers=MANAGER)
+        assert twice.status_code == 422 and twice.json()["field"] == "bins[1].sku"
+        bad = await c.put(url, json=[{**moved, "aisle": 0}], headers=MANAGER)
+        assert bad.status_code == 400
+
+
+async def next_event(lines: AsyncIterator[str], kind: str) -> dict:
+    """The data of the next Server-Sent Event of `kind` among a stream's lines."""
+    event = None
+    async for text in lines:
+        if text.startswith("event:"):
+            event = text.removeprefix("event:").strip()
+        elif text.startswith("data:") and event == kind:
+            return json.loads(text.removeprefix("data:"))
+    raise AssertionError(f"the stream ended before a {kind} event")
+
+
+async def test_a_decision_reaches_the_pickers_screen_live(database, demo):
+    order_id = await paid(database, line(1, "SKU-10001", 2, substitution="any"))
+    with (
+        serving("orders", database_url=database, bus_poll_seconds=60) as orders_url,
+        serving(
+            "fulfillment", database_url=database, bus_poll_seconds=0.1, orders_url=orders_url
+        ) as url,
+    ):
+        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+            batch = await claim(http)
+            line_id = batch["current"]["line_id"]
+            short = await http.post(
+                f"/v1/batches/{batch['batch_id']}/lines/{line_id}/short",
+                json={"found": 0},
+                headers=command(),
+            )
+            proposal = short.json()["proposed"]["substitution_id"]
+            async with http.stream("GET", "/v1/handheld/events", headers=AOI) as stream:
+                lines = stream.aiter_lines()
+                assert (await next_event(lines, "hello"))["picker_id"] == "picker-1"
+                received = asyncio.create_task(next_event(lines, "substitution"))
+                await emit(
+                    database,
+                    SubstitutionDecided(
+                        substitution_id=proposal,
+                        order_id=order_id,
+                        store_id=STORE,
+                        line_no=1,
+                        approved=False,
+                        by="shopper",
+                    ),
+                )
+                event = await asyncio.wait_for(received, 10)
+    assert event["approved"] is False and event["batch_id"] == batch["batch_id"]
+    assert event["line_id"] == line_id and "declined" in event["message"]
+
+
+async def test_a_silent_handheld_loses_its_batch_to_the_sweep(database, demo):
+    await paid(database, line(1, "SKU-10001"))
+    async with client("fulfillment", database, lease_s=5) as c:
+        batch = await claim(c)
+        assert (await scan(c, batch, PRODUCTS["SKU-10001"].ean, 1)).status_code == 200
+    later = Clock(wall=lambda: time.time() + 3600)  # an hour on: the lease ran out long ago
+    pool = await create_pool(database)
+    try:
+        assert await batches.lapse_everywhere(pool, later) == 1
+        assert await batches.lapse_everywhere(pool, later) == 0
+    finally:
+        await pool.close()
+    async with client("fulfillment", database) as c:
+        r = await c.get(f"/v1/batches/{batch['batch_id']}", headers=command())
+        assert r.status_code == 409 and r.json()["type"].endswith("lease-lapsed")
