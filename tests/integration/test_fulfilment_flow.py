@@ -1,0 +1,84 @@
+"""An order from the app to the bags: the shopper pays, a picker picks with a shortage, the
+shopper approves the substitute in the app, the picker packs, and orders charges what was packed."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from tests.integration.apps import client
+from tests.integration.conftest import serving
+from tests.integration.picking import PRODUCTS, claim, command, handle_all, pick_all, scan
+from tests.integration.shopping import CABBAGE, POTATOES, SHOPPER, place_and_pay, settled
+
+
+async def until(check, what: str):
+    for _ in range(200):
+        if found := await check():
+            return found
+        await asyncio.sleep(0.05)
+    pytest.fail(f"waited in vain for {what}")
+
+
+async def test_an_order_is_picked_substituted_packed_and_charged_as_packed(
+    orders, database, stripe_url
+):
+    view = await place_and_pay(
+        orders,
+        {"sku": CABBAGE, "quantity": 2, "substitution": "any"},
+        {"sku": POTATOES, "grams": 500},
+    )
+    order_id = view["order_id"]
+    await handle_all(database)  # order.placed reaches fulfillment
+    with serving("orders", database_url=database, stripe_api_base=stripe_url) as orders_url:
+        async with client("fulfillment", database, orders_url=orders_url) as c:
+            batch = await claim(c)
+            assert (await scan(c, batch, PRODUCTS[CABBAGE].ean, 1)).status_code == 200
+            cabbage = next(i["line"] for i in batch["items"] if i["line"]["sku"] == CABBAGE)
+            r = await c.post(
+                f"/v1/batches/{batch['batch_id']}/lines/{cabbage['line_id']}/short",
+                json={"found": 1},
+                headers=command(),
+            )
+            proposed = r.json()["proposed"]
+
+            async def proposal_shown():
+                shown = (await orders.get(f"/v1/orders/{order_id}", headers=SHOPPER)).json()
+                return shown["substitutions"]
+
+            [offer] = await until(proposal_shown, "the proposal on the shopper's order")
+            assert offer["sku"] == proposed["sku"] and offer["short_by"] == 1
+            answer = await orders.post(
+                f"/v1/orders/{order_id}/substitutions/{offer['substitution_id']}",
+                json={"approve": True},
+                headers=SHOPPER,
+            )
+            assert answer.status_code == 200, answer.text
+
+            async def decided():
+                await handle_all(database)
+                now = (await c.get(f"/v1/batches/{batch['batch_id']}", headers=command())).json()
+                return now if now["current"] and now["current"]["substitute"] else None
+
+            batch = await pick_all(c, await until(decided, "the decision on the handheld"))
+            packed = await c.post(
+                f"/v1/batches/{batch['batch_id']}/orders/{order_id}/pack",
+                json={"bags": [{"zone": "produce", "count": 1}]},
+                headers={**command(), "Idempotency-Key": str(uuid.uuid4())},
+            )
+            assert packed.json()["order_packed"] is True
+
+    charged = await settled(orders, order_id)
+    lines = {x["sku"]: x for x in charged["lines"]}
+    substitute_price = PRODUCTS[proposed["sku"]].price
+    assert lines[CABBAGE]["picked"] == 1
+    assert lines[CABBAGE]["substituted_by"]["sku"] == proposed["sku"]
+    assert lines[CABBAGE]["charged"]["amount"] == PRODUCTS[CABBAGE].price + min(
+        substitute_price, PRODUCTS[CABBAGE].price
+    )  # the substitute costs at most the missing part
+    assert lines[POTATOES]["picked"] == 500
+    assert charged["amounts"]["captured"]["amount"] == sum(
+        x["charged"]["amount"] for x in charged["lines"]
+    )
