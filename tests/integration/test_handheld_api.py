@@ -31,6 +31,7 @@ from tests.integration.picking import (
 
 
 async def test_a_picker_signs_in_with_the_store_and_their_pin(database, demo):
+    await handle_all(database)  # fulfillment learns of the store from store.updated
     async with client("fulfillment", database) as c:
         r = await c.post("/v1/handheld/sessions", json={"store_id": STORE, "pin": "2222"})
         assert r.status_code == 201, r.text
@@ -56,6 +57,7 @@ async def test_a_picker_signs_in_with_the_store_and_their_pin(database, demo):
 
 
 async def test_the_manager_sets_pins_and_no_two_pickers_share_one(database, demo):
+    await handle_all(database)
     async with client("fulfillment", database) as c:
         url = f"/v1/stores/{STORE}/pickers/picker-9"
         r = await c.put(url, json={"name": "Sora Abe", "pin": "4321"}, headers=MANAGER)

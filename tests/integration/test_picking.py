@@ -128,6 +128,10 @@ async def test_a_lapsed_lease_returns_unpicked_lines_to_the_queue_and_nothing_tw
         late = await scan(c, lost, cabbage, 1)  # Aoi's device comes back and replays
         assert late.status_code == 409 and late.json()["type"].endswith("lease-lapsed")
         assert "claim a new batch" in late.json()["detail"]
+        assert "Ren Suzuki's now" in late.json()["detail"]
+        assert late.json()["orders"] == [
+            {"order_id": taken["totes"][0]["order_id"], "status": "picked", "picker_id": "picker-2"}
+        ]
         assert (await c.get(f"/v1/batches/{taken['batch_id']}", headers=AOI)).status_code == 403
 
 

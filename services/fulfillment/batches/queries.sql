@@ -39,8 +39,8 @@ WHERE store_id = $1 AND picker_id = $2 AND status = 'active'
 
 -- name: insert_batch
 INSERT INTO fulfillment.batches
-    (store_id, batch_id, picker_id, zone, status, claimed_at, lease_until)
-VALUES ($1, $2, $3, $4, 'active', $5, $6)
+    (store_id, batch_id, picker_id, zone, status, claimed_at, lease_until, task_ids)
+VALUES ($1, $2, $3, $4, 'active', $5, $6, $7)
 
 -- name: assign_tasks
 UPDATE fulfillment.pick_tasks t
@@ -180,12 +180,15 @@ SELECT last_seq FROM fulfillment.devices WHERE store_id = $1 AND device_id = $2
 -- name: store_prefixes
 SELECT weight_prefixes, price_prefixes FROM fulfillment.stores WHERE store_id = $1
 
--- name: line_whereabouts
-SELECT t.batch_id, t.status, l.picked, l.picked_by, l.name_en
-FROM fulfillment.pick_lines l
-JOIN fulfillment.pick_tasks t ON t.store_id = l.store_id AND t.task_id = l.task_id
-WHERE l.store_id = $1 AND l.task_id = $2 AND l.seq = $3
 
 -- name: lease_of
 SELECT batch_id, lease_until FROM fulfillment.batches
 WHERE store_id = $1 AND picker_id = $2 AND status = 'active'
+
+-- name: where_tasks_went
+SELECT t.order_id, t.status, t.picker_id, coalesce(p.name, t.picker_id) AS picker_name
+FROM fulfillment.batches b
+JOIN fulfillment.pick_tasks t ON t.store_id = b.store_id AND t.task_id = ANY(b.task_ids)
+LEFT JOIN fulfillment.pickers p ON p.store_id = t.store_id AND p.picker_id = t.picker_id
+WHERE b.store_id = $1 AND b.batch_id = $2
+ORDER BY t.order_id

@@ -147,6 +147,7 @@ async def claim(
         zone=chosen[0].zone,
         now=now,
         lease_until=now + policy.lease,
+        task_ids=[c.task_id for c in chosen],
     )
     await db.assign_tasks(
         conn,
@@ -180,17 +181,36 @@ async def _hold(
             f"batch {batch_id} is {batch.picker_id}'s; claim your own", field="batch_id"
         )
     if batch.status == "lapsed":
-        raise LeaseLapsed(
-            f"the lease on this batch lapsed at {batch.closed_at:%H:%M:%S} UTC and its orders "
-            "went back to the queue; put what you picked at the packing station and claim a "
-            "new batch",
-            field="batch_id",
-        )
+        await _refuse_lapsed(conn, batch)
     if batch.status == "done":
         raise Conflict("this batch is packed and closed; claim a new batch", field="batch_id")
     lease_until = clock.now() + policy.lease
     await db.renew(conn, store_id=store_id, batch_id=batch_id, lease_until=lease_until)
     return msgspec.structs.replace(batch, lease_until=lease_until)
+
+
+def _went(to: db.WentTo) -> str:
+    order = f"order …{to.order_id[-6:]}"
+    if to.status == "queued":
+        return f"{order} is back in the queue"
+    if to.status in ("claimed", "picked"):
+        return f"{order} is {to.picker_name}'s now"
+    return f"{order} is {to.status}"
+
+
+async def _refuse_lapsed(conn: asyncpg.Connection, batch: db.Batch) -> None:
+    """What a device that comes back after its lease lapsed is told: where each of its orders
+    went (back to the queue, or to another picker), so the screen can say what to do."""
+    went = await db.where_tasks_went(conn, store_id=batch.store_id, batch_id=batch.batch_id)
+    raise LeaseLapsed(
+        f"the lease on this batch lapsed at {batch.closed_at:%H:%M:%S} UTC: "
+        + "; ".join(_went(x) for x in went)
+        + ". Put what you picked at the packing station and claim a new batch.",
+        field="batch_id",
+        orders=[
+            {"order_id": x.order_id, "status": x.status, "picker_id": x.picker_id} for x in went
+        ],
+    )
 
 
 def _line(lines: Sequence[PickLine], line_id: str) -> PickLine:

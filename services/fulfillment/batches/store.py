@@ -89,8 +89,11 @@ async def insert_batch(
     zone: str,
     now: datetime,
     lease_until: datetime,
+    task_ids: Sequence[str],
 ) -> None:
-    await conn.execute(Q["insert_batch"], store_id, batch_id, picker_id, zone, now, lease_until)
+    await conn.execute(
+        Q["insert_batch"], store_id, batch_id, picker_id, zone, now, lease_until, list(task_ids)
+    )
 
 
 async def assign_tasks(
@@ -403,16 +406,16 @@ async def store_prefixes(conn: asyncpg.Connection, *, store_id: str) -> tuple[li
     return (row["weight_prefixes"], row["price_prefixes"]) if row else ([], [])
 
 
-class Whereabouts(msgspec.Struct, frozen=True, kw_only=True):
-    batch_id: str | None
+class WentTo(msgspec.Struct, frozen=True, kw_only=True):
+    order_id: str
     status: str
-    picked: int
-    picked_by: str | None
-    name_en: str
+    picker_id: str | None
+    picker_name: str | None
 
 
-async def line_whereabouts(
-    conn: asyncpg.Connection, *, store_id: str, task_id: str, seq: int
-) -> Whereabouts | None:
-    row = await conn.fetchrow(Q["line_whereabouts"], store_id, task_id, seq)
-    return msgspec.convert(dict(row), Whereabouts) if row else None
+async def where_tasks_went(
+    conn: asyncpg.Connection, *, store_id: str, batch_id: str
+) -> list[WentTo]:
+    """Where the orders of a (lapsed) batch are now."""
+    rows = await conn.fetch(Q["where_tasks_went"], store_id, batch_id)
+    return [msgspec.convert(dict(r), WentTo) for r in rows]

@@ -28,6 +28,7 @@ CREATE TABLE fulfillment.batches (
     claimed_at  timestamptz NOT NULL,
     lease_until timestamptz NOT NULL,
     closed_at   timestamptz,
+    task_ids    text[] NOT NULL,  -- as claimed, to tell a lapsed device where its orders went
     PRIMARY KEY (store_id, batch_id)
 );
 CREATE UNIQUE INDEX batches_one_active_per_picker ON fulfillment.batches (store_id, picker_id)
