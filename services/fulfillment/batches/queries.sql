@@ -18,10 +18,9 @@ SELECT DISTINCT store_id FROM fulfillment.batches WHERE status = 'active' AND le
 -- name: candidates
 WITH queued AS (
     SELECT store_id, task_id, zone, deadline FROM fulfillment.pick_tasks
-    WHERE store_id = $1 AND status = 'queued'
+    WHERE store_id = $1 AND status = 'queued' AND task_id <> ALL($3::text[])
     ORDER BY deadline, task_id
     LIMIT $2
-    FOR UPDATE SKIP LOCKED
 )
 SELECT q.task_id, q.zone, q.deadline,
        coalesce(array_agg(array[l.aisle, l.bay, l.shelf]) FILTER (WHERE l.aisle IS NOT NULL),
@@ -29,6 +28,12 @@ SELECT q.task_id, q.zone, q.deadline,
 FROM queued q
 JOIN fulfillment.pick_lines l ON l.store_id = q.store_id AND l.task_id = q.task_id
 GROUP BY q.task_id, q.zone, q.deadline
+
+-- name: take_queued
+SELECT task_id FROM fulfillment.pick_tasks
+WHERE store_id = $1 AND task_id = ANY($2::text[]) AND status = 'queued'
+ORDER BY task_id
+FOR UPDATE SKIP LOCKED
 
 -- name: bays
 SELECT coalesce(max(bay), 1) FROM fulfillment.bins WHERE store_id = $1

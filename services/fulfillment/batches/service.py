@@ -15,7 +15,7 @@ import msgspec
 from services.fulfillment import live
 from services.fulfillment.batches import store as db
 from services.fulfillment.batches.labels import bag_labels, free_slot, label_text
-from services.fulfillment.batches.planning import plan_batch
+from services.fulfillment.batches.planning import Candidate, plan_batch
 from services.fulfillment.batches.rules import (
     RESOLVED,
     PickLine,
@@ -45,6 +45,7 @@ from shared.events import (
 from shared.ids import uuid7
 
 CANDIDATES = 40  # queued tasks the planner looks at per claim, earliest deadline first
+CLAIM_ATTEMPTS = 20  # plans per claim when other claims keep taking the chosen tasks
 
 
 class LeaseLapsed(DomainError):
@@ -134,8 +135,7 @@ async def claim(
     if held is not None:
         batch = await _hold(conn, clock, principal, held, policy)
         return Claimed(batch=await batch_view(conn, batch), message="You hold this batch.")
-    queue = await db.candidates(conn, store_id=store_id, limit=CANDIDATES)
-    chosen = plan_batch(queue, size=policy.batch_size, bays=await db.bays(conn, store_id=store_id))
+    chosen = await _take_batch(conn, store_id=store_id, size=policy.batch_size)
     if not chosen:
         return Claimed(batch=None, message="Nothing to pick right now.")
     batch_id = f"bat_{uuid7().hex}"
@@ -163,6 +163,24 @@ async def claim(
         batch=await batch_view(conn, batch),
         message=f"{len(chosen)} orders, {chosen[0].zone}: a tote each.",
     )
+
+
+async def _take_batch(conn: asyncpg.Connection, *, store_id: str, size: int) -> list[Candidate]:
+    """Plan on the unlocked queue, then lock only the tasks chosen. Pickers claiming at once
+    plan alike, so a task another claim took is left out and, if none is left, the plan is
+    made again without those: each claim holds a handful of rows, not the head of the queue."""
+    bays = await db.bays(conn, store_id=store_id)
+    excluded: set[str] = set()
+    for _ in range(CLAIM_ATTEMPTS):
+        queue = await db.candidates(conn, store_id=store_id, limit=CANDIDATES, excluding=excluded)
+        chosen = plan_batch(queue, size=size, bays=bays)
+        if not chosen:
+            return []
+        taken = await db.take_queued(conn, store_id=store_id, task_ids=[c.task_id for c in chosen])
+        if taken:
+            return [c for c in chosen if c.task_id in taken]
+        excluded |= {c.task_id for c in chosen}
+    return []
 
 
 async def _hold(

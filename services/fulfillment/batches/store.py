@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -60,7 +60,10 @@ async def stores_with_lapsed(conn: asyncpg.Connection, *, now: datetime) -> list
     return [r["store_id"] for r in await conn.fetch(Q["stores_with_lapsed"], now)]
 
 
-async def candidates(conn: asyncpg.Connection, *, store_id: str, limit: int) -> list[Candidate]:
+async def candidates(
+    conn: asyncpg.Connection, *, store_id: str, limit: int, excluding: Collection[str]
+) -> list[Candidate]:
+    """The queued tasks due first, unlocked: a claim plans on them, then takes what it chose."""
     return [
         Candidate(
             task_id=r["task_id"],
@@ -68,8 +71,15 @@ async def candidates(conn: asyncpg.Connection, *, store_id: str, limit: int) -> 
             deadline=r["deadline"],
             stops=[Stop(*s) for s in r["stops"]],
         )
-        for r in await conn.fetch(Q["candidates"], store_id, limit)
+        for r in await conn.fetch(Q["candidates"], store_id, limit, list(excluding))
     ]
+
+
+async def take_queued(
+    conn: asyncpg.Connection, *, store_id: str, task_ids: Sequence[str]
+) -> set[str]:
+    """Lock those of `task_ids` that are still queued and not being taken by another claim."""
+    return {r["task_id"] for r in await conn.fetch(Q["take_queued"], store_id, list(task_ids))}
 
 
 async def bays(conn: asyncpg.Connection, *, store_id: str) -> int:
