@@ -206,6 +206,58 @@ class OrderCollected(Event, frozen=True, kw_only=True):
     store_id: str
 
 
+class RiderAssigned(Event, frozen=True, kw_only=True):
+    """A rider was given a route: these orders, in this order (delivery's dispatcher)."""
+
+    topic: ClassVar[str] = "rider.assigned"
+    key_field: ClassVar[str] = "route_id"
+
+    route_id: str
+    store_id: str
+    rider_id: str
+    order_ids: list[str]
+    etas: list[datetime]  # arrival at each order's door, in route order
+
+
+class OrderOutForDelivery(Event, frozen=True, kw_only=True):
+    """The rider scanned the order's bags out of the store."""
+
+    topic: ClassVar[str] = "order.out_for_delivery"
+    key_field: ClassVar[str] = "order_id"
+
+    order_id: str
+    store_id: str
+    rider_id: str
+    route_id: str
+    eta: datetime
+
+
+class OrderDelivered(Event, frozen=True, kw_only=True):
+    """Handed over at the door, with proof: the code the shopper's app showed, or a photo."""
+
+    topic: ClassVar[str] = "order.delivered"
+    key_field: ClassVar[str] = "order_id"
+
+    order_id: str
+    store_id: str
+    rider_id: str
+    proof: Literal["code", "photo"]
+    photo_ref: str | None = None
+
+
+class DeliveryFailed(Event, frozen=True, kw_only=True):
+    """The rider could not hand the order over; the bags go back to the store."""
+
+    topic: ClassVar[str] = "delivery.failed"
+    key_field: ClassVar[str] = "order_id"
+
+    order_id: str
+    store_id: str
+    rider_id: str
+    reason: Literal["not_home", "refused", "address_not_found", "damaged", "rider_incident"]
+    note: str | None = None
+
+
 class PaymentCaptured(Event, frozen=True, kw_only=True):
     """The final amount of an order was charged."""
 
@@ -239,6 +291,10 @@ TOPICS: dict[str, type[Event]] = {
         SubstitutionDecided,
         OrderReadyForPickup,
         OrderCollected,
+        RiderAssigned,
+        OrderOutForDelivery,
+        OrderDelivered,
+        DeliveryFailed,
         PaymentCaptured,
         PaymentRefunded,
     )

@@ -1,0 +1,1 @@
+"""Routing: the problem, the plan, and the solvers that turn one into the other."""
