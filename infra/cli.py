@@ -50,6 +50,31 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dispatch(_args: argparse.Namespace) -> int:
+    import signal
+
+    from infra.prepare import check_ready_to_serve
+    from services.delivery.dispatch.dispatcher import Dispatcher
+    from services.delivery.settings import DeliverySettings
+    from shared.settings import load
+
+    settings = load(DeliverySettings)
+    asyncio.run(check_ready_to_serve(settings.database_url, "delivery"))
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await Dispatcher(settings).run(stop)
+
+    asyncio.run(run())
+    return 0
+
+
 def _token(args: argparse.Namespace) -> int:
     from shared.auth import Role, mint
     from shared.settings import Settings, load
@@ -106,6 +131,9 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run one service (omo up runs all three)")
     serve.add_argument("service", choices=("orders", "fulfillment", "delivery"))
     serve.set_defaults(run=_serve)
+    sub.add_parser(
+        "dispatch", help="run a delivery dispatcher (omo up runs one; more take over stores)"
+    ).set_defaults(run=_dispatch)
     token = sub.add_parser("token", help="mint a bearer token for local use")
     token.add_argument("role", choices=ROLES)
     token.add_argument("--store", help="the store of a staff token")

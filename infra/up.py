@@ -124,6 +124,8 @@ def _banner(urls: dict[str, str], secret: str, dsn: str, stripe: str | None, too
         )
     if stripe:
         lines.append(f"  localstripe  {stripe}")
+    lines.append("  dispatcher   `omo dispatch` (routes riders; its last plan per store at")
+    lines.append(f"               {urls['delivery']}/v1/stores/{store}/dispatch)")
     lines += ["", f"Demo store {store} ({STORE.name}). Tokens, 12 h:"]
     people = {
         Role.SERVICE: {},
@@ -166,6 +168,7 @@ def run_up(*, fresh: bool) -> int:
             env = {**os.environ, "DATABASE_URL": dsn}
             for name in SERVICES:
                 children[name] = _spawn(["-m", "infra.cli", "serve", name], env)
+            children["dispatcher"] = _spawn(["-m", "infra.cli", "dispatch"], env)
             stripe = None
             if importlib.util.find_spec("localstripe"):
                 children["localstripe"] = _spawn(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar, Literal
+
+import msgspec
 
 from shared.settings import Port, ServiceSettings
 
@@ -10,3 +12,8 @@ from shared.settings import Port, ServiceSettings
 class DeliverySettings(ServiceSettings, frozen=True, kw_only=True):
     service: ClassVar[str] = "delivery"
     port: Port = 8003
+    # the dispatcher (`omo dispatch`): OR-Tools, or one order per trip to the nearest free rider
+    dispatch_policy: Literal["ortools", "greedy"] = "ortools"
+    solve_time_limit_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = 1.0
+    replan_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0  # re-plan this often with no event
+    hold_slack_s: Annotated[float, msgspec.Meta(ge=0)] = 240.0  # hold a route for batching

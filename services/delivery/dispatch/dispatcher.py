@@ -1,0 +1,193 @@
+"""The dispatcher: one per store at a time, in its own process, re-planning when something
+changes and on a timer.
+
+Ownership of a store is a session advisory lock held on a connection of this process: if the
+process dies, PostgreSQL drops the lock with the connection and another dispatcher, which tries
+every few seconds, takes the store over. Solving runs in a child process (OR-Tools holds the
+GIL for a whole solve), so this loop keeps listening and heart-beating while it waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from datetime import timedelta
+from multiprocessing import get_context
+
+import asyncpg
+
+from services.delivery.dispatch import store as db
+from services.delivery.dispatch.planning import build_problem, decide
+from services.delivery.dispatch.wakeup import CHANNEL
+from services.delivery.routing.greedy import plan_greedy
+from services.delivery.routing.model import Plan, Problem
+from services.delivery.routing.ortools_solver import plan_routes
+from services.delivery.settings import DeliverySettings
+from shared.bus import publish
+from shared.clock import Clock
+from shared.db import connect, create_pool
+from shared.events import RiderAssigned
+from shared.ids import uuid7
+
+log = logging.getLogger("omo.dispatch")
+CLAIM_EVERY_S = 5.0  # how often a dispatcher tries to take stores nobody holds
+LOCK_SPACE = "omo.dispatch"
+
+SOLVERS: dict[str, Callable[[Problem], Plan]] = {"ortools": plan_routes, "greedy": plan_greedy}
+
+
+async def dispatch_once(
+    pool: asyncpg.Pool,
+    store_id: str,
+    *,
+    clock: Clock,
+    settings: DeliverySettings,
+    executor: Executor,
+    owner: str,
+) -> db.Run | None:
+    """Plan the store now and commit what should leave; None when there is nothing to plan."""
+    async with pool.acquire() as conn:
+        snap = await db.snapshot(conn, store_id)
+    if snap is None or not (snap.ready or any(r.carrying for r in snap.riders)):
+        return None
+    now = clock.now()
+    problem = build_problem(snap, now, time_limit_s=settings.solve_time_limit_s)
+    solve = SOLVERS[settings.dispatch_policy]
+    plan = await asyncio.get_running_loop().run_in_executor(executor, solve, problem)
+    greedy = settings.dispatch_policy == "greedy"  # one order per trip: nothing to wait for
+    hold = None if greedy else timedelta(seconds=settings.hold_slack_s)
+    decision = decide(snap, plan, now, hold=hold)
+    committed = 0
+    async with pool.acquire() as conn, conn.transaction():
+        for route in decision.commit:
+            taken = await db.take_ready(conn, store_id, route.order_ids)
+            if taken != set(route.order_ids) or not await db.rider_free(
+                conn, store_id, route.rider_id
+            ):
+                continue  # the world moved while we solved: the next plan will see it
+            route_id = f"rte_{uuid7().hex}"
+            await db.insert_route(conn, store_id, route_id, route, now=now, solver=plan.solver)
+            await publish(
+                conn,
+                RiderAssigned(
+                    route_id=route_id,
+                    store_id=store_id,
+                    rider_id=route.rider_id,
+                    order_ids=route.order_ids,
+                    etas=route.etas,
+                ),
+                occurred_at=now,
+            )
+            committed += 1
+        await db.refresh_etas(conn, store_id, decision.etas)
+        run = db.Run(
+            at=now,
+            solver=plan.solver,
+            solve_s=plan.solve_s,
+            ready_orders=len(snap.ready),
+            free_riders=sum(1 for r in snap.riders if not r.carrying),
+            committed=committed,
+            held=len(decision.held),
+            late_orders=decision.late_orders,
+            lateness_s=decision.lateness_s,
+            unassigned=len(decision.unassigned),
+            owner=owner,
+        )
+        await db.record_run(conn, store_id, run)
+    return run
+
+
+def solver_pool() -> ProcessPoolExecutor:
+    """One solver process, started fresh (spawn): nothing of this process's state leaks in."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+
+
+class Dispatcher:
+    """Dispatches every store it can hold; `run` until `stop` is set."""
+
+    def __init__(self, settings: DeliverySettings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or Clock(settings.clock_speed, settings.clock_start)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid7().hex[-6:]}"
+        self.owned: set[str] = set()
+        self._due: set[str] = set()
+        self._wake = asyncio.Event()
+
+    def _notified(self, _conn: object, _pid: int, _channel: str, store_id: str) -> None:
+        self._due.add(store_id)
+        self._wake.set()
+
+    async def _claim(self, locks: asyncpg.Connection, pool: asyncpg.Pool) -> None:
+        async with pool.acquire() as conn:
+            known = await db.stores(conn)
+        for store_id in known:
+            if store_id in self.owned:
+                continue
+            if await locks.fetchval(
+                "SELECT pg_try_advisory_lock(hashtext($1), hashtext($2))", LOCK_SPACE, store_id
+            ):
+                log.info("dispatching %s (%s)", store_id, self.owner)
+                self.owned.add(store_id)
+                self._due.add(store_id)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        url = self.settings.database_url
+        pool = await create_pool(url, max_size=4)
+        listener = await connect(url)
+        await listener.add_listener(CHANNEL, self._notified)
+        locks: asyncpg.Connection | None = None  # holds the stores' advisory locks
+        executor = solver_pool()
+        loop = asyncio.get_running_loop()
+        next_claim = next_replan = 0.0
+        try:
+            while not stop.is_set():
+                if loop.time() >= next_claim:
+                    if locks is None or locks.is_closed():  # a lost connection lost the locks
+                        self.owned.clear()
+                        locks = await connect(url)
+                    await self._claim(locks, pool)
+                    next_claim = loop.time() + CLAIM_EVERY_S
+                if loop.time() >= next_replan:  # a route running late, a slack running out
+                    self._due |= self.owned
+                    next_replan = loop.time() + self.clock.real_seconds(self.settings.replan_s)
+                await self._dispatch_due(pool, executor)
+                await self._sleep(stop, min(next_claim, next_replan) - loop.time())
+        finally:
+            executor.shutdown(cancel_futures=True)
+            for conn in (listener, locks):
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close()
+            await pool.close()
+
+    async def _dispatch_due(self, pool: asyncpg.Pool, executor: Executor) -> None:
+        for store_id in sorted(self._due & self.owned):
+            self._due.discard(store_id)
+            try:
+                await dispatch_once(
+                    pool,
+                    store_id,
+                    clock=self.clock,
+                    settings=self.settings,
+                    executor=executor,
+                    owner=self.owner,
+                )
+            except Exception:
+                log.exception("dispatching %s failed; it is tried again next time", store_id)
+
+    async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
+        """Until woken by a NOTIFY or `stop`, or `seconds` pass."""
+        self._wake.clear()
+        if self._due & self.owned:
+            return
+        waits = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
+        _, pending = await asyncio.wait(
+            waits, timeout=max(seconds, 0.05), return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in pending:
+            task.cancel()

@@ -1,0 +1,116 @@
+"""Dispatch: the snapshot becomes a routing problem; a plan becomes routes committed or held."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from services.delivery.dispatch.planning import (
+    HOLD_SLACK,
+    Order,
+    Place,
+    Rider,
+    Snapshot,
+    build_problem,
+    decide,
+)
+from services.delivery.promise import HANDOVER
+from services.delivery.routing.model import Plan, Route, Visit
+
+NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+STORE = Place(34.6913, 135.1955)
+
+
+def order(n: int, due_min: float, bags: int = 1, north_m: float = 1000) -> Order:
+    return Order(
+        order_id=f"o{n}",
+        at=Place(STORE.lat + north_m / 111_000, STORE.lng),
+        promise_at=NOW + timedelta(minutes=due_min),
+        bags=bags,
+    )
+
+
+def snapshot(ready: list[Order], riders: list[Rider], capacity: int = 6) -> Snapshot:
+    return Snapshot(
+        store_id="s",
+        store=STORE,
+        bag_capacity=capacity,
+        service_s=120,
+        detour_factor=1.35,
+        speed_kmh=15,
+        ready=ready,
+        riders=riders,
+    )
+
+
+def plan(*routes: tuple[str, list[tuple[str, float]]]) -> Plan:
+    return Plan(
+        routes=[
+            Route(
+                vehicle_id=rider,
+                visits=[
+                    Visit(job_id=j, arrival=at, departure=at + 120, late_s=0) for j, at in visits
+                ],
+                start_at=0,
+                end_at=0,
+                distance=0,
+            )
+            for rider, visits in routes
+        ],
+        unassigned=[],
+        vehicles_used=len(routes),
+        distance=0,
+        lateness_s=0,
+        late_jobs=0,
+        feasible=True,
+        solve_s=0.1,
+        solver="test",
+    )
+
+
+def test_free_riders_start_at_the_store_and_riders_on_the_road_keep_their_orders():
+    out = order(9, 20)
+    snap = snapshot(
+        [order(1, 25), order(2, 30, bags=2)],
+        [
+            Rider(rider_id="home", at=STORE),
+            Rider(rider_id="away", at=Place(STORE.lat + 0.01, STORE.lng)),  # ~1.1 km off
+            Rider(rider_id="busy", at=Place(STORE.lat, STORE.lng + 0.01), carrying=[out]),
+        ],
+    )
+    problem = build_problem(snap, NOW)
+    by_id = {v.vehicle_id: v for v in problem.vehicles}
+    assert by_id["busy"].carried == ["o9"] and not by_id["busy"].accepts_new
+    assert by_id["busy"].start != 0 and by_id["busy"].end == 0
+    assert by_id["home"].start == 0 and by_id["home"].available_at == 0
+    assert by_id["away"].start == 0 and 300 < by_id["away"].available_at < 600  # ~1.5 km ride
+    jobs = {j.job_id: j for j in problem.jobs}
+    assert set(jobs) == {"o1", "o2", "o9"}
+    assert jobs["o1"].latest == (25 * 60) - HANDOVER.total_seconds()
+    assert jobs["o2"].demand == 2
+    assert problem.durations[0][jobs["o1"].node] > 0
+
+
+def test_a_route_with_time_to_spare_is_held_for_batching_and_a_tight_one_leaves():
+    spare, tight = order(1, 29), order(2, 10)
+    snap = snapshot([spare, tight], [Rider(rider_id="a", at=STORE), Rider(rider_id="b", at=STORE)])
+    decision = decide(snap, plan(("a", [("o1", 300)]), ("b", [("o2", 300)])), NOW)
+    assert [r.order_ids for r in decision.commit] == [["o2"]]
+    assert decision.held == ["o1"]
+    assert decision.commit[0].etas == [NOW + timedelta(seconds=300)]
+    slack = spare.promise_at - HANDOVER - (NOW + timedelta(seconds=300))
+    assert slack > HOLD_SLACK  # why o1 waits
+
+
+def test_a_full_rider_leaves_and_greedy_holds_nothing():
+    snap = snapshot([order(1, 29, bags=3), order(2, 29, bags=3)], [Rider(rider_id="a", at=STORE)])
+    full = decide(snap, plan(("a", [("o1", 300), ("o2", 400)])), NOW)
+    assert [r.order_ids for r in full.commit] == [["o1", "o2"]]
+    one = snapshot([order(1, 29)], [Rider(rider_id="a", at=STORE)])
+    assert decide(one, plan(("a", [("o1", 300)])), NOW, hold=None).commit
+
+
+def test_riders_on_the_road_get_fresh_etas_not_new_routes():
+    out = order(9, 20)
+    snap = snapshot([], [Rider(rider_id="busy", at=STORE, carrying=[out], route_id="r")])
+    decision = decide(snap, plan(("busy", [("o9", 600)])), NOW)
+    assert decision.commit == [] and decision.etas == {"o9": NOW + timedelta(seconds=600)}
