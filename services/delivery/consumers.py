@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncpg
 
 from services.delivery import store as db
+from services.delivery.deliveries import store as deliveries_db
+from services.delivery.deliveries.consumers import CONSUMERS as DELIVERY_CONSUMERS
 from shared.bus import Consumer
-from shared.events import Envelope, OrderCancelled, OrderPlaced, StoreUpdated
+from shared.events import Envelope, OrderCancelled, OrderPacked, OrderPlaced, StoreUpdated
 
 
 async def keep_zone(conn: asyncpg.Connection, envelope: Envelope) -> None:
@@ -37,9 +39,18 @@ async def keep_backlog(conn: asyncpg.Connection, envelope: Envelope) -> None:
             )
         case OrderCancelled() as order:
             await db.remove_from_backlog(conn, store_id=order.store_id, order_id=order.order_id)
+        case OrderPacked() as order:  # a delivery order leaves when its rider takes it out
+            await deliveries_db.leave_backlog_if_pickup(
+                conn, store_id=order.store_id, order_id=order.order_id
+            )
 
 
 CONSUMERS = [
     Consumer("delivery.zones", (StoreUpdated.topic,), keep_zone),
-    Consumer("delivery.backlog", (OrderPlaced.topic, OrderCancelled.topic), keep_backlog),
+    Consumer(
+        "delivery.backlog",
+        (OrderPlaced.topic, OrderCancelled.topic, OrderPacked.topic),
+        keep_backlog,
+    ),
+    *DELIVERY_CONSUMERS,
 ]

@@ -1,0 +1,1 @@
+"""Deliveries: orders to take to the door, from packed bags to the proof of hand-over."""

@@ -1,0 +1,90 @@
+"""Riders' HTTP API: the rider's own shift, position and route (`me` is the token's rider)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import JSONBody
+
+from services.delivery.deliveries.views import RouteView
+from services.delivery.riders import service
+from services.delivery.riders.domain import Ping, RateLimited
+from shared.auth import Role
+from shared.web.access import allow
+from shared.web.deps import Caller, Now, Tx
+from shared.web.idempotency import IdempotencyKey, once
+from shared.web.problems import MEDIA_TYPE, domain_problem
+
+
+class ShiftBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    store_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    action: service.ShiftAction
+
+
+class LocationBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    pings: list[Ping]
+
+
+@post(
+    "/v1/riders/me/shift",
+    guards=[allow(Role.RIDER)],
+    tags=["riders"],
+    operation_id="changeShift",
+    status_code=200,
+)
+async def change_shift(
+    request: Request,
+    data: JSONBody[ShiftBody],
+    conn: Tx,
+    clock: Now,
+    principal: Caller,
+    idempotency_key: IdempotencyKey,
+) -> Response[service.Shift]:
+    """Start or end the rider's shift at their store. Starting twice is a 409; so is ending
+    while holding a route (the problem names it)."""
+    return await once(
+        conn,
+        request,
+        caller=f"{principal.store_id}/{principal.subject}",
+        key=idempotency_key,
+        create=lambda: service.shift(
+            conn, clock, principal, store_id=data.store_id, action=data.action
+        ),
+        status_code=200,
+    )
+
+
+@post(
+    "/v1/riders/me/location",
+    guards=[allow(Role.RIDER)],
+    tags=["riders"],
+    operation_id="reportLocation",
+    status_code=200,
+)
+async def report_location(
+    request: Request, data: JSONBody[LocationBody], conn: Tx, clock: Now, principal: Caller
+) -> service.Located | Response:
+    """Report 1 to 100 positions (lat, lng, at) while on shift; the newest is the rider's
+    position. No Idempotency-Key: a ping sent twice is kept once. At most 30 calls a minute
+    per rider: a 429 with Retry-After beyond that."""
+    try:
+        return await service.report_location(conn, clock, principal, pings=data.pings)
+    except RateLimited as exc:  # nothing was changed: answer without rolling back
+        return Response(
+            domain_problem(request, exc),
+            status_code=exc.status,
+            media_type=MEDIA_TYPE,
+            headers={"Retry-After": str(exc.retry_after_s)},
+        )
+
+
+@get("/v1/riders/me/route", guards=[allow(Role.RIDER)], tags=["riders"], operation_id="myRoute")
+async def my_route(conn: Tx, principal: Caller) -> RouteView:
+    """The rider's route: the store first (the bags to collect), then each door in order with
+    its ETA and bags; 404 when the rider holds none."""
+    return await service.my_route(conn, principal)
+
+
+ROUTES = [change_shift, report_location, my_route]

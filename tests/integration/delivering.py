@@ -1,0 +1,193 @@
+"""Delivery helpers: the demo store's delivery orders straight onto the bus, the delivery
+consumers drained, routes inserted as the dispatcher commits them, and riders' tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+from services.delivery.consumers import CONSUMERS
+from shared.auth import Role
+from shared.bus import drain, publish
+from shared.clock import Clock
+from shared.db import connect, create_pool, init_connection
+from shared.events import Address, Bag, Event, OrderPacked, OrderPlaced
+from shared.ids import uuid7
+from tests.integration.apps import bearer
+
+STORE = "kobe-sannomiya"
+MEMBER = "mem_test_1"
+RIDER_1 = bearer(Role.RIDER, store=STORE, subject="rider-1")
+RIDER_2 = bearer(Role.RIDER, store=STORE, subject="rider-2")
+MANAGER = bearer(Role.MANAGER, store=STORE)
+SHOPPER = bearer(Role.SHOPPER, member=MEMBER)
+# Near the demo store (34.6937, 135.1955), within its 3 km.
+DOORS = [(34.6985, 135.1912), (34.6901, 135.2020), (34.7010, 135.1990)]
+
+
+async def handle_delivery(database: str) -> None:
+    """Drain every delivery consumer (the demo's store.updated included). A delivery app under
+    test runs the same consumers and may hold some events: wait until it has handled them."""
+    names = [c.name for c in CONSUMERS]
+    pool = await create_pool(database)
+    try:
+        for _ in range(200):
+            for consumer in CONSUMERS:
+                while await drain(pool, consumer):
+                    pass
+            waiting = await pool.fetchval(
+                "SELECT count(*) FROM kernel.deliveries WHERE consumer = ANY($1::text[])", names
+            )
+            if not waiting:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{waiting} events still wait for delivery's consumers")
+    finally:
+        await pool.close()
+
+
+async def emit(database: str, *events: Event) -> None:
+    conn = await connect(database)
+    try:
+        await init_connection(conn)
+        async with conn.transaction():
+            for event in events:
+                await publish(conn, event, occurred_at=Clock().now())
+    finally:
+        await conn.close()
+    await handle_delivery(database)
+
+
+def placed(
+    order_id: str | None = None,
+    *,
+    door: int = 0,
+    fulfilment: str = "delivery",
+    due_in: timedelta = timedelta(minutes=30),
+    member_id: str = MEMBER,
+) -> OrderPlaced:
+    lat, lng = DOORS[door]
+    return OrderPlaced(
+        order_id=order_id or f"ord_{uuid.uuid4().hex}",
+        store_id=STORE,
+        member_id=member_id,
+        fulfilment=fulfilment,  # type: ignore[arg-type]
+        address=Address(lat=lat, lng=lng, text=f"Door {door + 1}, Kobe")
+        if fulfilment == "delivery"
+        else None,
+        promise_at=datetime.now(UTC) + due_in,
+        currency="JPY",
+        lines=[],
+    )
+
+
+def bag_codes(order_id: str, zones: Sequence[str] = ("ambient",)) -> list[str]:
+    return [f"BAG-{order_id[-8:]}-{z}-1" for z in zones]
+
+
+def packed(order_id: str, zones: Sequence[str] = ("ambient",)) -> OrderPacked:
+    return OrderPacked(
+        order_id=order_id,
+        store_id=STORE,
+        lines=[],
+        bags=[
+            Bag(code=code, zone=zone, number=1, of=1)  # type: ignore[arg-type]
+            for code, zone in zip(bag_codes(order_id, zones), zones, strict=True)
+        ],
+    )
+
+
+async def ready_orders(database: str, count: int, **kw) -> list[str]:
+    """`count` delivery orders placed and packed (one ambient bag each, door i): ready."""
+    orders = [placed(door=i % len(DOORS), **kw) for i in range(count)]
+    await emit(database, *orders, *(packed(o.order_id) for o in orders))
+    return [o.order_id for o in orders]
+
+
+async def assign_route(
+    database: str,
+    rider_id: str,
+    order_ids: Sequence[str],
+    *,
+    etas: Sequence[datetime] | None = None,
+) -> str:
+    """A route as the dispatcher commits one: the route (assigned), its stops in order with
+    their ETAs, and the orders assigned to it and its rider."""
+    now = datetime.now(UTC)
+    etas = list(etas or [now + timedelta(minutes=8 * (i + 1)) for i in range(len(order_ids))])
+    route_id = f"rte_{uuid7().hex}"
+    conn = await connect(database)
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                "INSERT INTO delivery.routes (store_id, route_id, rider_id, status, planned_at,"
+                " solver) VALUES ($1, $2, $3, 'assigned', $4, 'test')",
+                STORE,
+                route_id,
+                rider_id,
+                now,
+            )
+            await conn.execute(
+                "INSERT INTO delivery.route_stops (store_id, route_id, seq, order_id, eta)"
+                " SELECT $1, $2, s.seq, s.order_id, s.eta"
+                " FROM unnest($3::int[], $4::text[], $5::timestamptz[]) AS s (seq, order_id, eta)",
+                STORE,
+                route_id,
+                list(range(1, len(order_ids) + 1)),
+                list(order_ids),
+                etas,
+            )
+            await conn.execute(
+                "UPDATE delivery.deliveries d"
+                " SET status = 'assigned', route_id = $2, rider_id = $3, eta = s.eta"
+                " FROM unnest($4::text[], $5::timestamptz[]) AS s (order_id, eta)"
+                " WHERE d.store_id = $1 AND d.order_id = s.order_id",
+                STORE,
+                route_id,
+                rider_id,
+                list(order_ids),
+                etas,
+            )
+    finally:
+        await conn.close()
+    return route_id
+
+
+async def rows(database: str, query: str, *args: object) -> list[dict]:
+    conn = await connect(database)
+    try:
+        return [dict(r) for r in await conn.fetch(query, *args)]
+    finally:
+        await conn.close()
+
+
+@asynccontextmanager
+async def wake_ups(database: str) -> AsyncIterator[list[str]]:
+    """The store ids the dispatcher is woken for while the block runs."""
+    heard: list[str] = []
+    conn = await connect(database)
+    await conn.add_listener("delivery_dispatch", lambda *args: heard.append(args[3]))
+    try:
+        yield heard
+        await asyncio.sleep(0.1)  # notifications arrive after the commit
+    finally:
+        await conn.close()
+
+
+def command(who: dict, key: str | None = None) -> dict:
+    return {**who, "Idempotency-Key": key or str(uuid.uuid4())}
+
+
+async def next_event(lines: AsyncIterator[str], kind: str) -> dict:
+    """The data of the next Server-Sent Event of `kind` among a stream's lines."""
+    event = None
+    async for text in lines:
+        if text.startswith("event:"):
+            event = text.removeprefix("event:").strip()
+        elif text.startswith("data:") and event == kind:
+            return json.loads(text.removeprefix("data:"))
+    raise AssertionError(f"the stream ended before a {kind} event")
