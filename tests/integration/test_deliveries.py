@@ -232,6 +232,18 @@ async def test_an_order_is_handed_over_against_its_code_or_a_photo(c, database):
     assert (await c.get("/v1/riders/me/route", headers=RIDER_1)).status_code == 404
 
 
+async def test_after_five_wrong_codes_only_a_photo_hands_an_order_over(c, database):
+    _, (order,) = await out_route(c, database, 1)
+    code = await code_of(database, order)
+    wrong = str((int(code) + 1) % 10_000).zfill(4)
+    for _ in range(5):
+        assert (await deliver(c, order, {"code": wrong})).status_code == 422
+    guessed = await deliver(c, order, {"code": code})  # even the right one: guessing must stop
+    assert guessed.status_code == 429 and "photo" in guessed.json()["detail"]
+    photo = await deliver(c, order, {"photo_ref": "s3://proofs/door.jpg"})
+    assert photo.status_code == 200 and photo.json()["status"] == "delivered"
+
+
 async def test_only_an_order_out_on_your_route_is_handed_over(c, database):
     [assigned] = await ready_orders(database, 1)
     await assign_route(database, "rider-1", [assigned])

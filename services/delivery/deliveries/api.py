@@ -83,6 +83,7 @@ async def deliver(
     order_id: FromPath[str],
     data: JSONBody[DeliveredBody],
     conn: Tx,
+    pool: Pool,
     clock: Now,
     principal: Caller,
     idempotency_key: IdempotencyKey,
@@ -96,7 +97,13 @@ async def deliver(
         caller=_caller(principal),
         key=idempotency_key,
         create=lambda: service.delivered(
-            conn, clock, principal, order_id=order_id, code=data.code, photo_ref=data.photo_ref
+            conn,
+            clock,
+            principal,
+            order_id=order_id,
+            code=data.code,
+            photo_ref=data.photo_ref,
+            pool=pool,
         ),
         status_code=200,
     )

@@ -144,3 +144,9 @@ ORDER BY promise_at, order_id
 SELECT at, solver, solve_s, ready_orders, free_riders, committed, held, late_orders, lateness_s,
        unassigned
 FROM delivery.dispatch_runs WHERE store_id = $1
+
+-- name: code_failures
+SELECT count(*) FROM delivery.code_failures WHERE store_id = $1 AND order_id = $2
+
+-- name: add_code_failure
+INSERT INTO delivery.code_failures (store_id, order_id, at) VALUES ($1, $2, $3)

@@ -25,7 +25,7 @@ from services.delivery.dispatch.wakeup import wake_dispatcher
 from shared.auth import Principal
 from shared.bus import publish
 from shared.clock import Clock
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from shared.events import DeliveryFailed, OrderDelivered, OrderOutForDelivery
 
 
@@ -129,6 +129,16 @@ async def _close_stop(
     )
 
 
+MAX_WRONG_CODES = 5
+
+
+class TooManyCodes(DomainError):
+    """Too many wrong hand-over codes"""
+
+    status = 429
+    slug = "too-many-codes"
+
+
 async def delivered(
     conn: asyncpg.Connection,
     clock: Clock,
@@ -137,11 +147,25 @@ async def delivered(
     order_id: str,
     code: str | None,
     photo_ref: str | None,
+    pool: asyncpg.Pool,
 ) -> Handed:
-    """Handed over at the door against the code the shopper's app shows, or a photo."""
+    """Handed over at the door against the code the shopper's app shows, or a photo. After
+    `MAX_WRONG_CODES` wrong codes only a photo will do: four digits must not be guessable."""
     order = await _rider_order(conn, principal, order_id)
-    proof = check_proof(order.handover_code, code=code, photo_ref=photo_ref)
     store_id, now = principal.store_id or "", clock.now()
+    if code is not None:
+        wrong = await db.code_failures(conn, store_id=store_id, order_id=order_id)
+        if wrong >= MAX_WRONG_CODES:
+            raise TooManyCodes(
+                f"{wrong} wrong codes for this order: hand it over with a photo of the bags at "
+                "the door (photo_ref), or report the delivery failed",
+                field="code",
+            )
+    try:
+        proof = check_proof(order.handover_code, code=code, photo_ref=photo_ref)
+    except InvalidInput:
+        await db.add_code_failure(pool, store_id=store_id, order_id=order_id, at=now)
+        raise
     await db.finish_delivery(
         conn,
         store_id=store_id,

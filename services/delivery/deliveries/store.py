@@ -296,3 +296,14 @@ async def board_deliveries(conn: asyncpg.Connection, *, store_id: str) -> list[O
 
 async def last_run(conn: asyncpg.Connection, *, store_id: str) -> DispatchRun | None:
     return _as(await conn.fetchrow(Q["last_run"], store_id), DispatchRun)
+
+
+async def code_failures(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> int:
+    return await conn.fetchval(Q["code_failures"], store_id, order_id)
+
+
+async def add_code_failure(
+    pool: asyncpg.Pool, *, store_id: str, order_id: str, at: datetime
+) -> None:
+    """Count a wrong code in a transaction of its own (the request's is rolled back)."""
+    await pool.execute(Q["add_code_failure"], store_id, order_id, at)
