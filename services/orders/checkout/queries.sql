@@ -62,13 +62,15 @@ SELECT store_id, order_id FROM orders.orders WHERE member_id = $1 AND idempotenc
 -- name: get_order
 SELECT store_id, order_id, member_id, fulfilment, address_text, address_lat, address_lng,
        status, currency, estimate, to_authorize, promise_at, payment_intent_id, client_secret,
-       pay_by, failure, pickup_slot
+       pay_by, failure, pickup_slot, rider_id, delivery_eta, delivery_proof, delivery_photo_ref,
+       delivery_note
 FROM orders.orders WHERE order_id = $1
 
 -- name: lock_order
 SELECT store_id, order_id, member_id, fulfilment, address_text, address_lat, address_lng,
        status, currency, estimate, to_authorize, promise_at, payment_intent_id, client_secret,
-       pay_by, failure, pickup_slot
+       pay_by, failure, pickup_slot, rider_id, delivery_eta, delivery_proof, delivery_photo_ref,
+       delivery_note
 FROM orders.orders WHERE store_id = $1 AND order_id = $2
 FOR UPDATE
 

@@ -43,6 +43,12 @@ class OrderRow(msgspec.Struct, frozen=True, kw_only=True):
     pay_by: datetime
     failure: str | None
     pickup_slot: str | None = None  # set by `order.ready_for_pickup`, never on insert
+    # Set as delivery reports the order's way to the door, never on insert.
+    rider_id: str | None = None
+    delivery_eta: datetime | None = None
+    delivery_proof: str | None = None  # code | photo
+    delivery_photo_ref: str | None = None
+    delivery_note: str | None = None  # the rider's, on a failed delivery
 
 
 class LineRow(msgspec.Struct, frozen=True, kw_only=True):

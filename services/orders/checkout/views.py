@@ -52,6 +52,16 @@ class Payment(msgspec.Struct, frozen=True, kw_only=True):
     client_secret: str | None  # for the app's Stripe SDK, while the order awaits payment
 
 
+class DeliveryView(msgspec.Struct, frozen=True, kw_only=True):
+    """A delivery order's way to the door, as delivery reported it."""
+
+    rider_id: str  # the rider who carries (or carried) the order, to follow on the map
+    eta: datetime | None  # at the door, as planned when the rider left the store
+    proof: str | None  # once delivered: code | photo
+    photo_ref: str | None
+    note: str | None  # the rider's, on a failed delivery (its reason is the order's failure)
+
+
 class OrderView(msgspec.Struct, frozen=True, kw_only=True):
     order_id: str
     store_id: str
@@ -59,6 +69,7 @@ class OrderView(msgspec.Struct, frozen=True, kw_only=True):
     fulfilment: str
     address: Address | None
     pickup_slot: str | None  # where the bags wait, once a pickup order is ready for pickup
+    delivery: DeliveryView | None  # once a rider has the order
     promise_at: datetime
     pay_by: datetime | None
     failure: str | None
@@ -110,6 +121,15 @@ async def order_view(conn: asyncpg.Connection, order: db.OrderRow) -> OrderView:
         fulfilment=order.fulfilment,
         address=address,
         pickup_slot=order.pickup_slot,
+        delivery=DeliveryView(
+            rider_id=order.rider_id,
+            eta=order.delivery_eta,
+            proof=order.delivery_proof,
+            photo_ref=order.delivery_photo_ref,
+            note=order.delivery_note,
+        )
+        if order.rider_id
+        else None,
         promise_at=order.promise_at,
         pay_by=order.pay_by if awaiting else None,
         failure=order.failure,

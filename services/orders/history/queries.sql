@@ -1,11 +1,15 @@
 -- name: timeline
--- Online orders (by the time they were placed), pickups (by the time they were collected), and
--- in-store sales, one list. An order the till sent home appears once, as its sale.
+-- Online orders (by the time they were placed, with their status now: out_for_delivery,
+-- delivered, delivery_failed...), pickups (by the time they were collected), and in-store
+-- sales, one list. An order's amount is what it cost after refunds (nothing, for a failed
+-- delivery), its estimate until it is charged. An order the till sent home appears once, as
+-- its sale.
 WITH entries AS (
     SELECT 'online_' || o.fulfilment AS kind, o.store_id, o.order_id AS ref, o.status,
-           coalesce((SELECT sum(p.amount) FROM orders.payments p
+           coalesce((SELECT sum(CASE p.kind WHEN 'refund' THEN -p.amount ELSE p.amount END)
+                     FROM orders.payments p
                      WHERE p.store_id = o.store_id AND p.order_id = o.order_id
-                       AND p.kind IN ('capture', 'charge')), o.estimate) AS amount,
+                       AND p.kind IN ('capture', 'charge', 'refund')), o.estimate) AS amount,
            o.currency, s.at
     FROM orders.orders o
     JOIN orders.order_stages s
@@ -30,7 +34,8 @@ LIMIT $3
 
 -- name: buy_again
 -- What the member bought most often (in distinct purchases, any channel), as the store sells it
--- now. An order the till sent home counts once, as its sale.
+-- now. An order the till sent home counts once, as its sale; one cancelled or whose delivery
+-- failed (refunded in full) was no purchase.
 WITH bought AS (
     SELECT l.sku, l.order_id AS purchase
     FROM orders.order_lines l

@@ -5,11 +5,20 @@ from __future__ import annotations
 import asyncpg
 
 from services.orders.checkout import store as db
+from services.orders.deliveries import service as deliveries
 from services.orders.payments.gateway import StripeGateway
 from services.orders.payments.service import settle_packed
 from services.orders.pickups import service as pickups
 from shared.bus import Consumer
-from shared.events import Envelope, OrderCancelled, OrderPacked, OrderReadyForPickup
+from shared.events import (
+    DeliveryFailed,
+    Envelope,
+    OrderCancelled,
+    OrderDelivered,
+    OrderOutForDelivery,
+    OrderPacked,
+    OrderReadyForPickup,
+)
 
 
 def void_authorizations(gateway: StripeGateway) -> Consumer:
@@ -41,17 +50,27 @@ def void_authorizations(gateway: StripeGateway) -> Consumer:
 
 def settle_on_packed(gateway: StripeGateway) -> Consumer:
     """On `order.packed`, charge exactly what was packed; on `order.ready_for_pickup`, note
-    where the bags wait.
+    where the bags wait; then follow a delivery to the door (`order.out_for_delivery`,
+    `order.delivered`) or back (`delivery.failed`, refunded by policy).
 
-    One consumer for both: the bus keeps an order's events in publish order only within one
-    consumer, and the shopper should see the slot only once the order is settled and packed.
+    One consumer for all: the bus keeps an order's events in publish order only within one
+    consumer, and the shopper should see the slot, the rider or a refund only once the order
+    is settled and packed.
     """
 
     async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        at = envelope.occurred_at
         match envelope.event:
             case OrderPacked() as packed:
-                await settle_packed(conn, gateway, packed, at=envelope.occurred_at)
+                await settle_packed(conn, gateway, packed, at=at)
             case OrderReadyForPickup() as ready:
-                await pickups.ready_for_pickup(conn, ready, at=envelope.occurred_at)
+                await pickups.ready_for_pickup(conn, ready, at=at)
+            case OrderOutForDelivery() as out:
+                await deliveries.out_for_delivery(conn, out, at=at)
+            case OrderDelivered() as arrived:
+                await deliveries.delivered(conn, arrived, at=at)
+            case DeliveryFailed() as failed:
+                await deliveries.delivery_failed(conn, gateway, failed, at=at)
 
-    return Consumer("orders.settle_packed", (OrderPacked.topic, OrderReadyForPickup.topic), handle)
+    topics = (OrderPacked, OrderReadyForPickup, OrderOutForDelivery, OrderDelivered, DeliveryFailed)
+    return Consumer("orders.settle_packed", tuple(t.topic for t in topics), handle)

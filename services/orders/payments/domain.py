@@ -1,4 +1,5 @@
-"""What a packed order costs, and how that splits across the authorization. Pure, no I/O.
+"""What a packed order costs, how that splits across the authorization, and what is given back.
+Pure, no I/O.
 
 A line is charged for what was picked of it (weighed lines by the grams on the scale) plus any
 substitute. A substitute the shopper did not name costs them at most what the missing part of
@@ -86,3 +87,15 @@ def refund_parts(
             parts.append(Part(source_id=source_id, amount=take))
             amount -= take
     return parts
+
+
+def failed_delivery_refund(reason: str, *, collected: int, refunded: int) -> int:
+    """What a failed delivery gives back: everything collected and not refunded yet, in full,
+    whatever the `reason` (not home, refused, address not found, damaged, rider incident).
+
+    Groceries are not a parcel to try again tomorrow: chilled and frozen goods that went out
+    cannot be resold or redelivered later, and the shopper's 30 minutes are gone either way, so
+    the shopper is not made to pay for bags they never got. The goods are not put back into
+    stock either; the manager recounts what came back with the stock-count endpoint.
+    """
+    return max(0, collected - refunded)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import asyncpg
 import msgspec
 
 from services.orders.checkout import store as db
-from services.orders.payments.domain import refund_parts
+from services.orders.payments.domain import failed_delivery_refund, refund_parts
 from services.orders.payments.gateway import StripeGateway
 from shared.bus import publish
 from shared.clock import Clock
@@ -44,8 +45,7 @@ async def refund(
         raise InvalidInput("send an amount or lines, one of the two", field="amount")
     order = await db.lock_order(conn, store_id=order.store_id, order_id=order.order_id)
     keys = {"store_id": order.store_id, "order_id": order.order_id}
-    entries = await db.ledger(conn, **keys)
-    collected = [(e.gateway_id or "", e.amount) for e in entries if e.kind in ("capture", "charge")]
+    collected, refunded = _sources(await db.ledger(conn, **keys))
     if not collected:
         raise Conflict(
             f"nothing has been charged on an order that is {order.status}", field="order_id"
@@ -57,10 +57,6 @@ async def refund(
             if line_no not in charged:
                 raise InvalidInput(f"the order has no line {line_no}", field=f"lines[{i}]")
         amount = sum(charged[n] for n in set(request.lines))
-    refunded: dict[str, int] = {}
-    for e in entries:
-        if e.kind == "refund" and e.source_id:
-            refunded[e.source_id] = refunded.get(e.source_id, 0) + e.amount
     left = sum(got for _, got in collected) - sum(refunded.values())
     if amount > left:
         raise InvalidInput(
@@ -68,7 +64,84 @@ async def refund(
             field="amount" if request.amount else "lines",
             refundable=left,
         )
-    now = clock.now()
+    ids = await _pay_back(
+        conn,
+        gateway,
+        order,
+        amount,
+        collected=collected,
+        refunded=refunded,
+        key=key,
+        at=clock.now(),
+    )
+    return Refunded(order_id=order.order_id, amount=amount, currency=order.currency, refund_ids=ids)
+
+
+async def refund_failed_delivery(
+    conn: asyncpg.Connection,
+    gateway: StripeGateway,
+    order: db.OrderRow,
+    *,
+    reason: str,
+    at: datetime,
+) -> int:
+    """Give back what the policy gives for a failed delivery (all that is left); the amount.
+
+    The caller holds the order's row lock, and the amount is what the ledger says is left, so a
+    second report of the same failure refunds nothing. An order paid at the till (no
+    PaymentIntent) is refunded at the till, not through the gateway.
+    """
+    if order.payment_intent_id is None:
+        return 0
+    collected, refunded = _sources(
+        await db.ledger(conn, store_id=order.store_id, order_id=order.order_id)
+    )
+    amount = failed_delivery_refund(
+        reason,
+        collected=sum(got for _, got in collected),
+        refunded=sum(refunded.values()),
+    )
+    if amount:
+        await _pay_back(
+            conn,
+            gateway,
+            order,
+            amount,
+            collected=collected,
+            refunded=refunded,
+            key="delivery-failed",
+            at=at,
+        )
+    return amount
+
+
+def _sources(entries: list[db.LedgerRow]) -> tuple[list[tuple[str, int]], dict[str, int]]:
+    """What each capture and second charge collected (in that order), and what was refunded of
+    each already."""
+    collected = [(e.gateway_id or "", e.amount) for e in entries if e.kind in ("capture", "charge")]
+    refunded: dict[str, int] = {}
+    for e in entries:
+        if e.kind == "refund" and e.source_id:
+            refunded[e.source_id] = refunded.get(e.source_id, 0) + e.amount
+    return collected, refunded
+
+
+async def _pay_back(
+    conn: asyncpg.Connection,
+    gateway: StripeGateway,
+    order: db.OrderRow,
+    amount: int,
+    *,
+    collected: list[tuple[str, int]],
+    refunded: dict[str, int],
+    key: str,
+    at: datetime,
+) -> list[str]:
+    """Refund `amount` at the gateway, the capture first, book each part and announce it all.
+
+    Each part's gateway idempotency key is made of `key`, so a retried transaction never
+    refunds a part twice at Stripe."""
+    keys = {"store_id": order.store_id, "order_id": order.order_id}
     ids = []
     for part in refund_parts(collected, refunded, amount):
         refund_id = await gateway.refund(
@@ -81,15 +154,13 @@ async def refund(
             amount=part.amount,
             currency=order.currency,
             gateway_id=refund_id,
-            at=now,
+            at=at,
             source_id=part.source_id,
         )
         ids.append(refund_id)
     await publish(
         conn,
-        PaymentRefunded(
-            order_id=order.order_id, store_id=order.store_id, amount=amount, currency=order.currency
-        ),
-        occurred_at=now,
+        PaymentRefunded(**keys, amount=amount, currency=order.currency),
+        occurred_at=at,
     )
-    return Refunded(order_id=order.order_id, amount=amount, currency=order.currency, refund_ids=ids)
+    return ids

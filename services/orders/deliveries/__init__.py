@@ -1,0 +1,1 @@
+"""Deliveries: a delivery order followed from the store to the door, or back."""
