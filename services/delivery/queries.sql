@@ -22,6 +22,11 @@ SELECT orders_per_hour, detour_factor, rider_speed_kmh FROM delivery.stores WHER
 -- name: backlog_size
 SELECT count(*) FROM delivery.backlog WHERE store_id = $1
 
+-- name: riders_now
+SELECT (SELECT count(*) FROM delivery.riders WHERE store_id = $1 AND on_shift) AS on_shift,
+       (SELECT count(*) FROM delivery.deliveries
+        WHERE store_id = $1 AND status IN ('waiting', 'ready')) AS unassigned
+
 -- name: add_to_backlog
 INSERT INTO delivery.backlog (store_id, order_id, fulfilment, promise_at)
 VALUES ($1, $2, $3, $4)

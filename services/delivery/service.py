@@ -43,6 +43,7 @@ async def quote(
         distance_m=None if pickup else place.distance_m,
         backlog=await db.backlog_size(conn, store_id=store_id),
         pace=await db.get_pace(conn, store_id=store_id),
+        riders=await db.riders_now(conn, store_id=store_id),
     )
     return Quote(
         store_id=store_id,

@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 
 from services.delivery.domain import Zone
-from services.delivery.promise import Pace
+from services.delivery.promise import Pace, Riders
 from shared.sql import load_queries
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -56,6 +56,11 @@ async def get_pace(conn: asyncpg.Connection, *, store_id: str) -> Pace:
 
 async def backlog_size(conn: asyncpg.Connection, *, store_id: str) -> int:
     return await conn.fetchval(Q["backlog_size"], store_id)
+
+
+async def riders_now(conn: asyncpg.Connection, *, store_id: str) -> Riders:
+    row = await conn.fetchrow(Q["riders_now"], store_id)
+    return Riders(on_shift=row["on_shift"], unassigned=row["unassigned"])
 
 
 async def add_to_backlog(
