@@ -4,7 +4,6 @@ consumers drained, routes inserted as the dispatcher commits them, and riders' t
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -12,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 from services.delivery.consumers import CONSUMERS
 from shared.auth import Role
-from shared.bus import drain, publish
-from shared.clock import Clock
-from shared.db import connect, create_pool, init_connection
+from shared.bus import drain
+from shared.db import connect, create_pool
 from shared.events import Address, Bag, Event, OrderPacked, OrderPlaced
 from shared.ids import uuid7
 from tests.integration.apps import bearer
+from tests.integration.eventlog import publish_events
 
 STORE = "kobe-sannomiya"
 MEMBER = "mem_test_1"
@@ -51,14 +50,8 @@ async def handle_delivery(database: str) -> None:
 
 
 async def emit(database: str, *events: Event) -> None:
-    conn = await connect(database)
-    try:
-        await init_connection(conn)
-        async with conn.transaction():
-            for event in events:
-                await publish(conn, event, occurred_at=Clock().now())
-    finally:
-        await conn.close()
+    """Publish `events` and let delivery handle them."""
+    await publish_events(database, *events)
     await handle_delivery(database)
 
 
@@ -180,14 +173,3 @@ async def wake_ups(database: str) -> AsyncIterator[list[str]]:
 
 def command(who: dict, key: str | None = None) -> dict:
     return {**who, "Idempotency-Key": key or str(uuid.uuid4())}
-
-
-async def next_event(lines: AsyncIterator[str], kind: str) -> dict:
-    """The data of the next Server-Sent Event of `kind` among a stream's lines."""
-    event = None
-    async for text in lines:
-        if text.startswith("event:"):
-            event = text.removeprefix("event:").strip()
-        elif text.startswith("data:") and event == kind:
-            return json.loads(text.removeprefix("data:"))
-    raise AssertionError(f"the stream ended before a {kind} event")

@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import TypeVar
-
-import asyncpg
-import msgspec
 
 from infra.seed import demo_catalog
 from services.fulfillment.consumers import CONSUMERS
 from shared.auth import Role
 from shared.barcodes import ean13
-from shared.bus import drain, publish
-from shared.clock import Clock
-from shared.db import connect, create_pool, init_connection
+from shared.bus import drain
+from shared.db import create_pool
 from shared.events import Address, Event, OrderPlaced, PlacedLine
 from tests.integration.apps import bearer
+from tests.integration.eventlog import publish_events
 
-E = TypeVar("E", bound=Event)
 STORE = "kobe-sannomiya"
 PRODUCTS = {p.sku: p for p, _ in demo_catalog()}
 AOI = bearer(Role.PICKER, store=STORE, subject="picker-1")
@@ -50,27 +45,9 @@ def weight_label(sku: str, grams: int, prefix: str = "20") -> str:
 
 
 async def emit(database: str, *events: Event) -> None:
-    conn = await connect(database)
-    try:
-        await init_connection(conn)
-        async with conn.transaction():
-            for event in events:
-                await publish(conn, event, occurred_at=Clock().now())
-    finally:
-        await conn.close()
+    """Publish `events` and let fulfillment handle them."""
+    await publish_events(database, *events)
     await handle_all(database)
-
-
-async def published(database: str, topic: str, kind: type[E]) -> list[E]:
-    """The events of `topic` in the log, in order."""
-    conn = await asyncpg.connect(database)
-    try:
-        rows = await conn.fetch(
-            "SELECT payload FROM kernel.events WHERE topic = $1 ORDER BY seq", topic
-        )
-    finally:
-        await conn.close()
-    return [msgspec.json.decode(r["payload"], type=kind) for r in rows]
 
 
 async def handle_all(database: str) -> None:

@@ -18,7 +18,7 @@ from shared.bus import drain
 from shared.clock import Clock
 from shared.db import create_pool
 from shared.events import RiderAssigned
-from tests.integration.picking import published
+from tests.integration.eventlog import published
 
 STORE, LAT, LNG = "kobe-sannomiya", 34.6913, 135.1955
 

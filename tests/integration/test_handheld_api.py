@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from collections.abc import AsyncIterator
 
 import httpx
 
@@ -15,6 +13,7 @@ from shared.db import create_pool
 from shared.events import SubstitutionDecided
 from tests.integration.apps import client
 from tests.integration.conftest import serving
+from tests.integration.eventlog import next_event
 from tests.integration.picking import (
     AOI,
     MANAGER,
@@ -81,17 +80,6 @@ async def test_the_manager_moves_a_product_and_the_walk_follows(database, demo):
         assert twice.status_code == 422 and twice.json()["field"] == "bins[1].sku"
         bad = await c.put(url, json=[{**moved, "aisle": 0}], headers=MANAGER)
         assert bad.status_code == 400
-
-
-async def next_event(lines: AsyncIterator[str], kind: str) -> dict:
-    """The data of the next Server-Sent Event of `kind` among a stream's lines."""
-    event = None
-    async for text in lines:
-        if text.startswith("event:"):
-            event = text.removeprefix("event:").strip()
-        elif text.startswith("data:") and event == kind:
-            return json.loads(text.removeprefix("data:"))
-    raise AssertionError(f"the stream ended before a {kind} event")
 
 
 async def test_a_decision_reaches_the_pickers_screen_live(database, demo):

@@ -13,6 +13,7 @@ from shared.events import (
 )
 from tests.integration.apps import client
 from tests.integration.conftest import serving
+from tests.integration.eventlog import published
 from tests.integration.picking import (
     MANAGER,
     PRODUCTS,
@@ -23,7 +24,6 @@ from tests.integration.picking import (
     line,
     paid,
     pick_all,
-    published,
     scan,
 )
 

@@ -4,23 +4,12 @@ from __future__ import annotations
 
 from services.fulfillment.consumers import CONSUMERS
 from shared.auth import Role
-from shared.bus import drain
-from shared.db import create_pool
 from tests.integration.apps import bearer, client
+from tests.integration.picking import handle_all
 from tests.integration.shopping import CABBAGE, POTATOES, SHOPPER, place_and_pay
 
 PICKING = next(c for c in CONSUMERS if c.name == "fulfillment.picking")
 STAFF = bearer(Role.PICKER, store="kobe-sannomiya")
-
-
-async def handle_all(database: str) -> None:
-    pool = await create_pool(database)
-    try:
-        for consumer in CONSUMERS:
-            while await drain(pool, consumer):
-                pass
-    finally:
-        await pool.close()
 
 
 async def test_a_paid_order_becomes_pick_tasks_per_zone(orders, database):

@@ -142,7 +142,7 @@ ORDER BY promise_at, order_id
 
 -- name: last_run
 SELECT at, solver, solve_s, ready_orders, free_riders, committed, held, late_orders, lateness_s,
-       unassigned
+       unassigned, owner
 FROM delivery.dispatch_runs WHERE store_id = $1
 
 -- name: code_failures

@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
+from services.delivery.dispatch.store import Run
 from shared.events import Bag
 from shared.sql import load_queries
 
@@ -106,22 +107,6 @@ class OpenDelivery(msgspec.Struct, frozen=True, kw_only=True):
     route_id: str | None
     rider_id: str | None
     late: bool = False
-
-
-class DispatchRun(msgspec.Struct, frozen=True, kw_only=True):
-    """The dispatcher's last plan; `alert` when it had late or unassigned orders."""
-
-    at: datetime
-    solver: str
-    solve_s: float
-    ready_orders: int
-    free_riders: int
-    committed: int
-    held: int
-    late_orders: int
-    lateness_s: float
-    unassigned: int
-    alert: str | None = None
 
 
 def _as(row: asyncpg.Record | None, kind: type[msgspec.Struct]):
@@ -294,8 +279,8 @@ async def board_deliveries(conn: asyncpg.Connection, *, store_id: str) -> list[O
     return [msgspec.convert(dict(r), OpenDelivery) for r in rows]
 
 
-async def last_run(conn: asyncpg.Connection, *, store_id: str) -> DispatchRun | None:
-    return _as(await conn.fetchrow(Q["last_run"], store_id), DispatchRun)
+async def last_run(conn: asyncpg.Connection, *, store_id: str) -> Run | None:
+    return _as(await conn.fetchrow(Q["last_run"], store_id), Run)
 
 
 async def code_failures(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> int:

@@ -12,6 +12,7 @@ import msgspec
 from services.delivery import store as zones
 from services.delivery.deliveries import store as db
 from services.delivery.deliveries.domain import is_late, run_alert
+from services.delivery.dispatch.store import Run
 from shared.auth import Principal
 from shared.errors import NotFound
 
@@ -142,7 +143,8 @@ class DispatchBoard(msgspec.Struct, frozen=True, kw_only=True):
     at: datetime
     riders: list[db.RiderOnShift]
     deliveries: list[db.OpenDelivery]
-    last_run: db.DispatchRun | None
+    last_run: Run | None
+    alert: str | None  # when the last plan had late orders, or ready ones without a rider
     late: int
 
 
@@ -156,16 +158,15 @@ async def dispatch_board(
         for d in await db.board_deliveries(conn, store_id=store_id)
     ]
     run = await db.last_run(conn, store_id=store_id)
-    if run is not None:
-        alert = run_alert(
-            late_orders=run.late_orders, lateness_s=run.lateness_s, unassigned=run.unassigned
-        )
-        run = msgspec.structs.replace(run, alert=alert)
+    alert = run and run_alert(
+        late_orders=run.late_orders, lateness_s=run.lateness_s, unassigned=run.unassigned
+    )
     return DispatchBoard(
         store_id=store_id,
         at=now,
         riders=await db.board_riders(conn, store_id=store_id),
         deliveries=deliveries,
         last_run=run,
+        alert=alert,
         late=sum(d.late for d in deliveries),
     )

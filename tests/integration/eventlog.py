@@ -1,0 +1,53 @@
+"""The event log as tests use it: publish events as another service would, read what was
+published, and read Server-Sent Events off a stream."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import TypeVar
+
+import asyncpg
+import msgspec
+
+from shared.bus import publish
+from shared.clock import Clock
+from shared.db import connect, init_connection
+from shared.events import Event
+
+E = TypeVar("E", bound=Event)
+
+
+async def publish_events(database: str, *events: Event) -> None:
+    """Publish `events` in one transaction, as the service that owns them would."""
+    conn = await connect(database)
+    try:
+        await init_connection(conn)
+        async with conn.transaction():
+            for event in events:
+                await publish(conn, event, occurred_at=Clock().now())
+    finally:
+        await conn.close()
+
+
+async def published(database: str, topic: str, kind: type[E]) -> list[E]:
+    """The events of `topic` in the log, in order."""
+    conn = await asyncpg.connect(database)
+    try:
+        rows = await conn.fetch(
+            "SELECT payload FROM kernel.events WHERE topic = $1 ORDER BY seq", topic
+        )
+    finally:
+        await conn.close()
+    return [msgspec.json.decode(r["payload"], type=kind) for r in rows]
+
+
+async def next_event(lines: AsyncIterator[str], kind: str) -> dict:
+    """The data of the next Server-Sent Event of `kind` among a stream's lines."""
+    event = None
+    async for text in lines:
+        if text.startswith("event:"):
+            event = text.removeprefix("event:").strip()
+        elif text.startswith("data:") and event == kind:
+            return json.loads(text.removeprefix("data:"))
+    raise AssertionError(f"the stream ended before a {kind} event")
