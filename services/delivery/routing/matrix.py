@@ -18,7 +18,8 @@ def travel_matrix(
 ) -> tuple[list[list[float]], list[list[float]]]:
     """(durations in seconds, distances in metres) between every two (lat, lng) `points`."""
     places = [Point(lat, lng) for lat, lng in points]
-    # Parsing into Points once and measuring with one geodesic makes a pair ~30 µs, not ~120.
+    # Points parsed once and one geodesic for all pairs: ~70 µs a pair here, not ~115; still
+    # ~0.4 s for 110 places, so a caller re-planning often may want to cache pairs.
     measure = geodesic().measure
     n = len(places)
     metres = [[0.0] * n for _ in range(n)]
