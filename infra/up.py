@@ -144,6 +144,22 @@ def _banner(urls: dict[str, str], secret: str, dsn: str, stripe: str | None, too
     return "\n".join(lines)
 
 
+def start_children(
+    children: dict[str, subprocess.Popen], env: dict[str, str], stripe_port: int
+) -> str | None:
+    """Spawn the three services, a dispatcher and localstripe (when installed) into `children`
+    (filled as they start, so a failure half-way still stops them); localstripe's URL."""
+    for name in SERVICES:
+        children[name] = _spawn(["-m", "infra.cli", "serve", name], env)
+    children["dispatcher"] = _spawn(["-m", "infra.cli", "dispatch"], env)
+    if not importlib.util.find_spec("localstripe"):
+        return None
+    children["localstripe"] = _spawn(
+        ["-m", "infra.localstripe_server", "--port", str(stripe_port)], env
+    )
+    return f"http://127.0.0.1:{stripe_port}"
+
+
 def run_up(*, fresh: bool) -> int:
     started = time.monotonic()
     if float(os.environ.get("OMO_CLOCK_SPEED", "1") or 1) != 1:
@@ -166,15 +182,7 @@ def run_up(*, fresh: bool) -> int:
             asyncio.run(migrate_all(dsn))
             asyncio.run(seed(dsn, Clock(up.clock_speed, up.clock_start), up.jwt_secret))
             env = {**os.environ, "DATABASE_URL": dsn}
-            for name in SERVICES:
-                children[name] = _spawn(["-m", "infra.cli", "serve", name], env)
-            children["dispatcher"] = _spawn(["-m", "infra.cli", "dispatch"], env)
-            stripe = None
-            if importlib.util.find_spec("localstripe"):
-                children["localstripe"] = _spawn(
-                    ["-m", "infra.localstripe_server", "--port", str(up.stripe_port)], env
-                )
-                stripe = f"http://127.0.0.1:{up.stripe_port}"
+            stripe = start_children(children, env, up.stripe_port)
             urls = {n: f"http://{s.host}:{s.port}" for n, s in services.items()}
             _wait_ready({n: f"{u}/readyz" for n, u in urls.items()}, children)
             print(_banner(urls, up.jwt_secret, dsn, stripe, time.monotonic() - started), flush=True)
