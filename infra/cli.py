@@ -75,6 +75,34 @@ def _dispatch(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from infra.simulate.report import table
+    from infra.simulate.run import simulate_all
+    from infra.simulate.scenario import PRESETS
+    from infra.simulate.stack import report_dir
+
+    logging.basicConfig(level="WARNING", format="%(name)s: %(message)s")
+    logging.getLogger("omo.simulate").setLevel(os.environ.get("OMO_SIMULATE_LOG", "INFO").upper())
+    scenario = PRESETS[args.preset].with_(
+        orders_per_hour=args.orders_per_hour,
+        pickers=args.pickers,
+        riders=args.riders,
+        hours=args.hours,
+        clock_speed=args.clock_speed,
+        seed=args.seed,
+        policy=args.policy,
+    )
+    policies = args.compare.split(",") if args.compare else [scenario.policy]
+    out = Path(args.out) if args.out else report_dir(None, args.preset)
+    columns = simulate_all(scenario, policies, out, use_running=args.use_running)
+    print(table(columns))
+    print(f"report: {out}")
+    return 0
+
+
 def _token(args: argparse.Namespace) -> int:
     from shared.auth import Role, mint
     from shared.settings import Settings, load
@@ -134,6 +162,21 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "dispatch", help="run a delivery dispatcher (omo up runs one; more take over stores)"
     ).set_defaults(run=_dispatch)
+    sim = sub.add_parser("simulate", help="play an evening at the store against the services")
+    sim.add_argument("--preset", choices=("smoke", "hema-peak"), default="smoke")
+    sim.add_argument("--orders-per-hour", type=float)
+    sim.add_argument("--pickers", type=int)
+    sim.add_argument("--riders", type=int)
+    sim.add_argument("--hours", type=float, help="how long orders arrive (store time)")
+    sim.add_argument("--clock-speed", type=float, help="store time runs this many times faster")
+    sim.add_argument("--seed", type=int)
+    sim.add_argument("--policy", choices=("ortools", "greedy"), help="the dispatcher's")
+    sim.add_argument("--compare", help="policies to run on the same seed, e.g. ortools,greedy")
+    sim.add_argument("--out", help="the report folder (default .omo/simulations/PRESET)")
+    sim.add_argument(
+        "--use-running", action="store_true", help="use the services already up (omo up)"
+    )
+    sim.set_defaults(run=_simulate)
     token = sub.add_parser("token", help="mint a bearer token for local use")
     token.add_argument("role", choices=ROLES)
     token.add_argument("--store", help="the store of a staff token")

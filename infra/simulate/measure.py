@@ -1,0 +1,172 @@
+"""The run as the system recorded it: every order's stage times, picks, routes and pings, read
+from the database (read only) after the agents stop; and the figures of the summary."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from infra.simulate.world import distance_m
+from shared.db import connect
+
+STAGES = ("created", "paid", "packed", "out_for_delivery", "delivered", "delivery_failed")
+TERMINAL = {"delivered", "delivery_failed", "collected", "cancelled", "expired", "payment_failed"}
+PROMISE_MIN = 30
+
+ORDERS = """
+SELECT o.order_id, o.status, o.promise_at,
+       jsonb_object_agg(s.stage, s.at) FILTER (WHERE s.stage IS NOT NULL) AS stages
+FROM orders.orders o LEFT JOIN orders.order_stages s USING (store_id, order_id)
+WHERE o.store_id = $1 AND o.order_id = ANY($2::text[])
+GROUP BY o.order_id, o.status, o.promise_at
+"""
+PICKS = """
+SELECT order_id, min(claimed_at) AS claimed, min(first_scan_at) AS first_scan,
+       max(packed_at) AS packed
+FROM fulfillment.pick_tasks WHERE store_id = $1 AND order_id = ANY($2::text[])
+GROUP BY order_id
+"""
+ROUTES = """
+SELECT r.route_id, r.rider_id, r.planned_at, r.picked_up_at, r.done_at, count(s.seq) AS stops
+FROM delivery.routes r JOIN delivery.route_stops s USING (store_id, route_id)
+WHERE r.store_id = $1 AND r.status <> 'cancelled' GROUP BY r.store_id, r.route_id
+"""
+PINGS = """
+SELECT rider_id, at, lat, lng FROM delivery.pings WHERE store_id = $1 ORDER BY rider_id, at
+"""
+SUBSTITUTIONS = """
+SELECT count(*) AS proposed, count(*) FILTER (WHERE approved) AS approved,
+       count(*) FILTER (WHERE decided_by = 'preference') AS by_preference
+FROM orders.substitutions WHERE store_id = $1 AND order_id = ANY($2::text[])
+"""
+
+
+@dataclass
+class OrderRow:
+    order_id: str
+    status: str
+    promise_at: datetime
+    stages: dict[str, datetime]
+    claimed: datetime | None = None
+    first_scan: datetime | None = None
+
+    def minutes(self, stage: str, since: str = "paid") -> float | None:
+        a, b = self.stages.get(since), self.stages.get(stage)
+        return (b - a).total_seconds() / 60 if a and b else None
+
+
+@dataclass
+class Measured:
+    orders: list[OrderRow]
+    routes: list[dict]
+    pings: dict[str, list[tuple[datetime, float, float]]]
+    substitutions: dict
+    started: datetime
+    ended: datetime
+    samples: list[dict] = field(default_factory=list)
+
+
+async def open_orders(dsn: str, store_id: str, order_ids: list[str]) -> int:
+    conn = await connect(dsn)
+    try:
+        return await conn.fetchval(
+            "SELECT count(*) FROM orders.orders WHERE store_id = $1 AND order_id = ANY($2::text[])"
+            " AND status <> ALL($3::text[])",
+            store_id,
+            order_ids,
+            list(TERMINAL),
+        )
+    finally:
+        await conn.close()
+
+
+async def measure(dsn: str, store_id: str, order_ids: list[str], started, ended) -> Measured:
+    conn = await connect(dsn)
+    try:
+        picks = {r["order_id"]: r for r in await conn.fetch(PICKS, store_id, order_ids)}
+        orders = []
+        for r in await conn.fetch(ORDERS, store_id, order_ids):
+            raw = r["stages"] or {}
+            stages = {k: datetime.fromisoformat(v) for k, v in _json(raw).items()}
+            p = picks.get(r["order_id"])
+            orders.append(
+                OrderRow(
+                    r["order_id"],
+                    r["status"],
+                    r["promise_at"],
+                    stages,
+                    p and p["claimed"],
+                    p and p["first_scan"],
+                )
+            )
+        routes = [dict(r) for r in await conn.fetch(ROUTES, store_id)]
+        pings: dict[str, list] = {}
+        for r in await conn.fetch(PINGS, store_id):
+            pings.setdefault(r["rider_id"], []).append((r["at"], r["lat"], r["lng"]))
+        subs = dict(await conn.fetchrow(SUBSTITUTIONS, store_id, order_ids))
+    finally:
+        await conn.close()
+    orders.sort(key=lambda o: o.stages.get("paid") or o.promise_at)
+    return Measured(orders, routes, pings, subs, started, ended)
+
+
+def _json(raw: object) -> dict:
+    return json.loads(raw) if isinstance(raw, str) else dict(raw)  # type: ignore[arg-type]
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
+
+
+def figures(m: Measured, tally: dict, riders: int, detour: float) -> dict[str, object]:
+    """The summary's numbers, by name, in the order the table shows them."""
+    delivered = [o for o in m.orders if o.status == "delivered"]
+    door = [x for o in delivered if (x := o.minutes("delivered")) is not None]
+    on_time_30 = sum(1 for x in door if x <= PROMISE_MIN)
+    in_promise = sum(1 for o in delivered if o.stages["delivered"] <= o.promise_at)
+    picks = [x for o in m.orders if (x := o.minutes("packed")) is not None]
+    open_s = max((m.ended - m.started).total_seconds(), 1)
+    busy = sum(
+        (r["done_at"] - r["picked_up_at"]).total_seconds()
+        for r in m.routes
+        if r["done_at"] and r["picked_up_at"]
+    )
+    km = sum(_path_m(p) for p in m.pings.values()) * detour / 1000
+    trips = [r["stops"] for r in m.routes if r["picked_up_at"]]
+    refused = sum(v for k, v in tally.items() if k.startswith("refused: "))
+
+    def pct(n: int, of: int) -> float | None:
+        return 100 * n / of if of else None
+
+    return {
+        "orders placed (paid)": len(m.orders),
+        "orders refused at checkout": refused,
+        "  of them outside 3 km": tally.get("refused (outside 3 km)", 0),
+        "delivered": len(delivered),
+        "delivery failed": sum(1 for o in m.orders if o.status == "delivery_failed"),
+        "not finished when the run ended": sum(1 for o in m.orders if o.status not in TERMINAL),
+        "on time: within 30 min of payment (%)": pct(on_time_30, len(delivered)),
+        "on time: by the promise (%)": pct(in_promise, len(delivered)),
+        "click-to-door p50 (min)": percentile(door, 50),
+        "click-to-door p95 (min)": percentile(door, 95),
+        "paid to packed p50 (min)": percentile(picks, 50),
+        "paid to packed p95 (min)": percentile(picks, 95),
+        "rider utilisation, out on a route (%)": 100 * busy / (riders * open_s),
+        "orders per trip": statistics.mean(trips) if trips else None,
+        "km per delivered order": km / len(delivered) if delivered else None,
+        "substitutes proposed": m.substitutions["proposed"],
+        "substitutes approved": m.substitutions["approved"],
+        "substitutes decided by preference (no answer)": m.substitutions["by_preference"],
+        "till sales": tally.get("till sales", 0),
+    }
+
+
+def _path_m(pings: list[tuple[datetime, float, float]]) -> float:
+    return sum(distance_m(a[1:], b[1:]) for a, b in itertools.pairwise(pings))

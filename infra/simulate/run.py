@@ -1,0 +1,153 @@
+"""Play a scenario against the services, then read back and report what the system recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+
+from infra.simulate import report
+from infra.simulate.measure import TERMINAL, Measured, figures, measure, open_orders
+from infra.simulate.pickers import Picker
+from infra.simulate.riders import Rider
+from infra.simulate.scenario import Scenario
+from infra.simulate.shoppers import arrivals, till
+from infra.simulate.stack import Stack, picker_ids, rider_ids, stack_for
+from infra.simulate.world import World
+from shared.auth import Role
+
+log = logging.getLogger("omo.simulate")
+SAMPLE_S = 60.0
+
+
+async def keep(world: World, who: str, agent: Callable[[], Awaitable[None]]) -> None:
+    """Run an agent until the end; a crash is counted and the agent starts over."""
+    while not world.done.is_set():
+        try:
+            await agent()
+        except Exception as exc:  # a failed call should not end the evening
+            world.tally["agent errors"] += 1
+            log.warning("%s: %r", who, exc)
+            await world.nap(10)
+
+
+async def sample(world: World, samples: list[dict]) -> None:
+    """Queue lengths as the manager's views show them, every store minute."""
+    manager = world.staff(Role.MANAGER, "manager-sim")
+    store = world.store_id
+    while True:
+        try:
+            queue = await world.http.get(
+                world.url("fulfillment", f"/v1/stores/{store}/fulfillment/queue"), headers=manager
+            )
+            board = await world.http.get(
+                world.url("delivery", f"/v1/stores/{store}/dispatch"), headers=manager
+            )
+            zones, deliveries = queue.json()["zones"], board.json()["deliveries"]
+            samples.append(
+                {
+                    "at": world.clock.now(),
+                    "pick queue": sum(z["queued"] for z in zones),
+                    "picking": sum(z["in_progress"] for z in zones),
+                    "ready for a rider": sum(1 for d in deliveries if d["status"] == "ready"),
+                    "with a rider": sum(
+                        1 for d in deliveries if d["status"] in ("assigned", "out")
+                    ),
+                }
+            )
+        except (httpx.HTTPError, KeyError, ValueError) as exc:
+            log.debug("sampling: %r", exc)
+        if await world.nap(SAMPLE_S):
+            return
+
+
+async def progress(world: World, sc: Scenario, phase: list[str]) -> None:
+    start = world.clock.now()
+    total = (sc.hours * 60 + sc.drain_minutes) * 60
+    while not world.done.is_set():
+        gone = (world.clock.now() - start).total_seconds()
+        width = 30
+        filled = min(width, int(width * gone / total))
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {gone / 60:5.1f} min store time  "
+            f"{phase[0]:<9} placed {len(world.placed):4d}  tried {world.tally['orders tried']:4d}"
+        )
+        sys.stderr.flush()
+        await asyncio.sleep(0.5)
+    sys.stderr.write("\n")
+
+
+async def play(stack: Stack, sc: Scenario) -> tuple[Measured, dict]:
+    limits = httpx.Limits(max_connections=50)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+        world = World(stack, sc, http)
+        await world.load_catalog()
+        manager = world.staff(Role.MANAGER, "manager-sim")
+        for n, picker in enumerate(picker_ids(sc.pickers), start=1):
+            r = await http.put(
+                world.url("fulfillment", f"/v1/stores/{world.store_id}/pickers/{picker}"),
+                json={"name": f"Sim picker {n}", "pin": f"{n:04d}"},
+                headers=manager,
+            )
+            r.raise_for_status()
+        started = world.clock.now()
+        phase = ["ordering"]
+        staff = [
+            asyncio.create_task(keep(world, p, Picker(world, p).run))
+            for p in picker_ids(sc.pickers)
+        ] + [asyncio.create_task(keep(world, r, Rider(world, r).run)) for r in rider_ids(sc.riders)]
+        samples: list[dict] = []
+        watchers = [
+            asyncio.create_task(sample(world, samples)),
+            asyncio.create_task(progress(world, sc, phase)),
+        ]
+        try:
+            await asyncio.gather(arrivals(world, sc.hours), till(world, sc.hours))
+            phase[0] = "finishing"
+            until = world.clock.now().timestamp() + sc.drain_minutes * 60
+            while world.clock.now().timestamp() < until:
+                if not await open_orders(stack.dsn, world.store_id, world.placed):
+                    break
+                await world.nap(20)
+        finally:
+            world.done.set()
+            await asyncio.gather(*staff, *watchers, *world.shopping, return_exceptions=True)
+        ended = world.clock.now()
+    measured = await measure(stack.dsn, world.store_id, world.placed, started, ended)
+    measured.samples = samples
+    return measured, dict(world.tally)
+
+
+def simulate(sc: Scenario, name: str, out: Path, *, use_running: bool) -> dict[str, object]:
+    """One run: start (or find) the system, play, write the report; the summary's figures."""
+    wall = time.monotonic()
+    with stack_for(sc, name, use_running=use_running) as stack:
+        if use_running:  # its clock is the running services' own
+            sc = sc.with_(clock_speed=stack.clock.speed)
+        measured, tally = asyncio.run(play(stack, sc))
+    for o in measured.orders:
+        if o.status not in TERMINAL:
+            log.warning("%s unfinished: %s since %s", o.order_id, o.status, max(o.stages.values()))
+    numbers = figures(measured, tally, sc.riders, sc.detour)
+    report.write(out, name, sc, measured, numbers, time.monotonic() - wall)
+    log.info("%s: %s", name, tally)
+    return numbers
+
+
+def simulate_all(
+    sc: Scenario, policies: list[str], out: Path, *, use_running: bool
+) -> dict[str, dict[str, object]]:
+    """Each policy on the same seed; a report folder each and, for several, compare.md."""
+    columns = {}
+    for policy in policies:
+        run = sc.with_(policy=policy)
+        folder = out / policy if len(policies) > 1 else out
+        columns[policy] = simulate(run, policy, folder, use_running=use_running)
+    if len(policies) > 1:
+        (out / "compare.md").write_text(report.table(columns) + "\n", encoding="utf-8")
+    return columns

@@ -1,0 +1,139 @@
+"""Shoppers and the till: orders arrive as a Poisson process, pay, and answer substitutions;
+walk-in baskets compete for the same stock."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+
+from infra.simulate.world import World, key, offset
+from shared.auth import Role
+
+log = logging.getLogger("omo.simulate")
+OPEN = {"awaiting_payment", "placed", "picking", "picked"}  # substitutions come before packing
+CASH = {"kind": "cash", "received": {"amount": 1_000_000, "currency": "JPY"}}
+
+
+def basket(world: World, rng: random.Random) -> list[dict]:
+    """3 to 15 distinct products in stock, weighed produce by grams, preferences mixed."""
+    stocked = [p for p in world.catalog if p["in_stock"]]
+    lines = []
+    for p in rng.sample(stocked, k=min(len(stocked), rng.randint(3, 15))):
+        preference = rng.choices(["none", "same_brand", "any"], weights=[3, 3, 4])[0]
+        line: dict = {"sku": p["sku"], "substitution": preference}
+        if p["unit"] == "kg":
+            line["grams"] = min(p["available"], rng.randrange(150, 1550, 50))
+            if line["grams"] < 50:
+                continue
+        else:
+            line["quantity"] = min(p["available"], rng.choices([1, 2, 3], weights=[6, 3, 1])[0])
+        lines.append(line)
+    return lines
+
+
+def address(world: World, rng: random.Random) -> tuple[dict, bool]:
+    """A door within 2.9 km of the store (uniform over the disc), or ~3 % beyond 3 km."""
+    outside = rng.random() < world.scenario.outside_share
+    metres = rng.uniform(3_300, 5_000) if outside else 2_900 * math.sqrt(rng.random())
+    lat, lng = offset(world.store_at, metres, rng.uniform(0, 2 * math.pi))
+    return {"lat": lat, "lng": lng, "text": f"Sim door {metres:.0f} m out"}, outside
+
+
+async def arrivals(world: World, hours: float) -> None:
+    """Orders at `orders_per_hour`, exponential gaps, for `hours` of store time; each shopper
+    is a task in `world.shopping`."""
+    rate = world.scenario.orders_per_hour / 3600
+    until = world.clock.now().timestamp() + hours * 3600
+    rng = world.rng("arrivals")
+    n = 0
+    while True:
+        gap = rng.expovariate(rate)
+        if world.clock.now().timestamp() + gap > until:
+            break
+        await world.nap(gap)
+        n += 1
+        task = asyncio.create_task(shop(world, f"mem_sim_{world.scenario.seed}_{n}"))
+        world.shopping.add(task)  # the run waits for the orders, not for these
+        task.add_done_callback(world.shopping.discard)
+
+
+async def shop(world: World, member_id: str) -> None:
+    rng = world.rng(member_id)
+    me = world.shopper(member_id)
+    where, outside = address(world, rng)
+    request = {
+        "store_id": world.store_id,
+        "fulfilment": "delivery",
+        "address": where,
+        "lines": basket(world, rng),
+        "accept_later_promise": rng.random() < world.scenario.accept_later_share,
+    }
+    world.tally["orders tried"] += 1
+    placed = await world.http.post(
+        world.url("orders", "/v1/orders"), json=request, headers={**me, **key()}
+    )
+    if placed.status_code != 201:
+        kind = placed.json().get("type", str(placed.status_code)).rsplit("/", 1)[-1]
+        log.debug("refused %s: %s", placed.status_code, placed.text)
+        world.tally[f"refused: {kind}"] += 1
+        world.tally["refused" + (" (outside 3 km)" if outside else " (inside 3 km)")] += 1
+        return
+    order_id = placed.json()["order_id"]
+    paid = await world.http.post(
+        world.url("orders", f"/v1/orders/{order_id}/confirm-payment"), json={}, headers=me
+    )
+    if paid.status_code != 200:
+        world.tally["payment failed"] += 1
+        return
+    world.shoppers[order_id] = member_id
+    world.placed.append(order_id)
+    await answer_substitutions(world, order_id, me, rng)
+
+
+async def answer_substitutions(world: World, order_id: str, me: dict, rng: random.Random) -> None:
+    """Watch the order in the app until it is packed, answering each proposed substitute."""
+    answered: set[str] = set()
+    while not await world.nap(30):
+        view = await world.http.get(world.url("orders", f"/v1/orders/{order_id}"), headers=me)
+        if view.status_code != 200:
+            continue
+        order = view.json()
+        for proposal in order["substitutions"]:
+            sid = proposal["substitution_id"]
+            if proposal["approved"] is not None or sid in answered:
+                continue
+            answered.add(sid)
+            approve = rng.random() < world.scenario.approve_share
+            r = await world.http.post(
+                world.url("orders", f"/v1/orders/{order_id}/substitutions/{sid}"),
+                json={"approve": approve},
+                headers=me,
+            )
+            if r.status_code == 200:
+                world.tally["substitutes approved" if approve else "substitutes declined"] += 1
+        if order["status"] not in OPEN:
+            return
+
+
+async def till(world: World, hours: float) -> None:
+    """Walk-in baskets of 1 to 5 packaged items at the till, on the same stock."""
+    rate = world.scenario.till_sales_per_hour / 3600
+    if rate <= 0:
+        return
+    cashier = world.staff(Role.CASHIER, "cashier-sim")
+    until = world.clock.now().timestamp() + hours * 3600
+    pieces = [p for p in world.catalog if p["unit"] != "kg"]
+    rng = world.rng("till")
+    while True:
+        gap = rng.expovariate(rate)
+        if world.clock.now().timestamp() + gap > until or await world.nap(gap):
+            return
+        codes = [p["ean"] for p in rng.sample(pieces, k=rng.randint(1, 5))]
+        r = await world.http.post(
+            world.url("orders", f"/v1/stores/{world.store_id}/sales"),
+            json={"barcodes": codes, "tender": CASH},
+            headers={**cashier, **key()},
+        )
+        world.tally["till sales" if r.status_code in (200, 201) else "till sales refused"] += 1

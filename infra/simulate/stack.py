@@ -1,0 +1,129 @@
+"""The system a simulation runs against: started fresh (its own embedded database, the three
+services, a dispatcher and localstripe with a fast clock), or the one already running."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from infra.embedded_db import EmbeddedPostgres
+from infra.prepare import migrate_all, seed
+from infra.registry import SERVICES
+from infra.seed import STORE
+from infra.simulate.scenario import Scenario
+from infra.up import _sigterm_as_interrupt, _stop, _wait_ready, start_children
+from services.delivery import store as delivery_db
+from shared.clock import Clock
+from shared.db import connect
+from shared.settings import Settings, data_dir, load
+
+
+@dataclass(frozen=True)
+class Stack:
+    dsn: str
+    urls: dict[str, str]  # orders, fulfillment, delivery
+    clock: Clock
+    secret: str
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rider_ids(count: int) -> list[str]:
+    return [f"rider-{n}" for n in range(1, count + 1)]
+
+
+def picker_ids(count: int) -> list[str]:
+    return [f"picker-{n}" for n in range(1, count + 1)]
+
+
+async def add_riders(dsn: str, count: int) -> None:
+    """Riders beyond the demo's five (idempotent: the store function upserts)."""
+    conn = await connect(dsn)
+    try:
+        riders = [delivery_db.Rider(r, f"Sim rider {r}") for r in rider_ids(count)[5:]]
+        if riders:
+            await delivery_db.add_riders(conn, store_id=STORE.store_id, riders=riders)
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def running(scenario: Scenario) -> Iterator[Stack]:
+    """The services already up (`--use-running`): read where they are from the environment."""
+    settings = load(Settings)
+    urls = {}
+    for name, entry in SERVICES.items():
+        s = load(entry.settings)
+        urls[name] = f"http://{s.host}:{s.port}"
+    asyncio.run(add_riders(settings.database_url, scenario.riders))
+    yield Stack(
+        dsn=settings.database_url,
+        urls=urls,
+        clock=Clock(settings.clock_speed, settings.clock_start),
+        secret=settings.jwt_secret,
+    )
+
+
+@contextmanager
+def started(scenario: Scenario, name: str) -> Iterator[Stack]:
+    """A fresh system of our own under .omo/, on free ports; everything stops on the way out
+    (an exception, Ctrl-C or SIGTERM) and the data dir is removed."""
+    folder = data_dir() / f"sim-{name}-{os.getpid()}"
+    database = EmbeddedPostgres(folder / "pg")
+    start = datetime.now(UTC)
+    ports = {n: free_port() for n in (*SERVICES, "stripe")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMO_")}
+    env.pop("DATABASE_URL", None)
+    env |= {f"OMO_{n.upper()}_PORT": str(p) for n, p in ports.items()}
+    env |= {
+        "OMO_CLOCK_SPEED": str(scenario.clock_speed),
+        "OMO_CLOCK_START": start.isoformat(),
+        "OMO_DELIVERY_DISPATCH_POLICY": scenario.policy,
+        "OMO_DELIVERY_SOLVE_TIME_LIMIT_S": str(scenario.dispatch_time_limit_s),
+        "OMO_ORDERS_STRIPE_API_BASE": f"http://127.0.0.1:{ports['stripe']}",
+        "OMO_ORDERS_DELIVERY_URL": f"http://127.0.0.1:{ports['delivery']}",
+        "OMO_FULFILLMENT_ORDERS_URL": f"http://127.0.0.1:{ports['orders']}",
+        "OMO_LOG_LEVEL": "warning",
+    }
+    for var in ("OMO_JWT_SECRET", "OMO_ENV"):
+        if var in os.environ:
+            env[var] = os.environ[var]
+    settings = load(Settings, env)
+    clock = Clock(scenario.clock_speed, start)
+    children: dict[str, subprocess.Popen] = {}
+    with _sigterm_as_interrupt():
+        try:
+            database.destroy()
+            dsn = database.start()
+            env["DATABASE_URL"] = dsn
+            asyncio.run(migrate_all(dsn))
+            asyncio.run(seed(dsn, clock, settings.jwt_secret))
+            asyncio.run(add_riders(dsn, scenario.riders))
+            start_children(children, env, ports["stripe"])
+            urls = {n: f"http://127.0.0.1:{ports[n]}" for n in SERVICES}
+            _wait_ready({n: f"{u}/readyz" for n, u in urls.items()}, children)
+            yield Stack(dsn=dsn, urls=urls, clock=clock, secret=settings.jwt_secret)
+        finally:
+            _stop(children)
+            database.stop()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def stack_for(scenario: Scenario, name: str, *, use_running: bool):
+    return running(scenario) if use_running else started(scenario, name)
+
+
+def report_dir(out: str | None, name: str) -> Path:
+    return Path(out or data_dir() / "simulations" / name)

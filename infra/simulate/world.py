@@ -1,0 +1,99 @@
+"""What every agent shares: the HTTP client, the services' clock, tokens, the catalog, tallies."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+import httpx
+
+from infra.seed import STORE
+from infra.simulate.scenario import Scenario
+from infra.simulate.stack import Stack
+from shared.auth import Role, mint
+
+EARTH_M = 6_371_000.0
+
+
+def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance (metres); close enough to geodesic for a few kilometres."""
+    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
+    return 2 * EARTH_M * math.asin(math.sqrt(h))
+
+
+def offset(origin: tuple[float, float], metres: float, bearing: float) -> tuple[float, float]:
+    lat, lng = origin
+    dlat = metres * math.cos(bearing) / 111_320
+    dlng = metres * math.sin(bearing) / (111_320 * math.cos(math.radians(lat)))
+    return lat + dlat, lng + dlng
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+@dataclass
+class World:
+    stack: Stack
+    scenario: Scenario
+    http: httpx.AsyncClient
+    catalog: list[dict] = field(default_factory=list)
+    tally: Counter = field(default_factory=Counter)
+    shoppers: dict[str, str] = field(default_factory=dict)  # order id -> member id
+    placed: list[str] = field(default_factory=list)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    shopping: set[asyncio.Task] = field(default_factory=set)
+    store_id: str = STORE.store_id
+    store_at: tuple[float, float] = (STORE.lat, STORE.lng)
+
+    def rng(self, who: str) -> random.Random:
+        """Each agent draws from its own stream, so a run's orders do not depend on how the
+        agents interleave, and two policies on one seed see the same evening."""
+        return random.Random(f"{self.scenario.seed}:{who}")
+
+    @property
+    def clock(self):
+        return self.stack.clock
+
+    def url(self, service: str, path: str) -> str:
+        return self.stack.urls[service] + path
+
+    def bearer(self, role: Role, **claims: str) -> dict[str, str]:
+        token = mint(self.stack.secret, role, **claims)
+        return {"Authorization": f"Bearer {token}"}
+
+    def staff(self, role: Role, subject: str) -> dict[str, str]:
+        return self.bearer(role, store_id=self.store_id, subject=subject)
+
+    def shopper(self, member_id: str) -> dict[str, str]:
+        return self.bearer(Role.SHOPPER, member_id=member_id)
+
+    async def nap(self, seconds: float) -> bool:
+        """Sleep `seconds` of store time, or less if the run ends; True if it ended."""
+        try:
+            await asyncio.wait_for(self.done.wait(), self.clock.real_seconds(seconds))
+        except TimeoutError:
+            return False
+        return True
+
+    async def load_catalog(self) -> None:
+        cursor = None
+        while True:
+            params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+            page = await self.http.get(
+                self.url("orders", f"/v1/stores/{self.store_id}/products"), params=params
+            )
+            page.raise_for_status()
+            body = page.json()
+            self.catalog += body["items"]
+            cursor = body.get("next_cursor")
+            if not cursor:
+                return

@@ -1,0 +1,50 @@
+"""`omo simulate --preset smoke`: an evening in a minute against the real services, and a
+report that adds up."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pytest
+
+from infra.simulate.measure import STAGES
+from tests.e2e.processes import processes_mentioning, run_omo
+
+pytestmark = pytest.mark.e2e
+
+
+def figures(summary: str) -> dict[str, str]:
+    return {
+        m.group(1).strip(): m.group(2).strip()
+        for m in re.finditer(r"^\| ([^|]+) \| ([^|]+) \|$", summary, re.MULTILINE)
+    }
+
+
+def test_the_smoke_preset_plays_every_order_to_its_end_and_reports_it(tmp_path):
+    out = tmp_path / "report"
+    run = run_omo("simulate", "--preset", "smoke", "--out", str(out), env={}, timeout=170)
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    numbers = figures((out / "summary.md").read_text(encoding="utf-8"))
+    placed = int(numbers["orders placed (paid)"])
+    delivered, failed = int(numbers["delivered"]), int(numbers["delivery failed"])
+    assert placed >= 5
+    assert int(numbers["not finished when the run ended"]) == 0, run.stderr[-3000:]
+    assert delivered + failed == placed
+    for name in ("on time: within 30 min of payment (%)", "on time: by the promise (%)"):
+        assert 0 <= float(numbers[name]) <= 100
+
+    with (out / "orders.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == placed
+    assert len({r["order_id"] for r in rows}) == placed
+    for row in rows:
+        assert row["status"] in ("delivered", "delivery_failed")
+        reached = [row[s] for s in STAGES if row[s]]
+        assert reached == sorted(reached), row  # ISO times in UTC sort as they happened
+        assert row["created"] and row["paid"] and row["packed"] and row["out_for_delivery"]
+
+    for plot in ("delivery_times", "on_time", "queues", "routes"):
+        assert (out / f"{plot}.png").stat().st_size > 1000
+    assert processes_mentioning("sim-ortools-") == []
