@@ -40,7 +40,7 @@ from bench.serving import Processes
 from infra.embedded_db import EmbeddedPostgres
 from infra.prepare import seed
 from infra.seed import STORE
-from services.fulfillment.batches.service import CANDIDATES
+from services.fulfillment.batches.claiming import CANDIDATES
 from shared.bus import publish
 from shared.clock import Clock
 from shared.db import connect, init_connection

@@ -8,7 +8,7 @@ from functools import partial
 from litestar import Litestar
 
 from services.fulfillment.api import ROUTES
-from services.fulfillment.batches import service as batches
+from services.fulfillment.batches import claiming
 from services.fulfillment.batches.api import ROUTES as BATCH_ROUTES
 from services.fulfillment.batches.substitutes import SubstitutesClient
 from services.fulfillment.consumers import CONSUMERS
@@ -31,7 +31,7 @@ def create_app(settings: FulfillmentSettings) -> Litestar:
         settings.orders_url, token, timeout_s=settings.substitutes_timeout_s
     )
     hub = Hub(settings.database_url)
-    policy = batches.Policy(
+    policy = claiming.Policy(
         batch_size=settings.batch_size,
         lease=timedelta(seconds=settings.lease_s),
         decide_within=timedelta(seconds=settings.decide_s),
@@ -43,7 +43,7 @@ def create_app(settings: FulfillmentSettings) -> Litestar:
         route_handlers=[*ROUTES, *BATCH_ROUTES, *HANDHELD_ROUTES],
         consumers=CONSUMERS,
         clock=clock,
-        jobs=[(settings.lapse_sweep_s, partial(batches.lapse_everywhere, clock=clock))],
+        jobs=[(settings.lapse_sweep_s, partial(claiming.lapse_everywhere, clock=clock))],
         extra_state={"substitutes": substitutes, "hub": hub, "policy": policy},
         on_shutdown=[substitutes.aclose, hub.aclose],
     )

@@ -6,7 +6,7 @@ import asyncpg
 
 from services.fulfillment import live
 from services.fulfillment import store as db
-from services.fulfillment.batches import service as batches
+from services.fulfillment.batches import picking
 from services.fulfillment.batches import store as batch_db
 from services.fulfillment.tasks import URGENT, plan_tasks
 from shared.bus import Consumer
@@ -81,7 +81,7 @@ async def follow_decisions(conn: asyncpg.Connection, envelope: Envelope) -> None
     """Shoppers' answers to proposed substitutes; collected pickup orders free their slot."""
     match envelope.event:
         case SubstitutionDecided() as decided:
-            await batches.apply_decision(conn, decided, at=envelope.occurred_at)
+            await picking.apply_decision(conn, decided, at=envelope.occurred_at)
         case OrderCollected() as collected:
             await batch_db.collect(
                 conn,

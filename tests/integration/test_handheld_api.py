@@ -7,7 +7,7 @@ import time
 
 import httpx
 
-from services.fulfillment.batches import service as batches
+from services.fulfillment.batches import claiming
 from shared.clock import Clock
 from shared.db import create_pool
 from shared.events import SubstitutionDecided
@@ -127,8 +127,8 @@ async def test_a_silent_handheld_loses_its_batch_to_the_sweep(database, demo):
     later = Clock(wall=lambda: time.time() + 3600)  # an hour on: the lease ran out long ago
     pool = await create_pool(database)
     try:
-        assert await batches.lapse_everywhere(pool, later) == 1
-        assert await batches.lapse_everywhere(pool, later) == 0
+        assert await claiming.lapse_everywhere(pool, later) == 1
+        assert await claiming.lapse_everywhere(pool, later) == 0
     finally:
         await pool.close()
     async with client("fulfillment", database) as c:

@@ -13,9 +13,10 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
-from services.fulfillment.batches import service
+from services.fulfillment.batches import claiming, packing, picking
+from services.fulfillment.batches.claiming import Policy
 from services.fulfillment.batches.devices import DeviceId, DeviceSeq, command
-from services.fulfillment.batches.service import BagCount, Policy
+from services.fulfillment.batches.packing import BagCount
 from services.fulfillment.batches.views import BatchView
 from shared.auth import Role
 from shared.web.access import allow
@@ -56,7 +57,7 @@ async def claim_batch(
     idempotency_key: IdempotencyKey,
     device_id: DeviceId = None,
     device_seq: DeviceSeq = None,
-) -> Response[service.Claimed]:
+) -> Response[claiming.Claimed]:
     """The picker's next batch (the one they hold, if any): up to N orders of one zone, due
     first, chosen to share the walk; `batch` is null when nothing is queued."""
     return await command(
@@ -67,7 +68,7 @@ async def claim_batch(
         device_id=device_id,
         seq=device_seq,
         now=clock.now(),
-        run=lambda: service.claim(conn, clock, principal, _policy(request)),
+        run=lambda: claiming.claim(conn, clock, principal, _policy(request)),
     )
 
 
@@ -81,7 +82,7 @@ async def get_batch(
     request: Request, batch_id: FromPath[str], conn: Tx, clock: Now, principal: Caller
 ) -> BatchView:
     """The picker's batch as the screen shows it (reading it renews the lease)."""
-    return await service.view(conn, clock, principal, batch_id, _policy(request))
+    return await claiming.view(conn, clock, principal, batch_id, _policy(request))
 
 
 @post(
@@ -95,7 +96,7 @@ async def heartbeat(
     request: Request, batch_id: FromPath[str], conn: Tx, clock: Now, principal: Caller
 ) -> BatchView:
     """Keep the lease while the picker walks without scanning (changes nothing else)."""
-    return await service.view(conn, clock, principal, batch_id, _policy(request))
+    return await claiming.view(conn, clock, principal, batch_id, _policy(request))
 
 
 @post(
@@ -115,7 +116,7 @@ async def scan_item(
     idempotency_key: IdempotencyKey,
     device_id: DeviceId = None,
     device_seq: DeviceSeq = None,
-) -> Response[service.ScanResult]:
+) -> Response[picking.ScanResult]:
     """Count a scanned item into a tote: EAN-13/UPC-A, or a scale label (weight or price).
     A wrong item is a 422 naming the item expected; one too many is a 409."""
     return await command(
@@ -126,7 +127,7 @@ async def scan_item(
         device_id=device_id,
         seq=device_seq,
         now=clock.now(),
-        run=lambda: service.scan(
+        run=lambda: picking.scan(
             conn,
             clock,
             principal,
@@ -157,7 +158,7 @@ async def report_short(
     idempotency_key: IdempotencyKey,
     device_id: DeviceId = None,
     device_seq: DeviceSeq = None,
-) -> Response[service.ShortResult]:
+) -> Response[picking.ShortResult]:
     """Found less than the line needs: a substitute is proposed to the shopper by the line's
     preference (same category, nearest price, in stock), or the line stays short."""
     return await command(
@@ -168,7 +169,7 @@ async def report_short(
         device_id=device_id,
         seq=device_seq,
         now=clock.now(),
-        run=lambda: service.report_short(
+        run=lambda: picking.report_short(
             conn,
             clock,
             principal,
@@ -199,7 +200,7 @@ async def pack_order(
     idempotency_key: IdempotencyKey,
     device_id: DeviceId = None,
     device_seq: DeviceSeq = None,
-) -> Response[service.PackResult]:
+) -> Response[packing.PackResult]:
     """Bag an order's tote (bags per zone, a QR label each); the last zone packed sends
     `order.packed`, and a pickup order gets a staging slot."""
     return await command(
@@ -210,7 +211,7 @@ async def pack_order(
         device_id=device_id,
         seq=device_seq,
         now=clock.now(),
-        run=lambda: service.pack(
+        run=lambda: packing.pack(
             conn,
             clock,
             principal,

@@ -1,0 +1,181 @@
+"""Packing a picked tote into labelled bags; the last zone of an order sends it on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+import msgspec
+
+from services.fulfillment.batches import store as db
+from services.fulfillment.batches.claiming import Policy, hold
+from services.fulfillment.batches.labels import bag_labels, free_slot, label_text
+from services.fulfillment.batches.rules import (
+    RESOLVED,
+    PickLine,
+)
+from services.fulfillment.batches.views import BatchView, batch_view
+from services.fulfillment.domain import Zone
+from shared.auth import Principal
+from shared.bus import publish
+from shared.clock import Clock
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.events import (
+    Bag,
+    OrderPacked,
+    OrderReadyForPickup,
+    PackedLine,
+    Substitute,
+    TaskStages,
+)
+
+
+class Label(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    zone: Zone
+    number: int
+    of: int
+    text: str
+
+
+class PackResult(msgspec.Struct, frozen=True, kw_only=True):
+    order_id: str
+    labels: list[Label]
+    order_packed: bool
+    staging_slot: str | None
+    batch: BatchView
+
+
+class BagCount(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    zone: Zone
+    count: int = msgspec.field(default=1)
+
+
+def _check_bags(bags: Sequence[BagCount], zone: str) -> int:
+    for i, b in enumerate(bags):
+        if b.zone != zone:
+            raise InvalidInput(
+                f"this batch picked the {zone} zone; {b.zone} goods are bagged by their own batch",
+                field=f"bags[{i}].zone",
+            )
+        if not 1 <= b.count <= 20:
+            raise InvalidInput("a zone takes 1 to 20 bags", field=f"bags[{i}].count")
+    if len(bags) != 1:
+        if not bags:
+            raise InvalidInput(f"say how many bags the {zone} goods take", field="bags")
+        raise InvalidInput(f"the {zone} zone is listed {len(bags)} times", field="bags")
+    return bags[0].count
+
+
+async def pack(
+    conn: asyncpg.Connection,
+    clock: Clock,
+    principal: Principal,
+    policy: Policy,
+    *,
+    batch_id: str,
+    order_id: str,
+    bags: Sequence[BagCount],
+) -> PackResult:
+    """Bag one order's tote. When every zone of the order is bagged, `order.packed` carries the
+    final lines, substitutes, bags and stage times; a pickup order also gets a staging slot and
+    `order.ready_for_pickup`."""
+    now = clock.now()
+    batch = await hold(conn, clock, principal, batch_id, policy)
+    store_id = batch.store_id
+    tasks = await db.tasks_of_batch(conn, store_id=store_id, batch_id=batch_id)
+    task = next((t for t in tasks if t.order_id == order_id), None)
+    if task is None:
+        raise NotFound(f"order {order_id} is not in batch {batch_id}", field="order_id")
+    if task.status in ("packed", "cancelled"):
+        raise Conflict(f"order {order_id} is {task.status} already", field="order_id")
+    lines = await db.lines_of_task(conn, store_id=store_id, task_id=task.task_id)
+    waiting = [x for x in lines if x.state not in RESOLVED]
+    if waiting:
+        raise Conflict(
+            "not ready to pack: "
+            + "; ".join(f"{x.name_en} is {x.state.replace('_', ' ')}" for x in waiting),
+            field="order_id",
+            lines=[x.line_id for x in waiting],
+        )
+    count = _check_bags(bags, task.zone)
+    labels = bag_labels(order_id, task.zone, count)  # type: ignore[arg-type]
+    await db.insert_bags(conn, store_id=store_id, order_id=order_id, bags=labels, now=now)
+    await db.mark_packed(
+        conn, store_id=store_id, task_id=task.task_id, picker_id=principal.subject, now=now
+    )
+    packed, slot = await _finish_order(conn, store_id=store_id, order_id=order_id, now=now)
+    await db.close_batch(conn, store_id=store_id, batch_id=batch_id, now=now)
+    after = await db.lock_batch(conn, store_id=store_id, batch_id=batch_id)
+    assert after is not None
+    return PackResult(
+        order_id=order_id,
+        labels=[
+            Label(code=b.code, zone=b.zone, number=b.number, of=b.of, text=label_text(order_id, b))
+            for b in labels
+        ],
+        order_packed=packed,
+        staging_slot=slot,
+        batch=await batch_view(conn, after),
+    )
+
+
+def _packed_line(line: PickLine) -> PackedLine:
+    sub = line.substitute
+    substitute = None
+    if sub is not None and sub.approved and sub.picked > 0:
+        substitute = Substitute(
+            sku=sub.sku,
+            name_en=sub.name_en,
+            name_ja=sub.name_ja,
+            unit=sub.unit,
+            quantity=sub.picked,
+            unit_price=sub.unit_price,  # type: ignore[arg-type]
+        )
+    return PackedLine(line_no=line.line_no, sku=line.sku, picked=line.picked, substitute=substitute)
+
+
+async def _finish_order(
+    conn: asyncpg.Connection, *, store_id: str, order_id: str, now: datetime
+) -> tuple[bool, str | None]:
+    tasks = [
+        t
+        for t in await db.tasks_of_order(conn, store_id=store_id, order_id=order_id)
+        if t.status != "cancelled"
+    ]
+    if any(t.status != "packed" for t in tasks):
+        return False, None
+    lines = await db.lines_of_order(conn, store_id=store_id, order_id=order_id)
+    bags: list[Bag] = await db.bags_of_order(conn, store_id=store_id, order_id=order_id)
+    await publish(
+        conn,
+        OrderPacked(
+            order_id=order_id,
+            store_id=store_id,
+            lines=[_packed_line(x) for x in sorted(lines, key=lambda x: x.line_no)],
+            bags=bags,
+            stages=[
+                TaskStages(
+                    zone=t.zone,
+                    picker_id=t.picker_id or "",
+                    claimed_at=t.claimed_at,
+                    first_scan_at=t.first_scan_at,
+                    picked_at=t.picked_at or now,
+                    packed_at=t.packed_at or now,
+                )  # type: ignore[arg-type]
+                for t in tasks
+            ],
+        ),
+        occurred_at=now,
+    )
+    if tasks[0].fulfilment != "pickup":
+        return True, None
+    slot = free_slot(await db.taken_slots(conn, store_id=store_id))
+    await db.stage(conn, store_id=store_id, order_id=order_id, slot=slot, now=now)
+    await publish(
+        conn,
+        OrderReadyForPickup(order_id=order_id, store_id=store_id, slot=slot, bags=bags),
+        occurred_at=now,
+    )
+    return True, slot
