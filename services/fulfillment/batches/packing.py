@@ -8,6 +8,7 @@ from datetime import datetime
 import asyncpg
 import msgspec
 
+from services.fulfillment.batches import line_store as line_db
 from services.fulfillment.batches import store as db
 from services.fulfillment.batches.claiming import Policy, hold
 from services.fulfillment.batches.labels import bag_labels, free_slot, label_text
@@ -90,7 +91,7 @@ async def pack(
         raise NotFound(f"order {order_id} is not in batch {batch_id}", field="order_id")
     if task.status in ("packed", "cancelled"):
         raise Conflict(f"order {order_id} is {task.status} already", field="order_id")
-    lines = await db.lines_of_task(conn, store_id=store_id, task_id=task.task_id)
+    lines = await line_db.lines_of_task(conn, store_id=store_id, task_id=task.task_id)
     waiting = [x for x in lines if x.state not in RESOLVED]
     if waiting:
         raise Conflict(
@@ -146,7 +147,7 @@ async def _finish_order(
     ]
     if any(t.status != "packed" for t in tasks):
         return False, None
-    lines = await db.lines_of_order(conn, store_id=store_id, order_id=order_id)
+    lines = await line_db.lines_of_order(conn, store_id=store_id, order_id=order_id)
     bags: list[Bag] = await db.bags_of_order(conn, store_id=store_id, order_id=order_id)
     await publish(
         conn,

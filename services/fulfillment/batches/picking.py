@@ -10,6 +10,7 @@ import asyncpg
 import msgspec
 
 from services.fulfillment import live
+from services.fulfillment.batches import line_store as line_db
 from services.fulfillment.batches import store as db
 from services.fulfillment.batches.claiming import Policy, hold
 from services.fulfillment.batches.rules import (
@@ -58,7 +59,7 @@ def _line(lines: Sequence[PickLine], line_id: str) -> PickLine:
 async def settle_task(
     conn: asyncpg.Connection, *, store_id: str, task_id: str, now: datetime
 ) -> None:
-    lines = await db.lines_of_task(conn, store_id=store_id, task_id=task_id)
+    lines = await line_db.lines_of_task(conn, store_id=store_id, task_id=task_id)
     if lines and all(x.state in RESOLVED for x in lines):
         await db.mark_picked(conn, store_id=store_id, task_id=task_id, now=now)
 
@@ -79,9 +80,9 @@ async def scan(
     store_id = batch.store_id
     weight, price = await db.store_prefixes(conn, store_id=store_id)
     read = read_scan(barcode, weight_prefixes=weight, price_prefixes=price, field="barcode")
-    lines = await db.lines_of_batch(conn, store_id=store_id, batch_id=batch_id)
+    lines = await line_db.lines_of_batch(conn, store_id=store_id, batch_id=batch_id)
     placed = place_scan(lines, tote=tote, scan=read)
-    await db.add_picked(
+    await line_db.add_picked(
         conn,
         placed.line,
         store_id=store_id,
@@ -89,7 +90,7 @@ async def scan(
         amount=placed.amount,
         picker_id=principal.subject,
     )
-    await db.record_scan(
+    await line_db.record_scan(
         conn,
         placed.line,
         store_id=store_id,
@@ -132,14 +133,14 @@ async def report_short(
     now = clock.now()
     batch = await hold(conn, clock, principal, batch_id, policy)
     store_id = batch.store_id
-    line = _line(await db.lines_of_batch(conn, store_id=store_id, batch_id=batch_id), line_id)
+    line = _line(await line_db.lines_of_batch(conn, store_id=store_id, batch_id=batch_id), line_id)
     want = check_short(line, found)
     proposed = None
     if want.substitute:
-        await db.close_substitute(conn, line, store_id=store_id)
+        await line_db.close_substitute(conn, line, store_id=store_id)
         message = f"{want.name}: closed with {amount_text(want.unit, found)}."
     else:
-        await db.mark_short(conn, line, store_id=store_id)
+        await line_db.mark_short(conn, line, store_id=store_id)
         proposed, message = await _propose(
             conn, substitutes, line, store_id=store_id, now=now, decide_within=policy.decide_within
         )
@@ -170,7 +171,7 @@ async def _propose(
     offer = offers[0]
     substitution_id = f"sub_{uuid7().hex}"
     decide_by = now + decide_within
-    await db.insert_substitute(
+    await line_db.insert_substitute(
         conn,
         line,
         store_id=store_id,
@@ -204,7 +205,7 @@ async def _propose(
         ),
         occurred_at=now,
     )
-    lines = await db.lines_of_task(conn, store_id=store_id, task_id=line.task_id)
+    lines = await line_db.lines_of_task(conn, store_id=store_id, task_id=line.task_id)
     proposed = next(x.substitute for x in lines if x.seq == line.seq)
     return proposed, (
         f"{line.name_en}: short; {offer.name_en} proposed, the shopper has until "
@@ -216,7 +217,7 @@ async def apply_decision(
     conn: asyncpg.Connection, decided: SubstitutionDecided, *, at: datetime
 ) -> None:
     """The shopper's (or their preference's) answer reaches the line and the picker's screen."""
-    row = await db.decide_substitute(
+    row = await line_db.decide_substitute(
         conn,
         store_id=decided.store_id,
         substitution_id=decided.substitution_id,

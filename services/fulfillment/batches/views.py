@@ -8,6 +8,7 @@ from typing import Literal
 import asyncpg
 import msgspec
 
+from services.fulfillment.batches import line_store as line_db
 from services.fulfillment.batches import store as db
 from services.fulfillment.batches.rules import RESOLVED, LineState, PickLine, Where, target
 
@@ -124,5 +125,5 @@ def render(batch: db.Batch, tasks: list[db.TaskRow], lines: list[PickLine]) -> B
 async def batch_view(conn: asyncpg.Connection, batch: db.Batch) -> BatchView:
     keys = {"store_id": batch.store_id, "batch_id": batch.batch_id}
     return render(
-        batch, await db.tasks_of_batch(conn, **keys), await db.lines_of_batch(conn, **keys)
+        batch, await db.tasks_of_batch(conn, **keys), await line_db.lines_of_batch(conn, **keys)
     )
