@@ -14,6 +14,7 @@ promise is at stake.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 import msgspec
@@ -75,8 +76,15 @@ class Decision(msgspec.Struct, frozen=True, kw_only=True):
     unassigned: list[str]
 
 
-def build_problem(snap: Snapshot, now: datetime, *, time_limit_s: float = 1.0) -> Problem:
-    """The routing problem for this moment (time zero = `now`)."""
+def build_problem(
+    snap: Snapshot,
+    now: datetime,
+    *,
+    time_limit_s: float = 1.0,
+    previous: Mapping[str, Sequence[str]] | None = None,
+) -> Problem:
+    """The routing problem for this moment (time zero = `now`). `previous`: the last plan's
+    orders per rider, to start the search from (orders gone since are dropped by the solver)."""
     on_road = [r for r in snap.riders if r.carrying]
     free = [r for r in snap.riders if not r.carrying]
     jobs_at = [*snap.ready, *(o for r in on_road for o in r.carrying)]
@@ -131,6 +139,7 @@ def build_problem(snap: Snapshot, now: datetime, *, time_limit_s: float = 1.0) -
         jobs=jobs,
         vehicles=vehicles,
         time_limit_s=time_limit_s,
+        previous=[list((previous or {}).get(v.vehicle_id, ())) for v in vehicles],
     )
 
 
