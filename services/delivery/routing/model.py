@@ -25,6 +25,7 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     earliest: int = 0
     latest: int
     service_s: int = 0
+    on_time: bool = False  # with soft windows, still never later than `latest`
 
 
 class Vehicle(msgspec.Struct, frozen=True, kw_only=True):

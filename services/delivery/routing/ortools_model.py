@@ -86,7 +86,7 @@ def _time(model: Model, problem: Problem, places: list[int]) -> None:
     dimension = routing.GetDimensionOrDie("time")
     for i, job in enumerate(problem.jobs):
         index = manager.NodeToIndex(i)
-        if problem.hard_windows:
+        if problem.hard_windows or job.on_time:
             dimension.CumulVar(index).SetRange(job.earliest * SCALE, job.latest * SCALE)
         else:
             dimension.CumulVar(index).SetMin(job.earliest * SCALE)
