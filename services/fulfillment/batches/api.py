@@ -11,17 +11,19 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.di import Provide
 from litestar.params import FromPath, JSONBody
 
 from services.fulfillment.batches import claiming, packing, picking
 from services.fulfillment.batches.claiming import Policy
-from services.fulfillment.batches.devices import DeviceId, DeviceSeq, command
+from services.fulfillment.batches.devices import Handheld, command, provide_handheld
 from services.fulfillment.batches.packing import BagCount
 from services.fulfillment.batches.views import BatchView
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx
-from shared.web.idempotency import IdempotencyKey
+
+HANDHELD = {"handheld": Provide(provide_handheld)}
 
 
 def _policy(request: Request) -> Policy:
@@ -46,6 +48,7 @@ class PackBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     guards=[allow(Role.PICKER)],
     tags=["picking"],
     operation_id="claimBatch",
+    dependencies=HANDHELD,
     status_code=200,
 )
 async def claim_batch(
@@ -54,9 +57,7 @@ async def claim_batch(
     conn: Tx,
     clock: Now,
     principal: Caller,
-    idempotency_key: IdempotencyKey,
-    device_id: DeviceId = None,
-    device_seq: DeviceSeq = None,
+    handheld: Handheld,
 ) -> Response[claiming.Claimed]:
     """The picker's next batch (the one they hold, if any): up to N orders of one zone, due
     first, chosen to share the walk; `batch` is null when nothing is queued."""
@@ -64,9 +65,7 @@ async def claim_batch(
         conn,
         request,
         principal,
-        key=idempotency_key,
-        device_id=device_id,
-        seq=device_seq,
+        handheld,
         now=clock.now(),
         run=lambda: claiming.claim(conn, clock, principal, _policy(request)),
     )
@@ -104,6 +103,7 @@ async def heartbeat(
     guards=[allow(Role.PICKER)],
     tags=["picking"],
     operation_id="scanItem",
+    dependencies=HANDHELD,
     status_code=200,
 )
 async def scan_item(
@@ -113,9 +113,7 @@ async def scan_item(
     conn: Tx,
     clock: Now,
     principal: Caller,
-    idempotency_key: IdempotencyKey,
-    device_id: DeviceId = None,
-    device_seq: DeviceSeq = None,
+    handheld: Handheld,
 ) -> Response[picking.ScanResult]:
     """Count a scanned item into a tote: EAN-13/UPC-A, or a scale label (weight or price).
     A wrong item is a 422 naming the item expected; one too many is a 409."""
@@ -123,9 +121,7 @@ async def scan_item(
         conn,
         request,
         principal,
-        key=idempotency_key,
-        device_id=device_id,
-        seq=device_seq,
+        handheld,
         now=clock.now(),
         run=lambda: picking.scan(
             conn,
@@ -135,7 +131,7 @@ async def scan_item(
             batch_id=batch_id,
             barcode=data.barcode,
             tote=data.tote,
-            device_id=device_id,
+            device_id=handheld.device_id,
         ),
     )
 
@@ -145,6 +141,7 @@ async def scan_item(
     guards=[allow(Role.PICKER)],
     tags=["picking"],
     operation_id="reportShort",
+    dependencies=HANDHELD,
     status_code=200,
 )
 async def report_short(
@@ -155,9 +152,7 @@ async def report_short(
     conn: Tx,
     clock: Now,
     principal: Caller,
-    idempotency_key: IdempotencyKey,
-    device_id: DeviceId = None,
-    device_seq: DeviceSeq = None,
+    handheld: Handheld,
 ) -> Response[picking.ShortResult]:
     """Found less than the line needs: a substitute is proposed to the shopper by the line's
     preference (same category, nearest price, in stock), or the line stays short."""
@@ -165,9 +160,7 @@ async def report_short(
         conn,
         request,
         principal,
-        key=idempotency_key,
-        device_id=device_id,
-        seq=device_seq,
+        handheld,
         now=clock.now(),
         run=lambda: picking.report_short(
             conn,
@@ -187,6 +180,7 @@ async def report_short(
     guards=[allow(Role.PICKER)],
     tags=["picking"],
     operation_id="packOrder",
+    dependencies=HANDHELD,
     status_code=200,
 )
 async def pack_order(
@@ -197,9 +191,7 @@ async def pack_order(
     conn: Tx,
     clock: Now,
     principal: Caller,
-    idempotency_key: IdempotencyKey,
-    device_id: DeviceId = None,
-    device_seq: DeviceSeq = None,
+    handheld: Handheld,
 ) -> Response[packing.PackResult]:
     """Bag an order's tote (bags per zone, a QR label each); the last zone packed sends
     `order.packed`, and a pickup order gets a staging slot."""
@@ -207,9 +199,7 @@ async def pack_order(
         conn,
         request,
         principal,
-        key=idempotency_key,
-        device_id=device_id,
-        seq=device_seq,
+        handheld,
         now=clock.now(),
         run=lambda: packing.pack(
             conn,

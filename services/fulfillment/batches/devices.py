@@ -10,13 +10,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import asyncpg
+import msgspec
 from litestar import Request, Response
 from litestar.params import HeaderParameter
 
 from services.fulfillment.batches import store as db
 from shared.auth import Principal
 from shared.errors import Conflict, InvalidInput
-from shared.web.idempotency import once
+from shared.web.idempotency import IdempotencyKey, once
 
 DeviceId = Annotated[
     str | None,
@@ -37,6 +38,21 @@ DeviceSeq = Annotated[
         description="The command's place in the device's queue, rising by at least 1.",
     ),
 ]
+
+
+class Handheld(msgspec.Struct, frozen=True, kw_only=True):
+    """What identifies a command from a handheld: its Idempotency-Key and, from a device with a
+    queue of its own, the device and the command's place in that queue."""
+
+    key: str
+    device_id: str | None
+    seq: int | None
+
+
+async def provide_handheld(
+    idempotency_key: IdempotencyKey, device_id: DeviceId = None, device_seq: DeviceSeq = None
+) -> Handheld:
+    return Handheld(key=idempotency_key, device_id=device_id, seq=device_seq)
 
 
 class StaleCommand(Conflict):
@@ -79,21 +95,18 @@ async def command(
     conn: asyncpg.Connection,
     request: Request,
     principal: Principal,
+    handheld: Handheld,
     *,
-    key: str,
-    device_id: str | None,
-    seq: int | None,
     now: datetime,
     run: Callable[[], Awaitable[Any]],
-    status_code: int = 200,
 ) -> Response:
     """Apply a handheld's command once: replay it if its key was seen, else check its place in
     the device's sequence and run it, all in the request's transaction."""
 
     async def apply() -> Any:
-        await _in_sequence(conn, principal, device_id=device_id, seq=seq, now=now)
+        await _in_sequence(conn, principal, device_id=handheld.device_id, seq=handheld.seq, now=now)
         return await run()
 
     return await once(
-        conn, request, caller=principal.subject, key=key, create=apply, status_code=status_code
+        conn, request, caller=principal.subject, key=handheld.key, create=apply, status_code=200
     )
