@@ -83,6 +83,19 @@ async def open_orders(dsn: str, store_id: str, order_ids: list[str]) -> int:
         await conn.close()
 
 
+async def latest_promise(dsn: str, store_id: str, order_ids: list[str]) -> datetime | None:
+    conn = await connect(dsn)
+    try:
+        return await conn.fetchval(
+            "SELECT max(promise_at) FROM orders.orders"
+            " WHERE store_id = $1 AND order_id = ANY($2::text[])",
+            store_id,
+            order_ids,
+        )
+    finally:
+        await conn.close()
+
+
 async def measure(dsn: str, store_id: str, order_ids: list[str], started, ended) -> Measured:
     conn = await connect(dsn)
     try:

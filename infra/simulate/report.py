@@ -83,10 +83,15 @@ def plots(out: Path, m: Measured) -> None:
     fig, ax = plt.subplots(figsize=(7, 4))
     if m.samples:
         at = [s["at"] for s in m.samples]
-        for series in ("pick queue", "picking", "ready for a rider", "with a rider"):
+        for series in (
+            "pick tasks queued",
+            "pick tasks in progress",
+            "ready for a rider",
+            "with a rider",
+        ):
             ax.plot(at, [s[series] for s in m.samples], label=series)
         ax.legend()
-    ax.set(ylabel="orders", title="Queues (sampled from the services)")
+    ax.set(ylabel="pick tasks (one per zone) / deliveries", title="Queues (the services' views)")
     fig.autofmt_xdate()
     _save(fig, out / "queues.png")
 

@@ -12,7 +12,14 @@ from pathlib import Path
 import httpx
 
 from infra.simulate import report
-from infra.simulate.measure import TERMINAL, Measured, figures, measure, open_orders
+from infra.simulate.measure import (
+    TERMINAL,
+    Measured,
+    figures,
+    latest_promise,
+    measure,
+    open_orders,
+)
 from infra.simulate.pickers import Picker
 from infra.simulate.riders import Rider
 from infra.simulate.scenario import Scenario
@@ -52,8 +59,8 @@ async def sample(world: World, samples: list[dict]) -> None:
             samples.append(
                 {
                     "at": world.clock.now(),
-                    "pick queue": sum(z["queued"] for z in zones),
-                    "picking": sum(z["in_progress"] for z in zones),
+                    "pick tasks queued": sum(z["queued"] for z in zones),
+                    "pick tasks in progress": sum(z["in_progress"] for z in zones),
                     "ready for a rider": sum(1 for d in deliveries if d["status"] == "ready"),
                     "with a rider": sum(
                         1 for d in deliveries if d["status"] in ("assigned", "out")
@@ -80,6 +87,16 @@ async def progress(world: World, sc: Scenario, phase: list[str]) -> None:
         sys.stderr.flush()
         await asyncio.sleep(0.5)
     sys.stderr.write("\n")
+
+
+async def finish_by(world: World, dsn: str) -> float:
+    """When to stop waiting (store time): `drain_minutes` after the last order, or a quarter
+    of an hour past the latest promise (a shopper may have taken a later one), at most three
+    times `drain_minutes`."""
+    now, drain = world.clock.now().timestamp(), world.scenario.drain_minutes * 60
+    latest = await latest_promise(dsn, world.store_id, world.placed)
+    wanted = max(now + drain, latest.timestamp() + 15 * 60 if latest else 0)
+    return min(wanted, now + 3 * drain)
 
 
 async def play(stack: Stack, sc: Scenario) -> tuple[Measured, dict]:
@@ -109,7 +126,7 @@ async def play(stack: Stack, sc: Scenario) -> tuple[Measured, dict]:
         try:
             await asyncio.gather(arrivals(world, sc.hours), till(world, sc.hours))
             phase[0] = "finishing"
-            until = world.clock.now().timestamp() + sc.drain_minutes * 60
+            until = await finish_by(world, stack.dsn)
             while world.clock.now().timestamp() < until:
                 if not await open_orders(stack.dsn, world.store_id, world.placed):
                     break

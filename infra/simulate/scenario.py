@@ -49,7 +49,7 @@ PRESETS: dict[str, Scenario] = {
         hours=15 / 60,
         clock_speed=90,
         till_sales_per_hour=12,
-        drain_minutes=90,
+        drain_minutes=100,
         dispatch_time_limit_s=0.2,
     ),
     # The evening peak of a busy store: 600 orders an hour within 3 km.

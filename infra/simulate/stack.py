@@ -118,7 +118,8 @@ def started(scenario: Scenario, name: str) -> Iterator[Stack]:
         finally:
             _stop(children)
             database.stop()
-            shutil.rmtree(folder, ignore_errors=True)
+            if not os.environ.get("OMO_SIMULATE_KEEP"):  # keep the database to look into
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def stack_for(scenario: Scenario, name: str, *, use_running: bool):
