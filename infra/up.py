@@ -62,7 +62,7 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     )
 
 
-def _stop(children: dict[str, subprocess.Popen]) -> None:
+def stop_children(children: dict[str, subprocess.Popen]) -> None:
     for child in children.values():
         if child.poll() is None:
             child.terminate()
@@ -76,7 +76,7 @@ def _stop(children: dict[str, subprocess.Popen]) -> None:
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
+def sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM unwinds like Ctrl-C, so every `finally` runs and the database is stopped."""
 
     def interrupt(_signum: int, _frame: object) -> None:
@@ -97,7 +97,7 @@ async def _drop_everything(dsn: str) -> None:
         await conn.close()
 
 
-def _wait_ready(urls: dict[str, str], children: dict[str, subprocess.Popen]) -> None:
+def wait_ready(urls: dict[str, str], children: dict[str, subprocess.Popen]) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     waiting = dict(urls)
     while waiting:
@@ -144,6 +144,16 @@ def _banner(urls: dict[str, str], secret: str, dsn: str, stripe: str | None, too
     return "\n".join(lines)
 
 
+def neighbours(urls: dict[str, str], stripe_port: int) -> dict[str, str]:
+    """Where each service finds the others, so ports other than the defaults still connect
+    (an explicit setting in the environment wins)."""
+    return {
+        "OMO_ORDERS_DELIVERY_URL": urls["delivery"],
+        "OMO_ORDERS_STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}",
+        "OMO_FULFILLMENT_ORDERS_URL": urls["orders"],
+    }
+
+
 def start_children(
     children: dict[str, subprocess.Popen], env: dict[str, str], stripe_port: int
 ) -> str | None:
@@ -169,7 +179,7 @@ def run_up(*, fresh: bool) -> int:
     external = bool(os.environ.get("DATABASE_URL"))
     database = None if external else EmbeddedPostgres(data_dir() / "pg")
     children: dict[str, subprocess.Popen] = {}
-    with _sigterm_as_interrupt():
+    with sigterm_as_interrupt():
         try:
             if database:
                 if fresh:
@@ -181,10 +191,10 @@ def run_up(*, fresh: bool) -> int:
                     asyncio.run(_drop_everything(dsn))
             asyncio.run(migrate_all(dsn))
             asyncio.run(seed(dsn, Clock(up.clock_speed, up.clock_start), up.jwt_secret))
-            env = {**os.environ, "DATABASE_URL": dsn}
-            stripe = start_children(children, env, up.stripe_port)
             urls = {n: f"http://{s.host}:{s.port}" for n, s in services.items()}
-            _wait_ready({n: f"{u}/readyz" for n, u in urls.items()}, children)
+            env = {**neighbours(urls, up.stripe_port), **os.environ, "DATABASE_URL": dsn}
+            stripe = start_children(children, env, up.stripe_port)
+            wait_ready({n: f"{u}/readyz" for n, u in urls.items()}, children)
             print(_banner(urls, up.jwt_secret, dsn, stripe, time.monotonic() - started), flush=True)
             while all(child.poll() is None for child in children.values()):
                 time.sleep(0.5)
@@ -196,6 +206,6 @@ def run_up(*, fresh: bool) -> int:
         except KeyboardInterrupt:
             return 0
         finally:
-            _stop(children)
+            stop_children(children)
             if database:
                 database.stop()

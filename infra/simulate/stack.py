@@ -19,7 +19,7 @@ from infra.prepare import migrate_all, seed
 from infra.registry import SERVICES
 from infra.seed import STORE
 from infra.simulate.scenario import Scenario
-from infra.up import _sigterm_as_interrupt, _stop, _wait_ready, start_children
+from infra.up import neighbours, sigterm_as_interrupt, start_children, stop_children, wait_ready
 from services.delivery import store as delivery_db
 from shared.clock import Clock
 from shared.db import connect
@@ -92,18 +92,16 @@ def started(scenario: Scenario, name: str) -> Iterator[Stack]:
         "OMO_CLOCK_START": start.isoformat(),
         "OMO_DELIVERY_DISPATCH_POLICY": scenario.policy,
         "OMO_DELIVERY_SOLVE_TIME_LIMIT_S": str(scenario.dispatch_time_limit_s),
-        "OMO_ORDERS_STRIPE_API_BASE": f"http://127.0.0.1:{ports['stripe']}",
-        "OMO_ORDERS_DELIVERY_URL": f"http://127.0.0.1:{ports['delivery']}",
-        "OMO_FULFILLMENT_ORDERS_URL": f"http://127.0.0.1:{ports['orders']}",
         "OMO_LOG_LEVEL": "warning",
     }
+    env |= neighbours({n: f"http://127.0.0.1:{ports[n]}" for n in SERVICES}, ports["stripe"])
     for var in ("OMO_JWT_SECRET", "OMO_ENV"):
         if var in os.environ:
             env[var] = os.environ[var]
     settings = load(Settings, env)
     clock = Clock(scenario.clock_speed, start)
     children: dict[str, subprocess.Popen] = {}
-    with _sigterm_as_interrupt():
+    with sigterm_as_interrupt():
         try:
             database.destroy()
             dsn = database.start()
@@ -113,10 +111,10 @@ def started(scenario: Scenario, name: str) -> Iterator[Stack]:
             asyncio.run(add_riders(dsn, scenario.riders))
             start_children(children, env, ports["stripe"])
             urls = {n: f"http://127.0.0.1:{ports[n]}" for n in SERVICES}
-            _wait_ready({n: f"{u}/readyz" for n, u in urls.items()}, children)
+            wait_ready({n: f"{u}/readyz" for n, u in urls.items()}, children)
             yield Stack(dsn=dsn, urls=urls, clock=clock, secret=settings.jwt_secret)
         finally:
-            _stop(children)
+            stop_children(children)
             database.stop()
             if not os.environ.get("OMO_SIMULATE_KEEP"):  # keep the database to look into
                 shutil.rmtree(folder, ignore_errors=True)

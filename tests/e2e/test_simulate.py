@@ -11,7 +11,7 @@ import pytest
 from infra.simulate.measure import STAGES
 from tests.e2e.processes import processes_mentioning, run_omo
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.simulate]
 
 
 def figures(summary: str) -> dict[str, str]:
