@@ -19,7 +19,6 @@ from services.orders.catalog.domain import (
     named_substitute,
     plan_definitions,
     rank_substitutes,
-    substitute_candidate,
 )
 from services.orders.catalog.paging import (
     decode_cursor,
@@ -284,5 +283,5 @@ def test_a_line_that_takes_no_substitute_is_offered_none():
 
 
 def test_a_substitute_shows_its_price_and_what_is_free_of_its_stock():
-    shown = substitute_candidate(_stocked("A", "kg", on_hand=3000, reserved=2500), "JPY")
+    shown = catalog_item(_stocked("A", "kg", on_hand=3000, reserved=2500), "JPY")
     assert (shown.price, shown.available, shown.unit) == (Money(398, "JPY"), 500, "kg")

@@ -90,9 +90,9 @@ def test_free_riders_start_at_the_store_and_riders_on_the_road_keep_their_orders
     assert problem.durations[0][jobs["o1"].node] > 0
     assert problem.previous == [[], [], []]
     warm = build_problem(snap, NOW, previous={"home": ["o2", "o1"]})
-    assert [r for v, r in zip(warm.vehicles, warm.previous) if v.vehicle_id == "home"] == [
-        ["o2", "o1"]
-    ]
+    assert [
+        r for v, r in zip(warm.vehicles, warm.previous, strict=True) if v.vehicle_id == "home"
+    ] == [["o2", "o1"]]
 
 
 def test_a_route_with_time_to_spare_is_held_for_batching_and_a_tight_one_leaves():

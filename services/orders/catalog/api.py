@@ -17,7 +17,6 @@ from services.orders.catalog.domain import (
     PriceChange,
     ProductDefinition,
     StockCount,
-    SubstituteCandidate,
     Updated,
     Upserted,
     Zone,
@@ -99,7 +98,7 @@ async def list_substitutes(
             description="the line's: none, same_brand, any or sku:<SKU>",
         ),
     ],
-) -> list[SubstituteCandidate]:
+) -> list[CatalogItem]:
     """Up to 5 products to offer instead of `quantity` of `sku`, nearest in price first (the
     store's pickers and manager, or a service).
 

@@ -105,21 +105,6 @@ class CatalogItem(msgspec.Struct, frozen=True, kw_only=True):
     in_stock: bool
 
 
-class SubstituteCandidate(msgspec.Struct, frozen=True, kw_only=True):
-    """A product a picker may offer instead of a short line."""
-
-    sku: str
-    ean: str
-    name_en: str
-    name_ja: str
-    brand: str
-    category: str
-    zone: Zone
-    unit: Unit
-    price: Money  # per piece for `each`, per kilogram for `kg`
-    available: int  # pieces or grams, on hand and not held by online orders
-
-
 class Upserted(msgspec.Struct, frozen=True, kw_only=True):
     created: int
     updated: int
@@ -265,18 +250,3 @@ def rank_substitutes(
         ]
     allowed.sort(key=lambda c: (abs(c.price - original.price), c.price, c.sku))
     return allowed[:MAX_SUBSTITUTES]
-
-
-def substitute_candidate(product: StockedProduct, currency: str) -> SubstituteCandidate:
-    return SubstituteCandidate(
-        sku=product.sku,
-        ean=product.ean,
-        name_en=product.name_en,
-        name_ja=product.name_ja,
-        brand=product.brand,
-        category=product.category,
-        zone=product.zone,
-        unit=product.unit,
-        price=Money(product.price, currency),
-        available=product.on_hand - product.reserved,
-    )

@@ -13,7 +13,6 @@ from services.orders.catalog.domain import (
     Product,
     ProductDefinition,
     StockCount,
-    SubstituteCandidate,
     Updated,
     Upserted,
     Zone,
@@ -25,7 +24,6 @@ from services.orders.catalog.domain import (
     named_substitute,
     plan_definitions,
     rank_substitutes,
-    substitute_candidate,
 )
 from services.orders.catalog.paging import ProductPage, decode_cursor, name_pattern, product_page
 from services.orders.stores import service as stores
@@ -74,7 +72,7 @@ async def get_product(conn: asyncpg.Connection, store_id: str, sku: str) -> Cata
 
 async def substitutes(
     conn: asyncpg.Connection, store_id: str, sku: str, *, quantity: int, preference: str
-) -> list[SubstituteCandidate]:
+) -> list[CatalogItem]:
     """What a picker may offer instead of `quantity` of `sku`, as the line's preference allows."""
     store = await stores.get_store(conn, store_id)
     original = await db.get_product(conn, store_id=store_id, sku=sku)
@@ -88,8 +86,7 @@ async def substitutes(
         named=named_substitute(preference),
     )
     return [
-        substitute_candidate(p, store.currency)
-        for p in rank_substitutes(original, candidates, preference)
+        catalog_item(p, store.currency) for p in rank_substitutes(original, candidates, preference)
     ]
 
 
