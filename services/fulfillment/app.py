@@ -15,18 +15,14 @@ from services.fulfillment.consumers import CONSUMERS
 from services.fulfillment.handheld.api import ROUTES as HANDHELD_ROUTES
 from services.fulfillment.live import Hub
 from services.fulfillment.settings import FulfillmentSettings
-from shared.auth import Role, mint
+from shared.auth import service_token
 from shared.clock import Clock
 from shared.web.app import build_app
-
-SERVICE_TOKEN_TTL_S = 365 * 24 * 3600
 
 
 def create_app(settings: FulfillmentSettings) -> Litestar:
     clock = Clock(settings.clock_speed, settings.clock_start)
-    token = mint(
-        settings.jwt_secret, Role.SERVICE, subject="fulfillment", ttl_s=SERVICE_TOKEN_TTL_S
-    )
+    token = service_token(settings.jwt_secret, "fulfillment")
     substitutes = SubstitutesClient(
         settings.orders_url, token, timeout_s=settings.substitutes_timeout_s
     )

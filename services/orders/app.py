@@ -21,11 +21,9 @@ from services.orders.settings import OrdersSettings
 from services.orders.stores.api import ROUTES as STORE_ROUTES
 from services.orders.substitutions import service as substitutions
 from services.orders.substitutions.api import ROUTES as SUBSTITUTION_ROUTES
-from shared.auth import Role, mint
+from shared.auth import service_token
 from shared.clock import Clock
 from shared.web.app import build_app
-
-SERVICE_TOKEN_TTL_S = 365 * 24 * 3600
 
 
 def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None) -> Litestar:
@@ -33,7 +31,7 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
     (the benchmark's instant gateway); everything else runs as in production."""
     clock = Clock(settings.clock_speed, settings.clock_start)
     gateway = gateway or StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
-    token = mint(settings.jwt_secret, Role.SERVICE, subject="orders", ttl_s=SERVICE_TOKEN_TTL_S)
+    token = service_token(settings.jwt_secret, "orders")
     quotes = QuoteClient(settings.delivery_url, token, timeout_s=settings.quote_timeout_s)
     return build_app(
         settings,
