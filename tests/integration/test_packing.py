@@ -3,8 +3,16 @@ leave fulfillment as `order.packed` (and, for pickup, a staging slot)."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 import pytest
 
+from services.fulfillment.batches import packing
+from services.fulfillment.batches.claiming import Policy
+from shared.auth import Principal, Role
+from shared.clock import Clock
+from shared.db import create_pool
 from shared.events import (
     OrderPacked,
     OrderReadyForPickup,
@@ -15,8 +23,10 @@ from tests.integration.apps import client
 from tests.integration.conftest import serving
 from tests.integration.eventlog import published
 from tests.integration.picking import (
+    AOI,
     MANAGER,
     PRODUCTS,
+    REN,
     STORE,
     claim,
     command,
@@ -208,3 +218,49 @@ async def test_a_cancelled_order_leaves_its_tote_and_the_manager_sees_the_queue(
         tasks = (await c.get(f"/v1/stores/{STORE}/pick-tasks", headers=MANAGER)).json()
         assert {t["order_id"]: t["status"] for t in tasks} == {keep: "claimed", waiting: "queued"}
         assert all(t["claimed_at"] for t in tasks if t["status"] == "claimed")
+
+
+async def test_two_zones_packed_at_the_same_moment_send_order_packed_once(database, demo):
+    """Packing one zone while another picker's packing of the order's other zone is not yet
+    committed: each would see the other zone still open and neither would send
+    `order.packed`, so the order would never leave the store. The second waits for the first."""
+    order_id = await paid(database, line(1, CABBAGE, 2), line(2, "SKU-10080", 1))
+    async with client("fulfillment", database) as c:
+        batches = [await pick_all(c, await claim(c, who), who) for who in (AOI, REN)]
+    policy = Policy(batch_size=4, lease=timedelta(minutes=1), decide_within=timedelta(minutes=2))
+    clock = Clock(1.0)
+
+    async def pack_zone(conn, batch: dict, picker: str):
+        return await packing.pack(
+            conn,
+            clock,
+            Principal(subject=picker, role=Role.PICKER, store_id=STORE),
+            policy,
+            batch_id=batch["batch_id"],
+            order_id=order_id,
+            bags=[packing.BagCount(zone=batch["zone"])],
+        )
+
+    pool = await create_pool(database)
+    try:
+        async with pool.acquire() as first, pool.acquire() as second:
+            async with first.transaction():
+                one = await pack_zone(first, batches[0], "picker-1")
+                other = asyncio.create_task(
+                    _in_transaction(second, pack_zone, batches[1], "picker-2")
+                )
+                await asyncio.sleep(0.3)  # the second packer gets as far as it can meanwhile
+            two = await other
+    finally:
+        await pool.close()
+    assert (one.order_packed, two.order_packed) == (False, True)
+    [packed] = await published(database, "order.packed", OrderPacked)
+    assert packed.order_id == order_id and {s.zone for s in packed.stages} == {
+        batches[0]["zone"],
+        batches[1]["zone"],
+    }
+
+
+async def _in_transaction(conn, work, *args):
+    async with conn.transaction():
+        return await work(conn, *args)

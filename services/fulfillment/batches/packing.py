@@ -102,6 +102,7 @@ async def pack(
         )
     count = _check_bags(bags, task.zone)
     labels = bag_labels(order_id, task.zone, count)  # type: ignore[arg-type]
+    await db.lock_order_packing(conn, store_id=store_id, order_id=order_id)
     await db.insert_bags(conn, store_id=store_id, order_id=order_id, bags=labels, now=now)
     await db.mark_packed(
         conn, store_id=store_id, task_id=task.task_id, picker_id=principal.subject, now=now

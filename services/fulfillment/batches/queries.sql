@@ -147,6 +147,11 @@ WHERE store_id = $1 AND task_id = $2 AND status = 'claimed'
 UPDATE fulfillment.pick_tasks SET picked_at = coalesce(picked_at, $3)
 WHERE store_id = $1 AND task_id = $2 AND status = 'queued'
 
+-- name: lock_order_packing
+-- Packers of one order's zones take turns, to commit: each then sees the others' packed zones
+-- (read committed), so exactly one of them finds the order complete.
+SELECT pg_advisory_xact_lock(hashtextextended('fulfillment.packing:' || $1 || ':' || $2, 0))
+
 -- name: mark_packed
 UPDATE fulfillment.pick_tasks SET status = 'packed', packed_at = $3, picker_id = $4
 WHERE store_id = $1 AND task_id = $2

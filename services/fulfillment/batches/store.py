@@ -170,6 +170,10 @@ async def mark_picked(
     await conn.execute(Q["mark_picked_in_queue"], store_id, task_id, now)
 
 
+async def lock_order_packing(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> None:
+    await conn.execute(Q["lock_order_packing"], store_id, order_id)
+
+
 async def mark_packed(
     conn: asyncpg.Connection, *, store_id: str, task_id: str, picker_id: str, now: datetime
 ) -> None:
