@@ -15,6 +15,7 @@ from shared.db import connect
 STAGES = ("created", "paid", "packed", "out_for_delivery", "delivered", "delivery_failed")
 TERMINAL = {"delivered", "delivery_failed", "collected", "cancelled", "expired", "payment_failed"}
 PROMISE_MIN = 30
+AT_STORE_M = 30.0
 
 ORDERS = """
 SELECT o.order_id, o.status, o.promise_at,
@@ -66,6 +67,7 @@ class Measured:
     substitutions: dict
     started: datetime
     ended: datetime
+    store_at: tuple[float, float]
     samples: list[dict] = field(default_factory=list)
 
 
@@ -96,7 +98,14 @@ async def latest_promise(dsn: str, store_id: str, order_ids: list[str]) -> datet
         await conn.close()
 
 
-async def measure(dsn: str, store_id: str, order_ids: list[str], started, ended) -> Measured:
+async def measure(
+    dsn: str,
+    store_id: str,
+    order_ids: list[str],
+    started: datetime,
+    ended: datetime,
+    store_at: tuple[float, float],
+) -> Measured:
     conn = await connect(dsn)
     try:
         picks = {r["order_id"]: r for r in await conn.fetch(PICKS, store_id, order_ids)}
@@ -123,7 +132,7 @@ async def measure(dsn: str, store_id: str, order_ids: list[str], started, ended)
     finally:
         await conn.close()
     orders.sort(key=lambda o: o.stages.get("paid") or o.promise_at)
-    return Measured(orders, routes, pings, subs, started, ended)
+    return Measured(orders, routes, pings, subs, started, ended, store_at)
 
 
 def _json(raw: object) -> dict:
@@ -142,15 +151,11 @@ def figures(m: Measured, tally: dict, riders: int, detour: float) -> dict[str, o
     """The summary's numbers, by name, in the order the table shows them."""
     delivered = [o for o in m.orders if o.status == "delivered"]
     door = [x for o in delivered if (x := o.minutes("delivered")) is not None]
-    on_time_30 = sum(1 for x in door if x <= PROMISE_MIN)
+    at_door = [o.minutes("delivered") or o.minutes("delivery_failed") for o in m.orders]
+    within_30 = sum(1 for x in at_door if x is not None and x <= PROMISE_MIN)
     in_promise = sum(1 for o in delivered if o.stages["delivered"] <= o.promise_at)
     picks = [x for o in m.orders if (x := o.minutes("packed")) is not None]
     open_s = max((m.ended - m.started).total_seconds(), 1)
-    busy = sum(
-        (r["done_at"] - r["picked_up_at"]).total_seconds()
-        for r in m.routes
-        if r["done_at"] and r["picked_up_at"]
-    )
     km = sum(_path_m(p) for p in m.pings.values()) * detour / 1000
     trips = [r["stops"] for r in m.routes if r["picked_up_at"]]
     refused = sum(v for k, v in tally.items() if k.startswith("refused: "))
@@ -165,13 +170,14 @@ def figures(m: Measured, tally: dict, riders: int, detour: float) -> dict[str, o
         "delivered": len(delivered),
         "delivery failed": sum(1 for o in m.orders if o.status == "delivery_failed"),
         "not finished when the run ended": sum(1 for o in m.orders if o.status not in TERMINAL),
-        "on time: within 30 min of payment (%)": pct(on_time_30, len(delivered)),
-        "on time: by the promise (%)": pct(in_promise, len(delivered)),
+        "at the door within 30 min of payment (% of paid)": pct(within_30, len(m.orders)),
+        "delivered by the promise (% of delivered)": pct(in_promise, len(delivered)),
         "click-to-door p50 (min)": percentile(door, 50),
         "click-to-door p95 (min)": percentile(door, 95),
+        "click-to-door max (min)": max(door, default=None),
         "paid to packed p50 (min)": percentile(picks, 50),
         "paid to packed p95 (min)": percentile(picks, 95),
-        "rider utilisation, out on a route (%)": 100 * busy / (riders * open_s),
+        "rider utilisation, away on a trip (%)": 100 * away_s(m) / (riders * open_s),
         "orders per trip": statistics.mean(trips) if trips else None,
         "km per delivered order": km / len(delivered) if delivered else None,
         "substitutes proposed": m.substitutions["proposed"],
@@ -179,6 +185,27 @@ def figures(m: Measured, tally: dict, riders: int, detour: float) -> dict[str, o
         "substitutes decided by preference (no answer)": m.substitutions["by_preference"],
         "till sales": tally.get("till sales", 0),
     }
+
+
+def away_s(m: Measured) -> float:
+    """Riders' time away on trips: from scanning the bags out to being back at the store (the
+    first ping there after the last door), the ride back included."""
+    total = 0.0
+    for r in m.routes:
+        if not r["picked_up_at"]:
+            continue
+        back = m.ended
+        if r["done_at"]:
+            back = next(
+                (
+                    at
+                    for at, lat, lng in m.pings.get(r["rider_id"], ())
+                    if at >= r["done_at"] and distance_m((lat, lng), m.store_at) < AT_STORE_M
+                ),
+                m.ended,
+            )
+        total += (back - r["picked_up_at"]).total_seconds()
+    return total
 
 
 def _path_m(pings: list[tuple[datetime, float, float]]) -> float:

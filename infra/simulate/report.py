@@ -41,7 +41,8 @@ def write(out: Path, name: str, sc: Scenario, m: Measured, figures: dict, wall_s
         f"{sc.pickers} pickers, {sc.riders} riders, dispatch `{sc.policy}`, seed {sc.seed}, "
         f"clock x{sc.clock_speed:g} ({wall_s:.0f} s wall).\n"
         f"Store time {m.started:%H:%M:%S} to {m.ended:%H:%M:%S} UTC. Times are the services' own "
-        "stage times; on time means delivered.\n\n"
+        "stage times. At the door means delivered, or the rider reporting a failed hand-over "
+        "there; an order not finished counts as late.\n\n"
     )
     (out / "summary.md").write_text(head + table({name: figures}) + "\n", encoding="utf-8")
     with (out / "orders.csv").open("w", newline="", encoding="utf-8") as f:

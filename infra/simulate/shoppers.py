@@ -14,6 +14,8 @@ from shared.auth import Role
 log = logging.getLogger("omo.simulate")
 OPEN = {"awaiting_payment", "placed", "picking", "picked"}  # substitutions come before packing
 CASH = {"kind": "cash", "received": {"amount": 1_000_000, "currency": "JPY"}}
+BASKET_SHARE = 0.04  # of the demo's 230 products, a basket of 3 to 15 holds each this often
+GRAMS = 1_000  # a weighed line's most likely size, rounded up (150 to 1500 g)
 
 
 def basket(world: World, rng: random.Random) -> list[dict]:
