@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import get, post
+from litestar import get, post, put
 from litestar.params import FromPath, JSONBody
 
 from services.delivery import service
 from services.delivery.domain import Coverage
+from services.delivery.promise import Pace
 from services.delivery.store import Rider
 from shared.auth import Role
 from shared.events import Fulfilment, Latitude, Longitude
@@ -35,6 +36,30 @@ async def list_riders(store_id: FromPath[str], conn: Tx) -> list[Rider]:
     return await service.riders(conn, store_id)
 
 
+@get(
+    "/v1/stores/{store_id:str}/pace",
+    guards=[allow(Role.MANAGER)],
+    tags=["zone"],
+    operation_id="getPace",
+)
+async def get_pace(store_id: FromPath[str], conn: Tx) -> Pace:
+    """The pace promises are made at (its manager)."""
+    return await service.pace(conn, store_id)
+
+
+@put(
+    "/v1/stores/{store_id:str}/pace",
+    guards=[allow(Role.MANAGER)],
+    tags=["zone"],
+    operation_id="setPace",
+)
+async def set_pace(store_id: FromPath[str], data: JSONBody[Pace], conn: Tx) -> Pace:
+    """Set the pace for the evening's staff: orders an hour the pickers manage, the riders'
+    speed and the detour factor of the streets (its manager). Replaces all three; a PUT, so
+    sending it twice is the same as once."""
+    return await service.set_pace(conn, store_id, data)
+
+
 class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     store_id: str
     lat: Latitude
@@ -58,4 +83,4 @@ async def make_quote(data: JSONBody[QuoteRequest], conn: Tx, clock: Now) -> serv
     )
 
 
-ROUTES = [check_zone, list_riders, make_quote]
+ROUTES = [check_zone, list_riders, get_pace, set_pace, make_quote]

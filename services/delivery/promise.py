@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import Annotated
 
 import msgspec
 
@@ -22,10 +23,14 @@ HANDOFF = timedelta(minutes=3)
 HANDOVER = timedelta(minutes=2)
 
 
-class Pace(msgspec.Struct, frozen=True, kw_only=True):
-    orders_per_hour: int = 120
-    detour_factor: float = 1.35
-    rider_speed_kmh: float = 15.0
+class Pace(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A store's pace, set by its manager for the staff on the floor: how many orders an hour
+    its pickers pick and pack, and how its riders ride (the way is the straight line times the
+    detour factor)."""
+
+    orders_per_hour: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 120
+    detour_factor: Annotated[float, msgspec.Meta(ge=1.0, le=3.0)] = 1.35
+    rider_speed_kmh: Annotated[float, msgspec.Meta(ge=3.0, le=60.0)] = 15.0
 
 
 ORDERS_PER_TRIP = 2  # what a rider's trip carries on a busy evening (bench.dispatch)

@@ -19,6 +19,11 @@ SELECT rider_id, name FROM delivery.riders WHERE store_id = $1 ORDER BY rider_id
 -- name: get_pace
 SELECT orders_per_hour, detour_factor, rider_speed_kmh FROM delivery.stores WHERE store_id = $1
 
+-- name: set_pace
+UPDATE delivery.stores SET orders_per_hour = $2, detour_factor = $3, rider_speed_kmh = $4
+WHERE store_id = $1
+RETURNING orders_per_hour, detour_factor, rider_speed_kmh
+
 -- name: backlog_size
 SELECT count(*) FROM delivery.backlog WHERE store_id = $1
 

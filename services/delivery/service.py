@@ -9,7 +9,7 @@ import msgspec
 
 from services.delivery import store as db
 from services.delivery.domain import Coverage, coverage
-from services.delivery.promise import promise
+from services.delivery.promise import Pace, promise
 from shared.clock import Clock
 from shared.errors import NotFound
 
@@ -66,3 +66,17 @@ async def check_coverage(
 
 async def riders(conn: asyncpg.Connection, store_id: str) -> list[db.Rider]:
     return await db.list_riders(conn, store_id=store_id)
+
+
+async def pace(conn: asyncpg.Connection, store_id: str) -> Pace:
+    if await db.get_zone(conn, store_id=store_id) is None:
+        raise NotFound(f"delivery knows no store {store_id}", field="store_id")
+    return await db.get_pace(conn, store_id=store_id)
+
+
+async def set_pace(conn: asyncpg.Connection, store_id: str, pace: Pace) -> Pace:
+    """Promises from now on are made at this pace; the dispatcher plans rides with it."""
+    saved = await db.set_pace(conn, store_id=store_id, pace=pace)
+    if saved is None:
+        raise NotFound(f"delivery knows no store {store_id}", field="store_id")
+    return saved

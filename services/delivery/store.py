@@ -54,6 +54,13 @@ async def get_pace(conn: asyncpg.Connection, *, store_id: str) -> Pace:
     return msgspec.convert(dict(row), Pace) if row else Pace()
 
 
+async def set_pace(conn: asyncpg.Connection, *, store_id: str, pace: Pace) -> Pace | None:
+    row = await conn.fetchrow(
+        Q["set_pace"], store_id, pace.orders_per_hour, pace.detour_factor, pace.rider_speed_kmh
+    )
+    return msgspec.convert(dict(row), Pace) if row else None
+
+
 async def backlog_size(conn: asyncpg.Connection, *, store_id: str) -> int:
     return await conn.fetchval(Q["backlog_size"], store_id)
 
