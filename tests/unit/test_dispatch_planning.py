@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import msgspec
+
 from services.delivery.dispatch.planning import (
     HOLD_SLACK,
     Order,
@@ -104,6 +106,27 @@ def test_a_route_with_time_to_spare_is_held_for_batching_and_a_tight_one_leaves(
     assert decision.commit[0].etas == [NOW + timedelta(seconds=300)]
     slack = spare.promise_at - HANDOVER - (NOW + timedelta(seconds=300))
     assert slack > HOLD_SLACK  # why o1 waits
+
+
+def test_a_later_promise_is_a_limit_not_a_reason_to_hold_past_30_minutes():
+    """Promised in 45 minutes (a busy moment at checkout), paid 22 minutes ago: the store
+    still aims at 30 minutes from payment, so the route leaves now."""
+    later = Order(
+        order_id="o1",
+        at=Place(STORE.lat + 1000 / 111_000, STORE.lng),
+        promise_at=NOW + timedelta(minutes=45),
+        placed_at=NOW - timedelta(minutes=22),
+        bags=1,
+    )
+    snap = snapshot([later], [Rider(rider_id="a", at=STORE)])
+    decision = decide(snap, plan(("a", [("o1", 300)])), NOW)
+    assert [r.order_ids for r in decision.commit] == [["o1"]]
+    assert later.aim() == NOW + timedelta(minutes=8)
+    fresh = msgspec.structs.replace(later, placed_at=NOW - timedelta(minutes=2))
+    held = decide(
+        snapshot([fresh], [Rider(rider_id="a", at=STORE)]), plan(("a", [("o1", 300)])), NOW
+    )
+    assert held.held == ["o1"]
 
 
 def test_a_full_rider_leaves_and_greedy_holds_nothing():

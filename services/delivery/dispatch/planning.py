@@ -7,9 +7,10 @@ moment they arrive) and may take any ready order; a rider out on the road keeps 
 ETAs. An order must be at the door by its promise less the hand-over (DESIGN.md section 5).
 
 A planned route is committed only when waiting longer would cost: its tightest order has less
-than `hold_slack` to spare, or its rider is full. Otherwise it is held for the next plan, so an
-order packed a minute later can join a rider going the same way (batching), but never once its
-promise is at stake.
+than `hold_slack` to spare before it should be at the door (30 minutes after payment, or its
+promise if sooner), or its rider is full. Otherwise it is held for the next plan, so an order
+packed a minute later can join a rider going the same way (batching), but never once the
+30 minutes or the promise is at stake.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from services.delivery.promise import HANDOVER
+from services.delivery.promise import HANDOVER, PROMISE
 from services.delivery.routing.matrix import travel_matrix
 from services.delivery.routing.model import Job, Plan, Problem, Vehicle
 
@@ -37,6 +38,15 @@ class Order(msgspec.Struct, frozen=True, kw_only=True):
     at: Place
     promise_at: datetime
     bags: int
+    placed_at: datetime | None = None  # paid; None: only the promise counts
+
+    def aim(self) -> datetime:
+        """When the order should be at the door: 30 minutes after payment, or the promise if
+        that is sooner. A later promise (a busy evening, a far door) is a limit to keep, not a
+        reason to wait longer."""
+        if self.placed_at is None:
+            return self.promise_at
+        return min(self.promise_at, self.placed_at + PROMISE)
 
 
 class Rider(msgspec.Struct, frozen=True, kw_only=True):
@@ -151,7 +161,7 @@ def decide(
     for)."""
     free = {r.rider_id for r in snap.riders if not r.carrying}
     orders = [*snap.ready, *(o for r in snap.riders for o in r.carrying)]
-    promise = {o.order_id: o.promise_at for o in orders}
+    aim = {o.order_id: o.aim() for o in orders}
     bags = {o.order_id: o.bags for o in snap.ready}
     commit: list[Assignment] = []
     held: list[str] = []
@@ -161,7 +171,7 @@ def decide(
         if route.vehicle_id not in free:
             etas.update(arrivals)
             continue
-        slack = min(promise[j] - HANDOVER - at for j, at in arrivals)
+        slack = min(aim[j] - HANDOVER - at for j, at in arrivals)
         full = sum(bags[j] for j, _ in arrivals) >= snap.bag_capacity
         if hold is None or slack <= hold or full:
             commit.append(

@@ -6,7 +6,7 @@ FROM delivery.stores WHERE store_id = $1
 SELECT store_id FROM delivery.stores ORDER BY store_id
 
 -- name: ready
-SELECT order_id, lat, lng, promise_at, bags FROM delivery.deliveries
+SELECT order_id, lat, lng, promise_at, placed_at, bags FROM delivery.deliveries
 WHERE store_id = $1 AND status = 'ready'
 ORDER BY promise_at, order_id
 
@@ -19,7 +19,7 @@ WHERE r.store_id = $1 AND r.on_shift
 ORDER BY r.rider_id
 
 -- name: carried
-SELECT route_id, order_id, lat, lng, promise_at, bags FROM delivery.deliveries
+SELECT route_id, order_id, lat, lng, promise_at, placed_at, bags FROM delivery.deliveries
 WHERE store_id = $1 AND status = 'out'
 
 -- name: take_ready

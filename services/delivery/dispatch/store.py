@@ -24,6 +24,7 @@ def _order(r: asyncpg.Record) -> Order:
         order_id=r["order_id"],
         at=Place(r["lat"], r["lng"]),
         promise_at=r["promise_at"],
+        placed_at=r["placed_at"],
         bags=r["bags"],
     )
 
