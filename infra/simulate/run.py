@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from infra.simulate import report
+from infra.simulate import manager, report
 from infra.simulate.measure import (
     TERMINAL,
     Measured,
@@ -24,7 +23,7 @@ from infra.simulate.measure import (
 from infra.simulate.pickers import Picker
 from infra.simulate.riders import Rider
 from infra.simulate.scenario import Scenario
-from infra.simulate.shoppers import BASKET_SHARE, GRAMS, arrivals, till
+from infra.simulate.shoppers import arrivals, till
 from infra.simulate.stack import Stack, picker_ids, rider_ids, stack_for
 from infra.simulate.world import World
 from shared.auth import Role
@@ -46,15 +45,16 @@ async def keep(world: World, who: str, agent: Callable[[], Awaitable[None]]) -> 
 
 async def sample(world: World, samples: list[dict]) -> None:
     """Queue lengths as the manager's views show them, every store minute."""
-    manager = world.staff(Role.MANAGER, "manager-sim")
+    as_manager = world.staff(Role.MANAGER, "manager-sim")
     store = world.store_id
     while True:
         try:
             queue = await world.http.get(
-                world.url("fulfillment", f"/v1/stores/{store}/fulfillment/queue"), headers=manager
+                world.url("fulfillment", f"/v1/stores/{store}/fulfillment/queue"),
+                headers=as_manager,
             )
             board = await world.http.get(
-                world.url("delivery", f"/v1/stores/{store}/dispatch"), headers=manager
+                world.url("delivery", f"/v1/stores/{store}/dispatch"), headers=as_manager
             )
             zones, deliveries = queue.json()["zones"], board.json()["deliveries"]
             samples.append(
@@ -75,19 +75,28 @@ async def sample(world: World, samples: list[dict]) -> None:
 
 
 async def progress(world: World, sc: Scenario, phase: list[str]) -> None:
+    """A bar redrawn in place on a terminal; into a log, a line every tenth of the way."""
     start = world.clock.now()
     total = (sc.hours * 60 + sc.drain_minutes) * 60
+    live = sys.stderr.isatty()
+    shown = -1
     while not world.done.is_set():
         gone = (world.clock.now() - start).total_seconds()
         width = 30
         filled = min(width, int(width * gone / total))
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {gone / 60:5.1f} min store time  "
+        line = (
+            f"[{'#' * filled}{'.' * (width - filled)}] {gone / 60:5.1f} min store time  "
             f"{phase[0]:<9} placed {len(world.placed):4d}  tried {world.tally['orders tried']:4d}"
         )
+        if live:
+            sys.stderr.write(f"\r{line}")
+        elif filled // 3 != shown:
+            shown = filled // 3
+            sys.stderr.write(f"{line}\n")
         sys.stderr.flush()
         await asyncio.sleep(0.5)
-    sys.stderr.write("\n")
+    if live:
+        sys.stderr.write("\n")
 
 
 async def finish_by(world: World, dsn: str) -> float:
@@ -100,46 +109,12 @@ async def finish_by(world: World, dsn: str) -> float:
     return min(wanted, now + 3 * drain)
 
 
-async def stock_up(world: World) -> None:
-    """The manager's stock take before the evening: every product on hand for what the
-    evening's orders and till sales are expected to take, three times over, so a shelf runs
-    empty only where the scenario says (`short_share`), not because the demo stocks 6 to 60
-    pieces for a quiet day."""
-    sc = world.scenario
-    per_product = (sc.orders_per_hour + sc.till_sales_per_hour) * sc.hours * BASKET_SHARE
-    counts = [
-        {
-            "sku": p["sku"],
-            "on_hand": max(
-                p["available"], math.ceil(3 * per_product * (GRAMS if p["unit"] == "kg" else 2))
-            ),
-        }
-        for p in world.catalog
-    ]
-    r = await world.http.patch(
-        world.url("orders", f"/v1/stores/{world.store_id}/stock"),
-        json={"items": counts},
-        headers=world.staff(Role.MANAGER, "manager-sim"),
-    )
-    r.raise_for_status()
-    world.catalog.clear()
-    await world.load_catalog()
-
-
 async def play(stack: Stack, sc: Scenario) -> tuple[Measured, dict]:
     limits = httpx.Limits(max_connections=50)
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
         world = World(stack, sc, http)
         await world.load_catalog()
-        await stock_up(world)
-        manager = world.staff(Role.MANAGER, "manager-sim")
-        for n, picker in enumerate(picker_ids(sc.pickers), start=1):
-            r = await http.put(
-                world.url("fulfillment", f"/v1/stores/{world.store_id}/pickers/{picker}"),
-                json={"name": f"Sim picker {n}", "pin": f"{n:04d}"},
-                headers=manager,
-            )
-            r.raise_for_status()
+        await manager.prepare(world)
         started = world.clock.now()
         phase = ["ordering"]
         staff = [

@@ -16,6 +16,7 @@ OPEN = {"awaiting_payment", "placed", "picking", "picked"}  # substitutions come
 CASH = {"kind": "cash", "received": {"amount": 1_000_000, "currency": "JPY"}}
 BASKET_SHARE = 0.04  # of the demo's 230 products, a basket of 3 to 15 holds each this often
 GRAMS = 1_000  # a weighed line's most likely size, rounded up (150 to 1500 g)
+ZONES_PER_ORDER = 3.3  # of the four temperature zones, a basket touches this many
 
 
 def basket(world: World, rng: random.Random) -> list[dict]:
