@@ -75,6 +75,13 @@ def _dispatch(_args: argparse.Namespace) -> int:
     return 0
 
 
+def share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1")
+    return value
+
+
 def _simulate(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
@@ -94,8 +101,16 @@ def _simulate(args: argparse.Namespace) -> int:
         clock_speed=args.clock_speed,
         seed=args.seed,
         policy=args.policy,
+        till_sales_per_hour=args.till_sales_per_hour,
+        seconds_per_item=args.seconds_per_item,
+        short_share=args.short_share,
+        approve_share=args.approve_share,
+        speed_kmh=args.rider_speed,
+        fail_share=args.fail_share,
     )
     policies = args.compare.split(",") if args.compare else [scenario.policy]
+    if unknown := set(policies) - {"ortools", "greedy"}:
+        raise SystemExit(f"--compare: no dispatch policy {', '.join(sorted(unknown))}")
     out = Path(args.out) if args.out else report_dir(None, args.preset)
     columns = simulate_all(scenario, policies, out, use_running=args.use_running)
     print(table(columns))
@@ -171,6 +186,12 @@ def parser() -> argparse.ArgumentParser:
     sim.add_argument("--clock-speed", type=float, help="store time runs this many times faster")
     sim.add_argument("--seed", type=int)
     sim.add_argument("--policy", choices=("ortools", "greedy"), help="the dispatcher's")
+    sim.add_argument("--till-sales-per-hour", type=float)
+    sim.add_argument("--seconds-per-item", type=float, help="a picker's pace, walking included")
+    sim.add_argument("--short-share", type=share, help="items a picker cannot find (0 to 1)")
+    sim.add_argument("--approve-share", type=share, help="substitutes shoppers approve (0 to 1)")
+    sim.add_argument("--rider-speed", type=float, help="km/h (the store's pace is set to it)")
+    sim.add_argument("--fail-share", type=share, help="hand-overs that fail (0 to 1)")
     sim.add_argument("--compare", help="policies to run on the same seed, e.g. ortools,greedy")
     sim.add_argument("--out", help="the report folder (default .omo/simulations/PRESET)")
     sim.add_argument(

@@ -110,7 +110,9 @@ async def finish_by(world: World, dsn: str) -> float:
 
 
 async def play(stack: Stack, sc: Scenario) -> tuple[Measured, dict]:
-    limits = httpx.Limits(max_connections=50)
+    # Let an idle connection go before uvicorn's 5 s keep-alive does: reusing one the server is
+    # closing at that moment fails the call (ReadError) and restarts the agent.
+    limits = httpx.Limits(max_connections=50, keepalive_expiry=4)
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
         world = World(stack, sc, http)
         await world.load_catalog()
