@@ -111,6 +111,8 @@ def _simulate(args: argparse.Namespace) -> int:
     policies = args.compare.split(",") if args.compare else [scenario.policy]
     if unknown := set(policies) - {"ortools", "greedy"}:
         raise SystemExit(f"--compare: no dispatch policy {', '.join(sorted(unknown))}")
+    if args.use_running and len(policies) > 1:
+        raise SystemExit("--compare starts the services once per policy; drop --use-running")
     out = Path(args.out) if args.out else report_dir(None, args.preset)
     columns = simulate_all(scenario, policies, out, use_running=args.use_running)
     print(table(columns))

@@ -155,6 +155,11 @@ def figures(m: Measured, tally: dict, riders: int, detour: float) -> dict[str, o
     within_30 = sum(1 for x in at_door if x is not None and x <= PROMISE_MIN)
     in_promise = sum(1 for o in delivered if o.stages["delivered"] <= o.promise_at)
     picks = [x for o in m.orders if (x := o.minutes("packed")) is not None]
+    picking = [
+        (o.stages["packed"] - o.claimed).total_seconds() / 60
+        for o in m.orders
+        if o.claimed and "packed" in o.stages
+    ]
     open_s = max((m.ended - m.started).total_seconds(), 1)
     km = sum(_path_m(p) for p in m.pings.values()) * detour / 1000
     trips = [r["stops"] for r in m.routes if r["picked_up_at"]]
@@ -177,6 +182,7 @@ def figures(m: Measured, tally: dict, riders: int, detour: float) -> dict[str, o
         "click-to-door max (min)": max(door, default=None),
         "paid to packed p50 (min)": percentile(picks, 50),
         "paid to packed p95 (min)": percentile(picks, 95),
+        "picking, first claim to packed p50 (min)": percentile(picking, 50),
         "rider utilisation, away on a trip (%)": 100 * away_s(m) / (riders * open_s),
         "orders per trip": statistics.mean(trips) if trips else None,
         "km per delivered order": km / len(delivered) if delivered else None,

@@ -2,7 +2,8 @@
 
 Budget from payment (DESIGN.md section 5): pick and pack 10 min, hand to a rider 3, ride 15,
 hand over 2. Ride time is geodesic distance x detour factor / rider speed. Orders already waiting
-delay a new one by the time the store needs to work through them at its pace (orders per hour),
+delay a new one by the time the store needs to work through those beyond what its floor has in
+hand at its pace (orders per hour),
 and by the riders: with R riders on shift and N orders still to be taken out, each trip carrying
 up to `ORDERS_PER_TRIP`, a new order leaves with the first round of trips that has room for it,
 and every round before it costs a round trip. The promise is 30 minutes when that all fits, else
@@ -57,8 +58,13 @@ def ride_time(distance_m: int, pace: Pace) -> timedelta:
 
 
 def queue_wait(backlog: int, pace: Pace) -> timedelta:
-    """How long the orders ahead keep the store busy before a new one is started."""
-    return timedelta(hours=backlog / pace.orders_per_hour)
+    """How long the orders ahead keep the store busy before a new one is started. The backlog
+    counts every order not packed yet, those in pickers' hands too; a floor at its pace works
+    through `pace x PICK_PACK` orders within one order's pick-and-pack budget, so only the
+    orders beyond that are a queue to wait for (a floor staffed for 600 an hour with 60 orders
+    in hand has no queue; one staffed for 120 has 40 orders, 20 minutes, ahead)."""
+    in_hand = pace.orders_per_hour * PICK_PACK / timedelta(hours=1)
+    return timedelta(hours=max(0.0, backlog - in_hand) / pace.orders_per_hour)
 
 
 def rider_wait(riders: Riders | None, pace: Pace) -> timedelta:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.delivery.promise import PROMISE, Pace, Riders, promise, ride_time, rider_wait
+from services.delivery.promise import (
+    PROMISE,
+    Pace,
+    Riders,
+    promise,
+    queue_wait,
+    ride_time,
+    rider_wait,
+)
 
 NOW = datetime(2026, 11, 23, 18, 0, 10, tzinfo=UTC)
 PACE = Pace()
@@ -27,10 +35,20 @@ def test_a_far_address_is_promised_later_with_the_reason_and_a_whole_minute():
 
 
 def test_a_busy_store_delays_by_its_backlog_and_pickup_skips_the_ride():
-    busy = promise(NOW, distance_m=1500, backlog=40, pace=PACE)  # 20 minutes of work ahead
-    assert not busy.meets_30_minutes and "40 orders ahead" in (busy.reason or "")
-    pickup = promise(NOW, distance_m=None, backlog=30, pace=PACE)  # 15 + 10 minutes
+    # 120 an hour: 20 orders in hand within the 10-minute budget, the other 20 wait 10 minutes
+    busy = promise(NOW, distance_m=1500, backlog=40, pace=PACE)
+    assert not busy.meets_30_minutes
+    assert "40 orders ahead keep the store busy for 10 minutes" in (busy.reason or "")
+    pickup = promise(NOW, distance_m=None, backlog=40, pace=PACE)  # 10 + 10 minutes
     assert pickup.meets_30_minutes
+
+
+def test_a_floor_staffed_for_its_backlog_has_no_queue():
+    evening = Pace(orders_per_hour=600)  # 100 orders in hand within the 10-minute budget
+    assert queue_wait(100, evening) == timedelta(0)
+    assert queue_wait(160, evening) == timedelta(minutes=6)
+    assert promise(NOW, distance_m=1500, backlog=100, pace=evening).meets_30_minutes
+    assert not promise(NOW, distance_m=1500, backlog=100, pace=PACE).meets_30_minutes
 
 
 def test_riders_on_shift_carry_the_orders_waiting_for_them_in_rounds():
