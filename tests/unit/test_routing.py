@@ -14,6 +14,7 @@ from services.delivery.routing import plan_greedy, plan_routes
 from services.delivery.routing.matrix import travel_matrix
 from services.delivery.routing.model import Job, Plan, Problem, Vehicle
 from services.delivery.routing.ortools_solver import Search
+from services.delivery.routing.schedule import place_left_out
 
 LIMIT_S = 0.3
 
@@ -122,6 +123,37 @@ def test_carried_jobs_stay_with_their_rider_who_takes_nothing_new():
 
     assert route_of(plan, "out") == ["j1"]
     assert route_of(plan, "home") == ["j2"]
+
+
+def test_a_rider_on_the_road_rides_their_stops_in_the_order_they_follow():
+    # "out" at 5 carries j3 (at 9) then j1 (at 1), the order of their route's stops: their
+    # ETAs follow that order, though j1 first would be shorter.
+    problem = line(
+        [0, 1, 5, 9],
+        [job(1), job(3)],
+        [rider("out", start=2, carried=["j3", "j1"], accepts_new=False), rider("home")],
+    )
+
+    plan = plan_routes(problem)
+
+    assert route_of(plan, "out") == ["j3", "j1"] and route_of(plan, "home") == []
+    (route,) = plan.routes
+    assert [v.arrival for v in route.visits] == [4, 12]
+
+
+def test_an_order_the_search_leaves_out_goes_alone_to_the_idle_rider_nearest_it():
+    # j1 is planned on "a"; j2 and j3 were left out. "b" (at 4, free at 0) reaches j3 (at 5)
+    # in 1, j2 (at 2) in 2; "c" (at the store, free at 10) reaches j2 in 12. The most urgent
+    # first: j3 takes "b", then j2 "c"; nothing is left for a job with no idle rider.
+    problem = line(
+        [0, 1, 2, 4, 5],
+        [job(1), job(2, latest=50), job(4, latest=20), job(0, latest=90)],
+        [rider("a"), rider("b", start=3), rider("c", available_at=10)],
+    )
+
+    placed = place_left_out(problem, [[0], [], []])
+
+    assert placed == [[0], [2], [1]]
 
 
 def test_a_rider_who_accepts_nothing_new_gets_nothing():

@@ -19,8 +19,12 @@ WHERE r.store_id = $1 AND r.on_shift
 ORDER BY r.rider_id
 
 -- name: carried
-SELECT route_id, order_id, lat, lng, promise_at, placed_at, bags FROM delivery.deliveries
-WHERE store_id = $1 AND status = 'out'
+-- In the order of the route's stops: the order the rider rides them in.
+SELECT d.route_id, d.order_id, d.lat, d.lng, d.promise_at, d.placed_at, d.bags
+FROM delivery.deliveries d
+JOIN delivery.route_stops s USING (store_id, route_id, order_id)
+WHERE d.store_id = $1 AND d.status = 'out'
+ORDER BY d.route_id, s.seq
 
 -- name: take_ready
 SELECT order_id FROM delivery.deliveries

@@ -90,22 +90,51 @@ DEFAULT_SEARCH = Search()
 
 
 def plan_routes(problem: Problem, search: Search = DEFAULT_SEARCH) -> Plan:
-    """The cheapest plan OR-Tools finds within `problem.time_limit_s` (never more, +model)."""
+    """The cheapest plan OR-Tools finds within `problem.time_limit_s` (never more, +model).
+
+    Vehicles that take nothing new (riders on the road) ride what they carry in the order
+    given, the order their rider follows, and stay out of the search: on an evening with 50
+    riders out and 50 free, the search is half the size (at 1 s it had left 63 of 115 orders
+    unplanned with 43 riders idle). With soft windows, whatever the search still leaves out
+    goes to idle vehicles (`schedule.place_left_out`)."""
     started = time.perf_counter()
     if search.metaheuristic is None:
         chosen = "GUIDED_LOCAL_SEARCH" if problem.hard_windows else "TABU_SEARCH"
         search = msgspec.structs.replace(search, metaheuristic=chosen)
     phases = problem.vehicle_cost > 0 and search.fleet_share > 0
+    open_problem, jobs_of, vehicles_of = _open_part(problem)
     if phases:
-        sequences = _two_phases(problem, search, deadline=started + problem.time_limit_s)
+        found = _two_phases(open_problem, search, deadline=started + problem.time_limit_s)
     elif not problem.hard_windows and search.on_time_share > 0:
-        sequences = _on_time_first(problem, search)
+        found = _on_time_first(open_problem, search)
     else:
-        sequences = _search(problem, search, problem.time_limit_s, descent_only=False)
+        found = _search(open_problem, search, problem.time_limit_s, descent_only=False)
+    index = {job.job_id: j for j, job in enumerate(problem.jobs)}
+    sequences = [[index[j] for j in vehicle.carried if j in index] for vehicle in problem.vehicles]
+    for v, sequence in zip(vehicles_of, found, strict=True):
+        sequences[v] = [jobs_of[j] for j in sequence]
+    if not problem.hard_windows:
+        sequences = schedule.place_left_out(problem, sequences)
     elapsed = time.perf_counter() - started
     return schedule.plan_of_sequences(
         problem, sequences, solve_s=elapsed, solver=search.name(phases)
     )
+
+
+def _open_part(problem: Problem) -> tuple[Problem, list[int], list[int]]:
+    """The problem without the vehicles that take nothing new and the jobs they carry; with
+    the indices, in `problem`, of its jobs and of its vehicles."""
+    vehicles_of = [v for v, vehicle in enumerate(problem.vehicles) if vehicle.accepts_new]
+    pinned = {j for vehicle in problem.vehicles if not vehicle.accepts_new for j in vehicle.carried}
+    jobs_of = [j for j, job in enumerate(problem.jobs) if job.job_id not in pinned]
+    previous = problem.previous[: len(problem.vehicles)]
+    open_problem = msgspec.structs.replace(
+        problem,
+        jobs=[problem.jobs[j] for j in jobs_of],
+        vehicles=[problem.vehicles[v] for v in vehicles_of],
+        previous=[previous[v] for v in vehicles_of if v < len(previous)],
+    )
+    return open_problem, jobs_of, vehicles_of
 
 
 def _on_time_first(problem: Problem, search: Search) -> list[list[int]]:

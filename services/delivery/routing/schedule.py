@@ -52,6 +52,36 @@ def plan(problem: Problem, routes: Sequence[Route], *, solve_s: float, solver: s
     )
 
 
+def place_left_out(problem: Problem, sequences: Sequence[Sequence[int]]) -> list[list[int]]:
+    """Each job no sequence holds (a search out of time on a large evening can leave some out)
+    goes alone to the idle vehicle that reaches it first, the most urgent job first; a job
+    with no idle vehicle that can carry it stays out. No order waits for want of a search
+    while a rider stands idle."""
+    placed = [list(s) for s in sequences]
+    served = {j for s in placed for j in s}
+    left = sorted(
+        (j for j in range(len(problem.jobs)) if j not in served),
+        key=lambda j: problem.jobs[j].latest,
+    )
+    for j in left:
+        job = problem.jobs[j]
+        idle = [
+            v
+            for v, vehicle in enumerate(problem.vehicles)
+            if vehicle.accepts_new and not placed[v] and vehicle.capacity >= job.demand
+        ]
+        if idle:
+            first = min(
+                idle,
+                key=lambda v: (
+                    problem.vehicles[v].available_at
+                    + problem.durations[problem.vehicles[v].start][job.node]
+                ),
+            )
+            placed[first] = [j]
+    return placed
+
+
 def plan_of_sequences(
     problem: Problem, sequences: Sequence[Sequence[int]], *, solve_s: float, solver: str
 ) -> Plan:
