@@ -16,4 +16,7 @@ class DeliverySettings(ServiceSettings, frozen=True, kw_only=True):
     dispatch_policy: Literal["ortools", "greedy"] = "ortools"
     solve_time_limit_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = 1.0
     replan_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0  # re-plan this often with no event
+    # and no more often than this (store seconds): on a busy evening an order is packed or a
+    # rider comes back every few seconds, and back-to-back solves took a whole core
+    replan_gap_s: Annotated[float, msgspec.Meta(ge=0)] = 10.0
     hold_slack_s: Annotated[float, msgspec.Meta(ge=0)] = 240.0  # hold a route for batching

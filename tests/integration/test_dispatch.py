@@ -176,3 +176,37 @@ async def test_one_dispatcher_per_store_and_another_takes_over(store, database, 
         stop_first.set()
         stop_second.set()
         await asyncio.gather(*running)
+
+
+async def test_a_burst_of_events_is_planned_once_then_again_after_the_gap(
+    store, database, monkeypatch
+):
+    """Every packed order and returning rider wakes the dispatcher; on a busy evening they
+    come every few seconds, and one plan per `replan_gap_s` covers them all."""
+    monkeypatch.setattr(dispatching, "CLAIM_EVERY_S", 0.05)
+    planned: list[float] = []
+
+    async def counted(pool, store_id, **kw):
+        planned.append(time.monotonic())
+
+    monkeypatch.setattr(dispatching, "dispatch_once", counted)
+    dispatcher = Dispatcher(settings(database, replan_gap_s=1.0, replan_s=600))
+    stop = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(stop))
+    conn = await asyncpg.connect(database)
+    try:
+        for _ in range(100):
+            if planned:
+                break
+            await asyncio.sleep(0.02)
+        started = planned[0]
+        for _ in range(10):  # a burst: an event every 50 ms
+            await conn.execute("SELECT pg_notify('delivery_dispatch', $1)", STORE)
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)
+    finally:
+        stop.set()
+        await running
+        await conn.close()
+    assert len(planned) == 2, planned  # the first plan, then one for the whole burst
+    assert planned[1] - started >= 0.95

@@ -151,6 +151,7 @@ class Dispatcher:
         self.owned: set[str] = set()
         self._plans: dict[str, dict[str, list[str]]] = {}
         self._due: set[str] = set()
+        self._not_before: dict[str, float] = {}  # loop time a store may be planned again
         self._wake = asyncio.Event()
 
     def _notified(self, _conn: object, _pid: int, _channel: str, store_id: str) -> None:
@@ -191,7 +192,8 @@ class Dispatcher:
                     self._due |= self.owned
                     next_replan = loop.time() + self.clock.real_seconds(self.settings.replan_s)
                 executor = await self._dispatch_due(pool, executor)
-                await self._sleep(stop, min(next_claim, next_replan) - loop.time())
+                waiting = [self._not_before.get(s, 0.0) for s in self._due & self.owned]
+                await self._sleep(stop, min(next_claim, next_replan, *waiting) - loop.time())
         finally:
             executor.shutdown(cancel_futures=True)
             for conn in (listener, locks):
@@ -203,8 +205,13 @@ class Dispatcher:
     async def _dispatch_due(self, pool: asyncpg.Pool, executor: Executor) -> Executor:
         """Dispatch the stores that are due; a solver process that died (OR-Tools aborts on
         some internal checks) is replaced, and the store planned again at the next turn."""
+        loop = asyncio.get_running_loop()
         for store_id in sorted(self._due & self.owned):
+            if self._not_before.get(store_id, 0.0) > loop.time():
+                continue  # planned a moment ago: what happened since waits for the gap
             self._due.discard(store_id)
+            gap = self.clock.real_seconds(self.settings.replan_gap_s)
+            self._not_before[store_id] = loop.time() + gap
             try:
                 await dispatch_once(
                     pool,
@@ -227,7 +234,8 @@ class Dispatcher:
     async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
         """Until woken by a NOTIFY or `stop`, or `seconds` pass."""
         self._wake.clear()
-        if self._due & self.owned:
+        now = asyncio.get_running_loop().time()
+        if any(self._not_before.get(s, 0.0) <= now for s in self._due & self.owned):
             return
         waits = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
         _, pending = await asyncio.wait(
