@@ -7,8 +7,9 @@ import itertools
 import json
 import statistics
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from infra.simulate.scenario import Scenario
 from infra.simulate.world import distance_m
 from shared.db import connect
 
@@ -147,7 +148,7 @@ def percentile(values: list[float], q: float) -> float | None:
     return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
 
 
-def figures(m: Measured, tally: dict, riders: int, detour: float) -> dict[str, object]:
+def figures(m: Measured, tally: dict, sc: Scenario) -> dict[str, object]:
     """The summary's numbers, by name, in the order the table shows them."""
     delivered = [o for o in m.orders if o.status == "delivered"]
     door = [x for o in delivered if (x := o.minutes("delivered")) is not None]
@@ -160,8 +161,8 @@ def figures(m: Measured, tally: dict, riders: int, detour: float) -> dict[str, o
         for o in m.orders
         if o.claimed and "packed" in o.stages
     ]
-    open_s = max((m.ended - m.started).total_seconds(), 1)
-    km = sum(_path_m(p) for p in m.pings.values()) * detour / 1000
+    peak_until = m.started + timedelta(hours=sc.hours)
+    km = sum(_path_m(p) for p in m.pings.values()) * sc.detour / 1000
     trips = [r["stops"] for r in m.routes if r["picked_up_at"]]
     refused = sum(v for k, v in tally.items() if k.startswith("refused: "))
 
@@ -183,7 +184,9 @@ def figures(m: Measured, tally: dict, riders: int, detour: float) -> dict[str, o
         "paid to packed p50 (min)": percentile(picks, 50),
         "paid to packed p95 (min)": percentile(picks, 95),
         "picking, first claim to packed p50 (min)": percentile(picking, 50),
-        "rider utilisation, away on a trip (%)": 100 * away_s(m) / (riders * open_s),
+        "rider utilisation while orders arrive (%)": 100
+        * away_s(m, peak_until)
+        / (sc.riders * sc.hours * 3600),
         "orders per trip": statistics.mean(trips) if trips else None,
         "km per delivered order": km / len(delivered) if delivered else None,
         "substitutes proposed": m.substitutions["proposed"],
@@ -193,9 +196,9 @@ def figures(m: Measured, tally: dict, riders: int, detour: float) -> dict[str, o
     }
 
 
-def away_s(m: Measured) -> float:
-    """Riders' time away on trips: from scanning the bags out to being back at the store (the
-    first ping there after the last door), the ride back included."""
+def away_s(m: Measured, until: datetime) -> float:
+    """Riders' time away on trips before `until`: from scanning the bags out to being back at
+    the store (the first ping there after the last door), the ride back included."""
     total = 0.0
     for r in m.routes:
         if not r["picked_up_at"]:
@@ -210,7 +213,7 @@ def away_s(m: Measured) -> float:
                 ),
                 m.ended,
             )
-        total += (back - r["picked_up_at"]).total_seconds()
+        total += max(0.0, (min(back, until) - r["picked_up_at"]).total_seconds())
     return total
 
 

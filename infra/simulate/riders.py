@@ -11,6 +11,7 @@ from shared.auth import Role
 
 log = logging.getLogger("omo.simulate")
 PING_EVERY_S, POLL_S = 15.0, 10.0
+SEND_EVERY = 4  # positions per call, as the app batches them (one call a minute on the road)
 FAILURES = ("not_home", "not_home", "address_not_found", "refused")
 
 
@@ -21,6 +22,7 @@ class Rider:
         self.me = world.staff(Role.RIDER, rider_id)
         self.rng = world.rng(rider_id)
         self.at = world.store_at
+        self.track: list[dict] = []  # positions not sent yet
 
     async def _post(self, path: str, body: dict, *, idempotent: bool = True) -> bool:
         w = self.world
@@ -31,10 +33,18 @@ class Rider:
             log.debug("rider %s %s: %s", path, r.status_code, r.text)
         return r.status_code == 200
 
-    async def ping(self) -> None:
+    def note(self) -> None:
         at = self.world.clock.now().isoformat()
-        pings = [{"lat": self.at[0], "lng": self.at[1], "at": at}]
-        await self._post("/v1/riders/me/location", {"pings": pings}, idempotent=False)
+        self.track.append({"lat": self.at[0], "lng": self.at[1], "at": at})
+
+    async def send(self) -> None:
+        if self.track:
+            pings, self.track = self.track, []
+            await self._post("/v1/riders/me/location", {"pings": pings}, idempotent=False)
+
+    async def ping(self) -> None:
+        self.note()
+        await self.send()
 
     async def ride(self, to: tuple[float, float]) -> None:
         """Along the straight line at the rider's speed, the time stretched by the detour."""
@@ -47,7 +57,9 @@ class Rider:
                 return
             f = i / steps
             self.at = (start[0] + (to[0] - start[0]) * f, start[1] + (to[1] - start[1]) * f)
-            await self.ping()
+            self.note()
+            if len(self.track) >= SEND_EVERY or i == steps:  # arrived: the store sees it now
+                await self.send()
 
     async def run(self) -> None:
         w = self.world

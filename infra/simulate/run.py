@@ -157,7 +157,7 @@ def simulate(sc: Scenario, name: str, out: Path, *, use_running: bool) -> dict[s
     for o in measured.orders:
         if o.status not in TERMINAL:
             log.warning("%s unfinished: %s since %s", o.order_id, o.status, max(o.stages.values()))
-    numbers = figures(measured, tally, sc.riders, sc.detour)
+    numbers = figures(measured, tally, sc)
     report.write(out, name, sc, measured, numbers, time.monotonic() - wall)
     log.info("%s: %s", name, tally)
     return numbers

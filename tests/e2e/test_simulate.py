@@ -35,7 +35,7 @@ def test_the_smoke_preset_plays_every_order_to_its_end_and_reports_it(tmp_path):
     names = (
         "at the door within 30 min of payment (% of paid)",
         "delivered by the promise (% of delivered)",
-        "rider utilisation, away on a trip (%)",
+        "rider utilisation while orders arrive (%)",
     )
     for name in names:
         assert 0 <= float(numbers[name]) <= 100
