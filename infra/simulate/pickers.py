@@ -26,6 +26,7 @@ class Picker:
         self.me = world.staff(Role.PICKER, picker_id)
         self.rng = world.rng(picker_id)
         self.eans = {p["sku"]: p["ean"] for p in world.catalog}
+        self.due = 0.0  # store time the current step of work is done
 
     async def _post(self, path: str, body: dict) -> dict | None:
         w = self.world
@@ -55,6 +56,7 @@ class Picker:
         w, sc = self.world, self.world.scenario
         bid = batch["batch_id"]
         failures = 0
+        self.due = w.clock.now().timestamp()
         while batch and not w.done.is_set():
             step, item = batch["next"], batch["current"]
             result = None
@@ -62,11 +64,11 @@ class Picker:
                 short = not item["substitute"] and self.rng.random() < sc.short_share
                 if short or failures >= 3:
                     w.tally["shortages reported"] += 1
-                    await w.nap(sc.seconds_per_item)
+                    await self.work_for(sc.seconds_per_item)
                     path = f"/v1/batches/{bid}/lines/{item['line_id']}/short"
                     result = await self._post(path, {"found": item["picked"]})
                 else:
-                    await w.nap(sc.seconds_per_item)
+                    await self.work_for(sc.seconds_per_item)
                     result = await self._post(
                         f"/v1/batches/{bid}/scans",
                         {"barcode": self._barcode(item), "tote": item["tote"]},
@@ -76,16 +78,24 @@ class Picker:
                 for tote in batch["totes"]:
                     if tote["status"] != "ready_to_pack":
                         continue
-                    await w.nap(sc.pack_seconds)
+                    await self.work_for(sc.pack_seconds)
                     lines = sum(1 for x in batch["items"] if x["line"]["tote"] == tote["tote"])
                     bags = [{"zone": batch["zone"], "count": math.ceil(lines / LINES_PER_BAG) or 1}]
                     path = f"/v1/batches/{bid}/orders/{tote['order_id']}/pack"
                     result = await self._post(path, {"bags": bags}) or result
             elif step == "wait":
                 await w.nap(WAIT_S)  # the shopper decides; reading the batch keeps the lease
+                self.due = w.clock.now().timestamp()  # work starts again from here
             else:
                 return
             batch = result["batch"] if result else await self._view(bid)
+
+    async def work_for(self, seconds: float) -> None:
+        """`seconds` of work since the last step ended by the clock: the handheld's answer
+        comes within them, not on top of them (a call slower than the step adds its excess)."""
+        w = self.world
+        self.due = max(self.due + seconds, w.clock.now().timestamp())
+        await w.nap_until(self.due)
 
     def _barcode(self, item: dict) -> str:
         ean = self.eans.get(item["sku"], "")

@@ -47,13 +47,14 @@ class Rider:
         await self.send()
 
     async def ride(self, to: tuple[float, float]) -> None:
-        """Along the straight line at the rider's speed, the time stretched by the detour."""
+        """Along the straight line at the rider's speed, the time stretched by the detour; each
+        position is reached by the clock, however long the calls on the way take."""
         w, sc = self.world, self.world.scenario
-        start = self.at
+        start, left = self.at, w.clock.now().timestamp()
         seconds = distance_m(start, to) * sc.detour / (sc.speed_kmh / 3.6)
         steps = max(1, round(seconds / PING_EVERY_S))
         for i in range(1, steps + 1):
-            if await w.nap(seconds / steps):
+            if await w.nap_until(left + seconds * i / steps):
                 return
             f = i / steps
             self.at = (start[0] + (to[0] - start[0]) * f, start[1] + (to[1] - start[1]) * f)

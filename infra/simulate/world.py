@@ -84,6 +84,11 @@ class World:
             return False
         return True
 
+    async def nap_until(self, at: float) -> bool:
+        """Sleep until the store clock reads `at` (a timestamp): a walk or a ride paced by the
+        clock, so the calls made on the way do not slow it down."""
+        return await self.nap(max(0.0, at - self.clock.now().timestamp()))
+
     async def load_catalog(self) -> None:
         cursor = None
         while True:
