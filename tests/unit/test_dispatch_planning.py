@@ -129,6 +129,13 @@ def test_a_later_promise_is_a_limit_not_a_reason_to_hold_past_30_minutes():
     assert held.held == ["o1"]
 
 
+def test_with_a_free_rider_to_spare_nothing_is_held():
+    spare = order(1, 29)
+    riders = [Rider(rider_id="a", at=STORE), Rider(rider_id="b", at=STORE)]
+    decision = decide(snapshot([spare], riders), plan(("a", [("o1", 300)])), NOW)
+    assert [r.order_ids for r in decision.commit] == [["o1"]] and decision.held == []
+
+
 def test_a_full_rider_leaves_and_greedy_holds_nothing():
     snap = snapshot([order(1, 29, bags=3), order(2, 29, bags=3)], [Rider(rider_id="a", at=STORE)])
     full = decide(snap, plan(("a", [("o1", 300), ("o2", 400)])), NOW)

@@ -10,7 +10,10 @@ A planned route is committed only when waiting longer would cost: its tightest o
 than `hold_slack` to spare before it should be at the door (30 minutes after payment, or its
 promise if sooner), or its rider is full. Otherwise it is held for the next plan, so an order
 packed a minute later can join a rider going the same way (batching), but never once the
-30 minutes or the promise is at stake.
+30 minutes or the promise is at stake. Holding saves trips, which matters only while riders
+are short: when the plan leaves a free rider without a route, every route leaves at once (the
+simulator's peak at 160 riders: holding delivered at a p50 of 25 minutes what sending at once
+delivers in 11).
 """
 
 from __future__ import annotations
@@ -166,6 +169,9 @@ def decide(
     commit: list[Assignment] = []
     held: list[str] = []
     etas: dict[str, datetime] = {}
+    planned = {r.vehicle_id for r in plan.routes}
+    if any(r.rider_id not in planned for r in snap.riders if not r.carrying):
+        hold = None  # a free rider is left without a route: no trip to save, send them now
     for route in plan.routes:
         arrivals = [(v.job_id, now + timedelta(seconds=v.arrival)) for v in route.visits]
         if route.vehicle_id not in free:
