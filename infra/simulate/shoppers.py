@@ -48,14 +48,14 @@ async def arrivals(world: World, hours: float) -> None:
     """Orders at `orders_per_hour`, exponential gaps, for `hours` of store time; each shopper
     is a task in `world.shopping`."""
     rate = world.scenario.orders_per_hour / 3600
-    until = world.clock.now().timestamp() + hours * 3600
+    at = world.clock.now().timestamp()
+    until = at + hours * 3600
     rng = world.rng("arrivals")
     n = 0
     while True:
-        gap = rng.expovariate(rate)
-        if world.clock.now().timestamp() + gap > until:
+        at += rng.expovariate(rate)  # by the clock: a slow call does not push the next back
+        if at > until or await world.nap_until(at):
             break
-        await world.nap(gap)
         n += 1
         task = asyncio.create_task(shop(world, f"mem_sim_{world.scenario.seed}_{n}"))
         world.shopping.add(task)  # the run waits for the orders, not for these
@@ -126,12 +126,13 @@ async def till(world: World, hours: float) -> None:
     if rate <= 0:
         return
     cashier = world.staff(Role.CASHIER, "cashier-sim")
-    until = world.clock.now().timestamp() + hours * 3600
+    at = world.clock.now().timestamp()
+    until = at + hours * 3600
     pieces = [p for p in world.catalog if p["unit"] != "kg"]
     rng = world.rng("till")
     while True:
-        gap = rng.expovariate(rate)
-        if world.clock.now().timestamp() + gap > until or await world.nap(gap):
+        at += rng.expovariate(rate)
+        if at > until or await world.nap_until(at):
             return
         codes = [p["ean"] for p in rng.sample(pieces, k=rng.randint(1, 5))]
         r = await world.http.post(
