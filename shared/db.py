@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -13,6 +14,8 @@ from shared.errors import DatabaseUnavailable
 
 Connection = asyncpg.Connection
 CONNECT_TIMEOUT_S = 5.0
+DEADLOCK_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 def describe(dsn: str) -> str:
@@ -72,3 +75,19 @@ async def provide_pool(state: State) -> asyncpg.Pool:
     """The pool itself, for use cases that need several transactions (and a network call
     between them)."""
     return state.pool
+
+
+async def retry_deadlock(conn: Connection, work: Callable[[], Awaitable[T]]) -> T:
+    """`work` in a savepoint, again if PostgreSQL broke a deadlock by failing it. Stock writers
+    lock their rows in sku order within a statement, but a bus consumer handles a batch of
+    events in one transaction, so its locks across events come in any order: a checkout that
+    meets it may be the one PostgreSQL fails. Rolling back to the savepoint lets go of the
+    rows this statement took, the other side goes on, and the retry waits its turn."""
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            async with conn.transaction():
+                return await work()
+        except asyncpg.DeadlockDetectedError:
+            if attempt == DEADLOCK_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")

@@ -10,6 +10,7 @@ import asyncpg
 import msgspec
 
 from services.orders.checkout.domain import Sellable
+from shared.db import retry_deadlock
 from shared.events import PackedLine, PlacedLine
 from shared.ids import uuid7
 from shared.sql import load_queries
@@ -99,13 +100,17 @@ async def sellable(
 async def reserve(conn: asyncpg.Connection, *, store_id: str, amounts: dict[str, int]) -> set[str]:
     """Reserve what is available; returns the skus that were reserved (all or some)."""
     skus = sorted(amounts)
-    rows = await conn.fetch(Q["reserve"], store_id, skus, [amounts[s] for s in skus])
+    rows = await retry_deadlock(
+        conn, lambda: conn.fetch(Q["reserve"], store_id, skus, [amounts[s] for s in skus])
+    )
     return {r["sku"] for r in rows}
 
 
 async def release(conn: asyncpg.Connection, *, store_id: str, amounts: dict[str, int]) -> None:
     skus = sorted(amounts)
-    await conn.execute(Q["release"], store_id, skus, [amounts[s] for s in skus])
+    await retry_deadlock(
+        conn, lambda: conn.execute(Q["release"], store_id, skus, [amounts[s] for s in skus])
+    )
 
 
 async def insert_order(
@@ -254,12 +259,15 @@ async def take_from_stock(
     conn: asyncpg.Connection, *, store_id: str, taken: dict[str, int], unreserve: dict[str, int]
 ) -> None:
     skus = sorted(set(taken) | set(unreserve))
-    await conn.execute(
-        Q["take_from_stock"],
-        store_id,
-        skus,
-        [taken.get(s, 0) for s in skus],
-        [unreserve.get(s, 0) for s in skus],
+    await retry_deadlock(
+        conn,
+        lambda: conn.execute(
+            Q["take_from_stock"],
+            store_id,
+            skus,
+            [taken.get(s, 0) for s in skus],
+            [unreserve.get(s, 0) for s in skus],
+        ),
     )
 
 

@@ -1,0 +1,39 @@
+"""Stock writers meet a transaction that took the same rows in another order (a bus consumer
+handling a batch of packed orders): whichever PostgreSQL fails to break the deadlock, the
+checkout's reservation still goes through."""
+
+from __future__ import annotations
+
+import asyncio
+
+from services.orders.checkout import store as stock
+from shared.db import create_pool
+
+STORE, CABBAGE, DAIKON = "kobe-sannomiya", "SKU-10001", "SKU-10002"
+LOCK = "SELECT 1 FROM orders.products WHERE store_id = $1 AND sku = $2 FOR UPDATE"
+
+
+async def test_a_reservation_failed_to_break_a_deadlock_is_tried_again(database, demo):
+    pool = await create_pool(database)
+    try:
+        async with pool.acquire() as batch, pool.acquire() as checkout:
+
+            async def reserve():
+                async with checkout.transaction():
+                    return await stock.reserve(
+                        checkout, store_id=STORE, amounts={CABBAGE: 1, DAIKON: 1}
+                    )
+
+            async with batch.transaction():
+                await batch.execute(LOCK, STORE, DAIKON)  # an earlier event in the batch
+                reserving = asyncio.create_task(reserve())
+                await asyncio.sleep(0.3)  # it holds CABBAGE and waits for DAIKON
+                # The next event wants CABBAGE: a cycle. PostgreSQL fails the checkout (it
+                # waited longest); its savepoint lets CABBAGE go, and its retry waits.
+                await batch.execute(LOCK, STORE, CABBAGE)
+                await asyncio.sleep(0.2)
+                assert not reserving.done()
+            taken = await asyncio.wait_for(reserving, 10)  # the batch committed
+    finally:
+        await pool.close()
+    assert taken == {CABBAGE, DAIKON}
