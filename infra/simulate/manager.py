@@ -8,7 +8,6 @@ import math
 from infra.simulate.shoppers import BASKET_SHARE, GRAMS, ZONES_PER_ORDER
 from infra.simulate.stack import picker_ids
 from infra.simulate.world import World
-from shared.auth import Role
 
 SCANS_PER_ORDER = 12  # 3 to 15 lines, pieces scanned one by one (1 to 3), produce one label
 
@@ -24,7 +23,7 @@ async def add_pickers(world: World) -> None:
         r = await world.http.put(
             world.url("fulfillment", f"/v1/stores/{world.store_id}/pickers/{picker}"),
             json={"name": f"Sim picker {n}", "pin": f"{n:04d}"},
-            headers=_manager(world),
+            headers=world.manager(),
         )
         r.raise_for_status()
 
@@ -47,7 +46,7 @@ async def stock_up(world: World) -> None:
     r = await world.http.patch(
         world.url("orders", f"/v1/stores/{world.store_id}/stock"),
         json={"items": counts},
-        headers=_manager(world),
+        headers=world.manager(),
     )
     r.raise_for_status()
     world.catalog.clear()
@@ -72,10 +71,6 @@ async def set_pace(world: World) -> None:
     r = await world.http.put(
         world.url("delivery", f"/v1/stores/{world.store_id}/pace"),
         json=pace,
-        headers=_manager(world),
+        headers=world.manager(),
     )
     r.raise_for_status()
-
-
-def _manager(world: World) -> dict[str, str]:
-    return world.staff(Role.MANAGER, "manager-sim")

@@ -26,7 +26,6 @@ from infra.simulate.scenario import Scenario
 from infra.simulate.shoppers import arrivals, till
 from infra.simulate.stack import Stack, picker_ids, rider_ids, stack_for
 from infra.simulate.world import World
-from shared.auth import Role
 
 log = logging.getLogger("omo.simulate")
 SAMPLE_S = 60.0
@@ -45,7 +44,7 @@ async def keep(world: World, who: str, agent: Callable[[], Awaitable[None]]) -> 
 
 async def sample(world: World, samples: list[dict]) -> None:
     """Queue lengths as the manager's views show them, every store minute."""
-    as_manager = world.staff(Role.MANAGER, "manager-sim")
+    as_manager = world.manager()
     store = world.store_id
     while True:
         try:

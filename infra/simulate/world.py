@@ -73,6 +73,9 @@ class World:
     def staff(self, role: Role, subject: str) -> dict[str, str]:
         return self.bearer(role, store_id=self.store_id, subject=subject)
 
+    def manager(self) -> dict[str, str]:
+        return self.staff(Role.MANAGER, "manager-sim")
+
     def shopper(self, member_id: str) -> dict[str, str]:
         return self.bearer(Role.SHOPPER, member_id=member_id)
 

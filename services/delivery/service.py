@@ -42,7 +42,7 @@ async def quote(
         clock.now(),
         distance_m=None if pickup else place.distance_m,
         backlog=await db.backlog_size(conn, store_id=store_id),
-        pace=await db.get_pace(conn, store_id=store_id),
+        pace=await pace(conn, store_id),
         riders=await db.riders_now(conn, store_id=store_id),
     )
     return Quote(
@@ -60,7 +60,7 @@ async def check_coverage(
 ) -> Coverage:
     zone = await db.get_zone(conn, store_id=store_id)
     if zone is None:
-        raise NotFound(f"delivery knows no store {store_id}", field="store_id")
+        raise _unknown(store_id)
     return coverage(zone, lat, lng)
 
 
@@ -69,14 +69,19 @@ async def riders(conn: asyncpg.Connection, store_id: str) -> list[db.Rider]:
 
 
 async def pace(conn: asyncpg.Connection, store_id: str) -> Pace:
-    if await db.get_zone(conn, store_id=store_id) is None:
-        raise NotFound(f"delivery knows no store {store_id}", field="store_id")
-    return await db.get_pace(conn, store_id=store_id)
+    found = await db.get_pace(conn, store_id=store_id)
+    if found is None:
+        raise _unknown(store_id)
+    return found
 
 
 async def set_pace(conn: asyncpg.Connection, store_id: str, pace: Pace) -> Pace:
     """Promises from now on are made at this pace; the dispatcher plans rides with it."""
     saved = await db.set_pace(conn, store_id=store_id, pace=pace)
     if saved is None:
-        raise NotFound(f"delivery knows no store {store_id}", field="store_id")
+        raise _unknown(store_id)
     return saved
+
+
+def _unknown(store_id: str) -> NotFound:
+    return NotFound(f"delivery knows no store {store_id}", field="store_id")

@@ -49,9 +49,9 @@ async def list_riders(conn: asyncpg.Connection, *, store_id: str) -> list[Rider]
     return [Rider(r["rider_id"], r["name"]) for r in await conn.fetch(Q["list_riders"], store_id)]
 
 
-async def get_pace(conn: asyncpg.Connection, *, store_id: str) -> Pace:
+async def get_pace(conn: asyncpg.Connection, *, store_id: str) -> Pace | None:
     row = await conn.fetchrow(Q["get_pace"], store_id)
-    return msgspec.convert(dict(row), Pace) if row else Pace()
+    return msgspec.convert(dict(row), Pace) if row else None
 
 
 async def set_pace(conn: asyncpg.Connection, *, store_id: str, pace: Pace) -> Pace | None:

@@ -206,9 +206,7 @@ class Dispatcher:
         """Dispatch the stores that are due; a solver process that died (OR-Tools aborts on
         some internal checks) is replaced, and the store planned again at the next turn."""
         loop = asyncio.get_running_loop()
-        for store_id in sorted(self._due & self.owned):
-            if self._not_before.get(store_id, 0.0) > loop.time():
-                continue  # planned a moment ago: what happened since waits for the gap
+        for store_id in self._plannable(loop.time()):
             self._due.discard(store_id)
             gap = self.clock.real_seconds(self.settings.replan_gap_s)
             self._not_before[store_id] = loop.time() + gap
@@ -231,11 +229,16 @@ class Dispatcher:
                 log.exception("dispatching %s failed; it is tried again next time", store_id)
         return executor
 
+    def _plannable(self, now: float) -> list[str]:
+        """Stores due and owned, but not those planned less than `replan_gap_s` ago: what
+        happened since waits for the gap."""
+        due = self._due & self.owned
+        return sorted(s for s in due if self._not_before.get(s, 0.0) <= now)
+
     async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
         """Until woken by a NOTIFY or `stop`, or `seconds` pass."""
         self._wake.clear()
-        now = asyncio.get_running_loop().time()
-        if any(self._not_before.get(s, 0.0) <= now for s in self._due & self.owned):
+        if self._plannable(asyncio.get_running_loop().time()):
             return
         waits = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
         _, pending = await asyncio.wait(
