@@ -19,4 +19,3 @@ class DeliverySettings(ServiceSettings, frozen=True, kw_only=True):
     # and no more often than this (store seconds): on a busy evening an order is packed or a
     # rider comes back every few seconds, and back-to-back solves took a whole core
     replan_gap_s: Annotated[float, msgspec.Meta(ge=0)] = 10.0
-    hold_slack_s: Annotated[float, msgspec.Meta(ge=0)] = 240.0  # hold a route for batching

@@ -20,7 +20,7 @@ from shared.db import create_pool
 from shared.events import RiderAssigned
 from tests.integration.eventlog import published
 
-STORE, LAT, LNG = "kobe-sannomiya", 34.6913, 135.1955
+STORE, LAT, LNG = "kobe-sannomiya", 34.6937, 135.1955  # the demo store
 
 
 @pytest.fixture
@@ -34,19 +34,32 @@ async def store(database, demo):
     await pool.close()
 
 
-async def ready(pool: asyncpg.Pool, n: int, *, due_min: float, north_m: float = 800, bags=1):
-    """A packed delivery order waiting for a rider (as delivery records it from the events)."""
+async def ready(
+    pool: asyncpg.Pool,
+    n: int,
+    *,
+    due_min: float,
+    north_m: float = 800,
+    bags=1,
+    status: str = "ready",
+    paid_min_ago: float = 0,
+):
+    """A packed delivery order waiting for a rider (as delivery records it from the events),
+    or with `status` "waiting" one still being packed, paid `paid_min_ago`."""
     order_id = f"ord_{n}_{time.monotonic_ns()}"
     await pool.execute(
         "INSERT INTO delivery.deliveries (store_id, order_id, member_id, lat, lng, address_text,"
         " promise_at, placed_at, status, handover_code, bags, ready_at)"
-        " VALUES ($1, $2, 'mem_test_1', $3, $4, 'Kobe', now() + $5::interval, now(), 'ready',"
-        " '1234', $6, now())",
+        " VALUES ($1, $2, 'mem_test_1', $3, $4, 'Kobe', now() + $5::interval,"
+        " now() - $7::interval, $6, '1234', $8,"
+        " CASE WHEN $6 = 'ready' THEN now() END)",
         STORE,
         order_id,
         LAT + north_m / 111_000,
         LNG,
         timedelta(minutes=due_min),
+        status,
+        timedelta(minutes=paid_min_ago),
         bags,
     )
     return order_id
@@ -77,22 +90,37 @@ def settings(database: str, **kw) -> DeliverySettings:
     return DeliverySettings(database_url=database, solve_time_limit_s=0.5, **kw)
 
 
-async def test_an_order_with_time_to_spare_waits_and_leaves_batched_with_one_going_its_way(
+async def test_a_lone_packed_order_leaves_with_the_only_rider_at_once(store, database):
+    await on_shift(store, "rider-1")
+    lone = await ready(store, 1, due_min=29, north_m=1500)
+    with solver_pool() as executor:
+        dispatch = dict(clock=Clock(), settings=settings(database), executor=executor, owner="t")
+        run = await dispatch_once(store, STORE, **dispatch)
+    assert run is not None and run.committed == 1 and run.held == 0
+    assert await routes(store) == {"rider-1": [lone]}
+
+
+async def test_a_route_waits_for_an_order_going_its_way_and_leaves_with_it_when_packed(
     store, database
 ):
     await on_shift(store, "rider-1")  # riders are short: a trip saved is worth waiting for
-    spare = await ready(store, 1, due_min=29, north_m=1500)
+    first = await ready(store, 1, due_min=29, north_m=1500)
+    # paid 4 minutes ago; with no packing measured yet the store expects 5: packed in 1
+    coming = await ready(store, 2, due_min=26, north_m=1400, status="waiting", paid_min_ago=4)
     with solver_pool() as executor:
         dispatch = dict(clock=Clock(), settings=settings(database), executor=executor, owner="t")
-        first = await dispatch_once(store, STORE, **dispatch)
-        assert first is not None and first.committed == 0 and first.held == 1
+        held = await dispatch_once(store, STORE, **dispatch)
+        assert held is not None and held.committed == 0 and held.held == 1
         assert await routes(store) == {}
 
-        tight = await ready(store, 2, due_min=11, north_m=1400)  # the same way, due soon
+        await store.execute(
+            "UPDATE delivery.deliveries SET status = 'ready', ready_at = now() WHERE order_id = $1",
+            coming,
+        )
         second = await dispatch_once(store, STORE, **dispatch)
     assert second is not None and second.committed == 1 and second.held == 0
     [(rider, orders)] = (await routes(store)).items()
-    assert orders == [tight, spare]  # one trip: the nearer, tighter door first
+    assert orders == [coming, first]  # one trip: the nearer door first
     statuses = await store.fetch(
         "SELECT status, rider_id, eta FROM delivery.deliveries WHERE store_id = $1", STORE
     )
@@ -105,7 +133,7 @@ async def test_an_order_with_time_to_spare_waits_and_leaves_batched_with_one_goi
 
 
 async def test_greedy_dispatch_sends_one_order_per_trip(store, database):
-    orders = [await ready(store, i, due_min=10, north_m=700 + 10 * i) for i in range(2)]
+    orders = [await ready(store, i, due_min=10, north_m=700 + 10 * i) for i in range(3)]
     await on_shift(store, "rider-1", "rider-2")
     with solver_pool() as executor:
         await dispatch_once(
@@ -116,8 +144,8 @@ async def test_greedy_dispatch_sends_one_order_per_trip(store, database):
             owner="t",
             settings=settings(database, dispatch_policy="greedy"),
         )
-    planned = await routes(store)
-    assert sorted(planned.values()) == sorted([[o] for o in orders])
+    planned = await routes(store)  # two riders, two trips; the third order waits for a rider
+    assert sorted(planned.values()) == sorted([[o] for o in orders[:2]])
 
 
 async def test_solving_happens_in_another_process_and_the_loop_keeps_ticking(store, database):

@@ -65,9 +65,7 @@ async def test_an_order_goes_from_the_app_to_the_door(orders, database, delivery
                     clock=Clock(),
                     executor=executor,
                     owner="journey",
-                    settings=DeliverySettings(
-                        database_url=database, solve_time_limit_s=0.3, hold_slack_s=3600
-                    ),
+                    settings=DeliverySettings(database_url=database, solve_time_limit_s=0.3),
                 )
         finally:
             await pool.close()

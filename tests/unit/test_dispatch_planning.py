@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 
 from services.delivery.dispatch.planning import (
-    HOLD_SLACK,
     Order,
     Place,
     Rider,
     Snapshot,
     build_problem,
     decide,
+    riders_short,
 )
 from services.delivery.promise import HANDOVER
 from services.delivery.routing.model import Plan, Route, Visit
@@ -31,7 +31,9 @@ def order(n: int, due_min: float, bags: int = 1, north_m: float = 1000) -> Order
     )
 
 
-def snapshot(ready: list[Order], riders: list[Rider], capacity: int = 6) -> Snapshot:
+def snapshot(
+    ready: list[Order], riders: list[Rider], capacity: int = 6, waiting: list[Order] = ()
+) -> Snapshot:
     return Snapshot(
         store_id="s",
         store=STORE,
@@ -41,6 +43,7 @@ def snapshot(ready: list[Order], riders: list[Rider], capacity: int = 6) -> Snap
         speed_kmh=15,
         ready=ready,
         riders=riders,
+        waiting=list(waiting),
     )
 
 
@@ -97,51 +100,72 @@ def test_free_riders_start_at_the_store_and_riders_on_the_road_keep_their_orders
     ] == [["o2", "o1"]]
 
 
-def test_a_route_with_time_to_spare_is_held_for_batching_and_a_tight_one_leaves():
-    spare, tight = order(1, 29), order(2, 10)
-    snap = snapshot([spare, tight], [Rider(rider_id="a", at=STORE), Rider(rider_id="b", at=STORE)])
-    decision = decide(snap, plan(("a", [("o1", 300)]), ("b", [("o2", 300)])), NOW)
-    assert [r.order_ids for r in decision.commit] == [["o2"]]
-    assert decision.held == ["o1"]
-    assert decision.commit[0].etas == [NOW + timedelta(seconds=300)]
-    slack = spare.promise_at - HANDOVER - (NOW + timedelta(seconds=300))
-    assert slack > HOLD_SLACK  # why o1 waits
-
-
-def test_a_later_promise_is_a_limit_not_a_reason_to_hold_past_30_minutes():
-    """Promised in 45 minutes (a busy moment at checkout), paid 22 minutes ago: the store
-    still aims at 30 minutes from payment, so the route leaves now."""
-    later = Order(
-        order_id="o1",
-        at=Place(STORE.lat + 1000 / 111_000, STORE.lng),
-        promise_at=NOW + timedelta(minutes=45),
-        placed_at=NOW - timedelta(minutes=22),
-        bags=1,
+def waiting(n: int, ready_in_min: float, north_m: float = 1000, bags: int = 1) -> Order:
+    """An order still being packed, due 30 minutes from now."""
+    return msgspec.structs.replace(
+        order(n, 30, bags=bags, north_m=north_m), ready_by=NOW + timedelta(minutes=ready_in_min)
     )
-    snap = snapshot([later], [Rider(rider_id="a", at=STORE)])
+
+
+def test_a_lone_packed_order_leaves_with_the_rider_at_the_store_at_once():
+    """One rider, one packed order with time to spare and nothing going its way: it leaves
+    (the landed rule held it 812 s while the rider stood idle)."""
+    snap = snapshot([order(1, 29)], [Rider(rider_id="a", at=STORE)])
     decision = decide(snap, plan(("a", [("o1", 300)])), NOW)
-    assert [r.order_ids for r in decision.commit] == [["o1"]]
-    assert later.aim() == NOW + timedelta(minutes=8)
-    fresh = msgspec.structs.replace(later, placed_at=NOW - timedelta(minutes=2))
-    held = decide(
-        snapshot([fresh], [Rider(rider_id="a", at=STORE)]), plan(("a", [("o1", 300)])), NOW
-    )
-    assert held.held == ["o1"]
-
-
-def test_with_a_free_rider_to_spare_nothing_is_held():
-    spare = order(1, 29)
-    riders = [Rider(rider_id="a", at=STORE), Rider(rider_id="b", at=STORE)]
-    decision = decide(snapshot([spare], riders), plan(("a", [("o1", 300)])), NOW)
     assert [r.order_ids for r in decision.commit] == [["o1"]] and decision.held == []
 
 
-def test_a_full_rider_leaves_and_greedy_holds_nothing():
-    snap = snapshot([order(1, 29, bags=3), order(2, 29, bags=3)], [Rider(rider_id="a", at=STORE)])
+def test_a_route_waits_for_an_order_going_its_way_packed_within_the_bound():
+    riders = [Rider(rider_id="a", at=STORE)]
+    snap = snapshot([order(1, 29)], riders, waiting=[waiting(2, 2, north_m=1100)])
+    decision = decide(snap, plan(("a", [("o1", 300)])), NOW)
+    assert decision.commit == [] and decision.held == ["o1"]
+
+
+def test_a_route_does_not_wait_past_the_bound_nor_for_an_order_the_other_way():
+    riders = [Rider(rider_id="a", at=STORE)]
+    for other in (waiting(2, 5, north_m=1100), waiting(2, 1, north_m=-1100)):
+        snap = snapshot([order(1, 29)], riders, waiting=[other])
+        decision = decide(snap, plan(("a", [("o1", 300)])), NOW)
+        assert [r.order_ids for r in decision.commit] == [["o1"]], other
+
+
+def test_a_route_does_not_wait_when_its_order_would_be_late():
+    riders = [Rider(rider_id="a", at=STORE)]
+    snap = snapshot([order(1, 9)], riders, waiting=[waiting(2, 2, north_m=1100)])
+    decision = decide(snap, plan(("a", [("o1", 300)])), NOW)
+    assert [r.order_ids for r in decision.commit] == [["o1"]]
+
+
+def test_a_route_for_a_rider_riding_back_waits_for_the_next_plan_unless_tight():
+    away = [Rider(rider_id="a", at=Place(STORE.lat + 0.01, STORE.lng))]
+    later = plan(("a", [("o1", 900)]))
+    later = msgspec.structs.replace(
+        later, routes=[msgspec.structs.replace(later.routes[0], start_at=400)]
+    )
+    assert decide(snapshot([order(1, 29)], away), later, NOW).held == ["o1"]
+    tight = decide(snapshot([order(1, 17)], away), later, NOW)
+    assert [r.order_ids for r in tight.commit] == [["o1"]]
+
+
+def test_a_full_rider_leaves_and_greedy_rides_one_order_a_trip():
+    snap = snapshot(
+        [order(1, 29, bags=3), order(2, 29, bags=3)],
+        [Rider(rider_id="a", at=STORE)],
+        waiting=[waiting(3, 1, north_m=1100)],
+    )
     full = decide(snap, plan(("a", [("o1", 300), ("o2", 400)])), NOW)
     assert [r.order_ids for r in full.commit] == [["o1", "o2"]]
-    one = snapshot([order(1, 29)], [Rider(rider_id="a", at=STORE)])
-    assert decide(one, plan(("a", [("o1", 300)])), NOW, hold=None).commit
+    greedy = decide(snap, plan(("a", [("o1", 300), ("o2", 900)])), NOW, batching=False)
+    assert [r.order_ids for r in greedy.commit] == [["o1"]] and greedy.held == []
+
+
+def test_riders_are_short_while_orders_in_hand_outnumber_free_riders():
+    riders = [Rider(rider_id="a", at=STORE), Rider(rider_id="b", at=STORE)]
+    assert not riders_short(snapshot([order(1, 29)], riders, waiting=[waiting(2, 2)]))
+    assert riders_short(snapshot([order(1, 29)], riders, waiting=[waiting(2, 2), waiting(3, 2)]))
+    problem = build_problem(snapshot([order(1, 29)], riders), NOW)
+    assert problem.wait_cost_per_s > 0 and problem.rider_cost_per_s < problem.wait_cost_per_s
 
 
 def test_riders_on_the_road_get_fresh_etas_not_new_routes():

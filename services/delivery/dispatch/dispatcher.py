@@ -17,7 +17,7 @@ import socket
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import datetime, timedelta
+from datetime import datetime
 from multiprocessing import get_context
 
 import asyncpg
@@ -70,11 +70,11 @@ async def dispatch_once(
     `plans` keeps the last plan's orders per rider for each store: the next plan starts its
     search from it (a re-plan with a few new orders reaches in 0.3 s what a cold start does in
     1 s, bench.dispatch), and this plan replaces it."""
+    now = clock.now()
     async with pool.acquire() as conn:
-        snap = await db.snapshot(conn, store_id)
+        snap = await db.snapshot(conn, store_id, now)
     if snap is None or not (snap.ready or any(r.carrying for r in snap.riders)):
         return None
-    now = clock.now()
     plan = await asyncio.get_running_loop().run_in_executor(
         executor,
         plan_snapshot,
@@ -86,9 +86,7 @@ async def dispatch_once(
     )
     if plans is not None:
         plans[store_id] = {r.vehicle_id: [v.job_id for v in r.visits] for r in plan.routes}
-    greedy = settings.dispatch_policy == "greedy"  # one order per trip: nothing to wait for
-    hold = None if greedy else timedelta(seconds=settings.hold_slack_s)
-    decision = decide(snap, plan, now, hold=hold)
+    decision = decide(snap, plan, now, batching=settings.dispatch_policy != "greedy")
     committed = 0
     async with pool.acquire() as conn, conn.transaction():
         for route in decision.commit:

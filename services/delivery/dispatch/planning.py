@@ -6,14 +6,18 @@ moment they arrive) and may take any ready order; a rider out on the road keeps 
 (those orders are pinned to them and they take nothing new), and their plan only refreshes
 ETAs. An order must be at the door by its promise less the hand-over (DESIGN.md section 5).
 
-A planned route is committed only when waiting longer would cost: its tightest order has less
-than `hold_slack` to spare before it should be at the door (30 minutes after payment, or its
-promise if sooner), or its rider is full. Otherwise it is held for the next plan, so an order
-packed a minute later can join a rider going the same way (batching), but never once the
-30 minutes or the promise is at stake. Holding saves trips, which matters only while riders
-are short: when the plan leaves a free rider without a route, every route leaves at once (the
-simulator's peak at 160 riders: holding delivered at a p50 of 25 minutes what sending at once
-delivers in 11).
+What the plan minimises is what the store pays and the shopper feels: promises kept first (the
+solver's on-time phase), then the shopper's seconds from now to the door (`SHOPPER_S_M` metres
+of riding each) and the riders' seconds from leaving to being back (`RIDER_S_M` while riders are
+short, `SPARE_RIDER_S_M` while free riders outnumber the orders in hand); metres only break
+ties. So a rider at the store is preferred to one still riding back whenever that brings the
+door sooner, and orders share a trip when the rider time it saves is worth the minutes it adds.
+
+What leaves now (`decide`): a route whose rider is at the store leaves at once, unless an order
+going the same way will be packed within `holding.HOLD_BOUND` and is worth waiting for
+(`holding.worth_waiting`); a route planned for a rider still riding back waits for the next plan
+(an idle rider at the store may take it then) unless its slack is running out; a full rider
+always leaves. The greedy policy commits one order per trip.
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from services.delivery.dispatch import holding
 from services.delivery.promise import HANDOVER, PROMISE
 from services.delivery.routing.matrix import travel_matrix
-from services.delivery.routing.model import Job, Plan, Problem, Vehicle
+from services.delivery.routing.model import Job, Plan, Problem, Route, Vehicle
 
 AT_STORE_M = 150  # a rider this close to the store is at the store
-HOLD_SLACK = timedelta(minutes=4)
+AWAY_HOLD = timedelta(minutes=4)  # a rider riding back keeps a route only this close to its aim
+BACK_SOON_S = 60  # a rider this close to the store in time counts as back
 
 
 class Place(msgspec.Struct, frozen=True, array_like=True):
@@ -42,6 +48,7 @@ class Order(msgspec.Struct, frozen=True, kw_only=True):
     promise_at: datetime
     bags: int
     placed_at: datetime | None = None  # paid; None: only the promise counts
+    ready_by: datetime | None = None  # still being packed: when the floor should be done
 
     def aim(self) -> datetime:
         """When the order should be at the door: 30 minutes after payment, or the promise if
@@ -70,6 +77,7 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
     speed_kmh: float
     ready: list[Order]
     riders: list[Rider]
+    waiting: list[Order] = []  # paid, still being picked or packed (bags: the store's typical)
 
 
 class Assignment(msgspec.Struct, frozen=True, kw_only=True):
@@ -146,49 +154,53 @@ def build_problem(
                 available_at=int(durations[home][0]) if away else 0,
             )
         )
+    rider_s = holding.RIDER_S_M if riders_short(snap) else holding.SPARE_RIDER_S_M
     return Problem(
         durations=durations,
         distances=distances,
         jobs=jobs,
         vehicles=vehicles,
+        rider_cost_per_s=rider_s,
+        wait_cost_per_s=holding.SHOPPER_S_M,
         time_limit_s=time_limit_s,
         previous=[list((previous or {}).get(v.vehicle_id, ())) for v in vehicles],
     )
 
 
-def decide(
-    snap: Snapshot, plan: Plan, now: datetime, *, hold: timedelta | None = HOLD_SLACK
-) -> Decision:
+def riders_short(snap: Snapshot) -> bool:
+    """Fewer free riders than orders packed or being packed: a trip saved is a rider freed."""
+    free = sum(1 for r in snap.riders if not r.carrying)
+    return free < len(snap.ready) + len(snap.waiting)
+
+
+def decide(snap: Snapshot, plan: Plan, now: datetime, *, batching: bool = True) -> Decision:
     """Which planned routes to commit now, which orders to hold, and fresh ETAs for the road.
-    `hold` None commits every route at once (a policy that does not batch has nothing to wait
-    for)."""
+    Without `batching` (the greedy policy) each free rider takes the first order of its plan
+    alone and nothing is held."""
     free = {r.rider_id for r in snap.riders if not r.carrying}
     orders = [*snap.ready, *(o for r in snap.riders for o in r.carrying)]
     aim = {o.order_id: o.aim() for o in orders}
-    bags = {o.order_id: o.bags for o in snap.ready}
     commit: list[Assignment] = []
     held: list[str] = []
     etas: dict[str, datetime] = {}
-    planned = {r.vehicle_id for r in plan.routes}
-    if any(r.rider_id not in planned for r in snap.riders if not r.carrying):
-        hold = None  # a free rider is left without a route: no trip to save, send them now
+    places = _Places(snap)
     for route in plan.routes:
         arrivals = [(v.job_id, now + timedelta(seconds=v.arrival)) for v in route.visits]
         if route.vehicle_id not in free:
             etas.update(arrivals)
             continue
-        slack = min(aim[j] - HANDOVER - at for j, at in arrivals)
-        full = sum(bags[j] for j, _ in arrivals) >= snap.bag_capacity
-        if hold is None or slack <= hold or full:
-            commit.append(
-                Assignment(
-                    rider_id=route.vehicle_id,
-                    order_ids=[j for j, _ in arrivals],
-                    etas=[at for _, at in arrivals],
-                )
-            )
-        else:
+        if not batching:
+            arrivals = arrivals[:1]
+        elif not _leaves_now(snap, places, route, arrivals, aim, now):
             held += [j for j, _ in arrivals]
+            continue
+        commit.append(
+            Assignment(
+                rider_id=route.vehicle_id,
+                order_ids=[j for j, _ in arrivals],
+                etas=[at for _, at in arrivals],
+            )
+        )
     return Decision(
         commit=commit,
         held=held,
@@ -197,3 +209,65 @@ def decide(
         lateness_s=plan.lateness_s,
         unassigned=list(plan.unassigned),
     )
+
+
+class _Places:
+    """The store, the ready orders and the waiting ones, with travel times between them,
+    measured once per decision and only when a route at the store has room to wait."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+        orders = [*snap.ready, *snap.waiting]
+        self.index = {o.order_id: 1 + i for i, o in enumerate(orders)}
+        self._seconds: list[list[float]] | None = None
+
+    def travel(self, a: int, b: int) -> float:
+        if self._seconds is None:
+            snap = self.snap
+            points = [snap.store, *(o.at for o in (*snap.ready, *snap.waiting))]
+            self._seconds, _ = travel_matrix(
+                [(p.lat, p.lng) for p in points],
+                detour_factor=snap.detour_factor,
+                speed_kmh=snap.speed_kmh,
+            )
+        return self._seconds[a][b]
+
+
+def _leaves_now(
+    snap: Snapshot,
+    places: _Places,
+    route: Route,
+    arrivals: list[tuple[str, datetime]],
+    aim: dict[str, datetime],
+    now: datetime,
+) -> bool:
+    """A free rider's planned route: leave now, or hold it for the next plan."""
+    slack = min(aim[j] - HANDOVER - at for j, at in arrivals)
+    if route.start_at > BACK_SOON_S:  # still riding back: an idle rider may take it next plan
+        return slack <= AWAY_HOLD
+    bags = {o.order_id: o.bags for o in snap.ready}
+    room = snap.bag_capacity - sum(bags[j] for j, _ in arrivals)
+    if room <= 0 or not snap.waiting:
+        return True
+    wait = holding.worth_waiting(
+        [
+            holding.Stop(place=places.index[j], eta=at, latest=aim[j] - HANDOVER)
+            for j, at in arrivals
+        ],
+        [
+            holding.Candidate(
+                order_id=o.order_id,
+                place=places.index[o.order_id],
+                ready_by=o.ready_by or now,
+                latest=o.aim() - HANDOVER,
+                bags=o.bags,
+            )
+            for o in snap.waiting
+        ],
+        now=now,
+        room=room,
+        service_s=snap.service_s,
+        travel=places.travel,
+        riders_short=riders_short(snap),
+    )
+    return wait is None

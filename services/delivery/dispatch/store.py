@@ -26,18 +26,21 @@ def _order(r: asyncpg.Record) -> Order:
         promise_at=r["promise_at"],
         placed_at=r["placed_at"],
         bags=r["bags"],
+        ready_by=r.get("ready_by"),
     )
 
 
-async def snapshot(conn: asyncpg.Connection, store_id: str) -> Snapshot | None:
-    """The store as the dispatcher plans it, read in one repeatable-read transaction: ready
-    orders, riders free or out with what they carry. Riders with a route they have not picked up
-    yet, and its orders, are left out: that plan is committed."""
+async def snapshot(conn: asyncpg.Connection, store_id: str, now: datetime) -> Snapshot | None:
+    """The store as the dispatcher plans it at `now`, read in one repeatable-read transaction:
+    ready orders, orders still being packed, riders free or out with what they carry. Riders
+    with a route they have not picked up yet, and its orders, are left out: that plan is
+    committed."""
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         store = await conn.fetchrow(Q["store"], store_id)
         if store is None:
             return None
         ready = [_order(r) for r in await conn.fetch(Q["ready"], store_id)]
+        waiting = [_order(r) for r in await conn.fetch(Q["waiting"], store_id, now)]
         carried: dict[str, list[Order]] = defaultdict(list)
         for r in await conn.fetch(Q["carried"], store_id):
             carried[r["route_id"]].append(_order(r))
@@ -60,6 +63,7 @@ async def snapshot(conn: asyncpg.Connection, store_id: str) -> Snapshot | None:
         speed_kmh=store["rider_speed_kmh"],
         ready=ready,
         riders=riders,
+        waiting=waiting,
     )
 
 

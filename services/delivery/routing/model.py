@@ -55,6 +55,11 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True):
     hard_windows: bool = False
     late_cost_per_s: int = 100
     vehicle_cost: int = 0
+    # The dispatcher's objective beside lateness: every second a vehicle is out (leaving its
+    # start to back at its end) and every second from time zero to a job's arrival (the
+    # shopper's wait) cost this much, in the same units as `late_cost_per_s`.
+    rider_cost_per_s: int = 0
+    wait_cost_per_s: int = 0
     unassigned_cost: int = 10_000_000
     time_limit_s: float = 1.0
     previous: list[list[str]] = []  # job ids per vehicle (in `vehicles` order) to warm start

@@ -6,7 +6,8 @@ place. Arc costs are distances; the time dimension is service plus travel; both 
 Waiting is allowed (slack). Capacity in bags. Every job sits in a disjunction at
 `unassigned_cost`; carried jobs may go to their vehicle only, other jobs to vehicles that accept
 new ones; a vehicle starts no earlier than `available_at`. Windows are hard, or soft: arriving
-after `latest` costs `late_cost_per_s` per second (SetCumulVarSoftUpperBound).
+after `latest` costs `late_cost_per_s` per second (SetCumulVarSoftUpperBound). The dispatcher
+also pays for each vehicle's span (rider time) and each job's arrival (the shopper's wait).
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def _time(model: Model, problem: Problem, places: list[int]) -> None:
     # Late enough for any route that does not wait for nothing.
     horizon = latest * SCALE + sum(max(row) for row in transits) + 1
     routing, manager = model.routing, model.manager
-    routing.AddDimension(routing.RegisterTransitMatrix(transits), horizon, horizon, False, "time")
+    transit = routing.RegisterTransitMatrix(transits)
+    routing.AddDimension(transit, horizon, horizon, False, "time")
     dimension = routing.GetDimensionOrDie("time")
     for i, job in enumerate(problem.jobs):
         index = manager.NodeToIndex(i)
@@ -93,6 +95,24 @@ def _time(model: Model, problem: Problem, places: list[int]) -> None:
             dimension.SetCumulVarSoftUpperBound(index, job.latest * SCALE, problem.late_cost_per_s)
     for v, vehicle in enumerate(problem.vehicles):
         dimension.CumulVar(routing.Start(v)).SetMin(vehicle.available_at * SCALE)
+    if problem.rider_cost_per_s:
+        dimension.SetSpanCostCoefficientForAllVehicles(problem.rider_cost_per_s)
+    if problem.wait_cost_per_s:
+        _door(model, problem, transit, horizon)
+
+
+def _door(model: Model, problem: Problem, transit: int, horizon: int) -> None:
+    """The shopper's wait: a second dimension on the same transits without waiting (slack 0),
+    each vehicle starting when it is available, so a job's cumul is its arrival; every unit
+    of it costs `wait_cost_per_s` (a soft upper bound of zero). The time dimension cannot carry
+    this too: a node takes one soft upper bound, and the time dimension's is the promise."""
+    routing, manager = model.routing, model.manager
+    routing.AddDimension(transit, 0, horizon, False, "door")
+    door = routing.GetDimensionOrDie("door")
+    for i in range(model.jobs):
+        door.SetCumulVarSoftUpperBound(manager.NodeToIndex(i), 0, problem.wait_cost_per_s)
+    for v, vehicle in enumerate(problem.vehicles):
+        door.CumulVar(routing.Start(v)).SetMin(vehicle.available_at * SCALE)
 
 
 def _who_may_serve(model: Model, problem: Problem) -> None:
