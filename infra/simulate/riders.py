@@ -65,6 +65,9 @@ class Rider:
     async def run(self) -> None:
         w = self.world
         await self._post("/v1/riders/me/shift", {"store_id": w.store_id, "action": "start"})
+        w.on_shift.add(self.rider_id)
+        if len(w.on_shift) >= w.scenario.riders:
+            w.riders_in.set()
         await self.ping()
         idle = 0.0
         while not w.done.is_set():

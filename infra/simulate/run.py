@@ -128,6 +128,8 @@ async def play(stack: Stack, sc: Scenario) -> tuple[Measured, dict]:
             asyncio.create_task(progress(world, sc, phase)),
         ]
         try:
+            # The evening opens with the riders on shift: with none, no delivery is promised.
+            await asyncio.wait_for(world.riders_in.wait(), timeout=120)
             await asyncio.gather(arrivals(world, sc.hours), till(world, sc.hours))
             phase[0] = "finishing"
             until = await finish_by(world, stack.dsn)

@@ -51,6 +51,8 @@ class World:
     placed: list[str] = field(default_factory=list)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     shopping: set[asyncio.Task] = field(default_factory=set)
+    on_shift: set[str] = field(default_factory=set)  # riders who have started their shift
+    riders_in: asyncio.Event = field(default_factory=asyncio.Event)  # ... all of them
     store_id: str = STORE.store_id
     store_at: tuple[float, float] = (STORE.lat, STORE.lng)
 

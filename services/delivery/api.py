@@ -65,6 +65,9 @@ class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     lat: Latitude
     lng: Longitude
     fulfilment: Fulfilment = "delivery"
+    # A basket bagged already (the till's deliver-home): no picking ahead of the rider. Only
+    # the promise the orders service asks for itself is binding, so a shopper gains nothing.
+    packed: bool = False
 
 
 @post(
@@ -79,7 +82,13 @@ async def make_quote(data: JSONBody[QuoteRequest], conn: Tx, clock: Now) -> serv
     service at checkout, and shoppers' apps before it). A question, not a creation: no
     Idempotency-Key."""
     return await service.quote(
-        conn, clock, data.store_id, lat=data.lat, lng=data.lng, pickup=data.fulfilment == "pickup"
+        conn,
+        clock,
+        data.store_id,
+        lat=data.lat,
+        lng=data.lng,
+        pickup=data.fulfilment == "pickup",
+        packed=data.packed,
     )
 
 

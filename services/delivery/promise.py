@@ -1,13 +1,12 @@
-"""The 30-minute promise: a pure capacity model, no I/O.
+"""The 30-minute promise: a pure model, no I/O.
 
 Budget from payment (DESIGN.md section 5): pick and pack 10 min, hand to a rider 3, ride 15,
 hand over 2. Ride time is geodesic distance x detour factor / rider speed. Orders already waiting
 delay a new one by the time the store needs to work through those beyond what its floor has in
-hand at its pace (orders per hour),
-and by the riders: with R riders on shift and N orders still to be taken out, each trip carrying
-up to `ORDERS_PER_TRIP`, a new order leaves with the first round of trips that has room for it,
-and every round before it costs a round trip. The promise is 30 minutes when that all fits, else
-the earliest minute it can be met, with the reason.
+hand at its pace (orders per hour). The rider is the dispatcher's own model of the future
+(`forecast`): the new order's bags are on the shelf at `on_the_shelf`, and the riders' trips as
+they will be decide when it reaches the door. The promise is 30 minutes when that all fits, else
+the earliest minute it can be met, with the reason; with no rider on shift, no promise.
 """
 
 from __future__ import annotations
@@ -34,20 +33,8 @@ class Pace(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     rider_speed_kmh: Annotated[float, msgspec.Meta(ge=3.0, le=60.0)] = 15.0
 
 
-ORDERS_PER_TRIP = 2  # what a rider's trip carries on a busy evening (bench.dispatch)
-TYPICAL_RIDE_M = 1500  # half the 3 km radius: the average door
-
-
-class Riders(msgspec.Struct, frozen=True, kw_only=True):
-    """The store's riders as delivery knows them: how many are on shift, and how many delivery
-    orders (being picked, or packed) have no rider yet."""
-
-    on_shift: int
-    unassigned: int
-
-
 class Promise(msgspec.Struct, frozen=True, kw_only=True):
-    promise_at: datetime
+    promise_at: datetime | None  # None: no promise can be made now (the reason says why)
     meets_30_minutes: bool
     reason: str | None = None
 
@@ -67,15 +54,12 @@ def queue_wait(backlog: int, pace: Pace) -> timedelta:
     return timedelta(hours=max(0.0, backlog - in_hand) / pace.orders_per_hour)
 
 
-def rider_wait(riders: Riders | None, pace: Pace) -> timedelta:
-    """How long a new order waits for a rider once packed. Unknown riders (none on shift yet:
-    the store has not started its evening) cost nothing here; the pace accounts for them."""
-    if riders is None or riders.on_shift == 0:
-        return timedelta(0)
-    trips_ahead = math.ceil((riders.unassigned + 1) / ORDERS_PER_TRIP)
-    rounds_before = math.ceil(trips_ahead / riders.on_shift) - 1
-    round_trip = 2 * ride_time(TYPICAL_RIDE_M, pace) + HANDOVER
-    return rounds_before * round_trip
+def on_the_shelf(now: datetime, backlog: int, pace: Pace, *, packed: bool = False) -> datetime:
+    """When a new order's bags are ready for a rider: after the queue ahead, its own pick and
+    pack budget and the hand to a rider; a basket packed at the till only the hand to a rider."""
+    if packed:
+        return now + HANDOFF
+    return now + queue_wait(backlog, pace) + PICK_PACK + HANDOFF
 
 
 def _minutes(span: timedelta) -> int:
@@ -93,26 +77,42 @@ def promise(
     distance_m: int | None,
     backlog: int,
     pace: Pace,
-    riders: Riders | None = None,
+    arrival: datetime | None = None,
+    packed: bool = False,
 ) -> Promise:
-    """When an order placed now can be at the door (`distance_m`) or ready for pickup (None)."""
-    wait = queue_wait(backlog, pace)
-    rider = timedelta(0) if distance_m is None else rider_wait(riders, pace)
+    """When an order placed now can be at the door (`distance_m`) or ready for pickup (None).
+    `arrival`: when the riders' future (`forecast.door_time`) has it at the door, from its
+    bags on the shelf (`on_the_shelf`); None for a delivery means no rider is on shift."""
+    wait = timedelta(0) if packed else queue_wait(backlog, pace)
     if distance_m is None:
-        needed = wait + PICK_PACK
-    else:
-        needed = wait + PICK_PACK + HANDOFF + rider + ride_time(distance_m, pace) + HANDOVER
-    if needed <= PROMISE:
-        return Promise(promise_at=now + PROMISE, meets_30_minutes=True)
+        return _made(now, wait + PICK_PACK, reason=_busy(backlog, wait))
+    if arrival is None:
+        return Promise(
+            promise_at=None,
+            meets_30_minutes=False,
+            reason="no rider is on shift at this store: it cannot deliver now",
+        )
+    shelf = on_the_shelf(now, backlog, pace, packed=packed)
+    ride = ride_time(distance_m, pace)
+    rider = max(timedelta(0), arrival - shelf - ride)
+    needed = arrival + HANDOVER - now
     work = needed - wait - rider
     if work > PROMISE:
         reason = f"picking, packing and the ride take {_minutes(work)} minutes"
     elif rider > wait:
-        assert riders is not None
         reason = (
-            f"{riders.unassigned} orders are waiting for {riders.on_shift} riders: "
-            f"{_minutes(rider)} minutes until one is free"
+            f"every rider is out or has a full trip: {_minutes(rider)} minutes until one is free"
         )
     else:
-        reason = f"{backlog} orders ahead keep the store busy for {_minutes(wait)} minutes"
+        reason = _busy(backlog, wait)
+    return _made(now, needed, reason=reason)
+
+
+def _busy(backlog: int, wait: timedelta) -> str:
+    return f"{backlog} orders ahead keep the store busy for {_minutes(wait)} minutes"
+
+
+def _made(now: datetime, needed: timedelta, *, reason: str) -> Promise:
+    if needed <= PROMISE:
+        return Promise(promise_at=now + PROMISE, meets_30_minutes=True)
     return Promise(promise_at=_next_minute(now + needed), meets_30_minutes=False, reason=reason)

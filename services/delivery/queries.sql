@@ -24,13 +24,37 @@ UPDATE delivery.stores SET orders_per_hour = $2, detour_factor = $3, rider_speed
 WHERE store_id = $1
 RETURNING orders_per_hour, detour_factor, rider_speed_kmh
 
--- name: backlog_size
-SELECT count(*) FROM delivery.backlog WHERE store_id = $1
+-- name: quote_basis
+-- What a quote needs of the store at its store clock $2: where it is, its pace, its box, the
+-- orders on the floor ahead, and how fast tonight's floor packs.
+SELECT s.lat, s.lng, s.orders_per_hour, s.detour_factor, s.rider_speed_kmh, s.bag_capacity,
+       s.service_s, p.bags AS typical_bags,
+       (SELECT count(*) FROM delivery.backlog b WHERE b.store_id = s.store_id) AS backlog
+FROM delivery.stores s, delivery.packing_pace($1, $2) p
+WHERE s.store_id = $1
 
--- name: riders_now
-SELECT (SELECT count(*) FROM delivery.riders WHERE store_id = $1 AND on_shift) AS on_shift,
-       (SELECT count(*) FROM delivery.deliveries
-        WHERE store_id = $1 AND status IN ('waiting', 'ready')) AS unassigned
+-- name: rider_times
+-- Riders on shift: where they are, and where and when their open route's last stop is.
+SELECT r.rider_id, r.lat, r.lng, last.eta, last.lat AS stop_lat, last.lng AS stop_lng
+FROM delivery.riders r
+LEFT JOIN (
+    SELECT DISTINCT ON (rider_id) rider_id, eta, lat, lng
+    FROM delivery.deliveries
+    WHERE store_id = $1 AND status IN ('assigned', 'out')
+    ORDER BY rider_id, eta DESC
+) last USING (rider_id)
+WHERE r.store_id = $1 AND r.on_shift
+ORDER BY r.rider_id
+
+-- name: unassigned
+-- Delivery orders no rider carries yet: packed (ready now) or on the floor (ready by tonight's
+-- pace), with their bags (those on the floor: the store's typical).
+SELECT d.order_id, d.lat, d.lng, d.promise_at, d.placed_at,
+       CASE WHEN d.status = 'ready' THEN d.bags ELSE p.bags END AS bags,
+       CASE WHEN d.status = 'ready' THEN $2::timestamptz
+            ELSE greatest(d.placed_at + p.pick, $2::timestamptz) END AS ready_by
+FROM delivery.deliveries d, delivery.packing_pace($1, $2) p
+WHERE d.store_id = $1 AND d.status IN ('waiting', 'ready')
 
 -- name: add_to_backlog
 INSERT INTO delivery.backlog (store_id, order_id, fulfilment, promise_at)

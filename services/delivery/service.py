@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 import msgspec
 
 from services.delivery import store as db
 from services.delivery.domain import Coverage, coverage
-from services.delivery.promise import Pace, promise
+from services.delivery.forecast import Pending, RiderTime, door_time
+from services.delivery.promise import HANDOVER, PROMISE, Pace, on_the_shelf, promise
+from services.delivery.routing.matrix import travel_matrix
 from shared.clock import Clock
 from shared.errors import NotFound
 
@@ -24,9 +26,17 @@ class Quote(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def quote(
-    conn: asyncpg.Connection, clock: Clock, store_id: str, *, lat: float, lng: float, pickup: bool
+    conn: asyncpg.Connection,
+    clock: Clock,
+    store_id: str,
+    *,
+    lat: float,
+    lng: float,
+    pickup: bool,
+    packed: bool = False,
 ) -> Quote:
-    """Can the store take this order now, and by when will it be at the door (or ready)?"""
+    """Can the store take this order now, and by when will it be at the door (or ready)?
+    `packed`: a basket already bagged (the till's deliver-home) needs no picking."""
     place = await check_coverage(conn, store_id, lat, lng)
     if not pickup and not place.deliverable:
         return Quote(
@@ -38,12 +48,22 @@ async def quote(
             reason=f"the address is {place.distance_m} m away; this store delivers within "
             f"{place.radius_m} m",
         )
+    now = clock.now()
+    basis = await db.quote_basis(conn, store_id=store_id, now=now)
+    if basis is None:
+        raise _unknown(store_id)
+    arrival = None
+    if not pickup:
+        riders = await db.rider_times(conn, store_id=store_id)
+        pending = await db.unassigned(conn, store_id=store_id, now=now)
+        arrival = _arrival(now, basis, riders, pending, (lat, lng), packed=packed)
     made = promise(
-        clock.now(),
+        now,
         distance_m=None if pickup else place.distance_m,
-        backlog=await db.backlog_size(conn, store_id=store_id),
-        pace=await pace(conn, store_id),
-        riders=await db.riders_now(conn, store_id=store_id),
+        backlog=basis.backlog,
+        pace=basis.pace,
+        arrival=arrival,
+        packed=packed,
     )
     return Quote(
         store_id=store_id,
@@ -53,6 +73,65 @@ async def quote(
         meets_30_minutes=made.meets_30_minutes,
         reason=made.reason,
     )
+
+
+AT_STORE_M = 150  # a rider this close to the store is at the store (as the dispatcher counts)
+
+
+def _arrival(
+    now: datetime,
+    basis: db.QuoteBasis,
+    riders: list[db.RiderRow],
+    pending: list[db.UnassignedRow],
+    door: tuple[float, float],
+    *,
+    packed: bool,
+) -> datetime | None:
+    """When the riders' future has a new order at `door` (None: no rider on shift)."""
+    pace = basis.pace
+    store = (basis.lat, basis.lng)
+    seconds, _ = travel_matrix(
+        [store, *((o.lat, o.lng) for o in pending), door],
+        detour_factor=pace.detour_factor,
+        speed_kmh=pace.rider_speed_kmh,
+    )
+
+    def back_from(lat: float | None, lng: float | None) -> tuple[float, float]:
+        """(seconds, metres) from there to the store."""
+        if lat is None or lng is None:
+            return 0.0, 0.0
+        t, m = travel_matrix(
+            [(lat, lng), store], detour_factor=pace.detour_factor, speed_kmh=pace.rider_speed_kmh
+        )
+        return t[0][1], m[0][1]
+
+    times = []
+    for r in riders:
+        if r.eta is not None:  # out, or about to be: free when back from the last door
+            ride, _ = back_from(r.stop_lat, r.stop_lng)
+            free = max(now, r.eta + timedelta(seconds=basis.service_s + ride))
+        else:
+            ride, metres = back_from(r.lat, r.lng)
+            free = now + timedelta(seconds=ride if metres / pace.detour_factor > AT_STORE_M else 0)
+        times.append(RiderTime(rider_id=r.rider_id, free_at=free, capacity=basis.bag_capacity))
+    waiting = [
+        Pending(
+            order_id=o.order_id,
+            place=1 + i,
+            ready_by=o.ready_by,
+            latest=min(o.promise_at, o.placed_at + PROMISE) - HANDOVER,
+            bags=o.bags,
+        )
+        for i, o in enumerate(pending)
+    ]
+    new = Pending(
+        order_id="",
+        place=len(pending) + 1,
+        ready_by=on_the_shelf(now, basis.backlog, pace, packed=packed),
+        latest=now + PROMISE - HANDOVER,
+        bags=basis.typical_bags,
+    )
+    return door_time(times, waiting, new, seconds=seconds, service_s=basis.service_s)
 
 
 async def check_coverage(

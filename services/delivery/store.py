@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 
 from services.delivery.domain import Zone
-from services.delivery.promise import Pace, Riders
+from services.delivery.promise import Pace
 from shared.sql import load_queries
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -61,13 +61,60 @@ async def set_pace(conn: asyncpg.Connection, *, store_id: str, pace: Pace) -> Pa
     return msgspec.convert(dict(row), Pace) if row else None
 
 
-async def backlog_size(conn: asyncpg.Connection, *, store_id: str) -> int:
-    return await conn.fetchval(Q["backlog_size"], store_id)
+class QuoteBasis(msgspec.Struct, frozen=True, kw_only=True):
+    lat: float
+    lng: float
+    pace: Pace
+    bag_capacity: int
+    service_s: int
+    typical_bags: int
+    backlog: int
 
 
-async def riders_now(conn: asyncpg.Connection, *, store_id: str) -> Riders:
-    row = await conn.fetchrow(Q["riders_now"], store_id)
-    return Riders(on_shift=row["on_shift"], unassigned=row["unassigned"])
+async def quote_basis(
+    conn: asyncpg.Connection, *, store_id: str, now: datetime
+) -> QuoteBasis | None:
+    row = await conn.fetchrow(Q["quote_basis"], store_id, now)
+    if row is None:
+        return None
+    pace = Pace(
+        orders_per_hour=row["orders_per_hour"],
+        detour_factor=row["detour_factor"],
+        rider_speed_kmh=row["rider_speed_kmh"],
+    )
+    return msgspec.convert({**row, "pace": pace}, QuoteBasis)
+
+
+class RiderRow(msgspec.Struct, frozen=True, kw_only=True):
+    rider_id: str
+    lat: float | None
+    lng: float | None
+    eta: datetime | None  # the open route's last stop, if any
+    stop_lat: float | None
+    stop_lng: float | None
+
+
+async def rider_times(conn: asyncpg.Connection, *, store_id: str) -> list[RiderRow]:
+    return [
+        msgspec.convert(dict(r), RiderRow) for r in await conn.fetch(Q["rider_times"], store_id)
+    ]
+
+
+class UnassignedRow(msgspec.Struct, frozen=True, kw_only=True):
+    order_id: str
+    lat: float
+    lng: float
+    promise_at: datetime
+    placed_at: datetime
+    bags: int
+    ready_by: datetime
+
+
+async def unassigned(
+    conn: asyncpg.Connection, *, store_id: str, now: datetime
+) -> list[UnassignedRow]:
+    rows = await conn.fetch(Q["unassigned"], store_id, now)
+    return [msgspec.convert(dict(r), UnassignedRow) for r in rows]
 
 
 async def add_to_backlog(

@@ -22,6 +22,7 @@ from shared.db import connect, init_connection
 from shared.settings import PROJECT_ROOT
 from tests.e2e.processes import free_port
 from tests.integration.apps import client
+from tests.integration.delivering import rider_on_duty
 
 
 @pytest.fixture(scope="session")
@@ -100,6 +101,7 @@ async def orders(database, demo, delivery_url, stripe_url):
             if zone.status_code == 200:
                 break
             await asyncio.sleep(0.05)
+    await rider_on_duty(database)  # a delivery is promised only with a rider on shift
     async with client(
         "orders",
         database,

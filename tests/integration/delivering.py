@@ -28,6 +28,25 @@ SHOPPER = bearer(Role.SHOPPER, member=MEMBER)
 DOORS = [(34.6985, 135.1912), (34.6901, 135.2020), (34.7010, 135.1990)]
 
 
+async def rider_on_duty(database: str, rider_id: str = "rider-5") -> None:
+    """A demo rider on shift at the store (no rider on shift, no delivery promise)."""
+    conn = await connect(database)
+    try:
+        await conn.execute(
+            "UPDATE delivery.riders SET on_shift = true WHERE store_id = $1 AND rider_id = $2;",
+            STORE,
+            rider_id,
+        )
+        await conn.execute(
+            "INSERT INTO delivery.shifts (store_id, rider_id, started_at) VALUES ($1, $2, now())"
+            " ON CONFLICT DO NOTHING",
+            STORE,
+            rider_id,
+        )
+    finally:
+        await conn.close()
+
+
 async def handle_delivery(database: str) -> None:
     """Drain every delivery consumer (the demo's store.updated included). A delivery app under
     test runs the same consumers and may hold some events: wait until it has handled them."""

@@ -13,6 +13,7 @@ from shared.auth import Role
 from tests.e2e.processes import free_port
 from tests.integration.apps import bearer, client
 from tests.integration.conftest import serving
+from tests.integration.delivering import rider_on_duty, rows
 from tests.integration.shopping import (
     CABBAGE,
     POTATOES,
@@ -83,6 +84,7 @@ async def test_weighed_lines_authorize_a_fifteen_percent_buffer(orders):
 async def test_two_hundred_concurrent_checkouts_never_sell_the_same_unit(
     database, demo, delivery_url, stripe_url
 ):
+    await rider_on_duty(database)
     conn = await asyncpg.connect(database)
     try:
         await conn.execute(
@@ -142,6 +144,7 @@ async def test_a_repeated_checkout_returns_the_first_order_and_reserves_once(ord
 async def test_when_the_gateway_fails_the_order_fails_and_its_stock_returns(
     database, demo, delivery_url
 ):
+    await rider_on_duty(database)
     before = await stock(database, CABBAGE)
     dead_stripe = f"http://127.0.0.1:{free_port()}"
     async with client(
@@ -316,3 +319,17 @@ async def test_an_order_left_unpaid_gives_its_stock_back(orders, database):
         await pool.close()
     assert await stock(database, CABBAGE) == before
     assert await order_count(database, "expired") == 1
+
+
+async def test_with_no_rider_on_shift_a_delivery_is_refused_and_a_pickup_is_not(orders, database):
+    await rows(database, "UPDATE delivery.riders SET on_shift = false")
+    response = await orders.post(
+        "/v1/orders", json=order({"sku": CABBAGE, "quantity": 1}), headers={**SHOPPER, **key()}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["type"].endswith("no-promise")
+    assert "no rider is on shift" in response.json()["detail"]
+    pickup = order({"sku": CABBAGE, "quantity": 1}, fulfilment="pickup")
+    del pickup["address"]
+    accepted = await orders.post("/v1/orders", json=pickup, headers={**SHOPPER, **key()})
+    assert accepted.status_code == 201, accepted.text

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import httpx
 import pytest
 
 from services.orders.members.domain import sign_member_code
@@ -15,6 +17,7 @@ from shared.auth import Role
 from shared.barcodes import ean13
 from shared.settings import DEV_JWT_SECRET
 from tests.integration.apps import bearer, client
+from tests.integration.delivering import rider_on_duty
 
 STORE = "kobe-sannomiya"
 SALES = f"/v1/stores/{STORE}/sales"
@@ -22,6 +25,7 @@ CARTS = f"/v1/stores/{STORE}/scan-and-go/carts"
 CASHIER = bearer(Role.CASHIER, store=STORE)
 SHOPPER = bearer(Role.SHOPPER, member="mem_sng_1")
 KOBE = {"lat": 34.6950, "lng": 135.2000, "text": "1-1 Sannomiya-cho, Chuo-ku, Kobe"}
+KOBE_POINT = {"lat": KOBE["lat"], "lng": KOBE["lng"]}
 CABBAGE, POTATOES, WAGYU, MILK = "SKU-10001", "SKU-10005", "SKU-10074", "SKU-10049"
 CASH = {"kind": "cash", "received": {"amount": 10_000, "currency": "JPY"}}
 
@@ -72,6 +76,22 @@ async def sales_count(database: str) -> int:
 @pytest.fixture
 async def till(database, demo, stripe_url):
     async with client("orders", database, stripe_api_base=stripe_url) as c:
+        yield c
+
+
+@pytest.fixture
+async def home_till(database, demo, stripe_url, delivery_url):
+    """A till whose baskets may go home: the delivery service that quotes them, knowing the
+    store (from store.updated), with no rider on shift yet."""
+    async with httpx.AsyncClient(base_url=delivery_url) as http:
+        for _ in range(100):
+            zone = await http.get(f"/v1/stores/{STORE}/zone", params=KOBE_POINT)
+            if zone.status_code == 200:
+                break
+            await asyncio.sleep(0.05)
+    async with client(
+        "orders", database, stripe_api_base=stripe_url, delivery_url=delivery_url
+    ) as c:
         yield c
 
 
@@ -246,9 +266,23 @@ async def events(database: str, key: str) -> list[tuple[str, dict]]:
     return [(r["topic"], json.loads(r["payload"])) for r in rows]
 
 
-async def test_a_basket_sent_home_becomes_a_packed_delivery_order_that_skips_picking(
-    till, database
+async def test_a_basket_goes_home_only_with_a_rider_on_shift_and_nothing_is_sold_without(
+    home_till, database
 ):
+    response = await home_till.post(
+        SALES, json=sale(ean(CABBAGE), deliver_to=KOBE), headers={**CASHIER, **key()}
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["field"] == "deliver_to" and "no rider is on shift" in problem["detail"]
+    assert await sales_count(database) == 0
+
+
+async def test_a_basket_sent_home_becomes_a_packed_delivery_order_that_skips_picking(
+    home_till, database
+):
+    till = home_till
+    await rider_on_duty(database)
     codes = [ean(CABBAGE), ean(MILK), weight_label(POTATOES, 500)]
     response = await till.post(
         SALES, json=sale(*codes, deliver_to=KOBE), headers={**CASHIER, **key()}
@@ -277,6 +311,7 @@ async def test_a_basket_sent_home_becomes_a_packed_delivery_order_that_skips_pic
     ]
     promise = datetime.fromisoformat(placed["promise_at"])
     assert timedelta(minutes=29) < promise - datetime.now(UTC) <= timedelta(minutes=30)
+    assert datetime.fromisoformat(receipt["promise_at"]) == promise  # delivery's quote
     assert [(x["line_no"], x["picked"]) for x in packed["lines"]] == [(1, 1), (2, 1), (3, 500)]
     assert [(b["code"], b["zone"], b["number"], b["of"]) for b in packed["bags"]] == [
         (f"{order_id}-produce-1", "produce", 1, 2),
@@ -284,9 +319,9 @@ async def test_a_basket_sent_home_becomes_a_packed_delivery_order_that_skips_pic
     ]
 
 
-async def test_a_basket_is_not_sent_beyond_the_delivery_radius(till, database):
+async def test_a_basket_is_not_sent_beyond_the_delivery_radius(home_till, database):
     osaka = {"lat": 34.7025, "lng": 135.4959, "text": "Umeda, Osaka"}
-    response = await till.post(
+    response = await home_till.post(
         SALES, json=sale(ean(CABBAGE), deliver_to=osaka), headers={**CASHIER, **key()}
     )
     assert response.status_code == 422

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from shared.auth import Role
 from tests.integration.apps import bearer, client
-from tests.integration.delivering import MANAGER, MEMBER, STORE, handle_delivery, rows
+from tests.integration.delivering import (
+    MANAGER,
+    MEMBER,
+    STORE,
+    handle_delivery,
+    rider_on_duty,
+    rows,
+)
 
 PACE = f"/v1/stores/{STORE}/pace"
 NEARBY = {"store_id": STORE, "lat": 34.6937, "lng": 135.1955}
@@ -12,6 +19,7 @@ NEARBY = {"store_id": STORE, "lat": 34.6937, "lng": 135.1955}
 
 async def test_a_busier_floor_keeps_the_30_minute_promise_with_the_same_queue(database, demo):
     await handle_delivery(database)  # delivery learns of the store from store.updated
+    await rider_on_duty(database)
     await rows(
         database,
         "INSERT INTO delivery.backlog (store_id, order_id, fulfilment, promise_at) "

@@ -1,4 +1,5 @@
-"""The 30-minute promise: the budget, the store's backlog, and the riders on shift."""
+"""The 30-minute promise: the budget, the store's backlog, and when the riders' future has the
+order at the door."""
 
 from __future__ import annotations
 
@@ -7,15 +8,25 @@ from datetime import UTC, datetime, timedelta
 from services.delivery.promise import (
     PROMISE,
     Pace,
-    Riders,
-    promise,
+    on_the_shelf,
     queue_wait,
     ride_time,
-    rider_wait,
 )
+from services.delivery.promise import promise as made_by
 
 NOW = datetime(2026, 11, 23, 18, 0, 10, tzinfo=UTC)
 PACE = Pace()
+
+
+def promise(now, *, distance_m, backlog, pace, rider_wait=timedelta(0), packed=False):
+    """The promise with a rider `rider_wait` from taking the bags off the shelf."""
+    arrival = None
+    if distance_m is not None:
+        shelf = on_the_shelf(now, backlog, pace, packed=packed)
+        arrival = shelf + rider_wait + ride_time(distance_m, pace)
+    return made_by(
+        now, distance_m=distance_m, backlog=backlog, pace=pace, arrival=arrival, packed=packed
+    )
 
 
 def test_a_near_address_in_a_quiet_store_gets_thirty_minutes():
@@ -51,19 +62,21 @@ def test_a_floor_staffed_for_its_backlog_has_no_queue():
     assert not promise(NOW, distance_m=1500, backlog=100, pace=PACE).meets_30_minutes
 
 
-def test_riders_on_shift_carry_the_orders_waiting_for_them_in_rounds():
-    assert rider_wait(None, PACE) == timedelta(0)
-    assert rider_wait(Riders(on_shift=0, unassigned=50), PACE) == timedelta(0)
-    assert rider_wait(Riders(on_shift=3, unassigned=5), PACE) == timedelta(0)  # 3 trips, 3 riders
-    one_round = rider_wait(Riders(on_shift=3, unassigned=6), PACE)  # a 4th trip waits a round
-    assert one_round > timedelta(minutes=10)
-    assert rider_wait(Riders(on_shift=3, unassigned=12), PACE) == 2 * one_round
-    short = promise(
-        NOW, distance_m=1500, backlog=0, pace=PACE, riders=Riders(on_shift=1, unassigned=4)
-    )
-    assert not short.meets_30_minutes
-    assert "4 orders are waiting for 1 riders" in (short.reason or "")
-    pickup = promise(
-        NOW, distance_m=None, backlog=0, pace=PACE, riders=Riders(on_shift=1, unassigned=9)
-    )
+def test_a_rider_out_makes_the_promise_later_and_says_so():
+    short = promise(NOW, distance_m=1500, backlog=0, pace=PACE, rider_wait=timedelta(minutes=19))
+    assert not short.meets_30_minutes and short.promise_at > NOW + PROMISE
+    assert "19 minutes until one is free" in (short.reason or "")
+    pickup = promise(NOW, distance_m=None, backlog=0, pace=PACE)
     assert pickup.meets_30_minutes  # riders do not carry pickup orders
+
+
+def test_no_rider_on_shift_means_no_delivery_promise():
+    none = made_by(NOW, distance_m=1500, backlog=0, pace=PACE, arrival=None)
+    assert none.promise_at is None and not none.meets_30_minutes
+    assert "no rider is on shift" in (none.reason or "")
+
+
+def test_a_basket_packed_at_the_till_skips_the_floor():
+    assert on_the_shelf(NOW, 500, PACE, packed=True) == NOW + timedelta(minutes=3)
+    far = promise(NOW, distance_m=2900, backlog=500, pace=PACE, packed=True)
+    assert far.meets_30_minutes  # 500 orders on the floor, but this basket is bagged

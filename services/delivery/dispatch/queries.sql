@@ -11,18 +11,11 @@ WHERE store_id = $1 AND status = 'ready'
 ORDER BY promise_at, order_id
 
 -- name: waiting
--- Paid delivery orders still being picked or packed, with when the floor should be done: the
--- store's median paid-to-packed over the last hour (store clock $2), 5 minutes with none yet.
-WITH pace AS (
-    SELECT coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY ready_at - placed_at),
-                    interval '5 minutes') AS pick,
-           coalesce(round(avg(bags))::int, 2) AS bags
-    FROM delivery.deliveries
-    WHERE store_id = $1 AND ready_at > $2::timestamptz - interval '1 hour' AND bags > 0
-)
-SELECT d.order_id, d.lat, d.lng, d.promise_at, d.placed_at, pace.bags,
-       greatest(d.placed_at + pace.pick, $2::timestamptz) AS ready_by
-FROM delivery.deliveries d, pace
+-- Paid delivery orders still being picked or packed, with when the floor should be done by
+-- tonight's pace (store clock $2).
+SELECT d.order_id, d.lat, d.lng, d.promise_at, d.placed_at, p.bags,
+       greatest(d.placed_at + p.pick, $2::timestamptz) AS ready_by
+FROM delivery.deliveries d, delivery.packing_pace($1, $2) p
 WHERE d.store_id = $1 AND d.status = 'waiting'
 ORDER BY ready_by, d.order_id
 

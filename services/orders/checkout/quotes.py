@@ -22,12 +22,16 @@ class QuoteClient:
             base_url=base_url, timeout=timeout_s, headers={"Authorization": f"Bearer {token}"}
         )
 
-    async def quote(self, *, store_id: str, lat: float, lng: float, pickup: bool) -> Promised:
+    async def quote(
+        self, *, store_id: str, lat: float, lng: float, pickup: bool, packed: bool = False
+    ) -> Promised:
+        """`packed`: a basket bagged already (the till's deliver-home) needs no picking."""
         body = {
             "store_id": store_id,
             "lat": lat,
             "lng": lng,
             "fulfilment": "pickup" if pickup else "delivery",
+            "packed": packed,
         }
         try:
             response = await self._http.post("/v1/quotes", json=body)

@@ -39,12 +39,14 @@ def check_promise(promised: Promised, request: OrderRequest) -> None:
         raise NoPromise(
             promised.reason or "the address is outside the delivery zone", field="address"
         )
+    if promised.promise_at is None:  # no rider on shift: no time can be promised
+        raise NoPromise(promised.reason or "the store cannot deliver now", field="fulfilment")
     if not promised.meets_30_minutes and not request.accept_later_promise:
         raise NoPromise(
             f"{promised.reason}; the earliest we can promise is {promised.promise_at:%H:%M} UTC "
             "(send accept_later_promise=true to take it)",
             field="accept_later_promise",
-            promise_at=promised.promise_at.isoformat() if promised.promise_at else None,
+            promise_at=promised.promise_at.isoformat(),
         )
 
 
@@ -88,7 +90,7 @@ async def place(
         currency=rules.currency,
         estimate=sums.estimate,
         to_authorize=sums.to_authorize,
-        promise_at=promised.promise_at or now,
+        promise_at=promised.promise_at,
         payment_intent_id=None,
         client_secret=None,
         pay_by=now + timedelta(seconds=rules.unpaid_timeout_s),

@@ -32,7 +32,18 @@ async def ring_up(
     labels. The till sells what the customer holds: stock never refuses a sale, even of a unit an
     online order reserved. A `member_code` from the member's app attaches them; `deliver_to`
     sends the bagged basket home by rider as a packed delivery order. 422 naming `barcodes[i]`,
-    `member_code` or `tender.received`; nothing is written then."""
+    `member_code` or `tender.received`; nothing is written then. A basket going home takes the
+    promise delivery makes for it now (later than 30 minutes when that is the truth): 422
+    `no-promise` naming `deliver_to` when there is none (no rider on shift)."""
+    promised = None
+    if data.deliver_to is not None:  # before anything is written or locked
+        promised = await request.app.state.quotes.quote(
+            store_id=store_id,
+            lat=data.deliver_to.lat,
+            lng=data.deliver_to.lng,
+            pickup=False,
+            packed=True,
+        )
     return await once(
         conn,
         request,
@@ -45,6 +56,7 @@ async def ring_up(
             cashier=principal.subject,
             secret=request.app.state.settings.jwt_secret,
             request=data,
+            promised=promised,
         ),
     )
 

@@ -132,6 +132,7 @@ class Receipt(msgspec.Struct, frozen=True, kw_only=True):
     received: Money | None  # cash only
     change: Money | None  # cash only
     order_id: str | None  # the delivery order, when the basket goes home by rider
+    promise_at: datetime | None = None  # ... and when it will be at the door
 
 
 def receipt_lines(lines: Sequence[Line], currency: str) -> list[ReceiptLine]:

@@ -10,18 +10,29 @@ lines are read back with checkout's `placed_lines`, so they carry the EANs an on
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import asyncpg
 
 from services.orders.checkout import store as orders
+from services.orders.checkout.domain import Promised
+from services.orders.checkout.quotes import NoPromise
 from services.orders.sales.domain import Line, bags
 from shared.bus import publish
 from shared.events import Address, OrderPacked, OrderPlaced, PackedLine, PlacedLine
 from shared.ids import uuid7
 
 WALK_IN = "walk-in"  # the orders.orders member of a basket sent home by someone not a member
-PROMISE = timedelta(minutes=30)
+
+
+def promise_of(promised: Promised | None) -> datetime:
+    """When the basket will be at the door: the promise delivery makes for a bagged basket now,
+    later than 30 minutes when that is the truth. With none (no rider on shift, the address
+    out of reach) the basket stays at the till and nothing is sold."""
+    if promised is None or not promised.deliverable or promised.promise_at is None:
+        reason = promised.reason if promised else None
+        raise NoPromise(reason or "delivery made no promise for this basket", field="deliver_to")
+    return promised.promise_at
 
 
 async def send_home(
@@ -34,6 +45,7 @@ async def send_home(
     address: Address,
     lines: Sequence[Line],
     currency: str,
+    promise_at: datetime,
 ) -> str:
     """The delivery order of a till sale, packed and announced; returns its id."""
     order_id = f"ord_{uuid7().hex}"
@@ -64,7 +76,7 @@ async def send_home(
         currency=currency,
         estimate=total,
         to_authorize=total,
-        promise_at=now + PROMISE,
+        promise_at=promise_at,
         payment_intent_id=None,
         client_secret=None,
         pay_by=now,

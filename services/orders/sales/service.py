@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from services.orders.checkout import store as stock
+from services.orders.checkout.domain import Promised
 from services.orders.members import service as members
 from services.orders.sales import handoff
 from services.orders.sales import store as db
@@ -83,8 +84,10 @@ async def sell(
     cashier: str,
     secret: str,
     request: SaleRequest,
+    promised: Promised | None = None,
 ) -> Receipt:
-    """Ring up a basket at the till; with `deliver_to`, it also goes home by rider."""
+    """Ring up a basket at the till; with `deliver_to`, it also goes home by rider by the
+    promise delivery made for it (`promised`)."""
     till = await load_till(conn, store_id)
     fields = [f"barcodes[{i}]" for i in range(len(request.barcodes))]
     lines = combine(await price_codes(conn, store_id, till, request.barcodes, fields))
@@ -95,15 +98,18 @@ async def sell(
         )
     total = Money(sum(x.amount for x in lines), till.currency)
     change = change_due(request.tender, total)
+    promise_at = None
     if request.deliver_to is not None:
         check_deliverable(till, request.deliver_to)
+        promise_at = handoff.promise_of(promised)
     now = clock.now()
     sale_id = f"sal_{uuid7().hex}"
     order_id = None
-    if request.deliver_to is not None:
+    if request.deliver_to is not None and promise_at is not None:
         order_id = await handoff.send_home(
             conn,
             now=now,
+            promise_at=promise_at,
             store_id=store_id,
             sale_id=sale_id,
             member_id=member_id,
@@ -138,5 +144,6 @@ async def sell(
         tender=sale.tender,  # type: ignore[arg-type]
         received=received,
         change=change,
+        promise_at=promise_at,
         order_id=order_id,
     )

@@ -1,0 +1,67 @@
+"""The riders' future a quote is made from: who is free when, which trips orders join."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from services.delivery.forecast import Pending, RiderTime, door_time
+
+NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+# Travel seconds between the store (0) and doors 1-4: 1 and 2 lie the same way, 3 the other.
+T = [
+    [0, 300, 360, 300, 420],
+    [300, 0, 90, 600, 400],
+    [360, 90, 0, 650, 420],
+    [300, 600, 650, 0, 500],
+    [420, 400, 420, 500, 0],
+]
+
+
+def rider(n: int, free_in_min: float = 0, capacity: int = 6) -> RiderTime:
+    return RiderTime(
+        rider_id=f"r{n}", free_at=NOW + timedelta(minutes=free_in_min), capacity=capacity
+    )
+
+
+def order(place: int, ready_in_min: float = 0, bags: int = 2, due_min: float = 28) -> Pending:
+    return Pending(
+        order_id=f"o{place}",
+        place=place,
+        ready_by=NOW + timedelta(minutes=ready_in_min),
+        latest=NOW + timedelta(minutes=due_min),
+        bags=bags,
+    )
+
+
+def at(riders, pending, new) -> float:
+    door = door_time(riders, pending, new, seconds=T, service_s=60)
+    assert door is not None
+    return (door - NOW).total_seconds()
+
+
+def test_an_idle_rider_at_the_store_takes_the_order_when_packed():
+    assert at([rider(1)], [], order(1, ready_in_min=13)) == 13 * 60 + 300
+
+
+def test_no_rider_on_shift_has_no_door_time():
+    assert door_time([], [], order(1), seconds=T, service_s=60) is None
+
+
+def test_the_order_waits_for_the_first_rider_back_when_all_are_out():
+    assert at([rider(1, free_in_min=20), rider(2, free_in_min=9)], [], order(3)) == 9 * 60 + 300
+
+
+def test_orders_ahead_take_riders_first_and_one_going_the_same_way_shares_the_trip():
+    ahead = [order(1), order(3)]  # two packed orders, two riders: each leaves with one
+    # the new order going the way of door 1 joins that trip rather than wait for a return
+    assert at([rider(1), rider(2)], ahead, order(2)) == 300 + 60 + 90  # after door 1
+    # a full box cannot take it: it waits for the first rider back
+    full = [order(1, bags=6), order(3)]
+    assert at([rider(1), rider(2)], full, order(2)) > 600
+
+
+def test_joining_a_trip_never_makes_an_order_on_it_miss_its_aim():
+    tight = [order(1, due_min=5.1)]  # 300 s ride, 306 s to spare
+    # joining before door 1 would make it late; after it, fine
+    assert at([rider(1)], tight, order(2)) == 300 + 60 + 90
+    assert at([rider(1)], tight, order(2, ready_in_min=1)) > 300 + 60 + 90  # waiting is worse
