@@ -59,6 +59,7 @@ class Rider(msgspec.Struct, frozen=True, kw_only=True):
     at: Place | None  # unknown until the first ping
     carrying: list[Order] = []
     route_id: str | None = None
+    capacity: int | None = None  # bags their own box carries; None: the store's box
 
 
 class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
@@ -128,7 +129,7 @@ def build_problem(
             vehicle_id=r.rider_id,
             start=1 + i,
             end=0,
-            capacity=max(snap.bag_capacity, sum(o.bags for o in r.carrying)),
+            capacity=max(r.capacity or snap.bag_capacity, sum(o.bags for o in r.carrying)),
             carried=[o.order_id for o in r.carrying],
             accepts_new=False,
         )
@@ -142,7 +143,7 @@ def build_problem(
                 vehicle_id=rider.rider_id,
                 start=0,
                 end=0,
-                capacity=snap.bag_capacity,
+                capacity=rider.capacity or snap.bag_capacity,
                 available_at=int(durations[home][0]) if away else 0,
             )
         )
@@ -178,7 +179,7 @@ def decide(
             etas.update(arrivals)
             continue
         slack = min(aim[j] - HANDOVER - at for j, at in arrivals)
-        full = sum(bags[j] for j, _ in arrivals) >= snap.bag_capacity
+        full = sum(bags[j] for j, _ in arrivals) >= box_of(snap, route.vehicle_id)
         if hold is None or slack <= hold or full:
             commit.append(
                 Assignment(
@@ -197,3 +198,9 @@ def decide(
         lateness_s=plan.lateness_s,
         unassigned=list(plan.unassigned),
     )
+
+
+def box_of(snap: Snapshot, rider_id: str) -> int:
+    """The bags a rider's box carries: their own, else the store's."""
+    own = next((r.capacity for r in snap.riders if r.rider_id == rider_id), None)
+    return own or snap.bag_capacity
