@@ -8,7 +8,17 @@ from shared.auth import Role
 from shared.events import OrderPacked
 from tests.integration.apps import bearer, client
 from tests.integration.eventlog import published
-from tests.integration.picking import AOI, MANAGER, STORE, claim, command, line, paid, pick_all
+from tests.integration.picking import (
+    AOI,
+    MANAGER,
+    STORE,
+    claim,
+    command,
+    handle_all,
+    line,
+    paid,
+    pick_all,
+)
 
 RULE = f"/v1/stores/{STORE}/packing-rule"
 CHILLED_1, CHILLED_2, FROZEN, PRODUCE = "SKU-10049", "SKU-10050", "SKU-10115", "SKU-10001"
@@ -103,6 +113,7 @@ async def test_goods_that_do_not_fit_the_shared_bag_need_new_bags(database, demo
 
 
 async def test_only_the_manager_sets_a_packing_rule_that_keeps_the_cold_chain(database, demo):
+    await handle_all(database)  # fulfillment learns of the store from store.updated
     async with client("fulfillment", database) as c:
         default = (await c.get(RULE, headers=AOI)).json()
         assert default == {
