@@ -107,6 +107,7 @@ def _simulate(args: argparse.Namespace) -> int:
         approve_share=args.approve_share,
         speed_kmh=args.rider_speed,
         fail_share=args.fail_share,
+        box_bags=args.box_bags,
     )
     policies = args.compare.split(",") if args.compare else [scenario.policy]
     if unknown := set(policies) - {"ortools", "greedy"}:
@@ -194,6 +195,7 @@ def parser() -> argparse.ArgumentParser:
     sim.add_argument("--approve-share", type=share, help="substitutes shoppers approve (0 to 1)")
     sim.add_argument("--rider-speed", type=float, help="km/h (the store's pace is set to it)")
     sim.add_argument("--fail-share", type=share, help="hand-overs that fail (0 to 1)")
+    sim.add_argument("--box-bags", type=int, help="bags a rider's box carries (1 to 40)")
     sim.add_argument("--compare", help="policies to run on the same seed, e.g. ortools,greedy")
     sim.add_argument("--out", help="the report folder (default .omo/simulations/PRESET)")
     sim.add_argument(

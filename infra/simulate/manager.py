@@ -1,5 +1,5 @@
 """The store manager before the evening: the pickers' PINs, a stock take sized to the demand,
-and the pace promises are made at for the staff on the floor."""
+the pace promises are made at for the staff on the floor, and what the riders' boxes carry."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ async def prepare(world: World) -> None:
     await add_pickers(world)
     await stock_up(world)
     await set_pace(world)
+    await set_box(world)
 
 
 async def add_pickers(world: World) -> None:
@@ -72,5 +73,17 @@ async def set_pace(world: World) -> None:
         world.url("delivery", f"/v1/stores/{world.store_id}/pace"),
         json=pace,
         headers=world.manager(),
+    )
+    r.raise_for_status()
+
+
+async def set_box(world: World) -> None:
+    """The riders' box carries the scenario's bags; the hand-over time planned stays the
+    store's."""
+    path = world.url("delivery", f"/v1/stores/{world.store_id}/capacity")
+    now = await world.http.get(path, headers=world.manager())
+    now.raise_for_status()
+    r = await world.http.put(
+        path, json={**now.json(), "box_bags": world.scenario.box_bags}, headers=world.manager()
     )
     r.raise_for_status()

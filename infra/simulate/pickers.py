@@ -12,7 +12,18 @@ from shared.barcodes import ean13
 
 log = logging.getLogger("omo.simulate")
 IDLE_S, WAIT_S = 5.0, 10.0
-LINES_PER_BAG = 6
+
+
+def bagging(tote: dict, lines_per_bag: int) -> dict:
+    """How a packer bags a tote by the store's rule: into the roomiest bag of the order the
+    screen offers to share (an earlier zone of the same cold-chain group), and what does not
+    fit into new bags."""
+    lines = tote["lines"]
+    shared = max(tote["share"], key=lambda b: b["room"], default=None)
+    if shared is None or lines == 0:  # nothing found: the empty tote still gets its bag
+        return {"count": max(1, math.ceil(lines / lines_per_bag))}
+    rest = max(0, lines - shared["room"])
+    return {"count": math.ceil(rest / lines_per_bag), "into": shared["code"]}
 
 
 def weight_label(ean: str, grams: int) -> str:
@@ -79,8 +90,7 @@ class Picker:
                     if tote["status"] != "ready_to_pack":
                         continue
                     await self.work_for(sc.pack_seconds)
-                    lines = sum(1 for x in batch["items"] if x["line"]["tote"] == tote["tote"])
-                    bags = [{"zone": batch["zone"], "count": math.ceil(lines / LINES_PER_BAG) or 1}]
+                    bags = [{"zone": batch["zone"], **bagging(tote, batch["lines_per_bag"])}]
                     path = f"/v1/batches/{bid}/orders/{tote['order_id']}/pack"
                     result = await self._post(path, {"bags": bags}) or result
             elif step == "wait":

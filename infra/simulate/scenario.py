@@ -30,6 +30,7 @@ class Scenario:
     speed_kmh: float = 15.0
     detour: float = 1.35
     handover_seconds: float = 60.0
+    box_bags: int = 6  # grocery bags a rider's box carries (the store's, set by its manager)
     fail_share: float = 0.02
     # After the last order, how long (store time) to wait for every order to finish.
     drain_minutes: float = 45.0

@@ -7,6 +7,7 @@ from litestar import get, post, put
 from litestar.params import FromPath, JSONBody
 
 from services.delivery import service
+from services.delivery.capacity import Capacity, RiderBox, RiderCapacity
 from services.delivery.domain import Coverage
 from services.delivery.promise import Pace
 from services.delivery.store import Rider
@@ -60,6 +61,56 @@ async def set_pace(store_id: FromPath[str], data: JSONBody[Pace], conn: Tx) -> P
     return await service.set_pace(conn, store_id, data)
 
 
+@get(
+    "/v1/stores/{store_id:str}/capacity",
+    guards=[allow(Role.MANAGER)],
+    tags=["riders"],
+    operation_id="getCapacity",
+)
+async def get_capacity(store_id: FromPath[str], conn: Tx) -> Capacity:
+    """What the store's riders' box carries, and the time at a door (its manager)."""
+    return await service.capacity(conn, store_id)
+
+
+@put(
+    "/v1/stores/{store_id:str}/capacity",
+    guards=[allow(Role.MANAGER)],
+    tags=["riders"],
+    operation_id="setCapacity",
+)
+async def set_capacity(store_id: FromPath[str], data: JSONBody[Capacity], conn: Tx) -> Capacity:
+    """Set the bags a rider's box carries (1 to 40) and the seconds a hand-over takes (its
+    manager). Replaces both; riders with a box of their own keep it."""
+    return await service.set_capacity(conn, store_id, data)
+
+
+@get(
+    "/v1/stores/{store_id:str}/riders/{rider_id:str}/capacity",
+    guards=[allow(Role.MANAGER)],
+    tags=["riders"],
+    operation_id="getRiderCapacity",
+)
+async def get_rider_capacity(
+    store_id: FromPath[str], rider_id: FromPath[str], conn: Tx
+) -> RiderCapacity:
+    """What one rider carries, and whether it is their own box (its manager)."""
+    return await service.rider_capacity(conn, store_id, rider_id)
+
+
+@put(
+    "/v1/stores/{store_id:str}/riders/{rider_id:str}/capacity",
+    guards=[allow(Role.MANAGER)],
+    tags=["riders"],
+    operation_id="setRiderCapacity",
+)
+async def set_rider_capacity(
+    store_id: FromPath[str], rider_id: FromPath[str], data: JSONBody[RiderBox], conn: Tx
+) -> RiderCapacity:
+    """Give a rider a box of their own, in bags (a cargo bike carries more); `box_bags`
+    null puts them back on the store's box (its manager)."""
+    return await service.set_rider_capacity(conn, store_id, rider_id, data)
+
+
 class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     store_id: str
     lat: Latitude
@@ -92,4 +143,14 @@ async def make_quote(data: JSONBody[QuoteRequest], conn: Tx, clock: Now) -> serv
     )
 
 
-ROUTES = [check_zone, list_riders, get_pace, set_pace, make_quote]
+ROUTES = [
+    check_zone,
+    list_riders,
+    get_pace,
+    set_pace,
+    get_capacity,
+    set_capacity,
+    get_rider_capacity,
+    set_rider_capacity,
+    make_quote,
+]

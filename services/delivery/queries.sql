@@ -14,7 +14,7 @@ SELECT $1, r.rider_id, r.name FROM unnest($2::text[], $3::text[]) AS r (rider_id
 ON CONFLICT (store_id, rider_id) DO UPDATE SET name = EXCLUDED.name
 
 -- name: list_riders
-SELECT rider_id, name FROM delivery.riders WHERE store_id = $1 ORDER BY rider_id
+SELECT rider_id, name, box_bags FROM delivery.riders WHERE store_id = $1 ORDER BY rider_id
 
 -- name: get_pace
 SELECT orders_per_hour, detour_factor, rider_speed_kmh FROM delivery.stores WHERE store_id = $1
@@ -23,6 +23,28 @@ SELECT orders_per_hour, detour_factor, rider_speed_kmh FROM delivery.stores WHER
 UPDATE delivery.stores SET orders_per_hour = $2, detour_factor = $3, rider_speed_kmh = $4
 WHERE store_id = $1
 RETURNING orders_per_hour, detour_factor, rider_speed_kmh
+
+-- name: get_capacity
+SELECT bag_capacity AS box_bags, service_s AS handover_s FROM delivery.stores WHERE store_id = $1
+
+-- name: set_capacity
+UPDATE delivery.stores SET bag_capacity = $2, service_s = $3
+WHERE store_id = $1
+RETURNING bag_capacity AS box_bags, service_s AS handover_s
+
+-- name: get_rider_capacity
+SELECT r.rider_id, r.box_bags, coalesce(r.box_bags, s.bag_capacity) AS carries
+FROM delivery.riders r JOIN delivery.stores s ON s.store_id = r.store_id
+WHERE r.store_id = $1 AND r.rider_id = $2
+
+-- name: set_rider_capacity
+WITH changed AS (
+    UPDATE delivery.riders SET box_bags = $3
+    WHERE store_id = $1 AND rider_id = $2
+    RETURNING store_id, rider_id, box_bags
+)
+SELECT c.rider_id, c.box_bags, coalesce(c.box_bags, s.bag_capacity) AS carries
+FROM changed c JOIN delivery.stores s ON s.store_id = c.store_id
 
 -- name: quote_basis
 -- What a quote needs of the store at its store clock $2: where it is, its pace, its box, the
@@ -35,7 +57,8 @@ WHERE s.store_id = $1
 
 -- name: rider_times
 -- Riders on shift: where they are, and where and when their open route's last stop is.
-SELECT r.rider_id, r.lat, r.lng, last.eta, last.lat AS stop_lat, last.lng AS stop_lng
+SELECT r.rider_id, r.box_bags, r.lat, r.lng, last.eta, last.lat AS stop_lat,
+       last.lng AS stop_lng
 FROM delivery.riders r
 LEFT JOIN (
     SELECT DISTINCT ON (rider_id) rider_id, eta, lat, lng

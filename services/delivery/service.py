@@ -8,6 +8,8 @@ import asyncpg
 import msgspec
 
 from services.delivery import store as db
+from services.delivery.capacity import Capacity, RiderBox, RiderCapacity
+from services.delivery.dispatch.wakeup import wake_dispatcher
 from services.delivery.domain import Coverage, coverage
 from services.delivery.forecast import Pending, RiderTime, door_time
 from services.delivery.promise import HANDOVER, PROMISE, Pace, on_the_shelf, promise
@@ -113,7 +115,8 @@ def _arrival(
         else:
             ride, metres = back_from(r.lat, r.lng)
             free = now + timedelta(seconds=ride if metres / pace.detour_factor > AT_STORE_M else 0)
-        times.append(RiderTime(rider_id=r.rider_id, free_at=free, capacity=basis.bag_capacity))
+        box = r.box_bags or basis.bag_capacity
+        times.append(RiderTime(rider_id=r.rider_id, free_at=free, capacity=box))
     waiting = [
         Pending(
             order_id=o.order_id,
@@ -160,6 +163,47 @@ async def set_pace(conn: asyncpg.Connection, store_id: str, pace: Pace) -> Pace:
     if saved is None:
         raise _unknown(store_id)
     return saved
+
+
+async def capacity(conn: asyncpg.Connection, store_id: str) -> Capacity:
+    found = await db.get_capacity(conn, store_id=store_id)
+    if found is None:
+        raise _unknown(store_id)
+    return found
+
+
+async def set_capacity(conn: asyncpg.Connection, store_id: str, capacity: Capacity) -> Capacity:
+    """Every rider without a box of their own carries this from the next plan on. A box
+    smaller than an order already packed is accepted: the dispatch board names that order."""
+    saved = await db.set_capacity(conn, store_id=store_id, capacity=capacity)
+    if saved is None:
+        raise _unknown(store_id)
+    await wake_dispatcher(conn, store_id)
+    return saved
+
+
+async def rider_capacity(conn: asyncpg.Connection, store_id: str, rider_id: str) -> RiderCapacity:
+    found = await db.get_rider_capacity(conn, store_id=store_id, rider_id=rider_id)
+    if found is None:
+        raise _no_rider(store_id, rider_id)
+    return found
+
+
+async def set_rider_capacity(
+    conn: asyncpg.Connection, store_id: str, rider_id: str, box: RiderBox
+) -> RiderCapacity:
+    """The rider carries their own box from the next plan on (null: the store's again)."""
+    saved = await db.set_rider_capacity(
+        conn, store_id=store_id, rider_id=rider_id, box_bags=box.box_bags
+    )
+    if saved is None:
+        raise _no_rider(store_id, rider_id)
+    await wake_dispatcher(conn, store_id)
+    return saved
+
+
+def _no_rider(store_id: str, rider_id: str) -> NotFound:
+    return NotFound(f"store {store_id} has no rider {rider_id}", field="rider_id")
 
 
 def _unknown(store_id: str) -> NotFound:

@@ -9,6 +9,7 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
+from services.delivery.capacity import Capacity, RiderCapacity
 from services.delivery.domain import Zone
 from services.delivery.promise import Pace
 from shared.sql import load_queries
@@ -19,6 +20,7 @@ Q = load_queries(Path(__file__).with_name("queries.sql"))
 class Rider(msgspec.Struct, frozen=True):
     rider_id: str
     name: str
+    box_bags: int | None = None  # their own box; None: the store's
 
 
 async def upsert_store(
@@ -46,7 +48,8 @@ async def add_riders(conn: asyncpg.Connection, *, store_id: str, riders: Sequenc
 
 
 async def list_riders(conn: asyncpg.Connection, *, store_id: str) -> list[Rider]:
-    return [Rider(r["rider_id"], r["name"]) for r in await conn.fetch(Q["list_riders"], store_id)]
+    rows = await conn.fetch(Q["list_riders"], store_id)
+    return [Rider(r["rider_id"], r["name"], r["box_bags"]) for r in rows]
 
 
 async def get_pace(conn: asyncpg.Connection, *, store_id: str) -> Pace | None:
@@ -59,6 +62,32 @@ async def set_pace(conn: asyncpg.Connection, *, store_id: str, pace: Pace) -> Pa
         Q["set_pace"], store_id, pace.orders_per_hour, pace.detour_factor, pace.rider_speed_kmh
     )
     return msgspec.convert(dict(row), Pace) if row else None
+
+
+async def get_capacity(conn: asyncpg.Connection, *, store_id: str) -> Capacity | None:
+    row = await conn.fetchrow(Q["get_capacity"], store_id)
+    return msgspec.convert(dict(row), Capacity) if row else None
+
+
+async def set_capacity(
+    conn: asyncpg.Connection, *, store_id: str, capacity: Capacity
+) -> Capacity | None:
+    row = await conn.fetchrow(Q["set_capacity"], store_id, capacity.box_bags, capacity.handover_s)
+    return msgspec.convert(dict(row), Capacity) if row else None
+
+
+async def get_rider_capacity(
+    conn: asyncpg.Connection, *, store_id: str, rider_id: str
+) -> RiderCapacity | None:
+    row = await conn.fetchrow(Q["get_rider_capacity"], store_id, rider_id)
+    return msgspec.convert(dict(row), RiderCapacity) if row else None
+
+
+async def set_rider_capacity(
+    conn: asyncpg.Connection, *, store_id: str, rider_id: str, box_bags: int | None
+) -> RiderCapacity | None:
+    row = await conn.fetchrow(Q["set_rider_capacity"], store_id, rider_id, box_bags)
+    return msgspec.convert(dict(row), RiderCapacity) if row else None
 
 
 class QuoteBasis(msgspec.Struct, frozen=True, kw_only=True):
@@ -87,6 +116,7 @@ async def quote_basis(
 
 class RiderRow(msgspec.Struct, frozen=True, kw_only=True):
     rider_id: str
+    box_bags: int | None  # their own box; None: the store's
     lat: float | None
     lng: float | None
     eta: datetime | None  # the open route's last stop, if any

@@ -8,6 +8,7 @@ from litestar import get, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from services.fulfillment import service
+from services.fulfillment.batches.bagging import PackingRule
 from services.fulfillment.domain import Bin
 from services.fulfillment.queue import QueueView
 from services.fulfillment.store import Picker, TaskSummary
@@ -84,4 +85,37 @@ async def edit_layout(store_id: FromPath[str], data: JSONBody[list[Bin]], conn: 
     return await service.edit_layout(conn, store_id, data)
 
 
-ROUTES = [get_layout, edit_layout, list_pickers, list_pick_tasks, get_queue]
+@get(
+    "/v1/stores/{store_id:str}/packing-rule",
+    guards=[allow(Role.MANAGER, Role.PICKER)],
+    tags=["packing"],
+    operation_id="getPackingRule",
+)
+async def get_packing_rule(store_id: FromPath[str], conn: Tx) -> PackingRule:
+    """Which zones may share a bag, and the lines a bag holds (the store's staff)."""
+    return await service.packing_rule(conn, store_id)
+
+
+@put(
+    "/v1/stores/{store_id:str}/packing-rule",
+    guards=[allow(Role.MANAGER)],
+    tags=["packing"],
+    operation_id="setPackingRule",
+)
+async def set_packing_rule(
+    store_id: FromPath[str], data: JSONBody[PackingRule], conn: Tx
+) -> PackingRule:
+    """Set the store's packing rule (its manager): `groups` of zones that may share a bag
+    (chilled and frozen never with ambient or produce) and `lines_per_bag` (1 to 40)."""
+    return await service.set_packing_rule(conn, store_id, data)
+
+
+ROUTES = [
+    get_layout,
+    edit_layout,
+    list_pickers,
+    list_pick_tasks,
+    get_queue,
+    get_packing_rule,
+    set_packing_rule,
+]

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import asyncpg
 
 from services.fulfillment import store as db
+from services.fulfillment.batches import store as batches_db
+from services.fulfillment.batches.bagging import PackingRule, check_rule
 from services.fulfillment.domain import Bin, walk_order
 from services.fulfillment.queue import QueueView, summarize
 from shared.clock import Clock
@@ -58,3 +60,17 @@ async def edit_layout(conn: asyncpg.Connection, store_id: str, bins: Sequence[Bi
         seen.add(spot.sku)
     await db.upsert_bins(conn, store_id=store_id, bins=bins)
     return walk_order(await db.list_bins(conn, store_id=store_id))
+
+
+async def packing_rule(conn: asyncpg.Connection, store_id: str) -> PackingRule:
+    await _known_store(conn, store_id)
+    return await batches_db.get_packing_rule(conn, store_id=store_id)
+
+
+async def set_packing_rule(
+    conn: asyncpg.Connection, store_id: str, rule: PackingRule
+) -> PackingRule:
+    """Packers bag by this rule from their next tote; bags already packed keep what they hold."""
+    await _known_store(conn, store_id)
+    await batches_db.set_packing_rule(conn, store_id=store_id, rule=check_rule(rule))
+    return rule

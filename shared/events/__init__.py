@@ -125,10 +125,15 @@ class PackedLine(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Bag(msgspec.Struct, frozen=True, kw_only=True):
+    """A physical bag: opened for `zone` (bag `number` of `of` of that zone), and holding
+    every zone in `zones` when a later zone of the same cold-chain group shared it (empty in
+    events from before bags were shared: `zone` alone)."""
+
     code: str  # printed on the bag's QR label
     zone: Zone
     number: int
     of: int
+    zones: list[Zone] = []
 
 
 class TaskStages(msgspec.Struct, frozen=True, kw_only=True):

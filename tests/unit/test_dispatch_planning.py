@@ -173,3 +173,22 @@ def test_riders_on_the_road_get_fresh_etas_not_new_routes():
     snap = snapshot([], [Rider(rider_id="busy", at=STORE, carrying=[out], route_id="r")])
     decision = decide(snap, plan(("busy", [("o9", 600)])), NOW)
     assert decision.commit == [] and decision.etas == {"o9": NOW + timedelta(seconds=600)}
+
+
+def test_each_rider_is_planned_with_their_own_box_or_the_stores():
+    cargo = Rider(rider_id="cargo", at=STORE, capacity=12)
+    plain = Rider(rider_id="plain", at=STORE)
+    busy = Rider(rider_id="busy", at=STORE, carrying=[order(9, 20, bags=2)], capacity=10)
+    problem = build_problem(snapshot([order(1, 25, bags=8)], [cargo, plain, busy]), NOW)
+    boxes = {v.vehicle_id: v.capacity for v in problem.vehicles}
+    assert boxes == {"cargo": 12, "plain": 6, "busy": 10}
+
+
+def test_a_rider_is_full_by_their_own_box():
+    four = [order(1, 29, bags=2), order(2, 29, bags=2)]
+    route = plan(("a", [("o1", 300), ("o2", 400)]))
+    coming = [waiting(3, 1, north_m=1100, bags=2)]  # going their way, packed in a minute
+    small = snapshot(four, [Rider(rider_id="a", at=STORE, capacity=4)], waiting=coming)
+    assert [r.order_ids for r in decide(small, route, NOW).commit] == [["o1", "o2"]]
+    cargo = snapshot(four, [Rider(rider_id="a", at=STORE, capacity=12)], capacity=4, waiting=coming)
+    assert decide(cargo, route, NOW).held == ["o1", "o2"]

@@ -124,11 +124,13 @@ WHERE d.order_id = $1
 
 -- name: board_riders
 SELECT r.rider_id, r.name, r.lat, r.lng, r.located_at, o.route_id, o.status AS route_status,
+       coalesce(r.box_bags, st.bag_capacity) AS box_bags,
        (SELECT count(*) FROM delivery.route_stops s
         JOIN delivery.deliveries d ON d.store_id = s.store_id AND d.order_id = s.order_id
         WHERE s.store_id = o.store_id AND s.route_id = o.route_id
           AND d.status IN ('assigned', 'out')) AS stops_left
 FROM delivery.riders r
+JOIN delivery.stores st ON st.store_id = r.store_id
 LEFT JOIN delivery.routes o
     ON o.store_id = r.store_id AND o.rider_id = r.rider_id AND o.status IN ('assigned', 'out')
 WHERE r.store_id = $1 AND r.on_shift

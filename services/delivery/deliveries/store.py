@@ -93,6 +93,7 @@ class RiderOnShift(msgspec.Struct, frozen=True, kw_only=True):
     route_id: str | None
     route_status: str | None
     stops_left: int
+    box_bags: int  # what their box carries: their own, else the store's
 
 
 class OpenDelivery(msgspec.Struct, frozen=True, kw_only=True):

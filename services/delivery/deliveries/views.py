@@ -10,6 +10,7 @@ import asyncpg
 import msgspec
 
 from services.delivery import store as zones
+from services.delivery.capacity import box_alert, too_big
 from services.delivery.deliveries import store as db
 from services.delivery.deliveries.domain import is_late, run_alert
 from services.delivery.dispatch.store import Run
@@ -146,6 +147,7 @@ class DispatchBoard(msgspec.Struct, frozen=True, kw_only=True):
     last_run: Run | None
     alert: str | None  # when the last plan had late orders, or ready ones without a rider
     late: int
+    needs_bigger_box: list[str] = []  # ready orders with more bags than any box on shift
 
 
 async def dispatch_board(
@@ -161,12 +163,21 @@ async def dispatch_board(
     alert = run and run_alert(
         late_orders=run.late_orders, lateness_s=run.lateness_s, unassigned=run.unassigned
     )
+    riders = await db.board_riders(conn, store_id=store_id)
+    bigger = too_big(
+        {d.order_id: d.bags for d in deliveries if d.status == "ready"},
+        (r.box_bags for r in riders),
+    )
+    if bigger:
+        largest = max(r.box_bags for r in riders)
+        alert = "; ".join(filter(None, [alert, box_alert(bigger, largest)]))
     return DispatchBoard(
         store_id=store_id,
         at=now,
-        riders=await db.board_riders(conn, store_id=store_id),
+        riders=riders,
         deliveries=deliveries,
         last_run=run,
         alert=alert,
         late=sum(d.late for d in deliveries),
+        needs_bigger_box=bigger,
     )

@@ -66,6 +66,7 @@ class Rider(msgspec.Struct, frozen=True, kw_only=True):
     at: Place | None  # unknown until the first ping
     carrying: list[Order] = []
     route_id: str | None = None
+    capacity: int | None = None  # bags their own box carries; None: the store's box
 
 
 class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
@@ -136,7 +137,7 @@ def build_problem(
             vehicle_id=r.rider_id,
             start=1 + i,
             end=0,
-            capacity=max(snap.bag_capacity, sum(o.bags for o in r.carrying)),
+            capacity=max(r.capacity or snap.bag_capacity, sum(o.bags for o in r.carrying)),
             carried=[o.order_id for o in r.carrying],
             accepts_new=False,
         )
@@ -150,7 +151,7 @@ def build_problem(
                 vehicle_id=rider.rider_id,
                 start=0,
                 end=0,
-                capacity=snap.bag_capacity,
+                capacity=rider.capacity or snap.bag_capacity,
                 available_at=int(durations[home][0]) if away else 0,
             )
         )
@@ -246,7 +247,7 @@ def _leaves_now(
     if route.start_at > BACK_SOON_S:  # still riding back: an idle rider may take it next plan
         return slack <= AWAY_HOLD
     bags = {o.order_id: o.bags for o in snap.ready}
-    room = snap.bag_capacity - sum(bags[j] for j, _ in arrivals)
+    room = box_of(snap, route.vehicle_id) - sum(bags[j] for j, _ in arrivals)
     if room <= 0 or not snap.waiting:
         return True
     wait = holding.worth_waiting(
@@ -271,3 +272,9 @@ def _leaves_now(
         riders_short=riders_short(snap),
     )
     return wait is None
+
+
+def box_of(snap: Snapshot, rider_id: str) -> int:
+    """The bags a rider's box carries: their own, else the store's."""
+    own = next((r.capacity for r in snap.riders if r.rider_id == rider_id), None)
+    return own or snap.bag_capacity

@@ -20,7 +20,7 @@ WHERE d.store_id = $1 AND d.status = 'waiting'
 ORDER BY ready_by, d.order_id
 
 -- name: riders
-SELECT r.rider_id, r.lat, r.lng, o.route_id, o.status AS route_status
+SELECT r.rider_id, r.lat, r.lng, r.box_bags, o.route_id, o.status AS route_status
 FROM delivery.riders r
 LEFT JOIN delivery.routes o
     ON o.store_id = r.store_id AND o.rider_id = r.rider_id AND o.status IN ('assigned', 'out')

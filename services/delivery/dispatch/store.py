@@ -50,6 +50,7 @@ async def snapshot(conn: asyncpg.Connection, store_id: str, now: datetime) -> Sn
                 at=Place(r["lat"], r["lng"]) if r["lat"] is not None else None,
                 carrying=carried.get(r["route_id"], []),
                 route_id=r["route_id"],
+                capacity=r["box_bags"],
             )
             for r in await conn.fetch(Q["riders"], store_id)
             if r["route_status"] != "assigned"

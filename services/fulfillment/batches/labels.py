@@ -18,7 +18,8 @@ def bag_labels(order_id: str, zone: Zone, count: int) -> list[Bag]:
 
 
 def label_text(order_id: str, bag: Bag) -> str:
-    return f"{order_id[-6:].upper()} · {bag.zone} · bag {bag.number} of {bag.of}"
+    zones = "+".join(bag.zones or [bag.zone])  # a shared bag names every zone it holds
+    return f"{order_id[-6:].upper()} · {zones} · bag {bag.number} of {bag.of}"
 
 
 def free_slot(taken: Collection[str]) -> str:

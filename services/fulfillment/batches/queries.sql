@@ -157,13 +157,31 @@ UPDATE fulfillment.pick_tasks SET status = 'packed', packed_at = $3, picker_id =
 WHERE store_id = $1 AND task_id = $2
 
 -- name: insert_bags
-INSERT INTO fulfillment.bags (store_id, code, order_id, zone, number, of, packed_at)
-SELECT $1, b.code, $2, b.zone, b.number, b.of, $3
-FROM unnest($4::text[], $5::text[], $6::int[], $7::int[]) AS b (code, zone, number, of)
+INSERT INTO fulfillment.bags (store_id, code, order_id, zone, number, of, packed_at, zones, lines)
+SELECT $1, b.code, $2, b.zone, b.number, b.of, $3, ARRAY[b.zone], b.lines
+FROM unnest($4::text[], $5::text[], $6::int[], $7::int[], $8::int[])
+    AS b (code, zone, number, of, lines)
+
+-- name: share_bag
+-- A later zone's goods go into a bag an earlier zone opened: the bag now holds both.
+UPDATE fulfillment.bags SET zones = zones || $4::text, lines = lines + $5
+WHERE store_id = $1 AND order_id = $2 AND code = $3
 
 -- name: bags_of_order
-SELECT code, zone, number, of FROM fulfillment.bags
+SELECT code, zone, number, of, zones FROM fulfillment.bags
 WHERE store_id = $1 AND order_id = $2 ORDER BY zone, number
+
+-- name: packed_bags
+SELECT order_id, code, zone, number, of, zones, lines FROM fulfillment.bags
+WHERE store_id = $1 AND order_id = ANY($2::text[]) ORDER BY order_id, packed_at, zone, number
+
+-- name: get_packing_rule
+SELECT groups, lines_per_bag FROM fulfillment.packing_rules WHERE store_id = $1
+
+-- name: set_packing_rule
+INSERT INTO fulfillment.packing_rules (store_id, groups, lines_per_bag) VALUES ($1, $2, $3)
+ON CONFLICT (store_id) DO UPDATE
+SET groups = EXCLUDED.groups, lines_per_bag = EXCLUDED.lines_per_bag
 
 -- name: taken_slots
 SELECT slot FROM fulfillment.staging WHERE store_id = $1 AND collected_at IS NULL

@@ -9,6 +9,7 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
+from services.fulfillment.batches.bagging import DEFAULT_RULE, PackedBag, PackingRule
 from services.fulfillment.batches.planning import Candidate, Stop
 from shared.events import Bag
 from shared.sql import load_queries
@@ -181,8 +182,15 @@ async def mark_packed(
 
 
 async def insert_bags(
-    conn: asyncpg.Connection, *, store_id: str, order_id: str, bags: Sequence[Bag], now: datetime
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    order_id: str,
+    bags: Sequence[Bag],
+    lines: Sequence[int],
+    now: datetime,
 ) -> None:
+    """New bags, each holding its own zone's `lines` (in the order of `bags`)."""
     await conn.execute(
         Q["insert_bags"],
         store_id,
@@ -192,12 +200,44 @@ async def insert_bags(
         [b.zone for b in bags],
         [b.number for b in bags],
         [b.of for b in bags],
+        list(lines),
     )
+
+
+async def share_bag(
+    conn: asyncpg.Connection, *, store_id: str, order_id: str, code: str, zone: str, lines: int
+) -> None:
+    await conn.execute(Q["share_bag"], store_id, order_id, code, zone, lines)
 
 
 async def bags_of_order(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> list[Bag]:
     rows = await conn.fetch(Q["bags_of_order"], store_id, order_id)
     return [msgspec.convert(dict(r), Bag) for r in rows]
+
+
+async def packed_bags(
+    conn: asyncpg.Connection, *, store_id: str, order_ids: Sequence[str]
+) -> dict[str, list[PackedBag]]:
+    """The bags of these orders packed so far, by order, oldest first."""
+    found: dict[str, list[PackedBag]] = {}
+    for r in await conn.fetch(Q["packed_bags"], store_id, list(order_ids)):
+        bag = Bag(code=r["code"], zone=r["zone"], number=r["number"], of=r["of"], zones=r["zones"])
+        found.setdefault(r["order_id"], []).append(
+            PackedBag(bag=bag, zones=r["zones"], lines=r["lines"])
+        )
+    return found
+
+
+async def get_packing_rule(conn: asyncpg.Connection, *, store_id: str) -> PackingRule:
+    """The store's rule, or the default when its manager has set none."""
+    row = await conn.fetchrow(Q["get_packing_rule"], store_id)
+    if row is None:
+        return DEFAULT_RULE
+    return msgspec.convert(dict(row), PackingRule)
+
+
+async def set_packing_rule(conn: asyncpg.Connection, *, store_id: str, rule: PackingRule) -> None:
+    await conn.execute(Q["set_packing_rule"], store_id, rule.groups, rule.lines_per_bag)
 
 
 async def taken_slots(conn: asyncpg.Connection, *, store_id: str) -> set[str]:

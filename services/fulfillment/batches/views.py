@@ -10,6 +10,14 @@ import msgspec
 
 from services.fulfillment.batches import line_store as line_db
 from services.fulfillment.batches import store as db
+from services.fulfillment.batches.bagging import (
+    DEFAULT_RULE,
+    OpenBag,
+    PackedBag,
+    PackingRule,
+    goods_lines,
+    open_bags,
+)
 from services.fulfillment.batches.rules import RESOLVED, LineState, PickLine, Where, target
 
 Next = Literal["pick", "wait", "pack", "done"]
@@ -21,6 +29,8 @@ class Tote(msgspec.Struct, frozen=True, kw_only=True):
     fulfilment: str
     deadline: datetime
     status: Literal["picking", "waiting", "ready_to_pack", "packed", "cancelled"]
+    lines: int = 0  # lines with goods in the tote: what the bags must hold
+    share: list[OpenBag] = []  # ready to pack: the order's bags these goods may go into
 
 
 class Item(msgspec.Struct, frozen=True, kw_only=True):
@@ -55,6 +65,7 @@ class BatchView(msgspec.Struct, frozen=True, kw_only=True):
     items: list[Item]
     current: Current | None
     next: Next
+    lines_per_bag: int = DEFAULT_RULE.lines_per_bag  # the store's packing rule
 
 
 def _tote_status(task: db.TaskRow, lines: list[PickLine]) -> str:
@@ -87,17 +98,31 @@ def _current(lines: list[PickLine]) -> Current | None:
     return None
 
 
-def render(batch: db.Batch, tasks: list[db.TaskRow], lines: list[PickLine]) -> BatchView:
-    totes = [
-        Tote(
-            tote=t.tote or 0,
-            order_id=t.order_id,
-            fulfilment=t.fulfilment,
-            deadline=t.deadline,
-            status=_tote_status(t, [x for x in lines if x.task_id == t.task_id]),  # type: ignore[arg-type]
+def render(
+    batch: db.Batch,
+    tasks: list[db.TaskRow],
+    lines: list[PickLine],
+    rule: PackingRule = DEFAULT_RULE,
+    packed: dict[str, list[PackedBag]] | None = None,
+) -> BatchView:
+    """The batch as the handheld shows it; `packed`: the bags of its orders packed so far by
+    other zones, from which each tote ready to pack is told what it may share."""
+    totes = []
+    for t in tasks:
+        mine = [x for x in lines if x.task_id == t.task_id]
+        status = _tote_status(t, mine)
+        share = open_bags(rule, t.zone, (packed or {}).get(t.order_id, []))
+        totes.append(
+            Tote(
+                tote=t.tote or 0,
+                order_id=t.order_id,
+                fulfilment=t.fulfilment,
+                deadline=t.deadline,
+                status=status,  # type: ignore[arg-type]
+                lines=goods_lines(mine),
+                share=share if status == "ready_to_pack" else [],
+            )
         )
-        for t in tasks
-    ]
     current = _current(lines)
     if current is not None:
         step: Next = "pick"
@@ -119,11 +144,19 @@ def render(batch: db.Batch, tasks: list[db.TaskRow], lines: list[PickLine]) -> B
         items=[Item(state=x.state, line=x) for x in lines],
         current=current,
         next=step,
+        lines_per_bag=rule.lines_per_bag,
     )
 
 
 async def batch_view(conn: asyncpg.Connection, batch: db.Batch) -> BatchView:
     keys = {"store_id": batch.store_id, "batch_id": batch.batch_id}
-    return render(
-        batch, await db.tasks_of_batch(conn, **keys), await line_db.lines_of_batch(conn, **keys)
-    )
+    tasks = await db.tasks_of_batch(conn, **keys)
+    lines = await line_db.lines_of_batch(conn, **keys)
+    rule = await db.get_packing_rule(conn, store_id=batch.store_id)
+    ready = [
+        t.order_id
+        for t in tasks
+        if _tote_status(t, [x for x in lines if x.task_id == t.task_id]) == "ready_to_pack"
+    ]
+    packed = await db.packed_bags(conn, store_id=batch.store_id, order_ids=ready) if ready else {}
+    return render(batch, tasks, lines, rule, packed)
