@@ -91,7 +91,13 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
+        pool = await create_pool(
+            settings.database_url,
+            max_size=settings.db_pool_size,
+            acquire_timeout_s=settings.db_acquire_timeout_s,
+            lock_timeout_s=settings.db_lock_timeout_s,
+            statement_timeout_s=settings.db_statement_timeout_s,
+        )
         try:
             async with pool.acquire() as conn:
                 await ensure_current(conn, settings.service)

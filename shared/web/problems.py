@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -114,6 +115,24 @@ def on_http_error(request: Request, exc: HTTPException) -> Response:
     return problem(request, exc.status_code, slug, exc.detail, exc.detail)
 
 
+RETRY_AFTER_S = 5
+
+
+def on_busy(request: Request, exc: Exception) -> Response:
+    """No free connection in time, or PostgreSQL cancelled a statement that waited too long for
+    a lock or ran too long: the service is overloaded or something holds a row, not broken."""
+    log.warning("busy on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    response = problem(
+        request,
+        503,
+        "busy",
+        "The service is busy",
+        "the request waited too long for the database; try again shortly",
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 def on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -126,6 +145,9 @@ def on_unexpected(request: Request, exc: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS = {
+    TimeoutError: on_busy,
+    asyncpg.LockNotAvailableError: on_busy,
+    asyncpg.QueryCanceledError: on_busy,
     DomainError: on_domain_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,
