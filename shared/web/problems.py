@@ -15,7 +15,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from shared.errors import DomainError
+from shared.errors import DatabaseUnavailable, DomainError
 
 log = logging.getLogger("omo.http")
 
@@ -133,6 +133,27 @@ def on_busy(request: Request, exc: Exception) -> Response:
     return response
 
 
+def on_database_unavailable(request: Request, exc: Exception) -> Response:
+    """PostgreSQL cannot be reached, is starting or shutting down, or dropped the connection:
+    the client should try again, and the log needs one line, not a traceback per request."""
+    log.warning(
+        "database unavailable on %s %s: %s: %s",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        exc,
+    )
+    response = problem(
+        request,
+        503,
+        "database-unavailable",
+        "The service cannot reach its database",
+        "the database is unavailable for now; try again shortly",
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 def on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -145,6 +166,12 @@ def on_unexpected(request: Request, exc: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS = {
+    # Looked up along the exception's MRO, so the more specific classes win: TimeoutError is
+    # an OSError, QueryCanceledError an OperatorInterventionError.
+    OSError: on_database_unavailable,
+    asyncpg.PostgresConnectionError: on_database_unavailable,
+    asyncpg.OperatorInterventionError: on_database_unavailable,
+    DatabaseUnavailable: on_database_unavailable,
     TimeoutError: on_busy,
     asyncpg.LockNotAvailableError: on_busy,
     asyncpg.QueryCanceledError: on_busy,
