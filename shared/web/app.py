@@ -28,6 +28,7 @@ from shared.db import create_pool, provide_pool, provide_transaction
 from shared.migrations import pending
 from shared.settings import ServiceSettings
 from shared.web.access import provide_principal
+from shared.web.edge import check_request
 from shared.web.idempotency import PURGE_EXPIRED
 from shared.web.metrics import Metrics
 from shared.web.probes import PROBES
@@ -140,6 +141,7 @@ def build_app(
             "clock": Provide(lambda: clock, sync_to_thread=False, use_cache=True),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=check_request,
         # `omo serve` configures logging for the process; Litestar's own config would start a
         # queue-listener thread per app that nothing stops.
         logging_config=None,
