@@ -88,8 +88,13 @@ def verify(secret: str, token: str) -> Principal:
         role = Role(claims["role"])
     except ValueError:
         raise Unauthenticated(f"unknown role {claims['role']!r} in the token") from None
+    for claim in ("sub", "store", "member"):
+        if claim in claims and not (isinstance(claims[claim], str) and claims[claim]):
+            raise Unauthenticated(f"the token's {claim!r} must be a non-empty string")
     if role in STAFF and not claims.get("store"):
         raise Unauthenticated("a staff token must name its store")
+    if role is Role.SHOPPER and not claims.get("member"):
+        raise Unauthenticated("a shopper token must name its member")
     return Principal(
         subject=claims["sub"],
         role=role,

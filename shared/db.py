@@ -10,10 +10,13 @@ import asyncpg
 import msgspec
 from litestar.datastructures import State
 
-from shared.errors import DatabaseUnavailable
+from shared.errors import DatabaseUnavailable, DomainError
 
 Connection = asyncpg.Connection
 CONNECT_TIMEOUT_S = 5.0
+ACQUIRE_TIMEOUT_S = 5.0
+LOCK_TIMEOUT_S = 10.0
+STATEMENT_TIMEOUT_S = 30.0
 DEADLOCK_ATTEMPTS = 3
 T = TypeVar("T")
 
@@ -52,23 +55,69 @@ async def connect(dsn: str) -> Connection:
         raise DatabaseUnavailable(f"cannot reach the database at {describe(dsn)}: {exc}") from None
 
 
-async def create_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
+class BoundedPool(asyncpg.Pool):
+    """A pool whose `acquire` gives up after `acquire_timeout` (a `TimeoutError`, answered 503)
+    unless told otherwise: a request that finds every connection taken, however it asks (the
+    pool's own `fetch` and `execute` acquire too), must not queue behind them forever."""
+
+    def __init__(self, *args: object, acquire_timeout: float, **kwargs: object):
+        self.acquire_timeout = acquire_timeout
+        super().__init__(*args, **kwargs)
+
+    def acquire(self, *, timeout: float | None = None):  # type: ignore[override]
+        return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
+
+
+async def create_pool(
+    dsn: str,
+    *,
+    max_size: int = 10,
+    acquire_timeout_s: float = ACQUIRE_TIMEOUT_S,
+    lock_timeout_s: float = LOCK_TIMEOUT_S,
+    statement_timeout_s: float = STATEMENT_TIMEOUT_S,
+) -> asyncpg.Pool:
+    """Nothing waits forever on it: a connection is handed out within `acquire_timeout_s`, and
+    PostgreSQL cancels a statement that waits for a lock longer than `lock_timeout_s` or runs
+    longer than `statement_timeout_s` (each answered 503, try again)."""
+    pool = BoundedPool(
+        dsn,
+        acquire_timeout=acquire_timeout_s,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
+        min_size=1,
+        max_size=max_size,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
+        init=init_connection,
+        loop=None,
+        timeout=CONNECT_TIMEOUT_S,
+        server_settings={
+            "lock_timeout": f"{int(lock_timeout_s * 1000)}ms",
+            "statement_timeout": f"{int(statement_timeout_s * 1000)}ms",
+        },
+    )
     try:
-        return await asyncpg.create_pool(
-            dsn,
-            min_size=1,
-            max_size=max_size,
-            init=init_connection,
-            timeout=CONNECT_TIMEOUT_S,
-        )
+        return await pool
     except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         raise DatabaseUnavailable(f"cannot reach the database at {describe(dsn)}: {exc}") from None
 
 
 async def provide_transaction(state: State) -> AsyncGenerator[Connection, None]:
-    """A connection in a transaction around the handler: commit on return, roll back on raise."""
-    async with state.pool.acquire() as conn, conn.transaction():
-        yield conn
+    """A connection in a transaction around the handler: commit on return, roll back on raise,
+    except a `DomainError` that `commits` (its refusal is recorded in this same transaction, so
+    that no request needs a second connection of the pool while it holds a row lock)."""
+    async with state.pool.acquire() as conn:
+        tx = conn.transaction()
+        await tx.start()
+        try:
+            yield conn
+        except DomainError as exc:
+            await (tx.commit() if exc.commits else tx.rollback())
+            raise
+        except BaseException:
+            await tx.rollback()
+            raise
+        await tx.commit()
 
 
 async def provide_pool(state: State) -> asyncpg.Pool:

@@ -13,6 +13,9 @@ class DomainError(Exception):
 
     status = 422
     slug = "rule-broken"
+    # A refusal that must leave a trace (a wrong code counted against guessing) sets this: the
+    # request's transaction then commits what it wrote before raising, instead of rolling back.
+    commits = False
 
     def __init__(self, detail: str | None = None, *, field: str | None = None, **extra: object):
         self.detail = detail or self.title

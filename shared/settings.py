@@ -60,6 +60,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     clock_speed: Annotated[float, msgspec.Meta(gt=0, le=10_000)] = 1.0
     clock_start: datetime | None = None
     db_pool_size: Annotated[int, msgspec.Meta(ge=2, le=200)] = 10
+    # Nothing waits forever: for a free connection, for a row lock, for a statement (each a 503).
+    db_acquire_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=600)] = 5.0
+    db_lock_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=600)] = 10.0
+    db_statement_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 30.0
     bus_poll_seconds: Annotated[float, msgspec.Meta(gt=0)] = 2.0
     bus_max_attempts: Annotated[int, msgspec.Meta(ge=1)] = 8
     bus_batch_size: Annotated[int, msgspec.Meta(ge=1, le=500)] = 20

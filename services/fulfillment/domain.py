@@ -7,8 +7,10 @@ from typing import Annotated, Literal, Protocol
 
 import msgspec
 
+from shared.limits import INT_MAX
+
 Zone = Literal["ambient", "chilled", "frozen", "produce"]
-Position = Annotated[int, msgspec.Meta(gt=0)]
+Position = Annotated[int, msgspec.Meta(gt=0, le=INT_MAX)]
 
 
 class Bin(msgspec.Struct, frozen=True, kw_only=True):

@@ -28,6 +28,7 @@ from shared.db import create_pool, provide_pool, provide_transaction
 from shared.migrations import pending
 from shared.settings import ServiceSettings
 from shared.web.access import provide_principal
+from shared.web.edge import check_request
 from shared.web.idempotency import PURGE_EXPIRED
 from shared.web.metrics import Metrics
 from shared.web.probes import PROBES
@@ -91,7 +92,13 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
+        pool = await create_pool(
+            settings.database_url,
+            max_size=settings.db_pool_size,
+            acquire_timeout_s=settings.db_acquire_timeout_s,
+            lock_timeout_s=settings.db_lock_timeout_s,
+            statement_timeout_s=settings.db_statement_timeout_s,
+        )
         try:
             async with pool.acquire() as conn:
                 await ensure_current(conn, settings.service)
@@ -134,6 +141,7 @@ def build_app(
             "clock": Provide(lambda: clock, sync_to_thread=False, use_cache=True),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=check_request,
         # `omo serve` configures logging for the process; Litestar's own config would start a
         # queue-listener thread per app that nothing stops.
         logging_config=None,

@@ -19,7 +19,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.params import HeaderParameter
 
-from shared.errors import IdempotencyKeyReused
+from shared.errors import DomainError, IdempotencyKeyReused
 
 TTL = timedelta(hours=24)
 
@@ -50,6 +50,10 @@ WHERE service = $1 AND caller = $2 AND key = $3
 _REMEMBER = """
 UPDATE kernel.idempotency_keys SET status = $4, body = $5, media_type = $6
 WHERE service = $1 AND caller = $2 AND key = $3
+"""
+_RELEASE = """
+DELETE FROM kernel.idempotency_keys
+WHERE service = $1 AND caller = $2 AND key = $3 AND status IS NULL
 """
 PURGE_EXPIRED = "DELETE FROM kernel.idempotency_keys WHERE expires_at < now()"
 
@@ -118,9 +122,13 @@ async def once(
     if isinstance(replay, Response):
         return replay
     # Unfinished cannot happen here: the claim and the response commit together.
-    return await remember(
-        conn, request, caller=caller, key=key, status=status_code, result=await create()
-    )
+    try:
+        result = await create()
+    except DomainError as exc:
+        if exc.commits:  # its trace commits, the claim must not: a retry with the key runs again
+            await conn.execute(_RELEASE, request.app.state.service, caller, key)
+        raise
+    return await remember(conn, request, caller=caller, key=key, status=status_code, result=result)
 
 
 def _response(status: int, content: bytes, media_type: str, *, replayed: bool) -> Response:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import re
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from shared.errors import DomainError
+from shared.errors import DatabaseUnavailable, DomainError
 
 log = logging.getLogger("omo.http")
 
@@ -114,6 +115,45 @@ def on_http_error(request: Request, exc: HTTPException) -> Response:
     return problem(request, exc.status_code, slug, exc.detail, exc.detail)
 
 
+RETRY_AFTER_S = 5
+
+
+def on_busy(request: Request, exc: Exception) -> Response:
+    """No free connection in time, or PostgreSQL cancelled a statement that waited too long for
+    a lock or ran too long: the service is overloaded or something holds a row, not broken."""
+    log.warning("busy on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    response = problem(
+        request,
+        503,
+        "busy",
+        "The service is busy",
+        "the request waited too long for the database; try again shortly",
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+def on_database_unavailable(request: Request, exc: Exception) -> Response:
+    """PostgreSQL cannot be reached, is starting or shutting down, or dropped the connection:
+    the client should try again, and the log needs one line, not a traceback per request."""
+    log.warning(
+        "database unavailable on %s %s: %s: %s",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        exc,
+    )
+    response = problem(
+        request,
+        503,
+        "database-unavailable",
+        "The service cannot reach its database",
+        "the database is unavailable for now; try again shortly",
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 def on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -126,6 +166,15 @@ def on_unexpected(request: Request, exc: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS = {
+    # Looked up along the exception's MRO, so the more specific classes win: TimeoutError is
+    # an OSError, QueryCanceledError an OperatorInterventionError.
+    OSError: on_database_unavailable,
+    asyncpg.PostgresConnectionError: on_database_unavailable,
+    asyncpg.OperatorInterventionError: on_database_unavailable,
+    DatabaseUnavailable: on_database_unavailable,
+    TimeoutError: on_busy,
+    asyncpg.LockNotAvailableError: on_busy,
+    asyncpg.QueryCanceledError: on_busy,
     DomainError: on_domain_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,

@@ -243,6 +243,18 @@ async def test_after_five_wrong_codes_only_a_photo_hands_an_order_over(c, databa
     assert photo.status_code == 200 and photo.json()["status"] == "delivered"
 
 
+async def test_a_wrong_code_is_counted_but_its_idempotency_key_may_be_used_again(c, database):
+    _, (order,) = await out_route(c, database, 1)
+    code = await code_of(database, order)
+    wrong = str((int(code) + 1) % 10_000).zfill(4)
+    refused = await deliver(c, order, {"code": wrong}, key="deliver-key-0002")
+    assert refused.status_code == 422 and refused.json()["field"] == "code"
+    assert len(await rows(database, "SELECT * FROM delivery.code_failures")) == 1
+    # The refusal committed its count, not the key: the corrected retry is not a reused key.
+    right = await deliver(c, order, {"code": code}, key="deliver-key-0002")
+    assert right.status_code == 200 and right.json()["status"] == "delivered"
+
+
 async def test_only_an_order_out_on_your_route_is_handed_over(c, database):
     [assigned] = await ready_orders(database, 1)
     await assign_route(database, "rider-1", [assigned])

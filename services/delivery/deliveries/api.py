@@ -83,7 +83,6 @@ async def deliver(
     order_id: FromPath[str],
     data: JSONBody[DeliveredBody],
     conn: Tx,
-    pool: Pool,
     clock: Now,
     principal: Caller,
     idempotency_key: IdempotencyKey,
@@ -103,7 +102,6 @@ async def deliver(
             order_id=order_id,
             code=data.code,
             photo_ref=data.photo_ref,
-            pool=pool,
         ),
         status_code=200,
     )

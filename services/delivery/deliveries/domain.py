@@ -57,6 +57,13 @@ def check_out(order_id: str, status: str) -> None:
     raise Conflict(f"order {order_id} is {status}", field="order_id", status=status)
 
 
+class WrongCode(InvalidInput):
+    """The hand-over code is wrong"""
+
+    slug = "wrong-code"
+    commits = True  # the failure counted with it stays counted
+
+
 def check_proof(handover_code: str, *, code: str | None, photo_ref: str | None) -> Proof:
     """The code the shopper's app shows (compared in constant time, never echoed), or a photo
     of the bags at the door; exactly one of them."""
@@ -68,7 +75,7 @@ def check_proof(handover_code: str, *, code: str | None, photo_ref: str | None) 
         return Proof(kind="photo", photo_ref=photo_ref)
     assert code is not None
     if not secrets.compare_digest(code.strip().encode(), handover_code.encode()):
-        raise InvalidInput(
+        raise WrongCode(
             "that is not this order's hand-over code; ask the shopper to show it again",
             field="code",
         )

@@ -16,6 +16,7 @@ import msgspec
 from services.delivery.deliveries import store as db
 from services.delivery.deliveries.domain import (
     FailureReason,
+    WrongCode,
     check_out,
     check_pickup,
     check_proof,
@@ -25,7 +26,7 @@ from services.delivery.dispatch.wakeup import wake_dispatcher
 from shared.auth import Principal
 from shared.bus import publish
 from shared.clock import Clock
-from shared.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from shared.errors import Conflict, DomainError, Forbidden, NotFound
 from shared.events import DeliveryFailed, OrderDelivered, OrderOutForDelivery
 
 
@@ -147,7 +148,6 @@ async def delivered(
     order_id: str,
     code: str | None,
     photo_ref: str | None,
-    pool: asyncpg.Pool,
 ) -> Handed:
     """Handed over at the door against the code the shopper's app shows, or a photo. After
     `MAX_WRONG_CODES` wrong codes only a photo will do: four digits must not be guessable."""
@@ -163,8 +163,11 @@ async def delivered(
             )
     try:
         proof = check_proof(order.handover_code, code=code, photo_ref=photo_ref)
-    except InvalidInput:
-        await db.add_code_failure(pool, store_id=store_id, order_id=order_id, at=now)
+    except WrongCode:
+        # Counted in this transaction, which holds the order's row: the count is exact, and
+        # the refusal commits it (a second connection here, while the row is locked, let a
+        # dozen concurrent wrong codes take every connection and wait on each other forever).
+        await db.add_code_failure(conn, store_id=store_id, order_id=order_id, at=now)
         raise
     await db.finish_delivery(
         conn,

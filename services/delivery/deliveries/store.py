@@ -289,7 +289,6 @@ async def code_failures(conn: asyncpg.Connection, *, store_id: str, order_id: st
 
 
 async def add_code_failure(
-    pool: asyncpg.Pool, *, store_id: str, order_id: str, at: datetime
+    conn: asyncpg.Connection, *, store_id: str, order_id: str, at: datetime
 ) -> None:
-    """Count a wrong code in a transaction of its own (the request's is rolled back)."""
-    await pool.execute(Q["add_code_failure"], store_id, order_id, at)
+    await conn.execute(Q["add_code_failure"], store_id, order_id, at)

@@ -20,6 +20,7 @@ from services.fulfillment.batches.devices import Handheld, command, provide_hand
 from services.fulfillment.batches.packing import BagCount
 from services.fulfillment.batches.views import BatchView
 from shared.auth import Role
+from shared.limits import BIGINT_MAX, INT_MAX
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx
 
@@ -32,11 +33,11 @@ def _policy(request: Request) -> Policy:
 
 class ScanBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     barcode: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    tote: Annotated[int, msgspec.Meta(ge=1)]
+    tote: Annotated[int, msgspec.Meta(ge=1, le=INT_MAX)]
 
 
 class ShortBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    found: Annotated[int, msgspec.Meta(ge=0)]  # pieces, or grams for weighed items
+    found: Annotated[int, msgspec.Meta(ge=0, le=BIGINT_MAX)]  # pieces, or grams for weighed items
 
 
 class PackBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -9,6 +9,7 @@ import msgspec
 
 from shared.barcodes import is_valid_ean13
 from shared.errors import Conflict, InvalidInput, NotFound
+from shared.limits import BIGINT_MAX, INT_MAX
 from shared.money import Money
 
 Zone = Literal["ambient", "chilled", "frozen", "produce"]
@@ -46,8 +47,8 @@ class Product(msgspec.Struct, frozen=True, kw_only=True):
     category: str
     zone: Zone
     unit: Unit
-    price: Annotated[int, msgspec.Meta(ge=0)]
-    on_hand: Annotated[int, msgspec.Meta(ge=0)] = 0
+    price: Annotated[int, msgspec.Meta(ge=0, le=INT_MAX)]
+    on_hand: Annotated[int, msgspec.Meta(ge=0, le=BIGINT_MAX)] = 0
 
 
 class StockedProduct(Product, frozen=True, kw_only=True):
