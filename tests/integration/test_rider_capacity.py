@@ -3,6 +3,8 @@ the API; an order bigger than every box on shift is named on the dispatch board.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from services.delivery.dispatch.store import snapshot
@@ -35,7 +37,7 @@ async def c(database, demo):
 async def plan_boxes(database: str) -> dict[str, int | None]:
     conn = await connect(database)
     try:
-        snap = await snapshot(conn, STORE)
+        snap = await snapshot(conn, STORE, datetime.now(UTC))
     finally:
         await conn.close()
     assert snap is not None
