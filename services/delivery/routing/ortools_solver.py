@@ -51,6 +51,23 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   vehicles kept: R101 19 / +0.8 % at 1 s. Shares of 20 % and 50 % and attempts of 0.05 s and
   0.2 s were no better; RC101 stays at 16 vehicles (VROOM at exploration 5: 15, best known
   14); iterated local search with simulated annealing finds 15 but only after 5 s of its own.
+- No route is emptied below what the bags need (the largest boxes filled first): on store
+  evenings (`bench.solomon_store`: 100 doors within 3 km, 1-3 bags, boxes of 6, 30-minute
+  windows) the descent is already there, and the attempts' time goes to distance instead.
+- Against VROOM at exploration 5 given its own time (`bench.solomon FILE --time-limit vroom
+  --repeat 3`; VROOM took 0.4-4.5 s with other work on the machine): C101 10 / +0.00 %, R101
+  19 / +0.14 %, RC101 16 vehicles where VROOM has 15 (-2.9 % distance), store evenings the
+  same vehicles and +2.4-2.7 / +2.5 / +4.6 % distance (seeds 1-3). Tried without gain, at
+  VROOM's time: in the distance phase GLS lambda 0.05-0.4, penalties reset on a new best or
+  per vehicle class, simulated annealing, tabu, and each of relocate-neighbors, cross-exchange,
+  sub-trip exchange and relocate, LK, path and close-nodes insertion LNS (store evenings
+  +4.4 to +7.6 %, runs of one setting spread 1.3 points); one phase without route
+  elimination (fleet_share 0: R101 +1.0 %, RC101 16, stores +2.3 / +4.7 / +3.6 %); for
+  RC101's 16th route, attempts of 0.3 s, a fleet share of 0.6-0.8, the insert-unperformed,
+  swap-active and insertion LNS operators during attempts, dropping routes by demand or window
+  width, and continuing an attempt from its partial plan: each attempt leaves 2-3 jobs out.
+  Iterated local search (`use_iterated_local_search`, SISR ruin) ran a plain descent here
+  (0.1 s, stores +6.8 %) whatever the metaheuristic: not understood, left.
 """
 
 from __future__ import annotations
@@ -177,10 +194,11 @@ def _eliminate(
     """Empty routes one at a time, smallest first, while their jobs fit on the others."""
     keep = {v for v, vehicle in enumerate(problem.vehicles) if vehicle.carried}
     failed: set[int] = set()
+    fewest = _fewest_vehicles(problem)
     while (left := until - time.perf_counter()) > 0:
         used = [v for v, sequence in enumerate(fleet) if sequence]
         candidates = [v for v in used if v not in keep | failed]
-        if len(used) < 2 or not candidates:
+        if len(used) <= fewest or not candidates:
             break
         dropped = min(candidates, key=lambda v: len(fleet[v]))
         kept = [v for v in used if v != dropped]
@@ -190,6 +208,16 @@ def _eliminate(
         else:
             failed.add(dropped)
     return fleet
+
+
+def _fewest_vehicles(problem: Problem) -> int:
+    """No plan uses fewer: even the largest boxes first need this many for all the bags."""
+    bags, boxes = sum(job.demand for job in problem.jobs), 0
+    for capacity in sorted((v.capacity for v in problem.vehicles), reverse=True):
+        if bags <= 0:
+            break
+        bags, boxes = bags - capacity, boxes + 1
+    return max(boxes, 1)
 
 
 def _on_vehicles(
