@@ -2,6 +2,7 @@
 
     python -m bench.solomon FILE [--time-limit 0.4,1,5] [--repeat 1] [--json]
     python -m bench.solomon [--all] [--time-limit 0.4,1,5] [--repeat 1] [--json]
+    python -m bench.solomon FILE --time-limit vroom --repeat 5 [--json]
 
 FILE is a Solomon text file (../shared/data/solomon/r101.txt). Hard windows, the instance's
 fleet and capacity, Euclidean distances as unrounded doubles, travel time = distance; vehicles
@@ -11,7 +12,10 @@ loads, every customer once, back at the depot by its due time), not trusted from
 
 Without FILE (or with --all): the three instances in a markdown table, `plan_routes` at each
 time limit against VROOM (pyvroom, if installed: a dev-only comparison) at exploration levels
-1 and 5 with as many threads as the machine has cores, and the best known.
+1 and 5 with as many threads as the machine has cores, and the best known. `--vroom` adds VROOM
+for a FILE too; a time limit `vroom` is as long as VROOM took at exploration 5 on that instance
+(the routing bar: no more vehicles and at most 1 % more distance in that time). Store evenings
+in the same format: `python -m bench.solomon_store`.
 """
 
 from __future__ import annotations
@@ -129,11 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.solomon", description=__doc__)
     parser.add_argument("file", nargs="?", type=Path)
     parser.add_argument("--all", action="store_true")
-    parser.add_argument("--time-limit", default="0.4,1,5", help="seconds, comma separated")
+    parser.add_argument(
+        "--time-limit", default="0.4,1,5", help="seconds, comma separated; vroom: VROOM x5's"
+    )
+    parser.add_argument("--vroom", action="store_true", help="VROOM for a FILE too")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    limits = [float(s) for s in args.time_limit.split(",")]
     files = (
         [DATA / f"{name}.txt" for name in INSTANCES] if args.all or not args.file else [args.file]
     )
@@ -147,9 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     for path in files:
         instance = parse(path)
         best = best_known(bks, instance.name) if bks.exists() else None
-        found = ours(instance, best, limits, args.repeat)
-        if len(files) > 1:
-            found += vroom_rows(instance, best)
+        theirs = []
+        if len(files) > 1 or args.vroom or "vroom" in args.time_limit:
+            theirs = vroom_rows(instance, best)
+        x5 = next((r.solve_s for r in theirs if r.solver == "vroom:x5"), None)
+        limits = [x5 if s == "vroom" else float(s) for s in args.time_limit.split(",")]
+        found = ours(instance, best, [s for s in limits if s is not None], args.repeat) + theirs
         rows += found
         out += table(found).splitlines()[2:] + best_rows(instance, best)
     if args.json:

@@ -51,10 +51,33 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   vehicles kept: R101 19 / +0.8 % at 1 s. Shares of 20 % and 50 % and attempts of 0.05 s and
   0.2 s were no better; RC101 stays at 16 vehicles (VROOM at exploration 5: 15, best known
   14); iterated local search with simulated annealing finds 15 but only after 5 s of its own.
+- Vehicles first starts from two descents, PARALLEL_CHEAPEST_INSERTION's and SAVINGS', and
+  keeps the one with fewer jobs out, then fewer vehicles, then less distance: on the Solomon
+  instances the first (SAVINGS needs 22/10/19), on store evenings (`bench.solomon_store`: 100
+  doors within 3 km, 1-3 bags, boxes of 6, 30-minute windows) SAVINGS, same vehicles and
+  a distance phase that ends +1.0 / +1.2 / +1.5 % from VROOM's instead of +4.4 / +2.9 / +4.6 %
+  (seeds 1-3, at 2.6 / 2.1 / 1.9 s). No route is emptied below what the bags need (largest
+  boxes filled first): on store evenings the descent is there already.
+- Against VROOM at exploration 5 given its own time (`bench.solomon FILE --time-limit vroom
+  --repeat 3`; VROOM took 0.3-5 s with other work on the machine, and OR-Tools' answer at a
+  given time hardly varies between runs): C101 10 / +0.00 %, R101 19 / +0.14 %, RC101 16
+  vehicles where VROOM has 15 (-1.8 % distance), store evenings the same vehicles and
+  +0.4 / +1.2 / +0.4-1.3 % at VROOM's 5.0 / 4.3 / 4.3 s. Tried without gain, at VROOM's time,
+  before the SAVINGS descent: in the distance phase GLS lambda 0.05-0.4, penalties reset on a
+  new best or per vehicle class, simulated annealing, tabu, and each of relocate-neighbors,
+  cross-exchange, sub-trip exchange and relocate, LK, path and close-nodes insertion LNS
+  (store evenings +4.4 to +7.6 %; one setting's runs spread 1.3 points); one phase without
+  route elimination (fleet_share 0: R101 +1.0 %, RC101 16, stores +2.3 / +4.7 / +3.6 %). For
+  RC101's 16th route: attempts of 0.3 s, a fleet share of 0.6-0.8, the insert-unperformed,
+  swap-active and insertion LNS operators during attempts, dropping routes by demand or window
+  width, continuing an attempt from its partial plan: every attempt leaves 2-3 jobs out.
+  Iterated local search (`use_iterated_local_search`, SISR ruin) ran a plain descent here
+  (0.1 s, stores +6.8 %) whatever the metaheuristic: not understood, left.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import msgspec
@@ -78,6 +101,7 @@ class Search(msgspec.Struct, frozen=True, kw_only=True):
     operators: tuple[str, ...] = OPERATORS  # use_make_active is always on
     fleet_share: float = 0.3  # of the time, to minimise vehicles first (vehicle_cost > 0)
     eliminate_s: float = 0.1  # per attempt to empty one route
+    also_first: tuple[str, ...] = ("SAVINGS",)  # vehicles first: descents from these too
     on_time_share: float = 0.3  # of the time, soft windows: most orders on time first
     overrides: str = ""  # RoutingSearchParameters text merged last, for studies
 
@@ -163,7 +187,16 @@ def _on_time_first(problem: Problem, search: Search) -> list[list[int]]:
 def _two_phases(problem: Problem, search: Search, *, deadline: float) -> list[list[int]]:
     """Fewest vehicles first (construction, descent, route elimination), then distance."""
     fleet_until = deadline - problem.time_limit_s * (1 - search.fleet_share)
-    fleet = _search(problem, search, problem.time_limit_s * search.fleet_share, descent_only=True)
+    descents = [
+        _search(
+            problem,
+            msgspec.structs.replace(search, first_solution=first),
+            max(0.0, fleet_until - time.perf_counter()),
+            descent_only=True,
+        )
+        for first in (search.first_solution, *search.also_first)
+    ]
+    fleet = min(descents, key=lambda found: _fleet_cost(problem, found))
     if sum(map(len, fleet)) < len(problem.jobs):
         return fleet  # some job is still out: no vehicle to spare
     fleet = _eliminate(problem, search, fleet, until=fleet_until)
@@ -177,10 +210,11 @@ def _eliminate(
     """Empty routes one at a time, smallest first, while their jobs fit on the others."""
     keep = {v for v, vehicle in enumerate(problem.vehicles) if vehicle.carried}
     failed: set[int] = set()
+    fewest = _fewest_vehicles(problem)
     while (left := until - time.perf_counter()) > 0:
         used = [v for v, sequence in enumerate(fleet) if sequence]
         candidates = [v for v in used if v not in keep | failed]
-        if len(used) < 2 or not candidates:
+        if len(used) <= fewest or not candidates:
             break
         dropped = min(candidates, key=lambda v: len(fleet[v]))
         kept = [v for v in used if v != dropped]
@@ -190,6 +224,27 @@ def _eliminate(
         else:
             failed.add(dropped)
     return fleet
+
+
+def _fleet_cost(problem: Problem, fleet: list[list[int]]) -> tuple[int, int, float]:
+    """Jobs left out, vehicles used, distance: the order the two phases minimise them in."""
+    d, used = problem.distances, [(v, seq) for v, seq in enumerate(fleet) if seq]
+    metres = sum(
+        sum(d[a][b] for a, b in itertools.pairwise([vehicle.start, *nodes, vehicle.end]))
+        for v, seq in used
+        for vehicle, nodes in [(problem.vehicles[v], [problem.jobs[j].node for j in seq])]
+    )
+    return len(problem.jobs) - sum(map(len, fleet)), len(used), metres
+
+
+def _fewest_vehicles(problem: Problem) -> int:
+    """No plan uses fewer: even the largest boxes first need this many for all the bags."""
+    bags, boxes = sum(job.demand for job in problem.jobs), 0
+    for capacity in sorted((v.capacity for v in problem.vehicles), reverse=True):
+        if bags <= 0:
+            break
+        bags, boxes = bags - capacity, boxes + 1
+    return max(boxes, 1)
 
 
 def _on_vehicles(
