@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import get, post, put
+from litestar import Request, get, post, put
 from litestar.params import FromPath, JSONBody
 
 from services.delivery import service
@@ -128,7 +128,9 @@ class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     operation_id="quote",
     status_code=200,
 )
-async def make_quote(data: JSONBody[QuoteRequest], conn: Tx, clock: Now) -> service.Quote:
+async def make_quote(
+    request: Request, data: JSONBody[QuoteRequest], conn: Tx, clock: Now
+) -> service.Quote:
     """Is the address in the zone, and by when can an order placed now arrive? (the orders
     service at checkout, and shoppers' apps before it). A question, not a creation: no
     Idempotency-Key."""
@@ -140,6 +142,7 @@ async def make_quote(data: JSONBody[QuoteRequest], conn: Tx, clock: Now) -> serv
         lng=data.lng,
         pickup=data.fulfilment == "pickup",
         packed=data.packed,
+        batching=request.app.state.settings.dispatch_policy != "greedy",
     )
 
 

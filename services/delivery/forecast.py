@@ -62,8 +62,10 @@ class Future:
         *,
         seconds: Sequence[Sequence[float]],
         service_s: float,
+        batching: bool = True,
     ) -> None:
         self._t = seconds
+        self._batching = batching
         self._service = timedelta(seconds=service_s)
         self._riders = [_Rider(r.free_at, r.capacity) for r in riders]
         # Riders whose next trip is still empty, by when they are free: only the first can be
@@ -133,7 +135,7 @@ class Future:
             options.append((self._from(order, arrival), i, arrival, None))
         for i in self._busy:
             rider = self._riders[i]
-            joined = self._join(rider, order)
+            joined = self._join(rider, order) if self._batching else None
             if joined is not None:
                 arrival, delay, stops = joined
                 wait = (max(rider.depart(), order.ready_by) - order.ready_by).total_seconds()
@@ -162,12 +164,14 @@ def door_time(
     *,
     seconds: Sequence[Sequence[float]],
     service_s: float,
+    batching: bool = True,
 ) -> datetime | None:
     """When `new` would reach its door, the orders no rider carries yet placed before it
-    (earliest due first); None with no rider on shift."""
+    (earliest due first); None with no rider on shift. Without `batching` (the greedy
+    policy) every order rides a trip of its own."""
     if not riders:
         return None
-    future = Future(riders, seconds=seconds, service_s=service_s)
+    future = Future(riders, seconds=seconds, service_s=service_s, batching=batching)
     for order in sorted(pending, key=lambda o: (o.latest, o.order_id)):
         future.place(order)
     return future.place(new)

@@ -36,9 +36,11 @@ async def quote(
     lng: float,
     pickup: bool,
     packed: bool = False,
+    batching: bool = True,
 ) -> Quote:
     """Can the store take this order now, and by when will it be at the door (or ready)?
-    `packed`: a basket already bagged (the till's deliver-home) needs no picking."""
+    `packed`: a basket already bagged (the till's deliver-home) needs no picking. `batching`:
+    the dispatcher lets orders share a trip (not under the greedy policy)."""
     place = await check_coverage(conn, store_id, lat, lng)
     if not pickup and not place.deliverable:
         return Quote(
@@ -58,7 +60,9 @@ async def quote(
     if not pickup:
         riders = await db.rider_times(conn, store_id=store_id)
         pending = await db.unassigned(conn, store_id=store_id, now=now)
-        arrival = _arrival(now, basis, riders, pending, (lat, lng), packed=packed)
+        arrival = _arrival(
+            now, basis, riders, pending, (lat, lng), packed=packed, batching=batching
+        )
     made = promise(
         now,
         distance_m=None if pickup else place.distance_m,
@@ -88,6 +92,7 @@ def _arrival(
     door: tuple[float, float],
     *,
     packed: bool,
+    batching: bool,
 ) -> datetime | None:
     """When the riders' future has a new order at `door` (None: no rider on shift)."""
     pace = basis.pace
@@ -134,7 +139,9 @@ def _arrival(
         latest=now + PROMISE - HANDOVER,
         bags=basis.typical_bags,
     )
-    return door_time(times, waiting, new, seconds=seconds, service_s=basis.service_s)
+    return door_time(
+        times, waiting, new, seconds=seconds, service_s=basis.service_s, batching=batching
+    )
 
 
 async def check_coverage(

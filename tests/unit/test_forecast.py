@@ -65,3 +65,10 @@ def test_joining_a_trip_never_makes_an_order_on_it_miss_its_aim():
     # joining before door 1 would make it late; after it, fine
     assert at([rider(1)], tight, order(2)) == 300 + 60 + 90
     assert at([rider(1)], tight, order(2, ready_in_min=1)) > 300 + 60 + 90  # waiting is worse
+
+
+def test_under_the_greedy_policy_an_order_waits_for_a_trip_of_its_own():
+    ahead = [order(1)]
+    assert at([rider(1)], ahead, order(2)) == 300 + 60 + 90  # shares the trip
+    alone = door_time([rider(1)], ahead, order(2), seconds=T, service_s=60, batching=False)
+    assert alone is not None and (alone - NOW).total_seconds() == 300 + 60 + 300 + 360
