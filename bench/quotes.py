@@ -1,0 +1,193 @@
+"""Quote latency: POST /v1/quotes on a busy evening's store, as checkout asks it.
+
+    python -m bench.quotes [--seconds 10] [--concurrency 1,16,64] [--riders 120] [--orders 100]
+                           [--json]
+
+The demo store with `--riders` on shift (a third out on routes that end within 20 minutes, a
+third riding back, the rest at the store) and `--orders` delivery orders no rider carries yet
+(half packed, half still on the floor): what a quote reads and places a new order among (the
+riders' future, `services.delivery.forecast`). Delivery runs as `omo serve delivery` would; each
+quote is for a fresh door within 3 km. Per concurrency: quotes a second, p50/p99 ms as the
+client saw them, and the delivery process's CPU ms per quote. Checkout gives a quote 300 ms
+(`OMO_ORDERS_QUOTE_TIMEOUT_S`).
+
+The database is BENCH_DATABASE_URL's server (database `bench_quotes`, dropped at the end) or an
+embedded PostgreSQL in .omo/bench-quotes-pg, destroyed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import sys
+from collections.abc import Callable
+
+from bench.database import recreate
+from bench.orders_load import STORE_AT, STORE_ID, Call, hammer
+from bench.serving import Processes
+from infra.embedded_db import EmbeddedPostgres
+from infra.prepare import seed
+from shared.auth import Role, mint
+from shared.clock import Clock
+from shared.db import connect
+from shared.settings import DEV_JWT_SECRET, PROJECT_ROOT
+
+DATABASE = "bench_quotes"
+
+
+def door(rng: random.Random) -> tuple[float, float]:
+    """A point uniformly within 3 km of the store."""
+    metres, bearing = 3000 * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
+    return (
+        STORE_AT[0] + metres * math.cos(bearing) / 111_320,
+        STORE_AT[1] + metres * math.sin(bearing) / (111_320 * math.cos(math.radians(STORE_AT[0]))),
+    )
+
+
+async def busy_evening(dsn: str, riders: int, orders: int, seed_: int = 7) -> None:
+    """Riders on shift (out, riding back, at the store) and orders waiting for them."""
+    rng = random.Random(seed_)
+    conn = await connect(dsn)
+    try:
+        for n in range(riders):
+            rider, (lat, lng) = f"bench-rider-{n}", door(rng) if n % 3 else STORE_AT
+            await conn.execute(
+                "INSERT INTO delivery.riders (store_id, rider_id, name, on_shift, lat, lng)"
+                " VALUES ($1, $2, $2, true, $3, $4)",
+                STORE_ID,
+                rider,
+                lat,
+                lng,
+            )
+            if n % 3 == 1:  # out: a route that ends within 20 minutes
+                lat, lng = door(rng)
+                await conn.execute(
+                    "INSERT INTO delivery.deliveries (store_id, order_id, member_id, lat, lng,"
+                    " address_text, promise_at, placed_at, status, handover_code, bags,"
+                    " route_id, rider_id, eta)"
+                    " VALUES ($1, $2, 'mem_bench', $3, $4, 'Kobe', now() + $5 * interval '1 min',"
+                    " now(), 'out', '1234', 2, $6, $7, now() + $5 * interval '1 min')",
+                    STORE_ID,
+                    f"ord_out_{n}",
+                    lat,
+                    lng,
+                    rng.uniform(2, 20),
+                    f"rte_{n}",
+                    rider,
+                )
+        for n in range(orders):
+            lat, lng = door(rng)
+            await conn.execute(
+                "INSERT INTO delivery.deliveries (store_id, order_id, member_id, lat, lng,"
+                " address_text, promise_at, placed_at, status, handover_code, bags, ready_at)"
+                " VALUES ($1, $2, 'mem_bench', $3, $4, 'Kobe', now() + interval '25 min',"
+                " now() - $5 * interval '1 min', $6, '1234', 2, now())",
+                STORE_ID,
+                f"ord_wait_{n}",
+                lat,
+                lng,
+                rng.uniform(0, 6),
+                "ready" if n % 2 else "waiting",
+            )
+    finally:
+        await conn.close()
+
+
+def quotes(seed_: int = 42) -> Callable[[], Call]:
+    rng = random.Random(seed_)
+    headers = {"Authorization": f"Bearer {mint(DEV_JWT_SECRET, Role.SERVICE, subject='orders')}"}
+
+    def next_call() -> Call:
+        lat, lng = door(rng)
+        body = {"store_id": STORE_ID, "lat": lat, "lng": lng, "fulfilment": "delivery"}
+        return Call("POST", "/v1/quotes", json=body, headers=headers)
+
+    return next_call
+
+
+def run(dsn: str, pgdata, args: argparse.Namespace) -> list[dict]:
+    processes = Processes(dsn, pgdata)
+    results = []
+    try:
+        zone = f"/v1/stores/{STORE_ID}/zone?lat=34.69&lng=135.19"
+        env = {"OMO_LOG_LEVEL": "warning", "OMO_BUS_POLL_SECONDS": "0.2"}
+        url = processes.start("delivery", ["-m", "infra.cli", "serve", "delivery"], env, zone)
+        asyncio.run(busy_evening(dsn, args.riders, args.orders))
+        for concurrency in args.concurrency:
+            print(f"quotes, {concurrency} at once...", file=sys.stderr)
+            meter = processes.meter("delivery")
+            result = asyncio.run(
+                hammer(url, quotes(), concurrency=concurrency, seconds=args.seconds,
+                       warmup=args.warmup, expect=200, meter=meter)
+            )  # fmt: skip
+            cpu_ms = result["cpu"].get("delivery", 0) * 10 / max(1, result["per_s"])
+            results.append({"concurrency": concurrency, **result, "delivery_cpu_ms": cpu_ms})
+    finally:
+        processes.close()
+    return results
+
+
+def table(results: list[dict], args: argparse.Namespace) -> str:
+    lines = [
+        f"Quotes, {args.riders} riders on shift, {args.orders} orders without a rider:",
+        "| at once | quotes/s | p50 ms | p99 ms | delivery CPU ms/quote | errors |",
+        "|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['concurrency']} | {r['per_s']} | {r['p50_ms']} | {r['p99_ms']} |"
+            f" {r['delivery_cpu_ms']:.1f} | {r['errors'] or ''} |"
+        )
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.quotes", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--seconds", type=int, default=10, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds before each")
+    parser.add_argument("--concurrency", default="1,16,64")
+    parser.add_argument("--riders", type=int, default=120)
+    parser.add_argument("--orders", type=int, default=100)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    args.concurrency = [int(n) for n in args.concurrency.split(",")]
+    return args
+
+
+async def _database(server_dsn: str, *, create: bool = True) -> str:
+    dsn = await recreate(server_dsn, DATABASE, create=create)
+    if create:
+        await seed(dsn, Clock(), DEV_JWT_SECRET)
+    return dsn
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    server_dsn = os.environ.get("BENCH_DATABASE_URL")
+    server = None if server_dsn else EmbeddedPostgres(PROJECT_ROOT / ".omo" / "bench-quotes-pg")
+    try:
+        if server is not None:
+            server.destroy()
+            server_dsn = server.start()
+        dsn = asyncio.run(_database(server_dsn))
+        results = run(dsn, server and server.pgdata, args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if server is not None:
+            server.destroy()
+        elif server_dsn:
+            asyncio.run(_database(server_dsn, create=False))
+    print(json.dumps(results, indent=2) if args.json else table(results, args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
