@@ -23,6 +23,13 @@ HANDOFF = timedelta(minutes=3)
 HANDOVER = timedelta(minutes=2)
 
 
+# A wait for a rider is promised with a quarter more: while riders are short, orders placed
+# after this one with earlier deadlines go first. At `hema-peak` with 96 riders the greedy
+# policy broke 7 of 578 promises, all made while riders were short, each late by 0.3-2.0
+# minutes on a rider wait of about 12 (a quarter is 3); no promise waiting for no rider broke.
+RIDER_WAIT_MARGIN = 0.25
+
+
 class Pace(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A store's pace, set by its manager for the staff on the floor: how many orders an hour
     its pickers pick and pack, and how its riders ride (the way is the straight line times the
@@ -94,8 +101,9 @@ def promise(
         )
     shelf = on_the_shelf(now, backlog, pace, packed=packed)
     ride = ride_time(distance_m, pace)
-    rider = max(timedelta(0), arrival - shelf - ride)
-    needed = arrival + HANDOVER - now
+    waits = max(timedelta(0), arrival - shelf - ride)  # for a rider, in the riders' future
+    rider = waits * (1 + RIDER_WAIT_MARGIN)
+    needed = arrival + (rider - waits) + HANDOVER - now
     work = needed - wait - rider
     if work > PROMISE:
         reason = f"picking, packing and the ride take {_minutes(work)} minutes"
