@@ -21,20 +21,18 @@ import argparse
 import asyncio
 import json
 import math
-import os
 import random
 import sys
 from collections.abc import Callable
 
-from bench.database import recreate
+from bench.database import bench_server, recreate
 from bench.orders_load import STORE_AT, STORE_ID, Call, hammer
 from bench.serving import Processes
-from infra.embedded_db import EmbeddedPostgres
 from infra.prepare import seed
 from shared.auth import Role, mint
 from shared.clock import Clock
 from shared.db import connect
-from shared.settings import DEV_JWT_SECRET, PROJECT_ROOT
+from shared.settings import DEV_JWT_SECRET
 
 DATABASE = "bench_quotes"
 
@@ -169,22 +167,17 @@ async def _database(server_dsn: str, *, create: bool = True) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    server_dsn = os.environ.get("BENCH_DATABASE_URL")
-    server = None if server_dsn else EmbeddedPostgres(PROJECT_ROOT / ".omo" / "bench-quotes-pg")
     try:
-        if server is not None:
-            server.destroy()
-            server_dsn = server.start()
-        dsn = asyncio.run(_database(server_dsn))
-        results = run(dsn, server and server.pgdata, args)
+        with bench_server("bench-quotes-pg") as (server_dsn, pgdata):
+            dsn = asyncio.run(_database(server_dsn))
+            try:
+                results = run(dsn, pgdata, args)
+            finally:
+                if pgdata is None:  # an outside server: leave it as it was
+                    asyncio.run(_database(server_dsn, create=False))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    finally:
-        if server is not None:
-            server.destroy()
-        elif server_dsn:
-            asyncio.run(_database(server_dsn, create=False))
     print(json.dumps(results, indent=2) if args.json else table(results, args))
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import asyncpg
 import msgspec
@@ -16,6 +17,8 @@ from services.delivery.promise import HANDOVER, PROMISE, Pace, on_the_shelf, pro
 from services.delivery.routing.matrix import travel_matrix
 from shared.clock import Clock
 from shared.errors import NotFound
+
+T = TypeVar("T")
 
 
 class Quote(msgspec.Struct, frozen=True, kw_only=True):
@@ -53,9 +56,7 @@ async def quote(
             f"{place.radius_m} m",
         )
     now = clock.now()
-    basis = await db.quote_basis(conn, store_id=store_id, now=now)
-    if basis is None:
-        raise _unknown(store_id)
+    basis = _known(store_id, await db.quote_basis(conn, store_id=store_id, now=now))
     arrival = None
     if not pickup:
         riders = await db.rider_times(conn, store_id=store_id)
@@ -158,33 +159,22 @@ async def riders(conn: asyncpg.Connection, store_id: str) -> list[db.Rider]:
 
 
 async def pace(conn: asyncpg.Connection, store_id: str) -> Pace:
-    found = await db.get_pace(conn, store_id=store_id)
-    if found is None:
-        raise _unknown(store_id)
-    return found
+    return _known(store_id, await db.get_pace(conn, store_id=store_id))
 
 
 async def set_pace(conn: asyncpg.Connection, store_id: str, pace: Pace) -> Pace:
     """Promises from now on are made at this pace; the dispatcher plans rides with it."""
-    saved = await db.set_pace(conn, store_id=store_id, pace=pace)
-    if saved is None:
-        raise _unknown(store_id)
-    return saved
+    return _known(store_id, await db.set_pace(conn, store_id=store_id, pace=pace))
 
 
 async def capacity(conn: asyncpg.Connection, store_id: str) -> Capacity:
-    found = await db.get_capacity(conn, store_id=store_id)
-    if found is None:
-        raise _unknown(store_id)
-    return found
+    return _known(store_id, await db.get_capacity(conn, store_id=store_id))
 
 
 async def set_capacity(conn: asyncpg.Connection, store_id: str, capacity: Capacity) -> Capacity:
     """Every rider without a box of their own carries this from the next plan on. A box
     smaller than an order already packed is accepted: the dispatch board names that order."""
-    saved = await db.set_capacity(conn, store_id=store_id, capacity=capacity)
-    if saved is None:
-        raise _unknown(store_id)
+    saved = _known(store_id, await db.set_capacity(conn, store_id=store_id, capacity=capacity))
     await wake_dispatcher(conn, store_id)
     return saved
 
@@ -211,6 +201,13 @@ async def set_rider_capacity(
 
 def _no_rider(store_id: str, rider_id: str) -> NotFound:
     return NotFound(f"store {store_id} has no rider {rider_id}", field="rider_id")
+
+
+def _known(store_id: str, found: T | None) -> T:
+    """What delivery found of a store, or NotFound naming it."""
+    if found is None:
+        raise _unknown(store_id)
+    return found
 
 
 def _unknown(store_id: str) -> NotFound:

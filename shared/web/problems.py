@@ -121,35 +121,32 @@ RETRY_AFTER_S = 5
 def on_busy(request: Request, exc: Exception) -> Response:
     """No free connection in time, or PostgreSQL cancelled a statement that waited too long for
     a lock or ran too long: the service is overloaded or something holds a row, not broken."""
-    log.warning("busy on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
-    response = problem(
+    return _try_again(
         request,
-        503,
+        exc,
         "busy",
         "The service is busy",
         "the request waited too long for the database; try again shortly",
     )
-    response.headers["Retry-After"] = str(RETRY_AFTER_S)
-    return response
 
 
 def on_database_unavailable(request: Request, exc: Exception) -> Response:
     """PostgreSQL cannot be reached, is starting or shutting down, or dropped the connection:
     the client should try again, and the log needs one line, not a traceback per request."""
-    log.warning(
-        "database unavailable on %s %s: %s: %s",
-        request.method,
-        request.url.path,
-        type(exc).__name__,
-        exc,
-    )
-    response = problem(
+    return _try_again(
         request,
-        503,
+        exc,
         "database-unavailable",
         "The service cannot reach its database",
         "the database is unavailable for now; try again shortly",
     )
+
+
+def _try_again(request: Request, exc: Exception, slug: str, title: str, detail: str) -> Response:
+    """503 with Retry-After, and one warning line (no traceback: nothing here is a bug)."""
+    log.warning("%s on %s %s: %s: %s", slug, request.method, request.url.path,
+                type(exc).__name__, exc)  # fmt: skip
+    response = problem(request, 503, slug, title, detail)
     response.headers["Retry-After"] = str(RETRY_AFTER_S)
     return response
 
