@@ -32,19 +32,19 @@ def _serve(args: argparse.Namespace) -> int:
 
     from infra.prepare import check_ready_to_serve
     from infra.registry import SERVICES
+    from shared.logs import configure_logging
     from shared.settings import load
 
     entry = SERVICES[args.service]
     settings = load(entry.settings)
     asyncio.run(check_ready_to_serve(settings.database_url, args.service))
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(args.service, level=settings.log_level, fmt=settings.log_format)
     uvicorn.run(
         entry.create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        log_config=None,  # uvicorn's lines go through our handler: same format, same fields
         access_log=settings.log_level == "debug",
     )
     return 0
@@ -56,13 +56,12 @@ def _dispatch(_args: argparse.Namespace) -> int:
     from infra.prepare import check_ready_to_serve
     from services.delivery.dispatch.dispatcher import Dispatcher
     from services.delivery.settings import DeliverySettings
+    from shared.logs import configure_logging
     from shared.settings import load
 
     settings = load(DeliverySettings)
     asyncio.run(check_ready_to_serve(settings.database_url, "delivery"))
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging("dispatcher", level=settings.log_level, fmt=settings.log_format)
 
     async def run() -> None:
         stop = asyncio.Event()

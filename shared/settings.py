@@ -68,6 +68,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     bus_max_attempts: Annotated[int, msgspec.Meta(ge=1)] = 8
     bus_batch_size: Annotated[int, msgspec.Meta(ge=1, le=500)] = 20
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # auto: JSON lines when stderr is not a terminal (a collector reads them), text when it is.
+    log_format: Literal["auto", "json", "text"] = "auto"
 
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]

@@ -10,6 +10,7 @@ import asyncpg
 from shared.bus.queries import Q
 from shared.events import Event
 from shared.ids import uuid7
+from shared.tracing import current_request_id
 
 
 async def publish(
@@ -22,6 +23,7 @@ async def publish(
     """Append `event` to the log in `conn`'s open transaction; it is delivered only if that commits.
 
     Pass `event_id` to make a retried publish a no-op (the id is the log's primary key).
+    The event records the current request id, if any, so the work it causes can be traced.
     """
     if not conn.is_in_transaction():
         raise RuntimeError("publish() must run inside the transaction that makes the change")
@@ -34,5 +36,6 @@ async def publish(
         event.version,
         event,
         occurred_at,
+        current_request_id(),
     )
     return event_id

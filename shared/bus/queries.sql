@@ -3,8 +3,8 @@
 WITH locked AS (
     SELECT pg_advisory_xact_lock(hashtextextended($3, 0))
 ), event AS (
-    INSERT INTO kernel.events (id, topic, key, version, payload, occurred_at)
-    SELECT $1, $2, $3, $4, $5, $6 FROM locked
+    INSERT INTO kernel.events (id, topic, key, version, payload, occurred_at, request_id)
+    SELECT $1, $2, $3, $4, $5, $6, $7 FROM locked
     ON CONFLICT (id) DO NOTHING
     RETURNING id, seq, key, topic
 ), fanned AS (
@@ -32,7 +32,8 @@ WITH claimed AS (
     LIMIT $2
     FOR UPDATE SKIP LOCKED
 )
-SELECT c.seq, c.attempts, e.id, e.topic, e.key, e.version, e.payload, e.occurred_at
+SELECT c.seq, c.attempts, e.id, e.topic, e.key, e.version, e.payload, e.occurred_at,
+       e.request_id
 FROM claimed c JOIN kernel.events e ON e.id = c.event_id
 ORDER BY c.seq
 

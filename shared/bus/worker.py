@@ -15,6 +15,7 @@ from shared.bus.consumer import Consumer
 from shared.bus.queries import Q
 from shared.db import connect
 from shared.events import Envelope, decode
+from shared.tracing import request_id
 
 log = logging.getLogger("omo.bus")
 
@@ -34,7 +35,9 @@ async def drain(
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(Q["claim"], consumer.name, batch_size)
         for row in rows:
-            await _handle_one(conn, consumer, row, max_attempts)
+            # The handler's logs, failures and events carry the request that caused the event.
+            with request_id(row["request_id"]):
+                await _handle_one(conn, consumer, row, max_attempts)
     return len(rows)
 
 
@@ -53,6 +56,7 @@ async def _handle_one(
                     version=row["version"],
                     occurred_at=row["occurred_at"],
                     event=decode(row["topic"], row["version"], row["payload"]),
+                    request_id=row["request_id"],
                 )
                 await consumer.handle(conn, envelope)
     except Exception as exc:

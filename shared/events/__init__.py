@@ -307,7 +307,8 @@ TOPICS: dict[str, type[Event]] = {
 
 
 class Envelope(msgspec.Struct, frozen=True, kw_only=True):
-    """An event as the bus delivers it: its id, place in the log, and when it happened."""
+    """An event as the bus delivers it: its id, place in the log, when it happened, and the id
+    of the request that published it (None when no request did)."""
 
     id: UUID
     seq: int
@@ -316,6 +317,7 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True):
     version: int
     occurred_at: datetime
     event: Event
+    request_id: str | None = None
 
 
 class UnknownEvent(Exception):

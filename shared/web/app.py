@@ -33,6 +33,7 @@ from shared.web.idempotency import PURGE_EXPIRED
 from shared.web.metrics import Metrics
 from shared.web.probes import PROBES
 from shared.web.problems import EXCEPTION_HANDLERS
+from shared.web.request_ids import with_request_ids
 
 log = logging.getLogger("omo")
 PURGE_EVERY_S = 600
@@ -131,7 +132,7 @@ def build_app(
                 log.warning("connections still busy after %s s; closing them", SHUTDOWN_GRACE_S)
                 pool.terminate()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[*PROBES, *route_handlers],
         lifespan=[lifespan],
         dependencies={
@@ -170,3 +171,6 @@ def build_app(
             security=[{"bearer": []}],
         ),
     )
+    # Outside Litestar's own exception handling, so every answer, a 404 included, has its id.
+    app.asgi_handler = with_request_ids(app.asgi_handler)
+    return app

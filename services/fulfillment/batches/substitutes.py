@@ -12,6 +12,7 @@ import httpx
 import msgspec
 
 from shared.money import Money
+from shared.tracing import pass_on_request_id
 
 log = logging.getLogger("omo.fulfillment.substitutes")
 
@@ -31,7 +32,10 @@ class Offer(msgspec.Struct, frozen=True, kw_only=True):
 class SubstitutesClient:
     def __init__(self, base_url: str, token: str, timeout_s: float = 0.5):
         self._http = httpx.AsyncClient(
-            base_url=base_url, timeout=timeout_s, headers={"Authorization": f"Bearer {token}"}
+            base_url=base_url,
+            timeout=timeout_s,
+            headers={"Authorization": f"Bearer {token}"},
+            event_hooks={"request": [pass_on_request_id]},
         )
 
     async def offers(

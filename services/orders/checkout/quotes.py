@@ -7,6 +7,7 @@ import msgspec
 
 from services.orders.checkout.domain import Promised
 from shared.errors import DomainError, NotFound
+from shared.tracing import pass_on_request_id
 
 
 class NoPromise(DomainError):
@@ -19,7 +20,10 @@ class NoPromise(DomainError):
 class QuoteClient:
     def __init__(self, base_url: str, token: str, timeout_s: float = 0.3):
         self._http = httpx.AsyncClient(
-            base_url=base_url, timeout=timeout_s, headers={"Authorization": f"Bearer {token}"}
+            base_url=base_url,
+            timeout=timeout_s,
+            headers={"Authorization": f"Bearer {token}"},
+            event_hooks={"request": [pass_on_request_id]},
         )
 
     async def quote(
