@@ -17,9 +17,6 @@ import asyncpg
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from shared.bus import BusRunner, Consumer
@@ -31,6 +28,7 @@ from shared.web.access import provide_principal
 from shared.web.edge import check_request
 from shared.web.idempotency import PURGE_EXPIRED
 from shared.web.metrics import Metrics
+from shared.web.openapi import document_access, openapi_config
 from shared.web.probes import PROBES
 from shared.web.problems import EXCEPTION_HANDLERS
 from shared.web.request_ids import with_request_ids
@@ -157,20 +155,9 @@ def build_app(
                 **(extra_state or {}),
             }
         ),
-        openapi_config=OpenAPIConfig(
-            title=title,
-            version="1.0.0",
-            description=description,
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(), JsonRenderPlugin()],
-            components=Components(
-                security_schemes={
-                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
-                }
-            ),
-            security=[{"bearer": []}],
-        ),
+        openapi_config=openapi_config(title, description),
     )
     # Outside Litestar's own exception handling, so every answer, a 404 included, has its id.
     app.asgi_handler = with_request_ids(app.asgi_handler)
+    document_access(app)
     return app

@@ -1,0 +1,63 @@
+"""The OpenAPI documents tell a client what each operation does and who may call it, and the
+docs pages work on a network without internet."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from infra.registry import SERVICES
+from tests.integration.apps import client
+
+DOCS_PAGES = ["/schema", "/schema/swagger", "/schema/redoc"]
+REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+# Operations anyone may call, one per kind the issue names: store finder, one-time codes,
+# handheld sign-in, probes, Stripe's webhook.
+PUBLIC = {
+    "orders": ["findStores", "sendMemberCode", "verifyMemberCode", "stripeWebhook", "metrics"],
+    "fulfillment": ["signIn", "healthz"],
+    "delivery": ["checkZone", "readyz"],
+}
+
+
+def operations(spec: dict) -> dict[str, dict]:
+    return {
+        op["operationId"]: op
+        for item in spec["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_every_operation_is_described_and_states_who_may_call_it(database, service):
+    async with client(service, database) as c:
+        ops = operations((await c.get("/schema/openapi.json")).json())
+    assert [name for name, op in ops.items() if not op.get("description")] == []
+    for name in PUBLIC[service]:
+        assert ops[name]["security"] == [], name
+    guarded = {n: op["security"] for n, op in ops.items() if op["security"]}
+    assert guarded, "every operation of a service public?"
+    assert all(
+        len(s) == 1 and list(s[0]) == ["bearer"] and s[0]["bearer"] for s in guarded.values()
+    )
+
+
+async def test_a_guarded_operation_names_the_roles_it_admits(database):
+    async with client("orders", database) as c:
+        ops = operations((await c.get("/schema/openapi.json")).json())
+    assert ops["refundOrder"]["security"] == [{"bearer": ["manager"]}]
+    assert "manager" in ops["refundOrder"]["description"].lower()
+
+
+@pytest.mark.parametrize("page", DOCS_PAGES)
+async def test_docs_pages_load_nothing_from_outside_the_service(database, page):
+    async with client("delivery", database) as c:
+        html = (await c.get(page)).text
+        references = REFERENCE.findall(html)
+        outside = [r for r in references if re.match(r"(https?:)?//", r)]
+        fetched = {r: (await c.get(r)).status_code for r in references}
+    assert references, f"{page} references no script at all"
+    assert outside == []
+    assert set(fetched.values()) == {200}, fetched
