@@ -1,7 +1,9 @@
-"""Prometheus metrics: request counts and latencies per route, and bus lag per consumer.
+"""Prometheus metrics: request counts and latencies per route, bus lag per consumer, and the
+process's own (memory, CPU, open files, garbage collections).
 
 Each app keeps its own registry (tests build several apps in one process) and labels requests by
-route template, not raw path, so an id in a URL never becomes a new time series.
+route template, not raw path, so an id in a URL never becomes a new time series. No `_created`
+series: they double every counter and histogram, and Prometheus reads resets without them.
 """
 
 from __future__ import annotations
@@ -9,14 +11,27 @@ from __future__ import annotations
 import time
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+)
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 class Metrics:
     def __init__(self, service: str):
+        disable_created_metrics()  # process-wide in prometheus_client; every app wants it off
         self.registry = CollectorRegistry(auto_describe=True)
+        ProcessCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
         labels = ["method", "route", "status"]
         self.requests = Counter(
             "omo_http_requests", "HTTP requests handled", labels, registry=self.registry

@@ -45,7 +45,7 @@ async def readyz(request: Request) -> Response:
 
 @get("/metrics", opt=PUBLIC, tags=["ops"], operation_id="metrics", media_type=CONTENT_TYPE_LATEST)
 async def metrics(request: Request) -> bytes:
-    """Prometheus text: request counts and latencies, and bus lag per consumer."""
+    """Prometheus text: request counts and latencies, bus lag per consumer, process and GC."""
     state = request.app.state
     names = [c.name for c in state.consumers]
     if names:

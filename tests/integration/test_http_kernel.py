@@ -215,3 +215,19 @@ async def test_readyz_fails_when_the_schema_falls_behind(database):
         response = await c.get("/readyz")
     assert response.status_code == 503
     assert "delivery/0001_stores_riders.sql" in response.json()["migrations_pending"]
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_metrics_show_the_process_and_no_created_series(database, service):
+    async with client(service, database) as c:
+        await c.get("/healthz")
+        text = (await c.get("/metrics")).text
+    names = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
+    assert {
+        "omo_http_requests_total",
+        "process_resident_memory_bytes",
+        "process_cpu_seconds_total",
+        "python_gc_collections_total",
+        "python_info",
+    } <= names
+    assert [n for n in names if n.endswith("_created")] == []
