@@ -6,7 +6,7 @@ import msgspec
 from litestar import Request, get, post, put
 from litestar.params import FromPath, JSONBody
 
-from services.delivery import service
+from services.delivery import quoting, service
 from services.delivery.capacity import Capacity, RiderBox, RiderCapacity
 from services.delivery.domain import Coverage
 from services.delivery.promise import Pace
@@ -130,13 +130,14 @@ class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
 )
 async def make_quote(
     request: Request, data: JSONBody[QuoteRequest], conn: Tx, clock: Now
-) -> service.Quote:
+) -> quoting.Quote:
     """Is the address in the zone, and by when can an order placed now arrive? (the orders
     service at checkout, and shoppers' apps before it). A question, not a creation: no
     Idempotency-Key."""
-    return await service.quote(
+    return await quoting.quote(
         conn,
         clock,
+        request.app.state.futures,
         data.store_id,
         lat=data.lat,
         lng=data.lng,

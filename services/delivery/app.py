@@ -7,6 +7,7 @@ from litestar import Litestar
 from services.delivery.api import ROUTES
 from services.delivery.consumers import CONSUMERS
 from services.delivery.deliveries.api import ROUTES as DELIVERY_ROUTES
+from services.delivery.quoting import Futures
 from services.delivery.riders.api import ROUTES as RIDER_ROUTES
 from services.delivery.settings import DeliverySettings
 from shared.web.app import build_app
@@ -19,4 +20,5 @@ def create_app(settings: DeliverySettings) -> Litestar:
         description="Delivery zones and the 30-minute promise, riders, dispatch, tracking.",
         route_handlers=[*ROUTES, *RIDER_ROUTES, *DELIVERY_ROUTES],
         consumers=CONSUMERS,
+        extra_state={"futures": Futures()},
     )

@@ -62,6 +62,8 @@ class _Rider:
     stops: list[_Order] = field(default_factory=list)
     depart: float = 0.0  # when the next trip leaves: free and every order on it packed
     back: float = 0.0  # at the store again after it
+    arrivals: list[float] = field(default_factory=list)  # at each stop of the next trip
+    bags: int = 0  # on the next trip
 
     def __post_init__(self) -> None:
         self.depart = self.back = self.free
@@ -107,18 +109,21 @@ class Future:
         """The rider's next trip is now `stops`, from `free`: when it leaves, when it is back."""
         rider.free, rider.stops = free, stops
         rider.depart = max(free, *(s.ready for s in stops))
-        rider.back = (
-            self._arrivals(rider.depart, stops)[-1] + self._service + self._t[stops[-1].place][0]
-        )
+        rider.arrivals = self._arrivals(rider.depart, stops)
+        rider.back = rider.arrivals[-1] + self._service + self._t[stops[-1].place][0]
+        rider.bags = sum(s.bags for s in stops)
 
     def _join(self, rider: _Rider, order: _Order) -> tuple[float, float, list[_Order]] | None:
         """The order joining this rider's next trip where that costs least: its arrival, the
         delay it adds (to the trip's other stops, and its own ride from the store) and the new
         stops; None when the box is full or a stop would miss its aim."""
-        if sum(s.bags for s in rider.stops) + order.bags > rider.capacity:
+        if rider.bags + order.bags > rider.capacity:
             return None
+        t = self._t
+        if min(t[s.place][order.place] for s in rider.stops) >= t[0][order.place]:
+            return None  # not on the way: nearer the store than any stop
         depart = max(rider.depart, order.ready)
-        before = self._arrivals(rider.depart, rider.stops)
+        before = rider.arrivals
         best: tuple[float, float, list[_Order]] | None = None
         for i in range(len(rider.stops) + 1):
             stops = [*rider.stops[:i], order, *rider.stops[i:]]
@@ -132,15 +137,19 @@ class Future:
                 best = (arrivals[i], cost, stops)
         return best
 
-    def place(self, pending: Pending) -> datetime:
-        """Put the order where it costs least: its own wait from packed to door plus the delay
-        it adds to the orders it rides with; its arrival at the door."""
-        order = _Order(
-            pending.place, self._s(pending.ready_by), self._s(pending.latest), pending.bags
+    def _order(self, pending: Pending, place: int | None = None) -> _Order:
+        return _Order(
+            pending.place if place is None else place,
+            self._s(pending.ready_by),
+            self._s(pending.latest),
+            pending.bags,
         )
+
+    def _best(self, order: _Order) -> tuple[float, int, float, list[_Order] | None]:
+        """The option that costs least: its own wait from packed to door plus the delay it adds
+        to the orders it rides with, as (cost, rider, arrival, stops); stops None is an idle
+        rider's new trip, [] a trip of its own after the rider's next one."""
         ride = self._t[0][order.place]
-        # (cost, rider, arrival, stops): stops None is an idle rider's new trip, [] a trip of
-        # its own after the rider's next one.
         options: list[tuple[float, int, float, list[_Order] | None]] = []
         while self._idle and self._idle[0][1] in self._busy:
             heapq.heappop(self._idle)  # stale: that rider has a trip now
@@ -165,17 +174,58 @@ class Future:
             best = min(best, *(o[0] for o in options[-2:]))
         if not options:
             raise ValueError("no rider to place an order on")
-        _, i, arrival, stops = min(options, key=lambda o: (o[0], o[1]))
+        return min(options, key=lambda o: (o[0], o[1]))
+
+    def place(self, pending: Pending) -> datetime:
+        """Put the order where it costs least (`_best`); its arrival at the door."""
+        _, i, arrival, stops = self._best(self._order(pending))
         rider = self._riders[i]
         if stops is None:  # the first idle rider's trip
             heapq.heappop(self._idle)
-            self._trip(rider, rider.free, [order])
+            self._trip(rider, rider.free, [self._order(pending)])
         elif stops:  # joins the next trip
             self._trip(rider, rider.free, stops)
         else:  # a trip of its own after the next one
-            self._trip(rider, rider.back, [order])
+            self._trip(rider, rider.back, [self._order(pending)])
         self._busy.add(i)
         return self.zero + timedelta(seconds=arrival)
+
+    def arrival_of(self, pending: Pending, seconds_to: Sequence[float]) -> datetime:
+        """Where an order at a place the matrix does not hold would go, without placing it:
+        `seconds_to[j]` between it and place j (the way is the same both ways). A quote asks
+        this of one store's future many times a second; the matrix grows by that place for the
+        question and shrinks back."""
+        place = len(self._t)
+        for row, s in zip(self._t, seconds_to, strict=True):
+            row.append(s)
+        self._t.append([*seconds_to, 0.0])
+        try:
+            _, _, arrival, _ = self._best(self._order(pending, place))
+        finally:
+            self._t.pop()
+            for row in self._t:
+                row.pop()
+        return self.zero + timedelta(seconds=arrival)
+
+
+def future_of(
+    riders: Sequence[RiderTime],
+    pending: Sequence[Pending],
+    *,
+    seconds: list[list[float]],
+    service_s: float,
+    batching: bool = True,
+) -> Future | None:
+    """The riders' future with the orders no rider carries yet placed on it, earliest due
+    first; None with no rider on shift. Without `batching` (the greedy policy) every order
+    rides a trip of its own. The future keeps `seconds` and may change it."""
+    if not riders:
+        return None
+    zero = min(r.free_at for r in riders)
+    future = Future(riders, zero=zero, seconds=seconds, service_s=service_s, batching=batching)
+    for order in sorted(pending, key=lambda o: (o.latest, o.order_id)):
+        future.place(order)
+    return future
 
 
 def door_time(
@@ -183,17 +233,11 @@ def door_time(
     pending: Sequence[Pending],
     new: Pending,
     *,
-    seconds: Sequence[Sequence[float]],
+    seconds: list[list[float]],
     service_s: float,
     batching: bool = True,
 ) -> datetime | None:
-    """When `new` would reach its door, the orders no rider carries yet placed before it
-    (earliest due first); None with no rider on shift. Without `batching` (the greedy
-    policy) every order rides a trip of its own."""
-    if not riders:
-        return None
-    zero = min(r.free_at for r in riders)
-    future = Future(riders, zero=zero, seconds=seconds, service_s=service_s, batching=batching)
-    for order in sorted(pending, key=lambda o: (o.latest, o.order_id)):
-        future.place(order)
-    return future.place(new)
+    """When `new` would reach its door after the orders no rider carries yet (`future_of`);
+    None with no rider on shift."""
+    future = future_of(riders, pending, seconds=seconds, service_s=service_s, batching=batching)
+    return None if future is None else future.place(new)

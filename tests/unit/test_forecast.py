@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.delivery.forecast import Pending, RiderTime, door_time
+from services.delivery.forecast import Pending, RiderTime, door_time, future_of
 
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 # Travel seconds between the store (0) and doors 1-4: 1 and 2 lie the same way, 3 the other.
@@ -72,3 +72,18 @@ def test_under_the_greedy_policy_an_order_waits_for_a_trip_of_its_own():
     assert at([rider(1)], ahead, order(2)) == 300 + 60 + 90  # shares the trip
     alone = door_time([rider(1)], ahead, order(2), seconds=T, service_s=60, batching=False)
     assert alone is not None and (alone - NOW).total_seconds() == 300 + 60 + 300 + 360
+
+
+def test_a_quote_asks_the_future_without_changing_it():
+    """A store's future is built once and asked for many doors: asking places nothing."""
+    ahead = [order(1), order(3)]
+    riders = [rider(1), rider(2, free_in_min=4)]
+    inner = [row[:4] for row in T[:4]]  # the store and doors 1-3; door 4 is the one quoted
+    future = future_of(riders, ahead, seconds=inner, service_s=60)
+    assert future is not None
+    new = order(4, ready_in_min=2)
+    asked = [future.arrival_of(new, T[4][:4]) for _ in range(3)]
+    assert asked[0] == asked[1] == asked[2]
+    assert inner == [row[:4] for row in T[:4]]  # the matrix as it was
+    full = door_time(riders, ahead, new, seconds=[row[:] for row in T], service_s=60)
+    assert asked[0] == full
