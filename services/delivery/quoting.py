@@ -1,7 +1,7 @@
 """The quote: can the store take this order now, and by when will it be at the door?
 
 Made from the riders' future (`forecast`), as the dispatcher would place the orders no rider
-carries yet and then this one. A store's future is built at most once a second per process
+carries yet and then this one. A store's future is built at most once a store second per process
 (`Futures`): at peak a store is quoted many times a second and the riders' state moves by the
 second, and a quote then costs the new order's place in it, not the whole evening again.
 Orders quoted within that second do not see each other; the promise's margin on a rider wait
@@ -10,7 +10,6 @@ Orders quoted within that second do not see each other; the promise's margin on 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +17,7 @@ import asyncpg
 import msgspec
 
 from services.delivery import store as db
+from services.delivery.dispatch.planning import PLAN_MARGIN
 from services.delivery.forecast import Future, Pending, RiderTime, future_of
 from services.delivery.promise import HANDOVER, PROMISE, on_the_shelf, promise
 from services.delivery.routing.matrix import StraightLineTravel, travel_matrix
@@ -46,8 +46,8 @@ class Built:
 
 
 class Futures:
-    """Each store's future, rebuilt when older than `ttl_s` (wall seconds) or when the store's
-    pace, box or policy changed."""
+    """Each store's future, rebuilt when older than `ttl_s` (store seconds: under a fast clock
+    a wall second is minutes of riding) or when the store's pace, box or policy changed."""
 
     def __init__(self, ttl_s: float = 1.0) -> None:
         self._ttl_s = ttl_s
@@ -63,7 +63,7 @@ class Futures:
         batching: bool,
     ) -> Built:
         # A new pace or box is a new future at once, whatever its age.
-        at, key = time.monotonic(), (batching, basis.pace, basis.bag_capacity, basis.service_s)
+        at, key = now.timestamp(), (batching, basis.pace, basis.bag_capacity, basis.service_s)
         held = self._held.get(store_id)
         if held is not None and held[1] == key and at - held[0] < self._ttl_s:
             return held[2]
@@ -161,7 +161,8 @@ def build(
             order_id=o.order_id,
             place=1 + i,
             ready_by=o.ready_by,
-            latest=min(o.promise_at, o.placed_at + PROMISE) - HANDOVER,
+            # the dispatcher's own deadline for it: its promise (`planning.build_problem`)
+            latest=o.promise_at - HANDOVER - PLAN_MARGIN,
             bags=o.bags,
         )
         for i, o in enumerate(pending)
