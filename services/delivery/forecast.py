@@ -178,15 +178,16 @@ class Future:
 
     def place(self, pending: Pending) -> datetime:
         """Put the order where it costs least (`_best`); its arrival at the door."""
-        _, i, arrival, stops = self._best(self._order(pending))
+        order = self._order(pending)
+        _, i, arrival, stops = self._best(order)
         rider = self._riders[i]
         if stops is None:  # the first idle rider's trip
             heapq.heappop(self._idle)
-            self._trip(rider, rider.free, [self._order(pending)])
+            self._trip(rider, rider.free, [order])
         elif stops:  # joins the next trip
             self._trip(rider, rider.free, stops)
         else:  # a trip of its own after the next one
-            self._trip(rider, rider.back, [self._order(pending)])
+            self._trip(rider, rider.back, [order])
         self._busy.add(i)
         return self.zero + timedelta(seconds=arrival)
 

@@ -17,14 +17,12 @@ import asyncpg
 import msgspec
 
 from services.delivery import store as db
-from services.delivery.dispatch.planning import PLAN_MARGIN
+from services.delivery.dispatch.planning import AT_STORE_M, PLAN_MARGIN
 from services.delivery.forecast import Future, Pending, RiderTime, future_of
 from services.delivery.promise import HANDOVER, PROMISE, on_the_shelf, promise
 from services.delivery.routing.matrix import StraightLineTravel, travel_matrix
 from services.delivery.service import check_coverage, known
 from shared.clock import Clock
-
-AT_STORE_M = 150  # a rider this close to the store is at the store (as the dispatcher counts)
 
 
 class Quote(msgspec.Struct, frozen=True, kw_only=True):

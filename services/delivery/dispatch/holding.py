@@ -44,14 +44,6 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
     bags: int
 
 
-class Wait(msgspec.Struct, frozen=True, kw_only=True):
-    """Hold the route for `order_id`, expected packed by `until`."""
-
-    order_id: str
-    until: datetime
-    saving_s: float  # rider seconds saved by riding it in this trip
-
-
 def worth_waiting(
     stops: Sequence[Stop],
     candidates: Sequence[Candidate],
@@ -61,10 +53,10 @@ def worth_waiting(
     service_s: float,
     travel: Travel,
     riders_short: bool,
-) -> Wait | None:
+) -> str | None:
     """The waiting order most worth holding this route for, or None: leave now."""
     rider_w = RIDER_S_M if riders_short else SPARE_RIDER_S_M
-    best: Wait | None = None
+    best: str | None = None
     best_net = 0.0
     for c in candidates:
         wait = max(timedelta(0), c.ready_by - now)
@@ -90,5 +82,5 @@ def worth_waiting(
         shopper_s = wait.total_seconds() * len(stops) + extra * (len(stops) - at)
         net = saving * rider_w - shopper_s * SHOPPER_S_M
         if net > best_net:
-            best, best_net = Wait(order_id=c.order_id, until=now + wait, saving_s=saving), net
+            best, best_net = c.order_id, net
     return best

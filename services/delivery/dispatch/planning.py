@@ -82,6 +82,10 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
     riders: list[Rider]
     waiting: list[Order] = []  # paid, still being picked or packed (bags: the store's typical)
 
+    def box(self, rider: Rider) -> int:
+        """The bags a rider's box carries: their own, else the store's."""
+        return rider.capacity or self.bag_capacity
+
 
 class Assignment(msgspec.Struct, frozen=True, kw_only=True):
     """A route to commit: a free rider and their orders in order, with ETAs at each door."""
@@ -139,7 +143,7 @@ def build_problem(
             vehicle_id=r.rider_id,
             start=1 + i,
             end=0,
-            capacity=max(r.capacity or snap.bag_capacity, sum(o.bags for o in r.carrying)),
+            capacity=max(snap.box(r), sum(o.bags for o in r.carrying)),
             carried=[o.order_id for o in r.carrying],
             accepts_new=False,
         )
@@ -153,7 +157,7 @@ def build_problem(
                 vehicle_id=rider.rider_id,
                 start=0,
                 end=0,
-                capacity=rider.capacity or snap.bag_capacity,
+                capacity=snap.box(rider),
                 available_at=int(durations[home][0]) if away else 0,
             )
         )
@@ -187,6 +191,7 @@ def decide(snap: Snapshot, plan: Plan, now: datetime, *, batching: bool = True) 
     held: list[str] = []
     etas: dict[str, datetime] = {}
     places = _Places(snap)
+    short = riders_short(snap)
     for route in plan.routes:
         arrivals = [(v.job_id, now + timedelta(seconds=v.arrival)) for v in route.visits]
         if route.vehicle_id not in free:
@@ -194,7 +199,7 @@ def decide(snap: Snapshot, plan: Plan, now: datetime, *, batching: bool = True) 
             continue
         if not batching:
             arrivals = arrivals[:1]
-        elif not _leaves_now(snap, places, route, arrivals, aim, now):
+        elif not _leaves_now(snap, places, route, arrivals, aim, now, short=short):
             held += [j for j, _ in arrivals]
             continue
         commit.append(
@@ -243,6 +248,8 @@ def _leaves_now(
     arrivals: list[tuple[str, datetime]],
     aim: dict[str, datetime],
     now: datetime,
+    *,
+    short: bool,
 ) -> bool:
     """A free rider's planned route: leave now, or hold it for the next plan."""
     if route.start_at > BACK_SOON_S:
@@ -251,7 +258,8 @@ def _leaves_now(
         # smoke run's one broken promise: the third stop of a rider 12 minutes out).
         return False
     bags = {o.order_id: o.bags for o in snap.ready}
-    room = box_of(snap, route.vehicle_id) - sum(bags[j] for j, _ in arrivals)
+    rider = next(r for r in snap.riders if r.rider_id == route.vehicle_id)
+    room = snap.box(rider) - sum(bags[j] for j, _ in arrivals)
     if room <= 0 or not snap.waiting:
         return True
     wait = holding.worth_waiting(
@@ -273,12 +281,6 @@ def _leaves_now(
         room=room,
         service_s=snap.service_s,
         travel=places.travel,
-        riders_short=riders_short(snap),
+        riders_short=short,
     )
     return wait is None
-
-
-def box_of(snap: Snapshot, rider_id: str) -> int:
-    """The bags a rider's box carries: their own, else the store's."""
-    own = next((r.capacity for r in snap.riders if r.rider_id == rider_id), None)
-    return own or snap.bag_capacity
