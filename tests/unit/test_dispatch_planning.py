@@ -14,6 +14,7 @@ from services.delivery.dispatch.planning import (
     Snapshot,
     build_problem,
     decide,
+    next_trip,
     riders_short,
 )
 from services.delivery.promise import HANDOVER
@@ -91,14 +92,33 @@ def test_free_riders_start_at_the_store_and_riders_on_the_road_keep_their_orders
     assert by_id["away"].start == 0 and 300 < by_id["away"].available_at < 600  # ~1.5 km ride
     jobs = {j.job_id: j for j in problem.jobs}
     assert set(jobs) == {"o1", "o2", "o9"}
-    assert jobs["o1"].latest == (25 * 60) - (HANDOVER + PLAN_MARGIN).total_seconds()
+    assert jobs["o1"].latest == (25 * 60) - HANDOVER.total_seconds()  # the promise, kept
+    assert problem.aim_inside_s == PLAN_MARGIN.total_seconds()  # and aimed a minute inside
     assert jobs["o2"].demand == 2
     assert problem.durations[0][jobs["o1"].node] > 0
-    assert problem.previous == [[], [], []]
+    # "busy" is also their next trip: from the store, once o9 is handed over and they are back
+    later = by_id[next_trip("busy")]
+    assert later.start == 0 and later.accepts_new and later.carried == []
+    d, o9 = problem.durations, jobs["o9"].node
+    back = d[by_id["busy"].start][o9] + snap.service_s + d[o9][0]
+    assert later.available_at == int(back) and later.available_at > 600
+    assert problem.previous == [[], [], [], []]
     warm = build_problem(snap, NOW, previous={"home": ["o2", "o1"]})
     assert [
         r for v, r in zip(warm.vehicles, warm.previous, strict=True) if v.vehicle_id == "home"
     ] == [["o2", "o1"]]
+
+
+def test_nothing_planned_on_a_next_trip_leaves_and_the_rest_does():
+    snap = snapshot(
+        [order(1, 29), order(2, 29)],
+        [Rider(rider_id="a", at=STORE), Rider(rider_id="b", at=STORE, carrying=[order(9, 20)])],
+    )
+    decision = decide(
+        snap, plan(("a", [("o1", 300)]), (next_trip("b"), [("o2", 900)]), ("b", [("o9", 60)])), NOW
+    )
+    assert [r.order_ids for r in decision.commit] == [["o1"]]
+    assert decision.held == ["o2"] and set(decision.etas) == {"o9"}
 
 
 def waiting(n: int, ready_in_min: float, north_m: float = 1000, bags: int = 1) -> Order:
@@ -182,7 +202,7 @@ def test_each_rider_is_planned_with_their_own_box_or_the_stores():
     busy = Rider(rider_id="busy", at=STORE, carrying=[order(9, 20, bags=2)], capacity=10)
     problem = build_problem(snapshot([order(1, 25, bags=8)], [cargo, plain, busy]), NOW)
     boxes = {v.vehicle_id: v.capacity for v in problem.vehicles}
-    assert boxes == {"cargo": 12, "plain": 6, "busy": 10}
+    assert boxes == {"cargo": 12, "plain": 6, "busy": 10, next_trip("busy"): 10}
 
 
 def test_a_rider_is_full_by_their_own_box():

@@ -54,6 +54,10 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True):
     vehicles: list[Vehicle]
     hard_windows: bool = False
     late_cost_per_s: int = 100
+    # With soft windows, lateness is priced from this many seconds before `latest`: the
+    # dispatcher aims a minute inside each promise (a slow scan is not a broken promise), yet
+    # a job is late, and held on time, only by `latest` itself.
+    aim_inside_s: int = 0
     vehicle_cost: int = 0
     # The dispatcher's objective beside lateness: every second a vehicle is out (leaving its
     # start to back at its end) and every second from time zero to a job's arrival (the

@@ -6,7 +6,8 @@ place. Arc costs are distances; the time dimension is service plus travel; both 
 Waiting is allowed (slack). Capacity in bags. Every job sits in a disjunction at
 `unassigned_cost`; carried jobs may go to their vehicle only, other jobs to vehicles that accept
 new ones; a vehicle starts no earlier than `available_at`. Windows are hard, or soft: arriving
-after `latest` costs `late_cost_per_s` per second (SetCumulVarSoftUpperBound). The dispatcher
+after `latest` (less `aim_inside_s`) costs `late_cost_per_s` per second
+(SetCumulVarSoftUpperBound), and jobs held `on_time` may not pass `latest`. The dispatcher
 also pays for each vehicle's span (rider time) and each job's arrival (the shopper's wait).
 """
 
@@ -92,11 +93,12 @@ def _time(model: Model, problem: Problem, places: list[int]) -> None:
     dimension = routing.GetDimensionOrDie("time")
     for i, job in enumerate(problem.jobs):
         index = manager.NodeToIndex(i)
+        dimension.CumulVar(index).SetMin(job.earliest * SCALE)
         if problem.hard_windows or job.on_time:
-            dimension.CumulVar(index).SetRange(job.earliest * SCALE, job.latest * SCALE)
-        else:
-            dimension.CumulVar(index).SetMin(job.earliest * SCALE)
-            dimension.SetCumulVarSoftUpperBound(index, job.latest * SCALE, problem.late_cost_per_s)
+            dimension.CumulVar(index).SetMax(job.latest * SCALE)
+        if not problem.hard_windows:
+            aim = max(job.earliest, job.latest - problem.aim_inside_s)
+            dimension.SetCumulVarSoftUpperBound(index, aim * SCALE, problem.late_cost_per_s)
     for v, vehicle in enumerate(problem.vehicles):
         dimension.CumulVar(routing.Start(v)).SetMin(vehicle.available_at * SCALE)
     if problem.rider_cost_per_s:
