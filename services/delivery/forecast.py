@@ -6,7 +6,10 @@ no rider carries yet and when each is packed (now, or the store's measured paid-
 those still on the floor), what a rider's box holds. Those orders are placed first, earliest
 due first, each where it costs least (its own minutes from packed to door, plus the minutes it
 adds to the orders it rides with): joining a trip a rider is about to start (room in the box, no
-stop made later than its aim), or a trip of its own with the rider free first. The new order is
+stop made later than its aim, and packed within `holding.HOLD_BOUND` of when the trip would leave:
+the dispatcher holds a trip no longer; a quote that let a trip wait 10 minutes for the new order
+promised a door the dispatcher then reached 5 minutes late), or a trip of its own with the rider
+free first. The new order is
 placed the same way, last. So a quote never promises a rider the
 dispatcher will not have, and never waits for one it has standing at the store.
 
@@ -27,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import msgspec
+
+from services.delivery.dispatch.holding import HOLD_BOUND
 
 
 class RiderTime(msgspec.Struct, frozen=True, kw_only=True):
@@ -86,6 +91,7 @@ class Future:
         self._t = seconds
         self._service = service_s
         self._batching = batching
+        self._hold = HOLD_BOUND.total_seconds()
         self._riders = [_Rider(self._s(r.free_at), r.capacity) for r in riders]
         # Riders whose next trip is still empty, by when they are free: only the first can be
         # the soonest, so an evening of 120 riders costs one look, not 120.
@@ -119,6 +125,8 @@ class Future:
         stops; None when the box is full or a stop would miss its aim."""
         if rider.bags + order.bags > rider.capacity:
             return None
+        if order.ready > rider.depart + self._hold:
+            return None  # the dispatcher holds a trip no longer for an order being packed
         t = self._t
         if min(t[s.place][order.place] for s in rider.stops) >= t[0][order.place]:
             return None  # not on the way: nearer the store than any stop

@@ -71,12 +71,12 @@ ORDER BY r.rider_id
 
 -- name: unassigned
 -- Delivery orders no rider carries yet: packed (ready now) or on the floor (ready by tonight's
--- pace), with their bags (those on the floor: the store's typical).
+-- pace and their place in line, `floor_queue`), with their bags (on the floor: the typical).
 SELECT d.order_id, d.lat, d.lng, d.promise_at, d.placed_at,
-       CASE WHEN d.status = 'ready' THEN d.bags ELSE p.bags END AS bags,
-       CASE WHEN d.status = 'ready' THEN $2::timestamptz
-            ELSE greatest(d.placed_at + p.pick, $2::timestamptz) END AS ready_by
-FROM delivery.deliveries d, delivery.packing_pace($1, $2) p
+       CASE WHEN d.status = 'ready' THEN d.bags ELSE f.bags END AS bags,
+       CASE WHEN d.status = 'ready' THEN $2::timestamptz ELSE f.ready_by END AS ready_by
+FROM delivery.deliveries d
+LEFT JOIN delivery.floor_queue($1, $2) f USING (order_id)
 WHERE d.store_id = $1 AND d.status IN ('waiting', 'ready')
 
 -- name: add_to_backlog

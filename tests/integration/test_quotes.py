@@ -93,3 +93,29 @@ async def test_a_basket_bagged_at_the_till_is_quoted_without_the_floor(database,
     )
     assert (await quote(database))["meets_30_minutes"] is False  # 200 orders on the floor
     assert (await quote(database, packed=True))["meets_30_minutes"] is True
+
+
+async def test_orders_on_the_floor_are_packed_one_pace_interval_after_another(database, demo):
+    """Tonight's median paid-to-packed counts only orders already packed; a floor at 60 an
+    hour with three orders paid ten minutes ago and none packed is done with them one a
+    minute from now, not all at once in the past."""
+    await handle_delivery(database)
+    await rows(
+        database, "UPDATE delivery.stores SET orders_per_hour = 60 WHERE store_id = $1", STORE
+    )
+    await waiting_for_a_rider(database, 3, status="waiting")
+    await rows(
+        database,
+        "UPDATE delivery.deliveries SET placed_at = now() - interval '10 minutes' - "
+        "(substr(order_id, 6)::int * interval '1 second'), ready_at = NULL WHERE store_id = $1",
+        STORE,
+    )
+    line = await rows(
+        database,
+        "SELECT order_id, extract(epoch FROM ready_by - now()) AS in_s"
+        " FROM delivery.floor_queue($1, now()) ORDER BY ready_by",
+        STORE,
+    )
+    # paid last, packed last: ord_q1 was paid a second after ord_q2
+    assert [r["order_id"] for r in line] == ["ord_q3", "ord_q2", "ord_q1"]
+    assert [round(r["in_s"]) for r in line] == [60, 120, 180]

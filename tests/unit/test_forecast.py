@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from services.delivery.dispatch.holding import HOLD_BOUND
 from services.delivery.forecast import Pending, RiderTime, door_time, future_of
 
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
@@ -65,6 +66,15 @@ def test_joining_a_trip_never_makes_an_order_on_it_miss_its_aim():
     # joining before door 1 would make it late; after it, fine
     assert at([rider(1)], tight, order(2)) == 300 + 60 + 90
     assert at([rider(1)], tight, order(2, ready_in_min=1)) > 300 + 60 + 90  # waiting is worse
+
+
+def test_a_trip_waits_for_an_order_being_packed_no_longer_than_the_dispatcher_holds():
+    ahead = [order(1, due_min=40)]  # packed; the rider would leave with it now
+    soon = order(2, ready_in_min=HOLD_BOUND.total_seconds() / 60)
+    assert at([rider(1)], ahead, soon) == HOLD_BOUND.total_seconds() + 300 + 60 + 90  # joins
+    late = order(2, ready_in_min=HOLD_BOUND.total_seconds() / 60 + 1)
+    # not held for: door 1's trip leaves now, and the new order rides when the rider is back
+    assert at([rider(1)], ahead, late) == 300 + 60 + 300 + 360
 
 
 def test_under_the_greedy_policy_an_order_waits_for_a_trip_of_its_own():

@@ -12,12 +12,11 @@ ORDER BY promise_at, order_id
 
 -- name: waiting
 -- Paid delivery orders still being picked or packed, with when the floor should be done by
--- tonight's pace (store clock $2).
-SELECT d.order_id, d.lat, d.lng, d.promise_at, d.placed_at, p.bags,
-       greatest(d.placed_at + p.pick, $2::timestamptz) AS ready_by
-FROM delivery.deliveries d, delivery.packing_pace($1, $2) p
-WHERE d.store_id = $1 AND d.status = 'waiting'
-ORDER BY ready_by, d.order_id
+-- tonight's pace and their place in line (store clock $2).
+SELECT d.order_id, d.lat, d.lng, d.promise_at, d.placed_at, f.bags, f.ready_by
+FROM delivery.deliveries d
+JOIN delivery.floor_queue($1, $2) f USING (order_id)
+ORDER BY f.ready_by, d.order_id
 
 -- name: riders
 SELECT r.rider_id, r.lat, r.lng, r.box_bags, o.route_id, o.status AS route_status
