@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Sequence
 
 import asyncpg
 
+from shared.backoff import backoff_seconds
 from shared.bus.admin import subscribe
 from shared.bus.consumer import Consumer
 from shared.bus.queries import Q
@@ -19,13 +19,8 @@ from shared.tracing import request_id
 
 log = logging.getLogger("omo.bus")
 
-MAX_BACKOFF_S = 300.0
 STOP_GRACE_S = 5.0
-
-
-def backoff_seconds(attempts: int) -> float:
-    """Exponential backoff with jitter: 0.5 s, 1 s, 2 s ... capped at five minutes."""
-    return min(0.5 * 2 ** (attempts - 1), MAX_BACKOFF_S) * random.uniform(0.8, 1.2)
+RECONNECT_CAP_S = 10.0  # the most a lost database is waited for before the next try
 
 
 async def drain(
@@ -117,27 +112,37 @@ class BusRunner:
             self._wakes[consumer].set()
 
     async def _listen(self) -> None:
-        """Keep a LISTEN connection; while it is down, the poll still delivers everything."""
+        """Keep a LISTEN connection, reconnecting with backoff when the database goes away;
+        meanwhile the poll still delivers everything."""
+        failures = 0
         while True:
             try:
                 conn = await connect(self.dsn)
             except Exception as exc:
-                log.warning("bus listener cannot connect (%s); polling meanwhile", exc)
-                await asyncio.sleep(self.poll_seconds)
+                failures += 1
+                wait = backoff_seconds(failures, cap_s=RECONNECT_CAP_S)
+                log.warning("bus listener cannot connect (%s); trying again in %.1f s", exc, wait)
+                await asyncio.sleep(wait)
                 continue
             lost = asyncio.Event()
             conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
             try:
                 await conn.add_listener("omo_bus", self._wake)
+                if failures:
+                    log.info("bus listener connected again")
+                failures = 0
                 for wake in self._wakes.values():  # catch up on anything missed while away
                     wake.set()
                 await lost.wait()
+            except Exception as exc:  # lost while subscribing: the next turn reconnects
+                log.warning("bus listener lost its connection: %s", exc)
             finally:
                 with contextlib.suppress(Exception):
                     await conn.close(timeout=1)
 
     async def _run(self, consumer: Consumer) -> None:
         wake = self._wakes[consumer.name]
+        failures = 0
         while True:
             wake.clear()  # before draining, so a NOTIFY that lands meanwhile is not missed
             try:
@@ -147,12 +152,15 @@ class BusRunner:
                     batch_size=self.batch_size,
                     max_attempts=self.max_attempts,
                 ):
+                    failures = 0
                     continue
                 async with self.pool.acquire() as conn:
                     due = await conn.fetchval(Q["next_due"], consumer.name)
+                failures = 0
             except Exception as exc:  # a consumer must outlive a database restart
+                failures += 1
                 log.warning("%s cannot drain now: %s", consumer.name, exc)
-                due = None
+                due = backoff_seconds(failures, cap_s=RECONNECT_CAP_S)
             timeout = self.poll_seconds
             if due is not None:
                 timeout = max(0.01, min(timeout, float(due)))

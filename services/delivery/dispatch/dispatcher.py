@@ -3,7 +3,9 @@ changes and on a timer.
 
 Ownership of a store is a session advisory lock held on a connection of this process: if the
 process dies, PostgreSQL drops the lock with the connection and another dispatcher, which tries
-every few seconds, takes the store over. Solving runs in a child process (OR-Tools holds the
+every few seconds, takes the store over. A database that restarts takes every lock with it: the
+dispatcher lets go of its stores, connects again with backoff and claims them anew, without a
+restart of its own. Solving runs in a child process (OR-Tools holds the
 GIL for a whole solve), so this loop keeps listening and heart-beating while it waits.
 """
 
@@ -29,17 +31,24 @@ from services.delivery.routing.greedy import plan_greedy
 from services.delivery.routing.model import Plan, Problem
 from services.delivery.routing.ortools_solver import plan_routes
 from services.delivery.settings import DeliverySettings
+from shared.backoff import backoff_seconds
 from shared.bus import publish
 from shared.clock import Clock
-from shared.db import connect, create_pool
+from shared.db import DATABASE_GONE, connect, create_pool
+from shared.errors import DatabaseUnavailable
 from shared.events import RiderAssigned
 from shared.ids import uuid7
 
 log = logging.getLogger("omo.dispatch")
 CLAIM_EVERY_S = 5.0  # how often a dispatcher tries to take stores nobody holds
 LOCK_SPACE = "omo.dispatch"
+RECONNECT_CAP_S = 10.0  # the longest wait between tries to reach a database that went away
 
 SOLVERS: dict[str, Callable[[Problem], Plan]] = {"ortools": plan_routes, "greedy": plan_greedy}
+
+
+class ConnectionLost(DatabaseUnavailable):
+    """The database closed a connection the dispatcher listens or holds its locks on."""
 
 
 def plan_snapshot(
@@ -170,20 +179,54 @@ class Dispatcher:
                 self._due.add(store_id)
 
     async def run(self, stop: asyncio.Event) -> None:
-        url = self.settings.database_url
-        pool = await create_pool(url, max_size=4)
-        listener = await connect(url)
-        await listener.add_listener(CHANNEL, self._notified)
-        locks: asyncpg.Connection | None = None  # holds the stores' advisory locks
+        """Dispatch until `stop` is set. A database that goes away (a restart, a failover) is
+        waited out: the stores' locks went with their connection, so every store is let go,
+        and once the database answers again (tried with backoff) they are claimed anew."""
         executor = solver_pool()
+        pool: asyncpg.Pool | None = None
+        failures = 0
+        try:
+            while not stop.is_set():
+                try:
+                    pool = pool or await create_pool(self.settings.database_url, max_size=4)
+                    executor = await self._serve(stop, pool, executor)
+                except DATABASE_GONE as exc:
+                    self.owned.clear()
+                    failures += 1
+                    wait = backoff_seconds(failures, cap_s=RECONNECT_CAP_S)
+                    log.warning("lost the database (%s); connecting again in %.1f s", exc, wait)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), wait)
+                else:
+                    failures = 0
+        finally:
+            executor.shutdown(cancel_futures=True)
+            if pool is not None:
+                await pool.close()
+
+    async def _serve(self, stop: asyncio.Event, pool: asyncpg.Pool, executor: Executor) -> Executor:
+        """Listen, hold the stores' locks and dispatch until `stop`; `ConnectionLost` when the
+        listening or the locking connection drops (its locks, or its wake-ups, are gone)."""
+        url = self.settings.database_url
+        lost = asyncio.Event()
+
+        def on_lost(_conn: object) -> None:
+            lost.set()
+            self._wake.set()
+
+        listener = locks = None  # `locks` holds the stores' advisory locks
         loop = asyncio.get_running_loop()
         next_claim = next_replan = 0.0
         try:
+            listener = await connect(url)
+            listener.add_termination_listener(on_lost)
+            await listener.add_listener(CHANNEL, self._notified)
+            locks = await connect(url)
+            locks.add_termination_listener(on_lost)
             while not stop.is_set():
+                if lost.is_set():
+                    raise ConnectionLost("the database closed the dispatcher's connection")
                 if loop.time() >= next_claim:
-                    if locks is None or locks.is_closed():  # a lost connection lost the locks
-                        self.owned.clear()
-                        locks = await connect(url)
                     await self._claim(locks, pool)
                     next_claim = loop.time() + CLAIM_EVERY_S
                 if loop.time() >= next_replan:  # a route running late, a slack running out
@@ -192,13 +235,12 @@ class Dispatcher:
                 executor = await self._dispatch_due(pool, executor)
                 waiting = [self._not_before.get(s, 0.0) for s in self._due & self.owned]
                 await self._sleep(stop, min(next_claim, next_replan, *waiting) - loop.time())
+            return executor
         finally:
-            executor.shutdown(cancel_futures=True)
             for conn in (listener, locks):
                 if conn is not None:
                     with contextlib.suppress(Exception):
-                        await conn.close()
-            await pool.close()
+                        await conn.close(timeout=1)
 
     async def _dispatch_due(self, pool: asyncpg.Pool, executor: Executor) -> Executor:
         """Dispatch the stores that are due; a solver process that died (OR-Tools aborts on
@@ -223,6 +265,9 @@ class Dispatcher:
                 executor.shutdown(cancel_futures=True)
                 executor = solver_pool()
                 self._due.add(store_id)
+            except DATABASE_GONE:
+                self._due.add(store_id)
+                raise  # `run` waits for the database and claims the store again
             except Exception:
                 log.exception("dispatching %s failed; it is tried again next time", store_id)
         return executor
