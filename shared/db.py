@@ -36,10 +36,7 @@ DATABASE_GONE: tuple[type[Exception], ...] = (
 def describe(dsn: str) -> str:
     """The DSN without its password, for messages."""
     parts = urlsplit(dsn)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    where = netloc or parts.query.removeprefix("host=")
+    where = parts.netloc.rpartition("@")[2] or parts.query.removeprefix("host=")
     return f"{parts.scheme}://{where}{parts.path}"
 
 

@@ -94,6 +94,13 @@ def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
         ),
         (["up"], {"DATABASE_URL": "postgresql://omo@127.0.0.1:1/omo"}, "cannot reach the database"),
         (["migrate"], {"DATABASE_URL": "postgresql://omo@127.0.0.1:1/omo"}, "cannot reach"),
+        (
+            ["serve", "orders"],
+            {"DATABASE_URL": "postgresql://omo:hunter2@127.0.0.1:54x2/omo"},
+            "DATABASE_URL='postgresql://omo:***@127.0.0.1:54x2/omo' is not valid: its port",
+        ),
+        (["dispatch"], {"DATABASE_URL": "127.0.0.1:5432/omo"}, "must start with postgresql://"),
+        (["up"], {"DATABASE_URL": "mysql://omo@127.0.0.1/omo"}, "(got mysql://)"),
     ],
     ids=[
         "bad-port",
@@ -103,6 +110,9 @@ def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
         "db-down-serve",
         "db-down-up",
         "db-down-migrate",
+        "db-url-bad-port",
+        "db-url-no-scheme",
+        "db-url-mysql",
     ],
 )
 def test_bad_configuration_fails_at_start_with_one_clear_line(args, env, says):
@@ -111,6 +121,7 @@ def test_bad_configuration_fails_at_start_with_one_clear_line(args, env, says):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("omo: ") and says in lines[0]
+    assert "hunter2" not in result.stderr
 
 
 def test_a_service_refuses_to_serve_on_a_schema_that_is_behind(empty_database):
