@@ -20,13 +20,20 @@ from shared.tracing import request_id
 log = logging.getLogger("omo.bus")
 
 STOP_GRACE_S = 5.0
+# How long a delivery leased to a consumer that runs its own transactions stays hidden from
+# other instances: longer than a handler takes (a payment call times out in 10 s, tried three
+# times), short enough that a crashed instance's work is taken up again soon.
+LEASE_S = 45.0
 RECONNECT_CAP_S = 10.0  # the most a lost database is waited for before the next try
 
 
 async def drain(
     pool: asyncpg.Pool, consumer: Consumer, *, batch_size: int = 20, max_attempts: int = 8
 ) -> int:
-    """Handle one batch of due deliveries in one transaction; returns how many were taken."""
+    """Handle one batch of due deliveries in one transaction (or, for a consumer that runs its
+    own transactions, one after another under a lease); returns how many were taken."""
+    if consumer.own_transactions:
+        return await _drain_leased(pool, consumer, batch_size=batch_size, max_attempts=max_attempts)
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(Q["claim"], consumer.name, batch_size)
         for row in rows:
@@ -36,6 +43,19 @@ async def drain(
     return len(rows)
 
 
+def _envelope(row: asyncpg.Record) -> Envelope:
+    return Envelope(
+        id=row["id"],
+        seq=row["seq"],
+        topic=row["topic"],
+        key=row["key"],
+        version=row["version"],
+        occurred_at=row["occurred_at"],
+        event=decode(row["topic"], row["version"], row["payload"]),
+        request_id=row["request_id"],
+    )
+
+
 async def _handle_one(
     conn: asyncpg.Connection, consumer: Consumer, row: asyncpg.Record, max_attempts: int
 ) -> None:
@@ -43,32 +63,55 @@ async def _handle_one(
         # A savepoint: a failing handler undoes its own writes, not the rest of the batch.
         async with conn.transaction():
             if await conn.fetchval(Q["take"], consumer.name, row["seq"], row["id"]):
-                envelope = Envelope(
-                    id=row["id"],
-                    seq=row["seq"],
-                    topic=row["topic"],
-                    key=row["key"],
-                    version=row["version"],
-                    occurred_at=row["occurred_at"],
-                    event=decode(row["topic"], row["version"], row["payload"]),
-                    request_id=row["request_id"],
-                )
-                await consumer.handle(conn, envelope)
+                await consumer.handle(conn, _envelope(row))
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        attempts = row["attempts"] + 1
-        if attempts >= max_attempts:
-            log.error(
-                "%s parked event %s after %d tries: %s", consumer.name, row["id"], attempts, error
-            )
-            await conn.execute(Q["park"], consumer.name, row["seq"], error)
-        else:
-            log.warning(
-                "%s failed on event %s (try %d): %s", consumer.name, row["id"], attempts, error
-            )
-            await conn.execute(
-                Q["postpone"], consumer.name, row["seq"], backoff_seconds(attempts), error
-            )
+        await _failed(conn, consumer, row, exc, max_attempts)
+
+
+async def _failed(
+    conn: asyncpg.Connection,
+    consumer: Consumer,
+    row: asyncpg.Record,
+    exc: Exception,
+    max_attempts: int,
+) -> None:
+    """Try the delivery again after a backoff, or park it after `max_attempts`."""
+    error = f"{type(exc).__name__}: {exc}"
+    attempts = row["attempts"] + 1
+    if attempts >= max_attempts:
+        log.error(
+            "%s parked event %s after %d tries: %s", consumer.name, row["id"], attempts, error
+        )
+        await conn.execute(Q["park"], consumer.name, row["seq"], error)
+    else:
+        log.warning("%s failed on event %s (try %d): %s", consumer.name, row["id"], attempts, error)
+        await conn.execute(
+            Q["postpone"], consumer.name, row["seq"], backoff_seconds(attempts), error
+        )
+
+
+async def _drain_leased(
+    pool: asyncpg.Pool, consumer: Consumer, *, batch_size: int, max_attempts: int
+) -> int:
+    """Lease a batch of due deliveries (hidden from other instances for `LEASE_S`, still
+    holding back their keys' later events), then handle each in the handler's own
+    transactions and record it handled after. A crash leaves the lease to run out: the
+    deliveries come back, and the idempotent handler finishes what it started."""
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(Q["lease"], consumer.name, batch_size, LEASE_S)
+    for row in rows:
+        with request_id(row["request_id"]):
+            try:
+                async with pool.acquire() as conn:
+                    handled = await conn.fetchval(Q["handled"], consumer.name, row["id"])
+                if not handled:
+                    await consumer.handle(pool, _envelope(row))  # type: ignore[arg-type]
+                async with pool.acquire() as conn:
+                    await conn.execute(Q["take"], consumer.name, row["seq"], row["id"])
+            except Exception as exc:
+                async with pool.acquire() as conn:
+                    await _failed(conn, consumer, row, exc, max_attempts)
+    return len(rows)
 
 
 class BusRunner:
