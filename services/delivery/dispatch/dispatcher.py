@@ -160,6 +160,7 @@ class Dispatcher:
         self._due: set[str] = set()
         self._not_before: dict[str, float] = {}  # loop time a store may be planned again
         self._wake = asyncio.Event()
+        self._executor: Executor  # the solver process, replaced when it dies (set by `run`)
 
     def _notified(self, _conn: object, _pid: int, _channel: str, store_id: str) -> None:
         self._due.add(store_id)
@@ -182,14 +183,14 @@ class Dispatcher:
         """Dispatch until `stop` is set. A database that goes away (a restart, a failover) is
         waited out: the stores' locks went with their connection, so every store is let go,
         and once the database answers again (tried with backoff) they are claimed anew."""
-        executor = solver_pool()
+        self._executor = solver_pool()
         pool: asyncpg.Pool | None = None
         failures = 0
         try:
             while not stop.is_set():
                 try:
                     pool = pool or await create_pool(self.settings.database_url, max_size=4)
-                    executor = await self._serve(stop, pool, executor)
+                    await self._serve(stop, pool)
                 except DATABASE_GONE as exc:
                     self.owned.clear()
                     failures += 1
@@ -200,11 +201,11 @@ class Dispatcher:
                 else:
                     failures = 0
         finally:
-            executor.shutdown(cancel_futures=True)
+            self._executor.shutdown(cancel_futures=True)
             if pool is not None:
                 await pool.close()
 
-    async def _serve(self, stop: asyncio.Event, pool: asyncpg.Pool, executor: Executor) -> Executor:
+    async def _serve(self, stop: asyncio.Event, pool: asyncpg.Pool) -> None:
         """Listen, hold the stores' locks and dispatch until `stop`; `ConnectionLost` when the
         listening or the locking connection drops (its locks, or its wake-ups, are gone)."""
         url = self.settings.database_url
@@ -232,17 +233,16 @@ class Dispatcher:
                 if loop.time() >= next_replan:  # a route running late, a slack running out
                     self._due |= self.owned
                     next_replan = loop.time() + self.clock.real_seconds(self.settings.replan_s)
-                executor = await self._dispatch_due(pool, executor)
+                await self._dispatch_due(pool)
                 waiting = [self._not_before.get(s, 0.0) for s in self._due & self.owned]
                 await self._sleep(stop, min(next_claim, next_replan, *waiting) - loop.time())
-            return executor
         finally:
             for conn in (listener, locks):
                 if conn is not None:
                     with contextlib.suppress(Exception):
                         await conn.close(timeout=1)
 
-    async def _dispatch_due(self, pool: asyncpg.Pool, executor: Executor) -> Executor:
+    async def _dispatch_due(self, pool: asyncpg.Pool) -> None:
         """Dispatch the stores that are due; a solver process that died (OR-Tools aborts on
         some internal checks) is replaced, and the store planned again at the next turn."""
         loop = asyncio.get_running_loop()
@@ -256,21 +256,20 @@ class Dispatcher:
                     store_id,
                     clock=self.clock,
                     settings=self.settings,
-                    executor=executor,
+                    executor=self._executor,
                     owner=self.owner,
                     plans=self._plans,
                 )
             except BrokenProcessPool:
                 log.error("the solver process died planning %s; starting another", store_id)
-                executor.shutdown(cancel_futures=True)
-                executor = solver_pool()
+                self._executor.shutdown(cancel_futures=True)
+                self._executor = solver_pool()
                 self._due.add(store_id)
             except DATABASE_GONE:
                 self._due.add(store_id)
                 raise  # `run` waits for the database and claims the store again
             except Exception:
                 log.exception("dispatching %s failed; it is tried again next time", store_id)
-        return executor
 
     def _plannable(self, now: float) -> list[str]:
         """Stores due and owned, but not those planned less than `replan_gap_s` ago: what
