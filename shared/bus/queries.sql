@@ -38,32 +38,12 @@ FROM claimed c JOIN kernel.events e ON e.id = c.event_id
 ORDER BY c.seq
 
 -- name: lease
--- As claim, for a consumer that runs its own transactions: the deliveries are leased for $3
--- seconds (hidden from other instances) instead of locked until the handler's commit, and stay
--- in the table meanwhile, so the later events of their keys still wait behind them.
-WITH claimed AS (
-    SELECT d.seq
-    FROM kernel.deliveries d
-    WHERE d.consumer = $1
-      AND d.next_attempt_at <= now()
-      AND NOT EXISTS (
-          SELECT 1 FROM kernel.deliveries earlier
-          WHERE earlier.consumer = d.consumer AND earlier.key = d.key AND earlier.seq < d.seq
-      )
-    ORDER BY d.seq
-    LIMIT $2
-    FOR UPDATE SKIP LOCKED
-), leased AS (
-    UPDATE kernel.deliveries d
-    SET next_attempt_at = now() + make_interval(secs => $3)
-    FROM claimed c
-    WHERE d.consumer = $1 AND d.seq = c.seq
-    RETURNING d.seq, d.attempts, d.event_id
-)
-SELECT l.seq, l.attempts, e.id, e.topic, e.key, e.version, e.payload, e.occurred_at,
-       e.request_id
-FROM leased l JOIN kernel.events e ON e.id = l.event_id
-ORDER BY l.seq
+-- Claimed deliveries of a consumer that runs its own transactions, leased for $3 seconds: hidden
+-- from other instances once the claim commits, and still in the table, so the later events of
+-- their keys wait behind them.
+UPDATE kernel.deliveries
+SET next_attempt_at = now() + make_interval(secs => $3)
+WHERE consumer = $1 AND seq = ANY($2::bigint[])
 
 -- name: handled
 SELECT true FROM kernel.handled_events WHERE consumer = $1 AND event_id = $2

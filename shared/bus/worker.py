@@ -97,8 +97,9 @@ async def _drain_leased(
     holding back their keys' later events), then handle each in the handler's own
     transactions and record it handled after. A crash leaves the lease to run out: the
     deliveries come back, and the idempotent handler finishes what it started."""
-    async with pool.acquire() as conn:
-        rows = await conn.fetch(Q["lease"], consumer.name, batch_size, LEASE_S)
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(Q["claim"], consumer.name, batch_size)
+        await conn.execute(Q["lease"], consumer.name, [r["seq"] for r in rows], LEASE_S)
     for row in rows:
         with request_id(row["request_id"]):
             try:
