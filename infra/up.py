@@ -2,14 +2,19 @@
 
 Children run in their own processes and die with us (PR_SET_PDEATHSIG), so even a SIGKILLed
 `omo up` leaves no service behind; the database is a daemon, so a killed run's server is found
-by its postmaster.pid and restarted by the next `omo up`. SIGTERM and Ctrl-C stop every child,
-then the database, and leave no process behind.
+by its postmaster.pid and restarted by the next `omo up`. A child that dies while the stack
+runs is started again after a backoff, and the rest of the stack keeps serving. SIGTERM and
+Ctrl-C stop every child, then the database, and leave no process behind.
+
+One `omo up` per data folder: it holds a lock on the folder while it runs (the kernel lets go of
+it when the process dies, however it dies), and a second one refuses to touch the database.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
+import fcntl
 import importlib.util
 import os
 import signal
@@ -19,6 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import ClassVar
 
 import httpx
@@ -28,17 +34,45 @@ from infra.prepare import migrate_all, seed
 from infra.registry import SERVICES
 from infra.seed import DEMO_MEMBER, PICKERS, STORE
 from shared.auth import Role, mint
+from shared.backoff import backoff_seconds
 from shared.clock import Clock
 from shared.db import connect
 from shared.settings import Port, Settings, data_dir, load
 
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
+RESTART_FIRST_S = 1.0  # a child that died is started again after 1 s, 2 s, 4 s ...
+RESTART_CAP_S = 30.0
+STEADY_S = 60.0  # ... and a child that then ran this long starts again from 1 s
 OUR_SCHEMAS = ("delivery", "fulfillment", "orders", "kernel", "migrations")
 
 
 class StartupFailed(Exception):
     """A service did not come up; the message names it."""
+
+
+class FolderInUse(StartupFailed):
+    """Another `omo up` runs on this data folder; the message names it."""
+
+
+@contextmanager
+def holding(folder: Path) -> Iterator[None]:
+    """An exclusive lock on `folder` while the block runs, or `FolderInUse` at once."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "up.lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "unknown"
+            raise FolderInUse(
+                f"{folder} is in use by another `omo up` (pid {holder}); stop it first, "
+                "or give this one its own OMO_DATA_DIR"
+            ) from None
+        lock.truncate(0)
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        yield  # closing the file lets go of the lock
 
 
 class UpSettings(Settings, frozen=True, kw_only=True):
@@ -154,20 +188,64 @@ def neighbours(urls: dict[str, str], stripe_port: int) -> dict[str, str]:
     }
 
 
+def child_commands(stripe_port: int) -> dict[str, list[str]]:
+    """What each child runs: the three services, a dispatcher, and localstripe when installed."""
+    commands = {name: ["-m", "infra.cli", "serve", name] for name in SERVICES}
+    commands["dispatcher"] = ["-m", "infra.cli", "dispatch"]
+    if importlib.util.find_spec("localstripe"):
+        commands["localstripe"] = ["-m", "infra.localstripe_server", "--port", str(stripe_port)]
+    return commands
+
+
 def start_children(
-    children: dict[str, subprocess.Popen], env: dict[str, str], stripe_port: int
-) -> str | None:
-    """Spawn the three services, a dispatcher and localstripe (when installed) into `children`
-    (filled as they start, so a failure half-way still stops them); localstripe's URL."""
-    for name in SERVICES:
-        children[name] = _spawn(["-m", "infra.cli", "serve", name], env)
-    children["dispatcher"] = _spawn(["-m", "infra.cli", "dispatch"], env)
-    if not importlib.util.find_spec("localstripe"):
-        return None
-    children["localstripe"] = _spawn(
-        ["-m", "infra.localstripe_server", "--port", str(stripe_port)], env
-    )
-    return f"http://127.0.0.1:{stripe_port}"
+    children: dict[str, subprocess.Popen], commands: dict[str, list[str]], env: dict[str, str]
+) -> None:
+    """Spawn every child into `children`, filled as they start, so that a failure half-way
+    still stops the ones started."""
+    for name, command in commands.items():
+        children[name] = _spawn(command, env)
+
+
+def how_it_ended(code: int) -> str:
+    if code < 0:
+        return f"killed by {signal.Signals(-code).name}"
+    return f"exit {code}"
+
+
+def supervise(
+    children: dict[str, subprocess.Popen],
+    commands: dict[str, list[str]],
+    env: dict[str, str],
+    *,
+    tick_s: float = 0.2,
+) -> None:
+    """Until interrupted: a child that exits is started again after a backoff (1 s, doubling to
+    30 s; from 1 s again once it has run a minute), each restart said in one line on stderr."""
+    started = dict.fromkeys(children, time.monotonic())
+    restarts = dict.fromkeys(children, 0)
+    due: dict[str, float] = {}  # when each child that died starts again
+    while True:
+        now = time.monotonic()
+        for name, child in children.items():
+            if name in due or child.poll() is None:
+                continue
+            if now - started[name] >= STEADY_S:
+                restarts[name] = 0
+            restarts[name] += 1
+            wait = backoff_seconds(restarts[name], first_s=RESTART_FIRST_S, cap_s=RESTART_CAP_S)
+            due[name] = now + wait
+            print(
+                f"omo: {name} stopped ({how_it_ended(child.returncode)}); "
+                f"starting it again in {wait:.1f} s (restart {restarts[name]})",
+                file=sys.stderr,
+                flush=True,
+            )
+        for name, at in list(due.items()):
+            if now >= at:
+                children[name] = _spawn(commands[name], env)
+                started[name] = now
+                del due[name]
+        time.sleep(tick_s)
 
 
 def run_up(*, fresh: bool) -> int:
@@ -179,7 +257,7 @@ def run_up(*, fresh: bool) -> int:
     external = bool(os.environ.get("DATABASE_URL"))
     database = None if external else EmbeddedPostgres(data_dir() / "pg")
     children: dict[str, subprocess.Popen] = {}
-    with sigterm_as_interrupt():
+    with holding(data_dir()), sigterm_as_interrupt():
         try:
             if database:
                 if fresh:
@@ -193,16 +271,13 @@ def run_up(*, fresh: bool) -> int:
             asyncio.run(seed(dsn, Clock(up.clock_speed, up.clock_start), up.jwt_secret))
             urls = {n: f"http://{s.host}:{s.port}" for n, s in services.items()}
             env = {**neighbours(urls, up.stripe_port), **os.environ, "DATABASE_URL": dsn}
-            stripe = start_children(children, env, up.stripe_port)
+            commands = child_commands(up.stripe_port)
+            start_children(children, commands, env)
+            stripe = f"http://127.0.0.1:{up.stripe_port}" if "localstripe" in commands else None
             wait_ready({n: f"{u}/readyz" for n, u in urls.items()}, children)
             print(_banner(urls, up.jwt_secret, dsn, stripe, time.monotonic() - started), flush=True)
-            while all(child.poll() is None for child in children.values()):
-                time.sleep(0.5)
-            gone = [
-                f"{n} (exit {c.returncode})" for n, c in children.items() if c.poll() is not None
-            ]
-            print(f"omo: stopping, because {', '.join(gone)} stopped", file=sys.stderr)
-            return 1
+            supervise(children, commands, env)
+            return 0  # not reached: only an interrupt ends the supervision
         except KeyboardInterrupt:
             return 0
         finally:

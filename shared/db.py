@@ -20,14 +20,23 @@ STATEMENT_TIMEOUT_S = 30.0
 DEADLOCK_ATTEMPTS = 3
 T = TypeVar("T")
 
+# What a database that went away raises, whoever asks: a refused, reset or timed-out socket
+# (OSError), a connection dropped mid-query, a server shutting down or still starting. A loop
+# that meets one waits and tries again; a request answers 503.
+DATABASE_GONE: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    DatabaseUnavailable,
+)
+
 
 def describe(dsn: str) -> str:
     """The DSN without its password, for messages."""
     parts = urlsplit(dsn)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    where = netloc or parts.query.removeprefix("host=")
+    where = parts.netloc.rpartition("@")[2] or parts.query.removeprefix("host=")
     return f"{parts.scheme}://{where}{parts.path}"
 
 

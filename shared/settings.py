@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal, TypeVar
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -75,6 +76,28 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 
 
+def database_url_problem(dsn: str) -> str | None:
+    """Why `dsn` is not a PostgreSQL URL a driver can connect with, or None if it is."""
+    parts = urlsplit(dsn)
+    if parts.scheme not in ("postgresql", "postgres") or "://" not in dsn:
+        got = f"{parts.scheme}://" if "://" in dsn else "no scheme"
+        return f"it must start with postgresql:// (got {got})"
+    for host in parts.netloc.rpartition("@")[2].split(","):  # host[:port], several for failover
+        _, colon, port = host.rpartition("]")[2].rpartition(":")
+        if colon and port and not (port.isdigit() and 1 <= int(port) <= 65535):
+            return f"its port {port!r} is not a number from 1 to 65535"
+    return None
+
+
+def without_password(dsn: str) -> str:
+    """`dsn` as it may be shown in a message."""
+    parts = urlsplit(dsn)
+    user, at, hosts = parts.netloc.rpartition("@")
+    if ":" in user:
+        user = user.partition(":")[0] + ":***"
+    return parts._replace(netloc=f"{user}{at}{hosts}").geturl()
+
+
 class ServiceSettings(Settings, frozen=True, kw_only=True):
     """What every HTTP service adds: where it listens."""
 
@@ -110,6 +133,9 @@ def load(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
         raise ConfigError(f"{env_name(cls, field)}={value!r} is not valid: {reason}") from None
     if not settings.database_url:
         settings = msgspec.structs.replace(settings, database_url=embedded_database_url())
+    elif problem := database_url_problem(settings.database_url):
+        shown = without_password(settings.database_url)
+        raise ConfigError(f"DATABASE_URL={shown!r} is not valid: {problem}")
     if settings.clock_speed != 1 and settings.clock_start is None:
         raise ConfigError(
             "OMO_CLOCK_START is required when OMO_CLOCK_SPEED is not 1 "

@@ -19,7 +19,14 @@ from infra.prepare import migrate_all, seed
 from infra.registry import SERVICES
 from infra.seed import STORE
 from infra.simulate.scenario import Scenario
-from infra.up import neighbours, sigterm_as_interrupt, start_children, stop_children, wait_ready
+from infra.up import (
+    child_commands,
+    neighbours,
+    sigterm_as_interrupt,
+    start_children,
+    stop_children,
+    wait_ready,
+)
 from services.delivery import store as delivery_db
 from shared.clock import Clock
 from shared.db import connect
@@ -109,7 +116,7 @@ def started(scenario: Scenario, name: str) -> Iterator[Stack]:
             asyncio.run(migrate_all(dsn))
             asyncio.run(seed(dsn, clock, settings.jwt_secret))
             asyncio.run(add_riders(dsn, scenario.riders))
-            start_children(children, env, ports["stripe"])
+            start_children(children, child_commands(ports["stripe"]), env)
             urls = {n: f"http://127.0.0.1:{ports[n]}" for n in SERVICES}
             wait_ready({n: f"{u}/readyz" for n, u in urls.items()}, children)
             yield Stack(dsn=dsn, urls=urls, clock=clock, secret=settings.jwt_secret)

@@ -6,12 +6,15 @@
   handler runs in a transaction that also records the event id as handled, so a redelivery
   changes nothing. Instances of one consumer share the work with `FOR UPDATE SKIP LOCKED`.
 - LISTEN/NOTIFY wakes consumers at commit; a poll covers lost notifications and due retries.
+- A handler that talks to the outside world between its writes (a payment provider) belongs to a
+  consumer with `own_transactions`: it is leased the delivery, runs short transactions of its
+  own, and is idempotent by itself (a state row, the provider's idempotency keys).
 - A handler that fails is retried with exponential backoff; after `max_attempts` the delivery is
   parked in `kernel.dead_letters` (`omo events dead`, `omo events retry`).
 """
 
 from shared.bus.admin import dead_letters, lag, retry_dead, subscribe
-from shared.bus.consumer import Consumer, Handler
+from shared.bus.consumer import Consumer, Handler, PoolHandler
 from shared.bus.publish import publish
 from shared.bus.worker import BusRunner, drain
 
@@ -19,6 +22,7 @@ __all__ = [
     "BusRunner",
     "Consumer",
     "Handler",
+    "PoolHandler",
     "dead_letters",
     "drain",
     "lag",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Sequence
 
 import asyncpg
 
+from shared.backoff import backoff_seconds
 from shared.bus.admin import subscribe
 from shared.bus.consumer import Consumer
 from shared.bus.queries import Q
@@ -19,19 +19,21 @@ from shared.tracing import request_id
 
 log = logging.getLogger("omo.bus")
 
-MAX_BACKOFF_S = 300.0
 STOP_GRACE_S = 5.0
-
-
-def backoff_seconds(attempts: int) -> float:
-    """Exponential backoff with jitter: 0.5 s, 1 s, 2 s ... capped at five minutes."""
-    return min(0.5 * 2 ** (attempts - 1), MAX_BACKOFF_S) * random.uniform(0.8, 1.2)
+# How long a delivery leased to a consumer that runs its own transactions stays hidden from
+# other instances: longer than a handler takes (a payment call times out in 10 s, tried three
+# times), short enough that a crashed instance's work is taken up again soon.
+LEASE_S = 45.0
+RECONNECT_CAP_S = 10.0  # the most a lost database is waited for before the next try
 
 
 async def drain(
     pool: asyncpg.Pool, consumer: Consumer, *, batch_size: int = 20, max_attempts: int = 8
 ) -> int:
-    """Handle one batch of due deliveries in one transaction; returns how many were taken."""
+    """Handle one batch of due deliveries in one transaction (or, for a consumer that runs its
+    own transactions, one after another under a lease); returns how many were taken."""
+    if consumer.own_transactions:
+        return await _drain_leased(pool, consumer, batch_size=batch_size, max_attempts=max_attempts)
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(Q["claim"], consumer.name, batch_size)
         for row in rows:
@@ -41,6 +43,19 @@ async def drain(
     return len(rows)
 
 
+def _envelope(row: asyncpg.Record) -> Envelope:
+    return Envelope(
+        id=row["id"],
+        seq=row["seq"],
+        topic=row["topic"],
+        key=row["key"],
+        version=row["version"],
+        occurred_at=row["occurred_at"],
+        event=decode(row["topic"], row["version"], row["payload"]),
+        request_id=row["request_id"],
+    )
+
+
 async def _handle_one(
     conn: asyncpg.Connection, consumer: Consumer, row: asyncpg.Record, max_attempts: int
 ) -> None:
@@ -48,32 +63,56 @@ async def _handle_one(
         # A savepoint: a failing handler undoes its own writes, not the rest of the batch.
         async with conn.transaction():
             if await conn.fetchval(Q["take"], consumer.name, row["seq"], row["id"]):
-                envelope = Envelope(
-                    id=row["id"],
-                    seq=row["seq"],
-                    topic=row["topic"],
-                    key=row["key"],
-                    version=row["version"],
-                    occurred_at=row["occurred_at"],
-                    event=decode(row["topic"], row["version"], row["payload"]),
-                    request_id=row["request_id"],
-                )
-                await consumer.handle(conn, envelope)
+                await consumer.handle(conn, _envelope(row))
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        attempts = row["attempts"] + 1
-        if attempts >= max_attempts:
-            log.error(
-                "%s parked event %s after %d tries: %s", consumer.name, row["id"], attempts, error
-            )
-            await conn.execute(Q["park"], consumer.name, row["seq"], error)
-        else:
-            log.warning(
-                "%s failed on event %s (try %d): %s", consumer.name, row["id"], attempts, error
-            )
-            await conn.execute(
-                Q["postpone"], consumer.name, row["seq"], backoff_seconds(attempts), error
-            )
+        await _failed(conn, consumer, row, exc, max_attempts)
+
+
+async def _failed(
+    conn: asyncpg.Connection,
+    consumer: Consumer,
+    row: asyncpg.Record,
+    exc: Exception,
+    max_attempts: int,
+) -> None:
+    """Try the delivery again after a backoff, or park it after `max_attempts`."""
+    error = f"{type(exc).__name__}: {exc}"
+    attempts = row["attempts"] + 1
+    if attempts >= max_attempts:
+        log.error(
+            "%s parked event %s after %d tries: %s", consumer.name, row["id"], attempts, error
+        )
+        await conn.execute(Q["park"], consumer.name, row["seq"], error)
+    else:
+        log.warning("%s failed on event %s (try %d): %s", consumer.name, row["id"], attempts, error)
+        await conn.execute(
+            Q["postpone"], consumer.name, row["seq"], backoff_seconds(attempts), error
+        )
+
+
+async def _drain_leased(
+    pool: asyncpg.Pool, consumer: Consumer, *, batch_size: int, max_attempts: int
+) -> int:
+    """Lease a batch of due deliveries (hidden from other instances for `LEASE_S`, still
+    holding back their keys' later events), then handle each in the handler's own
+    transactions and record it handled after. A crash leaves the lease to run out: the
+    deliveries come back, and the idempotent handler finishes what it started."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(Q["claim"], consumer.name, batch_size)
+        await conn.execute(Q["lease"], consumer.name, [r["seq"] for r in rows], LEASE_S)
+    for row in rows:
+        with request_id(row["request_id"]):
+            try:
+                async with pool.acquire() as conn:
+                    handled = await conn.fetchval(Q["handled"], consumer.name, row["id"])
+                if not handled:
+                    await consumer.handle(pool, _envelope(row))  # type: ignore[arg-type]
+                async with pool.acquire() as conn:
+                    await conn.execute(Q["take"], consumer.name, row["seq"], row["id"])
+            except Exception as exc:
+                async with pool.acquire() as conn:
+                    await _failed(conn, consumer, row, exc, max_attempts)
+    return len(rows)
 
 
 class BusRunner:
@@ -117,27 +156,37 @@ class BusRunner:
             self._wakes[consumer].set()
 
     async def _listen(self) -> None:
-        """Keep a LISTEN connection; while it is down, the poll still delivers everything."""
+        """Keep a LISTEN connection, reconnecting with backoff when the database goes away;
+        meanwhile the poll still delivers everything."""
+        failures = 0
         while True:
             try:
                 conn = await connect(self.dsn)
             except Exception as exc:
-                log.warning("bus listener cannot connect (%s); polling meanwhile", exc)
-                await asyncio.sleep(self.poll_seconds)
+                failures += 1
+                wait = backoff_seconds(failures, cap_s=RECONNECT_CAP_S)
+                log.warning("bus listener cannot connect (%s); trying again in %.1f s", exc, wait)
+                await asyncio.sleep(wait)
                 continue
             lost = asyncio.Event()
             conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
             try:
                 await conn.add_listener("omo_bus", self._wake)
+                if failures:
+                    log.info("bus listener connected again")
+                failures = 0
                 for wake in self._wakes.values():  # catch up on anything missed while away
                     wake.set()
                 await lost.wait()
+            except Exception as exc:  # lost while subscribing: the next turn reconnects
+                log.warning("bus listener lost its connection: %s", exc)
             finally:
                 with contextlib.suppress(Exception):
                     await conn.close(timeout=1)
 
     async def _run(self, consumer: Consumer) -> None:
         wake = self._wakes[consumer.name]
+        failures = 0
         while True:
             wake.clear()  # before draining, so a NOTIFY that lands meanwhile is not missed
             try:
@@ -147,12 +196,15 @@ class BusRunner:
                     batch_size=self.batch_size,
                     max_attempts=self.max_attempts,
                 ):
+                    failures = 0
                     continue
                 async with self.pool.acquire() as conn:
                     due = await conn.fetchval(Q["next_due"], consumer.name)
+                failures = 0
             except Exception as exc:  # a consumer must outlive a database restart
+                failures += 1
                 log.warning("%s cannot drain now: %s", consumer.name, exc)
-                due = None
+                due = backoff_seconds(failures, cap_s=RECONNECT_CAP_S)
             timeout = self.poll_seconds
             if due is not None:
                 timeout = max(0.01, min(timeout, float(due)))

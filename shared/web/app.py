@@ -21,7 +21,7 @@ from litestar.types import ControllerRouterHandler
 
 from shared.bus import BusRunner, Consumer
 from shared.clock import Clock
-from shared.db import create_pool, provide_pool, provide_transaction
+from shared.db import DATABASE_GONE, create_pool, provide_pool, provide_transaction
 from shared.migrations import pending
 from shared.settings import ServiceSettings
 from shared.web.access import provide_principal
@@ -55,7 +55,7 @@ async def _purge_expired_keys(pool: asyncpg.Pool) -> None:
         await asyncio.sleep(PURGE_EVERY_S)
         try:
             await pool.execute(PURGE_EXPIRED)
-        except (asyncpg.PostgresError, OSError) as exc:
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             log.warning("could not purge idempotency keys: %s", exc)
 
 
@@ -68,8 +68,14 @@ async def _every(seconds: float, clock: Clock, job: Job, pool: asyncpg.Pool) -> 
         await clock.sleep(seconds)
         try:
             await job(pool)
+        except DATABASE_GONE as exc:  # the database restarts: one line, no traceback
+            log.warning("periodic job %s: database unavailable: %s", _name(job), exc)
         except Exception:
-            log.exception("periodic job %s failed", getattr(job, "__name__", job))
+            log.exception("periodic job %s failed", _name(job))
+
+
+def _name(job: Job) -> str:
+    return getattr(job, "__name__", repr(job))
 
 
 def build_app(

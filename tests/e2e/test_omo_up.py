@@ -5,32 +5,45 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from shared.settings import PROJECT_ROOT
-from tests.e2e.processes import free_port, omo, processes_mentioning, run_omo
+from tests.e2e.processes import free_port, omo, processes_mentioning, run_omo, wait_ready
 
 pytestmark = pytest.mark.e2e
 
 
-def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
-    data = PROJECT_ROOT / ".omo" / f"test-up-{os.getpid()}"
+def up_env(data: Path) -> tuple[dict[str, int], dict[str, str]]:
+    """Free ports for a stack on the data folder `data`, and the environment that says so."""
     ports = {name: free_port() for name in ("orders", "fulfillment", "delivery", "stripe")}
     env = {f"OMO_{name.upper()}_PORT": str(port) for name, port in ports.items()}
-    env |= {"OMO_DATA_DIR": str(data)}
-    env.pop("DATABASE_URL", None)
-    up = omo("up", "--fresh", env={**env, "DATABASE_URL": ""})
+    return ports, env | {"OMO_DATA_DIR": str(data), "DATABASE_URL": ""}
+
+
+def banner_of(up: subprocess.Popen) -> list[str]:
+    """The lines `omo up` prints once it is up."""
+    banner = []
+    deadline = time.monotonic() + 60
+    while not any("Ctrl-C" in line for line in banner):
+        assert time.monotonic() < deadline, "omo up did not print its banner"
+        line = up.stdout.readline()
+        assert line or up.poll() is None, up.stderr.read()
+        banner.append(line)
+    return banner
+
+
+def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
+    data = PROJECT_ROOT / ".omo" / f"test-up-{os.getpid()}"
+    ports, env = up_env(data)
+    up = omo("up", "--fresh", env=env)
     try:
-        banner = []
-        deadline = time.monotonic() + 60
-        while not any("Ctrl-C" in line for line in banner):
-            assert time.monotonic() < deadline, "omo up did not print its banner"
-            line = up.stdout.readline()
-            assert line or up.poll() is None, up.stderr.read()
-            banner.append(line)
+        banner = banner_of(up)
         text = "".join(banner)
         for name in ("orders", "fulfillment", "delivery"):
             base = f"http://127.0.0.1:{ports[name]}"
@@ -76,6 +89,63 @@ def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
     assert processes_mentioning(f"--port {ports['stripe']}") == []
 
 
+def children_of(pid: int) -> dict[str, int]:
+    """`omo up`'s live children by what they run: "serve orders", "dispatch" ..."""
+    found = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            argv = Path(f"/proc/{child}/cmdline").read_bytes().decode().split("\0")
+            if "infra.cli" in argv:  # not a dead child not yet reaped, nor localstripe
+                found[" ".join(argv[argv.index("infra.cli") + 1 :]).strip()] = int(child)
+    return found
+
+
+def test_omo_up_restarts_a_child_that_dies_and_refuses_a_second_up_on_its_folder():
+    data = PROJECT_ROOT / ".omo" / f"test-up-twice-{os.getpid()}"
+    ports, env = up_env(data)
+    up = omo("up", "--fresh", env=env)
+    said: list[str] = []  # omo up's stderr, which its children's logs share
+    try:
+        banner_of(up)
+        threading.Thread(target=lambda: said.extend(up.stderr), daemon=True).start()
+        delivery = f"http://127.0.0.1:{ports['delivery']}"
+        before = children_of(up.pid)
+        assert {"serve delivery", "dispatch"} <= set(before)
+
+        killed = ("serve delivery", "dispatch")
+        for what in killed:
+            os.kill(before[what], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while any(children_of(up.pid).get(what) in (None, before[what]) for what in killed):
+            assert up.poll() is None, "omo up stopped when a child died"
+            assert time.monotonic() < deadline, f"not started again: {said[-5:]}"
+            time.sleep(0.2)
+        wait_ready(f"{delivery}/readyz", up)
+        restarts = [line for line in said if line.startswith("omo: ")]
+        assert any(
+            line.startswith("omo: delivery stopped (killed by SIGKILL); starting it again in")
+            for line in restarts
+        ), restarts
+        assert any(
+            line.startswith("omo: dispatcher stopped (killed by SIGKILL)") for line in restarts
+        )
+
+        _, second_env = up_env(data)  # other ports, the same folder
+        second = run_omo("up", "--fresh", env=second_env, timeout=60)
+        assert second.returncode == 1
+        lines = second.stderr.strip().splitlines()
+        assert len(lines) == 1 and "is in use by another `omo up`" in lines[0], second.stderr
+        assert f"pid {up.pid}" in lines[0]
+        assert second.stdout == ""
+        for name in ("orders", "fulfillment", "delivery"):  # the first stack is untouched
+            assert httpx.get(f"http://127.0.0.1:{ports[name]}/readyz").status_code == 200
+    finally:
+        up.send_signal(signal.SIGTERM)
+        code = up.wait(30)
+        shutil.rmtree(data, ignore_errors=True)
+    assert code == 0
+
+
 @pytest.mark.parametrize(
     ("args", "env", "says"),
     [
@@ -94,6 +164,13 @@ def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
         ),
         (["up"], {"DATABASE_URL": "postgresql://omo@127.0.0.1:1/omo"}, "cannot reach the database"),
         (["migrate"], {"DATABASE_URL": "postgresql://omo@127.0.0.1:1/omo"}, "cannot reach"),
+        (
+            ["serve", "orders"],
+            {"DATABASE_URL": "postgresql://omo:hunter2@127.0.0.1:54x2/omo"},
+            "DATABASE_URL='postgresql://omo:***@127.0.0.1:54x2/omo' is not valid: its port",
+        ),
+        (["dispatch"], {"DATABASE_URL": "127.0.0.1:5432/omo"}, "must start with postgresql://"),
+        (["up"], {"DATABASE_URL": "mysql://omo@127.0.0.1/omo"}, "(got mysql://)"),
     ],
     ids=[
         "bad-port",
@@ -103,6 +180,9 @@ def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
         "db-down-serve",
         "db-down-up",
         "db-down-migrate",
+        "db-url-bad-port",
+        "db-url-no-scheme",
+        "db-url-mysql",
     ],
 )
 def test_bad_configuration_fails_at_start_with_one_clear_line(args, env, says):
@@ -111,6 +191,7 @@ def test_bad_configuration_fails_at_start_with_one_clear_line(args, env, says):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("omo: ") and says in lines[0]
+    assert "hunter2" not in result.stderr
 
 
 def test_a_service_refuses_to_serve_on_a_schema_that_is_behind(empty_database):

@@ -61,9 +61,11 @@ async def order_count(database: str, status: str) -> int:
         await conn.close()
 
 
-async def place_and_pay(orders, *lines) -> dict:
+async def place_and_pay(orders, *lines, **extra) -> dict:
     placed = await orders.post(
-        "/v1/orders", json=order(*lines), headers={**SHOPPER, "Idempotency-Key": str(uuid.uuid4())}
+        "/v1/orders",
+        json=order(*lines, **extra),
+        headers={**SHOPPER, "Idempotency-Key": str(uuid.uuid4())},
     )
     assert placed.status_code == 201, placed.text
     paid = await orders.post(

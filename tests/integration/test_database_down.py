@@ -1,5 +1,6 @@
 """While PostgreSQL is down a service says "try again" (503, Retry-After), not "bug" (500), logs
-one line per request rather than a traceback, and serves again once the database is back.
+one line per request rather than a traceback, and serves again once the database is back; its
+event consumers and the dispatcher ride out the restart too, without a restart of their own.
 
 The test's own embedded server, so that stopping it stops no other test's database.
 """
@@ -11,19 +12,27 @@ import logging
 import time
 from collections.abc import Iterator
 
+import asyncpg
 import httpx
 import pytest
 
 from infra.embedded_db import EmbeddedPostgres
 from infra.prepare import migrate_all
+from infra.seed import seed_demo
+from services.delivery.dispatch import dispatcher as dispatching
+from services.delivery.dispatch.dispatcher import Dispatcher
+from services.delivery.settings import DeliverySettings
 from shared.auth import Role
-from shared.db import with_database
+from shared.clock import Clock
+from shared.db import connect, init_connection, with_database
 from shared.settings import PROJECT_ROOT
 from tests.conftest import FAST
 from tests.integration.apps import bearer
 from tests.integration.conftest import serving
+from tests.integration.delivering import handle_delivery
 
-QUOTE = {"store_id": "kobe-sannomiya", "lat": 34.6937, "lng": 135.1955}
+STORE = "kobe-sannomiya"
+QUOTE = {"store_id": STORE, "lat": 34.6937, "lng": 135.1955}
 
 
 @pytest.fixture
@@ -42,6 +51,22 @@ def _wait_until(ready, seconds: float = 30) -> None:
     while not ready():
         assert time.monotonic() < deadline, "the condition never came true"
         time.sleep(0.05)
+
+
+async def _until(ready, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not ready():
+        assert time.monotonic() < deadline, "the condition never came true"
+        await asyncio.sleep(0.05)
+
+
+async def _seed_demo(dsn: str) -> None:
+    conn = await connect(dsn)
+    try:
+        await init_connection(conn)
+        await seed_demo(conn, Clock())
+    finally:
+        await conn.close()
 
 
 def test_a_stopped_database_answers_503_and_the_service_recovers(own_server, caplog):
@@ -72,3 +97,59 @@ def test_a_stopped_database_answers_503_and_the_service_recovers(own_server, cap
         # The store is unknown to this empty database: a 404 is the database answering.
         assert http.post("/v1/quotes", json=QUOTE, headers=shopper).status_code == 404
         http.close()
+
+
+def test_the_bus_listens_again_after_a_database_restart(own_server):
+    """The poll is set to a minute: an event handled within seconds of the restart was woken by
+    a LISTEN connection made anew, not found by a poll."""
+    dsn = with_database(own_server.dsn, "postgres")
+    with serving("delivery", database_url=dsn, bus_poll_seconds=60) as url:
+        http = httpx.Client(base_url=url, timeout=30)
+        assert http.get("/readyz").status_code == 200
+        own_server.stop()
+        _wait_until(lambda: http.get("/readyz").status_code == 503)
+        time.sleep(1.0)  # the consumers and the listener meet the stopped database
+        own_server.start()
+        _wait_until(lambda: http.get("/readyz").status_code == 200)
+
+        asyncio.run(_seed_demo(dsn))  # publishes store.updated; delivery learns the store
+        zone = {"lat": 34.69, "lng": 135.19}
+        _wait_until(lambda: http.get(f"/v1/stores/{STORE}/zone", params=zone).status_code == 200,
+                    seconds=20)  # fmt: skip
+        http.close()
+
+
+async def test_the_dispatcher_rides_out_a_database_restart(own_server, monkeypatch):
+    """It lets go of its store while the database is away, stays up, and once it is back
+    claims the store again and plans when woken."""
+    dsn = with_database(own_server.dsn, "postgres")
+    await _seed_demo(dsn)
+    await handle_delivery(dsn)
+    monkeypatch.setattr(dispatching, "CLAIM_EVERY_S", 0.1)
+    planned: list[str] = []
+
+    async def counted(pool, store_id, **kw):
+        planned.append(store_id)
+
+    monkeypatch.setattr(dispatching, "dispatch_once", counted)
+    dispatcher = Dispatcher(DeliverySettings(database_url=dsn, replan_gap_s=0.1, replan_s=600))
+    stop = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(stop))
+    try:
+        await _until(lambda: dispatcher.owned == {STORE} and planned)
+        await asyncio.to_thread(own_server.stop)
+        await _until(lambda: not dispatcher.owned)
+        await asyncio.sleep(1.0)  # it tries to reconnect meanwhile, and stays up
+        assert not running.done()
+        await asyncio.to_thread(own_server.start)
+        await _until(lambda: dispatcher.owned == {STORE})
+        planned.clear()
+        conn = await asyncpg.connect(dsn)
+        try:  # a wake-up reaches its new LISTEN connection
+            await conn.execute("SELECT pg_notify('delivery_dispatch', $1)", STORE)
+        finally:
+            await conn.close()
+        await _until(lambda: STORE in planned, seconds=10)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 30)

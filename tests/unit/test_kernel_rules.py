@@ -13,7 +13,7 @@ from shared.clock import Clock
 from shared.errors import ConfigError, InvalidInput, Unauthenticated
 from shared.ids import uuid7
 from shared.money import Money
-from shared.settings import DEV_JWT_SECRET, env_name, load
+from shared.settings import DEV_JWT_SECRET, database_url_problem, env_name, load
 
 
 @pytest.mark.parametrize("code", ["4901234567894", "4902102072618", "0036000291452"])
@@ -74,6 +74,34 @@ def test_settings_read_service_fields_under_the_service_prefix():
 def test_bad_settings_name_the_variable(environ, says):
     with pytest.raises(ConfigError, match=says):
         load(OrdersSettings, {"DATABASE_URL": "postgresql://x/y", **environ})
+
+
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        "postgresql://omo:pw@db.internal:6432/omo",
+        "postgres://omo@[::1]:5432/omo",
+        "postgresql://omo@primary:5432,standby:5433/omo",  # failover hosts
+        "postgresql:///postgres?host=/run/postgresql",  # a unix socket
+    ],
+)
+def test_database_urls_a_driver_accepts_pass(dsn):
+    assert database_url_problem(dsn) is None
+
+
+@pytest.mark.parametrize(
+    ("dsn", "says"),
+    [
+        ("postgresql://omo@db:five/omo", "port 'five'"),
+        ("postgresql://omo@db:5432,standby:70000/omo", "port '70000'"),
+        ("db.internal:5432/omo", "no scheme"),
+        ("mysql://omo@db/omo", "mysql://"),
+    ],
+)
+def test_a_database_url_that_cannot_work_is_refused_at_start(dsn, says):
+    assert says in (database_url_problem(dsn) or "")
+    with pytest.raises(ConfigError, match="DATABASE_URL="):
+        load(OrdersSettings, {"DATABASE_URL": dsn})
 
 
 def test_tokens_carry_role_store_and_member():

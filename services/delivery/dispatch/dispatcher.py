@@ -3,7 +3,9 @@ changes and on a timer.
 
 Ownership of a store is a session advisory lock held on a connection of this process: if the
 process dies, PostgreSQL drops the lock with the connection and another dispatcher, which tries
-every few seconds, takes the store over. Solving runs in a child process (OR-Tools holds the
+every few seconds, takes the store over. A database that restarts takes every lock with it: the
+dispatcher lets go of its stores, connects again with backoff and claims them anew, without a
+restart of its own. Solving runs in a child process (OR-Tools holds the
 GIL for a whole solve), so this loop keeps listening and heart-beating while it waits.
 """
 
@@ -29,17 +31,24 @@ from services.delivery.routing.greedy import plan_greedy
 from services.delivery.routing.model import Plan, Problem
 from services.delivery.routing.ortools_solver import plan_routes
 from services.delivery.settings import DeliverySettings
+from shared.backoff import backoff_seconds
 from shared.bus import publish
 from shared.clock import Clock
-from shared.db import connect, create_pool
+from shared.db import DATABASE_GONE, connect, create_pool
+from shared.errors import DatabaseUnavailable
 from shared.events import RiderAssigned
 from shared.ids import uuid7
 
 log = logging.getLogger("omo.dispatch")
 CLAIM_EVERY_S = 5.0  # how often a dispatcher tries to take stores nobody holds
 LOCK_SPACE = "omo.dispatch"
+RECONNECT_CAP_S = 10.0  # the longest wait between tries to reach a database that went away
 
 SOLVERS: dict[str, Callable[[Problem], Plan]] = {"ortools": plan_routes, "greedy": plan_greedy}
+
+
+class ConnectionLost(DatabaseUnavailable):
+    """The database closed a connection the dispatcher listens or holds its locks on."""
 
 
 def plan_snapshot(
@@ -151,6 +160,7 @@ class Dispatcher:
         self._due: set[str] = set()
         self._not_before: dict[str, float] = {}  # loop time a store may be planned again
         self._wake = asyncio.Event()
+        self._executor: Executor  # the solver process, replaced when it dies (set by `run`)
 
     def _notified(self, _conn: object, _pid: int, _channel: str, store_id: str) -> None:
         self._due.add(store_id)
@@ -170,37 +180,69 @@ class Dispatcher:
                 self._due.add(store_id)
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Dispatch until `stop` is set. A database that goes away (a restart, a failover) is
+        waited out: the stores' locks went with their connection, so every store is let go,
+        and once the database answers again (tried with backoff) they are claimed anew."""
+        self._executor = solver_pool()
+        pool: asyncpg.Pool | None = None
+        failures = 0
+        try:
+            while not stop.is_set():
+                try:
+                    pool = pool or await create_pool(self.settings.database_url, max_size=4)
+                    await self._serve(stop, pool)
+                except DATABASE_GONE as exc:
+                    self.owned.clear()
+                    failures += 1
+                    wait = backoff_seconds(failures, cap_s=RECONNECT_CAP_S)
+                    log.warning("lost the database (%s); connecting again in %.1f s", exc, wait)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), wait)
+                else:
+                    failures = 0
+        finally:
+            self._executor.shutdown(cancel_futures=True)
+            if pool is not None:
+                await pool.close()
+
+    async def _serve(self, stop: asyncio.Event, pool: asyncpg.Pool) -> None:
+        """Listen, hold the stores' locks and dispatch until `stop`; `ConnectionLost` when the
+        listening or the locking connection drops (its locks, or its wake-ups, are gone)."""
         url = self.settings.database_url
-        pool = await create_pool(url, max_size=4)
-        listener = await connect(url)
-        await listener.add_listener(CHANNEL, self._notified)
-        locks: asyncpg.Connection | None = None  # holds the stores' advisory locks
-        executor = solver_pool()
+        lost = asyncio.Event()
+
+        def on_lost(_conn: object) -> None:
+            lost.set()
+            self._wake.set()
+
+        listener = locks = None  # `locks` holds the stores' advisory locks
         loop = asyncio.get_running_loop()
         next_claim = next_replan = 0.0
         try:
+            listener = await connect(url)
+            listener.add_termination_listener(on_lost)
+            await listener.add_listener(CHANNEL, self._notified)
+            locks = await connect(url)
+            locks.add_termination_listener(on_lost)
             while not stop.is_set():
+                if lost.is_set():
+                    raise ConnectionLost("the database closed the dispatcher's connection")
                 if loop.time() >= next_claim:
-                    if locks is None or locks.is_closed():  # a lost connection lost the locks
-                        self.owned.clear()
-                        locks = await connect(url)
                     await self._claim(locks, pool)
                     next_claim = loop.time() + CLAIM_EVERY_S
                 if loop.time() >= next_replan:  # a route running late, a slack running out
                     self._due |= self.owned
                     next_replan = loop.time() + self.clock.real_seconds(self.settings.replan_s)
-                executor = await self._dispatch_due(pool, executor)
+                await self._dispatch_due(pool)
                 waiting = [self._not_before.get(s, 0.0) for s in self._due & self.owned]
                 await self._sleep(stop, min(next_claim, next_replan, *waiting) - loop.time())
         finally:
-            executor.shutdown(cancel_futures=True)
             for conn in (listener, locks):
                 if conn is not None:
                     with contextlib.suppress(Exception):
-                        await conn.close()
-            await pool.close()
+                        await conn.close(timeout=1)
 
-    async def _dispatch_due(self, pool: asyncpg.Pool, executor: Executor) -> Executor:
+    async def _dispatch_due(self, pool: asyncpg.Pool) -> None:
         """Dispatch the stores that are due; a solver process that died (OR-Tools aborts on
         some internal checks) is replaced, and the store planned again at the next turn."""
         loop = asyncio.get_running_loop()
@@ -214,18 +256,20 @@ class Dispatcher:
                     store_id,
                     clock=self.clock,
                     settings=self.settings,
-                    executor=executor,
+                    executor=self._executor,
                     owner=self.owner,
                     plans=self._plans,
                 )
             except BrokenProcessPool:
                 log.error("the solver process died planning %s; starting another", store_id)
-                executor.shutdown(cancel_futures=True)
-                executor = solver_pool()
+                self._executor.shutdown(cancel_futures=True)
+                self._executor = solver_pool()
                 self._due.add(store_id)
+            except DATABASE_GONE:
+                self._due.add(store_id)
+                raise  # `run` waits for the database and claims the store again
             except Exception:
                 log.exception("dispatching %s failed; it is tried again next time", store_id)
-        return executor
 
     def _plannable(self, now: float) -> list[str]:
         """Stores due and owned, but not those planned less than `replan_gap_s` ago: what

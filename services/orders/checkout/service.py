@@ -24,6 +24,7 @@ from services.orders.checkout.domain import (
     totals,
 )
 from services.orders.checkout.quotes import NoPromise
+from services.orders.payments import store as payments
 from services.orders.payments.gateway import GatewayUnavailable, PaymentIntent, StripeGateway
 from shared.bus import publish
 from shared.clock import Clock
@@ -237,6 +238,8 @@ async def cancel(
         raise Conflict(
             f"an order that is {order.status} can no longer be cancelled", field="order_id"
         )
+    if await payments.settlement(conn, store_id=order.store_id, order_id=order.order_id):
+        raise Conflict("the order is packed and being paid for", field="order_id")
     now = clock.now()
     await _release_stock(conn, order)
     await db.set_status(

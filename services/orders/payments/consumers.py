@@ -56,21 +56,29 @@ def settle_on_packed(gateway: StripeGateway) -> Consumer:
     One consumer for all: the bus keeps an order's events in publish order only within one
     consumer, and the shopper should see the slot, the rider or a refund only once the order
     is settled and packed.
+
+    The consumer runs its own transactions: settling calls the payment provider between
+    short transactions of its own (never inside one that holds stock rows); every other
+    handler runs in one transaction, and each is idempotent by the order's status.
     """
 
-    async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    async def handle(pool: asyncpg.Pool, envelope: Envelope) -> None:
         at = envelope.occurred_at
-        match envelope.event:
-            case OrderPacked() as packed:
-                await settle_packed(conn, gateway, packed, at=at)
-            case OrderReadyForPickup() as ready:
-                await pickups.ready_for_pickup(conn, ready, at=at)
-            case OrderOutForDelivery() as out:
-                await deliveries.out_for_delivery(conn, out, at=at)
-            case OrderDelivered() as arrived:
-                await deliveries.delivered(conn, arrived, at=at)
-            case DeliveryFailed() as failed:
-                await deliveries.delivery_failed(conn, gateway, failed, at=at)
+        if isinstance(envelope.event, OrderPacked):
+            await settle_packed(pool, gateway, envelope.event, at=at)
+            return
+        async with pool.acquire() as conn, conn.transaction():
+            match envelope.event:
+                case OrderReadyForPickup() as ready:
+                    await pickups.ready_for_pickup(conn, ready, at=at)
+                case OrderOutForDelivery() as out:
+                    await deliveries.out_for_delivery(conn, out, at=at)
+                case OrderDelivered() as arrived:
+                    await deliveries.delivered(conn, arrived, at=at)
+                case DeliveryFailed() as failed:
+                    await deliveries.delivery_failed(conn, gateway, failed, at=at)
 
     topics = (OrderPacked, OrderReadyForPickup, OrderOutForDelivery, OrderDelivered, DeliveryFailed)
-    return Consumer("orders.settle_packed", tuple(t.topic for t in topics), handle)
+    return Consumer(
+        "orders.settle_packed", tuple(t.topic for t in topics), handle, own_transactions=True
+    )

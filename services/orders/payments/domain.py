@@ -9,6 +9,7 @@ the ordered item would have: the store's choice must never make the shopper pay 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import msgspec
 
@@ -68,6 +69,18 @@ def settle(total: int, authorized: int) -> Settlement:
     return Settlement(
         total=total, capture=capture, second_charge=total - capture, release=authorized - capture
     )
+
+
+# A settlement's steps, in order: capture (or void) the authorization, charge what lies above
+# it, take the goods from stock; each is booked in its own transaction, once.
+Step = Literal["capture", "charge", "stock", "done"]
+
+
+def step_after(step: Step, plan: Settlement) -> Step:
+    """The step that follows `step`: a settlement with no second charge skips it."""
+    if step == "capture":
+        return "charge" if plan.second_charge else "stock"
+    return "stock" if step == "charge" else "done"
 
 
 class Part(msgspec.Struct, frozen=True, kw_only=True):

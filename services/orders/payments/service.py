@@ -1,56 +1,56 @@
 """Settling an order once it is packed: charge exactly what was packed, never more than agreed.
 
-Runs as the bus handler of `order.packed`, in its transaction. The gateway is called while only
-this order's row is locked; stock rows are touched after, briefly. A redelivered event finds the
-order settled and changes nothing.
+Runs as the bus handler of `order.packed`, in steps that each commit on their own (payments'
+`orders.settlements` row says which comes next): plan the settlement with the order's row
+locked; capture (or void) the authorization with no row locked, then book it; the same for a
+second charge above the authorization; then, in one short transaction, take the goods from
+stock, mark the order packed and announce the payment. No product row is ever locked while the
+payment provider is asked anything. A retry starts at the recorded step: a crash between a
+payment call and its booking repeats the call under the same idempotency key, which the provider
+answers as the first time, so nothing is captured, charged or taken from stock twice.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
 
 from services.orders.checkout import store as db
-from services.orders.payments.domain import Ordered, charges, settle
+from services.orders.payments import store as payments
+from services.orders.payments.domain import (
+    Charge,
+    Ordered,
+    Settlement,
+    Step,
+    charges,
+    settle,
+    step_after,
+)
 from services.orders.payments.gateway import StripeGateway
 from shared.bus import publish
-from shared.events import OrderPacked, PaymentCaptured
+from shared.events import OrderPacked, PackedLine, PaymentCaptured
 
 SETTLEABLE = frozenset({"placed", "picking", "picked"})
 
 
 async def settle_packed(
-    conn: asyncpg.Connection, gateway: StripeGateway, packed: OrderPacked, *, at: datetime
+    pool: asyncpg.Pool, gateway: StripeGateway, packed: OrderPacked, *, at: datetime
 ) -> bool:
-    """Capture the final total for a packed order; False if there was nothing to settle."""
-    found = await db.get_order(conn, order_id=packed.order_id)
-    if found is None:
+    """Capture the final total for a packed order and take its goods from stock, step by step
+    (each its own transaction); False if there was nothing (left) to settle."""
+    async with pool.acquire() as conn, conn.transaction():
+        started = await _start(conn, packed)
+    if started is None:
         return False
-    order = await db.lock_order(conn, store_id=found.store_id, order_id=found.order_id)
-    if order.status not in SETTLEABLE or order.payment_intent_id is None:
-        return False  # settled already, cancelled, or paid at the till
+    order, step, plan = started
     keys = {"store_id": order.store_id, "order_id": order.order_id}
-    lines = await db.lines(conn, **keys)
-    per_line = charges(
-        [
-            Ordered(
-                line_no=x.line_no,
-                unit=x.unit,
-                quantity=x.quantity,
-                unit_price=x.unit_price,
-                substitution=x.substitution,
-            )
-            for x in lines
-        ],
-        packed.lines,
-    )
-    authorized = sum(e.amount for e in await db.ledger(conn, **keys) if e.kind == "authorize")
-    plan = settle(sum(c.charged for c in per_line), authorized)
+    intent_id = order.payment_intent_id or ""
 
-    def book(kind: str, amount: int, gateway_id: str | None) -> object:
-        return db.add_ledger(
+    async def book(conn: asyncpg.Connection, kind: str, amount: int, gateway_id: str) -> None:
+        await db.add_ledger(
             conn,
             **keys,
             kind=kind,
@@ -60,22 +60,78 @@ async def settle_packed(
             at=at,
         )
 
-    if plan.capture:
-        captured = await gateway.capture(order.payment_intent_id, plan.capture)
-        await book("capture", plan.capture, captured.id)
-    else:
-        await gateway.cancel(order.payment_intent_id)
-    if plan.release:
-        await book("release", plan.release, order.payment_intent_id)
-    if plan.second_charge:
+    if step == "capture":
+        if plan.capture:
+            captured = await gateway.capture(intent_id, plan.capture)
+        else:  # nothing was packed: the whole authorization goes back
+            captured = await gateway.cancel(intent_id)
+        step = step_after("capture", plan)
+        async with pool.acquire() as conn, conn.transaction():
+            if await payments.advance_settlement(conn, **keys, done="capture", to=step):
+                if plan.capture:
+                    await book(conn, "capture", plan.capture, captured.id)
+                if plan.release:
+                    await book(conn, "release", plan.release, intent_id)
+    if step == "charge":
         extra = await gateway.charge(
             order_id=order.order_id,
-            like=order.payment_intent_id,
+            like=intent_id,
             amount=plan.second_charge,
             currency=order.currency,
         )
-        await book("charge", plan.second_charge, extra.id)
+        step = step_after("charge", plan)
+        async with pool.acquire() as conn, conn.transaction():
+            if await payments.advance_settlement(conn, **keys, done="charge", to=step):
+                await book(conn, "charge", plan.second_charge, extra.id)
+    if step == "stock":
+        async with pool.acquire() as conn, conn.transaction():
+            await _take_stock(conn, order, packed, plan, at=at)
+    return True
 
+
+async def _start(
+    conn: asyncpg.Connection, packed: OrderPacked
+) -> tuple[db.OrderRow, Step, Settlement] | None:
+    """The order (its row locked) with its settlement's next step and plan, planned now if the
+    order has none; None if nothing is left to do (settled already, cancelled, paid at the
+    till)."""
+    found = await db.get_order(conn, order_id=packed.order_id)
+    if found is None:
+        return None
+    order = await db.lock_order(conn, store_id=found.store_id, order_id=found.order_id)
+    if order.payment_intent_id is None:
+        return None  # paid at the till
+    keys = {"store_id": order.store_id, "order_id": order.order_id}
+    current = await payments.settlement(conn, **keys)
+    if current is None:
+        if order.status not in SETTLEABLE:
+            return None  # cancelled, or settled before settlements were recorded
+        lines = await db.lines(conn, **keys)
+        authorized = sum(e.amount for e in await db.ledger(conn, **keys) if e.kind == "authorize")
+        plan = settle(sum(c.charged for c in _charges(lines, packed.lines)), authorized)
+        await payments.start_settlement(conn, **keys, plan=plan)
+        return order, "capture", plan
+    if current.step == "done":
+        return None
+    return order, current.step, current.plan
+
+
+async def _take_stock(
+    conn: asyncpg.Connection,
+    order: db.OrderRow,
+    packed: OrderPacked,
+    plan: Settlement,
+    *,
+    at: datetime,
+) -> None:
+    """The last step: what left the shelf leaves stock, the order is packed, the payment is
+    announced. The order's row is locked first, as every writer of an order and its stock
+    locks them."""
+    keys = {"store_id": order.store_id, "order_id": order.order_id}
+    await db.lock_order(conn, **keys)
+    if not await payments.advance_settlement(conn, **keys, done="stock", to="done"):
+        return
+    lines = await db.lines(conn, **keys)
     taken: Counter[str] = Counter()
     for line in packed.lines:
         ordered_sku = next(x.sku for x in lines if x.line_no == line.line_no)
@@ -88,19 +144,26 @@ async def settle_packed(
         taken=dict(taken),
         unreserve={x.sku: x.quantity for x in lines},
     )
-    await db.record_packed_lines(
-        conn, **keys, packed=packed.lines, charged={c.line_no: c.charged for c in per_line}
-    )
+    charged = {c.line_no: c.charged for c in _charges(lines, packed.lines)}
+    await db.record_packed_lines(conn, **keys, packed=packed.lines, charged=charged)
     await db.set_status(conn, **keys, status="packed")
     await db.add_stage(conn, **keys, stage="packed", at=at)
     await publish(
         conn,
-        PaymentCaptured(
-            order_id=order.order_id,
-            store_id=order.store_id,
-            amount=plan.total,
-            currency=order.currency,
-        ),
+        PaymentCaptured(**keys, amount=plan.total, currency=order.currency),
         occurred_at=at,
     )
-    return True
+
+
+def _charges(lines: Sequence[db.LineRow], packed: Sequence[PackedLine]) -> list[Charge]:
+    ordered = [
+        Ordered(
+            line_no=x.line_no,
+            unit=x.unit,
+            quantity=x.quantity,
+            unit_price=x.unit_price,
+            substitution=x.substitution,
+        )
+        for x in lines
+    ]
+    return charges(ordered, packed)

@@ -1,0 +1,17 @@
+-- name: start_settlement
+-- A packed order's settlement, planned once: a second report of the same packing finds the
+-- first plan.
+INSERT INTO orders.settlements (store_id, order_id, step, total, capture, second_charge, release)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (store_id, order_id) DO NOTHING
+
+-- name: settlement
+SELECT step, total, capture, second_charge, release
+FROM orders.settlements WHERE store_id = $1 AND order_id = $2
+
+-- name: advance_settlement
+-- From one step to the next, once: whoever gets the row first moves it on and books the step,
+-- whoever comes after finds it moved (and its row locked to the end of the first's transaction).
+UPDATE orders.settlements SET step = $4, updated_at = now()
+WHERE store_id = $1 AND order_id = $2 AND step = $3
+RETURNING true
