@@ -7,9 +7,9 @@ import asyncio
 from litestar import Request, Response, get
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from shared.auth import Role
 from shared.bus import lag
 from shared.migrations import pending
-from shared.auth import Role
 from shared.web.access import PUBLIC, allow
 
 READY_TIMEOUT_S = 2.0
