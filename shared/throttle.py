@@ -14,7 +14,7 @@ Two rules, pure functions of a bucket and the time:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -80,6 +80,15 @@ def expires(rule: Rule, bucket: Bucket) -> datetime:
     return bucket.since + rule.per  # type: ignore[operator]
 
 
+def blocking(
+    rules: Mapping[str, Rule], held: Mapping[str, Bucket], now: datetime
+) -> tuple[Bucket, timedelta] | None:
+    """The bucket that makes the next try wait longest, and how long; None when none does."""
+    waits = [(held[name], wait(rule, held[name], now)) for name, rule in rules.items()]
+    longest = max(waits, key=lambda w: w[1], default=None)
+    return longest if longest is not None and longest[1] > ZERO else None
+
+
 def seconds(pause: timedelta) -> int:
     """A wait as a Retry-After: whole seconds, at least 1."""
     return max(1, math.ceil(pause.total_seconds()))
@@ -118,6 +127,18 @@ async def save(conn: asyncpg.Connection, service: str, rule: Rule, bucket: Bucke
         _SAVE, service, bucket.name, bucket.hits, bucket.since, bucket.last_at,
         expires(rule, bucket),
     )  # fmt: skip
+
+
+async def count(
+    conn: asyncpg.Connection,
+    service: str,
+    rules: Mapping[str, Rule],
+    held: Mapping[str, Bucket],
+    now: datetime,
+) -> None:
+    """Count one more try in every bucket `lock` gave."""
+    for name, rule in rules.items():
+        await save(conn, service, rule, hit(rule, held[name], now))
 
 
 async def clear(conn: asyncpg.Connection, service: str, name: str) -> None:

@@ -118,20 +118,18 @@ async def sign_in(
     )
     rules = counters(store_id, device_id, source, known=known)
     held = await throttle.lock(conn, SERVICE, rules)
-    waits = {name: throttle.wait(rules[name], bucket, now) for name, bucket in held.items()}
-    longest = max(waits, key=waits.__getitem__, default=None)
-    if longest is not None and waits[longest] > throttle.ZERO:
-        retry = throttle.seconds(waits[longest])
+    if stop := throttle.blocking(rules, held, now):
+        bucket, pause = stop
+        retry = throttle.seconds(pause)
         raise TooManyAttempts(
-            f"{_PAUSED[longest.split('/')[1]]} is paused after {held[longest].hits} wrong PINs;"
-            f" try again in {retry} s",
+            f"{_PAUSED[bucket.name.split('/')[1]]} is paused after {bucket.hits} wrong PINs; "
+            f"try again in {retry} s",
             field="pin",
             retry_after_s=retry,
         )
     row = await conn.fetchrow(Q["picker_by_pin"], store_id, pin_digest(secret, store_id, pin))
     if row is None:
-        for name, bucket in held.items():
-            await throttle.save(conn, SERVICE, rules[name], throttle.hit(rules[name], bucket, now))
+        await throttle.count(conn, SERVICE, rules, held, now)
         raise WrongPin(field="pin")
     if device_id is not None:  # the handheld's own mistakes are forgiven; an address's are not
         await throttle.clear(conn, SERVICE, _device(store_id, device_id))

@@ -35,6 +35,7 @@ from shared.ids import uuid7
 from shared.throttle import Rate
 
 SERVICE = "orders"
+OVERALL = "otp/all"  # every code the service sends
 
 
 class SendLimits(msgspec.Struct, frozen=True, kw_only=True):
@@ -56,19 +57,19 @@ async def _count_send(
 ) -> None:
     """Count a send against its client address and the whole service, under their locks; a
     send over either limit is refused (and counts nowhere: the request rolls back)."""
-    rules = {f"otp/address/{source}": limits.per_address, "otp/all": limits.overall}
+    rules = {f"otp/address/{source}": limits.per_address, OVERALL: limits.overall}
     held = await throttle.lock(conn, SERVICE, rules)
-    for name, bucket in held.items():
-        pause = throttle.wait(rules[name], bucket, now)
-        if pause > throttle.ZERO:
-            retry = throttle.seconds(pause)
-            whose = "your address" if name.startswith("otp/address/") else "this service"
-            raise TooManyRequests(
-                f"{whose} has sent {bucket.hits} codes within "
-                f"{int(rules[name].per.total_seconds() // 60)} min; try again in {retry} s",
-                retry_after_s=retry,
-            )
-        await throttle.save(conn, SERVICE, rules[name], throttle.hit(rules[name], bucket, now))
+    if stop := throttle.blocking(rules, held, now):
+        bucket, pause = stop
+        retry = throttle.seconds(pause)
+        rule = rules[bucket.name]
+        whose = "this service" if bucket.name == OVERALL else "your address"
+        raise TooManyRequests(
+            f"{whose} has sent {bucket.hits} codes within {int(rule.per.total_seconds() // 60)}"
+            f" min; try again in {retry} s",
+            retry_after_s=retry,
+        )
+    await throttle.count(conn, SERVICE, rules, held, now)
 
 
 async def send_code(
