@@ -9,7 +9,7 @@ import sys
 
 from shared.errors import ConfigError, DatabaseUnavailable
 
-ROLES = ("shopper", "cashier", "picker", "rider", "manager", "service")
+ROLES = ("shopper", "cashier", "picker", "rider", "manager", "service", "operator")
 
 
 def _up(args: argparse.Namespace) -> int:

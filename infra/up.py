@@ -168,6 +168,7 @@ def _banner(urls: dict[str, str], secret: str, dsn: str, stripe: str | None, too
         Role.PICKER: {"store_id": store, "subject": "picker-1"},
         Role.RIDER: {"store_id": store, "subject": "rider-1"},
         Role.SHOPPER: {"member_id": DEMO_MEMBER.member_id},
+        Role.OPERATOR: {"subject": "operator"},
     }
     for role, claims in people.items():
         lines.append(f"  {role:<8} {mint(secret, role, **claims)}")

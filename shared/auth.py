@@ -24,6 +24,7 @@ class Role(StrEnum):
     RIDER = "rider"
     MANAGER = "manager"
     SERVICE = "service"
+    OPERATOR = "operator"  # reads the operator's endpoints (metrics) and nothing else
 
 
 STAFF = frozenset({Role.CASHIER, Role.PICKER, Role.RIDER, Role.MANAGER})

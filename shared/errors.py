@@ -63,6 +63,17 @@ class Forbidden(DomainError):
     slug = "forbidden"
 
 
+class TooManyRequests(DomainError):
+    """Too many requests; try again later."""
+
+    status = 429
+    slug = "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int, field: str | None = None, **extra):
+        super().__init__(detail, field=field, retry_after_s=retry_after_s, **extra)
+        self.retry_after_s = retry_after_s  # also the answer's Retry-After header
+
+
 class IdempotencyKeyReused(DomainError):
     """This Idempotency-Key was already used with a different request."""
 

@@ -19,6 +19,11 @@ class OrdersSettings(ServiceSettings, frozen=True, kw_only=True):
     # The delivery service, asked for a promise at every checkout.
     delivery_url: str = "http://127.0.0.1:8003"
     quote_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = 0.3
+    # Sign-up codes are text messages someone pays for (SMS pumping sends them to numbers that
+    # earn per message): besides 5 an hour per phone, at most this many an hour per client
+    # address and this many a minute from the whole service; beyond, 429 with Retry-After.
+    otp_per_address_hour: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 10
+    otp_per_minute: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 60
     # How often unpaid orders past their store's timeout are swept (clock seconds).
     unpaid_sweep_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0
     # How often unanswered substitutions past their time limit are decided (clock seconds).

@@ -44,6 +44,13 @@ def allow(*roles: Role, store_param: str = "store_id") -> Guard:
     return guard
 
 
+def client_address(connection: ASGIConnection) -> str:
+    """Where a request comes from, for counting tries per source: the peer's address, or the
+    client's as a trusted proxy forwarded it (uvicorn's FORWARDED_ALLOW_IPS)."""
+    client = connection.client
+    return client.host if client and client.host else "unknown"
+
+
 async def provide_principal(request: ASGIConnection) -> Principal:
     """The caller, as verified by the route's guard."""
     return request.state.principal

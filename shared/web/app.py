@@ -2,7 +2,7 @@
 
 Each service's `create_app(settings)` is its composition root and calls `build_app` with its own
 routes and consumers. The lifespan owns the pool, refuses to serve on a schema that is behind,
-runs the service's event consumers, and purges expired idempotency keys.
+runs the service's event consumers, and purges expired idempotency keys and throttle counts.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from shared.clock import Clock
 from shared.db import DATABASE_GONE, create_pool, provide_pool, provide_transaction
 from shared.migrations import pending
 from shared.settings import ServiceSettings
+from shared.throttle import PURGE_EXPIRED as PURGE_EXPIRED_THROTTLES
 from shared.web.access import provide_principal
 from shared.web.edge import check_request
 from shared.web.idempotency import PURGE_EXPIRED
@@ -51,12 +52,14 @@ async def ensure_current(conn: asyncpg.Connection, service: str) -> None:
 
 
 async def _purge_expired_keys(pool: asyncpg.Pool) -> None:
+    """Idempotency keys past their 24 hours, and throttle counts that say nothing any more."""
     while True:
         await asyncio.sleep(PURGE_EVERY_S)
         try:
             await pool.execute(PURGE_EXPIRED)
+            await pool.execute(PURGE_EXPIRED_THROTTLES)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
-            log.warning("could not purge idempotency keys: %s", exc)
+            log.warning("could not purge idempotency keys or throttles: %s", exc)
 
 
 Job = Callable[[asyncpg.Pool], Awaitable[None]]

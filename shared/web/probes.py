@@ -7,9 +7,10 @@ import asyncio
 from litestar import Request, Response, get
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from shared.auth import Role
 from shared.bus import lag
 from shared.migrations import pending
-from shared.web.access import PUBLIC
+from shared.web.access import PUBLIC, allow
 
 READY_TIMEOUT_S = 2.0
 
@@ -43,9 +44,17 @@ async def readyz(request: Request) -> Response:
     return Response({"status": "ready"}, status_code=200)
 
 
-@get("/metrics", opt=PUBLIC, tags=["ops"], operation_id="metrics", media_type=CONTENT_TYPE_LATEST)
+@get(
+    "/metrics",
+    guards=[allow(Role.OPERATOR)],
+    tags=["ops"],
+    operation_id="metrics",
+    media_type=CONTENT_TYPE_LATEST,
+)
 async def metrics(request: Request) -> bytes:
-    """Prometheus text: request counts and latencies, bus lag per consumer, process and GC."""
+    """Prometheus text: request counts and latencies, bus lag per consumer, process and GC
+    (operators only: business volumes, and a database query per scrape; scrape with a token
+    from `omo token operator`)."""
     state = request.app.state
     names = [c.name for c in state.consumers]
     if names:

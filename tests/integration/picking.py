@@ -92,6 +92,14 @@ def command(who: dict | None = None, **device: object) -> dict:
     return headers
 
 
+def sign_in(c, pin: str, *, store: str = STORE, device: str | None = None, key: str | None = None):
+    """Post a handheld sign-in (a key of its own unless `key`; `device` as its Device-Id)."""
+    headers = {"Idempotency-Key": key or str(uuid.uuid4())}
+    if device is not None:
+        headers["Device-Id"] = device
+    return c.post("/v1/handheld/sessions", json={"store_id": store, "pin": pin}, headers=headers)
+
+
 async def claim(c, who: dict | None = None) -> dict:
     r = await c.post(f"/v1/stores/{STORE}/batches/claim", json={}, headers=command(who))
     assert r.status_code == 200, r.text

@@ -270,6 +270,45 @@ async def test_a_shopper_cannot_see_or_cancel_someone_elses_order(orders):
     ).status_code == 200
 
 
+async def test_each_staff_role_reads_what_its_work_needs_of_an_order(orders, database):
+    placed = await orders.post(
+        "/v1/orders", json=order({"sku": CABBAGE, "quantity": 1}), headers={**SHOPPER, **key()}
+    )
+    order_id = placed.json()["order_id"]
+    url = f"/v1/orders/{order_id}"
+    store = "kobe-sannomiya"
+
+    async def view(who: dict) -> dict:
+        response = await orders.get(url, headers=who)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    shopper = await view(SHOPPER)
+    assert shopper["address"]["text"] and shopper["payment"]["client_secret"]
+    for role in (Role.PICKER, Role.CASHIER):
+        staff = await view(bearer(role, store=store))
+        assert (staff["address"], staff["delivery"]) == (None, None), role
+        assert staff["payment"] == {"intent_id": None, "client_secret": None}, role
+        assert staff["lines"] == shopper["lines"] and staff["status"] == "awaiting_payment"
+    manager = await view(bearer(Role.MANAGER, store=store))
+    assert manager["address"] == shopper["address"]
+    assert manager["payment"] == {
+        "intent_id": shopper["payment"]["intent_id"],
+        "client_secret": None,
+    }
+
+    rider_1 = bearer(Role.RIDER, store=store, subject="rider-1")
+    assert (await orders.get(url, headers=rider_1)).status_code == 404  # not theirs to carry
+    await rows(
+        database, "UPDATE orders.orders SET rider_id = 'rider-1' WHERE order_id = $1", order_id
+    )
+    rider = await view(rider_1)
+    assert rider["address"] == shopper["address"] and rider["delivery"]["rider_id"] == "rider-1"
+    assert rider["payment"] == {"intent_id": None, "client_secret": None}
+    rider_2 = bearer(Role.RIDER, store=store, subject="rider-2")
+    assert (await orders.get(url, headers=rider_2)).status_code == 404
+
+
 async def test_cancelling_a_paid_order_returns_its_stock_and_voids_the_authorization(
     orders, database
 ):

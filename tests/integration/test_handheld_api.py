@@ -26,13 +26,14 @@ from tests.integration.picking import (
     line,
     paid,
     scan,
+    sign_in,
 )
 
 
 async def test_a_picker_signs_in_with_the_store_and_their_pin(database, demo):
     await handle_all(database)  # fulfillment learns of the store from store.updated
     async with client("fulfillment", database) as c:
-        r = await c.post("/v1/handheld/sessions", json={"store_id": STORE, "pin": "2222"})
+        r = await sign_in(c, "2222")
         assert r.status_code == 201, r.text
         assert r.json()["picker_id"] == "picker-2"
         token = {"Authorization": f"Bearer {r.json()['token']}"}
@@ -44,15 +45,32 @@ async def test_a_picker_signs_in_with_the_store_and_their_pin(database, demo):
             )
         ).status_code == 200
 
-        for _ in range(10):
-            wrong = await c.post("/v1/handheld/sessions", json={"store_id": STORE, "pin": "9999"})
+        for _ in range(5):
+            wrong = await sign_in(c, "9999", device="hh-slip")
             assert wrong.status_code == 401 and wrong.json()["field"] == "pin"
-        paused = await c.post("/v1/handheld/sessions", json={"store_id": STORE, "pin": "2222"})
-        assert paused.status_code == 429  # even the right PIN waits: guessing is paused
-        bad = await c.post("/v1/handheld/sessions", json={"store_id": STORE, "pin": "12a4"})
+        paused = await sign_in(c, "2222", device="hh-slip")
+        # Even the right PIN waits on that handheld: guessing there is paused, with a backoff.
+        assert paused.status_code == 429 and paused.headers["retry-after"] == "30"
+        assert paused.json()["type"] == "urn:omo:problem:too-many-attempts"
+        assert (await sign_in(c, "2222", device="hh-next")).status_code == 201  # not this one
+        bad = await sign_in(c, "12a4")
         assert bad.status_code == 422
-        unknown = await c.post("/v1/handheld/sessions", json={"store_id": "nowhere", "pin": "1111"})
+        unknown = await sign_in(c, "1111", store="nowhere")
         assert unknown.status_code == 404
+
+
+async def test_a_sign_in_repeated_with_its_key_answers_the_same_session(database, demo):
+    await handle_all(database)
+    async with client("fulfillment", database) as c:
+        first = await sign_in(c, "2222", key="sign-in-0001")
+        again = await sign_in(c, "2222", key="sign-in-0001")
+        other_pin = await sign_in(c, "1111", key="sign-in-0001")
+        keyless = await c.post("/v1/handheld/sessions", json={"store_id": STORE, "pin": "2222"})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()  # the same token: no second session was made
+    assert again.headers["idempotent-replayed"] == "true"
+    assert other_pin.status_code == 422 and other_pin.json()["field"] == "Idempotency-Key"
+    assert keyless.status_code == 400 and keyless.json()["field"] == "Idempotency-Key"
 
 
 async def test_the_manager_sets_pins_and_no_two_pickers_share_one(database, demo):
@@ -64,7 +82,7 @@ async def test_the_manager_sets_pins_and_no_two_pickers_share_one(database, demo
         taken = await c.put(url, json={"name": "Sora Abe", "pin": "1111"}, headers=MANAGER)
         assert taken.status_code == 409 and taken.json()["field"] == "pin"
         assert (await c.put(url, json={"name": "x", "pin": "1"}, headers=AOI)).status_code == 403
-        r = await c.post("/v1/handheld/sessions", json={"store_id": STORE, "pin": "4321"})
+        r = await sign_in(c, "4321")
         assert r.json()["name"] == "Sora Abe"
 
 

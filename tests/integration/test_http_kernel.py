@@ -13,6 +13,7 @@ from shared.auth import Role
 from tests.integration.apps import bearer, client, new_store
 
 SERVICE = bearer(Role.SERVICE)
+OPERATOR = bearer(Role.OPERATOR)
 PROBLEM = "application/problem+json"
 
 
@@ -199,7 +200,7 @@ async def test_probes_openapi_and_docs_answer(database, service):
         spec = (await c.get("/schema/openapi.json")).json()
         assert spec["openapi"].startswith("3.1")
         assert (await c.get("/schema")).status_code == 200
-        metrics = (await c.get("/metrics")).text
+        metrics = (await c.get("/metrics", headers=OPERATOR)).text
     assert 'omo_http_requests_total{method="GET",route="/readyz",status="200"} 1.0' in metrics
     for consumer in c.app.state.consumers:
         assert f'omo_bus_pending_events{{consumer="{consumer.name}"}}' in metrics
@@ -221,7 +222,7 @@ async def test_readyz_fails_when_the_schema_falls_behind(database):
 async def test_metrics_show_the_process_and_no_created_series(database, service):
     async with client(service, database) as c:
         await c.get("/healthz")
-        text = (await c.get("/metrics")).text
+        text = (await c.get("/metrics", headers=OPERATOR)).text
     names = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
     assert {
         "omo_http_requests_total",
@@ -231,3 +232,17 @@ async def test_metrics_show_the_process_and_no_created_series(database, service)
         "python_info",
     } <= names
     assert [n for n in names if n.endswith("_created")] == []
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_metrics_are_served_to_operators_only(database, service):
+    manager = bearer(Role.MANAGER, store="kobe-sannomiya")
+    async with client(service, database) as c:
+        anyone = await c.get("/metrics")
+        staff = await c.get("/metrics", headers=manager)
+        another_service = await c.get("/metrics", headers=SERVICE)
+        operator = await c.get("/metrics", headers=OPERATOR)
+    assert anyone.status_code == 401 and anyone.headers["content-type"] == PROBLEM
+    assert staff.status_code == another_service.status_code == 403
+    assert "omo_http_requests_total" not in anyone.text + staff.text + another_service.text
+    assert operator.status_code == 200 and "omo_http_requests_total" in operator.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -44,6 +45,16 @@ async def ask_code(c, phone: str = PHONE) -> str:
     return response.json()["dev_code"]
 
 
+def key() -> dict:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+def verify(c, code: str, phone: str = PHONE, headers: dict | None = None):
+    """Sign up or in with `code`; each call with a key of its own unless headers are given."""
+    body = {"phone": phone, "code": code}
+    return c.post("/v1/members/verify", json=body, headers=key() if headers is None else headers)
+
+
 def other(code: str) -> str:
     return f"{(int(code) + 1) % 10**6:06d}"
 
@@ -59,7 +70,7 @@ async def fetch(database: str, query: str, *args):
 async def test_phone_sign_up_gives_a_member_and_a_working_shopper_token(database):
     async with client("orders", database) as c:
         code = await ask_code(c)
-        verified = await c.post("/v1/members/verify", json={"phone": PHONE, "code": code})
+        verified = await verify(c, code)
         body = verified.json()
         me = await c.get("/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert verified.status_code == 200
@@ -74,8 +85,8 @@ async def test_phone_sign_up_gives_a_member_and_a_working_shopper_token(database
 
 async def test_signing_in_again_with_the_same_phone_finds_the_same_member(database):
     async with client("orders", database) as c:
-        first = await c.post("/v1/members/verify", json={"phone": PHONE, "code": await ask_code(c)})
-        again = await c.post("/v1/members/verify", json={"phone": PHONE, "code": await ask_code(c)})
+        first = await verify(c, await ask_code(c))
+        again = await verify(c, await ask_code(c))
     assert (first.json()["created"], again.json()["created"]) == (True, False)
     assert first.json()["member_id"] == again.json()["member_id"]
 
@@ -83,11 +94,8 @@ async def test_signing_in_again_with_the_same_phone_finds_the_same_member(databa
 async def test_wrong_tries_are_counted_and_the_sixth_is_refused_even_with_the_right_code(database):
     async with client("orders", database) as c:
         code = await ask_code(c)
-        wrong = [
-            await c.post("/v1/members/verify", json={"phone": PHONE, "code": other(code)})
-            for _ in range(5)
-        ]
-        sixth = await c.post("/v1/members/verify", json={"phone": PHONE, "code": code})
+        wrong = [await verify(c, other(code)) for _ in range(5)]
+        sixth = await verify(c, code)
     assert [r.status_code for r in wrong] == [422] * 5
     assert [r.json()["field"] for r in wrong] == ["code"] * 5
     assert wrong[0].json()["detail"] == "wrong code; 4 tries left"
@@ -105,8 +113,8 @@ async def test_a_new_code_replaces_the_previous_one(database):
         new = await ask_code(c)
         if old == new:  # one chance in a million
             new = await ask_code(c)
-        stale = await c.post("/v1/members/verify", json={"phone": PHONE, "code": old})
-        fresh = await c.post("/v1/members/verify", json={"phone": PHONE, "code": new})
+        stale = await verify(c, old)
+        fresh = await verify(c, new)
     assert stale.status_code == 422
     assert fresh.status_code == 200
 
@@ -116,7 +124,7 @@ async def test_expired_code_is_refused(database, monkeypatch):
         hand = ClockHand(c.app, monkeypatch)
         code = await ask_code(c)
         hand.advance(minutes=5)
-        late = await c.post("/v1/members/verify", json={"phone": PHONE, "code": code})
+        late = await verify(c, code)
     assert late.status_code == 422
     assert late.json()["field"] == "code"
     assert "expired" in late.json()["detail"]
@@ -125,8 +133,8 @@ async def test_expired_code_is_refused(database, monkeypatch):
 async def test_code_is_single_use(database):
     async with client("orders", database) as c:
         code = await ask_code(c)
-        first = await c.post("/v1/members/verify", json={"phone": PHONE, "code": code})
-        replay = await c.post("/v1/members/verify", json={"phone": PHONE, "code": code})
+        first = await verify(c, code)
+        replay = await verify(c, code)
     assert first.status_code == 200
     assert replay.status_code == 422
     assert replay.json()["field"] == "code"
@@ -136,11 +144,35 @@ async def test_code_is_single_use(database):
 async def test_concurrent_verifies_of_one_code_sign_up_once(database):
     async with client("orders", database) as c:
         code = await ask_code(c)
-        responses = await asyncio.gather(
-            *(c.post("/v1/members/verify", json={"phone": PHONE, "code": code}) for _ in range(4))
-        )
+        responses = await asyncio.gather(*(verify(c, code) for _ in range(4)))
     assert sorted(r.status_code for r in responses) == [200, 422, 422, 422]
     assert (await fetch(database, "SELECT count(*) FROM orders.members"))[0] == 1
+
+
+async def test_a_verification_repeated_with_its_key_answers_the_same_and_creates_one_member(
+    database,
+):
+    same = {"Idempotency-Key": "verify-0001"}
+    async with client("orders", database) as c:
+        code = await ask_code(c)
+        first = await verify(c, code, headers=same)
+        again = await verify(c, code, headers=same)  # the app lost the first answer
+        keyless = await verify(c, code, headers={})
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    assert keyless.status_code == 400 and keyless.json()["field"] == "Idempotency-Key"
+    assert (await fetch(database, "SELECT count(*) FROM orders.members"))[0] == 1
+
+
+async def test_a_wrong_code_does_not_hold_its_key(database):
+    same = {"Idempotency-Key": "verify-0002"}
+    async with client("orders", database) as c:
+        code = await ask_code(c)
+        wrong = await verify(c, other(code), headers=same)
+        right = await verify(c, code, headers=same)
+    assert (wrong.status_code, right.status_code) == (422, 200)
+    row = await fetch(database, "SELECT attempts FROM orders.member_codes")
+    assert row["attempts"] == 1  # the wrong try was counted all the same
 
 
 async def test_a_phone_gets_at_most_five_codes_an_hour(database, monkeypatch):
@@ -166,7 +198,7 @@ async def test_refused_send_leaves_the_previous_code_working(database, monkeypat
         for _ in range(5):
             code = await ask_code(c)
         assert (await c.post("/v1/members/otp", json={"phone": PHONE})).status_code == 429
-        verified = await c.post("/v1/members/verify", json={"phone": PHONE, "code": code})
+        verified = await verify(c, code)
     assert verified.status_code == 200
 
 
@@ -208,7 +240,7 @@ async def test_in_prod_the_plugged_notifier_delivers_a_code_that_signs_in(databa
         c.app.state.notifier = outbox
         await c.post("/v1/members/otp", json={"phone": PHONE})
         [(phone, code)] = outbox.sent
-        verified = await c.post("/v1/members/verify", json={"phone": phone, "code": code})
+        verified = await verify(c, code, phone)
         me = await c.get("/v1/me", headers={"Authorization": f"Bearer {verified.json()['token']}"})
     assert verified.status_code == 200
     assert me.json()["phone"] == PHONE
@@ -222,7 +254,7 @@ async def test_a_shopper_token_for_no_member_is_a_404(database):
 
 
 async def sign_up(c) -> tuple[str, dict]:
-    verified = await c.post("/v1/members/verify", json={"phone": PHONE, "code": await ask_code(c)})
+    verified = await verify(c, await ask_code(c))
     body = verified.json()
     return body["member_id"], {"Authorization": f"Bearer {body['token']}"}
 
@@ -265,9 +297,7 @@ async def test_a_member_code_from_another_deployment_is_refused(database):
         outbox = Outbox()
         c.app.state.notifier = outbox
         await c.post("/v1/members/otp", json={"phone": PHONE})
-        verified = await c.post(
-            "/v1/members/verify", json={"phone": PHONE, "code": outbox.sent[0][1]}
-        )
+        verified = await verify(c, outbox.sent[0][1], PHONE)
         token = verified.json()["token"]
         qr = await c.get("/v1/me/member-code", headers={"Authorization": f"Bearer {token}"})
     async with client("orders", database) as c:  # same database, the development secret

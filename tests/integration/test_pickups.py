@@ -27,6 +27,11 @@ REDEEM = f"/v1/stores/{STORE}/pickups/redeem"
 CABBAGE, POTATOES = shopping.CABBAGE, shopping.POTATOES
 
 
+def gifting(shopper: dict = SHOPPER, key: str | None = None) -> dict:
+    """A transfer's headers: the shopper's token and an Idempotency-Key of its own."""
+    return {**shopper, "Idempotency-Key": key or shopping.key()["Idempotency-Key"]}
+
+
 async def sql(database: str, query: str, *args) -> list[asyncpg.Record]:
     conn = await asyncpg.connect(database)
     try:
@@ -128,7 +133,7 @@ async def test_after_a_transfer_the_old_code_is_refused_and_the_new_one_works(or
     order_id, old = await packed_code(orders, database)
     gift = {"to_phone": "+819012345678", "note": "お誕生日おめでとう"}
     moved = await orders.post(
-        f"/v1/orders/{order_id}/pickup-code/transfer", json=gift, headers=SHOPPER
+        f"/v1/orders/{order_id}/pickup-code/transfer", json=gift, headers=gifting()
     )
     assert moved.status_code == 200, moved.text
     new = moved.json()["payload"]
@@ -146,8 +151,8 @@ async def test_after_a_transfer_the_old_code_is_refused_and_the_new_one_works(or
 async def test_transferring_again_without_a_body_takes_the_gift_back(orders, database):
     order_id, _ = await packed_code(orders, database)
     transfer = f"/v1/orders/{order_id}/pickup-code/transfer"
-    to_friend = (await orders.post(transfer, json={"note": "for you"}, headers=SHOPPER)).json()
-    back = await orders.post(transfer, headers=SHOPPER)
+    to_friend = (await orders.post(transfer, json={"note": "for you"}, headers=gifting())).json()
+    back = await orders.post(transfer, headers=gifting())
     assert back.status_code == 200, back.text
     assert back.json()["version"] == 3
     shown = await orders.get(f"/v1/orders/{order_id}/pickup-code", headers=SHOPPER)
@@ -156,16 +161,34 @@ async def test_transferring_again_without_a_body_takes_the_gift_back(orders, dat
     assert refused.status_code == 409
 
 
+async def test_a_transfer_repeated_with_its_key_gives_the_same_code_and_no_newer_one(
+    orders, database
+):
+    order_id, _ = await packed_code(orders, database)
+    transfer = f"/v1/orders/{order_id}/pickup-code/transfer"
+    gift = {"note": "for you"}
+    first = await orders.post(transfer, json=gift, headers=gifting(key="gift-0001"))
+    again = await orders.post(transfer, json=gift, headers=gifting(key="gift-0001"))
+    keyless = await orders.post(transfer, json=gift, headers=SHOPPER)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    assert keyless.status_code == 400 and keyless.json()["field"] == "Idempotency-Key"
+    version = await sql(database, "SELECT version FROM orders.pickup_codes")
+    assert version[0]["version"] == 2  # one transfer: the code the friend holds still works
+    fresh = await orders.post(REDEEM, json={"payload": first.json()["payload"]}, headers=CASHIER)
+    assert fresh.status_code == 200, fresh.text
+
+
 async def test_a_code_cannot_be_transferred_before_packing(orders, database):
     order_id = await place(orders)
-    moved = await orders.post(f"/v1/orders/{order_id}/pickup-code/transfer", headers=SHOPPER)
+    moved = await orders.post(f"/v1/orders/{order_id}/pickup-code/transfer", headers=gifting())
     assert (moved.status_code, moved.json()["detail"]) == (409, "not packed yet")
 
 
 async def test_a_transfer_with_a_malformed_phone_is_a_400(orders, database):
     order_id, _ = await packed_code(orders, database)
     moved = await orders.post(
-        f"/v1/orders/{order_id}/pickup-code/transfer", json={"to_phone": "090"}, headers=SHOPPER
+        f"/v1/orders/{order_id}/pickup-code/transfer", json={"to_phone": "090"}, headers=gifting()
     )
     assert (moved.status_code, moved.json()["field"]) == (400, "to_phone")
 
@@ -237,7 +260,9 @@ async def test_a_shopper_cannot_get_or_transfer_someone_elses_code(orders, datab
     order_id, _ = await packed_code(orders, database)
     stranger = bearer(Role.SHOPPER, member="mem_someone_else")
     shown = await orders.get(f"/v1/orders/{order_id}/pickup-code", headers=stranger)
-    moved = await orders.post(f"/v1/orders/{order_id}/pickup-code/transfer", headers=stranger)
+    moved = await orders.post(
+        f"/v1/orders/{order_id}/pickup-code/transfer", headers=gifting(stranger)
+    )
     assert shown.status_code == moved.status_code == 404
     version = await sql(database, "SELECT version FROM orders.pickup_codes")
     assert version[0]["version"] == 1

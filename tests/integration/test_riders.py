@@ -117,6 +117,17 @@ async def test_pings_are_kept_and_the_newest_is_the_riders_position(c, database)
     assert rider["located_at"] == datetime.fromisoformat(newest["at"])
 
 
+async def test_a_batch_of_pings_sent_again_answers_the_same_and_adds_nothing(c, database):
+    """Why location reports take no Idempotency-Key: a repeat creates nothing new."""
+    assert (await shift(c, "start")).status_code == 200
+    batch = [ping(20, lat=34.69), ping(10, lat=34.70)]
+    first = await locate(c, *batch)
+    again = await locate(c, *batch)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert len(await rows(database, "SELECT * FROM delivery.pings")) == 2
+
+
 @pytest.mark.parametrize(
     ("make", "field"),
     [

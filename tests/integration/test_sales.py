@@ -17,6 +17,7 @@ from shared.auth import Role
 from shared.barcodes import ean13
 from shared.settings import DEV_JWT_SECRET
 from tests.integration.apps import bearer, client
+from tests.integration.conftest import serving
 from tests.integration.delivering import rider_on_duty
 
 STORE = "kobe-sannomiya"
@@ -393,6 +394,34 @@ async def test_a_resent_scan_with_the_same_key_adds_one_line(till):
     again = await scan(till, cart_id, ean(CABBAGE), headers=headers)
     assert again.headers["idempotent-replayed"] == "true"
     assert len((await till.get(f"{CARTS}/{cart_id}", headers=SHOPPER)).json()["lines"]) == 1
+
+
+async def test_checkouts_of_one_cart_at_once_make_one_payment_intent(till, database, stripe_url):
+    """Why scan-and-go checkout takes no Idempotency-Key: a repeat creates nothing new."""
+    cart_id = await open_cart(till)
+    await scan(till, cart_id, ean(CABBAGE))
+    with serving("orders", database_url=database, stripe_api_base=stripe_url) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            checkout = f"{CARTS}/{cart_id}/checkout"
+            answers = await asyncio.gather(
+                *(http.post(checkout, headers=SHOPPER) for _ in range(8))
+            )
+    assert {r.status_code for r in answers} == {200}, [r.text for r in answers]
+    assert len({json.dumps(r.json()["payment"]) for r in answers}) == 1  # one intent, one secret
+    assert len(await stripe_intents(stripe_url, cart_id)) == 1
+
+
+async def stripe_intents(stripe_url: str, cart_id: str) -> list[dict]:
+    """The PaymentIntents localstripe holds for a cart."""
+    found, after = [], None
+    async with httpx.AsyncClient(base_url=stripe_url, auth=("sk_test_x", "")) as stripe:
+        while True:
+            params = {"limit": 100, **({"starting_after": after} if after else {})}
+            page = (await stripe.get("/v1/payment_intents", params=params)).json()
+            found += [pi for pi in page["data"] if pi["metadata"].get("cart_id") == cart_id]
+            if not page.get("has_more") or not page["data"]:
+                return found
+            after = page["data"][-1]["id"]
 
 
 async def test_a_shopper_sees_and_changes_only_their_own_carts(till):

@@ -10,12 +10,11 @@ from litestar.params import JSONBody
 
 from services.delivery.deliveries.views import RouteView
 from services.delivery.riders import service
-from services.delivery.riders.domain import Ping, RateLimited
+from services.delivery.riders.domain import Ping
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx
 from shared.web.idempotency import IdempotencyKey, once
-from shared.web.problems import MEDIA_TYPE, domain_problem
 
 
 class ShiftBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -64,20 +63,17 @@ async def change_shift(
     status_code=200,
 )
 async def report_location(
-    request: Request, data: JSONBody[LocationBody], conn: Tx, clock: Now, principal: Caller
-) -> service.Located | Response:
+    data: JSONBody[LocationBody], conn: Tx, clock: Now, principal: Caller
+) -> service.Located:
     """Report 1 to 100 positions (lat, lng, at) while on shift; the newest is the rider's
-    position. No Idempotency-Key: a ping sent twice is kept once. At most 30 calls a minute
-    per rider: a 429 with Retry-After beyond that."""
-    try:
-        return await service.report_location(conn, clock, principal, pings=data.pings)
-    except RateLimited as exc:  # nothing was changed: answer without rolling back
-        return Response(
-            domain_problem(request, exc),
-            status_code=exc.status,
-            media_type=MEDIA_TYPE,
-            headers={"Retry-After": str(exc.retry_after_s)},
-        )
+    position. At most 30 calls a minute per rider: a 429 with Retry-After beyond that.
+
+    No Idempotency-Key, because a repeat creates nothing new: a ping is kept by the rider and
+    the instant it was taken, so a batch sent again adds no row and answers the same (unless
+    newer pings came in between). A key per call would store a row for every call a phone
+    makes, as many as the pings themselves.
+    """
+    return await service.report_location(conn, clock, principal, pings=data.pings)
 
 
 @get("/v1/riders/me/route", guards=[allow(Role.RIDER)], tags=["riders"], operation_id="myRoute")

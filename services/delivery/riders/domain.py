@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from shared.errors import Conflict, DomainError, InvalidInput
+from shared.errors import Conflict, InvalidInput, TooManyRequests
 
 PINGS_PER_CALL = 100
 AHEAD = timedelta(seconds=30)  # a phone's clock may run this far ahead of ours
@@ -20,15 +20,10 @@ WINDOW = timedelta(minutes=1)
 CALLS_PER_WINDOW = 30
 
 
-class RateLimited(DomainError):
+class RateLimited(TooManyRequests):
     """Too many location reports"""
 
-    status = 429
     slug = "rate-limited"
-
-    def __init__(self, detail: str, *, retry_after_s: int):
-        super().__init__(detail, retry_after_s=retry_after_s)
-        self.retry_after_s = retry_after_s
 
 
 class Ping(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -15,12 +15,13 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from services.fulfillment import store as db
 from services.fulfillment.batches import store as batch_db
+from services.fulfillment.batches.devices import DeviceId
 from services.fulfillment.handheld import pins
 from shared.auth import Principal, Role, mint
 from shared.errors import NotFound
-from shared.web.access import PUBLIC, allow
+from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Pool, Tx
-from shared.web.problems import on_domain_error
+from shared.web.idempotency import IdempotencyKey, once
 
 PAGE = (Path(__file__).parent / "handheld.html").read_bytes()
 SHIFT_S = 10 * 3600  # a sign-in lasts a shift
@@ -49,20 +50,34 @@ class Session(msgspec.Struct, frozen=True, kw_only=True):
 
 @post("/v1/handheld/sessions", opt=PUBLIC, tags=["handheld"], operation_id="signIn")
 async def sign_in(
-    request: Request, data: JSONBody[SignIn], conn: Tx, clock: Now
-) -> Session | Response:
-    """Sign a picker in with the store and their PIN (anyone; wrong PINs are counted). Creates
-    no record, so no Idempotency-Key: a repeat signs in again."""
+    request: Request,
+    data: JSONBody[SignIn],
+    conn: Tx,
+    clock: Now,
+    idempotency_key: IdempotencyKey,
+    device_id: DeviceId = None,
+) -> Response[Session]:
+    """Sign a picker in with the store and their PIN (anyone). Wrong PINs are counted per
+    handheld (`Device-Id`) and per client address, each with a backoff (then 429 with
+    Retry-After); a handheld that has worked in the store is judged by its own count alone. A
+    repeat with the same Idempotency-Key returns the first session."""
     if not await db.store_exists(conn, store_id=data.store_id):
         raise NotFound(f"there is no store {data.store_id}", field="store_id")
     secret = request.app.state.settings.jwt_secret
-    found = await pins.sign_in(conn, secret, store_id=data.store_id, pin=data.pin, now=clock.now())
-    if not isinstance(found, tuple):
-        return on_domain_error(request, found)  # the failure count commits
-    picker_id, name = found
-    token = mint(secret, Role.PICKER, subject=picker_id, store_id=data.store_id, ttl_s=SHIFT_S)
-    return Session(
-        token=token, picker_id=picker_id, name=name, store_id=data.store_id, expires_in_s=SHIFT_S
+
+    async def session() -> Session:
+        picker_id, name = await pins.sign_in(
+            conn, secret, store_id=data.store_id, pin=data.pin, device_id=device_id,
+            source=client_address(request), now=clock.now(),
+        )  # fmt: skip
+        token = mint(secret, Role.PICKER, subject=picker_id, store_id=data.store_id, ttl_s=SHIFT_S)
+        return Session(
+            token=token, picker_id=picker_id, name=name, store_id=data.store_id,
+            expires_in_s=SHIFT_S,
+        )  # fmt: skip
+
+    return await once(
+        conn, request, caller=f"sign-in/{data.store_id}", key=idempotency_key, create=session
     )
 
 

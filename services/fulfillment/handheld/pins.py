@@ -1,7 +1,15 @@
 """Staff PINs. A PIN names a picker within a store, so it is stored as a keyed digest (HMAC with
 a key derived from the deployment secret) that can be looked up but not reversed from the
-database alone. Failed sign-ins are counted per store: after `MAX_FAILURES` in `WINDOW` the
-store's handheld sign-in pauses, which turns guessing a 4-digit PIN into hours, not seconds."""
+database alone.
+
+Wrong PINs are counted, under a lock (shared.throttle), per device and per client address, each
+with a backoff: a picker who mistypes waits on their own handheld, a guesser waits at their own
+address, and nobody else waits with them. A handheld that has worked in the store (it has sent
+commands there) is judged by its own count alone, so a stranger on the store's network cannot
+pause it either. Devices new to the store and callers without a device id also share one count
+per store, generous enough for a new handheld and small enough that many addresses guessing at
+once still get minutes per try, not seconds.
+"""
 
 from __future__ import annotations
 
@@ -12,20 +20,57 @@ from pathlib import Path
 
 import asyncpg
 
-from shared.errors import Conflict, DomainError, InvalidInput, Unauthenticated
+from shared import throttle
+from shared.errors import Conflict, InvalidInput, TooManyRequests, Unauthenticated
 from shared.signing import derive_key
 from shared.sql import load_queries
+from shared.throttle import Backoff
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
-MAX_FAILURES = 10
-WINDOW = timedelta(minutes=10)
+SERVICE = "fulfillment"
+DEVICE = Backoff(free=5, base=timedelta(seconds=30), cap=timedelta(minutes=15),
+                 forget=timedelta(hours=1))  # fmt: skip
+SOURCE = Backoff(free=20, base=timedelta(seconds=30), cap=timedelta(minutes=15),
+                 forget=timedelta(hours=1))  # fmt: skip
+NEWCOMERS = Backoff(free=50, base=timedelta(seconds=10), cap=timedelta(minutes=5),
+                    forget=timedelta(hours=1))  # fmt: skip
+KNOWN_FOR = timedelta(days=30)  # a handheld unused this long is new to the store again
 
 
-class TooManyAttempts(DomainError):
+class TooManyAttempts(TooManyRequests):
     """Too many wrong PINs"""
 
-    status = 429
     slug = "too-many-attempts"
+
+
+class WrongPin(Unauthenticated):
+    """No picker of this store has that PIN"""
+
+    commits = True  # the miss is counted
+
+
+def _device(store_id: str, device_id: str) -> str:
+    return f"pin/device/{store_id}/{device_id}"
+
+
+def counters(
+    store_id: str, device_id: str | None, source: str, *, known: bool
+) -> dict[str, Backoff]:
+    """The counts a sign-in is judged by, by bucket name."""
+    rules: dict[str, Backoff] = {}
+    if device_id is not None:
+        rules[_device(store_id, device_id)] = DEVICE
+    if not known:
+        rules[f"pin/source/{source}"] = SOURCE
+        rules[f"pin/newcomers/{store_id}"] = NEWCOMERS
+    return rules
+
+
+_PAUSED = {
+    "device": "sign-in on this handheld",
+    "source": "sign-in from your address",
+    "newcomers": "sign-in on handhelds new to this store",
+}
 
 
 def pin_digest(secret: str, store_id: str, pin: str) -> str:
@@ -56,20 +101,36 @@ async def save_picker(
 
 
 async def sign_in(
-    conn: asyncpg.Connection, secret: str, *, store_id: str, pin: str, now: datetime
-) -> tuple[str, str] | DomainError:
-    """The picker (id, name) the PIN names, or the refusal; a failure is *returned* so that
-    the request commits it to the failure count."""
+    conn: asyncpg.Connection,
+    secret: str,
+    *,
+    store_id: str,
+    pin: str,
+    device_id: str | None,
+    source: str,
+    now: datetime,
+) -> tuple[str, str]:
+    """The picker (id, name) the PIN names. A wrong PIN raises `WrongPin`, which commits its
+    count; a sign-in that must wait raises `TooManyAttempts` and is not judged at all."""
     check_pin(pin)
-    failures = await conn.fetchval(Q["recent_failures"], store_id, now - WINDOW)
-    if failures >= MAX_FAILURES:
-        return TooManyAttempts(
-            f"sign-in for {store_id} is paused after {failures} wrong PINs; try again in "
-            f"{int(WINDOW.total_seconds() // 60)} minutes or ask the manager",
+    known = device_id is not None and await conn.fetchval(
+        Q["known_device"], store_id, device_id, now - KNOWN_FOR
+    )
+    rules = counters(store_id, device_id, source, known=known)
+    held = await throttle.lock(conn, SERVICE, rules)
+    if stop := throttle.blocking(rules, held, now):
+        bucket, pause = stop
+        retry = throttle.seconds(pause)
+        raise TooManyAttempts(
+            f"{_PAUSED[bucket.name.split('/')[1]]} is paused after {bucket.hits} wrong PINs; "
+            f"try again in {retry} s",
             field="pin",
+            retry_after_s=retry,
         )
     row = await conn.fetchrow(Q["picker_by_pin"], store_id, pin_digest(secret, store_id, pin))
     if row is None:
-        await conn.execute(Q["add_failure"], store_id, now)
-        return Unauthenticated("no picker of this store has that PIN", field="pin")
+        await throttle.count(conn, SERVICE, rules, held, now)
+        raise WrongPin(field="pin")
+    if device_id is not None:  # the handheld's own mistakes are forgiven; an address's are not
+        await throttle.clear(conn, SERVICE, _device(store_id, device_id))
     return row["picker_id"], row["name"]

@@ -77,7 +77,7 @@ async def place_order(
                 media_type=MEDIA_TYPE,
             )
     async with pool.acquire() as conn, conn.transaction():
-        view = await views.order_view(conn, order)
+        view = await views.order_view(conn, order, principal.role)
         return await remember(
             conn, request, caller=caller, key=idempotency_key, status=201, result=view
         )
@@ -98,8 +98,13 @@ async def _store_place(pool: asyncpg.Pool, store_id: str) -> db.StoreRules:
     operation_id="getOrder",
 )
 async def get_order(order_id: FromPath[str], conn: Tx, principal: Caller) -> views.OrderView:
-    """One order: lines, amounts, stage times (its shopper, its store's staff)."""
-    return await views.order_view(conn, await views.visible_order(conn, principal, order_id))
+    """One order: lines, amounts, stage times (its shopper, its store's staff, a rider only
+    the orders they carry). Each role reads what its work needs; the rest is null: the address
+    and the rider's hand-over (`delivery`) for the shopper, riders, managers and services, the
+    PaymentIntent for the shopper, managers and services, and its `client_secret` for the
+    shopper alone."""
+    order = await views.visible_order(conn, principal, order_id)
+    return await views.order_view(conn, order, principal.role)
 
 
 @get("/v1/orders", guards=[allow(Role.SHOPPER)], tags=["orders"], operation_id="listOrders")
@@ -109,7 +114,8 @@ async def list_orders(
     """The shopper's own orders, newest first."""
     ids = await db.member_orders(conn, member_id=principal.member_id or "", limit=limit)
     return [
-        await views.order_view(conn, await views.visible_order(conn, principal, i)) for i in ids
+        await views.order_view(conn, await views.visible_order(conn, principal, i), principal.role)
+        for i in ids
     ]
 
 
@@ -139,7 +145,7 @@ async def confirm_payment(
         pool, request.app.state.gateway, clock, order, data.payment_method
     )
     async with pool.acquire() as conn:
-        return await views.order_view(conn, order)
+        return await views.order_view(conn, order, principal.role)
 
 
 @post(
@@ -159,9 +165,8 @@ async def cancel_order(
     """Cancel before packing (its shopper, or the store's manager): stock back on the shelf,
     the authorization voided. Cancelling is not a creation: no Idempotency-Key."""
     order = await views.visible_order(conn, principal, order_id)
-    return await views.order_view(
-        conn, await service.cancel(conn, clock, order, reason=data.reason)
-    )
+    cancelled = await service.cancel(conn, clock, order, reason=data.reason)
+    return await views.order_view(conn, cancelled, principal.role)
 
 
 ROUTES = [place_order, get_order, list_orders, confirm_payment, cancel_order]

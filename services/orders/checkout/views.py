@@ -81,12 +81,34 @@ class OrderView(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def may_see(principal: Principal, order: db.OrderRow) -> bool:
-    """A shopper sees their own orders, staff their own store's, services all."""
+    """A shopper sees their own orders, a rider the orders they carry, other staff their own
+    store's, services all."""
     if principal.role is Role.SHOPPER:
         return principal.member_id == order.member_id
+    if principal.role is Role.RIDER:
+        return principal.store_id == order.store_id and principal.subject == order.rider_id
     if principal.role in STAFF:
         return principal.store_id == order.store_id
     return principal.role is Role.SERVICE
+
+
+# What each role's work needs of an order beyond its lines and state; the rest is left out.
+SEES_THE_DOOR = frozenset({Role.SHOPPER, Role.RIDER, Role.MANAGER, Role.SERVICE})  # address
+SEES_THE_PAYMENT = frozenset({Role.SHOPPER, Role.MANAGER, Role.SERVICE})  # its PaymentIntent
+PAYS = frozenset({Role.SHOPPER})  # the client_secret lets its holder pay: the shopper's app
+
+
+def scoped(view: OrderView, role: Role) -> OrderView:
+    """The order as `role` may read it: a picker or cashier without the address and the
+    rider's hand-over, a rider without the payment, nobody but the shopper the client_secret."""
+    payment = view.payment
+    if role not in PAYS:
+        payment = Payment(intent_id=payment.intent_id, client_secret=None)
+    if role not in SEES_THE_PAYMENT:
+        payment = Payment(intent_id=None, client_secret=None)
+    if role in SEES_THE_DOOR:
+        return msgspec.structs.replace(view, payment=payment)
+    return msgspec.structs.replace(view, payment=payment, address=None, delivery=None)
 
 
 async def visible_order(
@@ -99,7 +121,8 @@ async def visible_order(
     return order
 
 
-async def order_view(conn: asyncpg.Connection, order: db.OrderRow) -> OrderView:
+async def order_view(conn: asyncpg.Connection, order: db.OrderRow, role: Role) -> OrderView:
+    """The order as `role` may read it (see `scoped`)."""
     keys = {"store_id": order.store_id, "order_id": order.order_id}
     lines = await db.lines(conn, **keys)
     entries = await db.ledger(conn, **keys)
@@ -114,7 +137,7 @@ async def order_view(conn: asyncpg.Connection, order: db.OrderRow) -> OrderView:
     if order.address_text is not None:
         address = Address(lat=order.address_lat, lng=order.address_lng, text=order.address_text)  # type: ignore[arg-type]
     awaiting = order.status == "awaiting_payment"
-    return OrderView(
+    view = OrderView(
         order_id=order.order_id,
         store_id=order.store_id,
         status=order.status,
@@ -172,3 +195,4 @@ async def order_view(conn: asyncpg.Connection, order: db.OrderRow) -> OrderView:
         substitutions=await substitutions.of_order(conn, **keys),
         stages=await db.stages(conn, **keys),
     )
+    return scoped(view, role)

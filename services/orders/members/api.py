@@ -14,10 +14,9 @@ from services.orders.members import service
 from services.orders.members.domain import Code, Member, MemberCode, Phone, Verified
 from services.orders.members.notify import LoggingNotifier, Notifier
 from shared.auth import Role
-from shared.errors import DomainError
-from shared.web.access import PUBLIC, allow
+from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Tx
-from shared.web.problems import on_domain_error
+from shared.web.idempotency import IdempotencyKey, once
 
 
 class CodeRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -57,14 +56,19 @@ def _secret(request: Request) -> str:
 async def send_code(
     request: Request, data: JSONBody[CodeRequest], conn: Tx, clock: Now
 ) -> Response[CodeSent]:
-    """Send a one-time 6-digit sign-up code to a phone (anyone). It lasts 5 minutes; a phone gets
-    at most 5 codes an hour (then 429).
+    """Send a one-time 6-digit sign-up code to a phone (anyone). It lasts 5 minutes. A phone
+    gets at most 5 codes an hour; a client address and the whole service have limits of their
+    own (settings `OMO_ORDERS_OTP_PER_ADDRESS_HOUR`, `OMO_ORDERS_OTP_PER_MINUTE`); beyond
+    any of them, 429 with Retry-After.
 
     An action, not a creation: it takes no Idempotency-Key. A repeat sends a new code that
-    replaces the previous one and counts towards the hourly limit.
+    replaces the previous one and counts towards every limit.
     """
     settings = request.app.state.settings
-    issued = await service.send_code(conn, clock, secret=_secret(request), phone=data.phone)
+    issued = await service.send_code(
+        conn, clock, secret=_secret(request), phone=data.phone,
+        source=client_address(request), limits=service.SendLimits.of(settings),
+    )  # fmt: skip
     sent = CodeSent(phone=issued.phone, expires_at=issued.expires_at)
     if settings.env == "dev":
         return Response(msgspec.structs.replace(sent, dev_code=issued.code), status_code=200)
@@ -83,21 +87,28 @@ async def send_code(
     operation_id="verifyMemberCode",
 )
 async def verify_code(
-    request: Request, data: JSONBody[CodeCheck], conn: Tx, clock: Now
+    request: Request,
+    data: JSONBody[CodeCheck],
+    conn: Tx,
+    clock: Now,
+    idempotency_key: IdempotencyKey,
 ) -> Response[Verified]:
     """Sign up or sign in with the code sent to a phone (anyone): the member, created if new, and
     a shopper token. 422 naming `code` for a wrong, expired, used or dead code (5 wrong tries).
 
-    Takes no Idempotency-Key: the code is single use, so a replay is refused rather than
-    creating a second member; to sign in again, ask for a new code.
+    A repeat with the same Idempotency-Key returns the first answer (an app that lost it is
+    signed in, not told the code was used); a wrong code does not hold the key.
     """
-    result = await service.verify_code(
-        conn, clock, secret=_secret(request), phone=data.phone, code=data.code
+    return await once(
+        conn,
+        request,
+        caller=f"phone/{data.phone}",
+        key=idempotency_key,
+        create=lambda: service.verify_code(
+            conn, clock, secret=_secret(request), phone=data.phone, code=data.code
+        ),
+        status_code=200,
     )
-    if isinstance(result, DomainError):
-        # Returned, not raised, so that the transaction commits the counted wrong try.
-        return on_domain_error(request, result)
-    return Response(result, status_code=200)
 
 
 @get("/v1/me", guards=[allow(Role.SHOPPER)], tags=["members"], operation_id="getMe")

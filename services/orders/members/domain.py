@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from shared.errors import DomainError, InvalidInput
+from shared.errors import InvalidInput, TooManyRequests
 from shared.signing import derive_key
 
 CODE_TTL = timedelta(minutes=5)
@@ -34,11 +34,10 @@ Phone = Annotated[
 Code = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$", examples=["042917"])]
 
 
-class TooManyRequests(DomainError):
-    """Too many requests; try again later."""
+class CodeRefused(InvalidInput):
+    """The code does not open the door"""
 
-    status = 429
-    slug = "too-many-requests"
+    commits = True  # a wrong try is counted against the code
 
 
 class Member(msgspec.Struct, frozen=True, kw_only=True):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
+import msgspec
 
 from services.orders.members import store as db
 from services.orders.members.domain import (
@@ -13,6 +14,7 @@ from services.orders.members.domain import (
     MAX_CODES_PER_WINDOW,
     MEMBER_CODE_TTL_S,
     REFUSED,
+    CodeRefused,
     IssuedCode,
     Member,
     MemberCode,
@@ -24,17 +26,64 @@ from services.orders.members.domain import (
     sign_member_code,
     wrong_code_detail,
 )
+from services.orders.settings import OrdersSettings
+from shared import throttle
 from shared.auth import Role, mint
 from shared.clock import Clock
-from shared.errors import InvalidInput, NotFound
+from shared.errors import NotFound, TooManyRequests
 from shared.ids import uuid7
+from shared.throttle import Rate
+
+SERVICE = "orders"
+OVERALL = "otp/all"  # every code the service sends
+
+
+class SendLimits(msgspec.Struct, frozen=True, kw_only=True):
+    """How many codes go out beyond each phone's own limit (from the settings)."""
+
+    per_address: Rate
+    overall: Rate
+
+    @classmethod
+    def of(cls, settings: OrdersSettings) -> SendLimits:
+        return cls(
+            per_address=Rate(limit=settings.otp_per_address_hour, per=timedelta(hours=1)),
+            overall=Rate(limit=settings.otp_per_minute, per=timedelta(minutes=1)),
+        )
+
+
+async def _count_send(
+    conn: asyncpg.Connection, limits: SendLimits, *, source: str, now: datetime
+) -> None:
+    """Count a send against its client address and the whole service, under their locks; a
+    send over either limit is refused (and counts nowhere: the request rolls back)."""
+    rules = {f"otp/address/{source}": limits.per_address, OVERALL: limits.overall}
+    held = await throttle.lock(conn, SERVICE, rules)
+    if stop := throttle.blocking(rules, held, now):
+        bucket, pause = stop
+        retry = throttle.seconds(pause)
+        rule = rules[bucket.name]
+        whose = "this service" if bucket.name == OVERALL else "your address"
+        raise TooManyRequests(
+            f"{whose} has sent {bucket.hits} codes within {int(rule.per.total_seconds() // 60)}"
+            f" min; try again in {retry} s",
+            retry_after_s=retry,
+        )
+    await throttle.count(conn, SERVICE, rules, held, now)
 
 
 async def send_code(
-    conn: asyncpg.Connection, clock: Clock, *, secret: str, phone: str
+    conn: asyncpg.Connection,
+    clock: Clock,
+    *,
+    secret: str,
+    phone: str,
+    source: str,
+    limits: SendLimits,
 ) -> IssuedCode:
     """A new code for `phone`, replacing its previous one; only the hash is stored."""
     now = clock.now()
+    await _count_send(conn, limits, source=source, now=now)
     code = f"{secrets.randbelow(10**6):06d}"
     expires_at = now + CODE_TTL
     sent_at = await db.issue_code(
@@ -53,20 +102,17 @@ async def send_code(
 
 async def verify_code(
     conn: asyncpg.Connection, clock: Clock, *, secret: str, phone: str, code: str
-) -> Verified | InvalidInput:
-    """The member of `phone` (created if new) and a shopper token, if `code` is right.
-
-    A refusal is returned, not raised: a wrong try must be counted, and raising would roll the
-    count back with the request's transaction.
-    """
+) -> Verified:
+    """The member of `phone` (created if new) and a shopper token, if `code` is right; else
+    `CodeRefused`, which commits the counted wrong try."""
     now = clock.now()
     stored = await db.lock_code(conn, phone=phone)
     verdict = judge_code(stored, hash_code(secret, phone, code), now)
     if verdict == "wrong":
         attempts = await db.count_wrong_try(conn, phone=phone)
-        return InvalidInput(wrong_code_detail(attempts), field="code")
+        raise CodeRefused(wrong_code_detail(attempts), field="code")
     if verdict != "accepted":
-        return InvalidInput(REFUSED[verdict], field="code")
+        raise CodeRefused(REFUSED[verdict], field="code")
     await db.use_code(conn, phone=phone, now=now)
     member = await db.get_member_by_phone(conn, phone=phone)
     created = member is None

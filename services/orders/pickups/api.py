@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from services.orders.checkout import views
@@ -15,6 +15,7 @@ from services.orders.pickups.domain import Collected, IssuedCode
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx
+from shared.web.idempotency import IdempotencyKey, once
 
 
 class TransferRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -67,20 +68,30 @@ async def transfer_pickup_code(
     conn: Tx,
     clock: Now,
     principal: Caller,
+    idempotency_key: IdempotencyKey,
     data: JSONBody[TransferRequest | None] = None,
-) -> IssuedCode:
+) -> Response[IssuedCode]:
     """Give a packed pickup order to someone else (its shopper): a new code, which the app sends
     to them; every earlier code, the shopper's own included, stops working. Transferring again
-    takes a gift back or sends it to someone else.
-
-    Takes no Idempotency-Key: it creates nothing, and a repeat is safe. The app sends the code
-    only after it has the response, so a retry after a lost response just issues a newer code
-    that nobody has yet, and the latest code is always the one that works.
+    (with a new key) takes a gift back or sends it to someone else. A repeat with the same
+    Idempotency-Key returns the same code instead of issuing another.
     """
     order = await views.visible_order(conn, principal, order_id)
     gift = data or TransferRequest()
-    return await service.transfer_code(
-        conn, clock, secret=_secret(request), order=order, to_phone=gift.to_phone, note=gift.note
+    return await once(
+        conn,
+        request,
+        caller=principal.subject,
+        key=idempotency_key,
+        create=lambda: service.transfer_code(
+            conn,
+            clock,
+            secret=_secret(request),
+            order=order,
+            to_phone=gift.to_phone,
+            note=gift.note,
+        ),
+        status_code=200,
     )
 
 

@@ -151,8 +151,13 @@ async def check_out(
     principal: Caller,
 ) -> CartView:
     """Freeze the cart and create its PaymentIntent (captured when confirmed); the app confirms
-    it with Stripe's SDK using `payment.client_secret`. The cart's own state makes a repeat
-    return the same PaymentIntent, so it takes no Idempotency-Key. 409 for an empty cart."""
+    it with Stripe's SDK using `payment.client_secret`. 409 for an empty cart.
+
+    No Idempotency-Key, because a repeat creates nothing new: the cart's row is locked while
+    its PaymentIntent is made and the intent is kept on the cart, so a repeat, even one sent
+    at the same moment, answers the same cart with the same PaymentIntent; and Stripe is asked
+    with a key made of the cart and its lines, so a retry after a lost answer finds the intent
+    Stripe made the first time."""
     gateway = request.app.state.gateway
 
     async def charge(store: str, cart: str, amount: int, currency: str, key: str):

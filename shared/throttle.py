@@ -1,0 +1,146 @@
+"""Throttles: how often a caller may try something, counted without races.
+
+A bucket is one counter (a device's wrong PINs, a client address's code sends, every code send
+of a service), a row of `kernel.throttles`. A request locks the buckets it is judged by, in name
+order, until its transaction ends: concurrent requests are judged one after the other, each
+seeing what the one before it counted, so 60 guesses at once cannot all read "9 so far".
+
+Two rules, pure functions of a bucket and the time:
+- `Backoff`, for guesses: `free` misses, then each further try waits after the last miss, twice
+  as long each time (from `base` up to `cap`); a bucket quiet for `forget` starts again.
+- `Rate`, for sends: at most `limit` in a window of `per` that opens with the first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+
+import asyncpg
+import msgspec
+
+ZERO = timedelta(0)
+
+
+class Backoff(msgspec.Struct, frozen=True, kw_only=True):
+    free: int
+    base: timedelta
+    cap: timedelta
+    forget: timedelta
+
+
+class Rate(msgspec.Struct, frozen=True, kw_only=True):
+    limit: int
+    per: timedelta
+
+
+Rule = Backoff | Rate
+
+
+class Bucket(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    hits: int = 0
+    since: datetime | None = None
+    last_at: datetime | None = None
+
+
+def _fresh(rule: Rule, bucket: Bucket, now: datetime) -> bool:
+    """Nothing counted yet, or what was counted no longer counts."""
+    if isinstance(rule, Backoff):
+        return bucket.last_at is None or now - bucket.last_at >= rule.forget
+    return bucket.since is None or now - bucket.since >= rule.per
+
+
+def wait(rule: Rule, bucket: Bucket, now: datetime) -> timedelta:
+    """How long the next try must wait (zero: it may go ahead and be judged)."""
+    if _fresh(rule, bucket, now):
+        return ZERO
+    if isinstance(rule, Backoff):
+        if bucket.hits < rule.free:
+            return ZERO
+        pause = min(rule.cap, rule.base * 2 ** min(bucket.hits - rule.free, 30))
+        return max(ZERO, bucket.last_at + pause - now)  # type: ignore[operator]
+    if bucket.hits < rule.limit:
+        return ZERO
+    return max(ZERO, bucket.since + rule.per - now)  # type: ignore[operator]
+
+
+def hit(rule: Rule, bucket: Bucket, now: datetime) -> Bucket:
+    """The bucket with one more try counted."""
+    if _fresh(rule, bucket, now):
+        return Bucket(name=bucket.name, hits=1, since=now, last_at=now)
+    return Bucket(name=bucket.name, hits=bucket.hits + 1, since=bucket.since, last_at=now)
+
+
+def expires(rule: Rule, bucket: Bucket) -> datetime:
+    """When the bucket says nothing any more and its row may go."""
+    if isinstance(rule, Backoff):
+        return bucket.last_at + max(rule.forget, rule.cap)  # type: ignore[operator]
+    return bucket.since + rule.per  # type: ignore[operator]
+
+
+def blocking(
+    rules: Mapping[str, Rule], held: Mapping[str, Bucket], now: datetime
+) -> tuple[Bucket, timedelta] | None:
+    """The bucket that makes the next try wait longest, and how long; None when none does."""
+    waits = [(held[name], wait(rule, held[name], now)) for name, rule in rules.items()]
+    longest = max(waits, key=lambda w: w[1], default=None)
+    return longest if longest is not None and longest[1] > ZERO else None
+
+
+def seconds(pause: timedelta) -> int:
+    """A wait as a Retry-After: whole seconds, at least 1."""
+    return max(1, math.ceil(pause.total_seconds()))
+
+
+_ENSURE = """
+INSERT INTO kernel.throttles (service, bucket)
+SELECT $1, b FROM unnest($2::text[]) AS b
+ON CONFLICT (service, bucket) DO NOTHING
+"""
+_LOCK = """
+SELECT bucket AS name, hits, since, last_at FROM kernel.throttles
+WHERE service = $1 AND bucket = ANY($2::text[])
+ORDER BY bucket
+FOR UPDATE
+"""
+_SAVE = """
+UPDATE kernel.throttles SET hits = $3, since = $4, last_at = $5, expires_at = $6
+WHERE service = $1 AND bucket = $2
+"""
+_CLEAR = "DELETE FROM kernel.throttles WHERE service = $1 AND bucket = $2"
+PURGE_EXPIRED = "DELETE FROM kernel.throttles WHERE expires_at < now()"
+
+
+async def lock(conn: asyncpg.Connection, service: str, names: Iterable[str]) -> dict[str, Bucket]:
+    """The buckets called `names`, locked until `conn`'s transaction ends (created empty if new).
+    Always in name order, so two requests never wait for each other's buckets in a circle."""
+    ordered = sorted(set(names))
+    await conn.execute(_ENSURE, service, ordered)
+    rows = await conn.fetch(_LOCK, service, ordered)
+    return {r["name"]: Bucket(**dict(r)) for r in rows}
+
+
+async def save(conn: asyncpg.Connection, service: str, rule: Rule, bucket: Bucket) -> None:
+    await conn.execute(
+        _SAVE, service, bucket.name, bucket.hits, bucket.since, bucket.last_at,
+        expires(rule, bucket),
+    )  # fmt: skip
+
+
+async def count(
+    conn: asyncpg.Connection,
+    service: str,
+    rules: Mapping[str, Rule],
+    held: Mapping[str, Bucket],
+    now: datetime,
+) -> None:
+    """Count one more try in every bucket `lock` gave."""
+    for name, rule in rules.items():
+        await save(conn, service, rule, hit(rule, held[name], now))
+
+
+async def clear(conn: asyncpg.Connection, service: str, name: str) -> None:
+    """Forget what a bucket counted (a device whose picker signed in)."""
+    await conn.execute(_CLEAR, service, name)
