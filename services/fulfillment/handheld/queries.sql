@@ -10,3 +10,11 @@ SELECT picker_id, name FROM fulfillment.pickers WHERE store_id = $1 AND pin_dige
 
 -- name: add_failure
 INSERT INTO fulfillment.pin_failures (store_id, at) VALUES ($1, $2)
+
+-- name: trim_pin_failures
+WITH old AS (
+    SELECT ctid FROM fulfillment.pin_failures WHERE at < $1 LIMIT $2
+), gone AS (
+    DELETE FROM fulfillment.pin_failures WHERE ctid = ANY(ARRAY(SELECT ctid FROM old)) RETURNING 1
+)
+SELECT count(*) FROM gone
