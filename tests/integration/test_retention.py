@@ -5,6 +5,7 @@ event could come round again)."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -13,9 +14,11 @@ import pytest
 
 from services.delivery.retention import TRIMS as DELIVERY_TRIMS
 from services.fulfillment.retention import TRIMS as FULFILLMENT_TRIMS
+from shared import migrations
 from shared.bus import BusRunner, drain, retry_dead, subscribe
 from shared.bus.retention import TRIMS as BUS_TRIMS
 from shared.clock import Clock
+from shared.migrations import discover, migrate
 from shared.retention import trim_all
 from shared.retention.partitions import make_days, partition_name
 from shared.settings import Settings
@@ -370,3 +373,28 @@ def test_a_service_trims_on_its_own_timer_from_the_start(database):
         while not asyncio.run(made()):
             assert time.monotonic() < deadline, "delivery made no partition for today"
             time.sleep(0.05)
+
+
+async def test_pings_from_before_partitioning_stay_in_the_default_partition(
+    empty_database, tmp_path, monkeypatch
+):
+    """The migration copies no row: the table it replaces becomes the default partition."""
+    before = tmp_path / "delivery"
+    before.mkdir()
+    for migration in discover("delivery"):
+        if migration.name < "0007":
+            shutil.copy(migration.path, before / migration.name)
+    real = migrations.COMPONENTS["delivery"]
+    conn = await asyncpg.connect(empty_database)
+    try:
+        monkeypatch.setitem(migrations.COMPONENTS, "delivery", before)
+        await migrate(conn)
+        await conn.execute(PING, NOW - DAY)
+        monkeypatch.setitem(migrations.COMPONENTS, "delivery", real)
+        assert await migrate(conn) == ["delivery/0007_pings_by_day.sql"]
+        row = await conn.fetchrow("SELECT tableoid::regclass::text AS part, at FROM delivery.pings")
+        assert (row["part"], row["at"]) == ("delivery.pings_default", NOW - DAY)
+        with pytest.raises(asyncpg.UniqueViolationError):  # still one ping per rider and instant
+            await conn.execute(PING, NOW - DAY)
+    finally:
+        await conn.close()
