@@ -141,10 +141,19 @@ def _events(args: argparse.Namespace) -> int:
     from shared.db import connect
     from shared.settings import Settings, load
 
+    if args.action == "trim":
+        return _trim()
+
     async def run() -> int:
-        conn = await connect(load(Settings).database_url)
+        settings = load(Settings)
+        conn = await connect(settings.database_url)
         try:
-            if args.action == "dead":
+            if args.action == "stats":
+                from infra.registry import all_trims
+                from shared.bus.stats import collect, render
+
+                print(render(await collect(conn, all_trims(), settings)))
+            elif args.action == "dead":
                 rows = await dead_letters(conn, args.consumer)
                 for r in rows:
                     print(
@@ -162,6 +171,30 @@ def _events(args: argparse.Namespace) -> int:
             return 0
         finally:
             await conn.close()
+
+    return asyncio.run(run())
+
+
+def _trim() -> int:
+    """Every retention trim once, now (the services run them on their own timer too)."""
+    from infra.registry import all_trims
+    from shared.clock import Clock
+    from shared.db import create_pool
+    from shared.retention import trim_all
+    from shared.settings import Settings, load
+
+    settings = load(Settings)
+
+    async def run() -> int:
+        pool = await create_pool(settings.database_url, max_size=2)
+        try:
+            clock = Clock(settings.clock_speed, settings.clock_start)
+            done = await trim_all(pool, all_trims(), settings, clock)
+        finally:
+            await pool.close()
+        for what, result in done.items():
+            print(f"{what}: {result if isinstance(result, str) else f'{result:,} row(s) trimmed'}")
+        return 1 if any(isinstance(r, str) for r in done.values()) else 0
 
     return asyncio.run(run())
 
@@ -208,8 +241,12 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--subject", help="who the token names (default from role and store)")
     token.add_argument("--ttl", type=int, default=12 * 3600, help="seconds (default 12 h)")
     token.set_defaults(run=_token)
-    events = sub.add_parser("events", help="the event bus's dead letters")
-    events.add_argument("action", choices=("dead", "retry"))
+    events = sub.add_parser(
+        "events",
+        help="the event bus: sizes, lag and throughput (stats), dead letters (dead, retry), "
+        "retention (trim: every trim once, now)",
+    )
+    events.add_argument("action", choices=("stats", "dead", "retry", "trim"))
     events.add_argument("--consumer", help="only this consumer")
     events.add_argument("--seq", type=int, help="only this event (retry)")
     events.set_defaults(run=_events)

@@ -68,6 +68,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     bus_poll_seconds: Annotated[float, msgspec.Meta(gt=0)] = 2.0
     bus_max_attempts: Annotated[int, msgspec.Meta(ge=1)] = 8
     bus_batch_size: Annotated[int, msgspec.Meta(ge=1, le=500)] = 20
+    # Retention (shared/retention): how many days each kind of row is kept, 0 for ever. The
+    # event log never loses an event some consumer has yet to handle, nor a handled id its event
+    # while that is still in the log, whatever these say.
+    retain_events_days: Annotated[float, msgspec.Meta(ge=0)] = 7.0
+    retain_handled_days: Annotated[float, msgspec.Meta(ge=0)] = 14.0
+    retain_pings_days: Annotated[float, msgspec.Meta(ge=0)] = 14.0
+    retain_scans_days: Annotated[float, msgspec.Meta(ge=0)] = 90.0
+    retain_failures_days: Annotated[float, msgspec.Meta(ge=0)] = 30.0  # hand-over codes
+    trim_every_s: Annotated[float, msgspec.Meta(gt=0)] = 600.0
+    trim_batch_size: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 5000
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # auto: JSON lines when stderr is not a terminal (a collector reads them), text when it is.
     log_format: Literal["auto", "json", "text"] = "auto"

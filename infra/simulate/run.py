@@ -26,6 +26,7 @@ from infra.simulate.scenario import Scenario
 from infra.simulate.shoppers import arrivals, till
 from infra.simulate.stack import Stack, picker_ids, rider_ids, stack_for
 from infra.simulate.world import World
+from shared.errors import DatabaseUnavailable
 
 log = logging.getLogger("omo.simulate")
 SAMPLE_S = 60.0
@@ -102,8 +103,14 @@ async def finish_by(world: World, dsn: str) -> float:
     """When to stop waiting (store time): `drain_minutes` after the last order, or a quarter
     of an hour past the latest promise (a shopper may have taken a later one), at most three
     times `drain_minutes`."""
+    while True:
+        try:
+            latest = await latest_promise(dsn, world.store_id, world.placed)
+            break
+        except DatabaseUnavailable as exc:  # back in a moment (a fault test restarts it)
+            log.warning("cannot read the promises now: %s", exc)
+            await asyncio.sleep(0.5)
     now, drain = world.clock.now().timestamp(), world.scenario.drain_minutes * 60
-    latest = await latest_promise(dsn, world.store_id, world.placed)
     wanted = max(now + drain, latest.timestamp() + 15 * 60 if latest else 0)
     return min(wanted, now + 3 * drain)
 
@@ -134,8 +141,11 @@ async def play(stack: Stack, sc: Scenario) -> tuple[Measured, dict]:
             phase[0] = "finishing"
             until = await finish_by(world, stack.dsn)
             while world.clock.now().timestamp() < until:
-                if not await open_orders(stack.dsn, world.store_id, world.placed):
-                    break
+                try:
+                    if not await open_orders(stack.dsn, world.store_id, world.placed):
+                        break
+                except DatabaseUnavailable as exc:  # back in a moment: keep waiting
+                    log.warning("cannot count open orders now: %s", exc)
                 await world.nap(20)
         finally:
             world.done.set()

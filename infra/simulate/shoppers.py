@@ -8,6 +8,8 @@ import logging
 import math
 import random
 
+import httpx
+
 from infra.simulate.world import World, key, offset
 from shared.auth import Role
 
@@ -63,6 +65,14 @@ async def arrivals(world: World, hours: float) -> None:
 
 
 async def shop(world: World, member_id: str) -> None:
+    try:
+        await _shop(world, member_id)
+    except httpx.HTTPError as exc:  # the service went away mid-order: this shopper gives up
+        world.tally[f"orders cut off ({type(exc).__name__})"] += 1
+        log.debug("%s cut off: %r", member_id, exc)
+
+
+async def _shop(world: World, member_id: str) -> None:
     rng = world.rng(member_id)
     me = world.shopper(member_id)
     where, outside = address(world, rng)
@@ -135,9 +145,13 @@ async def till(world: World, hours: float) -> None:
         if at > until or await world.nap_until(at):
             return
         codes = [p["ean"] for p in rng.sample(pieces, k=rng.randint(1, 5))]
-        r = await world.http.post(
-            world.url("orders", f"/v1/stores/{world.store_id}/sales"),
-            json={"barcodes": codes, "tender": CASH},
-            headers={**cashier, **key()},
-        )
+        try:
+            r = await world.http.post(
+                world.url("orders", f"/v1/stores/{world.store_id}/sales"),
+                json={"barcodes": codes, "tender": CASH},
+                headers={**cashier, **key()},
+            )
+        except httpx.HTTPError:  # the service is away: this customer leaves, the next comes
+            world.tally["till sales failed"] += 1
+            continue
         world.tally["till sales" if r.status_code in (200, 201) else "till sales refused"] += 1

@@ -10,7 +10,7 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +39,11 @@ class Stack:
     urls: dict[str, str]  # orders, fulfillment, delivery
     clock: Clock
     secret: str
+    # A stack of our own: its processes by name, their environment, and its database (a fault
+    # test kills and restarts them); empty for services already running.
+    children: dict[str, subprocess.Popen] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    database: EmbeddedPostgres | None = None
 
 
 def free_port() -> int:
@@ -119,7 +124,15 @@ def started(scenario: Scenario, name: str) -> Iterator[Stack]:
             start_children(children, child_commands(ports["stripe"]), env)
             urls = {n: f"http://127.0.0.1:{ports[n]}" for n in SERVICES}
             wait_ready({n: f"{u}/readyz" for n, u in urls.items()}, children)
-            yield Stack(dsn=dsn, urls=urls, clock=clock, secret=settings.jwt_secret)
+            yield Stack(
+                dsn=dsn,
+                urls=urls,
+                clock=clock,
+                secret=settings.jwt_secret,
+                children=children,
+                env=env,
+                database=database,
+            )
         finally:
             stop_children(children)
             database.stop()

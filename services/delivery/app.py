@@ -8,6 +8,7 @@ from services.delivery.api import ROUTES
 from services.delivery.consumers import CONSUMERS
 from services.delivery.deliveries.api import ROUTES as DELIVERY_ROUTES
 from services.delivery.quoting import Futures
+from services.delivery.retention import TRIMS
 from services.delivery.riders.api import ROUTES as RIDER_ROUTES
 from services.delivery.settings import DeliverySettings
 from shared.web.app import build_app
@@ -20,5 +21,6 @@ def create_app(settings: DeliverySettings) -> Litestar:
         description="Delivery zones and the 30-minute promise, riders, dispatch, tracking.",
         route_handlers=[*ROUTES, *RIDER_ROUTES, *DELIVERY_ROUTES],
         consumers=CONSUMERS,
+        trims=TRIMS,
         extra_state={"futures": Futures()},
     )

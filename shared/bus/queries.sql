@@ -112,3 +112,108 @@ WITH revived AS (
 )
 SELECT consumer, count(*) AS revived, pg_notify('omo_bus', consumer)
 FROM queued GROUP BY consumer
+
+-- name: trim_horizon
+-- Trimming stops before the first event young enough to keep (in seq order, which is publish
+-- order per key), or after the last event when none is.
+SELECT coalesce(
+    (SELECT seq FROM kernel.events WHERE published_at >= $1 ORDER BY published_at LIMIT 1),
+    (SELECT max(seq) + 1 FROM kernel.events),
+    0
+)
+
+-- name: trim_events
+-- One batch: the next $4 events after seq $2 and before $3, of which those published before
+-- $1 go unless a consumer has yet to handle them or has them parked as a dead letter. Returns
+-- the last seq looked at (the next batch starts after it) and how many went.
+WITH candidates AS (
+    SELECT seq FROM kernel.events
+    WHERE seq > $2 AND seq < $3
+    ORDER BY seq
+    LIMIT $4
+), gone AS (
+    DELETE FROM kernel.events e
+    USING candidates c
+    WHERE e.seq = c.seq
+      AND e.published_at < $1
+      AND NOT EXISTS (SELECT 1 FROM kernel.deliveries d WHERE d.event_id = e.id)
+      AND NOT EXISTS (SELECT 1 FROM kernel.dead_letters x WHERE x.event_id = e.id)
+    RETURNING e.seq
+)
+SELECT (SELECT max(seq) FROM candidates) AS last, (SELECT count(*) FROM gone) AS trimmed
+
+-- name: trim_handled
+-- Handled ids older than $1 whose event has left the log: no delivery or dead letter can name
+-- it any more (their foreign keys), so it cannot come round again through the bus.
+WITH old AS (
+    SELECT h.consumer, h.event_id FROM kernel.handled_events h
+    WHERE h.handled_at < $1
+      AND NOT EXISTS (SELECT 1 FROM kernel.events e WHERE e.id = h.event_id)
+    ORDER BY h.handled_at
+    LIMIT $2
+), gone AS (
+    DELETE FROM kernel.handled_events h USING old
+    WHERE h.consumer = old.consumer AND h.event_id = old.event_id
+    RETURNING 1
+)
+SELECT count(*) FROM gone
+
+-- name: stats_consumers
+-- Every consumer: deliveries waiting and the age of the oldest, dead letters, and what it
+-- handled over the last 5 minutes and hour (by the handled ids' index, the hour only).
+WITH names AS (
+    SELECT consumer FROM kernel.subscriptions
+    UNION SELECT consumer FROM kernel.dead_letters
+), waiting AS (
+    SELECT d.consumer, count(*) AS pending, extract(epoch FROM now() - min(e.published_at)) AS oldest_s
+    FROM kernel.deliveries d JOIN kernel.events e ON e.id = d.event_id
+    GROUP BY d.consumer
+), dead AS (
+    SELECT consumer, count(*) AS dead FROM kernel.dead_letters GROUP BY consumer
+), handled AS (
+    SELECT consumer,
+           count(*) FILTER (WHERE handled_at > now() - interval '5 minutes') AS last_5_min,
+           count(*) AS last_hour,
+           extract(epoch FROM now() - max(handled_at)) AS last_s
+    FROM kernel.handled_events WHERE handled_at > now() - interval '1 hour'
+    GROUP BY consumer
+)
+SELECT n.consumer, coalesce(w.pending, 0) AS pending, coalesce(w.oldest_s, 0) AS oldest_s,
+       coalesce(x.dead, 0) AS dead, coalesce(h.last_5_min, 0) AS last_5_min,
+       coalesce(h.last_hour, 0) AS last_hour, h.last_s
+FROM names n
+LEFT JOIN waiting w USING (consumer)
+LEFT JOIN dead x USING (consumer)
+LEFT JOIN handled h USING (consumer)
+ORDER BY n.consumer
+
+-- name: stats_published
+SELECT topic,
+       count(*) FILTER (WHERE published_at > now() - interval '5 minutes') AS last_5_min,
+       count(*) AS last_hour
+FROM kernel.events WHERE published_at > now() - interval '1 hour'
+GROUP BY topic ORDER BY topic
+
+-- name: stats_held
+-- Events past their retention that a consumer still holds: waiting for it, or parked.
+SELECT consumer, count(*) FILTER (WHERE NOT parked) AS waiting, count(*) FILTER (WHERE parked) AS parked
+FROM (
+    SELECT d.consumer, false AS parked FROM kernel.deliveries d
+    JOIN kernel.events e ON e.id = d.event_id WHERE e.published_at < $1
+    UNION ALL
+    SELECT x.consumer, true FROM kernel.dead_letters x
+    JOIN kernel.events e ON e.id = x.event_id WHERE e.published_at < $1
+) held
+GROUP BY consumer ORDER BY consumer
+
+-- name: stats_table
+-- A table's size with its partitions, its row estimate, and whether it is partitioned.
+WITH tree AS (
+    SELECT relid, isleaf FROM pg_partition_tree($1::regclass)
+    UNION ALL
+    SELECT $1::regclass, true WHERE NOT EXISTS (SELECT 1 FROM pg_partition_tree($1::regclass))
+)
+SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0)::bigint AS bytes,
+       coalesce(sum(greatest(c.reltuples, 0)) FILTER (WHERE t.isleaf), 0)::bigint AS estimate,
+       (SELECT relkind = 'p' FROM pg_class WHERE oid = $1::regclass) AS partitioned
+FROM tree t JOIN pg_class c ON c.oid = t.relid

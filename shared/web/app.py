@@ -20,9 +20,11 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from shared.bus import BusRunner, Consumer
+from shared.bus.retention import TRIMS as BUS_TRIMS
 from shared.clock import Clock
 from shared.db import DATABASE_GONE, create_pool, provide_pool, provide_transaction
 from shared.migrations import pending
+from shared.retention import Trim, keep_trimming
 from shared.settings import ServiceSettings
 from shared.throttle import PURGE_EXPIRED as PURGE_EXPIRED_THROTTLES
 from shared.web.access import provide_principal
@@ -90,11 +92,13 @@ def build_app(
     consumers: Sequence[Consumer] = (),
     clock: Clock | None = None,
     jobs: Sequence[tuple[float, Job]] = (),
+    trims: Sequence[Trim] = (),
     extra_state: Mapping[str, object] | None = None,
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> Litestar:
-    """`jobs` run every so many clock seconds while the app lives; `extra_state` (clients,
-    gateways) lands on `app.state`; `on_shutdown` closes what needs closing."""
+    """`jobs` run every so many clock seconds while the app lives; `trims` (the service's own
+    tables, beside the bus's that every service trims) run every `trim_every_s`; `extra_state`
+    (clients, gateways) lands on `app.state`; `on_shutdown` closes what needs closing."""
     clock = clock or Clock(settings.clock_speed, settings.clock_start)
     metrics = Metrics(settings.service)
 
@@ -120,7 +124,10 @@ def build_app(
                 max_attempts=settings.bus_max_attempts,
             )
             await bus.start()
-            tasks = [asyncio.create_task(_purge_expired_keys(pool))]
+            tasks = [
+                asyncio.create_task(_purge_expired_keys(pool)),
+                asyncio.create_task(keep_trimming(pool, [*BUS_TRIMS, *trims], settings, clock)),
+            ]
             tasks += [asyncio.create_task(_every(s, clock, job, pool)) for s, job in jobs]
             try:
                 yield

@@ -152,3 +152,20 @@ SELECT count(*) FROM delivery.code_failures WHERE store_id = $1 AND order_id = $
 
 -- name: add_code_failure
 INSERT INTO delivery.code_failures (store_id, order_id, at) VALUES ($1, $2, $3)
+
+-- name: trim_code_failures
+-- Wrong codes tried before $1, except for a delivery still open: its count of tries stands
+-- until the door.
+WITH old AS (
+    SELECT f.ctid FROM delivery.code_failures f
+    WHERE f.at < $1
+      AND NOT EXISTS (
+          SELECT 1 FROM delivery.deliveries d
+          WHERE d.store_id = f.store_id AND d.order_id = f.order_id
+            AND d.status IN ('waiting', 'ready', 'assigned', 'out')
+      )
+    LIMIT $2
+), gone AS (
+    DELETE FROM delivery.code_failures WHERE ctid = ANY(ARRAY(SELECT ctid FROM old)) RETURNING 1
+)
+SELECT count(*) FROM gone

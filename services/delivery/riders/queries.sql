@@ -32,3 +32,12 @@ ON CONFLICT (store_id, rider_id, at) DO NOTHING
 UPDATE delivery.riders
 SET lat = $3, lng = $4, located_at = $5, window_start = $6, window_calls = $7
 WHERE store_id = $1 AND rider_id = $2
+
+-- name: trim_default_pings
+-- Pings in the default partition (days with no partition of their own), oldest first.
+WITH old AS (
+    SELECT ctid FROM delivery.pings_default WHERE at < $1 ORDER BY at LIMIT $2
+), gone AS (
+    DELETE FROM delivery.pings_default WHERE ctid = ANY(ARRAY(SELECT ctid FROM old)) RETURNING 1
+)
+SELECT count(*) FROM gone

@@ -220,3 +220,13 @@ JOIN fulfillment.pick_tasks t ON t.store_id = b.store_id AND t.task_id = ANY(b.t
 LEFT JOIN fulfillment.pickers p ON p.store_id = t.store_id AND p.picker_id = t.picker_id
 WHERE b.store_id = $1 AND b.batch_id = $2
 ORDER BY t.order_id
+
+-- name: trim_scans
+WITH old AS (
+    SELECT store_id, scan_id FROM fulfillment.scans WHERE at < $1 ORDER BY at LIMIT $2
+), gone AS (
+    DELETE FROM fulfillment.scans s USING old
+    WHERE s.store_id = old.store_id AND s.scan_id = old.scan_id
+    RETURNING 1
+)
+SELECT count(*) FROM gone
