@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from shared.bus import Consumer, publish
+from shared.bus import Consumer, drain, publish
 from shared.clock import Clock
 from shared.events import Envelope, StoreUpdated
 
@@ -64,3 +64,10 @@ async def effects(pool: asyncpg.Pool, consumer: str) -> list[asyncpg.Record]:
         "SELECT instance, event_id, key, n FROM public.effects WHERE consumer = $1 ORDER BY at",
         consumer,
     )
+
+
+async def drain_all(pool: asyncpg.Pool, consumer, **kw) -> int:
+    total = 0
+    while taken := await drain(pool, consumer, **kw):
+        total += taken
+    return total

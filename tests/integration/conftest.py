@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import uvicorn
@@ -21,6 +22,7 @@ from shared.clock import Clock
 from shared.db import connect, init_connection
 from shared.settings import PROJECT_ROOT
 from tests.e2e.processes import free_port
+from tests.integration import bus_helpers
 from tests.integration.apps import client
 from tests.integration.delivering import rider_on_duty
 
@@ -110,3 +112,11 @@ async def orders(database, demo, delivery_url, stripe_url):
         quote_timeout_s=2.0,
     ) as c:
         yield c
+
+
+@pytest.fixture
+async def bus_pool(pool: asyncpg.Pool) -> asyncpg.Pool:
+    """The pool, with only the test's own consumers subscribed."""
+    await pool.execute(bus_helpers.EFFECTS)
+    await pool.execute("DELETE FROM kernel.subscriptions")
+    return pool

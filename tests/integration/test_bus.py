@@ -9,22 +9,14 @@ import asyncpg
 import pytest
 
 from shared.bus import BusRunner, dead_letters, drain, publish, retry_dead, subscribe
-from tests.integration.bus_helpers import EFFECTS, clock, effects, event, publish_one, recorder
-
-
-@pytest.fixture
-async def bus_pool(pool: asyncpg.Pool) -> asyncpg.Pool:
-    """The pool, with only the test's own consumers subscribed."""
-    await pool.execute(EFFECTS)
-    await pool.execute("DELETE FROM kernel.subscriptions")
-    return pool
-
-
-async def drain_all(pool: asyncpg.Pool, consumer, **kw) -> int:
-    total = 0
-    while taken := await drain(pool, consumer, **kw):
-        total += taken
-    return total
+from tests.integration.bus_helpers import (
+    clock,
+    drain_all,
+    effects,
+    event,
+    publish_one,
+    recorder,
+)
 
 
 async def make_due(pool: asyncpg.Pool) -> None:

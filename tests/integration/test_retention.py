@@ -15,7 +15,7 @@ import pytest
 from services.delivery.retention import TRIMS as DELIVERY_TRIMS
 from services.fulfillment.retention import TRIMS as FULFILLMENT_TRIMS
 from shared import migrations
-from shared.bus import BusRunner, drain, retry_dead, subscribe
+from shared.bus import BusRunner, retry_dead, subscribe
 from shared.bus.retention import TRIMS as BUS_TRIMS
 from shared.clock import Clock
 from shared.migrations import discover, migrate
@@ -23,7 +23,7 @@ from shared.retention import trim_all
 from shared.retention.partitions import make_days, partition_name
 from shared.settings import Settings
 from tests.e2e.processes import run_omo
-from tests.integration.bus_helpers import EFFECTS, effects, publish_one, recorder
+from tests.integration.bus_helpers import drain_all, effects, publish_one, recorder
 from tests.integration.conftest import serving
 
 NOW = datetime.now(UTC)
@@ -32,21 +32,6 @@ DAY = timedelta(days=1)
 
 def kept(database: str, **days: float) -> Settings:
     return Settings(database_url=database, **days)
-
-
-@pytest.fixture
-async def bus_pool(pool: asyncpg.Pool) -> asyncpg.Pool:
-    """The pool, with only the test's own consumers subscribed."""
-    await pool.execute(EFFECTS)
-    await pool.execute("DELETE FROM kernel.subscriptions")
-    return pool
-
-
-async def drain_all(pool: asyncpg.Pool, consumer, **kw) -> int:
-    total = 0
-    while taken := await drain(pool, consumer, **kw):
-        total += taken
-    return total
 
 
 async def age_events(pool: asyncpg.Pool, days: float, keys: list[str] | None = None) -> None:
