@@ -289,7 +289,7 @@ def _on_vehicles(
         problem,
         vehicles=[problem.vehicles[v] for v in used],
         vehicle_cost=0,
-        previous=[[problem.jobs[j].job_id for j in start[v]] for v in used],
+        previous=_ids(problem, [start[v] for v in used]),
     )
     found = _search(narrowed, search, time_s, descent_only=False)
     sequences: list[list[int]] = [[] for _ in problem.vehicles]
