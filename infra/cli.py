@@ -55,6 +55,7 @@ def _dispatch(_args: argparse.Namespace) -> int:
 
     from infra.prepare import check_ready_to_serve
     from services.delivery.dispatch.dispatcher import Dispatcher
+    from services.delivery.dispatch.metrics import serve_metrics
     from services.delivery.settings import DeliverySettings
     from shared.logs import configure_logging
     from shared.settings import load
@@ -68,7 +69,19 @@ def _dispatch(_args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await Dispatcher(settings).run(stop)
+        dispatcher = Dispatcher(settings)
+        jobs = [dispatcher.run(stop)]
+        if settings.dispatcher_port:
+            jobs.append(
+                serve_metrics(
+                    dispatcher.metrics,
+                    settings,
+                    host=settings.host,
+                    port=settings.dispatcher_port,
+                    stop=stop,
+                )
+            )
+        await asyncio.gather(*jobs)
 
     asyncio.run(run())
     return 0
