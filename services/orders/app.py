@@ -12,6 +12,7 @@ from services.orders.checkout.api import ROUTES as CHECKOUT_ROUTES
 from services.orders.checkout.quotes import QuoteClient
 from services.orders.consumers import consumers
 from services.orders.history.api import ROUTES as HISTORY_ROUTES
+from services.orders.live.api import ROUTES as LIVE_ROUTES
 from services.orders.members.api import ROUTES as MEMBER_ROUTES
 from services.orders.members.store import is_erased as member_erased
 from services.orders.metrics import BUSINESS
@@ -49,6 +50,7 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
             *PAYMENT_ROUTES,
             *SUBSTITUTION_ROUTES,
             *HISTORY_ROUTES,
+            *LIVE_ROUTES,
         ],
         consumers=consumers(gateway),
         clock=clock,
