@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import httpx
 from litestar import Litestar
 
 from services.orders.catalog.api import ROUTES as CATALOG_ROUTES
@@ -24,6 +25,9 @@ from services.orders.settings import OrdersSettings
 from services.orders.stores.api import ROUTES as STORE_ROUTES
 from services.orders.substitutions import service as substitutions
 from services.orders.substitutions.api import ROUTES as SUBSTITUTION_ROUTES
+from services.orders.webhooks import service as webhooks
+from services.orders.webhooks.api import ROUTES as WEBHOOK_ROUTES
+from services.orders.webhooks.openapi import WEBHOOKS
 from shared.auth import service_token
 from shared.clock import Clock
 from shared.web.app import build_app
@@ -36,6 +40,7 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
     gateway = gateway or StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
     token = service_token(settings.jwt_secret, "orders")
     quotes = QuoteClient(settings.delivery_url, token, timeout_s=settings.quote_timeout_s)
+    hooks_http = httpx.AsyncClient(timeout=webhooks.SEND_TIMEOUT_S, follow_redirects=False)
     return build_app(
         settings,
         title="omo orders",
@@ -51,15 +56,18 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
             *SUBSTITUTION_ROUTES,
             *HISTORY_ROUTES,
             *LIVE_ROUTES,
+            *WEBHOOK_ROUTES,
         ],
         consumers=consumers(gateway),
         clock=clock,
         jobs=[
             (settings.unpaid_sweep_s, partial(checkout.expire_unpaid, clock=clock)),
             (settings.substitution_sweep_s, partial(substitutions.decide_overdue, clock=clock)),
+            (settings.webhook_send_s, partial(webhooks.send_due, clock=clock, http=hooks_http)),
         ],
         extra_state={"gateway": gateway, "quotes": quotes},
-        on_shutdown=[quotes.aclose],
+        on_shutdown=[quotes.aclose, hooks_http.aclose],
         business=BUSINESS,
         erased=member_erased,
+        webhooks=WEBHOOKS,
     )

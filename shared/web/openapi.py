@@ -14,7 +14,7 @@ import openapi_ui_bundles
 from litestar import Litestar, Router
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, Operation, SecurityScheme
+from litestar.openapi.spec import Components, Operation, PathItem, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 DOCS_PATH = "/schema"
@@ -56,7 +56,9 @@ class LocalRedoc(_ServesAssets, RedocRenderPlugin):
     assets = (REDOC, openapi_ui_bundles.redoc.static_path)
 
 
-def openapi_config(title: str, description: str) -> OpenAPIConfig:
+def openapi_config(
+    title: str, description: str, webhooks: dict[str, PathItem] | None = None
+) -> OpenAPIConfig:
     swagger = LocalSwagger(
         js_url=f"{SWAGGER}/swagger-ui-bundle.js",
         css_url=f"{SWAGGER}/swagger-ui.css",
@@ -88,6 +90,7 @@ def openapi_config(title: str, description: str) -> OpenAPIConfig:
             }
         ),
         security=[{BEARER: []}],
+        webhooks=webhooks,  # type: ignore[arg-type]  # Litestar types it with References too
     )
 
 
