@@ -24,7 +24,8 @@ def _failed(what: str, timeout: float, last: object) -> None:
 async def eventually(
     check: Callable[[], Awaitable[T] | T],
     what: str,
-    timeout: float = 10.0,
+    # The deadline is this helper's subject: `asyncio.timeout` would fail without naming `what`.
+    timeout: float = 10.0,  # noqa: ASYNC109
     *,
     ok: Callable[[T], object] = bool,
     ignoring: tuple[type[BaseException], ...] = (),
@@ -68,7 +69,9 @@ def eventually_sync(
         time.sleep(EVERY_S)
 
 
-async def waiting_on_a_lock(conn: asyncpg.Connection, pid: int | None = None) -> list[int]:
+async def waiting_on_a_lock(
+    conn: asyncpg.Connection | asyncpg.Pool, pid: int | None = None
+) -> list[int]:
     """Backends of this database now waiting for a lock (only `pid`, when given): how a test
     knows a transaction has reached the row another one holds."""
     rows = await conn.fetch(
@@ -79,7 +82,7 @@ async def waiting_on_a_lock(conn: asyncpg.Connection, pid: int | None = None) ->
     return [r["pid"] for r in rows]
 
 
-async def handled(conn: asyncpg.Connection, consumer: str, event_id: object) -> bool:
+async def handled(conn: asyncpg.Connection | asyncpg.Pool, consumer: str, event_id: object) -> bool:
     """Whether `consumer` has recorded the event as handled (the bus's own idempotency table)."""
     return bool(
         await conn.fetchval(
