@@ -29,9 +29,11 @@ async def eventually(
     *,
     ok: Callable[[T], object] = bool,
     ignoring: tuple[type[BaseException], ...] = (),
+    every: float = EVERY_S,
 ) -> T:
-    """Call `check` (a coroutine function or a plain one) until `ok` holds for what it returns,
-    and return that. An exception in `ignoring` counts as "not yet" and is the last thing seen."""
+    """Call `check` (a coroutine function or a plain one) every `every` seconds until `ok` holds
+    for what it returns, and return that. An exception in `ignoring` counts as "not yet" and is
+    the last thing seen."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -44,7 +46,7 @@ async def eventually(
             last = exc
         if time.monotonic() >= deadline:
             _failed(what, timeout, last)
-        await asyncio.sleep(EVERY_S)
+        await asyncio.sleep(every)
 
 
 def eventually_sync(
@@ -54,6 +56,7 @@ def eventually_sync(
     *,
     ok: Callable[[T], object] = bool,
     ignoring: tuple[type[BaseException], ...] = (),
+    every: float = EVERY_S,
 ) -> T:
     """`eventually` for code without an event loop (servers in threads, child processes)."""
     deadline = time.monotonic() + timeout
@@ -66,7 +69,7 @@ def eventually_sync(
             last = exc
         if time.monotonic() >= deadline:
             _failed(what, timeout, last)
-        time.sleep(EVERY_S)
+        time.sleep(every)
 
 
 async def waiting_on_a_lock(

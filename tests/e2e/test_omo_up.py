@@ -15,6 +15,7 @@ import pytest
 
 from shared.settings import PROJECT_ROOT
 from tests.e2e.processes import free_port, omo, processes_mentioning, run_omo, wait_ready
+from tests.eventually import eventually_sync
 
 pytestmark = pytest.mark.e2e
 
@@ -130,11 +131,19 @@ def test_omo_up_restarts_a_child_that_dies_and_refuses_a_second_up_on_its_folder
         killed = ("serve delivery", "dispatch")
         for what in killed:
             os.kill(before[what], signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while any(children_of(up.pid).get(what) in (None, before[what]) for what in killed):
+
+        def not_yet_again() -> list[str]:
             assert up.poll() is None, "omo up stopped when a child died"
-            assert time.monotonic() < deadline, f"not started again: {said[-5:]}"
-            time.sleep(0.2)
+            now = children_of(up.pid)
+            left = [what for what in killed if now.get(what) in (None, before[what])]
+            return {"not started again": left, "omo said": said[-5:]}
+
+        eventually_sync(
+            not_yet_again,
+            "omo up to start its killed children again",
+            30,
+            ok=lambda seen: not seen["not started again"],
+        )
         wait_ready(f"{delivery}/readyz", up)
         restarts = [line for line in said if line.startswith("omo: ")]
         assert any(
