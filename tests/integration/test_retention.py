@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from infra.registry import SCHEMAS, schema_of
 from services.delivery.retention import TRIMS as DELIVERY_TRIMS
 from services.fulfillment.retention import TRIMS as FULFILLMENT_TRIMS
-from shared import migrations
 from shared.bus import BusRunner, retry_dead, subscribe
 from shared.bus.retention import TRIMS as BUS_TRIMS
 from shared.clock import Clock
-from shared.migrations import discover, migrate
+from shared.migrations import Schema, discover, migrate
 from shared.retention import trim_all
 from shared.retention.partitions import make_days, partition_name
 from shared.settings import Settings
@@ -357,22 +357,20 @@ def test_a_service_trims_on_its_own_timer_from_the_start(database):
 
 
 async def test_pings_from_before_partitioning_stay_in_the_default_partition(
-    empty_database, tmp_path, monkeypatch
+    empty_database, tmp_path
 ):
     """The migration copies no row: the table it replaces becomes the default partition."""
     before = tmp_path / "delivery"
     before.mkdir()
-    for migration in discover("delivery"):
+    for migration in discover(schema_of("delivery")):
         if migration.name < "0008":
             shutil.copy(migration.path, before / migration.name)
-    real = migrations.COMPONENTS["delivery"]
+    then = [Schema("delivery", before) if s.component == "delivery" else s for s in SCHEMAS]
     conn = await asyncpg.connect(empty_database)
     try:
-        monkeypatch.setitem(migrations.COMPONENTS, "delivery", before)
-        await migrate(conn)
+        await migrate(conn, then)
         await conn.execute(PING, NOW - DAY)
-        monkeypatch.setitem(migrations.COMPONENTS, "delivery", real)
-        assert (await migrate(conn))[0] == "delivery/0008_pings_by_day.sql"  # and any later
+        assert (await migrate(conn, SCHEMAS))[0] == "delivery/0008_pings_by_day.sql"  # and later
         row = await conn.fetchrow("SELECT tableoid::regclass::text AS part, at FROM delivery.pings")
         assert (row["part"], row["at"]) == ("delivery.pings_default", NOW - DAY)
         with pytest.raises(asyncpg.UniqueViolationError):  # still one ping per rider and instant
