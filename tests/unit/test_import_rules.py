@@ -1,6 +1,5 @@
-"""The never-rules of DESIGN.md §2 and STYLE.md (principles 2, 15, 16), kept by reading every
-module's imports with `ast`: a rule that only a reviewer keeps is broken by the first hurried
-change.
+"""The rules the tree keeps (docs/design.md), checked by reading every module's imports with
+`ast`: a rule that only a reviewer keeps is broken by the first hurried change.
 
 - No service imports another service: they share only `shared` (events, kernel) and talk
   through the bus and HTTP.
