@@ -177,7 +177,7 @@ def _breaches() -> set[tuple[str, str, str]]:
             if _is_pure(module):
                 if top in FRAMEWORKS_AND_DRIVERS or _is_store(imported):
                     found.add(("pure-no-io", module, imported))
-                if _ours(imported) and not (_is_pure(imported) or _is_package(imported)):
+                if _ours(imported) and not _is_pure(imported):
                     found.add(("pure-only-pure", module, imported))
             if _is_api(module) and _is_store(imported):
                 found.add(("api-no-store", module, imported))
