@@ -17,8 +17,14 @@ T = TypeVar("T")
 EVERY_S = 0.05
 
 
+SHOWN = 2000  # characters of the last value a failure shows (a page of /metrics is longer)
+
+
 def _failed(what: str, timeout: float, last: object) -> None:
-    pytest.fail(f"waited {timeout:g} s in vain for {what}; last seen: {last!r}")
+    shown = repr(last)
+    if len(shown) > SHOWN:
+        shown = f"...{shown[-SHOWN:]}"
+    pytest.fail(f"waited {timeout:g} s in vain for {what}; last seen: {shown}")
 
 
 async def eventually(

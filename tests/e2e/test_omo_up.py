@@ -78,14 +78,16 @@ def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
         dispatcher = f"http://127.0.0.1:{ports['dispatcher']}"
         assert f"metrics {dispatcher}/metrics" in text
         assert httpx.get(f"{dispatcher}/metrics").status_code == 401
-        deadline = time.monotonic() + 30
-        while "omo_dispatch_owned_stores 1.0" not in (
-            scraped := httpx.get(
-                f"{dispatcher}/metrics", headers={"Authorization": f"Bearer {operator}"}
-            ).text
-        ):
-            assert time.monotonic() < deadline, scraped[-2000:]
-            time.sleep(0.2)
+        scraped = eventually_sync(
+            lambda: (
+                httpx.get(
+                    f"{dispatcher}/metrics", headers={"Authorization": f"Bearer {operator}"}
+                ).text
+            ),
+            "the dispatcher's metrics to show its store held",
+            30,
+            ok=lambda text: "omo_dispatch_owned_stores 1.0" in text,
+        )
         assert "process_resident_memory_bytes" in scraped
         assert (
             httpx.get(

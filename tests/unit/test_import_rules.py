@@ -84,6 +84,12 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("api-no-store", "services.orders.substitutions.api", "services.orders.substitutions.store"): (
         f"ProposalView, a response type, moves out of the store, {UNTIL_RESTRUCTURED}"
     ),
+    ("api-no-store", "services.orders.live.api", "services.orders.checkout.store"): (
+        f"the order's live stream reads the order row through its one module, {UNTIL_RESTRUCTURED}"
+    ),
+    ("api-no-store", "services.orders.webhooks.api", "services.orders.webhooks.store"): (
+        f"Endpoint and Delivery, response types, move out of the store, {UNTIL_RESTRUCTURED}"
+    ),
     ("pure-no-io", "services.fulfillment.queue", "services.fulfillment.store"): (
         f"PickerAtWork and TaskSummary move out of the store, {UNTIL_RESTRUCTURED}"
     ),
