@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.registry import all_consumers
+from infra.registry import SCHEMAS, all_consumers, schema_of
 from infra.seed import seed_demo
 from shared.bus import subscribe
 from shared.clock import Clock
@@ -15,7 +15,7 @@ async def migrate_all(dsn: str) -> list[str]:
     """Apply every pending migration and declare every consumer, so no event waits for nobody."""
     conn = await connect(dsn)
     try:
-        applied = await migrate(conn)
+        applied = await migrate(conn, SCHEMAS)
         await subscribe(conn, all_consumers())
         return applied
     finally:
@@ -35,6 +35,6 @@ async def check_ready_to_serve(dsn: str, service: str) -> None:
     """Before a service starts: the database answers and its schema is current."""
     conn = await connect(dsn)
     try:
-        await ensure_current(conn, service)
+        await ensure_current(conn, schema_of(service))
     finally:
         await conn.close()

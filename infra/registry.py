@@ -21,6 +21,7 @@ from services.orders.payments.gateway import StripeGateway
 from services.orders.settings import OrdersSettings
 from shared.bus import Consumer
 from shared.bus.retention import TRIMS as BUS_TRIMS
+from shared.migrations import KERNEL, Schema
 from shared.retention import Trim
 from shared.settings import ServiceSettings, load
 
@@ -48,6 +49,18 @@ SERVICES: dict[str, ServiceEntry] = {
         DeliverySettings, delivery_app, lambda _: DELIVERY_CONSUMERS, DELIVERY_TRIMS
     ),
 }
+
+
+# Every schema's migrations in the order they apply: the kernel's first (the services' tables
+# refer to it), then each service's own.
+SCHEMAS: list[Schema] = [
+    KERNEL,
+    *(Schema(name, entry.settings.schema_folder()) for name, entry in SERVICES.items()),
+]
+
+
+def schema_of(service: str) -> Schema:
+    return next(s for s in SCHEMAS if s.component == service)
 
 
 def all_trims() -> list[Trim]:

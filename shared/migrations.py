@@ -1,7 +1,8 @@
 """Numbered SQL migrations, one folder per owner of a schema.
 
 `kernel` (the bus and idempotency tables) lives in `shared/schema`; each service keeps its own
-in `services/<name>/schema`. Files are `NNNN_what.sql`. The runner records each applied file with
+and is passed in as a `Schema` (the kernel names no service: `infra/registry.py` lists them, a
+service's app knows its own). Files are `NNNN_what.sql`. The runner records each applied file with
 its checksum in `migrations.applied`, runs every file in its own transaction under an advisory
 lock (two starting processes never migrate at once), and names the file that failed.
 A service compares `pending()` at start and refuses to serve on a schema that is behind.
@@ -11,25 +12,33 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 
 from shared.settings import PROJECT_ROOT
+from shared.sql import load_queries
 
-COMPONENTS: dict[str, Path] = {
-    "kernel": PROJECT_ROOT / "shared" / "schema",
-    "orders": PROJECT_ROOT / "services" / "orders" / "schema",
-    "fulfillment": PROJECT_ROOT / "services" / "fulfillment" / "schema",
-    "delivery": PROJECT_ROOT / "services" / "delivery" / "schema",
-}
+Q = load_queries(Path(__file__).with_suffix(".sql"))
 _FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _LOCK_ID = 0x6F6D6F5F6D6967  # "omo_mig": one runner at a time across every process
 
 
 class MigrationError(Exception):
     """A migration could not be applied; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Schema:
+    """One owner's migrations: its name as `migrations.applied` records it, and their folder."""
+
+    component: str
+    folder: Path
+
+
+KERNEL = Schema("kernel", Path(__file__).with_name("schema"))
 
 
 @dataclass(frozen=True)
@@ -56,8 +65,8 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
 
 
-def discover(component: str) -> list[Migration]:
-    folder = COMPONENTS[component]
+def discover(schema: Schema) -> list[Migration]:
+    component, folder = schema.component, schema.folder
     found = []
     for path in sorted(folder.glob("*.sql")):
         match = _FILE.match(path.name)
@@ -70,34 +79,18 @@ def discover(component: str) -> list[Migration]:
     return found
 
 
-_BOOTSTRAP = """
-CREATE SCHEMA IF NOT EXISTS migrations;
-CREATE TABLE IF NOT EXISTS migrations.applied (
-    component  text NOT NULL,
-    version    int NOT NULL,
-    name       text NOT NULL,
-    checksum   text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (component, version)
-);
-"""
-
-
 async def _applied(conn: asyncpg.Connection, component: str) -> dict[int, str]:
-    exists = await conn.fetchval("SELECT to_regclass('migrations.applied') IS NOT NULL")
-    if not exists:
+    if not await conn.fetchval(Q["bootstrapped"]):
         return {}
-    rows = await conn.fetch(
-        "SELECT version, checksum FROM migrations.applied WHERE component = $1", component
-    )
+    rows = await conn.fetch(*Q["applied"](component=component))
     return {r["version"]: r["checksum"] for r in rows}
 
 
-async def pending(conn: asyncpg.Connection, component: str) -> list[Migration]:
-    """Migrations of `component` not yet applied; an applied file that changed is an error."""
-    applied = await _applied(conn, component)
+async def pending(conn: asyncpg.Connection, schema: Schema) -> list[Migration]:
+    """Migrations of `schema` not yet applied; an applied file that changed is an error."""
+    applied = await _applied(conn, schema.component)
     todo = []
-    for migration in discover(component):
+    for migration in discover(schema):
         checksum = applied.get(migration.version)
         if checksum is None:
             todo.append(migration)
@@ -109,28 +102,29 @@ async def pending(conn: asyncpg.Connection, component: str) -> list[Migration]:
     return todo
 
 
-async def migrate(conn: asyncpg.Connection, components: list[str] | None = None) -> list[str]:
-    """Apply what is pending, kernel first; returns the names of the files applied."""
+async def migrate(conn: asyncpg.Connection, schemas: Sequence[Schema]) -> list[str]:
+    """Apply what is pending of each of `schemas` in their order (the kernel's first, as the
+    services' tables refer to it); returns the names of the files applied."""
     done: list[str] = []
-    await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_ID)
+    await conn.execute(*Q["lock"](lock_id=_LOCK_ID))
     try:
-        await conn.execute(_BOOTSTRAP)
-        for component in components or list(COMPONENTS):
-            for migration in await pending(conn, component):
+        await conn.execute(Q["bootstrap"])
+        for schema in schemas:
+            for migration in await pending(conn, schema):
                 try:
                     async with conn.transaction():
                         await conn.execute(migration.sql)
                         await conn.execute(
-                            "INSERT INTO migrations.applied (component, version, name, checksum)"
-                            " VALUES ($1, $2, $3, $4)",
-                            component,
-                            migration.version,
-                            migration.name,
-                            migration.checksum,
+                            *Q["record"](
+                                component=schema.component,
+                                version=migration.version,
+                                name=migration.name,
+                                checksum=migration.checksum,
+                            )
                         )
                 except asyncpg.PostgresError as exc:
                     raise MigrationError(f"{_shown(migration.path)} failed: {exc}") from None
-                done.append(f"{component}/{migration.name}")
+                done.append(f"{schema.component}/{migration.name}")
     finally:
-        await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_ID)
+        await conn.execute(*Q["unlock"](lock_id=_LOCK_ID))
     return done

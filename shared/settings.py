@@ -9,6 +9,7 @@ A bad value is a `ConfigError` with one line naming the variable, never a traceb
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import re
 import tempfile
@@ -113,6 +114,12 @@ class ServiceSettings(Settings, frozen=True, kw_only=True):
 
     host: str = "127.0.0.1"
     port: Port = 8000
+
+    @classmethod
+    def schema_folder(cls) -> Path:
+        """The service's migrations: `schema/` beside the module that declares its settings
+        (every service keeps both at its root), so that the kernel names no service's folder."""
+        return Path(inspect.getfile(cls)).with_name("schema")
 
 
 S = TypeVar("S", bound=Settings)

@@ -1,6 +1,6 @@
 """The 30-minute promise: a pure model, no I/O.
 
-Budget from payment (DESIGN.md section 5): pick and pack 10 min, hand to a rider 3, ride 15,
+Budget from payment (docs/design.md): pick and pack 10 min, hand to a rider 3, ride 15,
 hand over 2. Ride time is geodesic distance x detour factor / rider speed. Orders already waiting
 delay a new one by the time the store needs to work through those beyond what its floor has in
 hand at its pace (orders per hour). The rider is the dispatcher's own model of the future

@@ -1,7 +1,7 @@
 """Turning a paid order into pick tasks: one per temperature zone, lines in walking order. Pure.
 
 A task must be packed by the order's promise less the ride (15 minutes) and the hand-over (2),
-DESIGN.md section 5; a pickup order must be ready by its promise. A product with no bin yet is
+docs/design.md; a pickup order must be ready by its promise. A product with no bin yet is
 picked last in its zone, so a missing layout entry delays nothing but its own line.
 """
 

@@ -25,7 +25,7 @@ from shared.bus import BusRunner, Consumer
 from shared.bus.retention import TRIMS as BUS_TRIMS
 from shared.clock import Clock
 from shared.db import DATABASE_GONE, create_pool, provide_pool, provide_transaction
-from shared.migrations import pending
+from shared.migrations import KERNEL, Schema, pending
 from shared.retention import Trim, keep_trimming
 from shared.settings import ServiceSettings
 from shared.throttle import PURGE_EXPIRED as PURGE_EXPIRED_THROTTLES
@@ -47,12 +47,18 @@ class SchemaBehind(Exception):
     """The database lacks migrations this code needs; the message says which and what to run."""
 
 
-async def ensure_current(conn: asyncpg.Connection, service: str) -> None:
-    late = [f"{c}/{m.name}" for c in ("kernel", service) for m in await pending(conn, c)]
+async def ensure_current(conn: asyncpg.Connection, schema: Schema) -> None:
+    """Refuse to serve on a database that lacks the kernel's or the service's migrations."""
+    late = [f"{s.component}/{m.name}" for s in (KERNEL, schema) for m in await pending(conn, s)]
     if late:
         raise SchemaBehind(
-            f"the {service} schema is behind ({', '.join(late)} not applied); run `omo migrate`"
+            f"the {schema.component} schema is behind ({', '.join(late)} not applied);"
+            " run `omo migrate`"
         )
+
+
+def service_schema(settings: ServiceSettings) -> Schema:
+    return Schema(settings.service, settings.schema_folder())
 
 
 async def _purge_expired_keys(pool: asyncpg.Pool) -> None:
@@ -108,7 +114,8 @@ def build_app(
     deleted their account, so their tokens are refused (`access.allow`); `webhooks`: the
     document's `webhooks:` section, what the service POSTs to endpoints."""
     clock = clock or Clock(settings.clock_speed, settings.clock_start)
-    metrics = Metrics(settings.service, business)
+    metrics = Metrics(business)
+    schema = service_schema(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -121,7 +128,7 @@ def build_app(
         )
         try:
             async with pool.acquire() as conn:
-                await ensure_current(conn, settings.service)
+                await ensure_current(conn, schema)
             app.state.pool = pool
             bus = BusRunner(
                 pool,
@@ -173,6 +180,7 @@ def build_app(
             {
                 "settings": settings,
                 "service": settings.service,
+                "schema": schema,
                 "clock": clock,
                 "consumers": list(consumers),
                 "metrics": metrics,

@@ -31,7 +31,7 @@ class Metrics:
     """`business`: the service's own counters (orders placed, shortages...), module-level
     collectors registered here beside the request and bus series."""
 
-    def __init__(self, service: str, business: Sequence[Collector] = ()):
+    def __init__(self, business: Sequence[Collector] = ()):
         disable_created_metrics()  # process-wide in prometheus_client; every app wants it off
         self.registry = CollectorRegistry(auto_describe=True)
         ProcessCollector(registry=self.registry)
@@ -68,7 +68,6 @@ class Metrics:
             ["consumer"],
             registry=self.registry,
         )
-        self.service = service
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
         async def measured(scope: Scope, receive: Receive, send: Send) -> None:

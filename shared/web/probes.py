@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.auth import Role
 from shared.bus import lag
-from shared.migrations import pending
+from shared.migrations import KERNEL, pending
 from shared.web.access import PUBLIC, allow
 
 READY_TIMEOUT_S = 2.0
@@ -24,8 +24,8 @@ async def healthz() -> dict[str, str]:
 async def _behind(request: Request) -> list[str]:
     async with request.app.state.pool.acquire() as conn:
         late = []
-        for component in ("kernel", request.app.state.service):
-            late += [f"{component}/{m.name}" for m in await pending(conn, component)]
+        for schema in (KERNEL, request.app.state.schema):
+            late += [f"{schema.component}/{m.name}" for m in await pending(conn, schema)]
         return late
 
 

@@ -6,12 +6,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from shared.settings import PROJECT_ROOT
+from tests.eventually import eventually_sync
 
 
 def free_port() -> int:
@@ -44,17 +44,14 @@ def run_omo(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.
 
 
 def wait_ready(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def answer() -> int:
         if process.poll() is not None:
             raise AssertionError(f"{url}: process exited: {process.stderr.read()}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} not ready after {timeout} s")
+        return httpx.get(url, timeout=1).status_code
+
+    eventually_sync(
+        answer, f"{url} to be ready", timeout, ok=lambda s: s == 200, ignoring=(httpx.HTTPError,)
+    )
 
 
 def processes_mentioning(text: str) -> list[str]:

@@ -30,6 +30,7 @@ from infra.simulate.scenario import Scenario
 from infra.simulate.stack import Stack, started
 from shared.db import connect
 from shared.errors import DatabaseUnavailable
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -80,16 +81,14 @@ async def until(dsn: str, sql: str, at_least: int, within: float) -> None:
 
 
 async def ready(url: str, within: float = 30) -> None:
-    deadline = time.monotonic() + within
     async with httpx.AsyncClient(timeout=1) as http:
-        while True:
-            try:
-                if (await http.get(f"{url}/readyz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, f"{url} not ready after {within} s"
-            await asyncio.sleep(0.1)
+        await eventually(
+            lambda: http.get(f"{url}/readyz"),
+            f"{url} to be ready",
+            within,
+            ok=lambda r: r.status_code == 200,
+            ignoring=(httpx.HTTPError,),
+        )
 
 
 def restart(stack: Stack, name: str) -> None:
@@ -141,10 +140,11 @@ async def kill_database(stack: Stack, faults: Faults) -> None:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    for _ in range(200):  # the dead are reaped by their parent, at most a moment later
-        if not alive(postgres_processes(postmaster)):
-            break
-        await asyncio.sleep(0.05)
+    await eventually(  # the dead are reaped by their parent, at most a moment later
+        lambda: [pid for pid in postgres_processes(postmaster) if alive([pid])],
+        "PostgreSQL's processes to be reaped",
+        ok=lambda left: not left,
+    )
     faults.kills.append("postgresql")
     await asyncio.to_thread(stack.database.start)  # crash recovery, then the same data
     for name in ("orders", "fulfillment", "delivery"):

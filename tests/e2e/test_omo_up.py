@@ -15,6 +15,7 @@ import pytest
 
 from shared.settings import PROJECT_ROOT
 from tests.e2e.processes import free_port, omo, processes_mentioning, run_omo, wait_ready
+from tests.eventually import eventually_sync
 
 pytestmark = pytest.mark.e2e
 
@@ -77,14 +78,16 @@ def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
         dispatcher = f"http://127.0.0.1:{ports['dispatcher']}"
         assert f"metrics {dispatcher}/metrics" in text
         assert httpx.get(f"{dispatcher}/metrics").status_code == 401
-        deadline = time.monotonic() + 30
-        while "omo_dispatch_owned_stores 1.0" not in (
-            scraped := httpx.get(
-                f"{dispatcher}/metrics", headers={"Authorization": f"Bearer {operator}"}
-            ).text
-        ):
-            assert time.monotonic() < deadline, scraped[-2000:]
-            time.sleep(0.2)
+        scraped = eventually_sync(
+            lambda: (
+                httpx.get(
+                    f"{dispatcher}/metrics", headers={"Authorization": f"Bearer {operator}"}
+                ).text
+            ),
+            "the dispatcher's metrics to show its store held",
+            30,
+            ok=lambda text: "omo_dispatch_owned_stores 1.0" in text,
+        )
         assert "process_resident_memory_bytes" in scraped
         assert (
             httpx.get(
@@ -130,11 +133,19 @@ def test_omo_up_restarts_a_child_that_dies_and_refuses_a_second_up_on_its_folder
         killed = ("serve delivery", "dispatch")
         for what in killed:
             os.kill(before[what], signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while any(children_of(up.pid).get(what) in (None, before[what]) for what in killed):
+
+        def not_yet_again() -> list[str]:
             assert up.poll() is None, "omo up stopped when a child died"
-            assert time.monotonic() < deadline, f"not started again: {said[-5:]}"
-            time.sleep(0.2)
+            now = children_of(up.pid)
+            left = [what for what in killed if now.get(what) in (None, before[what])]
+            return {"not started again": left, "omo said": said[-5:]}
+
+        eventually_sync(
+            not_yet_again,
+            "omo up to start its killed children again",
+            30,
+            ok=lambda seen: not seen["not started again"],
+        )
         wait_ready(f"{delivery}/readyz", up)
         restarts = [line for line in said if line.startswith("omo: ")]
         assert any(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import httpx
@@ -10,6 +9,7 @@ import pytest
 
 from shared.auth import Role
 from tests.e2e.processes import free_port, omo, wait_ready
+from tests.eventually import eventually_sync
 from tests.integration.apps import bearer, new_store
 
 pytestmark = pytest.mark.e2e
@@ -32,14 +32,8 @@ def services(database):
             process.wait(10)
 
 
-def eventually(fetch, ok=lambda r: r.status_code == 200, timeout: float = 10.0):
-    """Fetch until `ok` (events arrive asynchronously), and return the last response."""
-    deadline = time.monotonic() + timeout
-    while True:
-        response = fetch()
-        if ok(response) or time.monotonic() > deadline:
-            return response
-        time.sleep(0.05)
+def found(response: httpx.Response) -> bool:
+    return response.status_code == 200
 
 
 def test_store_opened_in_orders_reaches_delivery_and_fulfillment(services):
@@ -47,19 +41,23 @@ def test_store_opened_in_orders_reaches_delivery_and_fulfillment(services):
     created = httpx.post(f"{services['orders']}/v1/stores", json=new_store(), headers=headers)
     assert created.status_code == 201
 
-    zone = eventually(
+    zone = eventually_sync(
         lambda: httpx.get(
             f"{services['delivery']}/v1/stores/osaka-umeda/zone",
             params={"lat": 34.70, "lng": 135.50},
-        )
+        ),
+        "delivery to learn the new store",
+        ok=found,
     )
     assert zone.status_code == 200
     assert zone.json()["deliverable"] is True
-    layout = eventually(
+    layout = eventually_sync(
         lambda: httpx.get(
             f"{services['fulfillment']}/v1/stores/osaka-umeda/layout",
             headers=bearer(Role.MANAGER, store="osaka-umeda"),
-        )
+        ),
+        "fulfillment to learn the new store",
+        ok=found,
     )
     assert layout.status_code == 200  # fulfillment knows the store now (no bins yet)
     assert layout.json() == []
@@ -68,11 +66,12 @@ def test_store_opened_in_orders_reaches_delivery_and_fulfillment(services):
     change = {k: v for k, v in new_store(radius_m=300).items() if k != "store_id"}
     manager = bearer(Role.MANAGER, store="osaka-umeda")
     assert httpx.put(f"{services['orders']}/v1/stores/osaka-umeda", json=change, headers=manager)
-    far = eventually(
+    far = eventually_sync(
         lambda: httpx.get(
             f"{services['delivery']}/v1/stores/osaka-umeda/zone",
             params={"lat": 34.70, "lng": 135.50},
         ),
+        "delivery to hear of the smaller radius",
         ok=lambda r: r.json()["radius_m"] == 300,
     )
     assert far.json()["deliverable"] is False

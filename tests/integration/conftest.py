@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +20,7 @@ from shared.clock import Clock
 from shared.db import connect, init_connection
 from shared.settings import PROJECT_ROOT
 from tests.e2e.processes import free_port
+from tests.eventually import eventually, eventually_sync
 from tests.integration import bus_helpers
 from tests.integration.apps import client
 from tests.integration.delivering import rider_on_duty
@@ -39,14 +38,13 @@ def stripe_url() -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{url}/v1/customers", auth=("sk_test_x", ""), timeout=1)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "localstripe did not start"
-                time.sleep(0.1)
+        eventually_sync(
+            lambda: httpx.get(f"{url}/v1/customers", auth=("sk_test_x", ""), timeout=1),
+            "localstripe to answer",
+            20,
+            ok=lambda _answered: True,
+            ignoring=(httpx.HTTPError,),
+        )
         yield url
     finally:
         process.terminate()
@@ -63,10 +61,12 @@ def serving(service: str, **settings: Any) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name=service, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, f"{service} did not start"
-        time.sleep(0.02)
+
+    def started() -> bool:
+        assert thread.is_alive(), f"{service} stopped while starting"
+        return server.started
+
+    eventually_sync(started, f"{service} to start", 20)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -96,13 +96,13 @@ async def demo(database: str) -> str:
 async def orders(database, demo, delivery_url, stripe_url):
     """The orders app wired to the real delivery service and localstripe."""
     async with httpx.AsyncClient() as http:  # delivery learns of the store from store.updated
-        for _ in range(100):
-            zone = await http.get(
+        await eventually(
+            lambda: http.get(
                 f"{delivery_url}/v1/stores/{demo}/zone", params={"lat": 34.69, "lng": 135.19}
-            )
-            if zone.status_code == 200:
-                break
-            await asyncio.sleep(0.05)
+            ),
+            "delivery to learn the store",
+            ok=lambda zone: zone.status_code == 200,
+        )
     await rider_on_duty(database)  # a delivery is promised only with a rider on shift
     async with client(
         "orders",

@@ -3,7 +3,6 @@ consumers drained, routes inserted as the dispatcher commits them, and riders' t
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -15,6 +14,7 @@ from shared.bus import drain
 from shared.db import connect, create_pool
 from shared.events import Address, Bag, Event, OrderPacked, OrderPlaced
 from shared.ids import uuid7
+from tests.eventually import eventually
 from tests.integration.apps import bearer
 from tests.integration.eventlog import publish_events
 
@@ -53,17 +53,18 @@ async def handle_delivery(database: str) -> None:
     names = [c.name for c in CONSUMERS]
     pool = await create_pool(database)
     try:
-        for _ in range(200):
+
+        async def waiting() -> int:
             for consumer in CONSUMERS:
                 while await drain(pool, consumer):
                     pass
-            waiting = await pool.fetchval(
+            return await pool.fetchval(
                 "SELECT count(*) FROM kernel.deliveries WHERE consumer = ANY($1::text[])", names
             )
-            if not waiting:
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{waiting} events still wait for delivery's consumers")
+
+        await eventually(
+            waiting, "delivery's consumers to handle every event", 15, ok=lambda n: n == 0
+        )
     finally:
         await pool.close()
 
@@ -177,6 +178,9 @@ async def rows(database: str, query: str, *args: object) -> list[dict]:
         await conn.close()
 
 
+HEARD_ALL = "-- the test's own notification, sent after the block --"
+
+
 @asynccontextmanager
 async def wake_ups(database: str) -> AsyncIterator[list[str]]:
     """The store ids the dispatcher is woken for while the block runs."""
@@ -185,7 +189,11 @@ async def wake_ups(database: str) -> AsyncIterator[list[str]]:
     await conn.add_listener("delivery_dispatch", lambda *args: heard.append(args[3]))
     try:
         yield heard
-        await asyncio.sleep(0.1)  # notifications arrive after the commit
+        # A listener hears notifications in commit order: once it hears one sent now, it has
+        # heard every wake-up the block committed.
+        await conn.execute("SELECT pg_notify('delivery_dispatch', $1)", HEARD_ALL)
+        await eventually(lambda: HEARD_ALL in heard, "the block's wake-ups to arrive")
+        heard.remove(HEARD_ALL)
     finally:
         await conn.close()
 

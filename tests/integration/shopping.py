@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
@@ -10,7 +9,6 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
-import pytest
 import stripe
 
 from services.orders.settings import OrdersSettings
@@ -19,6 +17,8 @@ from shared.bus import publish
 from shared.clock import Clock
 from shared.db import connect, init_connection
 from shared.events import Bag, OrderPacked, OrderReadyForPickup, PackedLine
+from tests.eventually import eventually
+from tests.eventually import handled as handled_by
 from tests.integration.apps import bearer
 
 SHOPPER = bearer(Role.SHOPPER, member="mem_test_1")
@@ -75,13 +75,13 @@ async def place_and_pay(orders, *lines, **extra) -> dict:
     return paid.json()
 
 
-async def pack(database: str, order_id: str, *lines: PackedLine, event_id=None) -> None:
-    """What fulfillment publishes when the last zone is packed."""
+async def pack(database: str, order_id: str, *lines: PackedLine, event_id=None) -> UUID:
+    """What fulfillment publishes when the last zone is packed; the event's id."""
     conn = await connect(database)
     try:
         await init_connection(conn)
         async with conn.transaction():
-            await publish(
+            return await publish(
                 conn,
                 OrderPacked(
                     order_id=order_id,
@@ -120,26 +120,20 @@ async def handled(database: str, consumer: str, event_id: UUID) -> None:
     """Wait until `consumer` has handled the event."""
     conn = await asyncpg.connect(database)
     try:
-        for _ in range(200):
-            if await conn.fetchval(
-                "SELECT 1 FROM kernel.handled_events WHERE consumer = $1 AND event_id = $2",
-                consumer,
-                event_id,
-            ):
-                return
-            await asyncio.sleep(0.05)
+        await eventually(
+            lambda: handled_by(conn, consumer, event_id), f"{consumer} to handle event {event_id}"
+        )
     finally:
         await conn.close()
-    pytest.fail(f"{consumer} did not handle event {event_id}")
 
 
 async def settled(orders, order_id: str) -> dict:
-    for _ in range(200):
-        view = (await orders.get(f"/v1/orders/{order_id}", headers=SHOPPER)).json()
-        if view["status"] == "packed":
-            return view
-        await asyncio.sleep(0.05)
-    pytest.fail(f"order {order_id} was not settled: {view}")
+    async def view() -> dict:
+        return (await orders.get(f"/v1/orders/{order_id}", headers=SHOPPER)).json()
+
+    return await eventually(
+        view, f"order {order_id} to be settled", ok=lambda v: v.get("status") == "packed"
+    )
 
 
 WEBHOOK_SECRET = OrdersSettings().stripe_webhook_secret

@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from shared.bus import BusRunner, dead_letters, drain, publish, retry_dead, subscribe
+from tests.eventually import eventually, waiting_on_a_lock
 from tests.integration.bus_helpers import (
     clock,
     drain_all,
@@ -17,6 +18,14 @@ from tests.integration.bus_helpers import (
     publish_one,
     recorder,
 )
+
+
+async def listening(pool: asyncpg.Pool) -> bool:
+    """Whether a backend of this database has LISTENed (its last statement) and sits idle."""
+    return await pool.fetchval(
+        "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database()"
+        " AND state = 'idle' AND query LIKE 'LISTEN %'"
+    )
 
 
 async def make_due(pool: asyncpg.Pool) -> None:
@@ -188,7 +197,7 @@ async def test_same_key_publishers_are_delivered_in_commit_order(bus_pool):
 
     first = asyncio.create_task(slow_first())
     second = asyncio.create_task(quick_second())
-    await asyncio.sleep(0.2)
+    await eventually(lambda: waiting_on_a_lock(bus_pool), "the second publisher to wait")
     assert not second.done()  # it waits for the first to commit
     release_first.set()
     await asyncio.gather(first, second)
@@ -233,12 +242,9 @@ async def test_notify_wakes_a_running_consumer_long_before_its_poll(bus_pool, da
     runner = BusRunner(bus_pool, database, [consumer], poll_seconds=120)
     await runner.start()
     try:
-        await asyncio.sleep(0.3)  # the listener is connected
+        await eventually(lambda: listening(bus_pool), "the runner's LISTEN connection")
         await publish_one(bus_pool, "store-a")
-        for _ in range(100):
-            if await effects(bus_pool, "group.one"):
-                break
-            await asyncio.sleep(0.05)
+        await eventually(lambda: effects(bus_pool, "group.one"), "the event handled", timeout=5)
         assert len(await effects(bus_pool, "group.one")) == 1
     finally:
         await runner.stop()

@@ -11,6 +11,7 @@ import pytest
 
 from shared.auth import Role
 from tests.e2e.processes import free_port
+from tests.eventually import eventually
 from tests.integration.apps import bearer, client
 from tests.integration.conftest import serving
 from tests.integration.delivering import rider_on_duty, rows
@@ -327,11 +328,13 @@ async def test_cancelling_a_paid_order_returns_its_stock_and_voids_the_authoriza
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
     assert await stock(database, CABBAGE) == before
-    for _ in range(100):  # the voiding consumer books the release
-        view = (await orders.get(f"/v1/orders/{placed['order_id']}", headers=SHOPPER)).json()
-        if view["amounts"]["released"]["amount"]:
-            break
-        await asyncio.sleep(0.05)
+
+    async def seen() -> dict:
+        return (await orders.get(f"/v1/orders/{placed['order_id']}", headers=SHOPPER)).json()
+
+    view = await eventually(  # the voiding consumer books the release
+        seen, "the release booked", ok=lambda v: v["amounts"]["released"]["amount"]
+    )
     assert view["amounts"]["released"]["amount"] == view["amounts"]["authorized"]["amount"] == 396
     again = await orders.post(f"/v1/orders/{placed['order_id']}/cancel", json={}, headers=SHOPPER)
     assert again.status_code == 409

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Iterator
 
 import asyncpg
@@ -27,6 +26,7 @@ from shared.clock import Clock
 from shared.db import connect, init_connection, with_database
 from shared.settings import PROJECT_ROOT
 from tests.conftest import FAST
+from tests.eventually import eventually, eventually_sync
 from tests.integration.apps import bearer
 from tests.integration.conftest import serving
 from tests.integration.delivering import handle_delivery
@@ -46,18 +46,21 @@ def own_server() -> Iterator[EmbeddedPostgres]:
         server.destroy()
 
 
-def _wait_until(ready, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not ready():
-        assert time.monotonic() < deadline, "the condition never came true"
-        time.sleep(0.05)
+def is_up(status: int) -> bool:
+    return status == 200
 
 
-async def _until(ready, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not ready():
-        assert time.monotonic() < deadline, "the condition never came true"
-        await asyncio.sleep(0.05)
+def is_down(status: int) -> bool:
+    return status == 503
+
+
+def said(caplog: pytest.LogCaptureFixture, logger: str, start: str) -> list[str]:
+    """What `logger` has logged so far that begins with `start`."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == logger and r.getMessage().startswith(start)
+    ]
 
 
 async def _seed_demo(dsn: str) -> None:
@@ -93,33 +96,42 @@ def test_a_stopped_database_answers_503_and_the_service_recovers(own_server, cap
         assert not any(rec.exc_info for rec in said), "a traceback was logged"
 
         own_server.start()
-        _wait_until(lambda: http.get("/readyz").status_code == 200)
+        eventually_sync(lambda: http.get("/readyz").status_code, "ready again", 30, ok=is_up)
         # The store is unknown to this empty database: a 404 is the database answering.
         assert http.post("/v1/quotes", json=QUOTE, headers=shopper).status_code == 404
         http.close()
 
 
-def test_the_bus_listens_again_after_a_database_restart(own_server):
+def test_the_bus_listens_again_after_a_database_restart(own_server, caplog):
     """The poll is set to a minute: an event handled within seconds of the restart was woken by
     a LISTEN connection made anew, not found by a poll."""
     dsn = with_database(own_server.dsn, "postgres")
     with serving("delivery", database_url=dsn, bus_poll_seconds=60) as url:
         http = httpx.Client(base_url=url, timeout=30)
         assert http.get("/readyz").status_code == 200
-        own_server.stop()
-        _wait_until(lambda: http.get("/readyz").status_code == 503)
-        time.sleep(1.0)  # the consumers and the listener meet the stopped database
+        with caplog.at_level(logging.WARNING, logger="omo.bus"):
+            own_server.stop()
+            eventually_sync(lambda: http.get("/readyz").status_code, "not ready", 30, ok=is_down)
+            eventually_sync(  # the listener meets the stopped database
+                lambda: said(caplog, "omo.bus", "bus listener cannot connect"),
+                "the bus listener to fail to connect",
+                30,
+            )
         own_server.start()
-        _wait_until(lambda: http.get("/readyz").status_code == 200)
+        eventually_sync(lambda: http.get("/readyz").status_code, "ready again", 30, ok=is_up)
 
         asyncio.run(_seed_demo(dsn))  # publishes store.updated; delivery learns the store
         zone = {"lat": 34.69, "lng": 135.19}
-        _wait_until(lambda: http.get(f"/v1/stores/{STORE}/zone", params=zone).status_code == 200,
-                    seconds=20)  # fmt: skip
+        eventually_sync(
+            lambda: http.get(f"/v1/stores/{STORE}/zone", params=zone).status_code,
+            "delivery to learn the store from a woken consumer",
+            20,
+            ok=is_up,
+        )
         http.close()
 
 
-async def test_the_dispatcher_rides_out_a_database_restart(own_server, monkeypatch):
+async def test_the_dispatcher_rides_out_a_database_restart(own_server, monkeypatch, caplog):
     """It lets go of its store while the database is away, stays up, and once it is back
     claims the store again and plans when woken."""
     dsn = with_database(own_server.dsn, "postgres")
@@ -136,20 +148,25 @@ async def test_the_dispatcher_rides_out_a_database_restart(own_server, monkeypat
     stop = asyncio.Event()
     running = asyncio.create_task(dispatcher.run(stop))
     try:
-        await _until(lambda: dispatcher.owned == {STORE} and planned)
-        await asyncio.to_thread(own_server.stop)
-        await _until(lambda: not dispatcher.owned)
-        await asyncio.sleep(1.0)  # it tries to reconnect meanwhile, and stays up
+        await eventually(lambda: dispatcher.owned == {STORE} and planned, "the first plan", 30)
+        with caplog.at_level(logging.WARNING, logger="omo.dispatch"):
+            await asyncio.to_thread(own_server.stop)
+            await eventually(lambda: not dispatcher.owned, "the store let go", 30)
+            await eventually(  # it tries to reconnect meanwhile, and stays up
+                lambda: len(said(caplog, "omo.dispatch", "lost the database")) >= 2,
+                "a second try to reach the database",
+                30,
+            )
         assert not running.done()
         await asyncio.to_thread(own_server.start)
-        await _until(lambda: dispatcher.owned == {STORE})
+        await eventually(lambda: dispatcher.owned == {STORE}, "the store claimed again", 30)
         planned.clear()
         conn = await asyncpg.connect(dsn)
         try:  # a wake-up reaches its new LISTEN connection
             await conn.execute("SELECT pg_notify('delivery_dispatch', $1)", STORE)
         finally:
             await conn.close()
-        await _until(lambda: STORE in planned, seconds=10)
+        await eventually(lambda: STORE in planned, "a plan on the wake-up", 10)
     finally:
         stop.set()
         await asyncio.wait_for(running, 30)

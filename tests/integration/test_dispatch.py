@@ -18,6 +18,7 @@ from shared.bus import drain
 from shared.clock import Clock
 from shared.db import create_pool
 from shared.events import RiderAssigned
+from tests.eventually import eventually
 from tests.integration.eventlog import published
 
 STORE, LAT, LNG = "kobe-sannomiya", 34.6937, 135.1955  # the demo store
@@ -180,6 +181,14 @@ async def test_solving_happens_in_another_process_and_the_loop_keeps_ticking(sto
 
 async def test_one_dispatcher_per_store_and_another_takes_over(store, database, monkeypatch):
     monkeypatch.setattr(dispatching, "CLAIM_EVERY_S", 0.1)
+    claims: dict[int, int] = {}
+    claim = Dispatcher._claim
+
+    async def counted(self, locks, pool) -> None:
+        await claim(self, locks, pool)
+        claims[id(self)] = claims.get(id(self), 0) + 1
+
+    monkeypatch.setattr(Dispatcher, "_claim", counted)
     first, second = (Dispatcher(settings(database)) for _ in range(2))
     stop_first, stop_second = asyncio.Event(), asyncio.Event()
     running = [
@@ -187,18 +196,16 @@ async def test_one_dispatcher_per_store_and_another_takes_over(store, database, 
         asyncio.create_task(second.run(stop_second)),
     ]
     try:
-        for _ in range(100):
-            if first.owned | second.owned:
-                break
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.3)
+        await eventually(lambda: first.owned | second.owned, "a dispatcher to take the store")
+        other = second if first.owned else first
+        tried = claims.get(id(other), 0)
+        await eventually(  # the other has asked for the store since, and more than once
+            lambda: claims.get(id(other), 0) >= tried + 2, "the other dispatcher to try again"
+        )
         assert (first.owned, second.owned) in [({STORE}, set()), (set(), {STORE})]
         other, stop_holder = (second, stop_first) if first.owned else (first, stop_second)
         stop_holder.set()  # its connections close, and with them the lock
-        for _ in range(100):
-            if other.owned:
-                break
-            await asyncio.sleep(0.05)
+        await eventually(lambda: other.owned, "the other dispatcher to take over")
         assert other.owned == {STORE}
     finally:
         stop_first.set()
@@ -223,15 +230,13 @@ async def test_a_burst_of_events_is_planned_once_then_again_after_the_gap(
     running = asyncio.create_task(dispatcher.run(stop))
     conn = await asyncpg.connect(database)
     try:
-        for _ in range(100):
-            if planned:
-                break
-            await asyncio.sleep(0.02)
+        await eventually(lambda: planned, "the first plan")
         started = planned[0]
         for _ in range(10):  # a burst: an event every 50 ms
             await conn.execute("SELECT pg_notify('delivery_dispatch', $1)", STORE)
             await asyncio.sleep(0.05)
-        await asyncio.sleep(1.0)
+        # A third plan could only follow a wake after the second, and the burst is over.
+        await eventually(lambda: len(planned) >= 2, "the plan for the burst", timeout=5)
     finally:
         stop.set()
         await running

@@ -4,29 +4,19 @@ service following it to `delivered` with every stage timed."""
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
-import pytest
 
 from services.delivery.dispatch.dispatcher import dispatch_once, solver_pool
 from services.delivery.settings import DeliverySettings
 from shared.clock import Clock
 from shared.db import create_pool
+from tests.eventually import eventually
 from tests.integration import picking
 from tests.integration.apps import client
 from tests.integration.delivering import RIDER_1, command
 from tests.integration.shopping import CABBAGE, SHOPPER, place_and_pay
 
 STORE = "kobe-sannomiya"
-
-
-async def until(check, what: str):
-    for _ in range(300):
-        if found := await check():
-            return found
-        await asyncio.sleep(0.05)
-    pytest.fail(f"waited in vain for {what}")
 
 
 async def test_an_order_goes_from_the_app_to_the_door(orders, database, delivery_url):
@@ -57,7 +47,7 @@ async def test_an_order_goes_from_the_app_to_the_door(orders, database, delivery
                 )
                 return row and row["status"] == "ready"
 
-            await until(ready, "delivery to learn the order is packed")
+            await eventually(ready, "delivery to learn the order is packed", 20)
             with solver_pool() as executor:
                 run = await dispatch_once(
                     pool,
@@ -87,11 +77,12 @@ async def test_an_order_goes_from_the_app_to_the_door(orders, database, delivery
         )
         assert handed.status_code == 200, handed.text
 
-    async def delivered():
-        view = (await orders.get(f"/v1/orders/{order_id}", headers=SHOPPER)).json()
-        return view if view["status"] == "delivered" else None
+    async def view():
+        return (await orders.get(f"/v1/orders/{order_id}", headers=SHOPPER)).json()
 
-    view = await until(delivered, "orders to hear the order was delivered")
+    view = await eventually(
+        view, "orders to hear the order was delivered", 20, ok=lambda v: v["status"] == "delivered"
+    )
     stages = view["stages"]
     assert stages["paid"] <= stages["packed"] <= stages["out_for_delivery"] <= stages["delivered"]
     assert view["amounts"]["captured"]["amount"] == view["lines"][0]["charged"]["amount"]

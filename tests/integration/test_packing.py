@@ -19,6 +19,7 @@ from shared.events import (
     SubstitutionDecided,
     SubstitutionProposed,
 )
+from tests.eventually import eventually, waiting_on_a_lock
 from tests.integration.apps import client
 from tests.integration.conftest import serving
 from tests.integration.eventlog import published
@@ -249,7 +250,10 @@ async def test_two_zones_packed_at_the_same_moment_send_order_packed_once(databa
                 other = asyncio.create_task(
                     _in_transaction(second, pack_zone, batches[1], "picker-2")
                 )
-                await asyncio.sleep(0.3)  # the second packer gets as far as it can meanwhile
+                await eventually(  # the second packer gets as far as it can meanwhile
+                    lambda: waiting_on_a_lock(pool, second.get_server_pid()),
+                    "the second packer to wait for the first",
+                )
             two = await other
     finally:
         await pool.close()

@@ -6,23 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import time
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
+from infra.registry import SCHEMAS, schema_of
 from services.delivery.retention import TRIMS as DELIVERY_TRIMS
 from services.fulfillment.retention import TRIMS as FULFILLMENT_TRIMS
-from shared import migrations
 from shared.bus import BusRunner, retry_dead, subscribe
 from shared.bus.retention import TRIMS as BUS_TRIMS
 from shared.clock import Clock
-from shared.migrations import discover, migrate
+from shared.migrations import Schema, discover, migrate
 from shared.retention import trim_all
 from shared.retention.partitions import make_days, partition_name
 from shared.settings import Settings
 from tests.e2e.processes import run_omo
+from tests.eventually import eventually, eventually_sync
 from tests.integration.bus_helpers import drain_all, effects, publish_one, recorder
 from tests.integration.conftest import serving
 
@@ -155,13 +155,18 @@ async def test_trimming_while_consumers_work_loses_and_doubles_nothing(bus_pool,
             await publish_one(bus_pool, f"store-{n % 7}", n)
             if n % 20 == 0:
                 await asyncio.sleep(0.05)
-        deadline = asyncio.get_running_loop().time() + 30
-        while await bus_pool.fetchval("SELECT count(*) FROM kernel.deliveries"):
-            assert asyncio.get_running_loop().time() < deadline, "the consumers fell behind"
-            await asyncio.sleep(0.05)
-        while await bus_pool.fetchval("SELECT count(*) FROM kernel.handled_events"):
-            assert asyncio.get_running_loop().time() < deadline, "the log was not trimmed"
-            await asyncio.sleep(0.05)
+        await eventually(
+            lambda: bus_pool.fetchval("SELECT count(*) FROM kernel.deliveries"),
+            "the consumers to catch up (deliveries waiting)",
+            30,
+            ok=lambda waiting: waiting == 0,
+        )
+        await eventually(
+            lambda: bus_pool.fetchval("SELECT count(*) FROM kernel.handled_events"),
+            "the log to be trimmed (handled ids left)",
+            30,
+            ok=lambda left: left == 0,
+        )
     finally:
         if trimmer.done():
             trimmer.result()  # the trimmer's own failure, if any
@@ -348,29 +353,24 @@ def test_a_service_trims_on_its_own_timer_from_the_start(database):
             await conn.close()
 
     with serving("delivery", database_url=database, trim_every_s=0.1):
-        deadline = time.monotonic() + 10
-        while not asyncio.run(made()):
-            assert time.monotonic() < deadline, "delivery made no partition for today"
-            time.sleep(0.05)
+        eventually_sync(lambda: asyncio.run(made()), "delivery to make today's partition")
 
 
 async def test_pings_from_before_partitioning_stay_in_the_default_partition(
-    empty_database, tmp_path, monkeypatch
+    empty_database, tmp_path
 ):
     """The migration copies no row: the table it replaces becomes the default partition."""
     before = tmp_path / "delivery"
     before.mkdir()
-    for migration in discover("delivery"):
+    for migration in discover(schema_of("delivery")):
         if migration.name < "0008":
             shutil.copy(migration.path, before / migration.name)
-    real = migrations.COMPONENTS["delivery"]
+    then = [Schema("delivery", before) if s.component == "delivery" else s for s in SCHEMAS]
     conn = await asyncpg.connect(empty_database)
     try:
-        monkeypatch.setitem(migrations.COMPONENTS, "delivery", before)
-        await migrate(conn)
+        await migrate(conn, then)
         await conn.execute(PING, NOW - DAY)
-        monkeypatch.setitem(migrations.COMPONENTS, "delivery", real)
-        assert (await migrate(conn))[0] == "delivery/0008_pings_by_day.sql"  # and any later
+        assert (await migrate(conn, SCHEMAS))[0] == "delivery/0008_pings_by_day.sql"  # and later
         row = await conn.fetchrow("SELECT tableoid::regclass::text AS part, at FROM delivery.pings")
         assert (row["part"], row["at"]) == ("delivery.pings_default", NOW - DAY)
         with pytest.raises(asyncpg.UniqueViolationError):  # still one ping per rider and instant

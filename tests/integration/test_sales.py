@@ -16,6 +16,7 @@ from services.orders.sales.exits import sign_exit
 from shared.auth import Role
 from shared.barcodes import ean13
 from shared.settings import DEV_JWT_SECRET
+from tests.eventually import eventually
 from tests.integration.apps import bearer, client
 from tests.integration.conftest import serving
 from tests.integration.delivering import rider_on_duty
@@ -85,11 +86,11 @@ async def home_till(database, demo, stripe_url, delivery_url):
     """A till whose baskets may go home: the delivery service that quotes them, knowing the
     store (from store.updated), with no rider on shift yet."""
     async with httpx.AsyncClient(base_url=delivery_url) as http:
-        for _ in range(100):
-            zone = await http.get(f"/v1/stores/{STORE}/zone", params=KOBE_POINT)
-            if zone.status_code == 200:
-                break
-            await asyncio.sleep(0.05)
+        await eventually(
+            lambda: http.get(f"/v1/stores/{STORE}/zone", params=KOBE_POINT),
+            "delivery to learn the store",
+            ok=lambda zone: zone.status_code == 200,
+        )
     async with client(
         "orders", database, stripe_api_base=stripe_url, delivery_url=delivery_url
     ) as c:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
 
 from shared.events import PackedLine, Substitute
@@ -11,6 +9,7 @@ from tests.integration.shopping import (
     CABBAGE,
     POTATOES,
     SHOPPER,
+    handled,
     pack,
     place_and_pay,
     settled,
@@ -93,8 +92,8 @@ async def test_a_redelivered_packed_event_changes_nothing(orders, database):
     await pack(database, view["order_id"], line)
     await settled(orders, view["order_id"])
     before = await stock(database, CABBAGE)
-    await pack(database, view["order_id"], line)  # the same packing, published again
-    await asyncio.sleep(0.5)
+    again = await pack(database, view["order_id"], line)  # the same packing, published again
+    await handled(database, "orders.settle_packed", again)
     again = (await orders.get(f"/v1/orders/{view['order_id']}", headers=SHOPPER)).json()
     assert again["amounts"]["captured"]["amount"] == 198
     assert await stock(database, CABBAGE) == before

@@ -22,6 +22,7 @@ from shared.bus import drain, publish
 from shared.clock import Clock
 from shared.db import connect, create_pool, init_connection
 from shared.events import Bag, OrderPacked, PackedLine
+from tests.eventually import eventually
 from tests.integration.shopping import CABBAGE, POTATOES, SHOPPER, place_and_pay, stock
 
 CARROTS = "SKU-10003"
@@ -243,17 +244,21 @@ async def test_orders_sharing_products_settle_concurrently_without_a_deadlock(
     pools = [await create_pool(database, max_size=4) for _ in range(2)]
 
     async def instance(pool: asyncpg.Pool) -> None:
-        for _ in range(600):
+        async def settled() -> int:
             await drain(pool, consumer, batch_size=2)
-            done = await pool.fetchval(
+            return await pool.fetchval(
                 "SELECT count(*) FROM orders.orders WHERE status = 'packed'"
                 " AND order_id = ANY($1::text[])",
                 [o for o, _ in placed],
             )
-            if done == len(placed):
-                return
-            await asyncio.sleep(0.01)
-        raise AssertionError("the orders were not all settled")
+
+        await eventually(
+            settled,
+            "the orders all settled",
+            60,
+            ok=lambda done: done == len(placed),
+            every=0.01,
+        )
 
     try:
         with caplog.at_level(logging.WARNING):

@@ -5,9 +5,11 @@ checkout's reservation still goes through."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 from services.orders.checkout import store as stock
 from shared.db import create_pool
+from tests.eventually import eventually, waiting_on_a_lock
 
 STORE, CABBAGE, DAIKON = "kobe-sannomiya", "SKU-10001", "SKU-10002"
 LOCK = "SELECT 1 FROM orders.products WHERE store_id = $1 AND sku = $2 FOR UPDATE"
@@ -16,7 +18,11 @@ LOCK = "SELECT 1 FROM orders.products WHERE store_id = $1 AND sku = $2 FOR UPDAT
 async def test_a_reservation_failed_to_break_a_deadlock_is_tried_again(database, demo):
     pool = await create_pool(database)
     try:
-        async with pool.acquire() as batch, pool.acquire() as checkout:
+        async with (
+            pool.acquire() as batch,
+            pool.acquire() as checkout,
+            pool.acquire() as watcher,
+        ):
 
             async def reserve():
                 async with checkout.transaction():
@@ -24,14 +30,19 @@ async def test_a_reservation_failed_to_break_a_deadlock_is_tried_again(database,
                         checkout, store_id=STORE, amounts={CABBAGE: 1, DAIKON: 1}
                     )
 
+            checkout_pid = checkout.get_server_pid()
+
+            def lock_wait() -> Awaitable[list[int]]:
+                return waiting_on_a_lock(watcher, checkout_pid)
+
             async with batch.transaction():
                 await batch.execute(LOCK, STORE, DAIKON)  # an earlier event in the batch
                 reserving = asyncio.create_task(reserve())
-                await asyncio.sleep(0.3)  # it holds CABBAGE and waits for DAIKON
+                await eventually(lock_wait, "the checkout to hold CABBAGE and wait for DAIKON")
                 # The next event wants CABBAGE: a cycle. PostgreSQL fails the checkout (it
                 # waited longest); its savepoint lets CABBAGE go, and its retry waits.
                 await batch.execute(LOCK, STORE, CABBAGE)
-                await asyncio.sleep(0.2)
+                await eventually(lock_wait, "the checkout's retry to wait for the batch")
                 assert not reserving.done()
             taken = await asyncio.wait_for(reserving, 10)  # the batch committed
     finally:

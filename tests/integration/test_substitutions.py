@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import asyncpg
@@ -14,6 +13,7 @@ from shared.bus import publish
 from shared.clock import Clock
 from shared.db import connect, create_pool, init_connection
 from shared.events import Substitute, SubstitutionProposed
+from tests.eventually import eventually
 from tests.integration.shopping import CABBAGE, SHOPPER, place_and_pay
 
 ONIONS = Substitute(
@@ -66,12 +66,10 @@ async def propose(
 
 
 async def proposals(orders, order_id: str) -> list[dict]:
-    for _ in range(100):
-        view = (await orders.get(f"/v1/orders/{order_id}", headers=SHOPPER)).json()
-        if view["substitutions"]:
-            return view["substitutions"]
-        await asyncio.sleep(0.05)
-    pytest.fail("the proposal never reached the order")
+    async def shown() -> list[dict]:
+        return (await orders.get(f"/v1/orders/{order_id}", headers=SHOPPER)).json()["substitutions"]
+
+    return await eventually(shown, "the proposal to reach the order")
 
 
 async def decided_events(database: str) -> list[dict]:

@@ -9,7 +9,7 @@ when they will be back, as the quote's model of the future has them (`forecast`)
 planned on a next trip leaves (it waits for the next plan, when that rider is back or another
 is sooner); without it, the only free rider took every order, and the smoke run committed a
 door 7 minutes late that a rider back in 12 minutes would have reached 6 minutes early. An
-order must be at the door by its promise less the hand-over (DESIGN.md section 5).
+order must be at the door by its promise less the hand-over (docs/design.md, the budget).
 
 What the plan minimises is what the store pays and the shopper feels: promises kept first (the
 solver's on-time phase), then the shopper's seconds from now to the door (`SHOPPER_S_M` metres

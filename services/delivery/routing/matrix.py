@@ -1,4 +1,4 @@
-"""Travel between points, DESIGN.md section 5: pure. Who measures the way is the caller's choice.
+"""Travel between points (docs/design.md): pure. Who measures the way is the caller's choice.
 
 A `TravelMatrix` answers (durations in seconds, distances in metres) between every two
 (lat, lng) points as numpy arrays; `StraightLineTravel` is the one we have: the straight line

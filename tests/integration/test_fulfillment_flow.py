@@ -3,23 +3,13 @@ shopper approves the substitute in the app, the picker packs, and orders charges
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
-import pytest
-
+from tests.eventually import eventually
 from tests.integration.apps import client, metric
 from tests.integration.conftest import serving
 from tests.integration.picking import PRODUCTS, claim, command, handle_all, pick_all, scan
 from tests.integration.shopping import CABBAGE, POTATOES, SHOPPER, place_and_pay, settled
-
-
-async def until(check, what: str):
-    for _ in range(200):
-        if found := await check():
-            return found
-        await asyncio.sleep(0.05)
-    pytest.fail(f"waited in vain for {what}")
 
 
 async def test_an_order_is_picked_substituted_packed_and_charged_as_packed(
@@ -53,7 +43,7 @@ async def test_an_order_is_picked_substituted_packed_and_charged_as_packed(
                 shown = (await orders.get(f"/v1/orders/{order_id}", headers=SHOPPER)).json()
                 return shown["substitutions"]
 
-            [offer] = await until(proposal_shown, "the proposal on the shopper's order")
+            [offer] = await eventually(proposal_shown, "the proposal on the shopper's order")
             assert offer["sku"] == proposed["sku"] and offer["short_by"] == 1
             answer = await orders.post(
                 f"/v1/orders/{order_id}/substitutions/{offer['substitution_id']}",
@@ -65,10 +55,16 @@ async def test_an_order_is_picked_substituted_packed_and_charged_as_packed(
 
             async def decided():
                 await handle_all(database)
-                now = (await c.get(f"/v1/batches/{batch['batch_id']}", headers=command())).json()
-                return now if now["current"] and now["current"]["substitute"] else None
+                return (await c.get(f"/v1/batches/{batch['batch_id']}", headers=command())).json()
 
-            batch = await pick_all(c, await until(decided, "the decision on the handheld"))
+            batch = await pick_all(
+                c,
+                await eventually(
+                    decided,
+                    "the decision on the handheld",
+                    ok=lambda now: now["current"] and now["current"]["substitute"],
+                ),
+            )
             packed = await c.post(
                 f"/v1/batches/{batch['batch_id']}/orders/{order_id}/pack",
                 json={"bags": [{"zone": "produce", "count": 1}]},
