@@ -17,7 +17,7 @@ from typing import Annotated
 
 import asyncpg
 import msgspec
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 from litestar.response import ServerSentEventMessage
 
 from shared.bus import Published, events_after
@@ -28,8 +28,8 @@ ALIVE_S = 15.0  # a comment line this often keeps proxies from closing a quiet s
 
 LastEventId = Annotated[
     str | None,
-    Parameter(
-        header="Last-Event-ID",
+    HeaderParameter(
+        name="Last-Event-ID",
         required=False,
         max_length=128,
         description="The `id:` of the last message this client received: the stream resumes "
