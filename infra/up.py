@@ -202,6 +202,7 @@ def neighbours(urls: dict[str, str], stripe_port: int) -> dict[str, str]:
         "OMO_ORDERS_DELIVERY_URL": urls["delivery"],
         "OMO_ORDERS_STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}",
         "OMO_FULFILLMENT_ORDERS_URL": urls["orders"],
+        "OMO_DELIVERY_FULFILLMENT_URL": urls["fulfillment"],
     }
 
 
