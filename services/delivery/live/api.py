@@ -25,7 +25,7 @@ POLL_S = 1.0  # wall seconds between looks at the store
 
 
 @get("/v1/stores/{store_id:str}/live", opt=PUBLIC, include_in_schema=False)
-async def live_page(store_id: FromPath[str]) -> Response[bytes]:
+async def live_page() -> Response[bytes]:
     """The page: HTML, JavaScript and SVG in one file, no build step, nothing fetched from
     elsewhere. Its script asks for the manager's token and reads the stream below."""
     return Response(PAGE, media_type="text/html; charset=utf-8")
