@@ -1,6 +1,7 @@
 """The store manager's live page in a real browser (Debian's Chromium), against delivery and
 fulfillment serving over HTTP: the manager opens the link with their token and watches the
-store, on a desktop and on a phone. Screenshots land in `.omo/artefacts/` (kept by CI)."""
+store, on a desktop and on a phone, and follows one order from paid to delivered. Screenshots
+land in `.omo/artefacts/`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
@@ -17,7 +19,20 @@ from shared.events import StoreUpdated
 from shared.settings import PROJECT_ROOT
 from tests.integration.apps import bearer
 from tests.integration.conftest import serving
-from tests.integration.delivering import MANAGER, STORE, emit
+from tests.integration.delivering import (
+    MANAGER,
+    RIDER_1,
+    STORE,
+    assign_route,
+    bag_codes,
+    command,
+    emit,
+    handle_delivery,
+    packed,
+    placed,
+    rider_on_duty,
+    rows,
+)
 from tests.integration.live_store import AT_STORE, busy_evening, place_rider
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,6 +49,7 @@ CHROMIUM_ARGS = [
 ARTEFACTS = PROJECT_ROOT / ".omo" / "artefacts"
 NAME_JA = "オモ 神戸三宮店"
 TOKEN = MANAGER["Authorization"].removeprefix("Bearer ")
+STAGES = ("floor", "ready", "rider", "delivered")
 
 pytestmark = [
     pytest.mark.e2e,
@@ -191,3 +207,58 @@ async def test_a_manager_of_another_store_is_asked_for_this_stores_token(
     await page.get_by_test_id("token").fill(TOKEN)
     await page.get_by_test_id("connect").click()
     await sees_the_evening(page)
+
+
+async def test_a_store_manager_follows_one_order_from_paid_to_delivered(
+    database, delivery_url, browser
+):
+    await handle_delivery(database)
+    await rider_on_duty(database, "rider-1")
+    await place_rider(database, "rider-1", AT_STORE)
+    page = await (await browser.new_context()).new_page()
+    await page.goto(f"{delivery_url}/v1/stores/{STORE}/live#token={TOKEN}")
+    count = {s: page.get_by_test_id(f"stage-{s}").get_by_test_id("count") for s in STAGES}
+    rider = page.locator("[data-testid=rider-dot][data-rider=rider-1]")
+    await expect(rider).to_have_attribute("class", "free")
+
+    async def stages_show(*counts: int) -> None:
+        for stage, n in zip(STAGES, counts, strict=True):
+            await expect(count[stage]).to_have_text(str(n), timeout=10_000)
+
+    await stages_show(0, 0, 0, 0)
+    await expect(page.get_by_test_id("on-time-promise")).to_have_text("–")
+
+    order = placed()  # paid: delivery learns of it and the floor starts picking
+    await emit(database, order)
+    await stages_show(1, 0, 0, 0)
+    await emit(database, packed(order.order_id))
+    await stages_show(0, 1, 0, 0)
+    route_id = await assign_route(database, "rider-1", [order.order_id])
+    await stages_show(0, 0, 1, 0)
+    await expect(rider).to_have_attribute("class", "loading")
+    await expect(page.get_by_test_id("door")).to_have_count(1)
+
+    async with httpx.AsyncClient(base_url=delivery_url, timeout=10) as http:
+        r = await http.post(
+            f"/v1/routes/{route_id}/pickup",
+            json={"bags": bag_codes(order.order_id)},
+            headers=command(RIDER_1),
+        )
+        assert r.status_code == 200, r.text
+        await expect(rider).to_have_attribute("class", "out", timeout=10_000)
+        [row] = await rows(
+            database,
+            "SELECT handover_code FROM delivery.deliveries WHERE order_id = $1",
+            order.order_id,
+        )
+        r = await http.post(
+            f"/v1/deliveries/{order.order_id}/delivered",
+            json={"code": row["handover_code"]},
+            headers=command(RIDER_1),
+        )
+        assert r.status_code == 200, r.text
+    await stages_show(0, 0, 0, 1)
+    await expect(page.get_by_test_id("on-time-promise")).to_have_text("100%")
+    await expect(page.get_by_test_id("on-time-30")).to_have_text("100%")
+    await expect(page.get_by_test_id("door")).to_have_count(0)
+    await expect(rider).to_have_attribute("class", "free")  # back at the store's door
