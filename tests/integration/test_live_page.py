@@ -151,3 +151,17 @@ async def test_a_live_stream_resumed_with_its_last_id_sends_only_a_newer_state(
         async with http.stream("GET", STREAM, headers=stale) as stream:
             again, _, state = await next_message(stream.aiter_lines())
         assert again == newer
+
+
+async def test_a_live_stream_ends_when_the_managers_token_expires(database, services, monkeypatch):
+    monkeypatch.setattr(live_api, "POLL_S", 0.05)
+    await busy_evening(database)
+    brief = bearer(Role.MANAGER, store=STORE, ttl_s=2)
+    async with httpx.AsyncClient(base_url=services, timeout=10) as http:
+        async with http.stream("GET", STREAM, headers=brief) as stream:
+            lines = stream.aiter_lines()
+            _, event, _ = await next_message(lines)
+            assert event == "live"
+            rest = [line async for line in lines]  # ends on its own, within the timeout
+        assert not [line for line in rest if line.startswith("data:")]
+        assert (await http.get(STATE, headers=brief)).status_code == 401

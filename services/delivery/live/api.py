@@ -16,7 +16,8 @@ from services.delivery.live.floor import Queue
 from services.delivery.live.views import LiveState, live_state, state_id
 from shared.auth import Role
 from shared.clock import Clock
-from shared.web.access import PUBLIC, allow
+from shared.errors import Unauthenticated
+from shared.web.access import PUBLIC, allow, bearer_principal
 from shared.web.deps import Now, Pool, Tx
 from shared.web.streams import ALIVE_S, LastEventId, snapshot
 
@@ -87,6 +88,10 @@ async def _follow(
     quiet = 0.0
     while True:
         await asyncio.sleep(POLL_S)
+        try:  # a token that expires ends the stream: the page's reconnect then asks for one
+            bearer_principal(request)
+        except Unauthenticated:
+            return
         latest = await _look(request, pool, clock, seen.store.store_id)
         latest_id = state_id(latest)
         if latest_id != seen_id:
