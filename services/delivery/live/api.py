@@ -18,7 +18,7 @@ from shared.auth import Role
 from shared.clock import Clock
 from shared.errors import Unauthenticated
 from shared.web.access import PUBLIC, allow, bearer_principal
-from shared.web.deps import Now, Pool, Tx
+from shared.web.deps import Now, Pool
 from shared.web.streams import ALIVE_S, LastEventId, snapshot
 
 PAGE = (Path(__file__).parent / "page.html").read_bytes()
@@ -44,13 +44,12 @@ async def _floor(request: Request, store_id: str) -> Queue | None:
     operation_id="getLiveState",
 )
 async def get_live_state(
-    request: Request, store_id: FromPath[str], conn: Tx, clock: Now
+    request: Request, store_id: FromPath[str], pool: Pool, clock: Now
 ) -> LiveState:
     """What the live page shows, now (the store's manager): orders by stage, late and at-risk
     orders with who holds them, the floor (null when fulfillment did not answer in time),
     riders with their routes, the last hour's on-time rate, and the dispatcher's alert."""
-    floor = await _floor(request, store_id)
-    return await live_state(conn, store_id=store_id, now=clock.now(), floor=floor)
+    return await _look(request, pool, clock, store_id)
 
 
 @get(

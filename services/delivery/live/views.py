@@ -24,7 +24,6 @@ from services.delivery.live.store import OpenOrder, StoreFacts
 from shared.web.streams import fingerprint
 
 WINDOW = timedelta(hours=1)
-THIRTY = timedelta(minutes=30)
 AT_STORE_M = 150  # a free rider further than this from the store is still riding back
 STAGE_OF = {"waiting": "floor", "ready": "ready", "assigned": "rider", "out": "rider"}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
