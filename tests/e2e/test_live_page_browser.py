@@ -111,6 +111,7 @@ async def sees_the_evening(page: Page) -> None:
         )
     await expect(page.get_by_test_id("on-time-promise")).to_have_text("100%")
     await expect(page.get_by_test_id("on-time-30")).to_have_text("0%")
+    await expect(page.get_by_test_id("alert")).to_have_text("1 ready order has no rider")
     await expect(page.get_by_test_id("late")).to_have_count(1)
     await expect(page.get_by_test_id("rider")).to_have_count(2)
 

@@ -1,5 +1,6 @@
 """The demo store on a busy evening, as the manager's live page shows it: riders on shift,
-orders at every stage, one delivered within the hour and one already late."""
+orders at every stage, one delivered within the hour, one already late, and the dispatcher's
+alert."""
 
 from __future__ import annotations
 
@@ -59,6 +60,14 @@ async def busy_evening(database: str) -> Evening:
         " WHERE store_id = $1 AND order_id = $2 RETURNING order_id",
         STORE,
         delivered,
+        now,
+    )
+    await rows(  # the dispatcher's last plan: the packed order has no rider
+        database,
+        "INSERT INTO delivery.dispatch_runs (store_id, at, solver, solve_s, ready_orders,"
+        " free_riders, committed, held, late_orders, lateness_s, unassigned, owner)"
+        " VALUES ($1, $2, 'test', 0.1, 1, 0, 0, 0, 0, 0, 1, 'test') RETURNING store_id",
+        STORE,
         now,
     )
     return Evening(late=late.order_id, ready=ready, route=[first, second], delivered=delivered)
