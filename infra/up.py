@@ -180,11 +180,13 @@ def _banner(
         Role.SHOPPER: {"member_id": DEMO_MEMBER.member_id},
         Role.OPERATOR: {"subject": "operator"},
     }
-    for role, claims in people.items():
-        lines.append(f"  {role:<8} {mint(secret, role, **claims)}")
+    tokens = {role: mint(secret, role, **claims) for role, claims in people.items()}
+    lines += [f"  {role:<8} {token}" for role, token in tokens.items()]
     handheld = f"{urls['fulfillment']}/handheld"
     pickers = ", ".join(f"{name} {pin}" for _, name, pin in PICKERS)
     lines += ["", f"Handheld screen {handheld}  (store {store}; PINs: {pickers})"]
+    live = f"{urls['delivery']}/v1/stores/{store}/live#token={tokens[Role.MANAGER]}"
+    lines += ["", f"Manager's live page {live}"]
     lines += ["", "Ctrl-C stops everything."]
     return "\n".join(lines)
 
@@ -202,6 +204,7 @@ def neighbours(urls: dict[str, str], stripe_port: int) -> dict[str, str]:
         "OMO_ORDERS_DELIVERY_URL": urls["delivery"],
         "OMO_ORDERS_STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}",
         "OMO_FULFILLMENT_ORDERS_URL": urls["orders"],
+        "OMO_DELIVERY_FULFILLMENT_URL": urls["fulfillment"],
     }
 
 

@@ -7,6 +7,8 @@ from litestar import Litestar
 from services.delivery.api import ROUTES
 from services.delivery.consumers import CONSUMERS
 from services.delivery.deliveries.api import ROUTES as DELIVERY_ROUTES
+from services.delivery.live.api import ROUTES as LIVE_ROUTES
+from services.delivery.live.floor import FloorClient
 from services.delivery.members.erasure import is_erased
 from services.delivery.metrics import BUSINESS
 from services.delivery.quoting import Futures
@@ -17,14 +19,16 @@ from shared.web.app import build_app
 
 
 def create_app(settings: DeliverySettings) -> Litestar:
+    floor = FloorClient(settings.fulfillment_url)
     return build_app(
         settings,
         title="omo delivery",
         description="Delivery zones and the 30-minute promise, riders, dispatch, tracking.",
-        route_handlers=[*ROUTES, *RIDER_ROUTES, *DELIVERY_ROUTES],
+        route_handlers=[*ROUTES, *RIDER_ROUTES, *DELIVERY_ROUTES, *LIVE_ROUTES],
         consumers=CONSUMERS,
         trims=TRIMS,
-        extra_state={"futures": Futures()},
+        extra_state={"futures": Futures(), "floor": floor},
+        on_shutdown=[floor.aclose],
         business=BUSINESS,
         erased=is_erased,
     )

@@ -23,6 +23,7 @@ async def keep_zone(conn: asyncpg.Connection, envelope: Envelope) -> None:
                 lat=store.lat,
                 lng=store.lng,
                 radius_m=store.radius_m,
+                timezone=store.timezone,
                 updated_at=envelope.occurred_at,
             )
 

@@ -1,9 +1,9 @@
 -- name: upsert_store
-INSERT INTO delivery.stores (store_id, name, lat, lng, radius_m, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO delivery.stores (store_id, name, lat, lng, radius_m, timezone, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (store_id) DO UPDATE
 SET name = EXCLUDED.name, lat = EXCLUDED.lat, lng = EXCLUDED.lng,
-    radius_m = EXCLUDED.radius_m, updated_at = EXCLUDED.updated_at
+    radius_m = EXCLUDED.radius_m, timezone = EXCLUDED.timezone, updated_at = EXCLUDED.updated_at
 
 -- name: get_zone
 SELECT store_id, lat, lng, radius_m FROM delivery.stores WHERE store_id = $1

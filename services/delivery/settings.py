@@ -21,3 +21,5 @@ class DeliverySettings(ServiceSettings, frozen=True, kw_only=True):
     replan_gap_s: Annotated[float, msgspec.Meta(ge=0)] = 10.0
     # where `omo dispatch` serves /healthz and /metrics (on `host`); 0: it serves nothing
     dispatcher_port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 8004
+    # fulfillment, asked for the floor's queue on the manager's live page
+    fulfillment_url: str = "http://127.0.0.1:8002"

@@ -31,9 +31,10 @@ async def upsert_store(
     lat: float,
     lng: float,
     radius_m: int,
+    timezone: str,
     updated_at: datetime,
 ) -> None:
-    await conn.execute(Q["upsert_store"], store_id, name, lat, lng, radius_m, updated_at)
+    await conn.execute(Q["upsert_store"], store_id, name, lat, lng, radius_m, timezone, updated_at)
 
 
 async def get_zone(conn: asyncpg.Connection, *, store_id: str) -> Zone | None:

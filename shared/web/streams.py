@@ -78,9 +78,10 @@ def fingerprint(view: msgspec.Struct) -> str:
     return hashlib.sha256(msgspec.json.encode(view)).hexdigest()[:16]
 
 
-def snapshot(name: str, view: msgspec.Struct) -> ServerSentEventMessage:
+def snapshot(name: str, view: msgspec.Struct, *, id: str | None = None) -> ServerSentEventMessage:
+    """`id`: when part of the view is not news (the time it was taken), the id of the rest."""
     return ServerSentEventMessage(
-        id=fingerprint(view), event=name, data=msgspec.json.encode(view).decode()
+        id=id or fingerprint(view), event=name, data=msgspec.json.encode(view).decode()
     )
 
 

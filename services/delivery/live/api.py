@@ -1,0 +1,106 @@
+"""The manager's live page: the page itself (public: a browser cannot send a bearer token when
+it opens a page, and the page holds no data), and the store's state for the store's manager,
+as Server-Sent Events and as JSON."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from litestar import Request, Response, get
+from litestar.params import FromPath
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from services.delivery.live.floor import Queue
+from services.delivery.live.views import LiveState, live_state, state_id
+from shared.auth import Role
+from shared.clock import Clock
+from shared.errors import Unauthenticated
+from shared.web.access import PUBLIC, allow, bearer_principal
+from shared.web.deps import Now, Pool
+from shared.web.streams import ALIVE_S, LastEventId, snapshot
+
+PAGE = (Path(__file__).parent / "page.html").read_bytes()
+POLL_S = 1.0  # wall seconds between looks at the store
+
+
+@get("/v1/stores/{store_id:str}/live", opt=PUBLIC, include_in_schema=False)
+async def live_page() -> Response[bytes]:
+    """The page: HTML, JavaScript and SVG in one file, no build step, nothing fetched from
+    elsewhere. Its script asks for the manager's token and reads the stream below."""
+    return Response(PAGE, media_type="text/html; charset=utf-8")
+
+
+async def _floor(request: Request, store_id: str) -> Queue | None:
+    """Fulfillment's queue, asked with the caller's own token."""
+    return await request.app.state.floor.queue(store_id, request.headers["authorization"])
+
+
+@get(
+    "/v1/stores/{store_id:str}/live/state",
+    guards=[allow(Role.MANAGER)],
+    tags=["live"],
+    operation_id="getLiveState",
+)
+async def get_live_state(
+    request: Request, store_id: FromPath[str], pool: Pool, clock: Now
+) -> LiveState:
+    """What the live page shows, now (the store's manager): orders by stage, late and at-risk
+    orders with who holds them, the floor (null when fulfillment did not answer in time),
+    riders with their routes, the last hour's on-time rate, and the dispatcher's alert."""
+    return await _look(request, pool, clock, store_id)
+
+
+@get(
+    "/v1/stores/{store_id:str}/live/stream",
+    guards=[allow(Role.MANAGER)],
+    tags=["live"],
+    operation_id="followLiveState",
+)
+async def live_stream(
+    request: Request,
+    store_id: FromPath[str],
+    pool: Pool,
+    clock: Now,
+    last_event_id: LastEventId = None,
+) -> ServerSentEvent:
+    """The same as Server-Sent Events: a `live` event now and whenever the store changes. Each
+    message's id names the state it carries: reconnecting with `Last-Event-ID`, the current
+    state is sent only if it is newer."""
+    first = await _look(request, pool, clock, store_id)  # 404 before streaming
+    return ServerSentEvent(_follow(request, pool, clock, first, resend=last_event_id))
+
+
+async def _look(request: Request, pool: Pool, clock: Clock, store_id: str) -> LiveState:
+    floor = await _floor(request, store_id)  # no connection is held while fulfillment answers
+    async with pool.acquire() as conn:
+        return await live_state(conn, store_id=store_id, now=clock.now(), floor=floor)
+
+
+async def _follow(
+    request: Request, pool: Pool, clock: Clock, seen: LiveState, *, resend: str | None
+) -> AsyncIterator[ServerSentEventMessage]:
+    seen_id = state_id(seen)
+    if resend != seen_id:
+        yield snapshot("live", seen, id=seen_id)
+    quiet = 0.0
+    while True:
+        await asyncio.sleep(POLL_S)
+        try:  # a token that expires ends the stream: the page's reconnect then asks for one
+            bearer_principal(request)
+        except Unauthenticated:
+            return
+        latest = await _look(request, pool, clock, seen.store.store_id)
+        latest_id = state_id(latest)
+        if latest_id != seen_id:
+            seen_id, quiet = latest_id, 0.0
+            yield snapshot("live", latest, id=latest_id)
+        else:
+            quiet += POLL_S
+            if quiet >= ALIVE_S:
+                quiet = 0.0
+                yield ServerSentEventMessage(comment="alive")
+
+
+ROUTES = [live_page, get_live_state, live_stream]

@@ -1,0 +1,55 @@
+"""The live page's own queries (it writes nothing): the store, its open deliveries, and what
+was done in the last hour."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+import msgspec
+
+from shared.sql import load_queries, row_as, rows_as
+
+Q = load_queries(Path(__file__).with_name("queries.sql"))
+
+
+class StoreFacts(msgspec.Struct, frozen=True, kw_only=True):
+    store_id: str
+    name: str
+    lat: float
+    lng: float
+    radius_m: int
+    timezone: str
+
+
+class OpenOrder(msgspec.Struct, frozen=True, kw_only=True):
+    order_id: str
+    status: str  # waiting | ready | assigned | out
+    placed_at: datetime
+    promise_at: datetime
+    eta: datetime | None
+    lat: float
+    lng: float
+    rider_id: str | None
+    seq: int | None  # its stop on the rider's route
+
+
+class Done(msgspec.Struct, frozen=True, kw_only=True):
+    done: int
+    delivered: int
+    on_promise: int
+    within_30: int
+
+
+async def store(conn: asyncpg.Connection, *, store_id: str) -> StoreFacts | None:
+    return row_as(StoreFacts, await conn.fetchrow(*Q["store"](store_id=store_id)))
+
+
+async def open_deliveries(conn: asyncpg.Connection, *, store_id: str) -> list[OpenOrder]:
+    return rows_as(OpenOrder, await conn.fetch(*Q["open_deliveries"](store_id=store_id)))
+
+
+async def done_since(conn: asyncpg.Connection, *, store_id: str, since: datetime) -> Done:
+    row = await conn.fetchrow(*Q["done_since"](store_id=store_id, since=since))
+    return msgspec.convert(dict(row), Done)

@@ -1,0 +1,265 @@
+"""The store manager's live page in a real browser (Debian's Chromium), against delivery and
+fulfillment serving over HTTP: the manager opens the link with their token and watches the
+store, on a desktop and on a phone, and follows one order from paid to delivered. Screenshots
+land in `.omo/artefacts/`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from shared.auth import Role
+from shared.events import StoreUpdated
+from shared.settings import PROJECT_ROOT
+from tests.integration.apps import bearer
+from tests.integration.conftest import serving
+from tests.integration.delivering import (
+    MANAGER,
+    RIDER_1,
+    STORE,
+    assign_route,
+    bag_codes,
+    command,
+    emit,
+    handle_delivery,
+    packed,
+    placed,
+    rider_on_duty,
+    rows,
+)
+from tests.integration.live_store import AT_STORE, busy_evening, place_rider
+
+CHROMIUM = "/usr/bin/chromium"
+# Playwright's own browser download cannot be fetched here; Debian's package can.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTEFACTS = PROJECT_ROOT / ".omo" / "artefacts"
+NAME_JA = "オモ 神戸三宮店"
+TOKEN = MANAGER["Authorization"].removeprefix("Bearer ")
+STAGES = ("floor", "ready", "rider", "delivered")
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)",
+    ),
+]
+
+
+@pytest.fixture
+def delivery_url(database: str, demo: str) -> Iterator[str]:
+    """Delivery over HTTP, asking a real fulfillment (also over HTTP) for the floor."""
+    with (
+        serving("fulfillment", database_url=database, bus_poll_seconds=0.2) as fulfillment_url,
+        serving(
+            "delivery",
+            database_url=database,
+            bus_poll_seconds=0.2,
+            fulfillment_url=fulfillment_url,
+        ) as url,
+    ):
+        yield url
+
+
+@pytest.fixture
+async def browser(delivery_url: str) -> AsyncIterator[Browser]:
+    """The browser is closed before the servers stop."""
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def glyphs_differ(page: Page, testid: str, a: str, b: str) -> bool:
+    """Whether two different characters draw differently in the element's own font: without
+    a font that has them, both are the same empty box (tofu)."""
+    return await page.evaluate(
+        """([testid, a, b]) => {
+            const font = getComputedStyle(document.querySelector(`[data-testid=${testid}]`)).font;
+            const draw = (ch) => {
+                const c = document.createElement("canvas"); c.width = 64; c.height = 64;
+                const g = c.getContext("2d"); g.font = font.replace(/\\d+px/, "48px");
+                g.fillText(ch, 4, 52);
+                return g.getImageData(0, 0, 64, 64).data.join(",");
+            };
+            return draw(a) !== draw(b);
+        }""",
+        [testid, a, b],
+    )
+
+
+async def sees_the_evening(page: Page) -> None:
+    for stage, count in (("floor", 1), ("ready", 1), ("rider", 2), ("delivered", 1)):
+        await expect(page.get_by_test_id(f"stage-{stage}").get_by_test_id("count")).to_have_text(
+            str(count)
+        )
+    await expect(page.get_by_test_id("on-time-promise")).to_have_text("100%")
+    await expect(page.get_by_test_id("on-time-30")).to_have_text("0%")
+    await expect(page.get_by_test_id("alert")).to_have_text("1 ready order has no rider")
+    await expect(page.get_by_test_id("late")).to_have_count(1)
+    await expect(page.get_by_test_id("rider")).to_have_count(2)
+
+
+async def test_a_store_manager_watches_orders_and_riders_live_on_the_zone_map(
+    database, delivery_url, browser
+):
+    evening = await busy_evening(database)
+    await emit(  # the store as a Japanese manager named it: delivery keeps its copy
+        database,
+        StoreUpdated(
+            store_id=STORE, name=NAME_JA, lat=34.6937, lng=135.1955, radius_m=3000,
+            currency="JPY", timezone="Asia/Tokyo",
+        ),
+    )  # fmt: skip
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    link = f"{delivery_url}/v1/stores/{STORE}/live#token={TOKEN}"
+
+    # On the office screen: the link with the token opens the live store.
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    errors: list[Exception] = []
+    page.on("pageerror", lambda error: errors.append(error))
+    await page.goto(link)
+    await expect(page.get_by_test_id("store-name")).to_have_text(NAME_JA)
+    assert "token" not in page.url  # taken out of the address bar (and its history)
+    await expect(page.get_by_test_id("net")).to_have_attribute("data-live", "on")
+    await sees_the_evening(page)
+    late = page.get_by_test_id("late")
+    await expect(late).to_have_attribute("data-order", evening.late)
+    await expect(late.locator("td").last).to_have_text("floor")  # no picker has it yet
+
+    # Store time: Tokyo's clock, whatever the browser's own zone.
+    clock = await page.get_by_test_id("clock").text_content()
+    assert clock and clock.endswith("Asia/Tokyo")
+    tokyo = datetime.now(ZoneInfo("Asia/Tokyo"))
+    shown = datetime.strptime(clock.split()[0], "%H:%M:%S").replace(
+        year=tokyo.year, month=tokyo.month, day=tokyo.day, tzinfo=tokyo.tzinfo
+    )
+    assert abs(shown - tokyo) < timedelta(seconds=30) or abs(shown - tokyo) > timedelta(hours=23)
+
+    # The map: the zone's circle, the 1 km scale, the store, both riders, rider-1's route
+    # through its two doors.
+    await expect(page.get_by_test_id("zone-circle")).to_have_attribute("r", "3000")
+    await expect(page.get_by_test_id("scale")).to_contain_text("1 km")
+    await expect(page.get_by_test_id("store")).to_have_count(1)
+    await expect(page.get_by_test_id("rider-dot")).to_have_count(2)
+    await expect(page.locator("[data-testid=route][data-rider=rider-1]")).to_have_count(1)
+    await expect(page.get_by_test_id("door")).to_have_count(2)
+    rider_2 = page.locator("[data-testid=rider-dot][data-rider=rider-2]")
+    await expect(rider_2).to_have_attribute("class", "back")
+    box = await page.get_by_test_id("map").bounding_box()
+    assert box and box["width"] > 200 and box["height"] > 200
+
+    # Japanese renders: the store name's characters are drawn as glyphs, not boxes.
+    assert await glyphs_differ(page, "store-name", "神", "戸")
+    await page.screenshot(path=ARTEFACTS / "live-1280x800.png", full_page=True)
+
+    # Live: rider-2 reaches the store, and the page shows them free without a reload.
+    await place_rider(database, "rider-2", AT_STORE)
+    await expect(rider_2).to_have_attribute("class", "free", timeout=10_000)
+    await context.close()
+
+    # On the manager's phone: the same store, nothing wider than the screen.
+    phone = await browser.new_context(
+        viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True
+    )
+    page = await phone.new_page()
+    page.on("pageerror", lambda error: errors.append(error))
+    await page.goto(link)
+    await expect(page.get_by_test_id("store-name")).to_have_text(NAME_JA)
+    await sees_the_evening(page)
+    await expect(page.get_by_test_id("rider-dot")).to_have_count(2)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+    await page.screenshot(path=ARTEFACTS / "live-360x640.png")
+    await page.screenshot(path=ARTEFACTS / "live-360x640-full.png", full_page=True)
+    await phone.close()
+    assert not errors, errors
+
+
+async def test_a_manager_of_another_store_is_asked_for_this_stores_token(
+    database, delivery_url, browser
+):
+    await busy_evening(database)
+    other = bearer(Role.MANAGER, store="osaka-umeda")["Authorization"].removeprefix("Bearer ")
+    page = await (await browser.new_context()).new_page()
+    await page.goto(f"{delivery_url}/v1/stores/{STORE}/live#token={other}")
+    await expect(page.get_by_test_id("sign-in")).to_be_visible()
+    await expect(page.get_by_test_id("sign-in")).to_contain_text("not kobe-sannomiya")
+    await expect(page.get_by_test_id("stages")).to_be_hidden()
+    assert await page.get_by_test_id("store-name").text_content() == "omo live"
+
+    # Pasting the right token opens the store.
+    await page.get_by_test_id("token").fill(TOKEN)
+    await page.get_by_test_id("connect").click()
+    await sees_the_evening(page)
+
+
+async def test_a_store_manager_follows_one_order_from_paid_to_delivered(
+    database, delivery_url, browser
+):
+    await handle_delivery(database)
+    await rider_on_duty(database, "rider-1")
+    await place_rider(database, "rider-1", AT_STORE)
+    page = await (await browser.new_context()).new_page()
+    await page.goto(f"{delivery_url}/v1/stores/{STORE}/live#token={TOKEN}")
+    count = {s: page.get_by_test_id(f"stage-{s}").get_by_test_id("count") for s in STAGES}
+    rider = page.locator("[data-testid=rider-dot][data-rider=rider-1]")
+    await expect(rider).to_have_attribute("class", "free")
+
+    async def stages_show(*counts: int) -> None:
+        for stage, n in zip(STAGES, counts, strict=True):
+            await expect(count[stage]).to_have_text(str(n), timeout=10_000)
+
+    await stages_show(0, 0, 0, 0)
+    await expect(page.get_by_test_id("on-time-promise")).to_have_text("–")
+
+    order = placed()  # paid: delivery learns of it and the floor starts picking
+    await emit(database, order)
+    await stages_show(1, 0, 0, 0)
+    await emit(database, packed(order.order_id))
+    await stages_show(0, 1, 0, 0)
+    route_id = await assign_route(database, "rider-1", [order.order_id])
+    await stages_show(0, 0, 1, 0)
+    await expect(rider).to_have_attribute("class", "loading")
+    await expect(page.get_by_test_id("door")).to_have_count(1)
+
+    async with httpx.AsyncClient(base_url=delivery_url, timeout=10) as http:
+        r = await http.post(
+            f"/v1/routes/{route_id}/pickup",
+            json={"bags": bag_codes(order.order_id)},
+            headers=command(RIDER_1),
+        )
+        assert r.status_code == 200, r.text
+        await expect(rider).to_have_attribute("class", "out", timeout=10_000)
+        [row] = await rows(
+            database,
+            "SELECT handover_code FROM delivery.deliveries WHERE order_id = $1",
+            order.order_id,
+        )
+        r = await http.post(
+            f"/v1/deliveries/{order.order_id}/delivered",
+            json={"code": row["handover_code"]},
+            headers=command(RIDER_1),
+        )
+        assert r.status_code == 200, r.text
+    await stages_show(0, 0, 0, 1)
+    await expect(page.get_by_test_id("on-time-promise")).to_have_text("100%")
+    await expect(page.get_by_test_id("on-time-30")).to_have_text("100%")
+    await expect(page.get_by_test_id("door")).to_have_count(0)
+    await expect(rider).to_have_attribute("class", "free")  # back at the store's door
