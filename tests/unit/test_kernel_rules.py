@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
+import msgspec
 import pytest
+from litestar import Litestar, get
+from litestar.params import QueryParameter
 
 from services.orders.settings import OrdersSettings
 from shared.auth import Role, mint, verify
@@ -14,6 +18,7 @@ from shared.errors import ConfigError, InvalidInput, Unauthenticated
 from shared.ids import uuid7
 from shared.money import Money
 from shared.settings import DEV_JWT_SECRET, database_url_problem, env_name, load
+from shared.web.app import IgnoredConstraint, refuse_ignored_constraints
 
 
 @pytest.mark.parametrize("code", ["4901234567894", "4902102072618", "0036000291452"])
@@ -169,3 +174,17 @@ def test_staff_tokens_need_a_store_and_expired_tokens_are_refused():
     old = mint(DEV_JWT_SECRET, Role.SERVICE, now=0, ttl_s=60)
     with pytest.raises(Unauthenticated, match="expired"):
         verify(DEV_JWT_SECRET, old)
+
+
+def test_an_app_whose_parameter_bounds_litestar_would_ignore_does_not_start():
+    @get("/bounded")
+    async def bounded(limit: Annotated[int, QueryParameter(ge=1)] = 1) -> int:
+        return limit
+
+    @get("/unbounded")
+    async def unbounded(limit: Annotated[int, msgspec.Meta(ge=1)] = 1) -> int:
+        return limit
+
+    refuse_ignored_constraints(Litestar([bounded]))
+    with pytest.raises(IgnoredConstraint, match=r"unbounded\(limit\)"):
+        refuse_ignored_constraints(Litestar([bounded, unbounded]))
