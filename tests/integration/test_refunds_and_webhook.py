@@ -10,7 +10,8 @@ import pytest
 
 from shared.auth import Role
 from shared.events import PackedLine
-from tests.integration.apps import bearer
+from tests.e2e.processes import free_port
+from tests.integration.apps import bearer, client
 from tests.integration.shopping import (
     CABBAGE,
     POTATOES,
@@ -198,6 +199,29 @@ async def test_the_webhook_acts_on_stripes_metadata_not_the_payloads(orders, dat
         for o in (paid, unpaid)
     }
     assert status == {paid["order_id"]: "placed", unpaid["order_id"]: "awaiting_payment"}
+
+
+async def test_while_stripe_cannot_be_asked_the_event_is_refused_for_a_retry(
+    orders, database, stripe_url
+):
+    """Stripe out of reach: 502 and no trace, so Stripe's next delivery of the same event is
+    judged afresh (and applied)."""
+    placed = await place(orders)
+    await stripe_side(stripe_url).confirm(placed["payment"]["intent_id"], "pm_card_visa")
+    body, headers = signed(
+        intent_event(
+            "evt_retry",
+            "payment_intent.amount_capturable_updated",
+            intent_of(placed, "requires_capture"),
+        )
+    )
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    async with client("orders", database, stripe_api_base=unreachable) as cut_off:
+        refused = await cut_off.post("/v1/payments/stripe/webhook", content=body, headers=headers)
+    assert refused.status_code == 502, refused.text
+    assert await rows(database, "SELECT count(*) FROM orders.stripe_events") == 0
+    again = await orders.post("/v1/payments/stripe/webhook", content=body, headers=headers)
+    assert again.json() == {"received": True, "applied": True}
 
 
 async def test_webhook_with_a_bad_signature_is_refused_and_changes_nothing(orders, database):
