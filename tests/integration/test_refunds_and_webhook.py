@@ -224,6 +224,37 @@ async def test_while_stripe_cannot_be_asked_the_event_is_refused_for_a_retry(
     assert again.json() == {"received": True, "applied": True}
 
 
+@pytest.mark.parametrize(
+    "event",
+    [
+        ["not", "an", "object"],
+        {"id": "evt_x", "data": {"object": {"id": "pi_x"}}},  # no type
+        {"id": "evt_x", "type": ["payment_intent.succeeded"], "data": {}},
+        {"type": "payment_intent.succeeded", "data": {"object": {"id": "pi_x"}}},  # no id
+    ],
+    ids=["a-list", "no-type", "type-not-text", "no-id"],
+)
+async def test_a_signed_body_that_is_no_stripe_event_is_a_4xx_naming_it(database, event):
+    body, headers = signed(event)
+    async with client("orders", database) as orders:
+        response = await orders.post("/v1/payments/stripe/webhook", content=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "body"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"object": "pi_x"}, "pi_x", {"object": {"id": 7}}, {}],
+    ids=["object-not-an-object", "data-not-an-object", "id-not-text", "no-object"],
+)
+async def test_a_stripe_event_naming_no_object_of_stripes_changes_nothing(database, data):
+    body, headers = signed(intent_event("evt_x", "payment_intent.succeeded", {}) | {"data": data})
+    async with client("orders", database) as orders:
+        response = await orders.post("/v1/payments/stripe/webhook", content=body, headers=headers)
+    assert response.json() == {"received": True, "applied": False}
+    assert await rows(database, "SELECT count(*) FROM orders.stripe_events") == 0
+
+
 async def test_webhook_with_a_bad_signature_is_refused_and_changes_nothing(orders, database):
     placed = await place(orders)
     body, headers = signed(

@@ -49,16 +49,24 @@ class Fetched(msgspec.Struct, frozen=True, kw_only=True):
 
 def verify(payload: bytes, signature: str | None, secret: str) -> stripe.Event:
     try:
-        return stripe.Webhook.construct_event(payload, signature, secret)
+        event = stripe.Webhook.construct_event(payload, signature, secret)
     except (stripe.SignatureVerificationError, ValueError) as exc:
         raise InvalidInput(
             f"not a webhook signed by our Stripe account: {exc}", field="Stripe-Signature"
         ) from None
+    except (AttributeError, TypeError):  # signed JSON that is not an object
+        raise InvalidInput("signed, but not a Stripe event", field="body") from None
+    shape = event.to_dict()  # plain dicts: the stripe objects refuse .get()
+    if not (isinstance(shape.get("id"), str) and isinstance(shape.get("type"), str)):
+        raise InvalidInput("signed, but not a Stripe event (its id or type)", field="body")
+    return event
 
 
 def _named(event: stripe.Event, prefix: str) -> str | None:
     """The id of the object the event names, if it is one of Stripe's ids of that kind."""
-    named = event.data.object.to_dict().get("id")  # plain dicts: the stripe objects refuse .get()
+    data = event.to_dict().get("data")
+    named = data.get("object") if isinstance(data, dict) else None
+    named = named.get("id") if isinstance(named, dict) else None
     return named if isinstance(named, str) and named.startswith(prefix) else None
 
 
