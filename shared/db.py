@@ -111,20 +111,35 @@ async def create_pool(
         raise DatabaseUnavailable(f"cannot reach the database at {describe(dsn)}: {exc}") from None
 
 
+def connection_lost(conn: Connection, error: BaseException) -> bool:
+    """Whether `error` means the database dropped `conn` (asyncpg refuses any call on a closed
+    connection with an `InterfaceError`, a rollback included)."""
+    return conn.is_closed() or isinstance(error, DATABASE_GONE)
+
+
 async def provide_transaction(state: State) -> AsyncGenerator[Connection, None]:
     """A connection in a transaction around the handler: commit on return, roll back on raise,
     except a `DomainError` that `commits` (its refusal is recorded in this same transaction, so
-    that no request needs a second connection of the pool while it holds a row lock)."""
+    that no request needs a second connection of the pool while it holds a row lock).
+
+    A connection the database dropped mid-request has nothing left to roll back (PostgreSQL
+    did it as the session ended): the handler's own error is raised as it was, so the client
+    hears 503 for a lost database, not 500 for the failed rollback. A refusal that could not
+    be recorded is a `DatabaseUnavailable` (503): the client tries again, and it is counted."""
     async with state.pool.acquire() as conn:
         tx = conn.transaction()
         await tx.start()
         try:
             yield conn
-        except DomainError as exc:
-            await (tx.commit() if exc.commits else tx.rollback())
-            raise
-        except BaseException:
-            await tx.rollback()
+        except BaseException as exc:
+            commits = isinstance(exc, DomainError) and exc.commits
+            try:
+                await (tx.commit() if commits else tx.rollback())
+            except Exception as ending:
+                if not connection_lost(conn, ending):
+                    raise
+                if commits:
+                    raise DatabaseUnavailable(f"the connection was lost: {ending}") from exc
             raise
         await tx.commit()
 

@@ -83,6 +83,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # auto: JSON lines when stderr is not a terminal (a collector reads them), text when it is.
     log_format: Literal["auto", "json", "text"] = "auto"
 
+    def refused_in_prod(self) -> list[str]:
+        """Why OMO_ENV=prod will not start with these values: development defaults that anyone
+        can read in this repository (a service adds its own: keys, secrets, local servers)."""
+        if self.jwt_secret == DEV_JWT_SECRET:
+            return ["OMO_JWT_SECRET must be set to a secret of your own"]
+        return []
+
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 
@@ -158,6 +165,6 @@ def load(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
             "OMO_CLOCK_START is required when OMO_CLOCK_SPEED is not 1 "
             "(every service must run its fast clock from the same instant)"
         )
-    if settings.env == "prod" and settings.jwt_secret == DEV_JWT_SECRET:
-        raise ConfigError("OMO_JWT_SECRET must be set to a secret of your own when OMO_ENV=prod")
+    if settings.env == "prod" and (refused := settings.refused_in_prod()):
+        raise ConfigError("OMO_ENV=prod refuses development defaults: " + "; ".join(refused))
     return settings

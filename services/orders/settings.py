@@ -6,16 +6,20 @@ from typing import Annotated, ClassVar
 
 import msgspec
 
-from shared.settings import Port, ServiceSettings
+from shared.settings import Port, ServiceSettings, env_name
+
+DEV_STRIPE_API_KEY = "sk_test_omo_local"
+LOCALSTRIPE_URL = "http://127.0.0.1:8420"
+DEV_WEBHOOK_SECRET = "whsec_omo_local_development_secret"
 
 
 class OrdersSettings(ServiceSettings, frozen=True, kw_only=True):
     service: ClassVar[str] = "orders"
     port: Port = 8001
     # Stripe, or a Stripe-compatible server (localstripe, started by `omo up`, in dev).
-    stripe_api_key: str = "sk_test_omo_local"
-    stripe_api_base: str = "http://127.0.0.1:8420"
-    stripe_webhook_secret: str = "whsec_omo_local_development_secret"
+    stripe_api_key: str = DEV_STRIPE_API_KEY
+    stripe_api_base: str = LOCALSTRIPE_URL
+    stripe_webhook_secret: str = DEV_WEBHOOK_SECRET
     # The delivery service, asked for a promise at every checkout.
     delivery_url: str = "http://127.0.0.1:8003"
     quote_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = 0.3
@@ -30,3 +34,24 @@ class OrdersSettings(ServiceSettings, frozen=True, kw_only=True):
     substitution_sweep_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
     # How often webhook deliveries that are due are sent (clock seconds).
     webhook_send_s: Annotated[float, msgspec.Meta(gt=0)] = 1.0
+
+    def refused_in_prod(self) -> list[str]:
+        """Besides the shared ones: with the development webhook secret anyone who reads this
+        file can sign a "payment authorised" event; a test-mode key takes Stripe's test cards,
+        so no money moves; localstripe is a stand-in that approves every card."""
+        refused = super().refused_in_prod()
+        if self.stripe_webhook_secret == DEV_WEBHOOK_SECRET:
+            refused.append(
+                f"{env_name(type(self), 'stripe_webhook_secret')} must be set to the signing "
+                "secret Stripe shows for your endpoint"
+            )
+        if self.stripe_api_key.startswith(("sk_test_", "rk_test_")):
+            refused.append(
+                f"{env_name(type(self), 'stripe_api_key')} must be a live key, not a test key"
+            )
+        if self.stripe_api_base == LOCALSTRIPE_URL:
+            refused.append(
+                f"{env_name(type(self), 'stripe_api_base')} must be set to Stripe's API "
+                "(https://api.stripe.com), not localstripe"
+            )
+        return refused

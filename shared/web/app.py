@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 
 import asyncpg
+import msgspec
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -193,4 +194,25 @@ def build_app(
     # Outside Litestar's own exception handling, so every answer, a 404 included, has its id.
     app.asgi_handler = with_request_ids(app.asgi_handler)
     document_access(app)
+    refuse_ignored_constraints(app)
     return app
+
+
+class IgnoredConstraint(TypeError):
+    """A handler declares a constraint Litestar would ignore."""
+
+
+def refuse_ignored_constraints(app: Litestar) -> None:
+    """Litestar applies `msgspec.Meta` constraints to a body's fields but silently drops them
+    on a query, path or header parameter: neither checked nor documented, so `?limit=-1`
+    reached PostgreSQL and came back as a 500. Such a parameter must say its bounds with
+    Litestar's own `QueryParameter`/`PathParameter`/`HeaderParameter`; an app that does
+    otherwise does not start."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            for name, field in handler.parsed_fn_signature.parameters.items():
+                if name != "data" and any(isinstance(m, msgspec.Meta) for m in field.metadata):
+                    raise IgnoredConstraint(
+                        f"{handler.handler_name}({name}): Litestar ignores msgspec.Meta on a "
+                        "parameter; state the bounds with QueryParameter/PathParameter"
+                    )

@@ -15,6 +15,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from shared.db import DATABASE_GONE
 from shared.errors import DatabaseUnavailable, DomainError, TooManyRequests
 
 log = logging.getLogger("omo.http")
@@ -154,6 +155,34 @@ def _try_again(request: Request, exc: Exception, slug: str, title: str, detail: 
     return response
 
 
+def on_interface_error(request: Request, exc: asyncpg.InterfaceError) -> Response:
+    """asyncpg refuses any call on a connection the database dropped (a rollback on leaving a
+    transaction block, the next query) with an `InterfaceError`: that is the database going
+    away, answered 503. Any other `InterfaceError` is a misuse of the driver, a bug."""
+    if "connection is closed" in str(exc) or _caused_by(exc, DATABASE_GONE):
+        return on_database_unavailable(request, exc)
+    return on_unexpected(request, exc)
+
+
+def on_exception_group(request: Request, exc: ExceptionGroup) -> Response:
+    """Litestar gathers what a dependency raised while it cleaned up (the request's transaction
+    ending on a lost connection) into a group: the answer is the first one's, as if alone."""
+    first = exc.exceptions[0]
+    for kind in type(first).__mro__:
+        if kind in EXCEPTION_HANDLERS:
+            return EXCEPTION_HANDLERS[kind](request, first)
+    return on_unexpected(request, first)
+
+
+def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    seen: BaseException | None = exc.__cause__ or exc.__context__
+    while seen is not None:
+        if isinstance(seen, kinds):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -172,6 +201,8 @@ EXCEPTION_HANDLERS = {
     asyncpg.PostgresConnectionError: on_database_unavailable,
     asyncpg.OperatorInterventionError: on_database_unavailable,
     DatabaseUnavailable: on_database_unavailable,
+    asyncpg.InterfaceError: on_interface_error,
+    ExceptionGroup: on_exception_group,
     TimeoutError: on_busy,
     asyncpg.LockNotAvailableError: on_busy,
     asyncpg.QueryCanceledError: on_busy,

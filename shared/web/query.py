@@ -9,3 +9,4 @@ from litestar.params import QueryParameter
 
 LatitudeQuery = Annotated[float, QueryParameter(ge=-90, le=90, description="WGS-84 degrees")]
 LongitudeQuery = Annotated[float, QueryParameter(ge=-180, le=180, description="WGS-84 degrees")]
+LimitQuery = Annotated[int, QueryParameter(ge=1, le=100, description="at most this many")]

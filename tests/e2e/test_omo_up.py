@@ -184,6 +184,11 @@ def test_omo_up_restarts_a_child_that_dies_and_refuses_a_second_up_on_its_folder
         (["serve", "delivery"], {"OMO_CLOCK_SPEED": "60"}, "OMO_CLOCK_START is required"),
         (["up"], {"OMO_ENV": "prod"}, "OMO_JWT_SECRET must be set"),
         (
+            ["serve", "orders"],
+            {"OMO_ENV": "prod", "OMO_JWT_SECRET": "a-production-secret-of-forty-characters!"},
+            "OMO_ENV=prod refuses development defaults: OMO_ORDERS_STRIPE_WEBHOOK_SECRET must",
+        ),
+        (
             ["serve", "fulfillment"],
             {"DATABASE_URL": "postgresql://omo@127.0.0.1:1/omo"},
             "cannot reach the database at postgresql://127.0.0.1:1/omo",
@@ -203,6 +208,7 @@ def test_omo_up_restarts_a_child_that_dies_and_refuses_a_second_up_on_its_folder
         "bad-speed",
         "speed-without-start",
         "prod-dev-secret",
+        "prod-dev-stripe",
         "db-down-serve",
         "db-down-up",
         "db-down-migrate",

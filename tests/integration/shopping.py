@@ -11,6 +11,7 @@ from uuid import UUID
 import asyncpg
 import stripe
 
+from services.orders.payments.gateway import StripeGateway
 from services.orders.settings import OrdersSettings
 from shared.auth import Role
 from shared.bus import publish
@@ -137,6 +138,11 @@ async def settled(orders, order_id: str) -> dict:
 
 
 WEBHOOK_SECRET = OrdersSettings().stripe_webhook_secret
+
+
+def stripe_side(stripe_url: str) -> StripeGateway:
+    """Stripe itself (localstripe), as the shopper's app or the store's dashboard reach it."""
+    return StripeGateway(OrdersSettings().stripe_api_key, stripe_url)
 
 
 def signed(event: dict, secret: str = WEBHOOK_SECRET) -> tuple[bytes, dict]:

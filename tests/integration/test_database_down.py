@@ -1,15 +1,17 @@
-"""While PostgreSQL is down a service says "try again" (503, Retry-After), not "bug" (500), logs
-one line per request rather than a traceback, and serves again once the database is back; its
-event consumers and the dispatcher ride out the restart too, without a restart of their own.
+"""While PostgreSQL is down, or drops a request's connection midway, a service says "try again"
+(503, Retry-After), not "bug" (500), logs one line per request rather than a traceback, and
+serves again once the database is back; its event consumers and the dispatcher ride out the
+restart too, without a restart of their own.
 
-The test's own embedded server, so that stopping it stops no other test's database.
+A stopped database: the test's own embedded server, so that stopping it stops no other test's
+database. A dropped connection: the suite's server, whose one backend is terminated.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 
 import asyncpg
 import httpx
@@ -170,3 +172,95 @@ async def test_the_dispatcher_rides_out_a_database_restart(own_server, monkeypat
     finally:
         stop.set()
         await asyncio.wait_for(running, 30)
+
+
+async def _waiting_on_a_lock(conn: asyncpg.Connection, statement: str) -> int:
+    """The pid of the backend whose statement holding `statement` waits for a row lock (asked
+    outside any transaction: one reads pg_stat_activity once and keeps that snapshot)."""
+    for _ in range(400):
+        pid = await conn.fetchval(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND strpos(query, $1) > 0",
+            statement,
+        )
+        if pid:
+            return pid
+        await asyncio.sleep(0.025)
+    pytest.fail(f"no backend came to wait on a lock in {statement!r}")
+
+
+async def _killed_while_waiting(
+    database: str, hold: str, ask: Awaitable[httpx.Response], statement: str, caplog
+) -> httpx.Response:
+    """`ask`'s answer when its backend is terminated while its `statement` waits for the
+    row that `hold` locks. Served by uvicorn in a thread: an in-process test client would
+    block this loop until the answer, and nothing could terminate the backend meanwhile."""
+    holder, watcher = await asyncpg.connect(database), await asyncpg.connect(database)
+    try:
+        async with holder.transaction():
+            await holder.execute(hold)
+            with caplog.at_level(logging.WARNING, logger="omo.http"):
+                caplog.clear()
+                asked = asyncio.ensure_future(ask)
+                pid = await _waiting_on_a_lock(watcher, statement)
+                assert await watcher.fetchval("SELECT pg_terminate_backend($1)", pid)
+                answer = await asyncio.wait_for(asked, 30)
+    finally:
+        await holder.close()
+        await watcher.close()
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["type"] == "urn:omo:problem:database-unavailable"
+    assert int(answer.headers["Retry-After"]) > 0
+    said = [rec for rec in caplog.records if rec.name == "omo.http"]
+    assert said and not any(rec.exc_info for rec in said), "a traceback was logged"
+    return answer
+
+
+async def test_a_connection_lost_in_the_requests_transaction_answers_503(database, demo, caplog):
+    """The request's transaction (the `conn` every handler may take) loses its connection: the
+    rollback that follows meets a closed connection, and the client still hears "try again"."""
+    manager = bearer(Role.MANAGER, store=STORE)
+    change = {"name": "omo Kobe Sannomiya", "lat": 34.6937, "lng": 135.1955}
+    with serving("orders", database_url=database) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as orders:
+            await _killed_while_waiting(
+                database,
+                f"SELECT 1 FROM orders.stores WHERE store_id = '{STORE}' FOR UPDATE",
+                orders.put(f"/v1/stores/{STORE}", json=change, headers=manager),
+                "UPDATE orders.stores",
+                caplog,
+            )
+            # The pool lets the dead connection go: the same change now goes through.
+            again = await orders.put(f"/v1/stores/{STORE}", json=change, headers=manager)
+            assert again.status_code == 200, again.text
+
+
+async def test_a_connection_lost_in_a_use_cases_own_transaction_answers_503(
+    database, demo, delivery_url, caplog
+):
+    """Checkout takes connections of the pool for its steps; the step that reserves stock
+    loses its connection while it waits for a product row another holds."""
+    async with httpx.AsyncClient(base_url=delivery_url) as delivery:  # knows the store by event
+        zone = {"lat": 34.69, "lng": 135.19}
+        await eventually(
+            lambda: delivery.get(f"/v1/stores/{STORE}/zone", params=zone),
+            "delivery to know the store",
+            timeout=20,
+            ok=lambda r: r.status_code == 200,
+        )
+    basket = {
+        "store_id": STORE,
+        "fulfilment": "pickup",
+        "lines": [{"sku": "SKU-10001", "quantity": 1}],
+    }
+    shopper = {**bearer(Role.SHOPPER, member="mem_test_1"), "Idempotency-Key": "lost-connection-1"}
+    with serving("orders", database_url=database, delivery_url=delivery_url) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as orders:
+            await _killed_while_waiting(
+                database,
+                f"SELECT 1 FROM orders.products WHERE store_id = '{STORE}' FOR UPDATE",
+                orders.post("/v1/orders", json=basket, headers=shopper),
+                "UPDATE orders.products p",
+                caplog,
+            )

@@ -498,8 +498,8 @@ async def test_a_tampered_exit_code_of_a_paid_cart_is_refused(till):
     assert ok.status_code == 200
 
 
-async def test_stripes_webhook_pays_a_scan_and_go_cart_in_production(till, database):
-    from tests.integration.shopping import intent_event, signed
+async def test_stripes_webhook_pays_a_scan_and_go_cart_in_production(till, database, stripe_url):
+    from tests.integration.shopping import intent_event, signed, stripe_side
 
     cart_id = await open_cart(till)
     await scan(till, cart_id, ean(CABBAGE))
@@ -512,6 +512,13 @@ async def test_stripes_webhook_pays_a_scan_and_go_cart_in_production(till, datab
         "metadata": {"cart_id": cart_id, "store_id": STORE},
     }
     body, headers = signed(intent_event("evt_sng_1", "payment_intent.succeeded", intent))
+    # Signed with our secret, but Stripe says the shopper has not paid: nothing changes.
+    hook = await till.post("/v1/payments/stripe/webhook", content=body, headers=headers)
+    assert hook.json() == {"received": True, "applied": False}
+    assert (await till.get(f"{CARTS}/{cart_id}", headers=SHOPPER)).json()["status"] == "paying"
+    assert await sales_count(database) == 0
+
+    await stripe_side(stripe_url).confirm(intent["id"], "pm_card_visa")  # the shopper's app
     for _ in range(2):  # Stripe delivers at least once
         hook = await till.post("/v1/payments/stripe/webhook", content=body, headers=headers)
         assert hook.status_code == 200

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
+import msgspec
 import pytest
+from litestar import Litestar, get
+from litestar.params import QueryParameter
 
 from services.orders.settings import OrdersSettings
 from shared.auth import Role, mint, verify
@@ -14,6 +18,7 @@ from shared.errors import ConfigError, InvalidInput, Unauthenticated
 from shared.ids import uuid7
 from shared.money import Money
 from shared.settings import DEV_JWT_SECRET, database_url_problem, env_name, load
+from shared.web.app import IgnoredConstraint, refuse_ignored_constraints
 
 
 @pytest.mark.parametrize("code", ["4901234567894", "4902102072618", "0036000291452"])
@@ -76,6 +81,58 @@ def test_bad_settings_name_the_variable(environ, says):
         load(OrdersSettings, {"DATABASE_URL": "postgresql://x/y", **environ})
 
 
+PROD_OWN = {
+    "DATABASE_URL": "postgresql://x/y",
+    "OMO_ENV": "prod",
+    "OMO_JWT_SECRET": "a-production-secret-of-forty-characters!",
+    "OMO_ORDERS_STRIPE_API_KEY": "sk_live_0123456789",
+    "OMO_ORDERS_STRIPE_API_BASE": "https://api.stripe.com",
+    "OMO_ORDERS_STRIPE_WEBHOOK_SECRET": "whsec_live_0123456789",
+}
+
+
+def test_production_starts_with_values_of_its_own():
+    settings = load(OrdersSettings, PROD_OWN)
+    assert settings.env == "prod" and settings.stripe_api_base == "https://api.stripe.com"
+
+
+@pytest.mark.parametrize(
+    ("left_out", "says"),
+    [
+        ("OMO_JWT_SECRET", "OMO_JWT_SECRET must be set to a secret of your own"),
+        ("OMO_ORDERS_STRIPE_WEBHOOK_SECRET", "OMO_ORDERS_STRIPE_WEBHOOK_SECRET must be set"),
+        ("OMO_ORDERS_STRIPE_API_KEY", "OMO_ORDERS_STRIPE_API_KEY must be a live key"),
+        ("OMO_ORDERS_STRIPE_API_BASE", "OMO_ORDERS_STRIPE_API_BASE must be set to Stripe's API"),
+    ],
+)
+def test_production_refuses_each_development_default(left_out, says):
+    environ = {k: v for k, v in PROD_OWN.items() if k != left_out}
+    with pytest.raises(ConfigError, match=says) as refused:
+        load(OrdersSettings, environ)
+    assert "\n" not in str(refused.value)
+    assert str(refused.value).count("must be") == 1  # the others were set: only this one named
+    assert load(OrdersSettings, {**environ, "OMO_ENV": "dev"}).env == "dev"
+
+
+def test_production_refuses_a_stripe_test_key_set_by_hand():
+    with pytest.raises(ConfigError, match="OMO_ORDERS_STRIPE_API_KEY must be a live key"):
+        load(OrdersSettings, {**PROD_OWN, "OMO_ORDERS_STRIPE_API_KEY": "sk_test_4eC39HqLyjWD"})
+
+
+def test_production_names_every_development_default_in_one_line():
+    with pytest.raises(ConfigError) as refused:
+        load(OrdersSettings, {"DATABASE_URL": "postgresql://x/y", "OMO_ENV": "prod"})
+    message = str(refused.value)
+    assert "\n" not in message
+    for variable in (
+        "OMO_JWT_SECRET",
+        "OMO_ORDERS_STRIPE_WEBHOOK_SECRET",
+        "OMO_ORDERS_STRIPE_API_KEY",
+        "OMO_ORDERS_STRIPE_API_BASE",
+    ):
+        assert f"{variable} must" in message
+
+
 @pytest.mark.parametrize(
     "dsn",
     [
@@ -117,3 +174,17 @@ def test_staff_tokens_need_a_store_and_expired_tokens_are_refused():
     old = mint(DEV_JWT_SECRET, Role.SERVICE, now=0, ttl_s=60)
     with pytest.raises(Unauthenticated, match="expired"):
         verify(DEV_JWT_SECRET, old)
+
+
+def test_an_app_whose_parameter_bounds_litestar_would_ignore_does_not_start():
+    @get("/bounded")
+    async def bounded(limit: Annotated[int, QueryParameter(ge=1)] = 1) -> int:
+        return limit
+
+    @get("/unbounded")
+    async def unbounded(limit: Annotated[int, msgspec.Meta(ge=1)] = 1) -> int:
+        return limit
+
+    refuse_ignored_constraints(Litestar([bounded]))
+    with pytest.raises(IgnoredConstraint, match=r"unbounded\(limit\)"):
+        refuse_ignored_constraints(Litestar([bounded, unbounded]))

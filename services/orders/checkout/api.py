@@ -7,7 +7,7 @@ from typing import Annotated
 import asyncpg
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from services.orders.checkout import service, views
 from services.orders.checkout import store as db
@@ -19,6 +19,7 @@ from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Tx
 from shared.web.idempotency import IdempotencyKey, Unfinished, claim, remember
 from shared.web.problems import MEDIA_TYPE, domain_problem
+from shared.web.query import LimitQuery
 
 
 class PaymentConfirmation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -108,9 +109,7 @@ async def get_order(order_id: FromPath[str], conn: Tx, principal: Caller) -> vie
 
 
 @get("/v1/orders", guards=[allow(Role.SHOPPER)], tags=["orders"], operation_id="listOrders")
-async def list_orders(
-    conn: Tx, principal: Caller, limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=100)]] = 20
-) -> list[views.OrderView]:
+async def list_orders(conn: Tx, principal: Caller, limit: LimitQuery = 20) -> list[views.OrderView]:
     """The shopper's own orders, newest first."""
     ids = await db.member_orders(conn, member_id=principal.member_id or "", limit=limit)
     return [

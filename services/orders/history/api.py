@@ -13,8 +13,7 @@ from services.orders.stores import service as stores
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Tx
-
-Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+from shared.web.query import LimitQuery
 
 
 @get("/v1/me/timeline", guards=[allow(Role.SHOPPER)], tags=["members"], operation_id="timeline")
@@ -24,7 +23,7 @@ async def timeline(
     before: Annotated[
         datetime | None, QueryParameter(description="page: entries before this")
     ] = None,
-    limit: Limit = 20,
+    limit: LimitQuery = 20,
 ) -> list[db.Entry]:
     """Online orders, pickups, till sales and scan-and-go visits: one list, newest first (the
     member themself). Page with `before` = the last entry's `at`."""
@@ -33,7 +32,7 @@ async def timeline(
 
 @get("/v1/me/buy-again", guards=[allow(Role.SHOPPER)], tags=["members"], operation_id="buyAgain")
 async def buy_again(
-    conn: Tx, principal: Caller, store_id: Annotated[str, QueryParameter()], limit: Limit = 20
+    conn: Tx, principal: Caller, store_id: Annotated[str, QueryParameter()], limit: LimitQuery = 20
 ) -> list[db.Favourite]:
     """What the member buys most often, across channels, at today's price and stock in
     `store_id` (the member themself)."""

@@ -10,7 +10,7 @@ from services.orders.checkout import views
 from services.orders.payments import refunds, webhook
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow
-from shared.web.deps import Caller, Now, Tx
+from shared.web.deps import Caller, Now, Pool, Tx
 from shared.web.idempotency import IdempotencyKey, once
 
 
@@ -54,15 +54,22 @@ async def refund_order(
     operation_id="stripeWebhook",
     status_code=200,
 )
-async def stripe_webhook(request: Request, conn: Tx, clock: Now) -> Received:
-    """Stripe's events (anyone may send; only those signed with our webhook secret count).
-    Idempotent by Stripe's event id, so it takes no Idempotency-Key."""
+async def stripe_webhook(request: Request, pool: Pool, clock: Now) -> Received:
+    """Stripe's events (anyone may send; only those signed with our webhook secret count, and
+    of those only what Stripe confirms when asked: see `webhook`). Stripe is asked before a
+    connection is taken. Idempotent by Stripe's event id, so it takes no Idempotency-Key."""
+    state = request.app.state
     event = webhook.verify(
         await request.body(),
         request.headers.get("stripe-signature"),
-        request.app.state.settings.stripe_webhook_secret,
+        state.settings.stripe_webhook_secret,
     )
-    return Received(received=True, applied=await webhook.reconcile(conn, clock, event))
+    fetched = await webhook.fetch(state.gateway, event)
+    if fetched is None:
+        return Received(received=True, applied=False)
+    async with pool.acquire() as conn, conn.transaction():
+        applied = await webhook.reconcile(conn, clock, event, fetched)
+    return Received(received=True, applied=applied)
 
 
 ROUTES = [refund_order, stripe_webhook]

@@ -22,6 +22,25 @@ class PaymentIntent(msgspec.Struct, frozen=True, kw_only=True):
     status: str
     amount: int
     client_secret: str | None = None
+    currency: str = ""  # lower case, as Stripe writes it
+    metadata: dict[str, str] = {}
+
+
+class Refund(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    amount: int
+    currency: str
+    status: str
+    created: int  # Unix seconds
+
+
+class Charge(msgspec.Struct, frozen=True, kw_only=True):
+    """A charge as Stripe holds it: the PaymentIntent it belongs to and its refunds, oldest
+    first."""
+
+    id: str
+    payment_intent: str | None
+    refunds: list[Refund]
 
 
 class GatewayUnavailable(DomainError):
@@ -32,11 +51,14 @@ class GatewayUnavailable(DomainError):
 
 
 def _intent(pi: stripe.PaymentIntent) -> PaymentIntent:
+    data = pi.to_dict()  # plain dicts: the stripe objects refuse .get()
     return PaymentIntent(
         id=pi.id,
         status=pi.status,
         amount=pi.amount,
-        client_secret=pi.to_dict().get("client_secret"),
+        client_secret=data.get("client_secret"),
+        currency=data.get("currency") or "",
+        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
     )
 
 
@@ -151,6 +173,41 @@ class StripeGateway:
         except stripe.StripeError as exc:
             raise GatewayUnavailable(f"the refund failed at the payment provider: {exc}") from None
         return refund.id
+
+    async def retrieve(self, intent_id: str) -> PaymentIntent | None:
+        """The PaymentIntent as Stripe holds it now; None if Stripe does not know it."""
+        try:
+            return _intent(await self._intents.retrieve_async(intent_id))
+        except stripe.InvalidRequestError:
+            return None  # no such intent (404), or an id Stripe cannot read (400)
+        except stripe.StripeError as exc:
+            raise GatewayUnavailable(f"looking up the payment failed: {exc}") from None
+
+    async def charge_refunds(self, charge_id: str) -> Charge | None:
+        """A charge and its refunds as Stripe holds them now; None if Stripe does not know it."""
+        try:
+            charge = await self._client.v1.charges.retrieve_async(charge_id)
+            refunds = await self._client.v1.refunds.list_async(
+                params={"charge": charge_id, "limit": 100}
+            )
+        except stripe.InvalidRequestError:
+            return None
+        except stripe.StripeError as exc:
+            raise GatewayUnavailable(f"looking up the charge failed: {exc}") from None
+        return Charge(
+            id=charge.id,
+            payment_intent=charge.to_dict().get("payment_intent"),
+            refunds=[
+                Refund(
+                    id=r.id,
+                    amount=r.amount,
+                    currency=r.currency,
+                    status=r.status,
+                    created=r.created,
+                )
+                for r in sorted(refunds.data, key=lambda r: r.created)
+            ],
+        )
 
     async def cancel(self, intent_id: str) -> PaymentIntent:
         """Void an uncaptured authorization."""

@@ -15,3 +15,9 @@ FROM orders.settlements WHERE store_id = $1 AND order_id = $2
 UPDATE orders.settlements SET step = $4, updated_at = now()
 WHERE store_id = $1 AND order_id = $2 AND step = $3
 RETURNING true
+
+-- name: first_seen_event
+-- A Stripe event, recorded once: a redelivery (Stripe delivers at least once) finds it here.
+INSERT INTO orders.stripe_events (event_id, type) VALUES (:event_id, :kind)
+ON CONFLICT DO NOTHING
+RETURNING true

@@ -1,4 +1,5 @@
-"""Payments' queries: the settlement of packed orders, step by step (queries.sql)."""
+"""Payments' queries (queries.sql): the settlement of packed orders step by step, and the
+Stripe events seen."""
 
 from __future__ import annotations
 
@@ -53,3 +54,8 @@ async def advance_settlement(
 ) -> bool:
     """Move the settlement from step `done` to `to`; False if it had moved on already."""
     return bool(await conn.fetchval(Q["advance_settlement"], store_id, order_id, done, to))
+
+
+async def first_seen_event(conn: asyncpg.Connection, *, event_id: str, kind: str) -> bool:
+    """Record Stripe's event `event_id` of type `kind`; False if it had been recorded before."""
+    return bool(await conn.fetchval(*Q["first_seen_event"](event_id=event_id, kind=kind)))

@@ -184,6 +184,8 @@ async def paid(
     if intent.id != cart.payment_intent_id:
         return
     lines = combine(await db.cart_lines(conn, store_id=store_id, cart_id=cart_id))
+    if intent.amount != sum(x.amount for x in lines):  # paid, but not for these lines
+        return
     now = clock.now()
     sale = db.SaleRow(
         store_id=store_id,

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, PathParameter
 
 from services.orders.stores import service
-from services.orders.stores.domain import NearbyStore, RadiusM, Store, StoreId
+from services.orders.stores.domain import STORE_ID_PATTERN, NearbyStore, RadiusM, Store
 from shared.auth import Role
 from shared.events import Latitude, Longitude
 from shared.money import Currency
@@ -58,7 +58,10 @@ async def open_store(
     operation_id="changeStore",
 )
 async def change_store(
-    store_id: FromPath[StoreId], data: JSONBody[StoreChange], conn: Tx, clock: Now
+    store_id: Annotated[str, PathParameter(pattern=STORE_ID_PATTERN)],
+    data: JSONBody[StoreChange],
+    conn: Tx,
+    clock: Now,
 ) -> Store:
     """Change a store's public facts (its manager, or operators)."""
     store = Store(store_id=store_id, **msgspec.structs.asdict(data))

@@ -20,9 +20,8 @@ MAX_RADIUS_M = 20_000
 # Fewer metres than any degree of latitude has (110,574 m at the equator), so boxes err wide.
 _METRES_PER_DEGREE = 110_000
 
-StoreId = Annotated[
-    str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{2,62}$", examples=["kobe-sannomiya"])
-]
+STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{2,62}$"
+StoreId = Annotated[str, msgspec.Meta(pattern=STORE_ID_PATTERN, examples=["kobe-sannomiya"])]
 RadiusM = Annotated[int, msgspec.Meta(gt=0, le=MAX_RADIUS_M)]
 
 
