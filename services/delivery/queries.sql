@@ -1,6 +1,6 @@
 -- name: upsert_store
 INSERT INTO delivery.stores (store_id, name, lat, lng, radius_m, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+VALUES (:store_id, :name, :lat, :lng, :radius_m, :updated_at)
 ON CONFLICT (store_id) DO UPDATE
 SET name = EXCLUDED.name, lat = EXCLUDED.lat, lng = EXCLUDED.lng,
     radius_m = EXCLUDED.radius_m, updated_at = EXCLUDED.updated_at

@@ -12,8 +12,8 @@ import msgspec
 from services.delivery import store as zones
 from services.delivery.capacity import box_alert, too_big
 from services.delivery.deliveries import store as db
-from services.delivery.deliveries.domain import is_late, run_alert
-from services.delivery.dispatch.store import Run
+from services.delivery.deliveries.domain import OpenDelivery, RiderOnShift, is_late, run_alert
+from services.delivery.dispatch.runs import Run
 from shared.auth import Principal
 from shared.errors import NotFound
 
@@ -142,8 +142,8 @@ class DispatchBoard(msgspec.Struct, frozen=True, kw_only=True):
 
     store_id: str
     at: datetime
-    riders: list[db.RiderOnShift]
-    deliveries: list[db.OpenDelivery]
+    riders: list[RiderOnShift]
+    deliveries: list[OpenDelivery]
     last_run: Run | None
     alert: str | None  # when the last plan had late orders, or ready ones without a rider
     late: int
@@ -160,8 +160,10 @@ async def dispatch_board(
         for d in await db.board_deliveries(conn, store_id=store_id)
     ]
     run = await db.last_run(conn, store_id=store_id)
-    alert = run and run_alert(
-        late_orders=run.late_orders, lateness_s=run.lateness_s, unassigned=run.unassigned
+    alert = (
+        run_alert(late_orders=run.late_orders, lateness_s=run.lateness_s, unassigned=run.unassigned)
+        if run
+        else None
     )
     riders = await db.board_riders(conn, store_id=store_id)
     bigger = too_big(

@@ -26,6 +26,7 @@ import asyncpg
 
 from services.delivery.dispatch import store as db
 from services.delivery.dispatch.planning import Snapshot, build_problem, decide
+from services.delivery.dispatch.runs import Run
 from services.delivery.dispatch.wakeup import CHANNEL
 from services.delivery.routing.greedy import plan_greedy
 from services.delivery.routing.model import Plan, Problem
@@ -73,7 +74,7 @@ async def dispatch_once(
     executor: Executor,
     owner: str,
     plans: dict[str, dict[str, list[str]]] | None = None,
-) -> db.Run | None:
+) -> Run | None:
     """Plan the store now and commit what should leave; None when there is nothing to plan.
 
     `plans` keeps the last plan's orders per rider for each store: the next plan starts its
@@ -119,7 +120,7 @@ async def dispatch_once(
             )
             committed += 1
         await db.refresh_etas(conn, store_id, decision.etas)
-        run = db.Run(
+        run = Run(
             at=now,
             solver=plan.solver,
             solve_s=plan.solve_s,

@@ -70,7 +70,8 @@ WHERE d.store_id = $1 AND d.order_id = s.order_id AND d.status = 'out'
 INSERT INTO delivery.dispatch_runs
     (store_id, at, solver, solve_s, ready_orders, free_riders, committed, held, late_orders,
      lateness_s, unassigned, owner)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+VALUES (:store_id, :at, :solver, :solve_s, :ready_orders, :free_riders, :committed, :held,
+        :late_orders, :lateness_s, :unassigned, :owner)
 ON CONFLICT (store_id) DO UPDATE
 SET at = EXCLUDED.at, solver = EXCLUDED.solver, solve_s = EXCLUDED.solve_s,
     ready_orders = EXCLUDED.ready_orders, free_riders = EXCLUDED.free_riders,
