@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
@@ -20,6 +21,7 @@ from litestar import Request, Response
 from litestar.params import HeaderParameter
 
 from shared.errors import DomainError, IdempotencyKeyReused
+from shared.sql import load_queries
 
 TTL = timedelta(hours=24)
 
@@ -34,28 +36,8 @@ IdempotencyKey = Annotated[
     ),
 ]
 
-_CLAIM = """
-INSERT INTO kernel.idempotency_keys (service, caller, key, fingerprint, expires_at)
-VALUES ($1, $2, $3, $4, now() + $5::interval)
-ON CONFLICT (service, caller, key) DO UPDATE
-    SET fingerprint = EXCLUDED.fingerprint, status = NULL, body = NULL,
-        created_at = now(), expires_at = EXCLUDED.expires_at
-    WHERE kernel.idempotency_keys.expires_at < now()
-RETURNING true
-"""
-_STORED = """
-SELECT fingerprint, status, body, media_type FROM kernel.idempotency_keys
-WHERE service = $1 AND caller = $2 AND key = $3
-"""
-_REMEMBER = """
-UPDATE kernel.idempotency_keys SET status = $4, body = $5, media_type = $6
-WHERE service = $1 AND caller = $2 AND key = $3
-"""
-_RELEASE = """
-DELETE FROM kernel.idempotency_keys
-WHERE service = $1 AND caller = $2 AND key = $3 AND status IS NULL
-"""
-PURGE_EXPIRED = "DELETE FROM kernel.idempotency_keys WHERE expires_at < now()"
+Q = load_queries(Path(__file__).with_name("idempotency.sql"))
+PURGE_EXPIRED = Q["purge_expired"]
 
 _encoder = msgspec.json.Encoder()
 
@@ -78,9 +60,9 @@ async def claim(
     response to replay, or `Unfinished`. The same key with another body raises."""
     service = request.app.state.service
     fingerprint = _fingerprint(request, await request.body())
-    if await conn.fetchval(_CLAIM, service, caller, key, fingerprint, TTL):
+    if await conn.fetchval(Q["claim"], service, caller, key, fingerprint, TTL):
         return None
-    stored = await conn.fetchrow(_STORED, service, caller, key)
+    stored = await conn.fetchrow(Q["stored"], service, caller, key)
     if bytes(stored["fingerprint"]) != fingerprint:
         raise IdempotencyKeyReused(
             "this Idempotency-Key was first used with another request; use a new key",
@@ -104,7 +86,7 @@ async def remember(
     """Store the response to a claimed key in `conn`'s transaction, and return it."""
     content = _encoder.encode(result)
     service = request.app.state.service
-    await conn.execute(_REMEMBER, service, caller, key, status, content, media_type)
+    await conn.execute(Q["remember"], service, caller, key, status, content, media_type)
     return _response(status, content, media_type, replayed=False)
 
 
@@ -126,7 +108,7 @@ async def once(
         result = await create()
     except DomainError as exc:
         if exc.commits:  # its trace commits, the claim must not: a retry with the key runs again
-            await conn.execute(_RELEASE, request.app.state.service, caller, key)
+            await conn.execute(Q["release"], request.app.state.service, caller, key)
         raise
     return await remember(conn, request, caller=caller, key=key, status=status_code, result=result)
 
