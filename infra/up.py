@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import httpx
 
@@ -161,7 +161,7 @@ def _banner(urls: dict[str, str], secret: str, dsn: str, stripe: str | None, too
     lines.append("  dispatcher   `omo dispatch` (routes riders; its last plan per store at")
     lines.append(f"               {urls['delivery']}/v1/stores/{store}/dispatch)")
     lines += ["", f"Demo store {store} ({STORE.name}). Tokens, 12 h:"]
-    people = {
+    people: dict[Role, dict[str, Any]] = {
         Role.SERVICE: {},
         Role.MANAGER: {"store_id": store, "subject": "manager-1"},
         Role.CASHIER: {"store_id": store, "subject": "cashier-1"},

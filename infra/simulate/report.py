@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -71,7 +72,9 @@ def plots(out: Path, m: Measured) -> None:
         if "delivered" in o.stages
     )
     if done:
-        window, xs, ys = timedelta(minutes=15), [], []
+        window = timedelta(minutes=15)
+        xs: list[Any] = []  # datetimes: matplotlib plots them, its stubs do not say so
+        ys: list[float] = []
         for at, _ in done:
             recent = [x for t, x in done if at - window < t <= at]
             xs.append(at)
@@ -83,14 +86,14 @@ def plots(out: Path, m: Measured) -> None:
 
     fig, ax = plt.subplots(figsize=(7, 4))
     if m.samples:
-        at = [s["at"] for s in m.samples]
+        times = [s["at"] for s in m.samples]
         for series in (
             "pick tasks queued",
             "pick tasks in progress",
             "ready for a rider",
             "with a rider",
         ):
-            ax.plot(at, [s[series] for s in m.samples], label=series)
+            ax.plot(times, [s[series] for s in m.samples], label=series)
         ax.legend()
     ax.set(ylabel="pick tasks (one per zone) / deliveries", title="Queues (the services' views)")
     fig.autofmt_xdate()

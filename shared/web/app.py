@@ -64,7 +64,7 @@ async def _purge_expired_keys(pool: asyncpg.Pool) -> None:
             log.warning("could not purge idempotency keys or throttles: %s", exc)
 
 
-Job = Callable[[asyncpg.Pool], Awaitable[None]]
+Job = Callable[[asyncpg.Pool], Awaitable[object]]  # what a job returns is not used
 
 
 async def _every(seconds: float, clock: Clock, job: Job, pool: asyncpg.Pool) -> None:
