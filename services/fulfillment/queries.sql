@@ -72,3 +72,7 @@ LEFT JOIN fulfillment.pick_tasks t
 WHERE b.store_id = $1 AND b.status = 'active'
 GROUP BY b.store_id, b.batch_id, p.name
 ORDER BY b.claimed_at
+
+-- name: notify
+-- A message for the store's screens (live.py), sent when the transaction commits.
+SELECT pg_notify($1, $2)

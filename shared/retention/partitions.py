@@ -15,18 +15,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import asyncpg
 
+from shared.retention.queries import Q
+
 # DDL waits this long at most for the table's lock (inserts hold it only for a moment); else
 # the partition is made or dropped at the next turn.
 DDL_LOCK_TIMEOUT = "2s"
 DAYS_AHEAD = 7
 _DAY = re.compile(r"_p(\d{8})$")
-
-PARTITIONS = """
-SELECT c.relname AS name, c.reltuples::bigint AS rows
-FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-WHERE i.inhparent = $1::regclass
-ORDER BY c.relname
-"""
 
 
 def day_start(day: date) -> datetime:
@@ -46,7 +41,7 @@ def day_of(name: str) -> date | None:
 async def partitions(conn: asyncpg.Connection, table: str) -> list[asyncpg.Record]:
     """The table's partitions (unqualified names) with their row estimates (-1: not counted
     yet), the default among them."""
-    return await conn.fetch(PARTITIONS, table)
+    return await conn.fetch(Q["partitions"], table)
 
 
 async def make_days(conn: asyncpg.Connection, table: str, today: date) -> list[str]:

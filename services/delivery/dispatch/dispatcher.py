@@ -42,7 +42,6 @@ from shared.ids import uuid7
 
 log = logging.getLogger("omo.dispatch")
 CLAIM_EVERY_S = 5.0  # how often a dispatcher tries to take stores nobody holds
-LOCK_SPACE = "omo.dispatch"
 RECONNECT_CAP_S = 10.0  # the longest wait between tries to reach a database that went away
 
 SOLVERS: dict[str, Callable[[Problem], Plan]] = {"ortools": plan_routes, "greedy": plan_greedy}
@@ -173,9 +172,7 @@ class Dispatcher:
         for store_id in known:
             if store_id in self.owned:
                 continue
-            if await locks.fetchval(
-                "SELECT pg_try_advisory_lock(hashtext($1), hashtext($2))", LOCK_SPACE, store_id
-            ):
+            if await db.take_store(locks, store_id):
                 log.info("dispatching %s (%s)", store_id, self.owner)
                 self.owned.add(store_id)
                 self._due.add(store_id)

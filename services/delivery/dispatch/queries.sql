@@ -77,3 +77,10 @@ SET at = EXCLUDED.at, solver = EXCLUDED.solver, solve_s = EXCLUDED.solve_s,
     ready_orders = EXCLUDED.ready_orders, free_riders = EXCLUDED.free_riders,
     committed = EXCLUDED.committed, held = EXCLUDED.held, late_orders = EXCLUDED.late_orders,
     lateness_s = EXCLUDED.lateness_s, unassigned = EXCLUDED.unassigned, owner = EXCLUDED.owner
+
+-- name: take_store
+-- The store's dispatch, for this session until it ends: true if no other dispatcher has it.
+SELECT pg_try_advisory_lock(hashtext('omo.dispatch'), hashtext($1))
+
+-- name: wake
+SELECT pg_notify($1, $2)

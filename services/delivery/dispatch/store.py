@@ -69,6 +69,11 @@ async def snapshot(conn: asyncpg.Connection, store_id: str, now: datetime) -> Sn
     )
 
 
+async def take_store(conn: asyncpg.Connection, store_id: str) -> bool:
+    """The store's advisory lock on `conn`'s session: True if this dispatcher now owns it."""
+    return bool(await conn.fetchval(Q["take_store"], store_id))
+
+
 async def take_ready(conn: asyncpg.Connection, store_id: str, order_ids: list[str]) -> set[str]:
     """Lock those orders that are still ready (not cancelled, not assigned since)."""
     return {r["order_id"] for r in await conn.fetch(Q["take_ready"], store_id, order_ids)}
