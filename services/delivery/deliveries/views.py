@@ -12,7 +12,14 @@ import msgspec
 from services.delivery import store as zones
 from services.delivery.capacity import box_alert, too_big
 from services.delivery.deliveries import store as db
-from services.delivery.deliveries.domain import OpenDelivery, RiderOnShift, is_late, run_alert
+from services.delivery.deliveries.domain import (
+    DeliveryStatus,
+    OpenDelivery,
+    RiderOnShift,
+    RouteStatus,
+    is_late,
+    run_alert,
+)
 from services.delivery.dispatch.runs import Run
 from shared.auth import Principal
 from shared.errors import NotFound
@@ -32,7 +39,7 @@ class RouteStop(msgspec.Struct, frozen=True, kw_only=True):
     lng: float
     eta: datetime | None
     promise_at: datetime | None
-    status: str  # collect: pending | done; deliver: the delivery's status
+    status: Literal["pending", "done"] | DeliveryStatus  # collect: pending | done
     bags: list[str]
 
 
@@ -40,7 +47,7 @@ class RouteView(msgspec.Struct, frozen=True, kw_only=True):
     route_id: str
     store_id: str
     rider_id: str
-    status: str
+    status: RouteStatus
     planned_at: datetime
     picked_up_at: datetime | None
     stops_left: int
@@ -104,7 +111,7 @@ class Tracking(msgspec.Struct, frozen=True, kw_only=True):
     order is out."""
 
     order_id: str
-    status: str
+    status: DeliveryStatus
     promise_at: datetime
     eta: datetime | None
     stops_before_yours: int | None

@@ -19,7 +19,8 @@ from services.fulfillment.batches.bagging import (
     open_bags,
 )
 from services.fulfillment.batches.rules import RESOLVED, LineState, PickLine, Where, target
-from shared.events import Fulfilment
+from services.fulfillment.domain import BatchStatus, Zone
+from shared.events import Fulfilment, Unit
 
 Next = Literal["pick", "wait", "pack", "done"]
 ToteStatus = Literal["picking", "waiting", "ready_to_pack", "packed", "cancelled"]
@@ -48,7 +49,7 @@ class Current(msgspec.Struct, frozen=True, kw_only=True):
     sku: str
     name_en: str
     name_ja: str
-    unit: str
+    unit: Unit
     quantity: int
     picked: int
     bin: Where | None
@@ -58,9 +59,9 @@ class Current(msgspec.Struct, frozen=True, kw_only=True):
 class BatchView(msgspec.Struct, frozen=True, kw_only=True):
     batch_id: str
     store_id: str
-    zone: str
+    zone: Zone
     picker_id: str
-    status: str
+    status: BatchStatus
     claimed_at: datetime
     lease_until: datetime
     totes: list[Tote]
