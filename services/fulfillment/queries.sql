@@ -11,8 +11,9 @@ SELECT EXISTS (SELECT 1 FROM fulfillment.stores WHERE store_id = $1)
 
 -- name: upsert_bins
 INSERT INTO fulfillment.bins (store_id, sku, zone, aisle, bay, shelf)
-SELECT $1, b.sku, b.zone, b.aisle, b.bay, b.shelf
-FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::int[]) AS b (sku, zone, aisle, bay, shelf)
+SELECT :store_id, b.sku, b.zone, b.aisle, b.bay, b.shelf
+FROM unnest(:skus::text[], :zones::text[], :aisles::int[], :bays::int[], :shelves::int[])
+    AS b (sku, zone, aisle, bay, shelf)
 ON CONFLICT (store_id, sku) DO UPDATE
 SET zone = EXCLUDED.zone, aisle = EXCLUDED.aisle, bay = EXCLUDED.bay, shelf = EXCLUDED.shelf
 

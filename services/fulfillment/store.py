@@ -47,12 +47,14 @@ async def store_exists(conn: asyncpg.Connection, *, store_id: str) -> bool:
 
 async def upsert_bins(conn: asyncpg.Connection, *, store_id: str, bins: Sequence[Bin]) -> None:
     await conn.execute(
-        Q["upsert_bins"],
-        store_id,
-        *(
-            [getattr(b, column) for b in bins]
-            for column in ("sku", "zone", "aisle", "bay", "shelf")
-        ),
+        *Q["upsert_bins"](
+            store_id=store_id,
+            skus=[b.sku for b in bins],
+            zones=[b.zone for b in bins],
+            aisles=[b.aisle for b in bins],
+            bays=[b.bay for b in bins],
+            shelves=[b.shelf for b in bins],
+        )
     )
 
 

@@ -86,7 +86,16 @@ async def remember(
     """Store the response to a claimed key in `conn`'s transaction, and return it."""
     content = _encoder.encode(result)
     service = request.app.state.service
-    await conn.execute(Q["remember"], service, caller, key, status, content, media_type)
+    await conn.execute(
+        *Q["remember"](
+            service=service,
+            caller=caller,
+            key=key,
+            status=status,
+            body=content,
+            media_type=media_type,
+        )
+    )
     return _response(status, content, media_type, replayed=False)
 
 

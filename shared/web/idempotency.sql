@@ -13,8 +13,8 @@ SELECT fingerprint, status, body, media_type FROM kernel.idempotency_keys
 WHERE service = $1 AND caller = $2 AND key = $3
 
 -- name: remember
-UPDATE kernel.idempotency_keys SET status = $4, body = $5, media_type = $6
-WHERE service = $1 AND caller = $2 AND key = $3
+UPDATE kernel.idempotency_keys SET status = :status, body = :body, media_type = :media_type
+WHERE service = :service AND caller = :caller AND key = :key
 
 -- name: release
 DELETE FROM kernel.idempotency_keys
