@@ -57,7 +57,7 @@ async def make_days(conn: asyncpg.Connection, table: str, today: date) -> list[s
             continue
         try:
             async with conn.transaction():
-                await conn.execute(f"SET LOCAL lock_timeout = '{DDL_LOCK_TIMEOUT}'")
+                await conn.execute(Q["ddl_lock_timeout"], DDL_LOCK_TIMEOUT)
                 await conn.execute(
                     f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table} FOR VALUES "
                     f"FROM ('{day_start(day).isoformat()}') "
@@ -79,7 +79,7 @@ async def drop_days_before(conn: asyncpg.Connection, table: str, before: datetim
             continue
         name = f"{schema}.{p['name']}"
         async with conn.transaction():
-            await conn.execute(f"SET LOCAL lock_timeout = '{DDL_LOCK_TIMEOUT}'")
+            await conn.execute(Q["ddl_lock_timeout"], DDL_LOCK_TIMEOUT)
             rows = (
                 p["rows"] if p["rows"] >= 0 else await conn.fetchval(f"SELECT count(*) FROM {name}")
             )
