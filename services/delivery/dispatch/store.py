@@ -1,4 +1,4 @@
-"""Dispatch's queries: reading a store's snapshot and committing routes."""
+"""Dispatch's queries: a store's snapshot, committing routes, the store's lock and wake-up."""
 
 from __future__ import annotations
 
