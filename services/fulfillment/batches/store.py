@@ -296,3 +296,7 @@ async def where_tasks_went(
 ) -> list[WentTo]:
     """Where the orders of a (lapsed) batch are now."""
     return rows_as(WentTo, await conn.fetch(Q["where_tasks_went"], store_id, batch_id))
+
+
+async def is_picker(conn: asyncpg.Connection, *, store_id: str, picker_id: str) -> bool:
+    return await conn.fetchval(Q["is_picker"], store_id, picker_id)

@@ -24,6 +24,7 @@ from services.orders.checkout.domain import (
     totals,
 )
 from services.orders.checkout.quotes import NoPromise
+from services.orders.metrics import ORDERS_PLACED
 from services.orders.payments import store as payments
 from services.orders.payments.gateway import GatewayUnavailable, PaymentIntent, StripeGateway
 from shared.bus import publish
@@ -204,6 +205,7 @@ async def authorized(
         ),
         occurred_at=now,
     )
+    ORDERS_PLACED.labels(store_id, "app", order.fulfilment).inc()
     return await db.lock_order(conn, store_id=store_id, order_id=order_id)
 
 

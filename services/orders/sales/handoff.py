@@ -17,6 +17,7 @@ import asyncpg
 from services.orders.checkout import store as orders
 from services.orders.checkout.domain import Promised
 from services.orders.checkout.quotes import NoPromise
+from services.orders.metrics import ORDERS_PLACED
 from services.orders.sales.domain import Line, bags
 from shared.bus import publish
 from shared.events import Address, OrderPacked, OrderPlaced, PackedLine, PlacedLine
@@ -113,6 +114,7 @@ async def send_home(
         ),
         occurred_at=now,
     )
+    ORDERS_PLACED.labels(store_id, "till", "delivery").inc()
     await publish(
         conn,
         OrderPacked(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.orders.metrics import SUBSTITUTIONS
 from services.orders.substitutions import store as db
 from services.orders.substitutions.domain import preference_approves
 from shared.bus import publish
@@ -36,6 +37,7 @@ async def _announce(
         ),
         occurred_at=now,
     )
+    SUBSTITUTIONS.labels(p.store_id, str(approved).lower(), by).inc()
 
 
 async def decide_by_shopper(
