@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import TypeAlias, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import msgspec
+from asyncpg import Connection
 from litestar.datastructures import State
 
 from shared.errors import DatabaseUnavailable, DomainError
 
-Connection: TypeAlias = asyncpg.Connection
 CONNECT_TIMEOUT_S = 5.0
 ACQUIRE_TIMEOUT_S = 5.0
 LOCK_TIMEOUT_S = 10.0
