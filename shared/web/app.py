@@ -30,7 +30,7 @@ from shared.settings import ServiceSettings
 from shared.throttle import PURGE_EXPIRED as PURGE_EXPIRED_THROTTLES
 from shared.web.access import provide_principal
 from shared.web.edge import check_request
-from shared.web.idempotency import PURGE_EXPIRED
+from shared.web.idempotency_store import PURGE_EXPIRED
 from shared.web.metrics import Metrics
 from shared.web.openapi import document_access, openapi_config
 from shared.web.probes import PROBES

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
@@ -21,7 +20,7 @@ from litestar import Request, Response
 from litestar.params import HeaderParameter
 
 from shared.errors import DomainError, IdempotencyKeyReused
-from shared.sql import load_queries
+from shared.web import idempotency_store as keys
 
 TTL = timedelta(hours=24)
 
@@ -35,9 +34,6 @@ IdempotencyKey = Annotated[
         "first response instead of creating twice.",
     ),
 ]
-
-Q = load_queries(Path(__file__).with_name("idempotency.sql"))
-PURGE_EXPIRED = Q["purge_expired"]
 
 _encoder = msgspec.json.Encoder()
 
@@ -60,17 +56,20 @@ async def claim(
     response to replay, or `Unfinished`. The same key with another body raises."""
     service = request.app.state.service
     fingerprint = _fingerprint(request, await request.body())
-    if await conn.fetchval(Q["claim"], service, caller, key, fingerprint, TTL):
+    if await keys.claim_key(
+        conn, service=service, caller=caller, key=key, fingerprint=fingerprint, ttl=TTL
+    ):
         return None
-    stored = await conn.fetchrow(Q["stored"], service, caller, key)
-    if bytes(stored["fingerprint"]) != fingerprint:
+    stored = await keys.stored(conn, service=service, caller=caller, key=key)
+    assert stored is not None  # the claim found it, and waited for its first request
+    if stored.fingerprint != fingerprint:
         raise IdempotencyKeyReused(
             "this Idempotency-Key was first used with another request; use a new key",
             field="Idempotency-Key",
         )
-    if stored["status"] is None:
+    if stored.status is None or stored.body is None:
         return Unfinished()
-    return _response(stored["status"], bytes(stored["body"]), stored["media_type"], replayed=True)
+    return _response(stored.status, stored.body, stored.media_type, replayed=True)
 
 
 async def remember(
@@ -86,15 +85,14 @@ async def remember(
     """Store the response to a claimed key in `conn`'s transaction, and return it."""
     content = _encoder.encode(result)
     service = request.app.state.service
-    await conn.execute(
-        *Q["remember"](
-            service=service,
-            caller=caller,
-            key=key,
-            status=status,
-            body=content,
-            media_type=media_type,
-        )
+    await keys.remember(
+        conn,
+        service=service,
+        caller=caller,
+        key=key,
+        status=status,
+        body=content,
+        media_type=media_type,
     )
     return _response(status, content, media_type, replayed=False)
 
@@ -117,7 +115,7 @@ async def once(
         result = await create()
     except DomainError as exc:
         if exc.commits:  # its trace commits, the claim must not: a retry with the key runs again
-            await conn.execute(Q["release"], request.app.state.service, caller, key)
+            await keys.release(conn, service=request.app.state.service, caller=caller, key=key)
         raise
     return await remember(conn, request, caller=caller, key=key, status=status_code, result=result)
 
