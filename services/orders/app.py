@@ -13,6 +13,7 @@ from services.orders.checkout.quotes import QuoteClient
 from services.orders.consumers import consumers
 from services.orders.history.api import ROUTES as HISTORY_ROUTES
 from services.orders.members.api import ROUTES as MEMBER_ROUTES
+from services.orders.members.store import is_erased as member_erased
 from services.orders.metrics import BUSINESS
 from services.orders.payments.api import ROUTES as PAYMENT_ROUTES
 from services.orders.payments.gateway import StripeGateway
@@ -58,4 +59,5 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
         extra_state={"gateway": gateway, "quotes": quotes},
         on_shutdown=[quotes.aclose],
         business=BUSINESS,
+        erased=member_erased,
     )

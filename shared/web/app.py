@@ -28,7 +28,7 @@ from shared.migrations import pending
 from shared.retention import Trim, keep_trimming
 from shared.settings import ServiceSettings
 from shared.throttle import PURGE_EXPIRED as PURGE_EXPIRED_THROTTLES
-from shared.web.access import provide_principal
+from shared.web.access import ErasedCheck, provide_principal
 from shared.web.edge import check_request
 from shared.web.idempotency_store import PURGE_EXPIRED
 from shared.web.metrics import Metrics
@@ -97,11 +97,13 @@ def build_app(
     extra_state: Mapping[str, object] | None = None,
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     business: Sequence[Collector] = (),
+    erased: ErasedCheck | None = None,
 ) -> Litestar:
     """`jobs` run every so many clock seconds while the app lives; `trims` (the service's own
     tables, beside the bus's that every service trims) run every `trim_every_s`; `extra_state`
     (clients, gateways) lands on `app.state`; `on_shutdown` closes what needs closing;
-    `business`: the service's own counters, served on `/metrics`."""
+    `business`: the service's own counters, served on `/metrics`; `erased`: whether a member
+    deleted their account, so their tokens are refused (`access.allow`)."""
     clock = clock or Clock(settings.clock_speed, settings.clock_start)
     metrics = Metrics(settings.service, business)
 
@@ -172,6 +174,7 @@ def build_app(
                 "consumers": list(consumers),
                 "metrics": metrics,
                 **(extra_state or {}),
+                "erased": erased,
             }
         ),
         openapi_config=openapi_config(title, description),
