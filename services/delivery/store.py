@@ -41,8 +41,7 @@ async def upsert_store(
 
 
 async def get_zone(conn: asyncpg.Connection, *, store_id: str) -> Zone | None:
-    row = await conn.fetchrow(Q["get_zone"], store_id)
-    return row_as(Zone, row)
+    return row_as(Zone, await conn.fetchrow(Q["get_zone"], store_id))
 
 
 async def add_riders(conn: asyncpg.Connection, *, store_id: str, riders: Sequence[Rider]) -> None:
@@ -56,8 +55,7 @@ async def list_riders(conn: asyncpg.Connection, *, store_id: str) -> list[Rider]
 
 
 async def get_pace(conn: asyncpg.Connection, *, store_id: str) -> Pace | None:
-    row = await conn.fetchrow(Q["get_pace"], store_id)
-    return row_as(Pace, row)
+    return row_as(Pace, await conn.fetchrow(Q["get_pace"], store_id))
 
 
 async def set_pace(conn: asyncpg.Connection, *, store_id: str, pace: Pace) -> Pace | None:
@@ -68,29 +66,30 @@ async def set_pace(conn: asyncpg.Connection, *, store_id: str, pace: Pace) -> Pa
 
 
 async def get_capacity(conn: asyncpg.Connection, *, store_id: str) -> Capacity | None:
-    row = await conn.fetchrow(Q["get_capacity"], store_id)
-    return row_as(Capacity, row)
+    return row_as(Capacity, await conn.fetchrow(Q["get_capacity"], store_id))
 
 
 async def set_capacity(
     conn: asyncpg.Connection, *, store_id: str, capacity: Capacity
 ) -> Capacity | None:
-    row = await conn.fetchrow(Q["set_capacity"], store_id, capacity.box_bags, capacity.handover_s)
-    return row_as(Capacity, row)
+    return row_as(
+        Capacity,
+        await conn.fetchrow(Q["set_capacity"], store_id, capacity.box_bags, capacity.handover_s),
+    )
 
 
 async def get_rider_capacity(
     conn: asyncpg.Connection, *, store_id: str, rider_id: str
 ) -> RiderCapacity | None:
-    row = await conn.fetchrow(Q["get_rider_capacity"], store_id, rider_id)
-    return row_as(RiderCapacity, row)
+    return row_as(RiderCapacity, await conn.fetchrow(Q["get_rider_capacity"], store_id, rider_id))
 
 
 async def set_rider_capacity(
     conn: asyncpg.Connection, *, store_id: str, rider_id: str, box_bags: int | None
 ) -> RiderCapacity | None:
-    row = await conn.fetchrow(Q["set_rider_capacity"], store_id, rider_id, box_bags)
-    return row_as(RiderCapacity, row)
+    return row_as(
+        RiderCapacity, await conn.fetchrow(Q["set_rider_capacity"], store_id, rider_id, box_bags)
+    )
 
 
 class QuoteBasis(msgspec.Struct, frozen=True, kw_only=True):
