@@ -37,6 +37,7 @@ async def publish(
             payload=event,
             occurred_at=occurred_at,
             request_id=current_request_id(),
+            store_id=getattr(event, "store_id", None),
         )
     )
     return event_id

@@ -17,6 +17,7 @@ import asyncpg
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.openapi.spec import PathItem
 from litestar.types import ControllerRouterHandler
 from prometheus_client.registry import Collector
 
@@ -98,12 +99,14 @@ def build_app(
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     business: Sequence[Collector] = (),
     erased: ErasedCheck | None = None,
+    webhooks: dict[str, PathItem] | None = None,
 ) -> Litestar:
     """`jobs` run every so many clock seconds while the app lives; `trims` (the service's own
     tables, beside the bus's that every service trims) run every `trim_every_s`; `extra_state`
     (clients, gateways) lands on `app.state`; `on_shutdown` closes what needs closing;
     `business`: the service's own counters, served on `/metrics`; `erased`: whether a member
-    deleted their account, so their tokens are refused (`access.allow`)."""
+    deleted their account, so their tokens are refused (`access.allow`); `webhooks`: the
+    document's `webhooks:` section, what the service POSTs to endpoints."""
     clock = clock or Clock(settings.clock_speed, settings.clock_start)
     metrics = Metrics(settings.service, business)
 
@@ -177,7 +180,7 @@ def build_app(
                 "erased": erased,
             }
         ),
-        openapi_config=openapi_config(title, description),
+        openapi_config=openapi_config(title, description, webhooks),
     )
     # Outside Litestar's own exception handling, so every answer, a 404 included, has its id.
     app.asgi_handler = with_request_ids(app.asgi_handler)
