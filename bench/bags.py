@@ -21,7 +21,7 @@ from infra.seed import demo_catalog
 from infra.simulate.pickers import bagging
 from infra.simulate.shoppers import basket
 from services.fulfillment.batches.bagging import PackedBag, PackingRule, fill, open_bags
-from shared.events import Bag
+from shared.events import Bag, Zone
 
 
 class _Catalog:
@@ -34,11 +34,11 @@ class _Catalog:
         ]
 
 
-def bags_alone(zone_lines: dict[str, int], per_bag: int) -> int:
+def bags_alone(zone_lines: dict[Zone, int], per_bag: int) -> int:
     return sum(max(1, math.ceil(n / per_bag)) for n in zone_lines.values())
 
 
-def bags_shared(zone_lines: dict[str, int], rule: PackingRule, rng: random.Random) -> int:
+def bags_shared(zone_lines: dict[Zone, int], rule: PackingRule, rng: random.Random) -> int:
     """Pack zone by zone in a random order as the simulator's pickers do; count the bags."""
     packed: list[PackedBag] = []
     zones = list(zone_lines)
@@ -57,8 +57,8 @@ def bags_shared(zone_lines: dict[str, int], rule: PackingRule, rng: random.Rando
                 for b in packed
             ]
         for n, lines in enumerate(split.new, start=1):
-            bag = Bag(code=f"{zone}-{n}", zone=zone, number=n, of=len(split.new))  # type: ignore[arg-type]
-            packed.append(PackedBag(bag=bag, zones=[zone], lines=lines))  # type: ignore[list-item]
+            bag = Bag(code=f"{zone}-{n}", zone=zone, number=n, of=len(split.new))
+            packed.append(PackedBag(bag=bag, zones=[zone], lines=lines))
     return len(packed)
 
 
@@ -73,8 +73,8 @@ def main() -> None:
     world, rng = _Catalog(), random.Random(opts.seed)
     alone, shared, lines, zones = [], [], [], []
     for _ in range(opts.orders):
-        per_zone: dict[str, int] = defaultdict(int)
-        for line in basket(world, rng):  # type: ignore[arg-type]
+        per_zone: dict[Zone, int] = defaultdict(int)
+        for line in basket(world, rng):  # type: ignore[arg-type]  # a catalog, not a World
             per_zone[zone_of[line["sku"]]] += 1
         alone.append(bags_alone(per_zone, rule.lines_per_bag))
         shared.append(bags_shared(per_zone, rule, rng))

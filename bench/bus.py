@@ -184,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.destroy()
             server_dsn = server.start()
+        assert server_dsn is not None
         results = asyncio.run(run(server_dsn, args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -30,6 +30,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import msgspec
 
@@ -70,9 +71,7 @@ def solvers(time_limit_s: float) -> dict[str, Solver]:
     else:
         threads = os.cpu_count() or 1
         for level in (1, 5):
-            found[f"VROOM x{level}"] = lambda p, x=level: plan_vroom(
-                p, exploration=x, threads=threads
-            )
+            found[f"VROOM x{level}"] = partial(plan_vroom, exploration=level, threads=threads)
     found["greedy (1 order a trip)"] = plan_greedy
     return found
 

@@ -177,8 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.destroy()
             server_dsn = server.start()
+        assert server_dsn is not None
         dsn = asyncio.run(recreate_database(server_dsn))
-        bench = Bench(dsn, server and server.pgdata, args)
+        bench = Bench(dsn, server.pgdata if server else None, args)
         results = bench.run()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

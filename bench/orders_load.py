@@ -127,6 +127,7 @@ async def hammer(
     async def work(http: httpx.AsyncClient) -> None:
         while (sent := time.perf_counter()) < end:
             call = next_call()
+            outcome: int | str
             try:
                 response = await http.request(
                     call.method, call.path, json=call.json, headers=call.headers

@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 from subprocess import PIPE
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import msgspec
@@ -106,7 +107,11 @@ async def write_scripts(dsn: str, folder: Path, seed: int = 45) -> dict[str, lis
     rng = random.Random(seed)
     paths: dict[str, list[Path]] = {variant: [] for variant in VARIANTS}
     for n in range(SCRIPTS):
-        body = {"store_id": STORE_ID, "fulfilment": "delivery", "lines": basket(rng, products)}
+        body: dict[str, Any] = {
+            "store_id": STORE_ID,
+            "fulfilment": "delivery",
+            "lines": basket(rng, products),
+        }
         body["address"] = {"lat": 34.69, "lng": 135.19, "text": "Kobe"}
         for i, variant in enumerate(VARIANTS):
             path = folder / f"checkout_{i}_{n:02d}.sql"

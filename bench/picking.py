@@ -112,8 +112,9 @@ def run_claims(orders: list[OrderPlaced], tasks: int, args: argparse.Namespace) 
         if server is not None:
             server.destroy()
             server_dsn = server.start()
+        assert server_dsn is not None
         dsn = asyncio.run(prepare(server_dsn, orders))
-        processes = Processes(dsn, server and server.pgdata)
+        processes = Processes(dsn, server.pgdata if server else None)
         serve = ["-m", "infra.cli", "serve", "fulfillment"]
         url = processes.start("fulfillment", serve, FULFILLMENT_ENV, "/healthz")
         print(f"waiting for {tasks} tasks...", file=sys.stderr)

@@ -12,6 +12,7 @@ import random
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from infra.seed import STORE, demo_catalog
 from services.fulfillment.batches.planning import Candidate, Stop, plan_batch, route_length
@@ -41,7 +42,7 @@ def _basket(rng: random.Random, by_zone: dict[str, list]) -> list[PlacedLine]:
     """3 to 15 distinct products, 7 on average, each line's zone drawn by ZONE_WEIGHTS."""
     size = min(15, max(3, round(rng.gauss(7, 3))))
     zones, weights = list(ZONE_WEIGHTS), list(ZONE_WEIGHTS.values())
-    chosen: dict[str, object] = {}
+    chosen: dict[str, Any] = {}
     while len(chosen) < size:
         product = rng.choice(by_zone[rng.choices(zones, weights)[0]])
         chosen.setdefault(product.sku, product)

@@ -181,9 +181,11 @@ class Processes:
 
     def meter(self, *names: str) -> CpuMeter:
         """CPU of the named children, the database server and this process (`loadgen`)."""
-        groups = {
-            n: (lambda n=n: [self.children[n].pid] if n in self.children else []) for n in names
-        }
+
+        def pids(name: str) -> Callable[[], list[int]]:
+            return lambda: [self.children[name].pid] if name in self.children else []
+
+        groups = {n: pids(n) for n in names}
         if self.pgdata is not None:  # an outside server's processes are not ours to see
             groups["postgres"] = self.postgres_pids
         me = os.getpid()

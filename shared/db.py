@@ -8,11 +8,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import msgspec
+from asyncpg import Connection
 from litestar.datastructures import State
 
 from shared.errors import DatabaseUnavailable, DomainError
 
-Connection = asyncpg.Connection
 CONNECT_TIMEOUT_S = 5.0
 ACQUIRE_TIMEOUT_S = 5.0
 LOCK_TIMEOUT_S = 10.0
@@ -73,7 +73,7 @@ class BoundedPool(asyncpg.Pool):
         self.acquire_timeout = acquire_timeout
         super().__init__(*args, **kwargs)
 
-    def acquire(self, *, timeout: float | None = None):  # type: ignore[override]
+    def acquire(self, *, timeout: float | None = None):
         return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
 
 

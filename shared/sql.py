@@ -75,8 +75,11 @@ def _parse(name: str, body: str) -> str:
     return NamedQuery(text, tuple(names))
 
 
-def load_queries(path: Path) -> dict[str, str]:
-    """Every `-- name:` block of `path`; named-parameter blocks come back as `NamedQuery`."""
+def load_queries(path: Path) -> dict[str, Any]:
+    """Every `-- name:` block of `path`; named-parameter blocks come back as `NamedQuery`.
+
+    Typed `Any` per query: a block is a `str` or a callable `NamedQuery` by what its text says,
+    which a type checker cannot know; a store module uses each as its SQL is written."""
     text = path.read_text()
     parts = _HEADER.split(text)
     queries = {

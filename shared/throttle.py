@@ -16,9 +16,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import msgspec
+
+from shared.sql import load_queries, rows_as
 
 ZERO = timedelta(0)
 
@@ -60,10 +63,10 @@ def wait(rule: Rule, bucket: Bucket, now: datetime) -> timedelta:
         if bucket.hits < rule.free:
             return ZERO
         pause = min(rule.cap, rule.base * 2 ** min(bucket.hits - rule.free, 30))
-        return max(ZERO, bucket.last_at + pause - now)  # type: ignore[operator]
+        return max(ZERO, _last_at(bucket) + pause - now)
     if bucket.hits < rule.limit:
         return ZERO
-    return max(ZERO, bucket.since + rule.per - now)  # type: ignore[operator]
+    return max(ZERO, _since(bucket) + rule.per - now)
 
 
 def hit(rule: Rule, bucket: Bucket, now: datetime) -> Bucket:
@@ -76,8 +79,19 @@ def hit(rule: Rule, bucket: Bucket, now: datetime) -> Bucket:
 def expires(rule: Rule, bucket: Bucket) -> datetime:
     """When the bucket says nothing any more and its row may go."""
     if isinstance(rule, Backoff):
-        return bucket.last_at + max(rule.forget, rule.cap)  # type: ignore[operator]
-    return bucket.since + rule.per  # type: ignore[operator]
+        return _last_at(bucket) + max(rule.forget, rule.cap)
+    return _since(bucket) + rule.per
+
+
+def _last_at(bucket: Bucket) -> datetime:
+    """A bucket that counted a try has its time (a fresh one never gets this far)."""
+    assert bucket.last_at is not None, bucket
+    return bucket.last_at
+
+
+def _since(bucket: Bucket) -> datetime:
+    assert bucket.since is not None, bucket
+    return bucket.since
 
 
 def blocking(
@@ -94,39 +108,30 @@ def seconds(pause: timedelta) -> int:
     return max(1, math.ceil(pause.total_seconds()))
 
 
-_ENSURE = """
-INSERT INTO kernel.throttles (service, bucket)
-SELECT $1, b FROM unnest($2::text[]) AS b
-ON CONFLICT (service, bucket) DO NOTHING
-"""
-_LOCK = """
-SELECT bucket AS name, hits, since, last_at FROM kernel.throttles
-WHERE service = $1 AND bucket = ANY($2::text[])
-ORDER BY bucket
-FOR UPDATE
-"""
-_SAVE = """
-UPDATE kernel.throttles SET hits = $3, since = $4, last_at = $5, expires_at = $6
-WHERE service = $1 AND bucket = $2
-"""
-_CLEAR = "DELETE FROM kernel.throttles WHERE service = $1 AND bucket = $2"
-PURGE_EXPIRED = "DELETE FROM kernel.throttles WHERE expires_at < now()"
+Q = load_queries(Path(__file__).with_name("throttle.sql"))
+PURGE_EXPIRED = Q["purge_expired"]
 
 
 async def lock(conn: asyncpg.Connection, service: str, names: Iterable[str]) -> dict[str, Bucket]:
     """The buckets called `names`, locked until `conn`'s transaction ends (created empty if new).
     Always in name order, so two requests never wait for each other's buckets in a circle."""
     ordered = sorted(set(names))
-    await conn.execute(_ENSURE, service, ordered)
-    rows = await conn.fetch(_LOCK, service, ordered)
-    return {r["name"]: Bucket(**dict(r)) for r in rows}
+    await conn.execute(Q["ensure"], service, ordered)
+    buckets = rows_as(Bucket, await conn.fetch(Q["lock"], service, ordered))
+    return {b.name: b for b in buckets}
 
 
 async def save(conn: asyncpg.Connection, service: str, rule: Rule, bucket: Bucket) -> None:
     await conn.execute(
-        _SAVE, service, bucket.name, bucket.hits, bucket.since, bucket.last_at,
-        expires(rule, bucket),
-    )  # fmt: skip
+        *Q["save"](
+            service=service,
+            bucket=bucket.name,
+            hits=bucket.hits,
+            since=bucket.since,
+            last_at=bucket.last_at,
+            expires_at=expires(rule, bucket),
+        )
+    )
 
 
 async def count(
@@ -143,4 +148,4 @@ async def count(
 
 async def clear(conn: asyncpg.Connection, service: str, name: str) -> None:
     """Forget what a bucket counted (a device whose picker signed in)."""
-    await conn.execute(_CLEAR, service, name)
+    await conn.execute(Q["clear"], service, name)

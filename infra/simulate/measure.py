@@ -8,6 +8,7 @@ import json
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from infra.simulate.scenario import Scenario
 from infra.simulate.world import distance_m
@@ -148,8 +149,8 @@ async def measure(
     return Measured(orders, routes, pings, subs, started, ended, store_at)
 
 
-def _json(raw: object) -> dict:
-    return json.loads(raw) if isinstance(raw, str) else dict(raw)  # type: ignore[arg-type]
+def _json(raw: Any) -> dict:
+    return json.loads(raw) if isinstance(raw, str) else dict(raw)
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -98,7 +98,10 @@ class Picker:
                 self.due = w.clock.now().timestamp()  # work starts again from here
             else:
                 return
-            batch = result["batch"] if result else await self._view(bid)
+            view = result["batch"] if result else await self._view(bid)
+            if view is None:
+                return
+            batch = view
 
     async def work_for(self, seconds: float) -> None:
         """`seconds` of work since the last step ended by the clock: the handheld's answer

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 Policy = Literal["ortools", "greedy"]
 
@@ -36,7 +36,7 @@ class Scenario:
     drain_minutes: float = 45.0
     dispatch_time_limit_s: float = 1.0  # wall seconds per OR-Tools solve
 
-    def with_(self, **changes: object) -> Scenario:
+    def with_(self, **changes: Any) -> Scenario:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 

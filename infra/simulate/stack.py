@@ -28,6 +28,7 @@ from infra.up import (
     wait_ready,
 )
 from services.delivery import store as delivery_db
+from services.delivery.domain import Rider
 from shared.clock import Clock
 from shared.db import connect
 from shared.settings import Settings, data_dir, load
@@ -64,7 +65,7 @@ async def add_riders(dsn: str, count: int) -> None:
     """Riders beyond the demo's five (idempotent: the store function upserts)."""
     conn = await connect(dsn)
     try:
-        riders = [delivery_db.Rider(r, f"Sim rider {r}") for r in rider_ids(count)[5:]]
+        riders = [Rider(r, f"Sim rider {r}") for r in rider_ids(count)[5:]]
         if riders:
             await delivery_db.add_riders(conn, store_id=STORE.store_id, riders=riders)
     finally:

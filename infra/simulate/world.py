@@ -8,6 +8,7 @@ import random
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -68,7 +69,7 @@ class World:
     def url(self, service: str, path: str) -> str:
         return self.stack.urls[service] + path
 
-    def bearer(self, role: Role, **claims: str) -> dict[str, str]:
+    def bearer(self, role: Role, **claims: Any) -> dict[str, str]:
         token = mint(self.stack.secret, role, **claims)
         return {"Authorization": f"Bearer {token}"}
 

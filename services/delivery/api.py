@@ -8,9 +8,8 @@ from litestar.params import FromPath, JSONBody
 
 from services.delivery import quoting, service
 from services.delivery.capacity import Capacity, RiderBox, RiderCapacity
-from services.delivery.domain import Coverage
+from services.delivery.domain import Coverage, Rider
 from services.delivery.promise import Pace
-from services.delivery.store import Rider
 from shared.auth import Role
 from shared.events import Fulfilment, Latitude, Longitude
 from shared.web.access import PUBLIC, allow

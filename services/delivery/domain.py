@@ -17,6 +17,14 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True):
     radius_m: int
 
 
+class Rider(msgspec.Struct, frozen=True):
+    """A rider the store employs, with their own box if they have one."""
+
+    rider_id: str
+    name: str
+    box_bags: int | None = None  # their own box; None: the store's
+
+
 class Coverage(msgspec.Struct, frozen=True, kw_only=True):
     store_id: str
     radius_m: int

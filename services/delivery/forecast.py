@@ -83,7 +83,7 @@ class Future:
         riders: Sequence[RiderTime],
         *,
         zero: datetime,
-        seconds: Sequence[Sequence[float]],
+        seconds: list[list[float]],
         service_s: float,
         batching: bool = True,
     ) -> None:

@@ -1,6 +1,6 @@
 -- name: upsert_store
 INSERT INTO delivery.stores (store_id, name, lat, lng, radius_m, timezone, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+VALUES (:store_id, :name, :lat, :lng, :radius_m, :timezone, :updated_at)
 ON CONFLICT (store_id) DO UPDATE
 SET name = EXCLUDED.name, lat = EXCLUDED.lat, lng = EXCLUDED.lng,
     radius_m = EXCLUDED.radius_m, timezone = EXCLUDED.timezone, updated_at = EXCLUDED.updated_at

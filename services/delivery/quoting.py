@@ -142,7 +142,7 @@ def build(
     # they are now (unknown: at the store); one matrix row for all of them.
     origins = [(r.stop_lat, r.stop_lng) if r.eta is not None else (r.lat, r.lng) for r in riders]
     back_s, back_m = travel.durations_and_distances(
-        [store, *(o if None not in o else store for o in origins)]
+        [store, *((a, b) if a is not None and b is not None else store for a, b in origins)]
     )
     times = []
     for i, r in enumerate(riders, start=1):

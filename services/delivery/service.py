@@ -9,7 +9,7 @@ import asyncpg
 from services.delivery import store as db
 from services.delivery.capacity import Capacity, RiderBox, RiderCapacity
 from services.delivery.dispatch.wakeup import wake_dispatcher
-from services.delivery.domain import Coverage, coverage
+from services.delivery.domain import Coverage, Rider, coverage
 from services.delivery.promise import Pace
 from shared.errors import NotFound
 
@@ -25,7 +25,7 @@ async def check_coverage(
     return coverage(zone, lat, lng)
 
 
-async def riders(conn: asyncpg.Connection, store_id: str) -> list[db.Rider]:
+async def riders(conn: asyncpg.Connection, store_id: str) -> list[Rider]:
     return await db.list_riders(conn, store_id=store_id)
 
 

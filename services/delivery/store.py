@@ -10,17 +10,12 @@ import asyncpg
 import msgspec
 
 from services.delivery.capacity import Capacity, RiderCapacity
-from services.delivery.domain import Zone
+from services.delivery.domain import Rider, Zone
 from services.delivery.promise import Pace
-from shared.sql import load_queries
+from shared.events import Fulfilment
+from shared.sql import load_queries, row_as, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
-
-
-class Rider(msgspec.Struct, frozen=True):
-    rider_id: str
-    name: str
-    box_bags: int | None = None  # their own box; None: the store's
 
 
 async def upsert_store(
@@ -34,12 +29,21 @@ async def upsert_store(
     timezone: str,
     updated_at: datetime,
 ) -> None:
-    await conn.execute(Q["upsert_store"], store_id, name, lat, lng, radius_m, timezone, updated_at)
+    await conn.execute(
+        *Q["upsert_store"](
+            store_id=store_id,
+            name=name,
+            lat=lat,
+            lng=lng,
+            radius_m=radius_m,
+            timezone=timezone,
+            updated_at=updated_at,
+        )
+    )
 
 
 async def get_zone(conn: asyncpg.Connection, *, store_id: str) -> Zone | None:
-    row = await conn.fetchrow(Q["get_zone"], store_id)
-    return msgspec.convert(dict(row), Zone) if row else None
+    return row_as(Zone, await conn.fetchrow(Q["get_zone"], store_id))
 
 
 async def add_riders(conn: asyncpg.Connection, *, store_id: str, riders: Sequence[Rider]) -> None:
@@ -49,46 +53,45 @@ async def add_riders(conn: asyncpg.Connection, *, store_id: str, riders: Sequenc
 
 
 async def list_riders(conn: asyncpg.Connection, *, store_id: str) -> list[Rider]:
-    rows = await conn.fetch(Q["list_riders"], store_id)
-    return [Rider(r["rider_id"], r["name"], r["box_bags"]) for r in rows]
+    return rows_as(Rider, await conn.fetch(Q["list_riders"], store_id))
 
 
 async def get_pace(conn: asyncpg.Connection, *, store_id: str) -> Pace | None:
-    row = await conn.fetchrow(Q["get_pace"], store_id)
-    return msgspec.convert(dict(row), Pace) if row else None
+    return row_as(Pace, await conn.fetchrow(Q["get_pace"], store_id))
 
 
 async def set_pace(conn: asyncpg.Connection, *, store_id: str, pace: Pace) -> Pace | None:
     row = await conn.fetchrow(
         Q["set_pace"], store_id, pace.orders_per_hour, pace.detour_factor, pace.rider_speed_kmh
     )
-    return msgspec.convert(dict(row), Pace) if row else None
+    return row_as(Pace, row)
 
 
 async def get_capacity(conn: asyncpg.Connection, *, store_id: str) -> Capacity | None:
-    row = await conn.fetchrow(Q["get_capacity"], store_id)
-    return msgspec.convert(dict(row), Capacity) if row else None
+    return row_as(Capacity, await conn.fetchrow(Q["get_capacity"], store_id))
 
 
 async def set_capacity(
     conn: asyncpg.Connection, *, store_id: str, capacity: Capacity
 ) -> Capacity | None:
-    row = await conn.fetchrow(Q["set_capacity"], store_id, capacity.box_bags, capacity.handover_s)
-    return msgspec.convert(dict(row), Capacity) if row else None
+    return row_as(
+        Capacity,
+        await conn.fetchrow(Q["set_capacity"], store_id, capacity.box_bags, capacity.handover_s),
+    )
 
 
 async def get_rider_capacity(
     conn: asyncpg.Connection, *, store_id: str, rider_id: str
 ) -> RiderCapacity | None:
-    row = await conn.fetchrow(Q["get_rider_capacity"], store_id, rider_id)
-    return msgspec.convert(dict(row), RiderCapacity) if row else None
+    return row_as(RiderCapacity, await conn.fetchrow(Q["get_rider_capacity"], store_id, rider_id))
 
 
 async def set_rider_capacity(
     conn: asyncpg.Connection, *, store_id: str, rider_id: str, box_bags: int | None
 ) -> RiderCapacity | None:
-    row = await conn.fetchrow(Q["set_rider_capacity"], store_id, rider_id, box_bags)
-    return msgspec.convert(dict(row), RiderCapacity) if row else None
+    return row_as(
+        RiderCapacity, await conn.fetchrow(Q["set_rider_capacity"], store_id, rider_id, box_bags)
+    )
 
 
 class QuoteBasis(msgspec.Struct, frozen=True, kw_only=True):
@@ -112,7 +115,7 @@ async def quote_basis(
         detour_factor=row["detour_factor"],
         rider_speed_kmh=row["rider_speed_kmh"],
     )
-    return msgspec.convert({**row, "pace": pace}, QuoteBasis)
+    return row_as(QuoteBasis, {**row, "pace": pace})
 
 
 class RiderRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -126,9 +129,7 @@ class RiderRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def rider_times(conn: asyncpg.Connection, *, store_id: str) -> list[RiderRow]:
-    return [
-        msgspec.convert(dict(r), RiderRow) for r in await conn.fetch(Q["rider_times"], store_id)
-    ]
+    return rows_as(RiderRow, await conn.fetch(Q["rider_times"], store_id))
 
 
 class UnassignedRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -144,12 +145,16 @@ class UnassignedRow(msgspec.Struct, frozen=True, kw_only=True):
 async def unassigned(
     conn: asyncpg.Connection, *, store_id: str, now: datetime
 ) -> list[UnassignedRow]:
-    rows = await conn.fetch(Q["unassigned"], store_id, now)
-    return [msgspec.convert(dict(r), UnassignedRow) for r in rows]
+    return rows_as(UnassignedRow, await conn.fetch(Q["unassigned"], store_id, now))
 
 
 async def add_to_backlog(
-    conn: asyncpg.Connection, *, store_id: str, order_id: str, fulfilment: str, promise_at: datetime
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    order_id: str,
+    fulfilment: Fulfilment,
+    promise_at: datetime,
 ) -> None:
     await conn.execute(Q["add_to_backlog"], store_id, order_id, fulfilment, promise_at)
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from litestar import get, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from services.fulfillment import service
 from services.fulfillment.batches.bagging import PackingRule
-from services.fulfillment.domain import Bin
-from services.fulfillment.queue import QueueView
-from services.fulfillment.store import Picker, TaskSummary
+from services.fulfillment.domain import Bin, Picker, TaskStatus
+from services.fulfillment.queue import QueueView, TaskSummary
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Now, Tx
@@ -37,9 +36,6 @@ async def get_layout(store_id: FromPath[str], conn: Tx) -> list[Bin]:
 async def list_pickers(store_id: FromPath[str], conn: Tx) -> list[Picker]:
     """The store's pickers (its manager)."""
     return await service.pickers(conn, store_id)
-
-
-TaskStatus = Literal["queued", "claimed", "picked", "packed", "cancelled"]
 
 
 @get(

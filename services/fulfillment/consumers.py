@@ -64,16 +64,16 @@ async def queue_picking(conn: asyncpg.Connection, envelope: Envelope) -> None:
             held = await db.cancel_tasks(
                 conn, store_id=cancelled.store_id, order_id=cancelled.order_id
             )
-            for task in held:
-                if task.picker_id and task.batch_id:
+            for gone in held:
+                if gone.picker_id and gone.batch_id:
                     await live.notify(
                         conn,
                         store_id=cancelled.store_id,
-                        picker_id=task.picker_id,
+                        picker_id=gone.picker_id,
                         kind="cancelled",
-                        batch_id=task.batch_id,
+                        batch_id=gone.batch_id,
                         order_id=cancelled.order_id,
-                        message=f"Order in tote {task.tote} was cancelled: put its items back",
+                        message=f"Order in tote {gone.tote} was cancelled: put its items back",
                     )
 
 

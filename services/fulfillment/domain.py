@@ -10,6 +10,8 @@ import msgspec
 from shared.limits import INT_MAX
 
 Zone = Literal["ambient", "chilled", "frozen", "produce"]
+TaskStatus = Literal["queued", "claimed", "picked", "packed", "cancelled"]
+BatchStatus = Literal["active", "done", "lapsed"]
 Position = Annotated[int, msgspec.Meta(gt=0, le=INT_MAX)]
 
 
@@ -23,6 +25,13 @@ class Bin(msgspec.Struct, frozen=True, kw_only=True):
     shelf: Position
 
 
+class Picker(msgspec.Struct, frozen=True):
+    """A picker the store has registered."""
+
+    picker_id: str
+    name: str
+
+
 def walk_order(bins: Iterable[Bin]) -> list[Bin]:
     """Bins in the order a picker meets them: aisle by aisle, snaking so no aisle is walked twice.
 
@@ -33,9 +42,12 @@ def walk_order(bins: Iterable[Bin]) -> list[Bin]:
 
 
 class Spot(Protocol):
-    aisle: int
-    bay: int
-    shelf: int
+    @property
+    def aisle(self) -> int: ...
+    @property
+    def bay(self) -> int: ...
+    @property
+    def shelf(self) -> int: ...
 
 
 def walk_key(spot: Spot) -> tuple[int, int, int]:

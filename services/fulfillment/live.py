@@ -14,16 +14,18 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import msgspec
 
+from services.fulfillment.store import Q
 from shared.db import connect
 
 log = logging.getLogger("omo.fulfillment.live")
 CHANNEL = "fulfillment_live"
 QUEUE_SIZE = 100
+Kind = Literal["substitution", "cancelled", "urgent", "lapsed"]
 
 
 class Message(msgspec.Struct, frozen=True, kw_only=True):
@@ -31,15 +33,15 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
 
     store_id: str
     picker_id: str | None
-    kind: str  # substitution | cancelled | urgent | lapsed
+    kind: Kind
     data: dict[str, Any]
 
 
 async def notify(
-    conn: asyncpg.Connection, *, store_id: str, picker_id: str | None, kind: str, **data: Any
+    conn: asyncpg.Connection, *, store_id: str, picker_id: str | None, kind: Kind, **data: Any
 ) -> None:
     message = Message(store_id=store_id, picker_id=picker_id, kind=kind, data=data)
-    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, msgspec.json.encode(message).decode())
+    await conn.execute(Q["notify"], CHANNEL, msgspec.json.encode(message).decode())
 
 
 class Hub:

@@ -1,7 +1,7 @@
 -- name: upsert_store
 INSERT INTO fulfillment.stores
     (store_id, name, timezone, updated_at, weight_prefixes, price_prefixes)
-VALUES ($1, $2, $3, $4, $5, $6)
+VALUES (:store_id, :name, :timezone, :updated_at, :weight_prefixes, :price_prefixes)
 ON CONFLICT (store_id) DO UPDATE
 SET name = EXCLUDED.name, timezone = EXCLUDED.timezone, updated_at = EXCLUDED.updated_at,
     weight_prefixes = EXCLUDED.weight_prefixes, price_prefixes = EXCLUDED.price_prefixes
@@ -11,8 +11,9 @@ SELECT EXISTS (SELECT 1 FROM fulfillment.stores WHERE store_id = $1)
 
 -- name: upsert_bins
 INSERT INTO fulfillment.bins (store_id, sku, zone, aisle, bay, shelf)
-SELECT $1, b.sku, b.zone, b.aisle, b.bay, b.shelf
-FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::int[]) AS b (sku, zone, aisle, bay, shelf)
+SELECT :store_id, b.sku, b.zone, b.aisle, b.bay, b.shelf
+FROM unnest(:skus::text[], :zones::text[], :aisles::int[], :bays::int[], :shelves::int[])
+    AS b (sku, zone, aisle, bay, shelf)
 ON CONFLICT (store_id, sku) DO UPDATE
 SET zone = EXCLUDED.zone, aisle = EXCLUDED.aisle, bay = EXCLUDED.bay, shelf = EXCLUDED.shelf
 
@@ -28,7 +29,7 @@ SELECT sku, zone, aisle, bay, shelf FROM fulfillment.bins WHERE store_id = $1 AN
 -- name: insert_task
 INSERT INTO fulfillment.pick_tasks
     (store_id, task_id, order_id, zone, fulfilment, deadline, status, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7)
+VALUES (:store_id, :task_id, :order_id, :zone, :fulfilment, :deadline, 'queued', :created_at)
 ON CONFLICT (store_id, order_id, zone) DO NOTHING
 RETURNING task_id
 
@@ -36,10 +37,12 @@ RETURNING task_id
 INSERT INTO fulfillment.pick_lines
     (store_id, task_id, seq, line_no, sku, name_en, name_ja, unit, quantity, aisle, bay, shelf,
      ean, unit_price, preference)
-SELECT $1, $2, l.seq, l.line_no, l.sku, l.name_en, l.name_ja, l.unit, l.quantity, l.aisle, l.bay,
-       l.shelf, l.ean, l.unit_price, l.preference
-FROM unnest($3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[],
-            $10::int[], $11::int[], $12::int[], $13::text[], $14::int[], $15::text[])
+SELECT :store_id, :task_id, l.seq, l.line_no, l.sku, l.name_en, l.name_ja, l.unit, l.quantity,
+       l.aisle, l.bay, l.shelf, l.ean, l.unit_price, l.preference
+FROM unnest(:seqs::int[], :line_nos::int[], :skus::text[], :names_en::text[],
+            :names_ja::text[], :units::text[], :quantities::bigint[], :aisles::int[],
+            :bays::int[], :shelves::int[], :eans::text[], :unit_prices::int[],
+            :preferences::text[])
      AS l (seq, line_no, sku, name_en, name_ja, unit, quantity, aisle, bay, shelf, ean,
            unit_price, preference)
 
@@ -70,3 +73,7 @@ LEFT JOIN fulfillment.pick_tasks t
 WHERE b.store_id = $1 AND b.status = 'active'
 GROUP BY b.store_id, b.batch_id, p.name
 ORDER BY b.claimed_at
+
+-- name: notify
+-- A message for the store's screens (live.py), sent when the transaction commits.
+SELECT pg_notify($1, $2)

@@ -11,15 +11,47 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from services.fulfillment.store import PickerAtWork, TaskSummary
+from services.fulfillment.domain import TaskStatus, Zone
 from services.fulfillment.tasks import ZONES
+from shared.events import Fulfilment
 
 PER_LINE = timedelta(seconds=20)  # walking to and scanning one line, on the seeded layout
 PACKING = timedelta(minutes=1)
 
 
+class TaskSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A pick task and the time of every stage it reached."""
+
+    task_id: str
+    order_id: str
+    zone: Zone
+    fulfilment: Fulfilment
+    status: TaskStatus
+    deadline: datetime
+    batch_id: str | None
+    tote: int | None
+    picker_id: str | None
+    lines: int
+    lines_left: int
+    created_at: datetime
+    claimed_at: datetime | None
+    first_scan_at: datetime | None
+    picked_at: datetime | None
+    packed_at: datetime | None
+
+
+class PickerAtWork(msgspec.Struct, frozen=True, kw_only=True):
+    picker_id: str
+    name: str
+    batch_id: str
+    zone: Zone
+    orders: int
+    claimed_at: datetime
+    lease_until: datetime
+
+
 class ZoneBacklog(msgspec.Struct, frozen=True, kw_only=True):
-    zone: str
+    zone: Zone
     queued: int  # tasks waiting for a picker
     queued_lines: int
     oldest_age_s: int  # how long the oldest waiting task has waited
@@ -29,8 +61,8 @@ class ZoneBacklog(msgspec.Struct, frozen=True, kw_only=True):
 class AtRisk(msgspec.Struct, frozen=True, kw_only=True):
     order_id: str
     task_id: str
-    zone: str
-    status: str
+    zone: Zone
+    status: TaskStatus
     picker_id: str | None
     deadline: datetime
     expected_done: datetime

@@ -9,8 +9,8 @@ import asyncpg
 from services.fulfillment import store as db
 from services.fulfillment.batches import store as batches_db
 from services.fulfillment.batches.bagging import PackingRule, check_rule
-from services.fulfillment.domain import Bin, walk_order
-from services.fulfillment.queue import QueueView, summarize
+from services.fulfillment.domain import Bin, Picker, TaskStatus, walk_order
+from services.fulfillment.queue import QueueView, TaskSummary, summarize
 from shared.clock import Clock
 from shared.errors import InvalidInput, NotFound
 
@@ -26,17 +26,17 @@ async def pick_path(conn: asyncpg.Connection, store_id: str) -> list[Bin]:
     return walk_order(await db.list_bins(conn, store_id=store_id))
 
 
-async def pickers(conn: asyncpg.Connection, store_id: str) -> list[db.Picker]:
+async def pickers(conn: asyncpg.Connection, store_id: str) -> list[Picker]:
     await _known_store(conn, store_id)
     return await db.list_pickers(conn, store_id=store_id)
 
 
-OPEN = ("queued", "claimed", "picked")
+OPEN: tuple[TaskStatus, ...] = ("queued", "claimed", "picked")
 
 
 async def list_tasks(
-    conn: asyncpg.Connection, store_id: str, statuses: Sequence[str]
-) -> list[db.TaskSummary]:
+    conn: asyncpg.Connection, store_id: str, statuses: Sequence[TaskStatus]
+) -> list[TaskSummary]:
     await _known_store(conn, store_id)
     return await db.tasks(conn, store_id=store_id, statuses=statuses)
 

@@ -9,17 +9,14 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
-from services.fulfillment.domain import Bin
+from services.fulfillment.domain import Bin, Picker, TaskStatus
+from services.fulfillment.queue import PickerAtWork, TaskSummary
 from services.fulfillment.tasks import Task
+from shared.events import Fulfilment
 from shared.ids import uuid7
-from shared.sql import load_queries
+from shared.sql import load_queries, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
-
-
-class Picker(msgspec.Struct, frozen=True):
-    picker_id: str
-    name: str
 
 
 async def upsert_store(
@@ -33,7 +30,14 @@ async def upsert_store(
     price_prefixes: list[str],
 ) -> None:
     await conn.execute(
-        Q["upsert_store"], store_id, name, timezone, updated_at, weight_prefixes, price_prefixes
+        *Q["upsert_store"](
+            store_id=store_id,
+            name=name,
+            timezone=timezone,
+            updated_at=updated_at,
+            weight_prefixes=weight_prefixes,
+            price_prefixes=price_prefixes,
+        )
     )
 
 
@@ -43,57 +47,66 @@ async def store_exists(conn: asyncpg.Connection, *, store_id: str) -> bool:
 
 async def upsert_bins(conn: asyncpg.Connection, *, store_id: str, bins: Sequence[Bin]) -> None:
     await conn.execute(
-        Q["upsert_bins"],
-        store_id,
-        *(
-            [getattr(b, column) for b in bins]
-            for column in ("sku", "zone", "aisle", "bay", "shelf")
-        ),
+        *Q["upsert_bins"](
+            store_id=store_id,
+            skus=[b.sku for b in bins],
+            zones=[b.zone for b in bins],
+            aisles=[b.aisle for b in bins],
+            bays=[b.bay for b in bins],
+            shelves=[b.shelf for b in bins],
+        )
     )
 
 
 async def list_bins(conn: asyncpg.Connection, *, store_id: str) -> list[Bin]:
-    return [msgspec.convert(dict(r), Bin) for r in await conn.fetch(Q["list_bins"], store_id)]
+    return rows_as(Bin, await conn.fetch(Q["list_bins"], store_id))
 
 
 async def list_pickers(conn: asyncpg.Connection, *, store_id: str) -> list[Picker]:
-    return [
-        Picker(r["picker_id"], r["name"]) for r in await conn.fetch(Q["list_pickers"], store_id)
-    ]
+    return rows_as(Picker, await conn.fetch(Q["list_pickers"], store_id))
 
 
 async def bins_of(conn: asyncpg.Connection, *, store_id: str, skus: list[str]) -> dict[str, Bin]:
-    rows = await conn.fetch(Q["bins_of"], store_id, skus)
-    return {r["sku"]: msgspec.convert(dict(r), Bin) for r in rows}
+    bins = rows_as(Bin, await conn.fetch(Q["bins_of"], store_id, skus))
+    return {b.sku: b for b in bins}
 
 
 async def insert_task(
-    conn: asyncpg.Connection, task: Task, *, store_id: str, fulfilment: str, at: datetime
+    conn: asyncpg.Connection, task: Task, *, store_id: str, fulfilment: Fulfilment, at: datetime
 ) -> bool:
     """False if the order's task for that zone exists already (a redelivered event)."""
     task_id = f"tsk_{uuid7().hex}"
     if not await conn.fetchval(
-        Q["insert_task"], store_id, task_id, task.order_id, task.zone, fulfilment, task.deadline, at
+        *Q["insert_task"](
+            store_id=store_id,
+            task_id=task_id,
+            order_id=task.order_id,
+            zone=task.zone,
+            fulfilment=fulfilment,
+            deadline=task.deadline,
+            created_at=at,
+        )
     ):
         return False
     lines = task.lines
     await conn.execute(
-        Q["insert_task_lines"],
-        store_id,
-        task_id,
-        list(range(1, len(lines) + 1)),
-        [x.line_no for x in lines],
-        [x.sku for x in lines],
-        [x.name_en for x in lines],
-        [x.name_ja for x in lines],
-        [x.unit for x in lines],
-        [x.quantity for x in lines],
-        [x.bin.aisle if x.bin else None for x in lines],
-        [x.bin.bay if x.bin else None for x in lines],
-        [x.bin.shelf if x.bin else None for x in lines],
-        [x.ean for x in lines],
-        [x.unit_price for x in lines],
-        [x.substitution for x in lines],
+        *Q["insert_task_lines"](
+            store_id=store_id,
+            task_id=task_id,
+            seqs=list(range(1, len(lines) + 1)),
+            line_nos=[x.line_no for x in lines],
+            skus=[x.sku for x in lines],
+            names_en=[x.name_en for x in lines],
+            names_ja=[x.name_ja for x in lines],
+            units=[x.unit for x in lines],
+            quantities=[x.quantity for x in lines],
+            aisles=[x.bin.aisle if x.bin else None for x in lines],
+            bays=[x.bin.bay if x.bin else None for x in lines],
+            shelves=[x.bin.shelf if x.bin else None for x in lines],
+            eans=[x.ean for x in lines],
+            unit_prices=[x.unit_price for x in lines],
+            preferences=[x.substitution for x in lines],
+        )
     )
     return True
 
@@ -108,48 +121,14 @@ async def cancel_tasks(
     conn: asyncpg.Connection, *, store_id: str, order_id: str
 ) -> list[Cancelled]:
     """Every unpacked task of the order leaves the queue or its batch."""
-    rows = await conn.fetch(Q["cancel_tasks"], store_id, order_id)
-    return [msgspec.convert(dict(r), Cancelled) for r in rows]
-
-
-class TaskSummary(msgspec.Struct, frozen=True, kw_only=True):
-    """A pick task and the time of every stage it reached."""
-
-    task_id: str
-    order_id: str
-    zone: str
-    fulfilment: str
-    status: str
-    deadline: datetime
-    batch_id: str | None
-    tote: int | None
-    picker_id: str | None
-    lines: int
-    lines_left: int
-    created_at: datetime
-    claimed_at: datetime | None
-    first_scan_at: datetime | None
-    picked_at: datetime | None
-    packed_at: datetime | None
+    return rows_as(Cancelled, await conn.fetch(Q["cancel_tasks"], store_id, order_id))
 
 
 async def tasks(
-    conn: asyncpg.Connection, *, store_id: str, statuses: Sequence[str], limit: int = 500
+    conn: asyncpg.Connection, *, store_id: str, statuses: Sequence[TaskStatus], limit: int = 500
 ) -> list[TaskSummary]:
-    rows = await conn.fetch(Q["tasks"], store_id, list(statuses), limit)
-    return [msgspec.convert(dict(r), TaskSummary) for r in rows]
-
-
-class PickerAtWork(msgspec.Struct, frozen=True, kw_only=True):
-    picker_id: str
-    name: str
-    batch_id: str
-    zone: str
-    orders: int
-    claimed_at: datetime
-    lease_until: datetime
+    return rows_as(TaskSummary, await conn.fetch(Q["tasks"], store_id, list(statuses), limit))
 
 
 async def pickers_at_work(conn: asyncpg.Connection, *, store_id: str) -> list[PickerAtWork]:
-    rows = await conn.fetch(Q["pickers_at_work"], store_id)
-    return [msgspec.convert(dict(r), PickerAtWork) for r in rows]
+    return rows_as(PickerAtWork, await conn.fetch(Q["pickers_at_work"], store_id))

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from services.fulfillment.domain import Bin, Zone, walk_key
-from shared.events import OrderPlaced, PlacedLine
+from shared.events import OrderPlaced, PlacedLine, Unit
 
 RIDE_AND_HANDOVER = timedelta(minutes=15 + 2)
 URGENT = timedelta(minutes=5)  # a task due this soon is announced to the store's screens
@@ -25,7 +25,7 @@ class TaskLine(msgspec.Struct, frozen=True, kw_only=True):
     sku: str
     name_en: str
     name_ja: str
-    unit: str
+    unit: Unit
     quantity: int
     unit_price: int
     ean: str

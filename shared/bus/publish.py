@@ -29,14 +29,15 @@ async def publish(
         raise RuntimeError("publish() must run inside the transaction that makes the change")
     event_id = event_id or uuid7()
     await conn.execute(
-        Q["publish"],
-        event_id,
-        event.topic,
-        event.key,
-        event.version,
-        event,
-        occurred_at,
-        current_request_id(),
-        getattr(event, "store_id", None),
+        *Q["publish"](
+            id=event_id,
+            topic=event.topic,
+            key=event.key,
+            version=event.version,
+            payload=event,
+            occurred_at=occurred_at,
+            request_id=current_request_id(),
+            store_id=getattr(event, "store_id", None),
+        )
     )
     return event_id

@@ -1,10 +1,12 @@
 -- name: publish
 -- The advisory lock on the key, held to commit, makes seq order equal commit order per key.
 WITH locked AS (
-    SELECT pg_advisory_xact_lock(hashtextextended($3, 0))
+    SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))
 ), event AS (
-    INSERT INTO kernel.events (id, topic, key, version, payload, occurred_at, request_id, store_id)
-    SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM locked
+    INSERT INTO kernel.events
+        (id, topic, key, version, payload, occurred_at, request_id, store_id)
+    SELECT :id, :topic, :key, :version, :payload, :occurred_at, :request_id, :store_id
+    FROM locked
     ON CONFLICT (id) DO NOTHING
     RETURNING id, seq, key, topic
 ), fanned AS (

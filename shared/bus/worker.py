@@ -106,7 +106,7 @@ async def _drain_leased(
                 async with pool.acquire() as conn:
                     handled = await conn.fetchval(Q["handled"], consumer.name, row["id"])
                 if not handled:
-                    await consumer.handle(pool, _envelope(row))  # type: ignore[arg-type]
+                    await consumer.handle(pool, _envelope(row))
                 async with pool.acquire() as conn:
                     await conn.execute(Q["take"], consumer.name, row["seq"], row["id"])
             except Exception as exc:

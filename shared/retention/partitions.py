@@ -15,18 +15,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import asyncpg
 
+from shared.retention.queries import Q
+
 # DDL waits this long at most for the table's lock (inserts hold it only for a moment); else
 # the partition is made or dropped at the next turn.
 DDL_LOCK_TIMEOUT = "2s"
 DAYS_AHEAD = 7
 _DAY = re.compile(r"_p(\d{8})$")
-
-PARTITIONS = """
-SELECT c.relname AS name, c.reltuples::bigint AS rows
-FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-WHERE i.inhparent = $1::regclass
-ORDER BY c.relname
-"""
 
 
 def day_start(day: date) -> datetime:
@@ -46,7 +41,7 @@ def day_of(name: str) -> date | None:
 async def partitions(conn: asyncpg.Connection, table: str) -> list[asyncpg.Record]:
     """The table's partitions (unqualified names) with their row estimates (-1: not counted
     yet), the default among them."""
-    return await conn.fetch(PARTITIONS, table)
+    return await conn.fetch(Q["partitions"], table)
 
 
 async def make_days(conn: asyncpg.Connection, table: str, today: date) -> list[str]:
@@ -62,7 +57,7 @@ async def make_days(conn: asyncpg.Connection, table: str, today: date) -> list[s
             continue
         try:
             async with conn.transaction():
-                await conn.execute(f"SET LOCAL lock_timeout = '{DDL_LOCK_TIMEOUT}'")
+                await conn.execute(Q["ddl_lock_timeout"], DDL_LOCK_TIMEOUT)
                 await conn.execute(
                     f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table} FOR VALUES "
                     f"FROM ('{day_start(day).isoformat()}') "
@@ -84,7 +79,7 @@ async def drop_days_before(conn: asyncpg.Connection, table: str, before: datetim
             continue
         name = f"{schema}.{p['name']}"
         async with conn.transaction():
-            await conn.execute(f"SET LOCAL lock_timeout = '{DDL_LOCK_TIMEOUT}'")
+            await conn.execute(Q["ddl_lock_timeout"], DDL_LOCK_TIMEOUT)
             rows = (
                 p["rows"] if p["rows"] >= 0 else await conn.fetchval(f"SELECT count(*) FROM {name}")
             )

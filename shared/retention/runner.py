@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from shared.clock import Clock
+from shared.retention.queries import Q
 from shared.settings import Settings
 
 log = logging.getLogger("omo.retention")
@@ -43,9 +44,7 @@ class Trim:
 
 async def try_lock(conn: asyncpg.Connection, what: str) -> bool:
     """This trim's lock, to the end of `conn`'s transaction, unless another process holds it."""
-    return await conn.fetchval(
-        "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))", f"omo.trim:{what}"
-    )
+    return await conn.fetchval(Q["try_lock_for_transaction"], f"omo.trim:{what}")
 
 
 @asynccontextmanager
@@ -54,13 +53,13 @@ async def held(pool: asyncpg.Pool, what: str) -> AsyncIterator[asyncpg.Connectio
     when another process is at it."""
     async with pool.acquire() as conn:
         key = f"omo.trim:{what}"
-        if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key):
+        if not await conn.fetchval(Q["try_lock"], key):
             yield None
             return
         try:
             yield conn
         finally:
-            await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
+            await conn.execute(Q["unlock"], key)
 
 
 async def in_batches(pool: asyncpg.Pool, what: str, query: str, *args: object, batch: int) -> int:

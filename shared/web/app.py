@@ -32,7 +32,7 @@ from shared.settings import ServiceSettings
 from shared.throttle import PURGE_EXPIRED as PURGE_EXPIRED_THROTTLES
 from shared.web.access import ErasedCheck, provide_principal
 from shared.web.edge import check_request
-from shared.web.idempotency import PURGE_EXPIRED
+from shared.web.idempotency_store import PURGE_EXPIRED
 from shared.web.metrics import Metrics
 from shared.web.openapi import document_access, openapi_config
 from shared.web.probes import PROBES
@@ -73,7 +73,7 @@ async def _purge_expired_keys(pool: asyncpg.Pool) -> None:
             log.warning("could not purge idempotency keys or throttles: %s", exc)
 
 
-Job = Callable[[asyncpg.Pool], Awaitable[None]]
+Job = Callable[[asyncpg.Pool], Awaitable[object]]  # what a job returns is not used
 
 
 async def _every(seconds: float, clock: Clock, job: Job, pool: asyncpg.Pool) -> None:

@@ -20,6 +20,7 @@ from litestar import Request, Response
 from litestar.params import HeaderParameter
 
 from shared.errors import DomainError, IdempotencyKeyReused
+from shared.web import idempotency_store as keys
 
 TTL = timedelta(hours=24)
 
@@ -33,29 +34,6 @@ IdempotencyKey = Annotated[
         "first response instead of creating twice.",
     ),
 ]
-
-_CLAIM = """
-INSERT INTO kernel.idempotency_keys (service, caller, key, fingerprint, expires_at)
-VALUES ($1, $2, $3, $4, now() + $5::interval)
-ON CONFLICT (service, caller, key) DO UPDATE
-    SET fingerprint = EXCLUDED.fingerprint, status = NULL, body = NULL,
-        created_at = now(), expires_at = EXCLUDED.expires_at
-    WHERE kernel.idempotency_keys.expires_at < now()
-RETURNING true
-"""
-_STORED = """
-SELECT fingerprint, status, body, media_type FROM kernel.idempotency_keys
-WHERE service = $1 AND caller = $2 AND key = $3
-"""
-_REMEMBER = """
-UPDATE kernel.idempotency_keys SET status = $4, body = $5, media_type = $6
-WHERE service = $1 AND caller = $2 AND key = $3
-"""
-_RELEASE = """
-DELETE FROM kernel.idempotency_keys
-WHERE service = $1 AND caller = $2 AND key = $3 AND status IS NULL
-"""
-PURGE_EXPIRED = "DELETE FROM kernel.idempotency_keys WHERE expires_at < now()"
 
 _encoder = msgspec.json.Encoder()
 
@@ -78,17 +56,20 @@ async def claim(
     response to replay, or `Unfinished`. The same key with another body raises."""
     service = request.app.state.service
     fingerprint = _fingerprint(request, await request.body())
-    if await conn.fetchval(_CLAIM, service, caller, key, fingerprint, TTL):
+    if await keys.claim_key(
+        conn, service=service, caller=caller, key=key, fingerprint=fingerprint, ttl=TTL
+    ):
         return None
-    stored = await conn.fetchrow(_STORED, service, caller, key)
-    if bytes(stored["fingerprint"]) != fingerprint:
+    stored = await keys.stored(conn, service=service, caller=caller, key=key)
+    assert stored is not None  # the claim found it, and waited for its first request
+    if stored.fingerprint != fingerprint:
         raise IdempotencyKeyReused(
             "this Idempotency-Key was first used with another request; use a new key",
             field="Idempotency-Key",
         )
-    if stored["status"] is None:
+    if stored.status is None or stored.body is None:
         return Unfinished()
-    return _response(stored["status"], bytes(stored["body"]), stored["media_type"], replayed=True)
+    return _response(stored.status, stored.body, stored.media_type, replayed=True)
 
 
 async def remember(
@@ -104,7 +85,15 @@ async def remember(
     """Store the response to a claimed key in `conn`'s transaction, and return it."""
     content = _encoder.encode(result)
     service = request.app.state.service
-    await conn.execute(_REMEMBER, service, caller, key, status, content, media_type)
+    await keys.remember(
+        conn,
+        service=service,
+        caller=caller,
+        key=key,
+        status=status,
+        body=content,
+        media_type=media_type,
+    )
     return _response(status, content, media_type, replayed=False)
 
 
@@ -126,7 +115,7 @@ async def once(
         result = await create()
     except DomainError as exc:
         if exc.commits:  # its trace commits, the claim must not: a retry with the key runs again
-            await conn.execute(_RELEASE, request.app.state.service, caller, key)
+            await keys.release(conn, service=request.app.state.service, caller=caller, key=key)
         raise
     return await remember(conn, request, caller=caller, key=key, status=status_code, result=result)
 

@@ -9,6 +9,7 @@ and a 404 or 405 deserves an id as much as any answer.
 from __future__ import annotations
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.tracing import request_id, sane_request_id
@@ -26,7 +27,7 @@ def _offered(scope: Scope) -> str | None:
 
 def with_request_ids(app: ASGIApp) -> ASGIApp:
     async def named(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         rid = sane_request_id(_offered(scope))

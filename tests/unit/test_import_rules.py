@@ -75,12 +75,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("api-no-store", "services.fulfillment.handheld.api", "services.fulfillment.handheld.pins"): (
         f"PIN sign-in (its own queries) goes through a service, {UNTIL_RESTRUCTURED}"
     ),
-    ("api-no-store", "services.fulfillment.api", "services.fulfillment.store"): (
-        f"Picker and TaskSummary, response types, move out of the store, {UNTIL_RESTRUCTURED}"
-    ),
-    ("api-no-store", "services.delivery.api", "services.delivery.store"): (
-        f"Rider, a response type, moves out of the store, {UNTIL_RESTRUCTURED}"
-    ),
     ("api-no-store", "services.orders.substitutions.api", "services.orders.substitutions.store"): (
         f"ProposalView, a response type, moves out of the store, {UNTIL_RESTRUCTURED}"
     ),
@@ -89,12 +83,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ),
     ("api-no-store", "services.orders.webhooks.api", "services.orders.webhooks.store"): (
         f"Endpoint and Delivery, response types, move out of the store, {UNTIL_RESTRUCTURED}"
-    ),
-    ("pure-no-io", "services.fulfillment.queue", "services.fulfillment.store"): (
-        f"PickerAtWork and TaskSummary move out of the store, {UNTIL_RESTRUCTURED}"
-    ),
-    ("pure-only-pure", "services.fulfillment.queue", "services.fulfillment.store"): (
-        f"the same import as above, {UNTIL_RESTRUCTURED}"
     ),
 }
 

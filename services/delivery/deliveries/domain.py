@@ -15,6 +15,8 @@ import msgspec
 
 from shared.errors import Conflict, InvalidInput
 
+DeliveryStatus = Literal["waiting", "ready", "assigned", "out", "delivered", "failed", "cancelled"]
+RouteStatus = Literal["assigned", "out", "done", "cancelled"]
 FailureReason = Literal["not_home", "refused", "address_not_found", "damaged", "rider_incident"]
 ProofKind = Literal["code", "photo"]
 
@@ -22,6 +24,34 @@ ProofKind = Literal["code", "photo"]
 class Proof(msgspec.Struct, frozen=True, kw_only=True):
     kind: ProofKind
     photo_ref: str | None = None
+
+
+class RiderOnShift(msgspec.Struct, frozen=True, kw_only=True):
+    """A rider on shift as the store view shows them: where, and the route in hand."""
+
+    rider_id: str
+    name: str
+    lat: float | None
+    lng: float | None
+    located_at: datetime | None
+    route_id: str | None
+    route_status: RouteStatus | None
+    stops_left: int
+    box_bags: int  # what their box carries: their own, else the store's
+
+
+class OpenDelivery(msgspec.Struct, frozen=True, kw_only=True):
+    """A delivery not yet done: `late` when past its promise or planned to arrive after it."""
+
+    order_id: str
+    status: DeliveryStatus
+    promise_at: datetime
+    eta: datetime | None
+    ready_at: datetime | None
+    bags: int
+    route_id: str | None
+    rider_id: str | None
+    late: bool = False
 
 
 def check_pickup(expected: Mapping[str, str], scanned: Sequence[str]) -> None:

@@ -2,13 +2,15 @@
 INSERT INTO delivery.deliveries
     (store_id, order_id, member_id, lat, lng, address_text, promise_at, placed_at, status,
      handover_code)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'waiting', $9)
+VALUES (:store_id, :order_id, :member_id, :lat, :lng, :address_text, :promise_at, :placed_at,
+        'waiting', :handover_code)
 ON CONFLICT DO NOTHING
 
 -- name: add_bags
 INSERT INTO delivery.bags (store_id, code, order_id, zone, number, of)
-SELECT $1, b.code, $2, b.zone, b.number, b.of
-FROM unnest($3::text[], $4::text[], $5::int[], $6::int[]) AS b (code, zone, number, of)
+SELECT :store_id, b.code, :order_id, b.zone, b.number, b.of
+FROM unnest(:codes::text[], :zones::text[], :numbers::int[], :ofs::int[])
+    AS b (code, zone, number, of)
 ON CONFLICT (store_id, code) DO NOTHING
 
 -- name: mark_ready
@@ -86,8 +88,9 @@ WHERE store_id = $1 AND route_id = $2
 
 -- name: finish_delivery
 UPDATE delivery.deliveries
-SET status = $3, done_at = $4, proof = $5, photo_ref = $6, failure_reason = $7
-WHERE store_id = $1 AND order_id = $2
+SET status = :status, done_at = :now, proof = :proof, photo_ref = :photo_ref,
+    failure_reason = :failure_reason
+WHERE store_id = :store_id AND order_id = :order_id
 
 -- name: route_header
 SELECT r.route_id, r.rider_id, r.status, r.planned_at, r.picked_up_at,

@@ -15,7 +15,9 @@ import msgspec
 
 from services.delivery.deliveries import store as db
 from services.delivery.deliveries.domain import (
+    DeliveryStatus,
     FailureReason,
+    RouteStatus,
     WrongCode,
     check_out,
     check_pickup,
@@ -35,10 +37,10 @@ class Handed(msgspec.Struct, frozen=True, kw_only=True):
     """A door done: the order's outcome and what is left of the rider's route."""
 
     order_id: str
-    status: str
+    status: DeliveryStatus
     done_at: datetime
     route_id: str
-    route_status: str
+    route_status: RouteStatus
     stops_left: int
 
 
@@ -107,7 +109,12 @@ async def _rider_order(
 
 
 async def _close_stop(
-    conn: asyncpg.Connection, *, store_id: str, order: db.Delivery, status: str, now: datetime
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    order: db.Delivery,
+    status: DeliveryStatus,
+    now: datetime,
 ) -> Handed:
     """After a door: when the route has none left, it is done and its rider free to plan."""
     assert order.route_id is not None

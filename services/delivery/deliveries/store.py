@@ -14,9 +14,17 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
-from services.delivery.dispatch.store import Run
+from services.delivery.deliveries.domain import (
+    DeliveryStatus,
+    FailureReason,
+    OpenDelivery,
+    ProofKind,
+    RiderOnShift,
+    RouteStatus,
+)
+from services.delivery.dispatch.runs import Run
 from shared.events import Bag
-from shared.sql import load_queries
+from shared.sql import load_queries, row_as, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
 
@@ -24,7 +32,7 @@ Q = load_queries(Path(__file__).with_name("queries.sql"))
 class Delivery(msgspec.Struct, frozen=True, kw_only=True):
     order_id: str
     member_id: str
-    status: str
+    status: DeliveryStatus
     handover_code: str
     route_id: str | None
     rider_id: str | None
@@ -35,19 +43,19 @@ class Delivery(msgspec.Struct, frozen=True, kw_only=True):
 class RouteRow(msgspec.Struct, frozen=True, kw_only=True):
     route_id: str
     rider_id: str
-    status: str
+    status: RouteStatus
 
 
 class RouteOrder(msgspec.Struct, frozen=True, kw_only=True):
     order_id: str
-    status: str
+    status: DeliveryStatus
     eta: datetime | None
 
 
 class RouteHeader(msgspec.Struct, frozen=True, kw_only=True):
     route_id: str
     rider_id: str
-    status: str
+    status: RouteStatus
     planned_at: datetime
     picked_up_at: datetime | None
     store_id: str
@@ -63,7 +71,7 @@ class StopRow(msgspec.Struct, frozen=True, kw_only=True):
     lat: float
     lng: float
     eta: datetime | None
-    status: str
+    status: DeliveryStatus
     promise_at: datetime
     bags: list[str]
 
@@ -72,7 +80,7 @@ class TrackingRow(msgspec.Struct, frozen=True, kw_only=True):
     store_id: str
     order_id: str
     member_id: str
-    status: str
+    status: DeliveryStatus
     promise_at: datetime
     eta: datetime | None
     handover_code: str
@@ -81,38 +89,6 @@ class TrackingRow(msgspec.Struct, frozen=True, kw_only=True):
     rider_lng: float | None
     located_at: datetime | None
     stops_before: int
-
-
-class RiderOnShift(msgspec.Struct, frozen=True, kw_only=True):
-    """A rider on shift as the store view shows them: where, and the route in hand."""
-
-    rider_id: str
-    name: str
-    lat: float | None
-    lng: float | None
-    located_at: datetime | None
-    route_id: str | None
-    route_status: str | None
-    stops_left: int
-    box_bags: int  # what their box carries: their own, else the store's
-
-
-class OpenDelivery(msgspec.Struct, frozen=True, kw_only=True):
-    """A delivery not yet done: `late` when past its promise or planned to arrive after it."""
-
-    order_id: str
-    status: str
-    promise_at: datetime
-    eta: datetime | None
-    ready_at: datetime | None
-    bags: int
-    route_id: str | None
-    rider_id: str | None
-    late: bool = False
-
-
-def _as(row: asyncpg.Record | None, kind: type[msgspec.Struct]):
-    return msgspec.convert(dict(row), kind) if row is not None else None
 
 
 async def insert_delivery(
@@ -129,16 +105,17 @@ async def insert_delivery(
     handover_code: str,
 ) -> None:
     await conn.execute(
-        Q["insert_delivery"],
-        store_id,
-        order_id,
-        member_id,
-        lat,
-        lng,
-        address_text,
-        promise_at,
-        placed_at,
-        handover_code,
+        *Q["insert_delivery"](
+            store_id=store_id,
+            order_id=order_id,
+            member_id=member_id,
+            lat=lat,
+            lng=lng,
+            address_text=address_text,
+            promise_at=promise_at,
+            placed_at=placed_at,
+            handover_code=handover_code,
+        )
     )
 
 
@@ -146,13 +123,14 @@ async def add_bags(
     conn: asyncpg.Connection, *, store_id: str, order_id: str, bags: Sequence[Bag]
 ) -> None:
     await conn.execute(
-        Q["add_bags"],
-        store_id,
-        order_id,
-        [b.code for b in bags],
-        [b.zone for b in bags],
-        [b.number for b in bags],
-        [b.of for b in bags],
+        *Q["add_bags"](
+            store_id=store_id,
+            order_id=order_id,
+            codes=[b.code for b in bags],
+            zones=[b.zone for b in bags],
+            numbers=[b.number for b in bags],
+            ofs=[b.of for b in bags],
+        )
     )
 
 
@@ -176,7 +154,7 @@ async def leave_backlog_if_pickup(
 async def lock_delivery(
     conn: asyncpg.Connection, *, store_id: str, order_id: str
 ) -> Delivery | None:
-    return _as(await conn.fetchrow(Q["lock_delivery"], store_id, order_id), Delivery)
+    return row_as(Delivery, await conn.fetchrow(Q["lock_delivery"], store_id, order_id))
 
 
 async def cancel_delivery(
@@ -192,11 +170,11 @@ async def remove_stop(
 
 
 async def get_route(conn: asyncpg.Connection, *, store_id: str, route_id: str) -> RouteRow | None:
-    return _as(await conn.fetchrow(Q["get_route"], store_id, route_id), RouteRow)
+    return row_as(RouteRow, await conn.fetchrow(Q["get_route"], store_id, route_id))
 
 
 async def lock_route(conn: asyncpg.Connection, *, store_id: str, route_id: str) -> RouteRow | None:
-    return _as(await conn.fetchrow(Q["lock_route"], store_id, route_id), RouteRow)
+    return row_as(RouteRow, await conn.fetchrow(Q["lock_route"], store_id, route_id))
 
 
 async def lock_route_deliveries(conn: asyncpg.Connection, *, store_id: str, route_id: str) -> None:
@@ -207,8 +185,7 @@ async def route_orders(
     conn: asyncpg.Connection, *, store_id: str, route_id: str
 ) -> list[RouteOrder]:
     """The route's orders in stop order."""
-    rows = await conn.fetch(Q["route_orders"], store_id, route_id)
-    return [RouteOrder(order_id=r["order_id"], status=r["status"], eta=r["eta"]) for r in rows]
+    return rows_as(RouteOrder, await conn.fetch(Q["route_orders"], store_id, route_id))
 
 
 async def route_bags(conn: asyncpg.Connection, *, store_id: str, route_id: str) -> dict[str, str]:
@@ -235,7 +212,7 @@ async def stops_left(conn: asyncpg.Connection, *, store_id: str, route_id: str) 
 
 
 async def close_route(
-    conn: asyncpg.Connection, *, store_id: str, route_id: str, status: str, now: datetime
+    conn: asyncpg.Connection, *, store_id: str, route_id: str, status: RouteStatus, now: datetime
 ) -> None:
     await conn.execute(Q["close_route"], store_id, route_id, status, now)
 
@@ -245,44 +222,49 @@ async def finish_delivery(
     *,
     store_id: str,
     order_id: str,
-    status: str,
+    status: DeliveryStatus,
     now: datetime,
-    proof: str | None = None,
+    proof: ProofKind | None = None,
     photo_ref: str | None = None,
-    failure_reason: str | None = None,
+    failure_reason: FailureReason | None = None,
 ) -> None:
     await conn.execute(
-        Q["finish_delivery"], store_id, order_id, status, now, proof, photo_ref, failure_reason
+        *Q["finish_delivery"](
+            store_id=store_id,
+            order_id=order_id,
+            status=status,
+            now=now,
+            proof=proof,
+            photo_ref=photo_ref,
+            failure_reason=failure_reason,
+        )
     )
 
 
 async def route_header(
     conn: asyncpg.Connection, *, store_id: str, route_id: str
 ) -> RouteHeader | None:
-    return _as(await conn.fetchrow(Q["route_header"], store_id, route_id), RouteHeader)
+    return row_as(RouteHeader, await conn.fetchrow(Q["route_header"], store_id, route_id))
 
 
 async def route_stops(conn: asyncpg.Connection, *, store_id: str, route_id: str) -> list[StopRow]:
-    rows = await conn.fetch(Q["route_stops"], store_id, route_id)
-    return [msgspec.convert(dict(r), StopRow) for r in rows]
+    return rows_as(StopRow, await conn.fetch(Q["route_stops"], store_id, route_id))
 
 
 async def tracking(conn: asyncpg.Connection, *, order_id: str) -> TrackingRow | None:
-    return _as(await conn.fetchrow(Q["tracking"], order_id), TrackingRow)
+    return row_as(TrackingRow, await conn.fetchrow(Q["tracking"], order_id))
 
 
 async def board_riders(conn: asyncpg.Connection, *, store_id: str) -> list[RiderOnShift]:
-    rows = await conn.fetch(Q["board_riders"], store_id)
-    return [msgspec.convert(dict(r), RiderOnShift) for r in rows]
+    return rows_as(RiderOnShift, await conn.fetch(Q["board_riders"], store_id))
 
 
 async def board_deliveries(conn: asyncpg.Connection, *, store_id: str) -> list[OpenDelivery]:
-    rows = await conn.fetch(Q["board_deliveries"], store_id)
-    return [msgspec.convert(dict(r), OpenDelivery) for r in rows]
+    return rows_as(OpenDelivery, await conn.fetch(Q["board_deliveries"], store_id))
 
 
 async def last_run(conn: asyncpg.Connection, *, store_id: str) -> Run | None:
-    return _as(await conn.fetchrow(Q["last_run"], store_id), Run)
+    return row_as(Run, await conn.fetchrow(Q["last_run"], store_id))
 
 
 async def code_failures(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> int:

@@ -12,8 +12,15 @@ import msgspec
 from services.delivery import store as zones
 from services.delivery.capacity import box_alert, too_big
 from services.delivery.deliveries import store as db
-from services.delivery.deliveries.domain import is_late, run_alert
-from services.delivery.dispatch.store import Run
+from services.delivery.deliveries.domain import (
+    DeliveryStatus,
+    OpenDelivery,
+    RiderOnShift,
+    RouteStatus,
+    is_late,
+    run_alert,
+)
+from services.delivery.dispatch.runs import Run
 from shared.auth import Principal
 from shared.errors import NotFound
 
@@ -32,7 +39,7 @@ class RouteStop(msgspec.Struct, frozen=True, kw_only=True):
     lng: float
     eta: datetime | None
     promise_at: datetime | None
-    status: str  # collect: pending | done; deliver: the delivery's status
+    status: Literal["pending", "done"] | DeliveryStatus  # collect: pending | done
     bags: list[str]
 
 
@@ -40,7 +47,7 @@ class RouteView(msgspec.Struct, frozen=True, kw_only=True):
     route_id: str
     store_id: str
     rider_id: str
-    status: str
+    status: RouteStatus
     planned_at: datetime
     picked_up_at: datetime | None
     stops_left: int
@@ -104,7 +111,7 @@ class Tracking(msgspec.Struct, frozen=True, kw_only=True):
     order is out."""
 
     order_id: str
-    status: str
+    status: DeliveryStatus
     promise_at: datetime
     eta: datetime | None
     stops_before_yours: int | None
@@ -142,8 +149,8 @@ class DispatchBoard(msgspec.Struct, frozen=True, kw_only=True):
 
     store_id: str
     at: datetime
-    riders: list[db.RiderOnShift]
-    deliveries: list[db.OpenDelivery]
+    riders: list[RiderOnShift]
+    deliveries: list[OpenDelivery]
     last_run: Run | None
     alert: str | None  # when the last plan had late orders, or ready ones without a rider
     late: int
@@ -160,8 +167,10 @@ async def dispatch_board(
         for d in await db.board_deliveries(conn, store_id=store_id)
     ]
     run = await db.last_run(conn, store_id=store_id)
-    alert = run and run_alert(
-        late_orders=run.late_orders, lateness_s=run.lateness_s, unassigned=run.unassigned
+    alert = (
+        run_alert(late_orders=run.late_orders, lateness_s=run.lateness_s, unassigned=run.unassigned)
+        if run
+        else None
     )
     riders = await db.board_riders(conn, store_id=store_id)
     bigger = too_big(

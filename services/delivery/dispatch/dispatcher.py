@@ -27,6 +27,7 @@ import asyncpg
 from services.delivery.dispatch import store as db
 from services.delivery.dispatch.metrics import DispatchMetrics
 from services.delivery.dispatch.planning import Snapshot, build_problem, decide
+from services.delivery.dispatch.runs import Run
 from services.delivery.dispatch.wakeup import CHANNEL
 from services.delivery.routing.greedy import plan_greedy
 from services.delivery.routing.model import Plan, Problem
@@ -42,7 +43,6 @@ from shared.ids import uuid7
 
 log = logging.getLogger("omo.dispatch")
 CLAIM_EVERY_S = 5.0  # how often a dispatcher tries to take stores nobody holds
-LOCK_SPACE = "omo.dispatch"
 RECONNECT_CAP_S = 10.0  # the longest wait between tries to reach a database that went away
 
 SOLVERS: dict[str, Callable[[Problem], Plan]] = {"ortools": plan_routes, "greedy": plan_greedy}
@@ -74,7 +74,7 @@ async def dispatch_once(
     executor: Executor,
     owner: str,
     plans: dict[str, dict[str, list[str]]] | None = None,
-) -> db.Run | None:
+) -> Run | None:
     """Plan the store now and commit what should leave; None when there is nothing to plan.
 
     `plans` keeps the last plan's orders per rider for each store: the next plan starts its
@@ -120,7 +120,7 @@ async def dispatch_once(
             )
             committed += 1
         await db.refresh_etas(conn, store_id, decision.etas)
-        run = db.Run(
+        run = Run(
             at=now,
             solver=plan.solver,
             solve_s=plan.solve_s,
@@ -174,9 +174,7 @@ class Dispatcher:
         for store_id in known:
             if store_id in self.owned:
                 continue
-            if await locks.fetchval(
-                "SELECT pg_try_advisory_lock(hashtext($1), hashtext($2))", LOCK_SPACE, store_id
-            ):
+            if await db.take_store(locks, store_id):
                 log.info("dispatching %s (%s)", store_id, self.owner)
                 self.owned.add(store_id)
                 self._due.add(store_id)

@@ -116,7 +116,11 @@ def metrics_app(metrics: DispatchMetrics, settings: Settings) -> Litestar:
         """Prometheus text: solve times, plan sizes and late orders per store, the process."""
         return generate_latest(metrics.registry)
 
-    app = Litestar([healthz, scrape], exception_handlers=EXCEPTION_HANDLERS, openapi_config=None)
+    app = Litestar(
+        [healthz, scrape],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]  # as in build_app
+        openapi_config=None,
+    )
     app.state.settings = settings
     return app
 

@@ -70,9 +70,17 @@ WHERE d.store_id = $1 AND d.order_id = s.order_id AND d.status = 'out'
 INSERT INTO delivery.dispatch_runs
     (store_id, at, solver, solve_s, ready_orders, free_riders, committed, held, late_orders,
      lateness_s, unassigned, owner)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+VALUES (:store_id, :at, :solver, :solve_s, :ready_orders, :free_riders, :committed, :held,
+        :late_orders, :lateness_s, :unassigned, :owner)
 ON CONFLICT (store_id) DO UPDATE
 SET at = EXCLUDED.at, solver = EXCLUDED.solver, solve_s = EXCLUDED.solve_s,
     ready_orders = EXCLUDED.ready_orders, free_riders = EXCLUDED.free_riders,
     committed = EXCLUDED.committed, held = EXCLUDED.held, late_orders = EXCLUDED.late_orders,
     lateness_s = EXCLUDED.lateness_s, unassigned = EXCLUDED.unassigned, owner = EXCLUDED.owner
+
+-- name: take_store
+-- The store's dispatch, for this session until it ends: true if no other dispatcher has it.
+SELECT pg_try_advisory_lock(hashtext('omo.dispatch'), hashtext($1))
+
+-- name: wake
+SELECT pg_notify($1, $2)

@@ -1,4 +1,4 @@
-"""Dispatch's queries: reading a store's snapshot and committing routes."""
+"""Dispatch's queries: a store's snapshot, committing routes, the store's lock and wake-up."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import asyncpg
 import msgspec
 
 from services.delivery.dispatch.planning import Assignment, Order, Place, Rider, Snapshot
+from services.delivery.dispatch.runs import Run
 from shared.sql import load_queries
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -68,6 +69,11 @@ async def snapshot(conn: asyncpg.Connection, store_id: str, now: datetime) -> Sn
     )
 
 
+async def take_store(conn: asyncpg.Connection, store_id: str) -> bool:
+    """The store's advisory lock on `conn`'s session: True if this dispatcher now owns it."""
+    return bool(await conn.fetchval(Q["take_store"], store_id))
+
+
 async def take_ready(conn: asyncpg.Connection, store_id: str, order_ids: list[str]) -> set[str]:
     """Lock those orders that are still ready (not cancelled, not assigned since)."""
     return {r["order_id"] for r in await conn.fetch(Q["take_ready"], store_id, order_ids)}
@@ -97,21 +103,5 @@ async def refresh_etas(conn: asyncpg.Connection, store_id: str, etas: dict[str, 
     await conn.execute(Q["refresh_etas"], store_id, list(etas), list(etas.values()))
 
 
-class Run(msgspec.Struct, frozen=True, kw_only=True):
-    """One dispatch of a store, as its store view shows it."""
-
-    at: datetime
-    solver: str
-    solve_s: float
-    ready_orders: int
-    free_riders: int
-    committed: int
-    held: int
-    late_orders: int
-    lateness_s: float
-    unassigned: int
-    owner: str
-
-
 async def record_run(conn: asyncpg.Connection, store_id: str, run: Run) -> None:
-    await conn.execute(Q["record_run"], store_id, *msgspec.structs.astuple(run))
+    await conn.execute(*Q["record_run"](store_id=store_id, **msgspec.structs.asdict(run)))

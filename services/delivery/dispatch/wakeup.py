@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.delivery.dispatch.store import Q
+
 CHANNEL = "delivery_dispatch"
 
 
 async def wake_dispatcher(conn: asyncpg.Connection, store_id: str) -> None:
-    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, store_id)
+    await conn.execute(Q["wake"], CHANNEL, store_id)

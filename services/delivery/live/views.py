@@ -29,6 +29,10 @@ STAGE_OF = {"waiting": "floor", "ready": "ready", "assigned": "rider", "out": "r
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+HeldBy = Literal["rider", "floor", "dispatch"]
+RiderState = Literal["free", "loading", "out", "back"]
+
+
 class Stage(msgspec.Struct, frozen=True, kw_only=True):
     stage: Literal["floor", "ready", "rider", "delivered"]
     count: int
@@ -43,7 +47,7 @@ class Late(msgspec.Struct, frozen=True, kw_only=True):
     stage: str
     due_at: datetime  # the promise; for a pickup order at risk, the floor's deadline
     eta: datetime | None
-    held_by: Literal["rider", "floor", "dispatch"]  # dispatch: ready, no rider yet
+    held_by: HeldBy  # dispatch: ready, no rider yet
     holder: str | None  # the rider's or the picker's name; none while still queued
 
 
@@ -69,7 +73,7 @@ class Stop(msgspec.Struct, frozen=True, kw_only=True):
 class Rider(msgspec.Struct, frozen=True, kw_only=True):
     rider_id: str
     name: str
-    state: Literal["free", "loading", "out", "back"]
+    state: RiderState
     lat: float | None
     lng: float | None
     stops: list[Stop]  # the doors left on their route, in riding order
@@ -125,7 +129,8 @@ def late_orders(
     for o in opens:
         if not is_late(now, o.promise_at, o.eta) and o.order_id not in risky:
             continue
-        held_by, holder = "dispatch", None
+        held_by: HeldBy = "dispatch"
+        holder = None
         if o.rider_id is not None:
             held_by, holder = "rider", riders.get(o.rider_id, o.rider_id)
         elif o.status == "waiting":
@@ -181,7 +186,7 @@ def riders_of(store: StoreFacts, riders: list[RiderOnShift], opens: list[OpenOrd
     out = []
     for r in riders:
         if r.route_status == "out":
-            state = "out"
+            state: RiderState = "out"
         elif r.route_status == "assigned":
             state = "loading"
         elif r.lat is not None and r.lng is not None and metres(store, r.lat, r.lng) > AT_STORE_M:

@@ -30,8 +30,9 @@ ON CONFLICT (store_id, rider_id, at) DO NOTHING
 
 -- name: save_rider_state
 UPDATE delivery.riders
-SET lat = $3, lng = $4, located_at = $5, window_start = $6, window_calls = $7
-WHERE store_id = $1 AND rider_id = $2
+SET lat = :lat, lng = :lng, located_at = :located_at, window_start = :window_start,
+    window_calls = :window_calls
+WHERE store_id = :store_id AND rider_id = :rider_id
 
 -- name: trim_default_pings
 -- Pings in the default partition (days with no partition of their own), oldest first.

@@ -85,12 +85,13 @@ async def save_rider_state(
     window: Window,
 ) -> None:
     await conn.execute(
-        Q["save_rider_state"],
-        store_id,
-        rider_id,
-        position.lat if position else None,
-        position.lng if position else None,
-        position.located_at if position else None,
-        window.start,
-        window.calls,
+        *Q["save_rider_state"](
+            store_id=store_id,
+            rider_id=rider_id,
+            lat=position.lat if position else None,
+            lng=position.lng if position else None,
+            located_at=position.located_at if position else None,
+            window_start=window.start,
+            window_calls=window.calls,
+        )
     )

@@ -322,6 +322,7 @@ def _parameters(search: Search, time_s: float, *, descent_only: bool):
         routing_enums_pb2.FirstSolutionStrategy, search.first_solution
     )
     metaheuristic = "GREEDY_DESCENT" if descent_only else search.metaheuristic
+    assert metaheuristic is not None, "plan_routes chooses one"
     parameters.local_search_metaheuristic = getattr(
         routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic
     )
@@ -335,7 +336,6 @@ def _parameters(search: Search, time_s: float, *, descent_only: bool):
     return parameters
 
 
-def _short(name: str | None) -> str:
-    return {"GUIDED_LOCAL_SEARCH": "GLS", "GREEDY_DESCENT": "GD", "TABU_SEARCH": "TABU"}.get(
-        name, name
-    )
+def _short(name: str | None) -> str | None:
+    short = {"GUIDED_LOCAL_SEARCH": "GLS", "GREEDY_DESCENT": "GD", "TABU_SEARCH": "TABU"}
+    return name if name is None else short.get(name, name)

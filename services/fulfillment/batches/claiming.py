@@ -104,10 +104,10 @@ async def claim(
         task_ids=[c.task_id for c in chosen],
         now=now,
     )
-    batch = await db.lock_batch(conn, store_id=store_id, batch_id=batch_id)
-    assert batch is not None
+    claimed = await db.lock_batch(conn, store_id=store_id, batch_id=batch_id)
+    assert claimed is not None
     return Claimed(
-        batch=await batch_view(conn, batch),
+        batch=await batch_view(conn, claimed),
         message=f"{len(chosen)} orders, {chosen[0].zone}: a tote each.",
     )
 

@@ -10,8 +10,10 @@ import msgspec
 
 from services.fulfillment.batches.rules import PickLine, SubstituteItem, Where
 from services.fulfillment.batches.store import Q
-from services.fulfillment.domain import walk_key
+from services.fulfillment.domain import TaskStatus, walk_key
+from shared.events import Unit
 from shared.ids import uuid7
+from shared.sql import row_as
 
 
 def _where(aisle: int | None, bay: int | None, shelf: int | None) -> Where | None:
@@ -71,8 +73,7 @@ def _walk(line: PickLine) -> tuple[bool, tuple[int, int, int], int, int]:
     )
 
 
-async def _lines(conn: asyncpg.Connection, where: str, *args: object) -> list[PickLine]:
-    rows = await conn.fetch(f"{Q['pick_lines']} AND {where}", *args)
+def _in_walking_order(rows: list[asyncpg.Record]) -> list[PickLine]:
     return sorted((_pick_line(r) for r in rows), key=_walk)
 
 
@@ -80,17 +81,20 @@ async def lines_of_batch(
     conn: asyncpg.Connection, *, store_id: str, batch_id: str
 ) -> list[PickLine]:
     """The batch's lines in walking order (unplaced products last), totes interleaved."""
-    return await _lines(conn, "t.batch_id = $2", store_id, batch_id)
+    rows = await conn.fetch(*Q["lines_of_batch"](store_id=store_id, batch_id=batch_id))
+    return _in_walking_order(rows)
 
 
 async def lines_of_task(conn: asyncpg.Connection, *, store_id: str, task_id: str) -> list[PickLine]:
-    return await _lines(conn, "t.task_id = $2", store_id, task_id)
+    rows = await conn.fetch(*Q["lines_of_task"](store_id=store_id, task_id=task_id))
+    return _in_walking_order(rows)
 
 
 async def lines_of_order(
     conn: asyncpg.Connection, *, store_id: str, order_id: str
 ) -> list[PickLine]:
-    return await _lines(conn, "t.order_id = $2", store_id, order_id)
+    rows = await conn.fetch(*Q["lines_of_order"](store_id=store_id, order_id=order_id))
+    return _in_walking_order(rows)
 
 
 async def add_picked(
@@ -123,18 +127,19 @@ async def record_scan(
     at: datetime,
 ) -> None:
     await conn.execute(
-        Q["record_scan"],
-        store_id,
-        uuid7(),
-        batch_id,
-        line.task_id,
-        line.seq,
-        substitute,
-        picker_id,
-        barcode,
-        amount,
-        device_id,
-        at,
+        *Q["record_scan"](
+            store_id=store_id,
+            scan_id=uuid7(),
+            batch_id=batch_id,
+            task_id=line.task_id,
+            seq=line.seq,
+            substitute=substitute,
+            picker_id=picker_id,
+            barcode=barcode,
+            amount=amount,
+            device_id=device_id,
+            at=at,
+        )
     )
     await conn.execute(Q["first_scan"], store_id, line.task_id, at)
 
@@ -157,26 +162,27 @@ async def insert_substitute(
     ean: str,
     name_en: str,
     name_ja: str,
-    unit: str,
+    unit: Unit,
     quantity: int,
     unit_price: int,
     decide_by: datetime,
 ) -> None:
     """The substitute's bin comes from the store's layout, so the picker is sent to it."""
     await conn.execute(
-        Q["insert_substitute"],
-        store_id,
-        line.task_id,
-        line.seq,
-        substitution_id,
-        sku,
-        ean,
-        name_en,
-        name_ja,
-        unit,
-        quantity,
-        unit_price,
-        decide_by,
+        *Q["insert_substitute"](
+            store_id=store_id,
+            task_id=line.task_id,
+            seq=line.seq,
+            substitution_id=substitution_id,
+            sku=sku,
+            ean=ean,
+            name_en=name_en,
+            name_ja=name_ja,
+            unit=unit,
+            quantity=quantity,
+            unit_price=unit_price,
+            decide_by=decide_by,
+        )
     )
 
 
@@ -185,7 +191,7 @@ class Decided(msgspec.Struct, frozen=True, kw_only=True):
     seq: int
     batch_id: str | None
     picker_id: str | None
-    status: str
+    status: TaskStatus
     name_en: str
 
 
@@ -193,5 +199,6 @@ async def decide_substitute(
     conn: asyncpg.Connection, *, store_id: str, substitution_id: str, approved: bool
 ) -> Decided | None:
     """None if the substitution is unknown here or decided already (a redelivered event)."""
-    row = await conn.fetchrow(Q["decide_substitute"], store_id, substitution_id, approved)
-    return msgspec.convert(dict(row), Decided) if row else None
+    return row_as(
+        Decided, await conn.fetchrow(Q["decide_substitute"], store_id, substitution_id, approved)
+    )

@@ -155,7 +155,7 @@ async def pack(
     packed = (await db.packed_bags(conn, store_id=store_id, order_ids=[order_id])).get(order_id, [])
     into = None if spec.into is None else _shared(rule, task.zone, packed, spec.into)
     split = fill(goods_lines(lines), spec.count, into, "bags[0]")
-    labels = bag_labels(order_id, task.zone, spec.count)  # type: ignore[arg-type]
+    labels = bag_labels(order_id, task.zone, spec.count)
     await db.insert_bags(
         conn, store_id=store_id, order_id=order_id, bags=labels, lines=split.new, now=now
     )
@@ -198,7 +198,7 @@ def _packed_line(line: PickLine) -> PackedLine:
             name_ja=sub.name_ja,
             unit=sub.unit,
             quantity=sub.picked,
-            unit_price=sub.unit_price,  # type: ignore[arg-type]
+            unit_price=sub.unit_price,
         )
     return PackedLine(line_no=line.line_no, sku=line.sku, picked=line.picked, substitute=substitute)
 
@@ -226,11 +226,11 @@ async def _finish_order(
                 TaskStages(
                     zone=t.zone,
                     picker_id=t.picker_id or "",
-                    claimed_at=t.claimed_at,
+                    claimed_at=t.claimed_at or now,  # every claim sets it: a packed task has it
                     first_scan_at=t.first_scan_at,
                     picked_at=t.picked_at or now,
                     packed_at=t.packed_at or now,
-                )  # type: ignore[arg-type]
+                )
                 for t in tasks
             ],
         ),

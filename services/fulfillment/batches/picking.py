@@ -202,7 +202,7 @@ async def _propose(
                 name_ja=offer.name_ja,
                 unit=offer.unit,
                 quantity=short_by,
-                unit_price=offer.price.amount,  # type: ignore[arg-type]
+                unit_price=offer.price.amount,
             ),
             decide_by=decide_by,
         ),

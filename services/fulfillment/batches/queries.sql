@@ -45,14 +45,15 @@ WHERE store_id = $1 AND picker_id = $2 AND status = 'active'
 -- name: insert_batch
 INSERT INTO fulfillment.batches
     (store_id, batch_id, picker_id, zone, status, claimed_at, lease_until, task_ids)
-VALUES ($1, $2, $3, $4, 'active', $5, $6, $7)
+VALUES (:store_id, :batch_id, :picker_id, :zone, 'active', :claimed_at, :lease_until, :task_ids)
 
 -- name: assign_tasks
 UPDATE fulfillment.pick_tasks t
-SET batch_id = $2, picker_id = $3, tote = a.tote, claimed_at = coalesce(t.claimed_at, $6),
+SET batch_id = :batch_id, picker_id = :picker_id, tote = a.tote,
+    claimed_at = coalesce(t.claimed_at, :now),
     status = CASE WHEN t.picked_at IS NULL THEN 'claimed' ELSE 'picked' END
-FROM unnest($4::text[], $5::int[]) AS a (task_id, tote)
-WHERE t.store_id = $1 AND t.task_id = a.task_id
+FROM unnest(:task_ids::text[], :totes::int[]) AS a (task_id, tote)
+WHERE t.store_id = :store_id AND t.task_id = a.task_id
 
 -- name: lock_batch
 SELECT store_id, batch_id, picker_id, zone, status, claimed_at, lease_until, closed_at
@@ -86,7 +87,9 @@ SELECT task_id, order_id, zone, tote, fulfilment, deadline, status, picker_id, c
 FROM fulfillment.pick_tasks WHERE store_id = $1 AND order_id = $2
 ORDER BY zone
 
--- name: pick_lines
+-- name: lines_of_batch
+-- The lines of pick tasks with their substitutes; the three lines_of_* queries differ only in
+-- the task they select by (batch, task, order), each on its own index.
 SELECT t.task_id, t.order_id, t.tote, t.zone, l.seq, l.line_no, l.sku, l.ean, l.name_en,
        l.name_ja, l.unit, l.quantity, l.unit_price, l.preference, l.aisle, l.bay, l.shelf,
        l.picked, l.short, l.picked_by,
@@ -98,7 +101,35 @@ FROM fulfillment.pick_tasks t
 JOIN fulfillment.pick_lines l ON l.store_id = t.store_id AND l.task_id = t.task_id
 LEFT JOIN fulfillment.substitutes s
     ON s.store_id = l.store_id AND s.task_id = l.task_id AND s.seq = l.seq
-WHERE t.store_id = $1 AND t.status <> 'cancelled'
+WHERE t.store_id = :store_id AND t.batch_id = :batch_id AND t.status <> 'cancelled'
+
+-- name: lines_of_task
+SELECT t.task_id, t.order_id, t.tote, t.zone, l.seq, l.line_no, l.sku, l.ean, l.name_en,
+       l.name_ja, l.unit, l.quantity, l.unit_price, l.preference, l.aisle, l.bay, l.shelf,
+       l.picked, l.short, l.picked_by,
+       s.substitution_id, s.sku AS s_sku, s.ean AS s_ean, s.name_en AS s_name_en,
+       s.name_ja AS s_name_ja, s.unit AS s_unit, s.quantity AS s_quantity,
+       s.unit_price AS s_unit_price, s.aisle AS s_aisle, s.bay AS s_bay, s.shelf AS s_shelf,
+       s.decide_by, s.approved, s.picked AS s_picked, s.closed
+FROM fulfillment.pick_tasks t
+JOIN fulfillment.pick_lines l ON l.store_id = t.store_id AND l.task_id = t.task_id
+LEFT JOIN fulfillment.substitutes s
+    ON s.store_id = l.store_id AND s.task_id = l.task_id AND s.seq = l.seq
+WHERE t.store_id = :store_id AND t.task_id = :task_id AND t.status <> 'cancelled'
+
+-- name: lines_of_order
+SELECT t.task_id, t.order_id, t.tote, t.zone, l.seq, l.line_no, l.sku, l.ean, l.name_en,
+       l.name_ja, l.unit, l.quantity, l.unit_price, l.preference, l.aisle, l.bay, l.shelf,
+       l.picked, l.short, l.picked_by,
+       s.substitution_id, s.sku AS s_sku, s.ean AS s_ean, s.name_en AS s_name_en,
+       s.name_ja AS s_name_ja, s.unit AS s_unit, s.quantity AS s_quantity,
+       s.unit_price AS s_unit_price, s.aisle AS s_aisle, s.bay AS s_bay, s.shelf AS s_shelf,
+       s.decide_by, s.approved, s.picked AS s_picked, s.closed
+FROM fulfillment.pick_tasks t
+JOIN fulfillment.pick_lines l ON l.store_id = t.store_id AND l.task_id = t.task_id
+LEFT JOIN fulfillment.substitutes s
+    ON s.store_id = l.store_id AND s.task_id = l.task_id AND s.seq = l.seq
+WHERE t.store_id = :store_id AND t.order_id = :order_id AND t.status <> 'cancelled'
 
 -- name: add_picked
 UPDATE fulfillment.pick_lines SET picked = picked + $4, picked_by = $5
@@ -112,7 +143,8 @@ WHERE store_id = $1 AND task_id = $2 AND seq = $3
 INSERT INTO fulfillment.scans
     (store_id, scan_id, batch_id, task_id, seq, substitute, picker_id, barcode, amount,
      device_id, at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+VALUES (:store_id, :scan_id, :batch_id, :task_id, :seq, :substitute, :picker_id, :barcode,
+        :amount, :device_id, :at)
 
 -- name: first_scan
 UPDATE fulfillment.pick_tasks SET first_scan_at = coalesce(first_scan_at, $3)
@@ -128,9 +160,10 @@ UPDATE fulfillment.substitutes SET closed = true WHERE store_id = $1 AND task_id
 INSERT INTO fulfillment.substitutes
     (store_id, task_id, seq, substitution_id, sku, ean, name_en, name_ja, unit, quantity,
      unit_price, aisle, bay, shelf, decide_by)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, b.aisle, b.bay, b.shelf, $12
+SELECT :store_id, :task_id, :seq, :substitution_id, :sku, :ean, :name_en, :name_ja, :unit,
+       :quantity, :unit_price, b.aisle, b.bay, b.shelf, :decide_by
 FROM (SELECT 1) AS one
-LEFT JOIN fulfillment.bins b ON b.store_id = $1 AND b.sku = $5
+LEFT JOIN fulfillment.bins b ON b.store_id = :store_id AND b.sku = :sku
 
 -- name: decide_substitute
 UPDATE fulfillment.substitutes s SET approved = $3
@@ -158,8 +191,8 @@ WHERE store_id = $1 AND task_id = $2
 
 -- name: insert_bags
 INSERT INTO fulfillment.bags (store_id, code, order_id, zone, number, of, packed_at, zones, lines)
-SELECT $1, b.code, $2, b.zone, b.number, b.of, $3, ARRAY[b.zone], b.lines
-FROM unnest($4::text[], $5::text[], $6::int[], $7::int[], $8::int[])
+SELECT :store_id, b.code, :order_id, b.zone, b.number, b.of, :packed_at, ARRAY[b.zone], b.lines
+FROM unnest(:codes::text[], :zones::text[], :numbers::int[], :ofs::int[], :lines::int[])
     AS b (code, zone, number, of, lines)
 
 -- name: share_bag

@@ -16,6 +16,7 @@ import msgspec
 from services.fulfillment.domain import Zone
 from shared.barcodes import Scan
 from shared.errors import Conflict, DomainError, InvalidInput
+from shared.events import Unit
 
 UNDER_WEIGHT = 0.10
 OVER_WEIGHT = 0.15
@@ -59,7 +60,7 @@ class SubstituteItem(msgspec.Struct, frozen=True, kw_only=True):
     ean: str
     name_en: str
     name_ja: str
-    unit: str
+    unit: Unit
     quantity: int
     unit_price: int
     bin: Where | None
@@ -83,7 +84,7 @@ class PickLine(msgspec.Struct, frozen=True, kw_only=True):
     ean: str
     name_en: str
     name_ja: str
-    unit: str
+    unit: Unit
     quantity: int
     unit_price: int
     preference: str
@@ -138,10 +139,10 @@ def _matches(scan: Scan, ean: str, unit: str) -> bool:
 def _amount(scan: Scan, name: str, unit: str, unit_price: int) -> int:
     if unit == "each":
         return 1
-    if scan.kind == "weight":
-        return scan.grams  # type: ignore[return-value]
-    if scan.kind == "price" and unit_price > 0:
-        return round(scan.price * 1000 / unit_price)  # type: ignore[operator]
+    if scan.kind == "weight" and scan.grams is not None:
+        return scan.grams
+    if scan.kind == "price" and scan.price is not None and unit_price > 0:
+        return round(scan.price * 1000 / unit_price)
     raise InvalidInput(
         f"{name} is sold by weight: scan the scale label, which carries the weight",
         field="barcode",
@@ -159,7 +160,7 @@ class Target(msgspec.Struct, frozen=True, kw_only=True):
     ean: str
     name: str
     name_ja: str
-    unit: str
+    unit: Unit
     unit_price: int
     picked: int
     quantity: int
@@ -232,10 +233,10 @@ def place_scan(lines: list[PickLine], *, tote: int, scan: Scan) -> Placement:
                 line_id=line.line_id,
             )
     for line in lines:
-        want = target(line)
-        if line.tote != tote and want and _matches(scan, want.ean, want.unit):
+        elsewhere = target(line)
+        if line.tote != tote and elsewhere and _matches(scan, elsewhere.ean, elsewhere.unit):
             raise WrongTote(
-                f"{want.name} is for tote {line.tote}, not tote {tote}",
+                f"{elsewhere.name} is for tote {line.tote}, not tote {tote}",
                 field="tote",
                 tote=line.tote,
                 line_id=line.line_id,

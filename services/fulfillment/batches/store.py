@@ -11,8 +11,9 @@ import msgspec
 
 from services.fulfillment.batches.bagging import DEFAULT_RULE, PackedBag, PackingRule
 from services.fulfillment.batches.planning import Candidate, Stop
-from shared.events import Bag
-from shared.sql import load_queries
+from services.fulfillment.domain import BatchStatus, TaskStatus, Zone
+from shared.events import Bag, Fulfilment
+from shared.sql import load_queries, row_as, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
 
@@ -21,8 +22,8 @@ class Batch(msgspec.Struct, frozen=True, kw_only=True):
     store_id: str
     batch_id: str
     picker_id: str
-    zone: str
-    status: str
+    zone: Zone
+    status: BatchStatus
     claimed_at: datetime
     lease_until: datetime
     closed_at: datetime | None
@@ -31,11 +32,11 @@ class Batch(msgspec.Struct, frozen=True, kw_only=True):
 class TaskRow(msgspec.Struct, frozen=True, kw_only=True):
     task_id: str
     order_id: str
-    zone: str
+    zone: Zone
     tote: int | None
-    fulfilment: str
+    fulfilment: Fulfilment
     deadline: datetime
-    status: str
+    status: TaskStatus
     picker_id: str | None
     claimed_at: datetime | None
     first_scan_at: datetime | None
@@ -50,8 +51,7 @@ class Lapsed(msgspec.Struct, frozen=True):
 
 
 async def lapse_batches(conn: asyncpg.Connection, *, store_id: str, now: datetime) -> list[Lapsed]:
-    rows = await conn.fetch(Q["lapse_batches"], store_id, now)
-    return [Lapsed(r["batch_id"], r["picker_id"], r["requeued"]) for r in rows]
+    return rows_as(Lapsed, await conn.fetch(Q["lapse_batches"], store_id, now))
 
 
 async def stores_with_lapsed(conn: asyncpg.Connection, *, now: datetime) -> list[str]:
@@ -94,13 +94,21 @@ async def insert_batch(
     store_id: str,
     batch_id: str,
     picker_id: str,
-    zone: str,
+    zone: Zone,
     now: datetime,
     lease_until: datetime,
     task_ids: Sequence[str],
 ) -> None:
     await conn.execute(
-        Q["insert_batch"], store_id, batch_id, picker_id, zone, now, lease_until, list(task_ids)
+        *Q["insert_batch"](
+            store_id=store_id,
+            batch_id=batch_id,
+            picker_id=picker_id,
+            zone=zone,
+            claimed_at=now,
+            lease_until=lease_until,
+            task_ids=list(task_ids),
+        )
     )
 
 
@@ -113,8 +121,16 @@ async def assign_tasks(
     task_ids: Sequence[str],
     now: datetime,
 ) -> None:
-    totes = list(range(1, len(task_ids) + 1))
-    await conn.execute(Q["assign_tasks"], store_id, batch_id, picker_id, list(task_ids), totes, now)
+    await conn.execute(
+        *Q["assign_tasks"](
+            store_id=store_id,
+            batch_id=batch_id,
+            picker_id=picker_id,
+            task_ids=list(task_ids),
+            totes=list(range(1, len(task_ids) + 1)),
+            now=now,
+        )
+    )
 
 
 async def lock_batch(conn: asyncpg.Connection, *, store_id: str, batch_id: str) -> Batch | None:
@@ -123,7 +139,7 @@ async def lock_batch(conn: asyncpg.Connection, *, store_id: str, batch_id: str) 
     if row is None:
         return None
     await conn.execute(Q["lock_batch_tasks"], store_id, batch_id)
-    return msgspec.convert(dict(row), Batch)
+    return row_as(Batch, row)
 
 
 async def lease_of(
@@ -147,20 +163,16 @@ async def close_batch(
     return bool(await conn.fetchval(Q["close_batch"], store_id, batch_id, now))
 
 
-def _tasks(rows: list[asyncpg.Record]) -> list[TaskRow]:
-    return [msgspec.convert(dict(r), TaskRow) for r in rows]
-
-
 async def tasks_of_batch(
     conn: asyncpg.Connection, *, store_id: str, batch_id: str
 ) -> list[TaskRow]:
-    return _tasks(await conn.fetch(Q["tasks_of_batch"], store_id, batch_id))
+    return rows_as(TaskRow, await conn.fetch(Q["tasks_of_batch"], store_id, batch_id))
 
 
 async def tasks_of_order(
     conn: asyncpg.Connection, *, store_id: str, order_id: str
 ) -> list[TaskRow]:
-    return _tasks(await conn.fetch(Q["tasks_of_order"], store_id, order_id))
+    return rows_as(TaskRow, await conn.fetch(Q["tasks_of_order"], store_id, order_id))
 
 
 async def mark_picked(
@@ -192,27 +204,27 @@ async def insert_bags(
 ) -> None:
     """New bags, each holding its own zone's `lines` (in the order of `bags`)."""
     await conn.execute(
-        Q["insert_bags"],
-        store_id,
-        order_id,
-        now,
-        [b.code for b in bags],
-        [b.zone for b in bags],
-        [b.number for b in bags],
-        [b.of for b in bags],
-        list(lines),
+        *Q["insert_bags"](
+            store_id=store_id,
+            order_id=order_id,
+            packed_at=now,
+            codes=[b.code for b in bags],
+            zones=[b.zone for b in bags],
+            numbers=[b.number for b in bags],
+            ofs=[b.of for b in bags],
+            lines=list(lines),
+        )
     )
 
 
 async def share_bag(
-    conn: asyncpg.Connection, *, store_id: str, order_id: str, code: str, zone: str, lines: int
+    conn: asyncpg.Connection, *, store_id: str, order_id: str, code: str, zone: Zone, lines: int
 ) -> None:
     await conn.execute(Q["share_bag"], store_id, order_id, code, zone, lines)
 
 
 async def bags_of_order(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> list[Bag]:
-    rows = await conn.fetch(Q["bags_of_order"], store_id, order_id)
-    return [msgspec.convert(dict(r), Bag) for r in rows]
+    return rows_as(Bag, await conn.fetch(Q["bags_of_order"], store_id, order_id))
 
 
 async def packed_bags(
@@ -230,10 +242,8 @@ async def packed_bags(
 
 async def get_packing_rule(conn: asyncpg.Connection, *, store_id: str) -> PackingRule:
     """The store's rule, or the default when its manager has set none."""
-    row = await conn.fetchrow(Q["get_packing_rule"], store_id)
-    if row is None:
-        return DEFAULT_RULE
-    return msgspec.convert(dict(row), PackingRule)
+    rule = row_as(PackingRule, await conn.fetchrow(Q["get_packing_rule"], store_id))
+    return DEFAULT_RULE if rule is None else rule
 
 
 async def set_packing_rule(conn: asyncpg.Connection, *, store_id: str, rule: PackingRule) -> None:
@@ -276,7 +286,7 @@ async def store_prefixes(conn: asyncpg.Connection, *, store_id: str) -> tuple[li
 
 class WentTo(msgspec.Struct, frozen=True, kw_only=True):
     order_id: str
-    status: str
+    status: TaskStatus
     picker_id: str | None
     picker_name: str | None
 
@@ -285,8 +295,7 @@ async def where_tasks_went(
     conn: asyncpg.Connection, *, store_id: str, batch_id: str
 ) -> list[WentTo]:
     """Where the orders of a (lapsed) batch are now."""
-    rows = await conn.fetch(Q["where_tasks_went"], store_id, batch_id)
-    return [msgspec.convert(dict(r), WentTo) for r in rows]
+    return rows_as(WentTo, await conn.fetch(Q["where_tasks_went"], store_id, batch_id))
 
 
 async def is_picker(conn: asyncpg.Connection, *, store_id: str, picker_id: str) -> bool:

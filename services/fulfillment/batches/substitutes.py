@@ -11,6 +11,7 @@ import logging
 import httpx
 import msgspec
 
+from shared.events import Unit
 from shared.money import Money
 from shared.tracing import pass_on_request_id
 
@@ -24,7 +25,7 @@ class Offer(msgspec.Struct, frozen=True, kw_only=True):
     ean: str
     name_en: str
     name_ja: str
-    unit: str
+    unit: Unit
     price: Money  # per piece, or per kilogram
     available: int
 

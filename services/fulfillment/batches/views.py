@@ -19,16 +19,19 @@ from services.fulfillment.batches.bagging import (
     open_bags,
 )
 from services.fulfillment.batches.rules import RESOLVED, LineState, PickLine, Where, target
+from services.fulfillment.domain import BatchStatus, Zone
+from shared.events import Fulfilment, Unit
 
 Next = Literal["pick", "wait", "pack", "done"]
+ToteStatus = Literal["picking", "waiting", "ready_to_pack", "packed", "cancelled"]
 
 
 class Tote(msgspec.Struct, frozen=True, kw_only=True):
     tote: int
     order_id: str
-    fulfilment: str
+    fulfilment: Fulfilment
     deadline: datetime
-    status: Literal["picking", "waiting", "ready_to_pack", "packed", "cancelled"]
+    status: ToteStatus
     lines: int = 0  # lines with goods in the tote: what the bags must hold
     share: list[OpenBag] = []  # ready to pack: the order's bags these goods may go into
 
@@ -46,7 +49,7 @@ class Current(msgspec.Struct, frozen=True, kw_only=True):
     sku: str
     name_en: str
     name_ja: str
-    unit: str
+    unit: Unit
     quantity: int
     picked: int
     bin: Where | None
@@ -56,9 +59,9 @@ class Current(msgspec.Struct, frozen=True, kw_only=True):
 class BatchView(msgspec.Struct, frozen=True, kw_only=True):
     batch_id: str
     store_id: str
-    zone: str
+    zone: Zone
     picker_id: str
-    status: str
+    status: BatchStatus
     claimed_at: datetime
     lease_until: datetime
     totes: list[Tote]
@@ -68,8 +71,8 @@ class BatchView(msgspec.Struct, frozen=True, kw_only=True):
     lines_per_bag: int = DEFAULT_RULE.lines_per_bag  # the store's packing rule
 
 
-def _tote_status(task: db.TaskRow, lines: list[PickLine]) -> str:
-    if task.status in ("packed", "cancelled"):
+def _tote_status(task: db.TaskRow, lines: list[PickLine]) -> ToteStatus:
+    if task.status == "packed" or task.status == "cancelled":
         return task.status
     states = {x.state for x in lines}
     if states <= RESOLVED:
@@ -118,7 +121,7 @@ def render(
                 order_id=t.order_id,
                 fulfilment=t.fulfilment,
                 deadline=t.deadline,
-                status=status,  # type: ignore[arg-type]
+                status=status,
                 lines=goods_lines(mine),
                 share=share if status == "ready_to_pack" else [],
             )

@@ -51,6 +51,7 @@ async def place_order(
         store_id=data.store_id, lat=where.lat, lng=where.lng, pickup=data.fulfilment == "pickup"
     )
     member, caller = principal.member_id, principal.subject
+    assert member is not None  # a shopper's token always names the member
     async with pool.acquire() as conn, conn.transaction():
         replay = await claim(conn, request, caller=caller, key=idempotency_key)
         if isinstance(replay, Response):

@@ -66,6 +66,7 @@ async def place(
     if rules is None:
         raise NotFound(f"there is no store {request.store_id}", field="store_id")
     check_promise(promised, request)
+    assert promised.promise_at is not None  # check_promise refuses an order without one
     catalog = await db.sellable(
         conn, store_id=request.store_id, skus=[line.sku for line in request.lines]
     )
@@ -188,6 +189,7 @@ async def authorized(
     )
     address = None
     if order.address_text is not None:
+        assert order.address_lat is not None and order.address_lng is not None  # stored together
         address = Address(lat=order.address_lat, lng=order.address_lng, text=order.address_text)
     await publish(
         conn,
@@ -197,7 +199,7 @@ async def authorized(
             member_id=order.member_id,
             fulfilment=order.fulfilment,
             address=address,
-            promise_at=order.promise_at,  # type: ignore[arg-type]
+            promise_at=order.promise_at,
             currency=order.currency,
             lines=await db.placed_lines(conn, store_id=store_id, order_id=order_id),
         ),

@@ -11,7 +11,7 @@ import msgspec
 
 from services.orders.checkout.domain import Sellable
 from shared.db import retry_deadlock
-from shared.events import PackedLine, PlacedLine
+from shared.events import Fulfilment, PackedLine, PlacedLine
 from shared.ids import uuid7
 from shared.sql import load_queries
 
@@ -30,7 +30,7 @@ class OrderRow(msgspec.Struct, frozen=True, kw_only=True):
     store_id: str
     order_id: str
     member_id: str
-    fulfilment: str
+    fulfilment: Fulfilment
     address_text: str | None
     address_lat: float | None
     address_lng: float | None

@@ -8,6 +8,7 @@ states guard the same ground). Amounts are in the currency's minor unit, as Stri
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from typing import cast
 
 import msgspec
 import stripe
@@ -156,7 +157,7 @@ class StripeGateway:
                     "currency": currency.lower(),
                     "confirm": True,
                     "off_session": True,
-                    "payment_method": original.payment_method,
+                    "payment_method": cast(str, original.payment_method),  # its id: not expanded
                     "metadata": {"order_id": order_id, "reason": "above authorization"},
                 },
                 options={"idempotency_key": f"charge-{order_id}"},
@@ -202,7 +203,7 @@ class StripeGateway:
                     id=r.id,
                     amount=r.amount,
                     currency=r.currency,
-                    status=r.status,
+                    status=r.status or "pending",
                     created=r.created,
                 )
                 for r in sorted(refunds.data, key=lambda r: r.created)

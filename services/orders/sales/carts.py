@@ -59,7 +59,7 @@ async def open_cart(
     await db.insert_cart(
         conn, **keys, member_id=member_id, currency=rules.currency, now=clock.now()
     )
-    cart = await db.get_cart(conn, **keys)
+    cart = await db.get_cart(conn, store_id=store_id, cart_id=cart_id)
     return cart_view(cart, [], None)  # type: ignore[arg-type]
 
 

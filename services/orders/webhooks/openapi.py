@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar.openapi.spec import (
+    OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIType,
     Operation,
@@ -18,10 +19,12 @@ from shared.events import TOPICS
 
 _TEXT = Schema(type=OpenAPIType.STRING)
 _ENVELOPE = {
-    "id": Schema(type=OpenAPIType.STRING, format="uuid", description="the same on a redelivery"),
+    "id": Schema(
+        type=OpenAPIType.STRING, format=OpenAPIFormat.UUID, description="the same on a redelivery"
+    ),
     "seq": Schema(type=OpenAPIType.INTEGER, description="the event's place in the log"),
     "topic": Schema(type=OpenAPIType.STRING),
-    "occurred_at": Schema(type=OpenAPIType.STRING, format="date-time"),
+    "occurred_at": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME),
     "store_id": Schema(type=OpenAPIType.STRING),
 }
 
