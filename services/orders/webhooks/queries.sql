@@ -13,13 +13,15 @@ WHERE store_id = $1 AND endpoint_id = $2
 RETURNING endpoint_id
 
 -- name: fan_out
--- One delivery per enabled endpoint of the event's store that wants its topic; a redelivered
--- event adds none (the key is the endpoint and the event).
+-- One delivery per enabled endpoint of the event's store that wants its topic and was there
+-- when it happened (a consumer may handle an older event after an endpoint is registered: the
+-- endpoint did not ask for the past); a redelivered event adds none (the key is the endpoint
+-- and the event).
 INSERT INTO orders.webhook_deliveries
     (store_id, endpoint_id, event_id, seq, topic, body, next_at, created_at)
 SELECT e.store_id, e.endpoint_id, :event_id, :seq, :topic, :body, :at, :at
 FROM orders.webhook_endpoints e
-WHERE e.store_id = :store_id AND e.disabled_at IS NULL
+WHERE e.store_id = :store_id AND e.disabled_at IS NULL AND e.created_at <= :at
   AND ('*' = ANY (e.topics) OR :topic = ANY (e.topics))
 ON CONFLICT (store_id, endpoint_id, event_id) DO NOTHING
 
