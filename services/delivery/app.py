@@ -22,5 +22,5 @@ def create_app(settings: DeliverySettings) -> Litestar:
         route_handlers=[*ROUTES, *RIDER_ROUTES, *DELIVERY_ROUTES],
         consumers=CONSUMERS,
         trims=TRIMS,
-        extra_state={"futures": Futures()},
+        dependencies={"futures": Futures()},
     )

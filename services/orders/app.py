@@ -11,6 +11,7 @@ from services.orders.checkout import service as checkout
 from services.orders.checkout.api import ROUTES as CHECKOUT_ROUTES
 from services.orders.checkout.quotes import QuoteClient
 from services.orders.consumers import consumers
+from services.orders.deps import NOTIFIER
 from services.orders.history.api import ROUTES as HISTORY_ROUTES
 from services.orders.members.api import ROUTES as MEMBER_ROUTES
 from services.orders.payments.api import ROUTES as PAYMENT_ROUTES
@@ -54,6 +55,6 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
             (settings.unpaid_sweep_s, partial(checkout.expire_unpaid, clock=clock)),
             (settings.substitution_sweep_s, partial(substitutions.decide_overdue, clock=clock)),
         ],
-        extra_state={"gateway": gateway, "quotes": quotes},
+        dependencies={"gateway": gateway, "quotes": quotes, "notifier": NOTIFIER},
         on_shutdown=[quotes.aclose],
     )

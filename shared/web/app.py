@@ -83,6 +83,11 @@ def _name(job: Job) -> str:
     return getattr(job, "__name__", repr(job))
 
 
+def given(value: object) -> Provide:
+    """A dependency that is one object for the app's life (a client, a setting)."""
+    return Provide(lambda: value, sync_to_thread=False, use_cache=True)
+
+
 def build_app(
     settings: ServiceSettings,
     *,
@@ -93,12 +98,14 @@ def build_app(
     clock: Clock | None = None,
     jobs: Sequence[tuple[float, Job]] = (),
     trims: Sequence[Trim] = (),
-    extra_state: Mapping[str, object] | None = None,
+    dependencies: Mapping[str, object] | None = None,
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> Litestar:
     """`jobs` run every so many clock seconds while the app lives; `trims` (the service's own
-    tables, beside the bus's that every service trims) run every `trim_every_s`; `extra_state`
-    (clients, gateways) lands on `app.state`; `on_shutdown` closes what needs closing."""
+    tables, beside the bus's that every service trims) run every `trim_every_s`;
+    `dependencies` (its clients and gateways, by name; a `Provide` as it is) reach the handlers
+    that name them;
+    `on_shutdown` closes what needs closing."""
     clock = clock or Clock(settings.clock_speed, settings.clock_start)
     metrics = Metrics(settings.service)
 
@@ -153,7 +160,13 @@ def build_app(
             "conn": Provide(provide_transaction),
             "pool": Provide(provide_pool),
             "principal": Provide(provide_principal),
-            "clock": Provide(lambda: clock, sync_to_thread=False, use_cache=True),
+            "clock": given(clock),
+            "secret": given(settings.jwt_secret),
+            "settings": given(settings),
+            **{
+                name: value if isinstance(value, Provide) else given(value)
+                for name, value in (dependencies or {}).items()
+            },
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_request=check_request,
@@ -168,7 +181,6 @@ def build_app(
                 "clock": clock,
                 "consumers": list(consumers),
                 "metrics": metrics,
-                **(extra_state or {}),
             }
         ),
         openapi_config=openapi_config(title, description),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from services.orders.checkout import store as stock
+from services.orders.stock import store as stock
 from shared.db import create_pool
 
 STORE, CABBAGE, DAIKON = "kobe-sannomiya", "SKU-10001", "SKU-10002"

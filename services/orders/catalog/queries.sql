@@ -1,9 +1,10 @@
 -- name: upsert_products
 INSERT INTO orders.products
     (store_id, sku, ean, name_en, name_ja, brand, category, zone, unit, price, on_hand)
-SELECT $1, p.sku, p.ean, p.name_en, p.name_ja, p.brand, p.category, p.zone, p.unit, p.price, p.on_hand
-FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-            $9::text[], $10::int[], $11::bigint[])
+SELECT :store_id, p.sku, p.ean, p.name_en, p.name_ja, p.brand, p.category, p.zone, p.unit,
+       p.price, p.on_hand
+FROM unnest(:sku::text[], :ean::text[], :name_en::text[], :name_ja::text[], :brand::text[],
+            :category::text[], :zone::text[], :unit::text[], :price::int[], :on_hand::bigint[])
      AS p (sku, ean, name_en, name_ja, brand, category, zone, unit, price, on_hand)
 ON CONFLICT (store_id, sku) DO UPDATE
 SET ean = EXCLUDED.ean, name_en = EXCLUDED.name_en, name_ja = EXCLUDED.name_ja,
@@ -39,14 +40,6 @@ FROM orders.products
 WHERE store_id = $1 AND sku <> $2 AND unit = $3 AND on_hand - reserved >= $4
   AND (category = $5 OR sku = $6)
 
--- name: lock_stock
--- In sku order, so that two writers locking overlapping products cannot deadlock.
-SELECT sku, unit, on_hand, reserved
-FROM orders.products
-WHERE store_id = $1 AND sku = ANY($2::text[])
-ORDER BY sku
-FOR UPDATE
-
 -- name: ean_owners
 SELECT ean, sku FROM orders.products WHERE store_id = $1 AND ean = ANY($2::bpchar[])
 
@@ -54,9 +47,10 @@ SELECT ean, sku FROM orders.products WHERE store_id = $1 AND ean = ANY($2::bpcha
 -- Definitions only: a new product starts with no stock, and stock is never changed here.
 INSERT INTO orders.products
     (store_id, sku, ean, name_en, name_ja, brand, category, zone, unit, price)
-SELECT $1, p.sku, p.ean, p.name_en, p.name_ja, p.brand, p.category, p.zone, p.unit, p.price
-FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-            $9::text[], $10::int[])
+SELECT :store_id, p.sku, p.ean, p.name_en, p.name_ja, p.brand, p.category, p.zone, p.unit,
+       p.price
+FROM unnest(:sku::text[], :ean::text[], :name_en::text[], :name_ja::text[], :brand::text[],
+            :category::text[], :zone::text[], :unit::text[], :price::int[])
      AS p (sku, ean, name_en, name_ja, brand, category, zone, unit, price)
 ON CONFLICT (store_id, sku) DO UPDATE
 SET ean = EXCLUDED.ean, name_en = EXCLUDED.name_en, name_ja = EXCLUDED.name_ja,
@@ -67,10 +61,4 @@ SET ean = EXCLUDED.ean, name_en = EXCLUDED.name_en, name_ja = EXCLUDED.name_ja,
 UPDATE orders.products AS p
 SET price = c.price
 FROM unnest($2::text[], $3::int[]) AS c (sku, price)
-WHERE p.store_id = $1 AND p.sku = c.sku
-
--- name: set_on_hand
-UPDATE orders.products AS p
-SET on_hand = c.on_hand
-FROM unnest($2::text[], $3::bigint[]) AS c (sku, on_hand)
 WHERE p.store_id = $1 AND p.sku = c.sku

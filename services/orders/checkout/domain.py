@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from shared.errors import InvalidInput
+from shared.errors import DomainError, InvalidInput
 from shared.events import Address, Fulfilment, PlacedLine
 
 MIN_GRAMS, MAX_GRAMS = 50, 10_000
@@ -141,3 +141,15 @@ class Promised(msgspec.Struct, frozen=True, kw_only=True):
     promise_at: datetime | None = None
     meets_30_minutes: bool = False
     reason: str | None = None
+
+
+class PaymentFailed(DomainError):
+    """The payment provider could not be reached or refused the request.
+
+    Raised when the order's PaymentIntent could not be made: the order failed and its stock
+    went back, and that stays (the refusal commits); a repeat of the request is told the same.
+    """
+
+    status = 502
+    slug = "payment-gateway"
+    commits = True

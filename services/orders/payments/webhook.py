@@ -12,7 +12,8 @@ import asyncpg
 import stripe
 
 from services.orders.checkout import service as checkout
-from services.orders.checkout import store as db
+from services.orders.order import store as orders
+from services.orders.payments import store as payments
 from services.orders.payments.gateway import PaymentIntent
 from services.orders.sales import carts
 from shared.clock import Clock
@@ -51,7 +52,7 @@ async def reconcile(conn: asyncpg.Connection, clock: Clock, event: stripe.Event)
         )
         return True
     if event.type.startswith("payment_intent.") and order_id:
-        order = await db.get_order(conn, order_id=order_id)
+        order = await orders.get_order(conn, order_id=order_id)
         if order is None:
             return False
         intent = PaymentIntent(id=data["id"], status=data["status"], amount=data["amount"])
@@ -63,14 +64,14 @@ async def reconcile(conn: asyncpg.Connection, clock: Clock, event: stripe.Event)
             await checkout.cancel(conn, clock, order, reason="payment cancelled", status="expired")
         return True
     if event.type == "charge.refunded":
-        order = await db.get_order(conn, order_id=order_id) if order_id else None
+        order = await orders.get_order(conn, order_id=order_id) if order_id else None
         if order is None:
             return False
         keys = {"store_id": order.store_id, "order_id": order.order_id}
-        booked = {e.gateway_id for e in await db.ledger(conn, **keys) if e.kind == "refund"}
+        booked = {e.gateway_id for e in await payments.ledger(conn, **keys) if e.kind == "refund"}
         for refund in data["refunds"]["data"]:
             if refund["id"] not in booked:
-                await db.add_ledger(
+                await payments.add_ledger(
                     conn,
                     **keys,
                     kind="refund",

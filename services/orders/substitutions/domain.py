@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from shared.errors import Conflict
+
+
+class DecidedByPreference(Conflict):
+    """The request conflicts with the current state.
+
+    The shopper answered after the time to decide ran out: the line's preference decided
+    instead, and that decision stands (the refusal commits it).
+    """
+
+    commits = True
+
 
 def preference_approves(preference: str, substitute_sku: str) -> bool:
     """The line's preference, standing in for the shopper.
