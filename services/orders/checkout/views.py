@@ -11,7 +11,7 @@ from services.orders.order import store as orders
 from services.orders.order.store import OrderRow
 from services.orders.payments import store as payments
 from services.orders.substitutions import store as substitutions
-from services.orders.substitutions.store import ProposalView
+from services.orders.substitutions.domain import ProposalView
 from shared.auth import STAFF, Principal, Role
 from shared.errors import NotFound
 from shared.events import Address

@@ -6,10 +6,9 @@ from datetime import datetime
 from pathlib import Path
 
 import asyncpg
-import msgspec
 
 from services.orders.members.domain import Member, StoredCode
-from shared.sql import load_queries
+from shared.sql import load_queries, row_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
 
@@ -23,12 +22,12 @@ async def insert_member(conn: asyncpg.Connection, member: Member) -> bool:
 
 async def get_member(conn: asyncpg.Connection, *, member_id: str) -> Member | None:
     row = await conn.fetchrow(Q["get_member"], member_id)
-    return msgspec.convert(dict(row), Member) if row else None
+    return row_as(Member, row)
 
 
 async def get_member_by_phone(conn: asyncpg.Connection, *, phone: str) -> Member | None:
     row = await conn.fetchrow(Q["get_member_by_phone"], phone)
-    return msgspec.convert(dict(row), Member) if row else None
+    return row_as(Member, row)
 
 
 async def issue_code(

@@ -29,6 +29,7 @@ from shared.money import Money
 
 MAX_SCANS = 200
 ScanKind = Literal["gtin", "weight", "price"]
+TenderKind = Literal["cash", "card_terminal", "card_online"]
 Barcode = Annotated[str, msgspec.Meta(min_length=1, max_length=32, examples=["4900000100013"])]
 
 
@@ -125,7 +126,7 @@ class Receipt(msgspec.Struct, frozen=True, kw_only=True):
     member_id: str | None
     lines: list[ReceiptLine]
     total: Money
-    tender: Literal["cash", "card_terminal", "card_online"]
+    tender: TenderKind
     received: Money | None  # cash only
     change: Money | None  # cash only
     order_id: str | None  # the delivery order, when the basket goes home by rider

@@ -141,7 +141,7 @@ async def sell(
         member_id=member_id,
         lines=receipt_lines(lines, till.currency),
         total=total,
-        tender=sale.tender,  # type: ignore[arg-type]
+        tender=sale.tender,
         received=received,
         change=change,
         promise_at=promise_at,

@@ -8,7 +8,7 @@ from litestar.params import FromPath, JSONBody
 
 from services.orders.checkout import views
 from services.orders.substitutions import service
-from services.orders.substitutions.store import ProposalView
+from services.orders.substitutions.domain import ProposalView
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx

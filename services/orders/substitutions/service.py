@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import asyncpg
 
 from services.orders.substitutions import store as db
-from services.orders.substitutions.domain import DecidedByPreference, preference_approves
+from services.orders.substitutions.domain import (
+    DecidedByPreference,
+    Proposal,
+    ProposalView,
+    preference_approves,
+)
 from shared.bus import publish
 from shared.clock import Clock
 from shared.errors import Conflict, NotFound
 from shared.events import SubstitutionDecided, SubstitutionProposed
 
+DecidedBy = Literal["shopper", "preference"]
+
 
 async def _announce(
-    conn: asyncpg.Connection, clock: Clock, p: db.Proposal, approved: bool, by: str
+    conn: asyncpg.Connection, clock: Clock, p: Proposal, approved: bool, by: DecidedBy
 ) -> None:
     now = clock.now()
     await db.decide(
@@ -32,7 +41,7 @@ async def _announce(
             store_id=p.store_id,
             line_no=p.line_no,
             approved=approved,
-            by=by,  # type: ignore[arg-type]
+            by=by,
         ),
         occurred_at=now,
     )
@@ -45,7 +54,7 @@ async def record_proposal(conn: asyncpg.Connection, proposal: SubstitutionPropos
 
 async def decide_by_shopper(
     conn: asyncpg.Connection, clock: Clock, *, order_id: str, substitution_id: str, approve: bool
-) -> db.ProposalView:
+) -> ProposalView:
     """The shopper's answer. Too late, the preference decides, and the refusal
     (`DecidedByPreference`) commits that decision."""
     proposal = await db.lock_proposal(conn, order_id=order_id, substitution_id=substitution_id)

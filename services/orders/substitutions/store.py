@@ -6,41 +6,12 @@ from datetime import datetime
 from pathlib import Path
 
 import asyncpg
-import msgspec
 
+from services.orders.substitutions.domain import Proposal, ProposalView
 from shared.events import SubstitutionProposed
 from shared.sql import load_queries, row_as, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
-
-
-class Proposal(msgspec.Struct, frozen=True, kw_only=True):
-    store_id: str
-    substitution_id: str
-    order_id: str
-    line_no: int
-    sku: str
-    decide_by: datetime
-    approved: bool | None
-    decided_by: str | None
-    decided_at: datetime | None
-    preference: str
-
-
-class ProposalView(msgspec.Struct, frozen=True, kw_only=True):
-    substitution_id: str
-    line_no: int
-    short_by: int
-    sku: str
-    name_en: str
-    name_ja: str
-    unit: str
-    quantity: int
-    unit_price: int
-    decide_by: datetime
-    approved: bool | None
-    decided_by: str | None
-    decided_at: datetime | None
 
 
 async def record_proposal(conn: asyncpg.Connection, p: SubstitutionProposed) -> None:
