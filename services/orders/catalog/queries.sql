@@ -15,16 +15,18 @@ SET ean = EXCLUDED.ean, name_en = EXCLUDED.name_en, name_ja = EXCLUDED.name_ja,
 SELECT count(*) FROM orders.products WHERE store_id = $1
 
 -- name: search_products
--- One keyset page in (name_en, sku) order; $2 is an ILIKE pattern, and every filter is optional.
+-- One keyset page in (name_en, sku) order after (:after_name, :after_sku); :pattern is for
+-- ILIKE, and every filter is optional.
 SELECT sku, ean, name_en, name_ja, brand, category, zone, unit, price, on_hand, reserved
 FROM orders.products
-WHERE store_id = $1
-  AND ($2::text IS NULL OR name_en ILIKE $2 OR name_ja ILIKE $2 OR brand ILIKE $2)
-  AND ($3::text IS NULL OR category = $3)
-  AND ($4::text IS NULL OR zone = $4)
-  AND ($5::text IS NULL OR (name_en, sku) > ($5::text, $6::text))
+WHERE store_id = :store_id
+  AND (:pattern::text IS NULL
+       OR name_en ILIKE :pattern OR name_ja ILIKE :pattern OR brand ILIKE :pattern)
+  AND (:category::text IS NULL OR category = :category)
+  AND (:zone::text IS NULL OR zone = :zone)
+  AND (:after_name::text IS NULL OR (name_en, sku) > (:after_name::text, :after_sku::text))
 ORDER BY name_en, sku
-LIMIT $7
+LIMIT :limit
 
 -- name: get_product
 SELECT sku, ean, name_en, name_ja, brand, category, zone, unit, price, on_hand, reserved
@@ -32,13 +34,13 @@ FROM orders.products
 WHERE store_id = $1 AND sku = $2
 
 -- name: substitute_candidates
--- What could stand in for product $2 at all: another product sold in the same unit ($3) with at
--- least $4 available. Only its category ($5) or the sku a preference names ($6) can qualify;
+-- What could stand in for product :sku at all: another product sold in the same unit with at
+-- least :quantity available. Only its category or the sku a preference names can qualify;
 -- catalog/domain.py rank_substitutes applies the preference and ranks.
 SELECT sku, ean, name_en, name_ja, brand, category, zone, unit, price, on_hand, reserved
 FROM orders.products
-WHERE store_id = $1 AND sku <> $2 AND unit = $3 AND on_hand - reserved >= $4
-  AND (category = $5 OR sku = $6)
+WHERE store_id = :store_id AND sku <> :sku AND unit = :unit AND on_hand - reserved >= :quantity
+  AND (category = :category OR sku = :named)
 
 -- name: ean_owners
 SELECT ean, sku FROM orders.products WHERE store_id = $1 AND ean = ANY($2::bpchar[])

@@ -126,7 +126,8 @@ async def change_prices(
 async def count_stock(
     conn: asyncpg.Connection, store_id: str, counts: Sequence[StockCount]
 ) -> Updated:
-    """Set stock on hand after a stock take, all or none, never below what orders hold."""
+    """Set stock on hand after a stock take, all or none; a count below what online orders
+    hold is recorded too (the till rule, stock.store)."""
     await stores.get_store(conn, store_id)
     # Locked, so no order can reserve between the check and the write.
     known = await stock.lock_stock(conn, store_id=store_id, skus=[c.sku for c in counts])

@@ -44,7 +44,15 @@ async def search_products(
     """Products in (name_en, sku) order after the key `after`; `pattern` is for ILIKE."""
     name_en, sku = after or (None, None)
     rows = await conn.fetch(
-        Q["search_products"], store_id, pattern, category, zone, name_en, sku, limit
+        *Q["search_products"](
+            store_id=store_id,
+            pattern=pattern,
+            category=category,
+            zone=zone,
+            after_name=name_en,
+            after_sku=sku,
+            limit=limit,
+        )
     )
     return rows_as(StockedProduct, rows)
 
@@ -66,13 +74,14 @@ async def substitute_candidates(
 ) -> list[StockedProduct]:
     """Products of `original`'s unit and category, or the `named` sku, with `quantity` available."""
     rows = await conn.fetch(
-        Q["substitute_candidates"],
-        store_id,
-        original.sku,
-        original.unit,
-        quantity,
-        original.category,
-        named,
+        *Q["substitute_candidates"](
+            store_id=store_id,
+            sku=original.sku,
+            unit=original.unit,
+            quantity=quantity,
+            category=original.category,
+            named=named,
+        )
     )
     return rows_as(StockedProduct, rows)
 
