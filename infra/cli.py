@@ -55,6 +55,7 @@ def _dispatch(_args: argparse.Namespace) -> int:
 
     from infra.prepare import check_ready_to_serve
     from services.delivery.dispatch.dispatcher import Dispatcher
+    from services.delivery.dispatch.metrics import serve_metrics
     from services.delivery.settings import DeliverySettings
     from shared.logs import configure_logging
     from shared.settings import load
@@ -68,7 +69,19 @@ def _dispatch(_args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await Dispatcher(settings).run(stop)
+        dispatcher = Dispatcher(settings)
+        jobs = [dispatcher.run(stop)]
+        if settings.dispatcher_port:
+            jobs.append(
+                serve_metrics(
+                    dispatcher.metrics,
+                    settings,
+                    host=settings.host,
+                    port=settings.dispatcher_port,
+                    stop=stop,
+                )
+            )
+        await asyncio.gather(*jobs)
 
     asyncio.run(run())
     return 0
@@ -121,11 +134,14 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
+    from infra.staff import check_subject
     from shared.auth import Role, mint
     from shared.settings import Settings, load
 
+    settings = load(Settings)
+    asyncio.run(check_subject(settings.database_url, Role(args.role), args.store, args.subject))
     token = mint(
-        load(Settings).jwt_secret,
+        settings.jwt_secret,
         Role(args.role),
         subject=args.subject,
         store_id=args.store,
@@ -199,8 +215,19 @@ def _trim() -> int:
     return asyncio.run(run())
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml's), as `pip show` reports it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("omo-grocery")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="omo", description="omo-grocery: run and operate the system")
+    p.add_argument("--version", action="version", version=f"omo-grocery {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the database, the three services and localstripe")
     up.add_argument("--fresh", action="store_true", help="start from an empty database")
@@ -238,7 +265,11 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("role", choices=ROLES)
     token.add_argument("--store", help="the store of a staff token")
     token.add_argument("--member", help="the member id of a shopper token")
-    token.add_argument("--subject", help="who the token names (default from role and store)")
+    token.add_argument(
+        "--subject",
+        help="who the token names: a picker or rider registered at the store (checked in the "
+        "database, which must be up); for others any name (default ROLE@STORE)",
+    )
     token.add_argument("--ttl", type=int, default=12 * 3600, help="seconds (default 12 h)")
     token.set_defaults(run=_token)
     events = sub.add_parser(

@@ -33,6 +33,7 @@ from infra.embedded_db import EmbeddedPostgres
 from infra.prepare import migrate_all, seed
 from infra.registry import SERVICES
 from infra.seed import DEMO_MEMBER, PICKERS, STORE
+from services.delivery.settings import DeliverySettings
 from shared.auth import Role, mint
 from shared.backoff import backoff_seconds
 from shared.clock import Clock
@@ -149,7 +150,14 @@ def wait_ready(urls: dict[str, str], children: dict[str, subprocess.Popen]) -> N
         time.sleep(0.1)
 
 
-def _banner(urls: dict[str, str], secret: str, dsn: str, stripe: str | None, took: float) -> str:
+def _banner(
+    urls: dict[str, str],
+    secret: str,
+    dsn: str,
+    stripe: str | None,
+    took: float,
+    dispatcher: str | None,
+) -> str:
     store = STORE.store_id
     lines = [f"omo is up in {took:.1f} s", "", f"  database     {dsn}"]
     for name, base in urls.items():
@@ -160,6 +168,8 @@ def _banner(urls: dict[str, str], secret: str, dsn: str, stripe: str | None, too
         lines.append(f"  localstripe  {stripe}")
     lines.append("  dispatcher   `omo dispatch` (routes riders; its last plan per store at")
     lines.append(f"               {urls['delivery']}/v1/stores/{store}/dispatch)")
+    if dispatcher:
+        lines.append(f"               metrics {dispatcher}/metrics (an operator token)")
     lines += ["", f"Demo store {store} ({STORE.name}). Tokens, 12 h:"]
     people = {
         Role.SERVICE: {},
@@ -177,6 +187,12 @@ def _banner(urls: dict[str, str], secret: str, dsn: str, stripe: str | None, too
     lines += ["", f"Handheld screen {handheld}  (store {store}; PINs: {pickers})"]
     lines += ["", "Ctrl-C stops everything."]
     return "\n".join(lines)
+
+
+def _dispatcher_url(delivery: DeliverySettings) -> str | None:
+    """Where the dispatcher serves its metrics, if it does."""
+    port = delivery.dispatcher_port
+    return f"http://{delivery.host}:{port}" if port else None
 
 
 def neighbours(urls: dict[str, str], stripe_port: int) -> dict[str, str]:
@@ -276,7 +292,9 @@ def run_up(*, fresh: bool) -> int:
             start_children(children, commands, env)
             stripe = f"http://127.0.0.1:{up.stripe_port}" if "localstripe" in commands else None
             wait_ready({n: f"{u}/readyz" for n, u in urls.items()}, children)
-            print(_banner(urls, up.jwt_secret, dsn, stripe, time.monotonic() - started), flush=True)
+            took = time.monotonic() - started
+            metrics = _dispatcher_url(load(DeliverySettings))
+            print(_banner(urls, up.jwt_secret, dsn, stripe, took, metrics), flush=True)
             supervise(children, commands, env)
             return 0  # not reached: only an interrupt ends the supervision
         except KeyboardInterrupt:

@@ -99,6 +99,7 @@ def started(scenario: Scenario, name: str) -> Iterator[Stack]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMO_")}
     env.pop("DATABASE_URL", None)
     env |= {f"OMO_{n.upper()}_PORT": str(p) for n, p in ports.items()}
+    env["OMO_DELIVERY_DISPATCHER_PORT"] = str(free_port())  # beside an `omo up` on 8004
     env |= {
         "OMO_CLOCK_SPEED": str(scenario.clock_speed),
         "OMO_CLOCK_START": start.isoformat(),

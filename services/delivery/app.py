@@ -7,6 +7,7 @@ from litestar import Litestar
 from services.delivery.api import ROUTES
 from services.delivery.consumers import CONSUMERS
 from services.delivery.deliveries.api import ROUTES as DELIVERY_ROUTES
+from services.delivery.metrics import BUSINESS
 from services.delivery.quoting import Futures
 from services.delivery.retention import TRIMS
 from services.delivery.riders.api import ROUTES as RIDER_ROUTES
@@ -23,4 +24,5 @@ def create_app(settings: DeliverySettings) -> Litestar:
         consumers=CONSUMERS,
         trims=TRIMS,
         dependencies={"futures": Futures()},
+        business=BUSINESS,
     )

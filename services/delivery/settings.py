@@ -19,3 +19,5 @@ class DeliverySettings(ServiceSettings, frozen=True, kw_only=True):
     # and no more often than this (store seconds): on a busy evening an order is packed or a
     # rider comes back every few seconds, and back-to-back solves took a whole core
     replan_gap_s: Annotated[float, msgspec.Meta(ge=0)] = 10.0
+    # where `omo dispatch` serves /healthz and /metrics (on `host`); 0: it serves nothing
+    dispatcher_port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 8004

@@ -14,6 +14,7 @@ from services.fulfillment.batches.substitutes import SubstitutesClient
 from services.fulfillment.consumers import CONSUMERS
 from services.fulfillment.handheld.api import ROUTES as HANDHELD_ROUTES
 from services.fulfillment.live import Hub
+from services.fulfillment.metrics import BUSINESS
 from services.fulfillment.retention import TRIMS
 from services.fulfillment.settings import FulfillmentSettings
 from shared.auth import service_token
@@ -44,4 +45,5 @@ def create_app(settings: FulfillmentSettings) -> Litestar:
         trims=TRIMS,
         dependencies={"substitutes": substitutes, "hub": hub, "policy": policy},
         on_shutdown=[substitutes.aclose, hub.aclose],
+        business=BUSINESS,
     )

@@ -14,6 +14,7 @@ from services.orders.consumers import consumers
 from services.orders.deps import NOTIFIER
 from services.orders.history.api import ROUTES as HISTORY_ROUTES
 from services.orders.members.api import ROUTES as MEMBER_ROUTES
+from services.orders.metrics import BUSINESS
 from services.orders.payments.api import ROUTES as PAYMENT_ROUTES
 from services.orders.payments.gateway import StripeGateway
 from services.orders.pickups.api import ROUTES as PICKUP_ROUTES
@@ -57,4 +58,5 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
         ],
         dependencies={"gateway": gateway, "quotes": quotes, "notifier": NOTIFIER},
         on_shutdown=[quotes.aclose],
+        business=BUSINESS,
     )

@@ -18,6 +18,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
+from prometheus_client.registry import Collector
 
 from shared.bus import BusRunner, Consumer
 from shared.bus.retention import TRIMS as BUS_TRIMS
@@ -100,14 +101,15 @@ def build_app(
     trims: Sequence[Trim] = (),
     dependencies: Mapping[str, object] | None = None,
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+    business: Sequence[Collector] = (),
 ) -> Litestar:
     """`jobs` run every so many clock seconds while the app lives; `trims` (the service's own
     tables, beside the bus's that every service trims) run every `trim_every_s`;
     `dependencies` (its clients and gateways, by name; a `Provide` as it is) reach the handlers
-    that name them;
-    `on_shutdown` closes what needs closing."""
+    that name them; `on_shutdown` closes what needs closing; `business`: the service's own
+    counters, served on `/metrics`."""
     clock = clock or Clock(settings.clock_speed, settings.clock_start)
-    metrics = Metrics(settings.service)
+    metrics = Metrics(settings.service, business)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

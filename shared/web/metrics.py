@@ -9,6 +9,7 @@ series: they double every counter and histogram, and Prometheus reads resets wit
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import (
@@ -21,17 +22,23 @@ from prometheus_client import (
     ProcessCollector,
     disable_created_metrics,
 )
+from prometheus_client.registry import Collector
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 class Metrics:
-    def __init__(self, service: str):
+    """`business`: the service's own counters (orders placed, shortages...), module-level
+    collectors registered here beside the request and bus series."""
+
+    def __init__(self, service: str, business: Sequence[Collector] = ()):
         disable_created_metrics()  # process-wide in prometheus_client; every app wants it off
         self.registry = CollectorRegistry(auto_describe=True)
         ProcessCollector(registry=self.registry)
         GCCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
+        for collector in business:
+            self.registry.register(collector)
         labels = ["method", "route", "status"]
         self.requests = Counter(
             "omo_http_requests", "HTTP requests handled", labels, registry=self.registry

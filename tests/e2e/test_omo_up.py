@@ -23,6 +23,8 @@ def up_env(data: Path) -> tuple[dict[str, int], dict[str, str]]:
     """Free ports for a stack on the data folder `data`, and the environment that says so."""
     ports = {name: free_port() for name in ("orders", "fulfillment", "delivery", "stripe")}
     env = {f"OMO_{name.upper()}_PORT": str(port) for name, port in ports.items()}
+    ports["dispatcher"] = free_port()
+    env["OMO_DELIVERY_DISPATCHER_PORT"] = str(ports["dispatcher"])
     return ports, env | {"OMO_DATA_DIR": str(data), "DATABASE_URL": ""}
 
 
@@ -71,6 +73,19 @@ def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
             params={"lat": 34.6937, "lng": 135.2200},
         )
         assert zone.json()["deliverable"] is True
+        operator = next(line.split()[1] for line in banner if line.strip().startswith("operator"))
+        dispatcher = f"http://127.0.0.1:{ports['dispatcher']}"
+        assert f"metrics {dispatcher}/metrics" in text
+        assert httpx.get(f"{dispatcher}/metrics").status_code == 401
+        deadline = time.monotonic() + 30
+        while "omo_dispatch_owned_stores 1.0" not in (
+            scraped := httpx.get(
+                f"{dispatcher}/metrics", headers={"Authorization": f"Bearer {operator}"}
+            ).text
+        ):
+            assert time.monotonic() < deadline, scraped[-2000:]
+            time.sleep(0.2)
+        assert "process_resident_memory_bytes" in scraped
         assert (
             httpx.get(
                 f"http://127.0.0.1:{ports['stripe']}/v1/customers", auth=("sk_test_x", "")

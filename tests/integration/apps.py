@@ -36,3 +36,13 @@ def new_store(store_id: str = "osaka-umeda", **overrides: Any) -> dict:
         "timezone": "Asia/Tokyo",
         **overrides,
     }
+
+
+async def metric(c, name: str, **labels: str) -> float:
+    """One sample of the app's `/metrics` as an operator scrapes it; 0 when not there yet.
+    Business counters live for the process, so tests compare a sample before and after."""
+    text = (await c.get("/metrics", headers=bearer(Role.OPERATOR))).text
+    want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    prefix = f"{name}{{{want}}} " if labels else f"{name} "
+    line = next((x for x in text.splitlines() if x.startswith(prefix)), None)
+    return float(line.removeprefix(prefix)) if line else 0.0

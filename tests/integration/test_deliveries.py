@@ -17,7 +17,7 @@ from shared.events import (
     OrderDelivered,
     OrderOutForDelivery,
 )
-from tests.integration.apps import bearer, client
+from tests.integration.apps import bearer, client, metric
 from tests.integration.conftest import serving
 from tests.integration.delivering import (
     MANAGER,
@@ -188,6 +188,7 @@ async def test_the_rider_takes_out_exactly_the_routes_bags(c, database):
 
 
 async def test_an_order_is_handed_over_against_its_code_or_a_photo(c, database):
+    on_time = await metric(c, "omo_handovers_total", store=STORE, outcome="on_time")
     _, (first, second) = await out_route(c, database)
     code = await code_of(database, first)
     wrong = str((int(code) + 1) % 10_000).zfill(4)
@@ -229,6 +230,8 @@ async def test_an_order_is_handed_over_against_its_code_or_a_photo(c, database):
     [route] = await rows(database, "SELECT status, done_at FROM delivery.routes")
     assert route["status"] == "done" and route["done_at"] is not None
     assert (await c.get("/v1/riders/me/route", headers=RIDER_1)).status_code == 404
+    after = await metric(c, "omo_handovers_total", store=STORE, outcome="on_time")
+    assert after - on_time == 2  # the operator's count of doors reached by the promise
 
 
 async def test_after_five_wrong_codes_only_a_photo_hands_an_order_over(c, database):
@@ -272,6 +275,7 @@ async def test_only_an_order_out_on_your_route_is_handed_over(c, database):
 
 
 async def test_a_failed_delivery_goes_back_to_the_store_with_its_reason(c, database):
+    failures = await metric(c, "omo_handovers_total", store=STORE, outcome="failed")
     _, (first, second) = await out_route(c, database)
     url = f"/v1/deliveries/{first}/failed"
     bad = await c.post(url, json={"reason": "lazy"}, headers=command(RIDER_1))
@@ -294,6 +298,7 @@ async def test_a_failed_delivery_goes_back_to_the_store_with_its_reason(c, datab
         f"/v1/deliveries/{second}/failed", json={"reason": "damaged"}, headers=command(RIDER_1)
     )
     assert r.json()["route_status"] == "done"
+    assert await metric(c, "omo_handovers_total", store=STORE, outcome="failed") == failures + 2
 
 
 async def test_the_shopper_follows_their_order_to_the_door(c, database):

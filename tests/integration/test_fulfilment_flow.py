@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.integration.apps import client
+from tests.integration.apps import client, metric
 from tests.integration.conftest import serving
 from tests.integration.picking import PRODUCTS, claim, command, handle_all, pick_all, scan
 from tests.integration.shopping import CABBAGE, POTATOES, SHOPPER, place_and_pay, settled
@@ -34,6 +34,10 @@ async def test_an_order_is_picked_substituted_packed_and_charged_as_packed(
     await handle_all(database)  # order.placed reaches fulfillment
     with serving("orders", database_url=database, stripe_api_base=stripe_url) as orders_url:
         async with client("fulfillment", database, orders_url=orders_url) as c:
+            short = {"store": "kobe-sannomiya", "outcome": "substitute_proposed"}
+            shortages = await metric(c, "omo_shortages_total", **short)
+            said = {"store": "kobe-sannomiya", "approved": "true", "by": "shopper"}
+            answers = await metric(orders, "omo_substitutions_decided_total", **said)
             batch = await claim(c)
             assert (await scan(c, batch, PRODUCTS[CABBAGE].ean, 1)).status_code == 200
             cabbage = next(i["line"] for i in batch["items"] if i["line"]["sku"] == CABBAGE)
@@ -43,6 +47,7 @@ async def test_an_order_is_picked_substituted_packed_and_charged_as_packed(
                 headers=command(),
             )
             proposed = r.json()["proposed"]
+            assert await metric(c, "omo_shortages_total", **short) == shortages + 1
 
             async def proposal_shown():
                 shown = (await orders.get(f"/v1/orders/{order_id}", headers=SHOPPER)).json()
@@ -56,6 +61,7 @@ async def test_an_order_is_picked_substituted_packed_and_charged_as_packed(
                 headers=SHOPPER,
             )
             assert answer.status_code == 200, answer.text
+            assert await metric(orders, "omo_substitutions_decided_total", **said) == answers + 1
 
             async def decided():
                 await handle_all(database)

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import asyncpg
 
-from tests.integration.apps import client
+from shared.auth import Role
+from tests.integration.apps import bearer, client
 from tests.integration.picking import (
     AOI,
     PRODUCTS,
@@ -149,3 +150,16 @@ async def test_a_batch_is_only_its_pickers_and_only_in_their_store(database, dem
         assert r.status_code == 403
         nothing = await claim(c, REN)
         assert nothing is None
+
+
+async def test_a_token_naming_no_registered_picker_changes_nothing(database, demo):
+    order_id = await paid(database, line(1, CABBAGE))
+    stranger = bearer(Role.PICKER, store=STORE, subject="picker-made-up")
+    async with client("fulfillment", database) as c:
+        refused = await c.post(
+            f"/v1/stores/{STORE}/batches/claim", json={}, headers=command(stranger)
+        )
+        assert refused.status_code == 403, refused.text
+        assert "picker-made-up is not a registered picker" in refused.json()["detail"]
+        batch = await claim(c)  # the order is still there for a real picker
+        assert [t["order_id"] for t in batch["totes"]] == [order_id]

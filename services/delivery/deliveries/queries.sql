@@ -25,7 +25,7 @@ DELETE FROM delivery.backlog WHERE store_id = $1 AND order_id = ANY($2::text[])
 DELETE FROM delivery.backlog WHERE store_id = $1 AND order_id = $2 AND fulfilment = 'pickup'
 
 -- name: lock_delivery
-SELECT order_id, member_id, status, handover_code, route_id, rider_id, eta
+SELECT order_id, member_id, status, handover_code, route_id, rider_id, eta, promise_at
 FROM delivery.deliveries
 WHERE store_id = $1 AND order_id = $2
 FOR UPDATE

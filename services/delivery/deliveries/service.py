@@ -23,6 +23,7 @@ from services.delivery.deliveries.domain import (
 )
 from services.delivery.deliveries.views import RouteView, route_view
 from services.delivery.dispatch.wakeup import wake_dispatcher
+from services.delivery.metrics import HANDOVERS
 from shared.auth import Principal
 from shared.bus import publish
 from shared.clock import Clock
@@ -189,6 +190,7 @@ async def delivered(
         ),
         occurred_at=now,
     )
+    HANDOVERS.labels(store_id, "on_time" if now <= order.promise_at else "late").inc()
     return await _close_stop(conn, store_id=store_id, order=order, status="delivered", now=now)
 
 
@@ -219,5 +221,6 @@ async def failed(
         ),
         occurred_at=now,
     )
+    HANDOVERS.labels(store_id, "failed").inc()
     await wake_dispatcher(conn, store_id)
     return await _close_stop(conn, store_id=store_id, order=order, status="failed", now=now)

@@ -29,6 +29,7 @@ class Delivery(msgspec.Struct, frozen=True, kw_only=True):
     route_id: str | None
     rider_id: str | None
     eta: datetime | None
+    promise_at: datetime
 
 
 class RouteRow(msgspec.Struct, frozen=True, kw_only=True):

@@ -25,6 +25,7 @@ from multiprocessing import get_context
 import asyncpg
 
 from services.delivery.dispatch import store as db
+from services.delivery.dispatch.metrics import DispatchMetrics
 from services.delivery.dispatch.planning import Snapshot, build_problem, decide
 from services.delivery.dispatch.wakeup import CHANNEL
 from services.delivery.routing.greedy import plan_greedy
@@ -161,6 +162,7 @@ class Dispatcher:
         self._not_before: dict[str, float] = {}  # loop time a store may be planned again
         self._wake = asyncio.Event()
         self._executor: Executor  # the solver process, replaced when it dies (set by `run`)
+        self.metrics = DispatchMetrics()
 
     def _notified(self, _conn: object, _pid: int, _channel: str, store_id: str) -> None:
         self._due.add(store_id)
@@ -178,6 +180,7 @@ class Dispatcher:
                 log.info("dispatching %s (%s)", store_id, self.owner)
                 self.owned.add(store_id)
                 self._due.add(store_id)
+        self.metrics.owned.set(len(self.owned))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Dispatch until `stop` is set. A database that goes away (a restart, a failover) is
@@ -193,6 +196,7 @@ class Dispatcher:
                     await self._serve(stop, pool)
                 except DATABASE_GONE as exc:
                     self.owned.clear()
+                    self.metrics.owned.set(0)
                     failures += 1
                     wait = backoff_seconds(failures, cap_s=RECONNECT_CAP_S)
                     log.warning("lost the database (%s); connecting again in %.1f s", exc, wait)
@@ -251,7 +255,7 @@ class Dispatcher:
             gap = self.clock.real_seconds(self.settings.replan_gap_s)
             self._not_before[store_id] = loop.time() + gap
             try:
-                await dispatch_once(
+                run = await dispatch_once(
                     pool,
                     store_id,
                     clock=self.clock,
@@ -260,16 +264,21 @@ class Dispatcher:
                     owner=self.owner,
                     plans=self._plans,
                 )
+                if run is not None:
+                    self.metrics.observe(store_id, run)
             except BrokenProcessPool:
                 log.error("the solver process died planning %s; starting another", store_id)
+                self.metrics.failed(store_id, "solver-died")
                 self._executor.shutdown(cancel_futures=True)
                 self._executor = solver_pool()
                 self._due.add(store_id)
             except DATABASE_GONE:
                 self._due.add(store_id)
+                self.metrics.failed(store_id, "database-gone")
                 raise  # `run` waits for the database and claims the store again
             except Exception:
                 log.exception("dispatching %s failed; it is tried again next time", store_id)
+                self.metrics.failed(store_id, "error")
 
     def _plannable(self, now: float) -> list[str]:
         """Stores due and owned, but not those planned less than `replan_gap_s` ago: what

@@ -16,7 +16,7 @@ from litestar.params import HeaderParameter
 
 from services.fulfillment.batches import store as db
 from shared.auth import Principal
-from shared.errors import Conflict, InvalidInput
+from shared.errors import Conflict, Forbidden, InvalidInput
 from shared.web.idempotency import IdempotencyKey, once
 
 DeviceId = Annotated[
@@ -91,6 +91,14 @@ async def _in_sequence(
         )
 
 
+async def _registered(conn: asyncpg.Connection, principal: Principal) -> None:
+    """Only a picker the store registered works its floor: a token that names anyone else (one
+    minted with a made-up subject) is refused before it changes anything."""
+    store_id = principal.store_id or ""
+    if not await db.is_picker(conn, store_id=store_id, picker_id=principal.subject):
+        raise Forbidden(f"{principal.subject} is not a registered picker of store {store_id}")
+
+
 async def command(
     conn: asyncpg.Connection,
     request: Request,
@@ -104,6 +112,7 @@ async def command(
     the device's sequence and run it, all in the request's transaction."""
 
     async def apply() -> Any:
+        await _registered(conn, principal)
         await _in_sequence(conn, principal, device_id=handheld.device_id, seq=handheld.seq, now=now)
         return await run()
 

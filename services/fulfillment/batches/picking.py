@@ -23,6 +23,7 @@ from services.fulfillment.batches.rules import (
 )
 from services.fulfillment.batches.substitutes import SubstitutesClient
 from services.fulfillment.batches.views import BatchView, batch_view
+from services.fulfillment.metrics import SHORTAGES
 from shared.auth import Principal
 from shared.barcodes import read_scan
 from shared.bus import publish
@@ -161,12 +162,14 @@ async def _propose(
 ) -> tuple[SubstituteItem | None, str]:
     short_by = line.quantity - line.picked
     if line.preference == "none":
+        SHORTAGES.labels(store_id, "no_substitute_wanted").inc()
         return None, f"{line.name_en}: short by {amount_text(line.unit, short_by)}; no substitutes."
     offers = await substitutes.offers(
         store_id=store_id, sku=line.sku, quantity=short_by, preference=line.preference
     )
     if isinstance(offers, str) or not offers:
         why = offers if isinstance(offers, str) else "nothing suitable is in stock"
+        SHORTAGES.labels(store_id, "no_substitute_found").inc()
         return None, f"{line.name_en}: short; no substitute ({why})."
     offer = offers[0]
     substitution_id = f"sub_{uuid7().hex}"
@@ -205,6 +208,7 @@ async def _propose(
         ),
         occurred_at=now,
     )
+    SHORTAGES.labels(store_id, "substitute_proposed").inc()
     lines = await line_db.lines_of_task(conn, store_id=store_id, task_id=line.task_id)
     proposed = next(x.substitute for x in lines if x.seq == line.seq)
     return proposed, (

@@ -230,3 +230,6 @@ WITH old AS (
     RETURNING 1
 )
 SELECT count(*) FROM gone
+
+-- name: is_picker
+SELECT EXISTS (SELECT 1 FROM fulfillment.pickers WHERE store_id = $1 AND picker_id = $2);

@@ -287,3 +287,7 @@ async def where_tasks_went(
     """Where the orders of a (lapsed) batch are now."""
     rows = await conn.fetch(Q["where_tasks_went"], store_id, batch_id)
     return [msgspec.convert(dict(r), WentTo) for r in rows]
+
+
+async def is_picker(conn: asyncpg.Connection, *, store_id: str, picker_id: str) -> bool:
+    return await conn.fetchval(Q["is_picker"], store_id, picker_id)

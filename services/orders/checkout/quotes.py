@@ -6,6 +6,7 @@ import httpx
 import msgspec
 
 from services.orders.checkout.domain import Promised
+from services.orders.metrics import PROMISES
 from shared.errors import DomainError, NotFound
 from shared.tracing import pass_on_request_id
 
@@ -15,6 +16,16 @@ class NoPromise(DomainError):
 
     status = 422
     slug = "no-promise"
+
+
+def _outcome(promised: Promised) -> str:
+    """The answer as the business reads it; a later promise may still be declined by the
+    shopper (`accept_later_promise`), which is theirs to say, not the store's refusal."""
+    if not promised.deliverable:
+        return "outside_zone"
+    if promised.promise_at is None:
+        return "refused"
+    return "in_30_minutes" if promised.meets_30_minutes else "later"
 
 
 class QuoteClient:
@@ -40,6 +51,7 @@ class QuoteClient:
         try:
             response = await self._http.post("/v1/quotes", json=body)
         except httpx.HTTPError as exc:
+            PROMISES.labels(store_id, "refused").inc()
             raise NoPromise(
                 f"the delivery service did not answer in time ({type(exc).__name__}); "
                 "no promise can be made, please try again"
@@ -47,8 +59,11 @@ class QuoteClient:
         if response.status_code == 404:
             raise NotFound(f"there is no store {store_id}", field="store_id")
         if response.status_code != 200:
+            PROMISES.labels(store_id, "refused").inc()
             raise NoPromise(f"the delivery service could not quote ({response.status_code})")
-        return msgspec.json.decode(response.content, type=Promised)
+        promised = msgspec.json.decode(response.content, type=Promised)
+        PROMISES.labels(store_id, _outcome(promised)).inc()
+        return promised
 
     async def aclose(self) -> None:
         await self._http.aclose()

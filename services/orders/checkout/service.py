@@ -32,6 +32,7 @@ from services.orders.checkout.domain import (
 )
 from services.orders.checkout.quotes import NoPromise, QuoteClient
 from services.orders.checkout.views import OrderView, order_view, visible_order
+from services.orders.metrics import ORDERS_PLACED
 from services.orders.order import store as orders
 from services.orders.order.store import OrderKey, OrderRow
 from services.orders.payments import store as payments
@@ -221,6 +222,7 @@ async def authorized(
         ),
         occurred_at=now,
     )
+    ORDERS_PLACED.labels(store_id, "app", order.fulfilment).inc()
     return await orders.lock_order(conn, **keys)
 
 

@@ -17,6 +17,7 @@ import asyncpg
 
 from services.orders.checkout.domain import Promised
 from services.orders.checkout.quotes import NoPromise
+from services.orders.metrics import ORDERS_PLACED
 from services.orders.order import store as orders
 from services.orders.order.store import OrderRow
 from services.orders.payments import store as payments
@@ -116,6 +117,7 @@ async def send_home(
         ),
         occurred_at=now,
     )
+    ORDERS_PLACED.labels(store_id, "till", "delivery").inc()
     await publish(
         conn,
         OrderPacked(

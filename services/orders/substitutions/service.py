@@ -6,6 +6,7 @@ from typing import Literal
 
 import asyncpg
 
+from services.orders.metrics import SUBSTITUTIONS
 from services.orders.substitutions import store as db
 from services.orders.substitutions.domain import (
     DecidedByPreference,
@@ -45,6 +46,7 @@ async def _announce(
         ),
         occurred_at=now,
     )
+    SUBSTITUTIONS.labels(p.store_id, str(approved).lower(), by).inc()
 
 
 async def record_proposal(conn: asyncpg.Connection, proposal: SubstitutionProposed) -> None:
