@@ -11,7 +11,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
 from services.fulfillment.batches import claiming, packing, picking
@@ -25,6 +25,7 @@ from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx
 
 HANDHELD = {"handheld": Provide(provide_handheld)}
+Device = NamedDependency[Handheld]  # the command's Device-Id, Device-Seq and key
 
 
 class ScanBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -54,7 +55,7 @@ async def claim_batch(
     conn: Tx,
     clock: Now,
     principal: Caller,
-    handheld: Handheld,
+    handheld: Device,
     policy: BatchPolicy,
 ) -> Response[claiming.Claimed]:
     """The picker's next batch (the one they hold, if any): up to N orders of one zone, due
@@ -111,7 +112,7 @@ async def scan_item(
     conn: Tx,
     clock: Now,
     principal: Caller,
-    handheld: Handheld,
+    handheld: Device,
     policy: BatchPolicy,
 ) -> Response[picking.ScanResult]:
     """Count a scanned item into a tote: EAN-13/UPC-A, or a scale label (weight or price).
@@ -151,7 +152,7 @@ async def report_short(
     conn: Tx,
     clock: Now,
     principal: Caller,
-    handheld: Handheld,
+    handheld: Device,
     policy: BatchPolicy,
     substitutes: Substitutes,
 ) -> Response[picking.ShortResult]:
@@ -192,7 +193,7 @@ async def pack_order(
     conn: Tx,
     clock: Now,
     principal: Caller,
-    handheld: Handheld,
+    handheld: Device,
     policy: BatchPolicy,
 ) -> Response[packing.PackResult]:
     """Bag an order's tote (bags per zone, a QR label each); the last zone packed sends
