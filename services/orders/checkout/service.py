@@ -212,7 +212,8 @@ async def authorized(
     await publish(
         conn,
         OrderPlaced(
-            **keys,
+            store_id=store_id,
+            order_id=order_id,
             member_id=order.member_id,
             fulfilment=order.fulfilment,
             address=order.address,

@@ -55,7 +55,7 @@ async def open_cart(
     await db.insert_cart(
         conn, **keys, member_id=member_id, currency=rules.currency, now=clock.now()
     )
-    cart = await own_cart(conn, **keys, member_id=member_id)
+    cart = await own_cart(conn, store_id=store_id, cart_id=cart_id, member_id=member_id)
     return cart_view(cart, [], None)
 
 
