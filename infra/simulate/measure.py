@@ -59,6 +59,18 @@ class OrderRow:
         a, b = self.stages.get(since), self.stages.get(stage)
         return (b - a).total_seconds() / 60 if a and b else None
 
+    def at_door(self) -> float | None:
+        """Minutes from paid to the door: delivered, or the rider reporting a failed hand-over
+        there; None while not at the door."""
+        return self.minutes("delivered") or self.minutes("delivery_failed")
+
+    def within_30(self) -> bool:
+        at = self.at_door()
+        return at is not None and at <= PROMISE_MIN
+
+    def kept_promise(self) -> bool:
+        return "delivered" in self.stages and self.stages["delivered"] <= self.promise_at
+
 
 @dataclass
 class Measured:
@@ -152,9 +164,8 @@ def figures(m: Measured, tally: dict, sc: Scenario) -> dict[str, object]:
     """The summary's numbers, by name, in the order the table shows them."""
     delivered = [o for o in m.orders if o.status == "delivered"]
     door = [x for o in delivered if (x := o.minutes("delivered")) is not None]
-    at_door = [o.minutes("delivered") or o.minutes("delivery_failed") for o in m.orders]
-    within_30 = sum(1 for x in at_door if x is not None and x <= PROMISE_MIN)
-    in_promise = sum(1 for o in delivered if o.stages["delivered"] <= o.promise_at)
+    within_30 = sum(1 for o in m.orders if o.within_30())
+    in_promise = sum(1 for o in delivered if o.kept_promise())
     picks = [x for o in m.orders if (x := o.minutes("packed")) is not None]
     picking = [
         (o.stages["packed"] - o.claimed).total_seconds() / 60

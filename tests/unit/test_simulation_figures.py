@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from infra.simulate.measure import Measured, OrderRow, figures
+from infra.simulate.report import plots, to_metres
 from infra.simulate.scenario import Scenario
 
 T0 = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
@@ -55,3 +56,23 @@ def test_every_paid_order_counts_against_the_30_minutes_and_riders_until_back():
     # 37 of the 120 rider-minutes of the hour of orders: away from 8 until back at 45
     assert abs(numbers["rider utilisation while orders arrive (%)"] - 100 * 37 / 120) < 1e-9
     assert numbers["orders per trip"] == 3
+
+
+def test_the_route_map_is_into_metres_from_the_store():
+    east, north = to_metres(STORE[0] + 0.01, STORE[1] + 0.01, STORE)
+    assert abs(north - 1105.7) < 1  # a hundredth of a degree of latitude
+    assert abs(east - 1113.2 * 0.8222) < 1  # of longitude, at Kobe's 34.69 degrees north
+
+
+def test_the_report_draws_its_four_pictures(tmp_path):
+    orders = [order(n, "delivered", packed=5, delivered=10 + n) for n in range(25)]
+    pings = {"rider-1": [(at(8), *STORE), (at(20), *DOOR), (at(45), *STORE)]}
+    samples = [
+        {"at": at(k), "pick tasks queued": k % 4, "pick tasks in progress": 1}
+        | {"ready for a rider": k % 2, "with a rider": 1}
+        for k in range(40)
+    ]
+    measured = Measured(orders, [], pings, {}, at(0), at(60), STORE, samples)
+    plots(tmp_path, measured)
+    for name in ("delivery_times", "on_time", "queues", "routes"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000, name
