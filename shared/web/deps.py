@@ -2,8 +2,9 @@
 
 `conn` is the request's transaction, `pool` the pool (for multi-step use cases),
 `principal` the verified caller, `clock` the one clock, `secret` the deployment's secret (it
-signs tokens, and keys the signed codes). A service's own clients and its typed `settings` are
-its own dependencies, named in its `deps.py` and provided by its `create_app`.
+signs tokens, and keys the signed codes), `settings` the service's settings (its `deps.py`
+names them with their own type). A service's clients are its own dependencies, named in its
+`deps.py` and provided by its `create_app`.
 """
 
 from __future__ import annotations
