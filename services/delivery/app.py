@@ -7,6 +7,7 @@ from litestar import Litestar
 from services.delivery.api import ROUTES
 from services.delivery.consumers import CONSUMERS
 from services.delivery.deliveries.api import ROUTES as DELIVERY_ROUTES
+from services.delivery.members.erasure import is_erased
 from services.delivery.metrics import BUSINESS
 from services.delivery.quoting import Futures
 from services.delivery.retention import TRIMS
@@ -25,4 +26,5 @@ def create_app(settings: DeliverySettings) -> Litestar:
         trims=TRIMS,
         dependencies={"futures": Futures()},
         business=BUSINESS,
+        erased=is_erased,
     )

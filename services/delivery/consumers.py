@@ -7,6 +7,7 @@ import asyncpg
 from services.delivery import store as db
 from services.delivery.deliveries import store as deliveries_db
 from services.delivery.deliveries.consumers import CONSUMERS as DELIVERY_CONSUMERS
+from services.delivery.members.erasure import CONSUMERS as ERASURE_CONSUMERS
 from shared.bus import Consumer
 from shared.events import Envelope, OrderCancelled, OrderPacked, OrderPlaced, StoreUpdated
 
@@ -53,4 +54,5 @@ CONSUMERS = [
         keep_backlog,
     ),
     *DELIVERY_CONSUMERS,
+    *ERASURE_CONSUMERS,
 ]

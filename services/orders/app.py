@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import httpx
 from litestar import Litestar
 
 from services.orders.catalog.api import ROUTES as CATALOG_ROUTES
@@ -13,7 +14,9 @@ from services.orders.checkout.quotes import QuoteClient
 from services.orders.consumers import consumers
 from services.orders.deps import NOTIFIER
 from services.orders.history.api import ROUTES as HISTORY_ROUTES
+from services.orders.live.api import ROUTES as LIVE_ROUTES
 from services.orders.members.api import ROUTES as MEMBER_ROUTES
+from services.orders.members.store import is_erased as member_erased
 from services.orders.metrics import BUSINESS
 from services.orders.payments.api import ROUTES as PAYMENT_ROUTES
 from services.orders.payments.gateway import StripeGateway
@@ -23,6 +26,9 @@ from services.orders.settings import OrdersSettings
 from services.orders.stores.api import ROUTES as STORE_ROUTES
 from services.orders.substitutions import service as substitutions
 from services.orders.substitutions.api import ROUTES as SUBSTITUTION_ROUTES
+from services.orders.webhooks import service as webhooks
+from services.orders.webhooks.api import ROUTES as WEBHOOK_ROUTES
+from services.orders.webhooks.openapi import WEBHOOKS
 from shared.auth import service_token
 from shared.clock import Clock
 from shared.web.app import build_app
@@ -35,6 +41,7 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
     gateway = gateway or StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
     token = service_token(settings.jwt_secret, "orders")
     quotes = QuoteClient(settings.delivery_url, token, timeout_s=settings.quote_timeout_s)
+    hooks_http = httpx.AsyncClient(timeout=webhooks.SEND_TIMEOUT_S, follow_redirects=False)
     return build_app(
         settings,
         title="omo orders",
@@ -49,14 +56,19 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
             *PAYMENT_ROUTES,
             *SUBSTITUTION_ROUTES,
             *HISTORY_ROUTES,
+            *LIVE_ROUTES,
+            *WEBHOOK_ROUTES,
         ],
         consumers=consumers(gateway),
         clock=clock,
         jobs=[
             (settings.unpaid_sweep_s, partial(checkout.expire_unpaid, clock=clock)),
             (settings.substitution_sweep_s, partial(substitutions.decide_overdue, clock=clock)),
+            (settings.webhook_send_s, partial(webhooks.send_due, clock=clock, http=hooks_http)),
         ],
         dependencies={"gateway": gateway, "quotes": quotes, "notifier": NOTIFIER},
-        on_shutdown=[quotes.aclose],
+        on_shutdown=[quotes.aclose, hooks_http.aclose],
         business=BUSINESS,
+        erased=member_erased,
+        webhooks=WEBHOOKS,
     )

@@ -31,6 +31,8 @@ from services.orders.payments.service import settle_packed
 from services.orders.payments.voids import void_authorization
 from services.orders.pickups import service as pickups
 from services.orders.substitutions import service as substitutions
+from services.orders.webhooks.domain import OFFERED
+from services.orders.webhooks.service import fan_out
 from shared.bus import Consumer
 from shared.events import (
     DeliveryFailed,
@@ -90,4 +92,5 @@ def consumers(gateway: StripeGateway) -> list[Consumer]:
         void_authorizations(gateway),
         settle_on_packed(gateway),
         Consumer("orders.substitution_proposals", (SubstitutionProposed.topic,), record_proposals),
+        Consumer("orders.webhooks", tuple(sorted(OFFERED)), fan_out),
     ]

@@ -28,3 +28,5 @@ class OrdersSettings(ServiceSettings, frozen=True, kw_only=True):
     unpaid_sweep_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0
     # How often unanswered substitutions past their time limit are decided (clock seconds).
     substitution_sweep_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    # How often webhook deliveries that are due are sent (clock seconds).
+    webhook_send_s: Annotated[float, msgspec.Meta(gt=0)] = 1.0

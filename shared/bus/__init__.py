@@ -16,6 +16,7 @@
 from shared.bus.admin import dead_letters, lag, retry_dead, subscribe
 from shared.bus.consumer import Consumer, Handler, PoolHandler
 from shared.bus.publish import publish
+from shared.bus.stream import Published, events_after
 from shared.bus.worker import BusRunner, drain
 
 __all__ = [
@@ -23,8 +24,10 @@ __all__ = [
     "Consumer",
     "Handler",
     "PoolHandler",
+    "Published",
     "dead_letters",
     "drain",
+    "events_after",
     "lag",
     "publish",
     "retry_dead",

@@ -37,5 +37,6 @@ async def publish(
         event,
         occurred_at,
         current_request_id(),
+        getattr(event, "store_id", None),
     )
     return event_id

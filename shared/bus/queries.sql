@@ -3,8 +3,8 @@
 WITH locked AS (
     SELECT pg_advisory_xact_lock(hashtextextended($3, 0))
 ), event AS (
-    INSERT INTO kernel.events (id, topic, key, version, payload, occurred_at, request_id)
-    SELECT $1, $2, $3, $4, $5, $6, $7 FROM locked
+    INSERT INTO kernel.events (id, topic, key, version, payload, occurred_at, request_id, store_id)
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM locked
     ON CONFLICT (id) DO NOTHING
     RETURNING id, seq, key, topic
 ), fanned AS (
@@ -217,3 +217,11 @@ SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0)::bigint AS bytes,
        coalesce(sum(greatest(c.reltuples, 0)) FILTER (WHERE t.isleaf), 0)::bigint AS estimate,
        (SELECT relkind = 'p' FROM pg_class WHERE oid = $1::regclass) AS partitioned
 FROM tree t JOIN pg_class c ON c.oid = t.relid
+
+-- name: events_of_key
+-- One key's events after a place in the log, oldest first (a stream's replay and follow-up).
+SELECT id, seq, topic, version, payload, occurred_at, store_id
+FROM kernel.events
+WHERE key = $1 AND seq > $2
+ORDER BY seq
+LIMIT $3

@@ -285,6 +285,16 @@ class PaymentRefunded(Event, frozen=True, kw_only=True):
     currency: str
 
 
+class MemberErased(Event, frozen=True, kw_only=True):
+    """A member deleted their account: every service forgets what it holds of them (their
+    addresses, their phone) and refuses their tokens from now on."""
+
+    topic: ClassVar[str] = "member.erased"
+    key_field: ClassVar[str] = "member_id"
+
+    member_id: str
+
+
 TOPICS: dict[str, type[Event]] = {
     cls.topic: cls
     for cls in (
@@ -302,6 +312,7 @@ TOPICS: dict[str, type[Event]] = {
         DeliveryFailed,
         PaymentCaptured,
         PaymentRefunded,
+        MemberErased,
     )
 }
 

@@ -6,8 +6,9 @@ path is their own. Handlers receive the verified `Principal` as the `principal` 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
+import asyncpg
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
@@ -15,7 +16,9 @@ from shared.auth import STAFF, Principal, Role, verify
 from shared.errors import Forbidden, Unauthenticated
 
 PUBLIC = {"public": True}
-Guard = Callable[[ASGIConnection, BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
+# Whether a member deleted their account, asked of the service's own tables.
+ErasedCheck = Callable[[asyncpg.Connection, str], Awaitable[bool]]
 
 
 def bearer_principal(connection: ASGIConnection) -> Principal:
@@ -30,7 +33,7 @@ def allow(*roles: Role, store_param: str = "store_id") -> Guard:
     """A guard admitting `roles`; staff only for the store named by `store_param` in the path."""
     admitted = frozenset(roles)
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         principal = bearer_principal(connection)
         if principal.role not in admitted:
             allowed = ", ".join(sorted(admitted))
@@ -38,10 +41,23 @@ def allow(*roles: Role, store_param: str = "store_id") -> Guard:
         store = connection.path_params.get(store_param)
         if store is not None and principal.role in STAFF and principal.store_id != str(store):
             raise Forbidden(f"your token is for store {principal.store_id}, not {store}")
+        if principal.role is Role.SHOPPER:
+            await _refuse_erased(connection, principal)
         connection.state.principal = principal
 
     guard.roles = admitted  # type: ignore[attr-defined]  # read by the every-route-states-access test
     return guard
+
+
+async def _refuse_erased(connection: ASGIConnection, principal: Principal) -> None:
+    """A deleted account's tokens are refused while they last: the service says how it knows
+    (`build_app(erased=...)`); one indexed lookup per shopper call."""
+    erased: ErasedCheck | None = connection.app.state.get("erased")
+    if erased is None or principal.member_id is None:
+        return
+    async with connection.app.state.pool.acquire() as conn:
+        if await erased(conn, principal.member_id):
+            raise Unauthenticated("this account was deleted; its tokens are no longer accepted")
 
 
 def client_address(connection: ASGIConnection) -> str:

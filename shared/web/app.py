@@ -17,6 +17,7 @@ import asyncpg
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.openapi.spec import PathItem
 from litestar.types import ControllerRouterHandler
 from prometheus_client.registry import Collector
 
@@ -28,7 +29,7 @@ from shared.migrations import pending
 from shared.retention import Trim, keep_trimming
 from shared.settings import ServiceSettings
 from shared.throttle import PURGE_EXPIRED as PURGE_EXPIRED_THROTTLES
-from shared.web.access import provide_principal
+from shared.web.access import ErasedCheck, provide_principal
 from shared.web.edge import check_request
 from shared.web.idempotency import PURGE_EXPIRED
 from shared.web.metrics import Metrics
@@ -102,12 +103,16 @@ def build_app(
     dependencies: Mapping[str, object] | None = None,
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     business: Sequence[Collector] = (),
+    erased: ErasedCheck | None = None,
+    webhooks: dict[str, PathItem] | None = None,
 ) -> Litestar:
     """`jobs` run every so many clock seconds while the app lives; `trims` (the service's own
     tables, beside the bus's that every service trims) run every `trim_every_s`;
     `dependencies` (its clients and gateways, by name; a `Provide` as it is) reach the handlers
     that name them; `on_shutdown` closes what needs closing; `business`: the service's own
-    counters, served on `/metrics`."""
+    counters, served on `/metrics`; `erased`: whether a member deleted their account, so their
+    tokens are refused (`access.allow`); `webhooks`: the document's `webhooks:` section, what
+    the service POSTs to endpoints."""
     clock = clock or Clock(settings.clock_speed, settings.clock_start)
     metrics = Metrics(settings.service, business)
 
@@ -183,9 +188,10 @@ def build_app(
                 "clock": clock,
                 "consumers": list(consumers),
                 "metrics": metrics,
+                "erased": erased,
             }
         ),
-        openapi_config=openapi_config(title, description),
+        openapi_config=openapi_config(title, description, webhooks),
     )
     # Outside Litestar's own exception handling, so every answer, a 404 included, has its id.
     app.asgi_handler = with_request_ids(app.asgi_handler)

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import openapi_ui_bundles
 from litestar import Litestar, Router
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, Operation, SecurityScheme
+from litestar.openapi.spec import Components, Operation, PathItem, SecurityScheme
 from litestar.static_files import create_static_files_router
+
+from shared.web.problems import MEDIA_TYPE
 
 DOCS_PATH = "/schema"
 ASSETS = "/assets"
@@ -56,7 +60,9 @@ class LocalRedoc(_ServesAssets, RedocRenderPlugin):
     assets = (REDOC, openapi_ui_bundles.redoc.static_path)
 
 
-def openapi_config(title: str, description: str) -> OpenAPIConfig:
+def openapi_config(
+    title: str, description: str, webhooks: dict[str, PathItem] | None = None
+) -> OpenAPIConfig:
     swagger = LocalSwagger(
         js_url=f"{SWAGGER}/swagger-ui-bundle.js",
         css_url=f"{SWAGGER}/swagger-ui.css",
@@ -88,16 +94,63 @@ def openapi_config(title: str, description: str) -> OpenAPIConfig:
             }
         ),
         security=[{BEARER: []}],
+        webhooks=webhooks,  # type: ignore[arg-type]  # Litestar types it with References too
     )
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """RFC 9457 problem details: how every error of this API is answered
+    (`application/problem+json`). `type` is `urn:omo:problem:<slug>`, stable for a client to
+    branch on; `field` names the field, header or parameter at fault; some problems add members
+    of their own (the orders still open, the item a scan expected, `Retry-After`'s seconds)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    field: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+# What any operation may answer, besides its success: the request's shape (400), a broken rule
+# (422), a state it conflicts with (409), a thing not there or not the caller's (404), too many
+# tries (429), the database out of reach (503).
+_ANY = {
+    400: "The request does not have the documented shape (the field is named).",
+    404: "Not there, or not the caller's to see.",
+    409: "The request conflicts with the current state.",
+    422: "The request breaks a rule (the field is named).",
+    429: "Too many tries: wait for Retry-After.",
+    503: "The database is out of reach: try again after Retry-After.",
+}
+_GUARDED = {
+    401: "No bearer token, or one that is not valid (expired, or a deleted account's).",
+    403: "The token's role or store may not do this.",
+}
+
+
+def _problems(statuses: dict[int, str]) -> dict[int, ResponseSpec]:
+    return {
+        status: ResponseSpec(
+            data_container=Problem, description=text, media_type=MEDIA_TYPE, generate_examples=False
+        )
+        for status, text in statuses.items()
+    }
 
 
 def document_access(app: Litestar) -> None:
     """Mark each public operation `security: []` and name the roles each guarded one admits
-    (OpenAPI 3.1 allows role names in a bearer requirement). Runs on the app's own copies of
-    the handlers, before the document is first built."""
+    (OpenAPI 3.1 allows role names in a bearer requirement); declare the problems each may
+    answer. Runs on the app's own copies of the handlers, before the document is first built."""
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
-            if handler.opt.get("public"):
+            if not handler.include_in_schema:
+                continue
+            public = bool(handler.opt.get("public"))
+            errors = _problems(_ANY if public else {**_ANY, **_GUARDED})
+            handler.responses = {**errors, **(handler.responses or {})}
+            if public:
                 handler.operation_class = Open
                 continue
             roles = sorted({str(r) for g in handler.guards or [] for r in getattr(g, "roles", ())})

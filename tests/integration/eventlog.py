@@ -51,3 +51,15 @@ async def next_event(lines: AsyncIterator[str], kind: str) -> dict:
         elif text.startswith("data:") and event == kind:
             return json.loads(text.removeprefix("data:"))
     raise AssertionError(f"the stream ended before a {kind} event")
+
+
+async def next_message(lines: AsyncIterator[str]) -> tuple[str | None, str, dict]:
+    """The next Server-Sent Event of a stream, comments skipped: (id, event, data)."""
+    fields: dict[str, str] = {}
+    async for text in lines:
+        if text == "" and "data" in fields:
+            return fields.get("id"), fields.get("event", "message"), json.loads(fields["data"])
+        name, _, value = text.partition(":")
+        if name:  # a line starting with ":" is a comment
+            fields[name] = value.removeprefix(" ")
+    raise AssertionError(f"the stream ended; last fields {fields}")

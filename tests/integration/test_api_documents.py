@@ -61,3 +61,19 @@ async def test_docs_pages_load_nothing_from_outside_the_service(database, page):
     assert references, f"{page} references no script at all"
     assert outside == []
     assert set(fetched.values()) == {200}, fetched
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_every_error_an_operation_may_answer_is_a_documented_problem(database, service):
+    async with client(service, database) as c:
+        spec = (await c.get("/schema/openapi.json")).json()
+    problem = spec["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail", "instance"}
+    for name, op in operations(spec).items():
+        errors = {int(s): r for s, r in op["responses"].items() if int(s) >= 400}
+        expected = {400, 404, 409, 422, 429, 503} | ({401, 403} if op["security"] else set())
+        assert expected <= set(errors), (name, sorted(errors))
+        for status, response in errors.items():
+            [(media, content)] = response["content"].items()
+            assert media == "application/problem+json", (name, status)
+            assert content["schema"] == {"$ref": "#/components/schemas/Problem"}, (name, status)

@@ -37,7 +37,7 @@ from tests.integration.delivering import (
     rows,
     wake_ups,
 )
-from tests.integration.eventlog import next_event, published
+from tests.integration.eventlog import next_event, next_message, published
 
 DELIVERY = "SELECT * FROM delivery.deliveries WHERE order_id = $1"
 
@@ -371,6 +371,31 @@ async def test_the_tracking_stream_sends_each_change_until_the_order_arrives(
                 assert last["handover_code"] is None and last["rider"] is None
                 rest = [line async for line in lines]  # the stream ends with the delivery
     assert not [line for line in rest if line.startswith("data:")]
+
+
+async def test_a_tracking_stream_resumed_with_its_last_id_sends_only_what_is_newer(
+    database, demo, monkeypatch
+):
+    monkeypatch.setattr(deliveries_api, "POLL_S", 0.05)
+    await handle_delivery(database)
+    [order_id] = await ready_orders(database, 1)
+    route_id = await assign_route(database, "rider-1", [order_id])
+    path = f"/v1/orders/{order_id}/tracking/stream"
+    with serving("delivery", database_url=database, bus_poll_seconds=60) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+            async with http.stream("GET", path, headers=SHOPPER) as stream:
+                seen, _, state = await next_message(stream.aiter_lines())
+            assert state["status"] == "assigned"
+            resumed = {**SHOPPER, "Last-Event-ID": seen}
+            async with http.stream("GET", path, headers=resumed) as stream:
+                lines = stream.aiter_lines()
+                assert (await pickup(http, route_id, bag_codes(order_id))).status_code == 200
+                newer, _, state = await next_message(lines)  # not the state it had
+            assert state["status"] == "out" and newer != seen
+            stale = {**SHOPPER, "Last-Event-ID": seen}  # the client missed "out"
+            async with http.stream("GET", path, headers=stale) as stream:
+                again, _, state = await next_message(stream.aiter_lines())
+            assert (again, state["status"]) == (newer, "out")
 
 
 async def test_the_manager_sees_riders_deliveries_and_the_dispatchers_alert(c, database):

@@ -370,7 +370,7 @@ async def test_pings_from_before_partitioning_stay_in_the_default_partition(
         await migrate(conn)
         await conn.execute(PING, NOW - DAY)
         monkeypatch.setitem(migrations.COMPONENTS, "delivery", real)
-        assert await migrate(conn) == ["delivery/0008_pings_by_day.sql"]
+        assert (await migrate(conn))[0] == "delivery/0008_pings_by_day.sql"  # and any later
         row = await conn.fetchrow("SELECT tableoid::regclass::text AS part, at FROM delivery.pings")
         assert (row["part"], row["at"]) == ("delivery.pings_default", NOW - DAY)
         with pytest.raises(asyncpg.UniqueViolationError):  # still one ping per rider and instant

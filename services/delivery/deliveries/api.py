@@ -18,6 +18,7 @@ from shared.auth import Principal, Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.streams import LastEventId, fingerprint, snapshot
 
 POLL_S = 3.0  # wall seconds between looks at a tracked order
 ALIVE_S = 15.0  # a quiet stream says it is alive this often
@@ -154,18 +155,23 @@ async def track(order_id: FromPath[str], conn: Tx, principal: Caller) -> views.T
     tags=["tracking"],
     operation_id="trackOrderLive",
 )
-async def track_live(order_id: FromPath[str], pool: Pool, principal: Caller) -> ServerSentEvent:
+async def track_live(
+    order_id: FromPath[str], pool: Pool, principal: Caller, last_event_id: LastEventId = None
+) -> ServerSentEvent:
     """The same as Server-Sent Events: a `tracking` event now and whenever it changes, until
-    the order is delivered, failed or cancelled."""
+    the order is delivered, failed or cancelled. Each message's id names the state it carries:
+    reconnecting with `Last-Event-ID`, the current state is sent only if it is newer."""
     async with pool.acquire() as conn:
         first = await views.tracking(conn, principal, order_id)  # 404 before streaming
-    return ServerSentEvent(_follow(pool, principal, first))
+    resend = last_event_id != fingerprint(first)
+    return ServerSentEvent(_follow(pool, principal, first, resend=resend))
 
 
 async def _follow(
-    pool: Pool, principal: Principal, seen: views.Tracking
+    pool: Pool, principal: Principal, seen: views.Tracking, *, resend: bool
 ) -> AsyncIterator[ServerSentEventMessage]:
-    yield _message(seen)
+    if resend:
+        yield snapshot("tracking", seen)
     quiet = 0.0
     while seen.status not in views.DONE:
         await asyncio.sleep(POLL_S)
@@ -173,16 +179,12 @@ async def _follow(
             latest = await views.tracking(conn, principal, seen.order_id)
         if latest != seen:
             seen, quiet = latest, 0.0
-            yield _message(seen)
+            yield snapshot("tracking", seen)
         else:
             quiet += POLL_S
             if quiet >= ALIVE_S:
                 quiet = 0.0
                 yield ServerSentEventMessage(comment="alive")
-
-
-def _message(tracking: views.Tracking) -> ServerSentEventMessage:
-    return ServerSentEventMessage(event="tracking", data=msgspec.json.encode(tracking).decode())
 
 
 @get(

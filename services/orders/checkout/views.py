@@ -121,6 +121,12 @@ async def visible_order(conn: asyncpg.Connection, principal: Principal, order_id
     return order
 
 
+async def status_of(conn: asyncpg.Connection, order_id: str) -> str | None:
+    """Where the order is now; None if there is no such order."""
+    order = await orders.get_order(conn, order_id=order_id)
+    return order.status if order else None
+
+
 async def order_view(conn: asyncpg.Connection, order: OrderRow, role: Role) -> OrderView:
     """The order as `role` may read it (see `scoped`)."""
     keys = {"store_id": order.store_id, "order_id": order.order_id}

@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, delete, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, JSONBody
 
 from services.orders.deps import CodeSender, Settings
-from services.orders.members import service
+from services.orders.members import erasure, service
 from services.orders.members.domain import Code, Member, MemberCode, Phone, Verified
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow, client_address
@@ -118,6 +118,21 @@ async def get_me(conn: Tx, principal: Caller) -> Member:
     return await service.get_member(conn, principal.member_id)
 
 
+@delete(
+    "/v1/me",
+    guards=[allow(Role.SHOPPER)],
+    tags=["members"],
+    operation_id="deleteMe",
+    status_code=204,
+)
+async def delete_me(conn: Tx, clock: Now, principal: Caller) -> None:
+    """Delete the calling member's account (a shopper): their phone, addresses and stored
+    replies are erased at once, orders kept for accounting without them, and their tokens
+    refused from then on. 409 `orders-open` naming the orders still on their way. Deleting
+    twice is not possible: the second call's token is refused (401)."""
+    await erasure.erase_member(conn, clock, member_id=principal.member_id or "")
+
+
 @get(
     "/v1/me/member-code",
     guards=[allow(Role.SHOPPER)],
@@ -150,4 +165,4 @@ async def check_member_code(
     return MemberCodeOwner(member_id=member_id)
 
 
-ROUTES = [send_code, verify_code, get_me, get_member_code, check_member_code]
+ROUTES = [send_code, verify_code, get_me, delete_me, get_member_code, check_member_code]

@@ -5,7 +5,7 @@ ON CONFLICT (phone) DO NOTHING
 RETURNING member_id
 
 -- name: get_member
-SELECT member_id, phone, created_at FROM orders.members WHERE member_id = $1
+SELECT member_id, phone, created_at FROM orders.members WHERE member_id = $1 AND erased_at IS NULL
 
 -- name: get_member_by_phone
 SELECT member_id, phone, created_at FROM orders.members WHERE phone = $1
@@ -31,3 +31,51 @@ UPDATE orders.member_codes SET attempts = attempts + 1 WHERE phone = $1 RETURNIN
 
 -- name: use_code
 UPDATE orders.member_codes SET used_at = $2 WHERE phone = $1
+
+-- name: open_orders_of
+SELECT order_id FROM orders.orders
+WHERE member_id = $1
+  AND status NOT IN ('payment_failed', 'expired', 'delivered', 'collected', 'cancelled')
+ORDER BY order_id
+
+-- name: erase_member
+-- The phone it had, for the sign-up code keyed by it; NULL when already erased or unknown.
+WITH was AS (
+    SELECT member_id, phone FROM orders.members
+    WHERE member_id = :member_id AND erased_at IS NULL
+    FOR UPDATE
+)
+UPDATE orders.members m SET phone = NULL, erased_at = :at
+FROM was WHERE m.member_id = was.member_id
+RETURNING was.phone
+
+-- name: forget_code
+DELETE FROM orders.member_codes WHERE phone = :phone
+
+-- name: forget_addresses
+-- Delivery addresses go; `address_text` stays non-null (empty) for delivery orders, as the
+-- table's rule wants. The PaymentIntent's client secret goes with them.
+UPDATE orders.orders
+SET address_text = CASE WHEN fulfilment = 'delivery' THEN '' END,
+    address_lat = NULL, address_lng = NULL, client_secret = NULL
+WHERE member_id = :member_id
+
+-- name: forget_gift_phones
+UPDATE orders.pickup_codes p SET gift_phone = NULL, gift_note = NULL
+FROM orders.orders o
+WHERE o.member_id = :member_id AND p.store_id = o.store_id AND p.order_id = o.order_id
+  AND (p.gift_phone IS NOT NULL OR p.gift_note IS NOT NULL)
+
+-- name: forget_in_events
+-- The event log keeps what was published for consumers yet to handle it: the member's
+-- addresses go from it too (an erased member has no open order, so none is still needed).
+UPDATE kernel.events SET payload = jsonb_set(payload, '{address}', 'null')
+WHERE payload ->> 'member_id' = :member_id AND payload ? 'address'
+  AND payload -> 'address' <> 'null'
+
+-- name: forget_replies
+-- Stored replies to their repeated POSTs held their orders, addresses included.
+DELETE FROM kernel.idempotency_keys WHERE caller = :member_id
+
+-- name: is_erased
+SELECT EXISTS (SELECT 1 FROM orders.members WHERE member_id = $1 AND erased_at IS NOT NULL)

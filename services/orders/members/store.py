@@ -56,3 +56,24 @@ async def count_wrong_try(conn: asyncpg.Connection, *, phone: str) -> int:
 
 async def use_code(conn: asyncpg.Connection, *, phone: str, now: datetime) -> None:
     await conn.execute(Q["use_code"], phone, now)
+
+
+async def open_orders_of(conn: asyncpg.Connection, *, member_id: str) -> list[str]:
+    return [r["order_id"] for r in await conn.fetch(Q["open_orders_of"], member_id)]
+
+
+async def erase(conn: asyncpg.Connection, *, member_id: str, at: datetime) -> bool:
+    """Forget the member's phone, sign-up code, addresses, gift details, addresses in the event
+    log and stored replies; False when there was no such member to erase."""
+    phone = await conn.fetchval(*Q["erase_member"](member_id=member_id, at=at))
+    if phone is None:
+        return False
+    await conn.execute(*Q["forget_code"](phone=phone))
+    for query in ("forget_addresses", "forget_gift_phones", "forget_in_events", "forget_replies"):
+        await conn.execute(*Q[query](member_id=member_id))
+    return True
+
+
+async def is_erased(conn: asyncpg.Connection, member_id: str) -> bool:
+    """Whether the member deleted their account (for `access.allow`)."""
+    return await conn.fetchval(Q["is_erased"], member_id)

@@ -1,0 +1,47 @@
+"""The shopper's order, live: every event of it as Server-Sent Events, from the log, so the app
+hears a proposed substitute the moment a picker proposes it (and every stage after), and a
+reconnect with Last-Event-ID misses nothing."""
+
+from __future__ import annotations
+
+import asyncpg
+from litestar import get
+from litestar.params import FromPath
+from litestar.response import ServerSentEvent
+
+from services.orders.checkout.views import status_of, visible_order
+from shared.auth import Role
+from shared.web.access import allow
+from shared.web.deps import Caller, Pool
+from shared.web.streams import LastEventId, after_seq, follow_events
+
+FINISHED = frozenset({"payment_failed", "expired", "delivered", "collected", "cancelled"})
+
+
+@get(
+    "/v1/orders/{order_id:str}/events",
+    guards=[allow(Role.SHOPPER)],
+    tags=["orders"],
+    operation_id="followOrder",
+)
+async def follow_order(
+    order_id: FromPath[str], pool: Pool, principal: Caller, last_event_id: LastEventId = None
+) -> ServerSentEvent:
+    """The shopper's own order as Server-Sent Events: each event of it (`order.placed`,
+    `substitution.proposed` — answer it with the substitutions call —, `order.packed`,
+    `order.out_for_delivery`, `order.delivered`...) in the public envelope (`id`, `seq`, `topic`,
+    `occurred_at`, `store_id`, `data`), the SSE id being its place in the log. Sent with
+    `Last-Event-ID`, the stream resumes after it. It ends once the order is finished and every
+    event is sent; a comment line every 15 s keeps a quiet one open. 404 for anyone else's."""
+    after = after_seq(last_event_id)
+    async with pool.acquire() as conn:
+        await visible_order(conn, principal, order_id)  # 404 before streaming
+
+    async def finished(conn: asyncpg.Connection) -> bool:
+        status = await status_of(conn, order_id)
+        return status is None or status in FINISHED
+
+    return ServerSentEvent(follow_events(pool, order_id, after=after, finished=finished))
+
+
+ROUTES = [follow_order]

@@ -1,0 +1,76 @@
+"""The shopper's order, live: its events as Server-Sent Events from the log, a proposed
+substitute the moment it is proposed, and a reconnect with Last-Event-ID that misses nothing
+and repeats nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from shared.auth import Role
+from shared.events import Substitute, SubstitutionProposed
+from tests.integration.apps import bearer
+from tests.integration.conftest import serving
+from tests.integration.eventlog import next_message, publish_events
+from tests.integration.shopping import CABBAGE, SHOPPER, place_and_pay
+
+STORE = "kobe-sannomiya"
+
+
+def proposed(order_id: str) -> SubstitutionProposed:
+    return SubstitutionProposed(
+        substitution_id="sub_1",
+        order_id=order_id,
+        store_id=STORE,
+        line_no=1,
+        short_by=1,
+        substitute=Substitute(
+            sku="SKU-10009",
+            name_en="Napa cabbage",
+            name_ja="白菜",
+            unit="each",
+            quantity=1,
+            unit_price=250,
+        ),
+        decide_by=datetime.now(UTC) + timedelta(minutes=2),
+    )
+
+
+async def test_the_shopper_follows_their_order_and_resumes_where_they_left(
+    orders, database, delivery_url, stripe_url
+):
+    order_id = (await place_and_pay(orders, {"sku": CABBAGE, "quantity": 1}))["order_id"]
+    path = f"/v1/orders/{order_id}/events"
+    with serving(
+        "orders", database_url=database, stripe_api_base=stripe_url, delivery_url=delivery_url
+    ) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+            stranger = bearer(Role.SHOPPER, member="mem_someone_else")
+            assert (await http.get(path, headers=stranger)).status_code == 404
+            bad = await http.get(path, headers={**SHOPPER, "Last-Event-ID": "yesterday"})
+            assert bad.status_code == 422 and bad.json()["field"] == "Last-Event-ID"
+
+            async with http.stream("GET", path, headers=SHOPPER) as stream:
+                assert stream.headers["content-type"].startswith("text/event-stream")
+                lines = stream.aiter_lines()
+                first_id, topic, envelope = await next_message(lines)
+                assert topic == "order.placed" and envelope["data"]["order_id"] == order_id
+                assert first_id == str(envelope["seq"]) and envelope["store_id"] == STORE
+                await publish_events(database, proposed(order_id))  # a picker finds it short
+                _, topic, envelope = await next_message(lines)
+                assert topic == "substitution.proposed"
+                assert envelope["data"]["substitute"]["name_en"] == "Napa cabbage"
+
+            resumed = {**SHOPPER, "Last-Event-ID": first_id}
+            async with http.stream("GET", path, headers=resumed) as stream:
+                lines = stream.aiter_lines()
+                _, topic, _ = await next_message(lines)
+                assert topic == "substitution.proposed"  # what came after, not order.placed
+                cancel = await http.post(f"/v1/orders/{order_id}/cancel", json={}, headers=SHOPPER)
+                assert cancel.status_code == 200, cancel.text
+                topics = []
+                while "order.cancelled" not in topics:
+                    topics.append((await next_message(lines))[1])
+                rest = [line async for line in lines]  # the stream ends with the order
+    assert not [line for line in rest if line.startswith("data:")]
