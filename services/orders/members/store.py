@@ -63,13 +63,14 @@ async def open_orders_of(conn: asyncpg.Connection, *, member_id: str) -> list[st
 
 
 async def erase(conn: asyncpg.Connection, *, member_id: str, at: datetime) -> bool:
-    """Forget the member's phone, sign-up code, addresses, gift details, addresses in the event
-    log and stored replies; False when there was no such member to erase."""
+    """Forget the member's phone, sign-up code, gift details, addresses in the event log and
+    stored replies (their orders' addresses: the order store's `forget_addresses`); False when
+    there was no such member to erase."""
     phone = await conn.fetchval(*Q["erase_member"](member_id=member_id, at=at))
     if phone is None:
         return False
     await conn.execute(*Q["forget_code"](phone=phone))
-    for query in ("forget_addresses", "forget_gift_phones", "forget_in_events", "forget_replies"):
+    for query in ("forget_gift_phones", "forget_in_events", "forget_replies"):
         await conn.execute(*Q[query](member_id=member_id))
     return True
 

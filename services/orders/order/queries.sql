@@ -80,6 +80,14 @@ UPDATE orders.orders
 SET status = 'delivery_failed', rider_id = $3, failure = $4, delivery_note = $5
 WHERE store_id = $1 AND order_id = $2
 
+-- name: forget_addresses
+-- Delivery addresses go; `address_text` stays non-null (empty) for delivery orders, as the
+-- table's rule wants. The PaymentIntent's client secret goes with them.
+UPDATE orders.orders
+SET address_text = CASE WHEN fulfilment = 'delivery' THEN '' END,
+    address_lat = NULL, address_lng = NULL, client_secret = NULL
+WHERE member_id = :member_id
+
 -- name: lines
 SELECT line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate, substitution,
        picked, substitute_sku, substitute_name_en, substitute_quantity, charged

@@ -204,6 +204,11 @@ async def set_delivery_failed(
     await conn.execute(Q["set_delivery_failed"], store_id, order_id, rider_id, reason, note)
 
 
+async def forget_addresses(conn: asyncpg.Connection, *, member_id: str) -> None:
+    """An erased member's orders keep no address and no PaymentIntent client secret."""
+    await conn.execute(*Q["forget_addresses"](member_id=member_id))
+
+
 async def lines(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> list[LineRow]:
     return rows_as(LineRow, await conn.fetch(Q["lines"], store_id, order_id))
 
