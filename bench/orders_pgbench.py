@@ -1,9 +1,10 @@
 """The database's own limit on checkout: the core of a placement's write, run by `pgbench`.
 
-One pgbench transaction is the `reserve` UPDATE, `insert_order` and `insert_lines` of
-services/orders/checkout/queries.sql, statement for statement, with the values our code would
-send written in as literals: 32 baskets drawn like the HTTP bench's (skus sorted, as the store
-module sends them), one script each, picked at random; only the order id is fresh each time.
+One pgbench transaction is the `reserve` UPDATE of services/orders/stock/queries.sql and
+`insert_order` and `insert_lines` of services/orders/order/queries.sql, statement for
+statement, with the values our code would send written in as literals: 32 baskets drawn like
+the HTTP bench's (skus sorted, as the store module sends them), one script each, picked at
+random; only the order id is fresh each time.
 `reserve` locks its rows in sku order itself (an earlier version did not, and deadlocked here
 at 13-20 tps). It is the floor of what a
 placement costs the database: the app adds the store read, the idempotency claim and answer,
@@ -28,9 +29,11 @@ from bench.orders_load import STORE_ID, Product, basket
 from bench.serving import CpuMeter
 from infra.embedded_db import POSTGRES_BIN_PATH, SYSTEM_USER
 from services.orders.checkout.domain import OrderRequest, Sellable, line_cost, price_lines, totals
-from services.orders.checkout.store import Q
+from services.orders.order.store import Q as ORDER_QUERIES
+from services.orders.stock.store import Q as STOCK_QUERIES
 from shared.db import connect
 
+QUERIES = {**STOCK_QUERIES, **ORDER_QUERIES}
 SCRIPTS = 32
 VARIANTS = ("as in queries.sql",)
 _PARAM = re.compile(r"\$(\d+)\b")
@@ -51,7 +54,7 @@ def array(values: list, kind: str) -> str:
 
 def statement(name: str, params: dict[int, str]) -> str:
     """A named checkout query with its $n replaced, comments dropped, ended by `;`."""
-    lines = [x for x in Q[name].splitlines() if not x.lstrip().startswith("--")]
+    lines = [x for x in QUERIES[name].splitlines() if not x.lstrip().startswith("--")]
     return _PARAM.sub(lambda m: params[int(m.group(1))], "\n".join(lines)) + ";"
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -148,6 +149,25 @@ async def provide_pool(state: State) -> asyncpg.Pool:
     """The pool itself, for use cases that need several transactions (and a network call
     between them)."""
     return state.pool
+
+
+@asynccontextmanager
+async def unit_of_work(pool: asyncpg.Pool) -> AsyncIterator[Connection]:
+    """A use case's own transaction (one that spans several, with a network call between
+    them), ended as a request's is: commit on return, roll back on raise, except a
+    `DomainError` that `commits`, whose refusal keeps what it wrote."""
+    async with pool.acquire() as conn:
+        tx = conn.transaction()
+        await tx.start()
+        try:
+            yield conn
+        except DomainError as exc:
+            await (tx.commit() if exc.commits else tx.rollback())
+            raise
+        except BaseException:
+            await tx.rollback()
+            raise
+        await tx.commit()
 
 
 async def retry_deadlock(conn: Connection, work: Callable[[], Awaitable[T]]) -> T:

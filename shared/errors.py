@@ -14,7 +14,8 @@ class DomainError(Exception):
     status = 422
     slug = "rule-broken"
     # A refusal that must leave a trace (a wrong code counted against guessing) sets this: the
-    # request's transaction then commits what it wrote before raising, instead of rolling back.
+    # request's transaction (or a use case's own, shared.db.unit_of_work) then commits what it
+    # wrote before raising, instead of rolling back. The one way to refuse and keep.
     commits = False
 
     def __init__(self, detail: str | None = None, *, field: str | None = None, **extra: object):
@@ -26,6 +27,11 @@ class DomainError(Exception):
     @property
     def title(self) -> str:
         return (type(self).__doc__ or "").strip().splitlines()[0]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the problem (none, unless a subclass says)."""
+        return {}
 
 
 class InvalidInput(DomainError):
@@ -71,7 +77,11 @@ class TooManyRequests(DomainError):
 
     def __init__(self, detail: str, *, retry_after_s: int, field: str | None = None, **extra):
         super().__init__(detail, field=field, retry_after_s=retry_after_s, **extra)
-        self.retry_after_s = retry_after_s  # also the answer's Retry-After header
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class IdempotencyKeyReused(DomainError):

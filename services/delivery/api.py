@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Request, get, post, put
+from litestar import get, post, put
 from litestar.params import FromPath, JSONBody
 
 from services.delivery import quoting, service
 from services.delivery.capacity import Capacity, RiderBox, RiderCapacity
+from services.delivery.deps import Forecasts, Settings
 from services.delivery.domain import Coverage, Rider
 from services.delivery.promise import Pace
 from shared.auth import Role
@@ -128,7 +129,7 @@ class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     status_code=200,
 )
 async def make_quote(
-    request: Request, data: JSONBody[QuoteRequest], conn: Tx, clock: Now
+    data: JSONBody[QuoteRequest], conn: Tx, clock: Now, futures: Forecasts, settings: Settings
 ) -> quoting.Quote:
     """Is the address in the zone, and by when can an order placed now arrive? (the orders
     service at checkout, and shoppers' apps before it). A question, not a creation: no
@@ -136,13 +137,13 @@ async def make_quote(
     return await quoting.quote(
         conn,
         clock,
-        request.app.state.futures,
+        futures,
         data.store_id,
         lat=data.lat,
         lng=data.lng,
         pickup=data.fulfilment == "pickup",
         packed=data.packed,
-        batching=request.app.state.settings.dispatch_policy != "greedy",
+        batching=settings.dispatch_policy != "greedy",
     )
 
 

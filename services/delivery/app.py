@@ -27,7 +27,7 @@ def create_app(settings: DeliverySettings) -> Litestar:
         route_handlers=[*ROUTES, *RIDER_ROUTES, *DELIVERY_ROUTES, *LIVE_ROUTES],
         consumers=CONSUMERS,
         trims=TRIMS,
-        extra_state={"futures": Futures(), "floor": floor},
+        dependencies={"futures": Futures(), "floor": floor},
         on_shutdown=[floor.aclose],
         business=BUSINESS,
         erased=is_erased,

@@ -43,7 +43,7 @@ def create_app(settings: FulfillmentSettings) -> Litestar:
         clock=clock,
         jobs=[(settings.lapse_sweep_s, partial(claiming.lapse_everywhere, clock=clock))],
         trims=TRIMS,
-        extra_state={"substitutes": substitutes, "hub": hub, "policy": policy},
+        dependencies={"substitutes": substitutes, "hub": hub, "policy": policy},
         on_shutdown=[substitutes.aclose, hub.aclose],
         business=BUSINESS,
     )

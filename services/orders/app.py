@@ -12,6 +12,7 @@ from services.orders.checkout import service as checkout
 from services.orders.checkout.api import ROUTES as CHECKOUT_ROUTES
 from services.orders.checkout.quotes import QuoteClient
 from services.orders.consumers import consumers
+from services.orders.deps import NOTIFIER
 from services.orders.history.api import ROUTES as HISTORY_ROUTES
 from services.orders.live.api import ROUTES as LIVE_ROUTES
 from services.orders.members.api import ROUTES as MEMBER_ROUTES
@@ -65,7 +66,7 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
             (settings.substitution_sweep_s, partial(substitutions.decide_overdue, clock=clock)),
             (settings.webhook_send_s, partial(webhooks.send_due, clock=clock, http=hooks_http)),
         ],
-        extra_state={"gateway": gateway, "quotes": quotes},
+        dependencies={"gateway": gateway, "quotes": quotes, "notifier": NOTIFIER},
         on_shutdown=[quotes.aclose, hooks_http.aclose],
         business=BUSINESS,
         erased=member_erased,

@@ -92,6 +92,11 @@ def _name(job: Job) -> str:
     return getattr(job, "__name__", repr(job))
 
 
+def given(value: object) -> Provide:
+    """A dependency that is one object for the app's life (a client, a setting)."""
+    return Provide(lambda: value, sync_to_thread=False, use_cache=True)
+
+
 def build_app(
     settings: ServiceSettings,
     *,
@@ -102,18 +107,19 @@ def build_app(
     clock: Clock | None = None,
     jobs: Sequence[tuple[float, Job]] = (),
     trims: Sequence[Trim] = (),
-    extra_state: Mapping[str, object] | None = None,
+    dependencies: Mapping[str, object] | None = None,
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     business: Sequence[Collector] = (),
     erased: ErasedCheck | None = None,
     webhooks: dict[str, PathItem] | None = None,
 ) -> Litestar:
     """`jobs` run every so many clock seconds while the app lives; `trims` (the service's own
-    tables, beside the bus's that every service trims) run every `trim_every_s`; `extra_state`
-    (clients, gateways) lands on `app.state`; `on_shutdown` closes what needs closing;
-    `business`: the service's own counters, served on `/metrics`; `erased`: whether a member
-    deleted their account, so their tokens are refused (`access.allow`); `webhooks`: the
-    document's `webhooks:` section, what the service POSTs to endpoints."""
+    tables, beside the bus's that every service trims) run every `trim_every_s`;
+    `dependencies` (its clients and gateways, by name; a `Provide` as it is) reach the handlers
+    that name them; `on_shutdown` closes what needs closing; `business`: the service's own
+    counters, served on `/metrics`; `erased`: whether a member deleted their account, so their
+    tokens are refused (`access.allow`); `webhooks`: the document's `webhooks:` section, what
+    the service POSTs to endpoints."""
     clock = clock or Clock(settings.clock_speed, settings.clock_start)
     metrics = Metrics(business)
     schema = service_schema(settings)
@@ -169,7 +175,13 @@ def build_app(
             "conn": Provide(provide_transaction),
             "pool": Provide(provide_pool),
             "principal": Provide(provide_principal),
-            "clock": Provide(lambda: clock, sync_to_thread=False, use_cache=True),
+            "clock": given(clock),
+            "secret": given(settings.jwt_secret),
+            "settings": given(settings),
+            **{
+                name: value if isinstance(value, Provide) else given(value)
+                for name, value in (dependencies or {}).items()
+            },
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_request=check_request,
@@ -185,7 +197,6 @@ def build_app(
                 "clock": clock,
                 "consumers": list(consumers),
                 "metrics": metrics,
-                **(extra_state or {}),
                 "erased": erased,
             }
         ),

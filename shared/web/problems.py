@@ -16,7 +16,7 @@ from litestar.exceptions import HTTPException, SerializationException, Validatio
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from shared.db import DATABASE_GONE
-from shared.errors import DatabaseUnavailable, DomainError, TooManyRequests
+from shared.errors import DatabaseUnavailable, DomainError
 
 log = logging.getLogger("omo.http")
 
@@ -78,10 +78,13 @@ def _field_of(error: dict) -> str:
 
 
 def on_domain_error(request: Request, exc: DomainError) -> Response:
-    response = Response(domain_problem(request, exc), status_code=exc.status, media_type=MEDIA_TYPE)
-    if isinstance(exc, TooManyRequests):
-        response.headers["Retry-After"] = str(exc.retry_after_s)
-    return response
+    """The problem, with the headers the error asks for (Retry-After on a 429)."""
+    return Response(
+        domain_problem(request, exc),
+        status_code=exc.status,
+        media_type=MEDIA_TYPE,
+        headers=exc.headers,
+    )
 
 
 def on_validation_error(request: Request, exc: ValidationException) -> Response:

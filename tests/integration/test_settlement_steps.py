@@ -13,11 +13,11 @@ import asyncpg
 import pytest
 import stripe
 
-from services.orders.checkout import store as checkout_store
-from services.orders.payments.consumers import settle_on_packed
+from services.orders.consumers import settle_on_packed
 from services.orders.payments.gateway import PaymentIntent, StripeGateway
 from services.orders.payments.service import settle_packed
 from services.orders.settings import OrdersSettings
+from services.orders.stock import store as stock_store
 from shared.bus import drain, publish
 from shared.clock import Clock
 from shared.db import connect, create_pool, init_connection
@@ -117,19 +117,19 @@ async def test_a_crash_in_the_stock_write_takes_stock_once_and_calls_stripe_no_m
     view = await place_and_pay(orders, {"sku": CABBAGE, "quantity": 1})
     order_id, before = view["order_id"], await stock(database, CABBAGE)
     event = packed(order_id, PackedLine(line_no=1, sku=CABBAGE, picked=1))
-    take_from_stock = checkout_store.take_from_stock
+    take_from_stock = stock_store.take_from_stock
 
     async def connection_lost(conn, **kw):
         await take_from_stock(conn, **kw)  # written, then the connection dies before commit
         await conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
 
-    monkeypatch.setattr(checkout_store, "take_from_stock", connection_lost)
+    monkeypatch.setattr(stock_store, "take_from_stock", connection_lost)
     first = Gateway(stripe_url)
     with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError)):
         await settle_packed(pool, first, event, at=Clock().now())
     assert [kind for kind, *_ in await ledger(pool, order_id)] == ["authorize", "capture"]
     assert await stock(database, CABBAGE) == before  # rolled back with the connection
-    monkeypatch.setattr(checkout_store, "take_from_stock", take_from_stock)
+    monkeypatch.setattr(stock_store, "take_from_stock", take_from_stock)
 
     second = Gateway(stripe_url)
     assert await settle_packed(pool, second, event, at=Clock().now())

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
-from services.orders.checkout import store as stock
+from services.orders.stock import store as stock
 from shared.db import create_pool
 from tests.eventually import eventually, waiting_on_a_lock
 

@@ -60,26 +60,8 @@ FRAMEWORKS_AND_DRIVERS = ("litestar", "asyncpg")
 UNTIL_RESTRUCTURED = "until house-orders/house-store land"
 ALLOWED: dict[tuple[str, str, str], str] = {
     # (rule, importer, imported): why it is allowed for now.
-    ("api-no-store", "services.orders.checkout.api", "services.orders.checkout.store"): (
-        f"checkout's handler becomes a thin one over service functions, {UNTIL_RESTRUCTURED}"
-    ),
-    ("api-no-store", "services.orders.history.api", "services.orders.history.store"): (
-        f"history goes through a service, {UNTIL_RESTRUCTURED}"
-    ),
-    ("api-no-store", "services.fulfillment.handheld.api", "services.fulfillment.store"): (
-        f"the handheld's store_exists goes through a service, {UNTIL_RESTRUCTURED}"
-    ),
-    ("api-no-store", "services.fulfillment.handheld.api", "services.fulfillment.batches.store"): (
-        f"the handheld's lease_of goes through a service, {UNTIL_RESTRUCTURED}"
-    ),
     ("api-no-store", "services.fulfillment.handheld.api", "services.fulfillment.handheld.pins"): (
         f"PIN sign-in (its own queries) goes through a service, {UNTIL_RESTRUCTURED}"
-    ),
-    ("api-no-store", "services.orders.substitutions.api", "services.orders.substitutions.store"): (
-        f"ProposalView, a response type, moves out of the store, {UNTIL_RESTRUCTURED}"
-    ),
-    ("api-no-store", "services.orders.live.api", "services.orders.checkout.store"): (
-        f"the order's live stream reads the order row through its one module, {UNTIL_RESTRUCTURED}"
     ),
     ("api-no-store", "services.orders.webhooks.api", "services.orders.webhooks.store"): (
         f"Endpoint and Delivery, response types, move out of the store, {UNTIL_RESTRUCTURED}"
@@ -219,4 +201,4 @@ def test_the_rules_see_the_modules_they_name():
     }
     assert _is_store("services.orders.checkout.store")
     assert _is_store("services.fulfillment.batches.line_store")
-    assert "services.orders.checkout.store" in _imports("services.orders.checkout.api")
+    assert "services.orders.checkout.service" in _imports("services.orders.checkout.api")

@@ -12,7 +12,8 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from services.delivery.live.floor import Queue
+from services.delivery.deps import Floor
+from services.delivery.live.floor import FloorClient, Queue
 from services.delivery.live.views import LiveState, live_state, state_id
 from shared.auth import Role
 from shared.clock import Clock
@@ -32,9 +33,9 @@ async def live_page() -> Response[bytes]:
     return Response(PAGE, media_type="text/html; charset=utf-8")
 
 
-async def _floor(request: Request, store_id: str) -> Queue | None:
+async def _floor(request: Request, floor: FloorClient, store_id: str) -> Queue | None:
     """Fulfillment's queue, asked with the caller's own token."""
-    return await request.app.state.floor.queue(store_id, request.headers["authorization"])
+    return await floor.queue(store_id, request.headers["authorization"])
 
 
 @get(
@@ -44,12 +45,12 @@ async def _floor(request: Request, store_id: str) -> Queue | None:
     operation_id="getLiveState",
 )
 async def get_live_state(
-    request: Request, store_id: FromPath[str], pool: Pool, clock: Now
+    request: Request, store_id: FromPath[str], pool: Pool, clock: Now, floor: Floor
 ) -> LiveState:
     """What the live page shows, now (the store's manager): orders by stage, late and at-risk
     orders with who holds them, the floor (null when fulfillment did not answer in time),
     riders with their routes, the last hour's on-time rate, and the dispatcher's alert."""
-    return await _look(request, pool, clock, store_id)
+    return await _look(request, floor, pool, clock, store_id)
 
 
 @get(
@@ -63,23 +64,32 @@ async def live_stream(
     store_id: FromPath[str],
     pool: Pool,
     clock: Now,
+    floor: Floor,
     last_event_id: LastEventId = None,
 ) -> ServerSentEvent:
     """The same as Server-Sent Events: a `live` event now and whenever the store changes. Each
     message's id names the state it carries: reconnecting with `Last-Event-ID`, the current
     state is sent only if it is newer."""
-    first = await _look(request, pool, clock, store_id)  # 404 before streaming
-    return ServerSentEvent(_follow(request, pool, clock, first, resend=last_event_id))
+    first = await _look(request, floor, pool, clock, store_id)  # 404 before streaming
+    return ServerSentEvent(_follow(request, floor, pool, clock, first, resend=last_event_id))
 
 
-async def _look(request: Request, pool: Pool, clock: Clock, store_id: str) -> LiveState:
-    floor = await _floor(request, store_id)  # no connection is held while fulfillment answers
+async def _look(
+    request: Request, floor: FloorClient, pool: Pool, clock: Clock, store_id: str
+) -> LiveState:
+    queue = await _floor(request, floor, store_id)  # no connection held while fulfillment answers
     async with pool.acquire() as conn:
-        return await live_state(conn, store_id=store_id, now=clock.now(), floor=floor)
+        return await live_state(conn, store_id=store_id, now=clock.now(), floor=queue)
 
 
 async def _follow(
-    request: Request, pool: Pool, clock: Clock, seen: LiveState, *, resend: str | None
+    request: Request,
+    floor: FloorClient,
+    pool: Pool,
+    clock: Clock,
+    seen: LiveState,
+    *,
+    resend: str | None,
 ) -> AsyncIterator[ServerSentEventMessage]:
     seen_id = state_id(seen)
     if resend != seen_id:
@@ -91,7 +101,7 @@ async def _follow(
             bearer_principal(request)
         except Unauthenticated:
             return
-        latest = await _look(request, pool, clock, seen.store.store_id)
+        latest = await _look(request, floor, pool, clock, seen.store.store_id)
         latest_id = state_id(latest)
         if latest_id != seen_id:
             seen_id, quiet = latest_id, 0.0

@@ -51,5 +51,6 @@ async def open_deliveries(conn: asyncpg.Connection, *, store_id: str) -> list[Op
 
 
 async def done_since(conn: asyncpg.Connection, *, store_id: str, since: datetime) -> Done:
-    row = await conn.fetchrow(*Q["done_since"](store_id=store_id, since=since))
-    return msgspec.convert(dict(row), Done)
+    done = row_as(Done, await conn.fetchrow(*Q["done_since"](store_id=store_id, since=since)))
+    assert done is not None  # an aggregate always answers one row
+    return done

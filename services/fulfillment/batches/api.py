@@ -11,24 +11,21 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
 from services.fulfillment.batches import claiming, packing, picking
-from services.fulfillment.batches.claiming import Policy
 from services.fulfillment.batches.devices import Handheld, command, provide_handheld
 from services.fulfillment.batches.packing import BagCount
 from services.fulfillment.batches.views import BatchView
+from services.fulfillment.deps import BatchPolicy, Substitutes
 from shared.auth import Role
 from shared.limits import BIGINT_MAX, INT_MAX
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx
 
 HANDHELD = {"handheld": Provide(provide_handheld)}
-
-
-def _policy(request: Request) -> Policy:
-    return request.app.state.policy
+Device = NamedDependency[Handheld]  # the command's Device-Id, Device-Seq and key
 
 
 class ScanBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -58,7 +55,8 @@ async def claim_batch(
     conn: Tx,
     clock: Now,
     principal: Caller,
-    handheld: Handheld,
+    handheld: Device,
+    policy: BatchPolicy,
 ) -> Response[claiming.Claimed]:
     """The picker's next batch (the one they hold, if any): up to N orders of one zone, due
     first, chosen to share the walk; `batch` is null when nothing is queued."""
@@ -68,7 +66,7 @@ async def claim_batch(
         principal,
         handheld,
         now=clock.now(),
-        run=lambda: claiming.claim(conn, clock, principal, _policy(request)),
+        run=lambda: claiming.claim(conn, clock, principal, policy),
     )
 
 
@@ -79,10 +77,10 @@ async def claim_batch(
     operation_id="getBatch",
 )
 async def get_batch(
-    request: Request, batch_id: FromPath[str], conn: Tx, clock: Now, principal: Caller
+    batch_id: FromPath[str], conn: Tx, clock: Now, principal: Caller, policy: BatchPolicy
 ) -> BatchView:
     """The picker's batch as the screen shows it (reading it renews the lease)."""
-    return await claiming.view(conn, clock, principal, batch_id, _policy(request))
+    return await claiming.view(conn, clock, principal, batch_id, policy)
 
 
 @post(
@@ -93,10 +91,10 @@ async def get_batch(
     status_code=200,
 )
 async def heartbeat(
-    request: Request, batch_id: FromPath[str], conn: Tx, clock: Now, principal: Caller
+    batch_id: FromPath[str], conn: Tx, clock: Now, principal: Caller, policy: BatchPolicy
 ) -> BatchView:
     """Keep the lease while the picker walks without scanning (changes nothing else)."""
-    return await claiming.view(conn, clock, principal, batch_id, _policy(request))
+    return await claiming.view(conn, clock, principal, batch_id, policy)
 
 
 @post(
@@ -114,7 +112,8 @@ async def scan_item(
     conn: Tx,
     clock: Now,
     principal: Caller,
-    handheld: Handheld,
+    handheld: Device,
+    policy: BatchPolicy,
 ) -> Response[picking.ScanResult]:
     """Count a scanned item into a tote: EAN-13/UPC-A, or a scale label (weight or price).
     A wrong item is a 422 naming the item expected; one too many is a 409."""
@@ -128,7 +127,7 @@ async def scan_item(
             conn,
             clock,
             principal,
-            _policy(request),
+            policy,
             batch_id=batch_id,
             barcode=data.barcode,
             tote=data.tote,
@@ -153,7 +152,9 @@ async def report_short(
     conn: Tx,
     clock: Now,
     principal: Caller,
-    handheld: Handheld,
+    handheld: Device,
+    policy: BatchPolicy,
+    substitutes: Substitutes,
 ) -> Response[picking.ShortResult]:
     """Found less than the line needs: a substitute is proposed to the shopper by the line's
     preference (same category, nearest price, in stock), or the line stays short."""
@@ -167,8 +168,8 @@ async def report_short(
             conn,
             clock,
             principal,
-            _policy(request),
-            request.app.state.substitutes,
+            policy,
+            substitutes,
             batch_id=batch_id,
             line_id=line_id,
             found=data.found,
@@ -192,7 +193,8 @@ async def pack_order(
     conn: Tx,
     clock: Now,
     principal: Caller,
-    handheld: Handheld,
+    handheld: Device,
+    policy: BatchPolicy,
 ) -> Response[packing.PackResult]:
     """Bag an order's tote (bags per zone, a QR label each); the last zone packed sends
     `order.packed`, and a pickup order gets a staging slot."""
@@ -206,7 +208,7 @@ async def pack_order(
             conn,
             clock,
             principal,
-            _policy(request),
+            policy,
             batch_id=batch_id,
             order_id=order_id,
             bags=data.bags,

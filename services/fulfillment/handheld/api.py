@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
+import asyncpg
 import msgspec
 from litestar import Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from services.fulfillment import store as db
-from services.fulfillment.batches import store as batch_db
 from services.fulfillment.batches.devices import DeviceId
-from services.fulfillment.handheld import pins
-from shared.auth import Principal, Role, mint
-from shared.errors import NotFound
+from services.fulfillment.deps import LiveHub
+from services.fulfillment.handheld import pins, service
+from services.fulfillment.handheld.service import Session
+from services.fulfillment.live import Hub
+from shared.auth import Principal, Role
+from shared.clock import Clock
 from shared.web.access import PUBLIC, allow, client_address
-from shared.web.deps import Caller, Now, Pool, Tx
+from shared.web.deps import Caller, Now, Pool, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
 
 PAGE = (Path(__file__).parent / "handheld.html").read_bytes()
-SHIFT_S = 10 * 3600  # a sign-in lasts a shift
 IDLE_S = 5.0  # a quiet stream checks the lease and says it is alive this often
-LEASE_WARNING = timedelta(seconds=20)
 
 
 @get("/handheld", opt=PUBLIC, include_in_schema=False, media_type="text/html")
@@ -40,14 +39,6 @@ class SignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     pin: str
 
 
-class Session(msgspec.Struct, frozen=True, kw_only=True):
-    token: str
-    picker_id: str
-    name: str
-    store_id: str
-    expires_in_s: int
-
-
 @post("/v1/handheld/sessions", opt=PUBLIC, tags=["handheld"], operation_id="signIn")
 async def sign_in(
     request: Request,
@@ -55,29 +46,28 @@ async def sign_in(
     conn: Tx,
     clock: Now,
     idempotency_key: IdempotencyKey,
+    secret: Secret,
     device_id: DeviceId = None,
 ) -> Response[Session]:
     """Sign a picker in with the store and their PIN (anyone). Wrong PINs are counted per
     handheld (`Device-Id`) and per client address, each with a backoff (then 429 with
     Retry-After); a handheld that has worked in the store is judged by its own count alone. A
     repeat with the same Idempotency-Key returns the first session."""
-    if not await db.store_exists(conn, store_id=data.store_id):
-        raise NotFound(f"there is no store {data.store_id}", field="store_id")
-    secret = request.app.state.settings.jwt_secret
-
-    async def session() -> Session:
-        picker_id, name = await pins.sign_in(
-            conn, secret, store_id=data.store_id, pin=data.pin, device_id=device_id,
-            source=client_address(request), now=clock.now(),
-        )  # fmt: skip
-        token = mint(secret, Role.PICKER, subject=picker_id, store_id=data.store_id, ttl_s=SHIFT_S)
-        return Session(
-            token=token, picker_id=picker_id, name=name, store_id=data.store_id,
-            expires_in_s=SHIFT_S,
-        )  # fmt: skip
-
+    await service.known_store(conn, data.store_id)
     return await once(
-        conn, request, caller=f"sign-in/{data.store_id}", key=idempotency_key, create=session
+        conn,
+        request,
+        caller=f"sign-in/{data.store_id}",
+        key=idempotency_key,
+        create=lambda: service.sign_in(
+            conn,
+            secret,
+            store_id=data.store_id,
+            pin=data.pin,
+            device_id=device_id,
+            source=client_address(request),
+            now=clock.now(),
+        ),
     )
 
 
@@ -93,34 +83,32 @@ class PickerBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     operation_id="savePicker",
 )
 async def save_picker(
-    request: Request,
     store_id: FromPath[str],
     picker_id: FromPath[str],
     data: JSONBody[PickerBody],
     conn: Tx,
+    secret: Secret,
 ) -> dict[str, str]:
     """Add a picker or change their name and PIN (the store's manager); PUT, so a repeat is
     the same change."""
     await pins.save_picker(
-        conn, request.app.state.settings.jwt_secret,
-        store_id=store_id, picker_id=picker_id, name=data.name, pin=data.pin,
-    )  # fmt: skip
+        conn, secret, store_id=store_id, picker_id=picker_id, name=data.name, pin=data.pin
+    )
     return {"picker_id": picker_id, "name": data.name}
 
 
 @get("/v1/handheld/events", guards=[allow(Role.PICKER)], tags=["handheld"], operation_id="events")
-async def events(request: Request, pool: Pool, clock: Now, principal: Caller) -> ServerSentEvent:
+async def events(pool: Pool, clock: Now, principal: Caller, hub: LiveHub) -> ServerSentEvent:
     """Live updates for the signed-in picker (Server-Sent Events): `substitution` decisions,
     `cancelled` orders in their totes, `urgent` tasks in their store, `lapsed` leases, and a
     `lease` warning when their batch's lease is about to run out."""
-    return ServerSentEvent(_stream(request, pool, clock, principal))
+    return ServerSentEvent(_stream(hub, pool, clock, principal))
 
 
 async def _stream(
-    request: Request, pool: Pool, clock: Now, principal: Principal
+    hub: Hub, pool: asyncpg.Pool, clock: Clock, principal: Principal
 ) -> AsyncIterator[ServerSentEventMessage]:
     store_id = principal.store_id or ""
-    hub = request.app.state.hub
     async with hub.subscribe(store_id, principal.subject) as queue:
         hello = {"picker_id": principal.subject, "store_id": store_id}
         yield ServerSentEventMessage(event="hello", data=msgspec.json.encode(hello).decode())
@@ -129,14 +117,12 @@ async def _stream(
                 message = await asyncio.wait_for(queue.get(), IDLE_S)
             except TimeoutError:
                 await hub.ensure_listening()
-                lease = await batch_db.lease_of(
-                    pool, store_id=store_id, picker_id=principal.subject
+                warning = await service.lease_running_out(
+                    pool, store_id=store_id, picker_id=principal.subject, now=clock.now()
                 )
-                left = lease[1] - clock.now() if lease else None
-                if lease and left is not None and left <= LEASE_WARNING:
-                    data = {"batch_id": lease[0], "seconds_left": int(left.total_seconds())}
+                if warning is not None:
                     yield ServerSentEventMessage(
-                        event="lease", data=msgspec.json.encode(data).decode()
+                        event="lease", data=msgspec.json.encode(warning).decode()
                     )
                 else:
                     yield ServerSentEventMessage(comment="alive")

@@ -1,1 +1,1 @@
-"""The catalog: products, prices and the one stock every channel sells from."""
+"""The catalog: products and their prices (their stock is kept by `services.orders.stock`)."""

@@ -140,8 +140,9 @@ async def change_prices(store_id: FromPath[str], data: JSONBody[PriceChanges], c
     operation_id="countStock",
 )
 async def count_stock(store_id: FromPath[str], data: JSONBody[StockCounts], conn: Tx) -> Updated:
-    """Stock on hand after a stock take (pieces, or grams for `kg` products), all or none;
-    never below what online orders hold (its manager)."""
+    """Stock on hand after a stock take (pieces, or grams for `kg` products), all or none (its
+    manager). A count below what online orders hold is recorded: online sales of that product
+    stop, and those orders' picks come up short."""
     return await service.count_stock(conn, store_id, data.items)
 
 

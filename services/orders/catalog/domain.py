@@ -216,7 +216,7 @@ def check_price_changes(
 
 def check_stock_counts(counts: Sequence[StockCount], known: Mapping[str, StockRow]) -> None:
     """A count is a fact and is recorded, even below what online orders hold (the till rule,
-    services/orders/sales/domain.py): the online channel then has none to sell, and the pick
+    services/orders/stock/store.py): the online channel then has none to sell, and the pick
     of those orders comes up short, which picking turns into a substitution."""
     _refuse_repeats([c.sku for c in counts], what="sku", field="sku")
     for i, count in enumerate(counts):

@@ -1,9 +1,10 @@
 -- name: upsert_products
 INSERT INTO orders.products
     (store_id, sku, ean, name_en, name_ja, brand, category, zone, unit, price, on_hand)
-SELECT $1, p.sku, p.ean, p.name_en, p.name_ja, p.brand, p.category, p.zone, p.unit, p.price, p.on_hand
-FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-            $9::text[], $10::int[], $11::bigint[])
+SELECT :store_id, p.sku, p.ean, p.name_en, p.name_ja, p.brand, p.category, p.zone, p.unit,
+       p.price, p.on_hand
+FROM unnest(:sku::text[], :ean::text[], :name_en::text[], :name_ja::text[], :brand::text[],
+            :category::text[], :zone::text[], :unit::text[], :price::int[], :on_hand::bigint[])
      AS p (sku, ean, name_en, name_ja, brand, category, zone, unit, price, on_hand)
 ON CONFLICT (store_id, sku) DO UPDATE
 SET ean = EXCLUDED.ean, name_en = EXCLUDED.name_en, name_ja = EXCLUDED.name_ja,
@@ -14,16 +15,18 @@ SET ean = EXCLUDED.ean, name_en = EXCLUDED.name_en, name_ja = EXCLUDED.name_ja,
 SELECT count(*) FROM orders.products WHERE store_id = $1
 
 -- name: search_products
--- One keyset page in (name_en, sku) order; $2 is an ILIKE pattern, and every filter is optional.
+-- One keyset page in (name_en, sku) order after (:after_name, :after_sku); :pattern is for
+-- ILIKE, and every filter is optional.
 SELECT sku, ean, name_en, name_ja, brand, category, zone, unit, price, on_hand, reserved
 FROM orders.products
-WHERE store_id = $1
-  AND ($2::text IS NULL OR name_en ILIKE $2 OR name_ja ILIKE $2 OR brand ILIKE $2)
-  AND ($3::text IS NULL OR category = $3)
-  AND ($4::text IS NULL OR zone = $4)
-  AND ($5::text IS NULL OR (name_en, sku) > ($5::text, $6::text))
+WHERE store_id = :store_id
+  AND (:pattern::text IS NULL
+       OR name_en ILIKE :pattern OR name_ja ILIKE :pattern OR brand ILIKE :pattern)
+  AND (:category::text IS NULL OR category = :category)
+  AND (:zone::text IS NULL OR zone = :zone)
+  AND (:after_name::text IS NULL OR (name_en, sku) > (:after_name::text, :after_sku::text))
 ORDER BY name_en, sku
-LIMIT $7
+LIMIT :limit
 
 -- name: get_product
 SELECT sku, ean, name_en, name_ja, brand, category, zone, unit, price, on_hand, reserved
@@ -31,21 +34,13 @@ FROM orders.products
 WHERE store_id = $1 AND sku = $2
 
 -- name: substitute_candidates
--- What could stand in for product $2 at all: another product sold in the same unit ($3) with at
--- least $4 available. Only its category ($5) or the sku a preference names ($6) can qualify;
+-- What could stand in for product :sku at all: another product sold in the same unit with at
+-- least :quantity available. Only its category or the sku a preference names can qualify;
 -- catalog/domain.py rank_substitutes applies the preference and ranks.
 SELECT sku, ean, name_en, name_ja, brand, category, zone, unit, price, on_hand, reserved
 FROM orders.products
-WHERE store_id = $1 AND sku <> $2 AND unit = $3 AND on_hand - reserved >= $4
-  AND (category = $5 OR sku = $6)
-
--- name: lock_stock
--- In sku order, so that two writers locking overlapping products cannot deadlock.
-SELECT sku, unit, on_hand, reserved
-FROM orders.products
-WHERE store_id = $1 AND sku = ANY($2::text[])
-ORDER BY sku
-FOR UPDATE
+WHERE store_id = :store_id AND sku <> :sku AND unit = :unit AND on_hand - reserved >= :quantity
+  AND (category = :category OR sku = :named)
 
 -- name: ean_owners
 SELECT ean, sku FROM orders.products WHERE store_id = $1 AND ean = ANY($2::bpchar[])
@@ -54,9 +49,10 @@ SELECT ean, sku FROM orders.products WHERE store_id = $1 AND ean = ANY($2::bpcha
 -- Definitions only: a new product starts with no stock, and stock is never changed here.
 INSERT INTO orders.products
     (store_id, sku, ean, name_en, name_ja, brand, category, zone, unit, price)
-SELECT $1, p.sku, p.ean, p.name_en, p.name_ja, p.brand, p.category, p.zone, p.unit, p.price
-FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-            $9::text[], $10::int[])
+SELECT :store_id, p.sku, p.ean, p.name_en, p.name_ja, p.brand, p.category, p.zone, p.unit,
+       p.price
+FROM unnest(:sku::text[], :ean::text[], :name_en::text[], :name_ja::text[], :brand::text[],
+            :category::text[], :zone::text[], :unit::text[], :price::int[])
      AS p (sku, ean, name_en, name_ja, brand, category, zone, unit, price)
 ON CONFLICT (store_id, sku) DO UPDATE
 SET ean = EXCLUDED.ean, name_en = EXCLUDED.name_en, name_ja = EXCLUDED.name_ja,
@@ -67,10 +63,4 @@ SET ean = EXCLUDED.ean, name_en = EXCLUDED.name_en, name_ja = EXCLUDED.name_ja,
 UPDATE orders.products AS p
 SET price = c.price
 FROM unnest($2::text[], $3::int[]) AS c (sku, price)
-WHERE p.store_id = $1 AND p.sku = c.sku
-
--- name: set_on_hand
-UPDATE orders.products AS p
-SET on_hand = c.on_hand
-FROM unnest($2::text[], $3::bigint[]) AS c (sku, on_hand)
 WHERE p.store_id = $1 AND p.sku = c.sku

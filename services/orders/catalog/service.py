@@ -26,6 +26,7 @@ from services.orders.catalog.domain import (
     rank_substitutes,
 )
 from services.orders.catalog.paging import ProductPage, decode_cursor, name_pattern, product_page
+from services.orders.stock import store as stock
 from services.orders.stores import service as stores
 from shared.errors import Conflict, NotFound
 
@@ -96,7 +97,7 @@ async def define_products(
     """Create or redefine products (names, codes, prices), all or none; stock is left alone."""
     store = await stores.get_store(conn, store_id)
     check_definitions(items, store.currency)
-    existing = await db.lock_stock(conn, store_id=store_id, skus=[i.sku for i in items])
+    existing = await stock.lock_stock(conn, store_id=store_id, skus=[i.sku for i in items])
     owners = await db.ean_owners(conn, store_id=store_id, eans=[i.ean for i in items])
     written = plan_definitions(items, existing, owners)
     try:
@@ -116,7 +117,7 @@ async def change_prices(
 ) -> Updated:
     """New prices for existing products, all or none."""
     store = await stores.get_store(conn, store_id)
-    known = await db.lock_stock(conn, store_id=store_id, skus=[c.sku for c in changes])
+    known = await stock.lock_stock(conn, store_id=store_id, skus=[c.sku for c in changes])
     check_price_changes(changes, store.currency, known)
     await db.set_prices(conn, store_id=store_id, changes=changes)
     return Updated(updated=len(changes))
@@ -125,10 +126,11 @@ async def change_prices(
 async def count_stock(
     conn: asyncpg.Connection, store_id: str, counts: Sequence[StockCount]
 ) -> Updated:
-    """Set stock on hand after a stock take, all or none, never below what orders hold."""
+    """Set stock on hand after a stock take, all or none; a count below what online orders
+    hold is recorded too (the till rule, stock.store)."""
     await stores.get_store(conn, store_id)
     # Locked, so no order can reserve between the check and the write.
-    known = await db.lock_stock(conn, store_id=store_id, skus=[c.sku for c in counts])
+    known = await stock.lock_stock(conn, store_id=store_id, skus=[c.sku for c in counts])
     check_stock_counts(counts, known)
-    await db.set_on_hand(conn, store_id=store_id, counts=counts)
+    await stock.set_on_hand(conn, store_id=store_id, counts=counts)
     return Updated(updated=len(counts))

@@ -6,17 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
-import msgspec
 
-from services.orders.catalog.domain import (
-    PriceChange,
-    Product,
-    ProductDefinition,
-    StockCount,
-    StockedProduct,
-    StockRow,
-)
-from shared.sql import load_queries
+from services.orders.catalog.domain import PriceChange, Product, ProductDefinition, StockedProduct
+from shared.sql import load_queries, row_as, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
 
@@ -25,21 +17,13 @@ async def upsert_products(
     conn: asyncpg.Connection, *, store_id: str, products: Sequence[Product]
 ) -> None:
     columns = (
-        "sku",
-        "ean",
-        "name_en",
-        "name_ja",
-        "brand",
-        "category",
-        "zone",
-        "unit",
-        "price",
-        "on_hand",
+        *("sku", "ean", "name_en", "name_ja", "brand", "category", "zone", "unit"),
+        *("price", "on_hand"),
     )
     await conn.execute(
-        Q["upsert_products"],
-        store_id,
-        *([getattr(p, column) for p in products] for column in columns),
+        *Q["upsert_products"](
+            store_id=store_id, **{c: [getattr(p, c) for p in products] for c in columns}
+        )
     )
 
 
@@ -60,16 +44,24 @@ async def search_products(
     """Products in (name_en, sku) order after the key `after`; `pattern` is for ILIKE."""
     name_en, sku = after or (None, None)
     rows = await conn.fetch(
-        Q["search_products"], store_id, pattern, category, zone, name_en, sku, limit
+        *Q["search_products"](
+            store_id=store_id,
+            pattern=pattern,
+            category=category,
+            zone=zone,
+            after_name=name_en,
+            after_sku=sku,
+            limit=limit,
+        )
     )
-    return [msgspec.convert(dict(row), StockedProduct) for row in rows]
+    return rows_as(StockedProduct, rows)
 
 
 async def get_product(
     conn: asyncpg.Connection, *, store_id: str, sku: str
 ) -> StockedProduct | None:
     row = await conn.fetchrow(Q["get_product"], store_id, sku)
-    return msgspec.convert(dict(row), StockedProduct) if row else None
+    return row_as(StockedProduct, row)
 
 
 async def substitute_candidates(
@@ -82,23 +74,16 @@ async def substitute_candidates(
 ) -> list[StockedProduct]:
     """Products of `original`'s unit and category, or the `named` sku, with `quantity` available."""
     rows = await conn.fetch(
-        Q["substitute_candidates"],
-        store_id,
-        original.sku,
-        original.unit,
-        quantity,
-        original.category,
-        named,
+        *Q["substitute_candidates"](
+            store_id=store_id,
+            sku=original.sku,
+            unit=original.unit,
+            quantity=quantity,
+            category=original.category,
+            named=named,
+        )
     )
-    return [msgspec.convert(dict(row), StockedProduct) for row in rows]
-
-
-async def lock_stock(
-    conn: asyncpg.Connection, *, store_id: str, skus: Sequence[str]
-) -> dict[str, StockRow]:
-    """The stock rows of those of `skus` that exist, locked until the transaction ends."""
-    rows = await conn.fetch(Q["lock_stock"], store_id, list(skus))
-    return {row["sku"]: msgspec.convert(dict(row), StockRow) for row in rows}
+    return rows_as(StockedProduct, rows)
 
 
 async def ean_owners(
@@ -115,10 +100,11 @@ async def define_products(
 ) -> None:
     columns = ("sku", "ean", "name_en", "name_ja", "brand", "category", "zone", "unit")
     await conn.execute(
-        Q["define_products"],
-        store_id,
-        *([getattr(item, column) for item in items] for column in columns),
-        [item.price.amount for item in items],
+        *Q["define_products"](
+            store_id=store_id,
+            price=[item.price.amount for item in items],
+            **{c: [getattr(item, c) for item in items] for c in columns},
+        )
     )
 
 
@@ -127,12 +113,4 @@ async def set_prices(
 ) -> None:
     await conn.execute(
         Q["set_prices"], store_id, [c.sku for c in changes], [c.price.amount for c in changes]
-    )
-
-
-async def set_on_hand(
-    conn: asyncpg.Connection, *, store_id: str, counts: Sequence[StockCount]
-) -> None:
-    await conn.execute(
-        Q["set_on_hand"], store_id, [c.sku for c in counts], [c.on_hand for c in counts]
     )

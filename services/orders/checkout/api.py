@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import asyncpg
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from services.orders.checkout import service, views
-from services.orders.checkout import store as db
-from services.orders.checkout.domain import OrderRequest, check_request
-from services.orders.payments.gateway import GatewayUnavailable
+from services.orders.checkout.domain import OrderRequest
+from services.orders.deps import Gateway, Quotes, Settings
 from shared.auth import Role
 from shared.errors import NotFound
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Tx
-from shared.web.idempotency import IdempotencyKey, Unfinished, claim, remember
-from shared.web.problems import MEDIA_TYPE, domain_problem
+from shared.web.idempotency import IdempotencyKey, claim, remember
 from shared.web.query import LimitQuery
 
 
@@ -38,59 +35,24 @@ async def place_order(
     clock: Now,
     principal: Caller,
     idempotency_key: IdempotencyKey,
+    quotes: Quotes,
+    gateway: Gateway,
 ) -> Response[views.OrderView]:
     """Check out (shoppers): promise, reserve, store, then create the PaymentIntent.
 
     The order awaits payment until the app confirms it with Stripe; its stock is held until
     `pay_by`. A repeat with the same Idempotency-Key returns the first response."""
-    check_request(data)
-    state = request.app.state
-    store_place = await _store_place(pool, data.store_id)
-    where = data.address or store_place
-    promised = await state.quotes.quote(
-        store_id=data.store_id, lat=where.lat, lng=where.lng, pickup=data.fulfilment == "pickup"
-    )
-    member, caller = principal.member_id, principal.subject
-    assert member is not None  # a shopper's token always names the member
+    offer = await service.offer(pool, quotes, data)
+    caller, key, member_id = principal.subject, idempotency_key, principal.member_id or ""
     async with pool.acquire() as conn, conn.transaction():
-        replay = await claim(conn, request, caller=caller, key=idempotency_key)
+        replay = await claim(conn, request, caller=caller, key=key)
         if isinstance(replay, Response):
             return replay
-        if isinstance(replay, Unfinished):
-            ref = await db.order_by_key(conn, member_id=member, key=idempotency_key)
-        else:
-            ref = await service.place(
-                conn, clock, member_id=member, key=idempotency_key, request=data, promised=promised
-            )
-    store_id, order_id = ref  # type: ignore[misc]
-    try:
-        order = await service.pay_for(
-            pool, state.gateway, clock, store_id=store_id, order_id=order_id
-        )
-    except GatewayUnavailable as exc:
-        async with pool.acquire() as conn, conn.transaction():
-            return await remember(
-                conn,
-                request,
-                caller=caller,
-                key=idempotency_key,
-                status=exc.status,
-                result=domain_problem(request, exc),
-                media_type=MEDIA_TYPE,
-            )
+        placed = await service.place(conn, clock, offer, member_id=member_id, key=key)
+    order = await service.pay_for(pool, gateway, clock, placed)
     async with pool.acquire() as conn, conn.transaction():
         view = await views.order_view(conn, order, principal.role)
-        return await remember(
-            conn, request, caller=caller, key=idempotency_key, status=201, result=view
-        )
-
-
-async def _store_place(pool: asyncpg.Pool, store_id: str) -> db.StoreRules:
-    async with pool.acquire() as conn:
-        rules = await db.store_rules(conn, store_id=store_id)
-    if rules is None:
-        raise NotFound(f"there is no store {store_id}", field="store_id")
-    return rules
+        return await remember(conn, request, caller=caller, key=key, status=201, result=view)
 
 
 @get(
@@ -112,11 +74,7 @@ async def get_order(order_id: FromPath[str], conn: Tx, principal: Caller) -> vie
 @get("/v1/orders", guards=[allow(Role.SHOPPER)], tags=["orders"], operation_id="listOrders")
 async def list_orders(conn: Tx, principal: Caller, limit: LimitQuery = 20) -> list[views.OrderView]:
     """The shopper's own orders, newest first."""
-    ids = await db.member_orders(conn, member_id=principal.member_id or "", limit=limit)
-    return [
-        await views.order_view(conn, await views.visible_order(conn, principal, i), principal.role)
-        for i in ids
-    ]
+    return await views.member_orders(conn, principal, limit)
 
 
 @post(
@@ -127,25 +85,22 @@ async def list_orders(conn: Tx, principal: Caller, limit: LimitQuery = 20) -> li
     status_code=200,
 )
 async def confirm_payment(
-    request: Request,
     order_id: FromPath[str],
     data: JSONBody[PaymentConfirmation],
     pool: Pool,
     clock: Now,
     principal: Caller,
+    gateway: Gateway,
+    settings: Settings,
 ) -> views.OrderView:
     """Dev only: pay with a Stripe test card (`pm_card_visa`), as the app's SDK does in
     production, where Stripe's webhook reports the authorization. Not a creation: confirming
     twice is harmless, so it takes no Idempotency-Key."""
-    if request.app.state.settings.env != "dev":
+    if settings.env != "dev":
         raise NotFound("confirm-payment exists in dev only; the app confirms with Stripe")
-    async with pool.acquire() as conn:
-        order = await views.visible_order(conn, principal, order_id)
-    order = await service.confirm_payment(
-        pool, request.app.state.gateway, clock, order, data.payment_method
+    return await service.confirm_payment(
+        pool, gateway, clock, principal, order_id=order_id, payment_method=data.payment_method
     )
-    async with pool.acquire() as conn:
-        return await views.order_view(conn, order, principal.role)
 
 
 @post(
@@ -164,9 +119,7 @@ async def cancel_order(
 ) -> views.OrderView:
     """Cancel before packing (its shopper, or the store's manager): stock back on the shelf,
     the authorization voided. Cancelling is not a creation: no Idempotency-Key."""
-    order = await views.visible_order(conn, principal, order_id)
-    cancelled = await service.cancel(conn, clock, order, reason=data.reason)
-    return await views.order_view(conn, cancelled, principal.role)
+    return await service.cancel_by(conn, clock, principal, order_id=order_id, reason=data.reason)
 
 
 ROUTES = [place_order, get_order, list_orders, confirm_payment, cancel_order]

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from shared.errors import InvalidInput
+from shared.errors import DomainError, InvalidInput
 from shared.events import Address, Fulfilment, PlacedLine
 
 MIN_GRAMS, MAX_GRAMS = 50, 10_000
@@ -90,11 +90,12 @@ def price_lines(request: OrderRequest, catalog: dict[str, Sellable]) -> list[Pla
         product = catalog.get(line.sku)
         if product is None:
             raise InvalidInput(f"this store sells no {line.sku}", field=f"lines[{i}].sku")
-        if product.unit == "each" and line.quantity is None:
+        quantity = line.quantity if product.unit == "each" else line.grams
+        if quantity is None and product.unit == "each":
             raise InvalidInput(
                 f"{line.sku} is sold by the piece: send quantity", field=f"lines[{i}].quantity"
             )
-        if product.unit == "kg" and line.grams is None:
+        if quantity is None:
             raise InvalidInput(
                 f"{line.sku} is sold by weight: send grams ({MIN_GRAMS} to {MAX_GRAMS})",
                 field=f"lines[{i}].grams",
@@ -111,7 +112,7 @@ def price_lines(request: OrderRequest, catalog: dict[str, Sellable]) -> list[Pla
                 name_ja=product.name_ja,
                 zone=product.zone,
                 unit=product.unit,
-                quantity=line.quantity if product.unit == "each" else line.grams,  # type: ignore[arg-type]
+                quantity=quantity,
                 unit_price=product.price,
                 substitution=substitution_code(line.substitution),
             )
@@ -141,3 +142,15 @@ class Promised(msgspec.Struct, frozen=True, kw_only=True):
     promise_at: datetime | None = None
     meets_30_minutes: bool = False
     reason: str | None = None
+
+
+class PaymentFailed(DomainError):
+    """The payment provider could not be reached or refused the request.
+
+    Raised when the order's PaymentIntent could not be made: the order failed and its stock
+    went back, and that stays (the refusal commits); a repeat of the request is told the same.
+    """
+
+    status = 502
+    slug = "payment-gateway"
+    commits = True

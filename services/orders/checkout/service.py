@@ -1,42 +1,64 @@
 """Checkout's use cases, in the phases that keep stock rows free of network waits.
 
-1. Ask delivery for a promise (network, no transaction).
-2. One short transaction: claim the Idempotency-Key, price, reserve stock, store the order
-   awaiting payment.
-3. Create the PaymentIntent (network) holding only this order's row lock, so a duplicate request
-   waits instead of paying twice; on failure release the stock and mark the order failed.
+1. `offer`: the store's rules, and delivery's promise for the order (network, no transaction).
+2. `place`, in one short transaction with the request's Idempotency-Key: price, reserve stock,
+   store the order awaiting payment.
+3. `pay_for`: create the PaymentIntent (network) holding only this order's row lock, so a
+   duplicate request waits instead of paying twice; on failure release the stock and mark the
+   order failed, and refuse (`PaymentFailed`, which commits that).
 4. When the payment is authorized (dev confirm, or Stripe's webhook) the order is placed and
-   `order.placed` goes to fulfillment and delivery, in the same transaction.
+   `order.placed` goes to fulfillment and delivery, in the same transaction (`authorized`).
+
+A request that stopped half-way is resumed from the order its key placed: `place` finds it,
+`pay_for` makes its PaymentIntent or refuses again as the first time did.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
+import msgspec
 
 from services.orders.checkout import store as db
 from services.orders.checkout.domain import (
     OrderRequest,
+    PaymentFailed,
     Promised,
+    check_request,
     line_cost,
     price_lines,
     totals,
 )
-from services.orders.checkout.quotes import NoPromise
+from services.orders.checkout.quotes import NoPromise, QuoteClient
+from services.orders.checkout.views import OrderView, order_view, visible_order
 from services.orders.metrics import ORDERS_PLACED
+from services.orders.order import store as orders
+from services.orders.order.store import OrderKey, OrderRow
 from services.orders.payments import store as payments
 from services.orders.payments.gateway import GatewayUnavailable, PaymentIntent, StripeGateway
+from services.orders.stock import store as stock
+from shared.auth import Principal
 from shared.bus import publish
 from shared.clock import Clock
+from shared.db import unit_of_work
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.events import Address, OrderCancelled, OrderPlaced
+from shared.events import OrderCancelled, OrderPlaced
 from shared.ids import uuid7
 
 CANCELLABLE = frozenset({"awaiting_payment", "placed", "picking", "picked"})
 
 
-def check_promise(promised: Promised, request: OrderRequest) -> None:
+class Offer(msgspec.Struct, frozen=True, kw_only=True):
+    """What the store says to an order before anything is written: its rules and the promise."""
+
+    request: OrderRequest
+    rules: db.StoreRules
+    promised: Promised
+
+
+def check_promise(promised: Promised, request: OrderRequest) -> datetime:
+    """The time promised, if the order may take it."""
     if not promised.deliverable:
         raise NoPromise(
             promised.reason or "the address is outside the delivery zone", field="address"
@@ -50,29 +72,43 @@ def check_promise(promised: Promised, request: OrderRequest) -> None:
             field="accept_later_promise",
             promise_at=promised.promise_at.isoformat(),
         )
+    return promised.promise_at
+
+
+async def offer(pool: asyncpg.Pool, quotes: QuoteClient, request: OrderRequest) -> Offer:
+    """Phase 1: the store's rules, and the promise delivery makes for the order's address (or
+    the store itself, for a pickup). No transaction is open while delivery answers."""
+    check_request(request)
+    async with pool.acquire() as conn:
+        rules = await db.store_rules(conn, store_id=request.store_id)
+    if rules is None:
+        raise NotFound(f"there is no store {request.store_id}", field="store_id")
+    where = request.address or rules
+    promised = await quotes.quote(
+        store_id=request.store_id,
+        lat=where.lat,
+        lng=where.lng,
+        pickup=request.fulfilment == "pickup",
+    )
+    return Offer(request=request, rules=rules, promised=promised)
 
 
 async def place(
-    conn: asyncpg.Connection,
-    clock: Clock,
-    *,
-    member_id: str,
-    key: str,
-    request: OrderRequest,
-    promised: Promised,
-) -> tuple[str, str]:
-    """Price, reserve and store the order awaiting payment; returns (store_id, order_id)."""
-    rules = await db.store_rules(conn, store_id=request.store_id)
-    if rules is None:
-        raise NotFound(f"there is no store {request.store_id}", field="store_id")
-    check_promise(promised, request)
-    assert promised.promise_at is not None  # check_promise refuses an order without one
+    conn: asyncpg.Connection, clock: Clock, offer: Offer, *, member_id: str, key: str
+) -> OrderKey:
+    """Phase 2: price, reserve and store the order awaiting payment; the order this key placed
+    already, if a first request got that far."""
+    placed = await orders.order_by_key(conn, member_id=member_id, key=key)
+    if placed is not None:
+        return placed
+    request, rules = offer.request, offer.rules
+    promise_at = check_promise(offer.promised, request)
     catalog = await db.sellable(
         conn, store_id=request.store_id, skus=[line.sku for line in request.lines]
     )
     lines = price_lines(request, catalog)
     wanted = {line.sku: line.quantity for line in lines}
-    taken = await db.reserve(conn, store_id=request.store_id, amounts=wanted)
+    taken = await stock.reserve(conn, store_id=request.store_id, amounts=wanted)
     if short := sorted(set(wanted) - taken):
         index = next(i for i, line in enumerate(lines) if line.sku == short[0])
         raise Conflict(
@@ -81,7 +117,7 @@ async def place(
     now = clock.now()
     sums = totals(lines, rules.weighed_buffer_pct)
     address = request.address
-    order = db.OrderRow(
+    order = OrderRow(
         store_id=request.store_id,
         order_id=f"ord_{uuid7().hex}",
         member_id=member_id,
@@ -93,177 +129,168 @@ async def place(
         currency=rules.currency,
         estimate=sums.estimate,
         to_authorize=sums.to_authorize,
-        promise_at=promised.promise_at,
+        promise_at=promise_at,
         payment_intent_id=None,
         client_secret=None,
         pay_by=now + timedelta(seconds=rules.unpaid_timeout_s),
         failure=None,
     )
-    await db.insert_order(
+    await orders.insert_order(
         conn,
         order,
         idempotency_key=key,
         lines=lines,
         line_estimates=[line_cost(x.unit, x.quantity, x.unit_price) for x in lines],
     )
-    await db.add_stage(
+    await orders.add_stage(
         conn, store_id=order.store_id, order_id=order.order_id, stage="created", at=now
     )
-    return order.store_id, order.order_id
+    return OrderKey(store_id=order.store_id, order_id=order.order_id)
 
 
-async def _release_stock(conn: asyncpg.Connection, order: db.OrderRow) -> None:
-    lines = await db.lines(conn, store_id=order.store_id, order_id=order.order_id)
-    await db.release(conn, store_id=order.store_id, amounts={x.sku: x.quantity for x in lines})
+async def _release_stock(conn: asyncpg.Connection, order: OrderRow) -> None:
+    lines = await orders.lines(conn, store_id=order.store_id, order_id=order.order_id)
+    await stock.release(conn, store_id=order.store_id, amounts={x.sku: x.quantity for x in lines})
 
 
 async def pay_for(
-    pool: asyncpg.Pool, gateway: StripeGateway, clock: Clock, *, store_id: str, order_id: str
-) -> db.OrderRow:
-    """Create the order's PaymentIntent once; if the gateway fails, undo the reservation."""
-    failed: GatewayUnavailable | None = None
-    async with pool.acquire() as conn, conn.transaction():
-        order = await db.lock_order(conn, store_id=store_id, order_id=order_id)
+    pool: asyncpg.Pool, gateway: StripeGateway, clock: Clock, placed: OrderKey
+) -> OrderRow:
+    """Phase 3: create the order's PaymentIntent once. If the gateway fails, the reservation is
+    undone and the order failed, and `PaymentFailed` refuses (committing that); an order that
+    failed so before is refused the same way."""
+    keys = {"store_id": placed.store_id, "order_id": placed.order_id}
+    async with unit_of_work(pool) as conn:
+        order = await orders.lock_order(conn, **keys)
+        if order.status == "payment_failed":
+            raise PaymentFailed(order.failure)
         if order.payment_intent_id or order.status != "awaiting_payment":
             return order
         try:
             intent = await gateway.authorize(
-                order_id=order_id,
-                store_id=store_id,
-                amount=order.to_authorize,
-                currency=order.currency,
+                **keys, amount=order.to_authorize, currency=order.currency
             )
         except GatewayUnavailable as exc:
-            failed = exc
             await _release_stock(conn, order)
-            await db.set_status(
+            await orders.set_status(conn, **keys, status="payment_failed", failure=exc.detail)
+            await payments.add_ledger(
                 conn,
-                store_id=store_id,
-                order_id=order_id,
-                status="payment_failed",
-                failure=exc.detail,
-            )
-            await db.add_ledger(
-                conn,
-                store_id=store_id,
-                order_id=order_id,
+                **keys,
                 kind="authorize_failed",
                 amount=order.to_authorize,
                 currency=order.currency,
                 gateway_id=None,
                 at=clock.now(),
             )
-        else:
-            await db.set_intent(
-                conn,
-                store_id=store_id,
-                order_id=order_id,
-                intent_id=intent.id,
-                client_secret=intent.client_secret,
-            )
-            order = await db.lock_order(conn, store_id=store_id, order_id=order_id)
-    if failed:
-        raise failed
-    return order
+            raise PaymentFailed(exc.detail) from None
+        await orders.set_intent(
+            conn, **keys, intent_id=intent.id, client_secret=intent.client_secret
+        )
+        return await orders.lock_order(conn, **keys)
 
 
 async def authorized(
     conn: asyncpg.Connection, clock: Clock, *, store_id: str, order_id: str, intent: PaymentIntent
-) -> db.OrderRow:
+) -> OrderRow:
     """The payment is authorized: place the order and tell the other services. Idempotent."""
-    order = await db.lock_order(conn, store_id=store_id, order_id=order_id)
+    order = await orders.lock_order(conn, store_id=store_id, order_id=order_id)
     if order.status != "awaiting_payment" or intent.status != "requires_capture":
         return order
     now = clock.now()
-    await db.set_status(conn, store_id=store_id, order_id=order_id, status="placed")
-    await db.add_stage(conn, store_id=store_id, order_id=order_id, stage="paid", at=now)
-    await db.add_ledger(
+    keys = {"store_id": store_id, "order_id": order_id}
+    await orders.set_status(conn, **keys, status="placed")
+    await orders.add_stage(conn, **keys, stage="paid", at=now)
+    await payments.add_ledger(
         conn,
-        store_id=store_id,
-        order_id=order_id,
+        **keys,
         kind="authorize",
         amount=intent.amount,
         currency=order.currency,
         gateway_id=intent.id,
         at=now,
     )
-    address = None
-    if order.address_text is not None:
-        assert order.address_lat is not None and order.address_lng is not None  # stored together
-        address = Address(lat=order.address_lat, lng=order.address_lng, text=order.address_text)
     await publish(
         conn,
         OrderPlaced(
-            order_id=order_id,
             store_id=store_id,
+            order_id=order_id,
             member_id=order.member_id,
             fulfilment=order.fulfilment,
-            address=address,
+            address=order.address,
             promise_at=order.promise_at,
             currency=order.currency,
-            lines=await db.placed_lines(conn, store_id=store_id, order_id=order_id),
+            lines=await orders.placed_lines(conn, **keys),
         ),
         occurred_at=now,
     )
     ORDERS_PLACED.labels(store_id, "app", order.fulfilment).inc()
-    return await db.lock_order(conn, store_id=store_id, order_id=order_id)
+    return await orders.lock_order(conn, **keys)
 
 
 async def confirm_payment(
     pool: asyncpg.Pool,
     gateway: StripeGateway,
     clock: Clock,
-    order: db.OrderRow,
+    principal: Principal,
+    *,
+    order_id: str,
     payment_method: str,
-) -> db.OrderRow:
+) -> OrderView:
     """Dev only: confirm with a test card, as the app's Stripe SDK would."""
+    async with pool.acquire() as conn:
+        order = await visible_order(conn, principal, order_id)
     if order.status != "awaiting_payment" or order.payment_intent_id is None:
         raise Conflict(f"the order is {order.status}; there is nothing to pay", field="order_id")
     intent = await gateway.confirm(order.payment_intent_id, payment_method)
     if intent.status != "requires_capture":
         raise InvalidInput(f"the card was not authorized ({intent.status})", field="payment_method")
     async with pool.acquire() as conn, conn.transaction():
-        return await authorized(
+        placed = await authorized(
             conn, clock, store_id=order.store_id, order_id=order.order_id, intent=intent
         )
+        return await order_view(conn, placed, principal.role)
 
 
 async def cancel(
     conn: asyncpg.Connection,
     clock: Clock,
-    order: db.OrderRow,
+    order: OrderRow,
     *,
     reason: str,
     status: str = "cancelled",
-) -> db.OrderRow:
+) -> OrderRow:
     """Before packing: release the stock, and let the voiding consumer cancel the payment."""
-    order = await db.lock_order(conn, store_id=order.store_id, order_id=order.order_id)
+    keys = {"store_id": order.store_id, "order_id": order.order_id}
+    order = await orders.lock_order(conn, **keys)
     if order.status not in CANCELLABLE:
         raise Conflict(
             f"an order that is {order.status} can no longer be cancelled", field="order_id"
         )
-    if await payments.settlement(conn, store_id=order.store_id, order_id=order.order_id):
+    if await payments.settlement(conn, **keys):
         raise Conflict("the order is packed and being paid for", field="order_id")
     now = clock.now()
     await _release_stock(conn, order)
-    await db.set_status(
-        conn, store_id=order.store_id, order_id=order.order_id, status=status, failure=reason
-    )
-    await db.add_stage(conn, store_id=order.store_id, order_id=order.order_id, stage=status, at=now)
-    await publish(
-        conn,
-        OrderCancelled(order_id=order.order_id, store_id=order.store_id, reason=reason),
-        occurred_at=now,
-    )
-    return await db.lock_order(conn, store_id=order.store_id, order_id=order.order_id)
+    await orders.set_status(conn, **keys, status=status, failure=reason)
+    await orders.add_stage(conn, **keys, stage=status, at=now)
+    await publish(conn, OrderCancelled(**keys, reason=reason), occurred_at=now)
+    return await orders.lock_order(conn, **keys)
+
+
+async def cancel_by(
+    conn: asyncpg.Connection, clock: Clock, principal: Principal, *, order_id: str, reason: str
+) -> OrderView:
+    """Its shopper or its store's manager cancels the order (see `cancel`)."""
+    order = await visible_order(conn, principal, order_id)
+    cancelled = await cancel(conn, clock, order, reason=reason)
+    return await order_view(conn, cancelled, principal.role)
 
 
 async def expire_unpaid(pool: asyncpg.Pool, clock: Clock, *, limit: int = 100) -> int:
     """Orders left unpaid past their store's timeout give their stock back."""
     async with pool.acquire() as conn, conn.transaction():
-        overdue = await db.overdue_unpaid(conn, now=clock.now(), limit=limit)
-        for store_id, order_id in overdue:
-            order = await db.lock_order(conn, store_id=store_id, order_id=order_id)
+        overdue = await orders.overdue_unpaid(conn, now=clock.now(), limit=limit)
+        for key in overdue:
+            order = await orders.lock_order(conn, store_id=key.store_id, order_id=key.order_id)
             await cancel(
                 conn, clock, order, reason="payment not completed in time", status="expired"
             )

@@ -7,9 +7,11 @@ from datetime import datetime
 import asyncpg
 import msgspec
 
-from services.orders.checkout import store as db
+from services.orders.order import store as orders
+from services.orders.order.store import OrderRow
+from services.orders.payments import store as payments
 from services.orders.substitutions import store as substitutions
-from services.orders.substitutions.store import ProposalView
+from services.orders.substitutions.domain import ProposalView
 from shared.auth import STAFF, Principal, Role
 from shared.errors import NotFound
 from shared.events import Address
@@ -80,7 +82,7 @@ class OrderView(msgspec.Struct, frozen=True, kw_only=True):
     stages: dict[str, datetime]
 
 
-def may_see(principal: Principal, order: db.OrderRow) -> bool:
+def may_see(principal: Principal, order: OrderRow) -> bool:
     """A shopper sees their own orders, a rider the orders they carry, other staff their own
     store's, services all."""
     if principal.role is Role.SHOPPER:
@@ -111,21 +113,25 @@ def scoped(view: OrderView, role: Role) -> OrderView:
     return msgspec.structs.replace(view, payment=payment, address=None, delivery=None)
 
 
-async def visible_order(
-    conn: asyncpg.Connection, principal: Principal, order_id: str
-) -> db.OrderRow:
+async def visible_order(conn: asyncpg.Connection, principal: Principal, order_id: str) -> OrderRow:
     """The order if the caller may see it; otherwise it does not exist, as far as they know."""
-    order = await db.get_order(conn, order_id=order_id)
+    order = await orders.get_order(conn, order_id=order_id)
     if order is None or not may_see(principal, order):
         raise NotFound(f"there is no order {order_id}", field="order_id")
     return order
 
 
-async def order_view(conn: asyncpg.Connection, order: db.OrderRow, role: Role) -> OrderView:
+async def status_of(conn: asyncpg.Connection, order_id: str) -> str | None:
+    """Where the order is now; None if there is no such order."""
+    order = await orders.get_order(conn, order_id=order_id)
+    return order.status if order else None
+
+
+async def order_view(conn: asyncpg.Connection, order: OrderRow, role: Role) -> OrderView:
     """The order as `role` may read it (see `scoped`)."""
     keys = {"store_id": order.store_id, "order_id": order.order_id}
-    lines = await db.lines(conn, **keys)
-    entries = await db.ledger(conn, **keys)
+    lines = await orders.lines(conn, **keys)
+    entries = await payments.ledger(conn, **keys)
 
     def money(amount: int) -> Money:
         return Money(amount, order.currency)
@@ -133,16 +139,13 @@ async def order_view(conn: asyncpg.Connection, order: db.OrderRow, role: Role) -
     def booked(*kinds: str) -> Money:
         return money(sum(e.amount for e in entries if e.kind in kinds))
 
-    address = None
-    if order.address_text is not None:
-        address = Address(lat=order.address_lat, lng=order.address_lng, text=order.address_text)  # type: ignore[arg-type]
     awaiting = order.status == "awaiting_payment"
     view = OrderView(
         order_id=order.order_id,
         store_id=order.store_id,
         status=order.status,
         fulfilment=order.fulfilment,
-        address=address,
+        address=order.address,
         pickup_slot=order.pickup_slot,
         delivery=DeliveryView(
             rider_id=order.rider_id,
@@ -193,6 +196,16 @@ async def order_view(conn: asyncpg.Connection, order: db.OrderRow, role: Role) -
             client_secret=order.client_secret if awaiting else None,
         ),
         substitutions=await substitutions.of_order(conn, **keys),
-        stages=await db.stages(conn, **keys),
+        stages=await orders.stages(conn, **keys),
     )
     return scoped(view, role)
+
+
+async def member_orders(
+    conn: asyncpg.Connection, principal: Principal, limit: int
+) -> list[OrderView]:
+    """The shopper's own orders, newest first (never those that were not paid for)."""
+    ids = await orders.member_orders(conn, member_id=principal.member_id or "", limit=limit)
+    return [
+        await order_view(conn, await visible_order(conn, principal, i), principal.role) for i in ids
+    ]

@@ -1,7 +1,7 @@
 """A delivery order on its way to the door: one use case per event of delivery's.
 
-Run as handlers of payments' `orders.settle_packed` consumer, after the order was settled (see
-payments/consumers.py). Each locks the order's row, asks the domain whether the step applies
+Run by the `orders.settle_packed` consumer, after the order was settled (see the service's
+consumers.py). Each locks the order's row, asks the domain whether the step applies
 and, if not (a redelivered event, a cancelled or pickup order), changes nothing. A failed
 delivery is refunded by policy in the same transaction, the gateway called while only this
 order's row is locked; its goods are not put back into stock.
@@ -13,9 +13,9 @@ from datetime import datetime
 
 import asyncpg
 
-from services.orders.checkout import store as orders
-from services.orders.deliveries import store as db
 from services.orders.deliveries.domain import Step, moves_on
+from services.orders.order import store as orders
+from services.orders.order.store import OrderRow
 from services.orders.payments.gateway import StripeGateway
 from services.orders.payments.refunds import refund_failed_delivery
 from shared.events import DeliveryFailed, OrderDelivered, OrderOutForDelivery
@@ -23,7 +23,7 @@ from shared.events import DeliveryFailed, OrderDelivered, OrderOutForDelivery
 
 async def _locked_for(
     conn: asyncpg.Connection, *, store_id: str, order_id: str, step: Step
-) -> orders.OrderRow | None:
+) -> OrderRow | None:
     """The order, its row locked, if it takes `step`; None if the event changes nothing."""
     found = await orders.get_order(conn, order_id=order_id)
     if found is None or found.store_id != store_id:
@@ -39,7 +39,7 @@ async def out_for_delivery(
     keys = {"store_id": event.store_id, "order_id": event.order_id}
     if await _locked_for(conn, **keys, step="out_for_delivery") is None:
         return False
-    await db.set_out_for_delivery(conn, **keys, rider_id=event.rider_id, eta=event.eta)
+    await orders.set_out_for_delivery(conn, **keys, rider_id=event.rider_id, eta=event.eta)
     await orders.add_stage(conn, **keys, stage="out_for_delivery", at=at)
     return True
 
@@ -49,7 +49,7 @@ async def delivered(conn: asyncpg.Connection, event: OrderDelivered, *, at: date
     keys = {"store_id": event.store_id, "order_id": event.order_id}
     if await _locked_for(conn, **keys, step="delivered") is None:
         return False
-    await db.set_delivered(
+    await orders.set_delivered(
         conn, **keys, rider_id=event.rider_id, proof=event.proof, photo_ref=event.photo_ref
     )
     await orders.add_stage(conn, **keys, stage="delivered", at=at)
@@ -66,7 +66,7 @@ async def delivery_failed(
     if order is None:
         return False
     await refund_failed_delivery(conn, gateway, order, reason=event.reason, at=at)
-    await db.set_delivery_failed(
+    await orders.set_delivery_failed(
         conn, **keys, rider_id=event.rider_id, reason=event.reason, note=event.note
     )
     await orders.add_stage(conn, **keys, stage="delivery_failed", at=at)

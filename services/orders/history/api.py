@@ -8,8 +8,8 @@ from typing import Annotated
 from litestar import get
 from litestar.params import QueryParameter
 
-from services.orders.history import store as db
-from services.orders.stores import service as stores
+from services.orders.history import service
+from services.orders.history.domain import Entry, Favourite
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Tx
@@ -24,20 +24,21 @@ async def timeline(
         datetime | None, QueryParameter(description="page: entries before this")
     ] = None,
     limit: LimitQuery = 20,
-) -> list[db.Entry]:
+) -> list[Entry]:
     """Online orders, pickups, till sales and scan-and-go visits: one list, newest first (the
     member themself). Page with `before` = the last entry's `at`."""
-    return await db.timeline(conn, member_id=principal.member_id or "", before=before, limit=limit)
+    return await service.timeline(
+        conn, member_id=principal.member_id or "", before=before, limit=limit
+    )
 
 
 @get("/v1/me/buy-again", guards=[allow(Role.SHOPPER)], tags=["members"], operation_id="buyAgain")
 async def buy_again(
     conn: Tx, principal: Caller, store_id: Annotated[str, QueryParameter()], limit: LimitQuery = 20
-) -> list[db.Favourite]:
+) -> list[Favourite]:
     """What the member buys most often, across channels, at today's price and stock in
     `store_id` (the member themself)."""
-    await stores.get_store(conn, store_id)
-    return await db.buy_again(
+    return await service.buy_again(
         conn, member_id=principal.member_id or "", store_id=store_id, limit=limit
     )
 

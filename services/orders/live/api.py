@@ -9,8 +9,7 @@ from litestar import get
 from litestar.params import FromPath
 from litestar.response import ServerSentEvent
 
-from services.orders.checkout import store as orders_db
-from services.orders.checkout.views import visible_order
+from services.orders.checkout.views import status_of, visible_order
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Pool
@@ -39,8 +38,8 @@ async def follow_order(
         await visible_order(conn, principal, order_id)  # 404 before streaming
 
     async def finished(conn: asyncpg.Connection) -> bool:
-        order = await orders_db.get_order(conn, order_id=order_id)
-        return order is None or order.status in FINISHED
+        status = await status_of(conn, order_id)
+        return status is None or status in FINISHED
 
     return ServerSentEvent(follow_events(pool, order_id, after=after, finished=finished))
 

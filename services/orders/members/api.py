@@ -10,12 +10,12 @@ from litestar import Request, Response, delete, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, JSONBody
 
+from services.orders.deps import CodeSender, Settings
 from services.orders.members import erasure, service
 from services.orders.members.domain import Code, Member, MemberCode, Phone, Verified
-from services.orders.members.notify import LoggingNotifier, Notifier
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow, client_address
-from shared.web.deps import Caller, Now, Tx
+from shared.web.deps import Caller, Now, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
 
 
@@ -42,10 +42,6 @@ class MemberCodeOwner(msgspec.Struct, frozen=True, kw_only=True):
     member_id: str
 
 
-def _secret(request: Request) -> str:
-    return request.app.state.settings.jwt_secret
-
-
 @post(
     "/v1/members/otp",
     opt=PUBLIC,
@@ -54,7 +50,13 @@ def _secret(request: Request) -> str:
     operation_id="sendMemberCode",
 )
 async def send_code(
-    request: Request, data: JSONBody[CodeRequest], conn: Tx, clock: Now
+    request: Request,
+    data: JSONBody[CodeRequest],
+    conn: Tx,
+    clock: Now,
+    secret: Secret,
+    settings: Settings,
+    notifier: CodeSender,
 ) -> Response[CodeSent]:
     """Send a one-time 6-digit sign-up code to a phone (anyone). It lasts 5 minutes. A phone
     gets at most 5 codes an hour; a client address and the whole service have limits of their
@@ -64,15 +66,13 @@ async def send_code(
     An action, not a creation: it takes no Idempotency-Key. A repeat sends a new code that
     replaces the previous one and counts towards every limit.
     """
-    settings = request.app.state.settings
     issued = await service.send_code(
-        conn, clock, secret=_secret(request), phone=data.phone,
+        conn, clock, secret=secret, phone=data.phone,
         source=client_address(request), limits=service.SendLimits.of(settings),
     )  # fmt: skip
     sent = CodeSent(phone=issued.phone, expires_at=issued.expires_at)
     if settings.env == "dev":
         return Response(msgspec.structs.replace(sent, dev_code=issued.code), status_code=200)
-    notifier: Notifier = request.app.state.get("notifier") or LoggingNotifier()
     # A background task runs after the response, so after the commit: no code goes out for a
     # rolled-back request, and no row lock is held while it travels.
     task = BackgroundTask(notifier.send_code, issued.phone, issued.code)
@@ -92,6 +92,7 @@ async def verify_code(
     conn: Tx,
     clock: Now,
     idempotency_key: IdempotencyKey,
+    secret: Secret,
 ) -> Response[Verified]:
     """Sign up or sign in with the code sent to a phone (anyone): the member, created if new, and
     a shopper token. 422 naming `code` for a wrong, expired, used or dead code (5 wrong tries).
@@ -105,7 +106,7 @@ async def verify_code(
         caller=f"phone/{data.phone}",
         key=idempotency_key,
         create=lambda: service.verify_code(
-            conn, clock, secret=_secret(request), phone=data.phone, code=data.code
+            conn, clock, secret=secret, phone=data.phone, code=data.code
         ),
         status_code=200,
     )
@@ -138,11 +139,9 @@ async def delete_me(conn: Tx, clock: Now, principal: Caller) -> None:
     tags=["members"],
     operation_id="getMemberCode",
 )
-async def get_member_code(request: Request, conn: Tx, clock: Now, principal: Caller) -> MemberCode:
+async def get_member_code(conn: Tx, clock: Now, principal: Caller, secret: Secret) -> MemberCode:
     """A signed QR payload, valid 60 s, that a till scans to attach the member to a sale."""
-    return await service.member_code(
-        conn, clock, secret=_secret(request), member_id=principal.member_id
-    )
+    return await service.member_code(conn, clock, secret=secret, member_id=principal.member_id)
 
 
 @post(
@@ -153,18 +152,16 @@ async def get_member_code(request: Request, conn: Tx, clock: Now, principal: Cal
     operation_id="checkMemberCode",
 )
 async def check_member_code(
-    request: Request,
     store_id: FromPath[str],
     data: JSONBody[MemberCodeCheck],
     conn: Tx,
     clock: Now,
+    secret: Secret,
 ) -> MemberCodeOwner:
     """The member a scanned code names (the store's cashiers and manager). 422 naming
     `member_code` if it is malformed, not ours or expired. A check, not a creation: no
     Idempotency-Key."""
-    member_id = await service.check_member_code(
-        conn, clock, secret=_secret(request), payload=data.payload
-    )
+    member_id = await service.check_member_code(conn, clock, secret=secret, payload=data.payload)
     return MemberCodeOwner(member_id=member_id)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncpg
 
 from services.orders.members import store as db
+from services.orders.order import store as orders
 from shared.bus import publish
 from shared.clock import Clock
 from shared.errors import Conflict, NotFound
@@ -43,4 +44,5 @@ async def erase_member(conn: asyncpg.Connection, clock: Clock, *, member_id: str
     now = clock.now()
     if not await db.erase(conn, member_id=member_id, at=now):
         raise NotFound(f"there is no member {member_id}", field="member_id")
+    await orders.forget_addresses(conn, member_id=member_id)
     await publish(conn, MemberErased(member_id=member_id), occurred_at=now)

@@ -1,5 +1,6 @@
 """How a one-time code reaches a phone: a small port, and the logging sender used until an SMS
-gateway is plugged in (put another `Notifier` in the app's state as `notifier`)."""
+gateway is plugged in (put another `Notifier` in the app's state as `notifier`; the `notifier`
+dependency, services/orders/deps.py, hands it to the handler)."""
 
 from __future__ import annotations
 

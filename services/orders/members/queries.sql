@@ -52,14 +52,6 @@ RETURNING was.phone
 -- name: forget_code
 DELETE FROM orders.member_codes WHERE phone = :phone
 
--- name: forget_addresses
--- Delivery addresses go; `address_text` stays non-null (empty) for delivery orders, as the
--- table's rule wants. The PaymentIntent's client secret goes with them.
-UPDATE orders.orders
-SET address_text = CASE WHEN fulfilment = 'delivery' THEN '' END,
-    address_lat = NULL, address_lng = NULL, client_secret = NULL
-WHERE member_id = :member_id
-
 -- name: forget_gift_phones
 UPDATE orders.pickup_codes p SET gift_phone = NULL, gift_note = NULL
 FROM orders.orders o

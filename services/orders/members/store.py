@@ -6,10 +6,9 @@ from datetime import datetime
 from pathlib import Path
 
 import asyncpg
-import msgspec
 
 from services.orders.members.domain import Member, StoredCode
-from shared.sql import load_queries
+from shared.sql import load_queries, row_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
 
@@ -23,12 +22,12 @@ async def insert_member(conn: asyncpg.Connection, member: Member) -> bool:
 
 async def get_member(conn: asyncpg.Connection, *, member_id: str) -> Member | None:
     row = await conn.fetchrow(Q["get_member"], member_id)
-    return msgspec.convert(dict(row), Member) if row else None
+    return row_as(Member, row)
 
 
 async def get_member_by_phone(conn: asyncpg.Connection, *, phone: str) -> Member | None:
     row = await conn.fetchrow(Q["get_member_by_phone"], phone)
-    return msgspec.convert(dict(row), Member) if row else None
+    return row_as(Member, row)
 
 
 async def issue_code(
@@ -64,13 +63,14 @@ async def open_orders_of(conn: asyncpg.Connection, *, member_id: str) -> list[st
 
 
 async def erase(conn: asyncpg.Connection, *, member_id: str, at: datetime) -> bool:
-    """Forget the member's phone, sign-up code, addresses, gift details, addresses in the event
-    log and stored replies; False when there was no such member to erase."""
+    """Forget the member's phone, sign-up code, gift details, addresses in the event log and
+    stored replies (their orders' addresses: the order store's `forget_addresses`); False when
+    there was no such member to erase."""
     phone = await conn.fetchval(*Q["erase_member"](member_id=member_id, at=at))
     if phone is None:
         return False
     await conn.execute(*Q["forget_code"](phone=phone))
-    for query in ("forget_addresses", "forget_gift_phones", "forget_in_events", "forget_replies"):
+    for query in ("forget_gift_phones", "forget_in_events", "forget_replies"):
         await conn.execute(*Q[query](member_id=member_id))
     return True
 

@@ -7,6 +7,7 @@ from litestar import Request, Response, post
 from litestar.params import FromPath, JSONBody
 
 from services.orders.checkout import views
+from services.orders.deps import Gateway, Settings
 from services.orders.payments import refunds, webhook
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow
@@ -33,6 +34,7 @@ async def refund_order(
     clock: Now,
     principal: Caller,
     idempotency_key: IdempotencyKey,
+    gateway: Gateway,
 ) -> Response[refunds.Refunded]:
     """Refund part of what an order was charged (the store's manager), by lines or amount."""
     order = await views.visible_order(conn, principal, order_id)
@@ -41,9 +43,7 @@ async def refund_order(
         request,
         caller=principal.subject,
         key=idempotency_key,
-        create=lambda: refunds.refund(
-            conn, request.app.state.gateway, clock, order, data, key=idempotency_key
-        ),
+        create=lambda: refunds.refund(conn, gateway, clock, order, data, key=idempotency_key),
     )
 
 
@@ -54,17 +54,18 @@ async def refund_order(
     operation_id="stripeWebhook",
     status_code=200,
 )
-async def stripe_webhook(request: Request, pool: Pool, clock: Now) -> Received:
+async def stripe_webhook(
+    request: Request, pool: Pool, clock: Now, settings: Settings, gateway: Gateway
+) -> Received:
     """Stripe's events (anyone may send; only those signed with our webhook secret count, and
     of those only what Stripe confirms when asked: see `webhook`). Stripe is asked before a
     connection is taken. Idempotent by Stripe's event id, so it takes no Idempotency-Key."""
-    state = request.app.state
     event = webhook.verify(
         await request.body(),
         request.headers.get("stripe-signature"),
-        state.settings.stripe_webhook_secret,
+        settings.stripe_webhook_secret,
     )
-    fetched = await webhook.fetch(state.gateway, event)
+    fetched = await webhook.fetch(gateway, event)
     if fetched is None:
         return Received(received=True, applied=False)
     async with pool.acquire() as conn, conn.transaction():

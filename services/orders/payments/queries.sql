@@ -1,8 +1,17 @@
+-- name: ledger
+SELECT kind, amount, currency, gateway_id, source_id, at
+FROM orders.payments WHERE store_id = $1 AND order_id = $2 ORDER BY at, entry_id
+
+-- name: add_ledger
+INSERT INTO orders.payments
+    (store_id, order_id, entry_id, kind, amount, currency, gateway_id, at, source_id)
+VALUES (:store_id, :order_id, :entry_id, :kind, :amount, :currency, :gateway_id, :at, :source_id)
+
 -- name: start_settlement
 -- A packed order's settlement, planned once: a second report of the same packing finds the
 -- first plan.
 INSERT INTO orders.settlements (store_id, order_id, step, total, capture, second_charge, release)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+VALUES (:store_id, :order_id, 'capture', :total, :capture, :second_charge, :release)
 ON CONFLICT (store_id, order_id) DO NOTHING
 
 -- name: settlement

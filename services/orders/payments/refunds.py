@@ -8,9 +8,12 @@ from typing import Annotated
 import asyncpg
 import msgspec
 
-from services.orders.checkout import store as db
+from services.orders.order import store as orders
+from services.orders.order.store import OrderRow
+from services.orders.payments import store as payments
 from services.orders.payments.domain import failed_delivery_refund, refund_parts
 from services.orders.payments.gateway import StripeGateway
+from services.orders.payments.store import LedgerRow
 from shared.bus import publish
 from shared.clock import Clock
 from shared.errors import Conflict, InvalidInput
@@ -36,23 +39,23 @@ async def refund(
     conn: asyncpg.Connection,
     gateway: StripeGateway,
     clock: Clock,
-    order: db.OrderRow,
+    order: OrderRow,
     request: RefundRequest,
     *,
     key: str,
 ) -> Refunded:
     if (request.amount is None) == (request.lines is None):
         raise InvalidInput("send an amount or lines, one of the two", field="amount")
-    order = await db.lock_order(conn, store_id=order.store_id, order_id=order.order_id)
+    order = await orders.lock_order(conn, store_id=order.store_id, order_id=order.order_id)
     keys = {"store_id": order.store_id, "order_id": order.order_id}
-    collected, refunded = _sources(await db.ledger(conn, **keys))
+    collected, refunded = _sources(await payments.ledger(conn, **keys))
     if not collected:
         raise Conflict(
             f"nothing has been charged on an order that is {order.status}", field="order_id"
         )
     amount = request.amount or 0
     if request.lines is not None:
-        charged = {x.line_no: x.charged or 0 for x in await db.lines(conn, **keys)}
+        charged = {x.line_no: x.charged or 0 for x in await orders.lines(conn, **keys)}
         for i, line_no in enumerate(request.lines):
             if line_no not in charged:
                 raise InvalidInput(f"the order has no line {line_no}", field=f"lines[{i}]")
@@ -80,7 +83,7 @@ async def refund(
 async def refund_failed_delivery(
     conn: asyncpg.Connection,
     gateway: StripeGateway,
-    order: db.OrderRow,
+    order: OrderRow,
     *,
     reason: str,
     at: datetime,
@@ -94,7 +97,7 @@ async def refund_failed_delivery(
     if order.payment_intent_id is None:
         return 0
     collected, refunded = _sources(
-        await db.ledger(conn, store_id=order.store_id, order_id=order.order_id)
+        await payments.ledger(conn, store_id=order.store_id, order_id=order.order_id)
     )
     amount = failed_delivery_refund(
         reason,
@@ -115,7 +118,7 @@ async def refund_failed_delivery(
     return amount
 
 
-def _sources(entries: list[db.LedgerRow]) -> tuple[list[tuple[str, int]], dict[str, int]]:
+def _sources(entries: list[LedgerRow]) -> tuple[list[tuple[str, int]], dict[str, int]]:
     """What each capture and second charge collected (in that order), and what was refunded of
     each already."""
     collected = [(e.gateway_id or "", e.amount) for e in entries if e.kind in ("capture", "charge")]
@@ -129,7 +132,7 @@ def _sources(entries: list[db.LedgerRow]) -> tuple[list[tuple[str, int]], dict[s
 async def _pay_back(
     conn: asyncpg.Connection,
     gateway: StripeGateway,
-    order: db.OrderRow,
+    order: OrderRow,
     amount: int,
     *,
     collected: list[tuple[str, int]],
@@ -147,7 +150,7 @@ async def _pay_back(
         refund_id = await gateway.refund(
             part.source_id, part.amount, key=f"refund-{order.order_id}-{key}-{part.source_id}"
         )
-        await db.add_ledger(
+        await payments.add_ledger(
             conn,
             **keys,
             kind="refund",

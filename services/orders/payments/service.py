@@ -18,7 +18,8 @@ from datetime import datetime
 
 import asyncpg
 
-from services.orders.checkout import store as db
+from services.orders.order import store as orders
+from services.orders.order.store import LineRow, OrderRow
 from services.orders.payments import store as payments
 from services.orders.payments.domain import (
     Charge,
@@ -30,6 +31,7 @@ from services.orders.payments.domain import (
     step_after,
 )
 from services.orders.payments.gateway import StripeGateway
+from services.orders.stock import store as stock
 from shared.bus import publish
 from shared.events import OrderPacked, PackedLine, PaymentCaptured
 
@@ -50,7 +52,7 @@ async def settle_packed(
     intent_id = order.payment_intent_id or ""
 
     async def book(conn: asyncpg.Connection, kind: str, amount: int, gateway_id: str) -> None:
-        await db.add_ledger(
+        await payments.add_ledger(
             conn,
             **keys,
             kind=kind,
@@ -91,14 +93,14 @@ async def settle_packed(
 
 async def _start(
     conn: asyncpg.Connection, packed: OrderPacked
-) -> tuple[db.OrderRow, Step, Settlement] | None:
+) -> tuple[OrderRow, Step, Settlement] | None:
     """The order (its row locked) with its settlement's next step and plan, planned now if the
     order has none; None if nothing is left to do (settled already, cancelled, paid at the
     till)."""
-    found = await db.get_order(conn, order_id=packed.order_id)
+    found = await orders.get_order(conn, order_id=packed.order_id)
     if found is None:
         return None
-    order = await db.lock_order(conn, store_id=found.store_id, order_id=found.order_id)
+    order = await orders.lock_order(conn, store_id=found.store_id, order_id=found.order_id)
     if order.payment_intent_id is None:
         return None  # paid at the till
     keys = {"store_id": order.store_id, "order_id": order.order_id}
@@ -106,8 +108,9 @@ async def _start(
     if current is None:
         if order.status not in SETTLEABLE:
             return None  # cancelled, or settled before settlements were recorded
-        lines = await db.lines(conn, **keys)
-        authorized = sum(e.amount for e in await db.ledger(conn, **keys) if e.kind == "authorize")
+        lines = await orders.lines(conn, **keys)
+        entries = await payments.ledger(conn, **keys)
+        authorized = sum(e.amount for e in entries if e.kind == "authorize")
         plan = settle(sum(c.charged for c in _charges(lines, packed.lines)), authorized)
         await payments.start_settlement(conn, **keys, plan=plan)
         return order, "capture", plan
@@ -118,7 +121,7 @@ async def _start(
 
 async def _take_stock(
     conn: asyncpg.Connection,
-    order: db.OrderRow,
+    order: OrderRow,
     packed: OrderPacked,
     plan: Settlement,
     *,
@@ -128,26 +131,26 @@ async def _take_stock(
     announced. The order's row is locked first, as every writer of an order and its stock
     locks them."""
     keys = {"store_id": order.store_id, "order_id": order.order_id}
-    await db.lock_order(conn, **keys)
+    await orders.lock_order(conn, **keys)
     if not await payments.advance_settlement(conn, **keys, done="stock", to="done"):
         return
-    lines = await db.lines(conn, **keys)
+    lines = await orders.lines(conn, **keys)
     taken: Counter[str] = Counter()
     for line in packed.lines:
         ordered_sku = next(x.sku for x in lines if x.line_no == line.line_no)
         taken[ordered_sku] += line.picked
         if line.substitute:
             taken[line.substitute.sku] += line.substitute.quantity
-    await db.take_from_stock(
+    await stock.take_from_stock(
         conn,
         store_id=order.store_id,
         taken=dict(taken),
         unreserve={x.sku: x.quantity for x in lines},
     )
     charged = {c.line_no: c.charged for c in _charges(lines, packed.lines)}
-    await db.record_packed_lines(conn, **keys, packed=packed.lines, charged=charged)
-    await db.set_status(conn, **keys, status="packed")
-    await db.add_stage(conn, **keys, stage="packed", at=at)
+    await orders.record_packed_lines(conn, **keys, packed=packed.lines, charged=charged)
+    await orders.set_status(conn, **keys, status="packed")
+    await orders.add_stage(conn, **keys, stage="packed", at=at)
     await publish(
         conn,
         PaymentCaptured(**keys, amount=plan.total, currency=order.currency),
@@ -155,7 +158,7 @@ async def _take_stock(
     )
 
 
-def _charges(lines: Sequence[db.LineRow], packed: Sequence[PackedLine]) -> list[Charge]:
+def _charges(lines: Sequence[LineRow], packed: Sequence[PackedLine]) -> list[Charge]:
     ordered = [
         Ordered(
             line_no=x.line_no,

@@ -25,8 +25,8 @@ import msgspec
 import stripe
 
 from services.orders.checkout import service as checkout
-from services.orders.checkout import store as db
-from services.orders.payments import store
+from services.orders.order import store as orders
+from services.orders.payments import store as payments
 from services.orders.payments.gateway import PaymentIntent, Refund, StripeGateway
 from services.orders.sales import carts
 from shared.clock import Clock
@@ -97,19 +97,19 @@ async def reconcile(
     ours."""
     intent, metadata = fetched.intent, fetched.intent.metadata
     if event.type == "payment_intent.succeeded" and metadata.get("cart_id"):
-        if not await store.first_seen_event(conn, event_id=event.id, kind=event.type):
+        if not await payments.first_seen_event(conn, event_id=event.id, kind=event.type):
             return False
         store_id = metadata.get("store_id", "")
         await carts.paid(conn, clock, store_id=store_id, cart_id=metadata["cart_id"], intent=intent)
         return True
     order_id = metadata.get("order_id")
-    order = await db.get_order(conn, order_id=order_id) if order_id else None
+    order = await orders.get_order(conn, order_id=order_id) if order_id else None
     if order is None or metadata.get("store_id", order.store_id) != order.store_id:
         return False
     if intent.currency != order.currency.lower():
         return False
     if event.type == "charge.refunded":  # the order's authorization, or its second charge
-        if not await store.first_seen_event(conn, event_id=event.id, kind=event.type):
+        if not await payments.first_seen_event(conn, event_id=event.id, kind=event.type):
             return False
         await _book_refunds(conn, clock, order, intent, fetched.refunds)
         return True
@@ -121,7 +121,7 @@ async def reconcile(
     expires = event.type == "payment_intent.canceled" and order.status == "awaiting_payment"
     if not (authorizes or expires):
         return False
-    if not await store.first_seen_event(conn, event_id=event.id, kind=event.type):
+    if not await payments.first_seen_event(conn, event_id=event.id, kind=event.type):
         return False
     if authorizes:
         await checkout.authorized(
@@ -135,7 +135,7 @@ async def reconcile(
 async def _book_refunds(
     conn: asyncpg.Connection,
     clock: Clock,
-    order: db.OrderRow,
+    order: orders.OrderRow,
     intent: PaymentIntent,
     refunds: list[Refund],
 ) -> None:
@@ -145,14 +145,14 @@ async def _book_refunds(
     charge, and localstripe still does: the ledger holds that as the release, so the charge's
     first refund, when it is exactly the amount released, is not booked again."""
     keys = {"store_id": order.store_id, "order_id": order.order_id}
-    entries = await db.ledger(conn, **keys)
+    entries = await payments.ledger(conn, **keys)
     booked = {e.gateway_id for e in entries if e.kind == "refund"}
     released = sum(e.amount for e in entries if e.kind == "release" and e.gateway_id == intent.id)
     if refunds and released and refunds[0].amount == released:
         refunds = refunds[1:]
     for refund in refunds:
         if refund.id not in booked and refund.currency.lower() == order.currency.lower():
-            await db.add_ledger(
+            await payments.add_ledger(
                 conn,
                 **keys,
                 kind="refund",

@@ -14,7 +14,7 @@ from services.orders.pickups import service
 from services.orders.pickups.domain import Collected, IssuedCode
 from shared.auth import Role
 from shared.web.access import allow
-from shared.web.deps import Caller, Now, Tx
+from shared.web.deps import Caller, Now, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
 
 
@@ -35,10 +35,6 @@ class RedeemRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     ]
 
 
-def _secret(request: Request) -> str:
-    return request.app.state.settings.jwt_secret
-
-
 @get(
     "/v1/orders/{order_id:str}/pickup-code",
     guards=[allow(Role.SHOPPER)],
@@ -46,13 +42,13 @@ def _secret(request: Request) -> str:
     operation_id="getPickupCode",
 )
 async def get_pickup_code(
-    request: Request, order_id: FromPath[str], conn: Tx, clock: Now, principal: Caller
+    order_id: FromPath[str], conn: Tx, clock: Now, principal: Caller, secret: Secret
 ) -> IssuedCode:
     """The QR payload to collect a packed pickup order with (its shopper). It does not expire,
     but works once, and only while it is the latest version (see transfer). 409 "not packed
     yet" before packing, or once the order is collected."""
     order = await views.visible_order(conn, principal, order_id)
-    return await service.show_code(conn, clock, secret=_secret(request), order=order)
+    return await service.show_code(conn, clock, secret=secret, order=order)
 
 
 @post(
@@ -69,6 +65,7 @@ async def transfer_pickup_code(
     clock: Now,
     principal: Caller,
     idempotency_key: IdempotencyKey,
+    secret: Secret,
     data: JSONBody[TransferRequest | None] = None,
 ) -> Response[IssuedCode]:
     """Give a packed pickup order to someone else (its shopper): a new code, which the app sends
@@ -86,7 +83,7 @@ async def transfer_pickup_code(
         create=lambda: service.transfer_code(
             conn,
             clock,
-            secret=_secret(request),
+            secret=secret,
             order=order,
             to_phone=gift.to_phone,
             note=gift.note,
@@ -103,12 +100,12 @@ async def transfer_pickup_code(
     operation_id="redeemPickupCode",
 )
 async def redeem_pickup_code(
-    request: Request,
     store_id: FromPath[str],
     data: JSONBody[RedeemRequest],
     conn: Tx,
     clock: Now,
     principal: Caller,
+    secret: Secret,
 ) -> Collected:
     """Hand over a pickup order against its scanned code (the store's cashiers and manager): the
     lines to hand over, and the order is collected. 422 for a code we did not sign, 404 for
@@ -117,7 +114,7 @@ async def redeem_pickup_code(
     return await service.redeem(
         conn,
         clock,
-        secret=_secret(request),
+        secret=secret,
         store_id=store_id,
         payload=data.payload,
         by=principal.subject,

@@ -1,11 +1,6 @@
--- name: lock_order
--- Every pickup step locks the order's row first, so showing, transferring and collecting one
--- order happen one after the other (two counters scanning at once collect it once).
-SELECT order_id FROM orders.orders WHERE store_id = $1 AND order_id = $2
-FOR UPDATE
-
 -- name: pickup_state
--- Read after lock_order, in a statement of its own, so it sees what the lock waited for.
+-- Read after the order's row is locked, in a statement of its own, so it sees what the lock
+-- waited for.
 SELECT o.status, o.fulfilment, s.timezone, p.version, p.collected_at
 FROM orders.orders o
 JOIN orders.stores s ON s.store_id = o.store_id
@@ -30,10 +25,3 @@ RETURNING version
 -- name: mark_collected
 UPDATE orders.pickup_codes SET collected_at = $3, collected_by = $4
 WHERE store_id = $1 AND order_id = $2
-
--- name: set_pickup_slot
--- Only a pickup order has a slot. Writing the same slot again changes nothing, so a repeated
--- announcement is harmless; a new slot (the bags were moved) replaces the old one.
-UPDATE orders.orders SET pickup_slot = $3
-WHERE store_id = $1 AND order_id = $2 AND fulfilment = 'pickup'
-RETURNING order_id

@@ -1,6 +1,7 @@
 """Pickups' use cases: show, transfer and redeem an order's code; one transaction each.
 
-Each locks the order's row first (store.lock_order), so the steps of one order never interleave.
+Each locks the order's row first (the order store's `find_locked`), so the steps of one order
+never interleave: two counters scanning one code at once collect it once.
 `ready_for_pickup` notes where fulfillment staged the bags (an event handler).
 """
 
@@ -10,7 +11,8 @@ from datetime import datetime
 
 import asyncpg
 
-from services.orders.checkout import store as orders
+from services.orders.order import store as orders
+from services.orders.order.store import LineRow, OrderRow
 from services.orders.pickups import store as db
 from services.orders.pickups.domain import (
     Collected,
@@ -34,7 +36,7 @@ async def _locked_state(
     conn: asyncpg.Connection, *, store_id: str, order_id: str, field: str
 ) -> PickupState:
     state = None
-    if await db.lock_order(conn, store_id=store_id, order_id=order_id):
+    if await orders.find_locked(conn, store_id=store_id, order_id=order_id):
         state = await db.pickup_state(conn, store_id=store_id, order_id=order_id)
     if state is None:
         raise NotFound(f"there is no order {order_id}", field=field)
@@ -52,7 +54,7 @@ def _issued(secret: str, store_id: str, order_id: str, version: int) -> IssuedCo
 
 
 async def show_code(
-    conn: asyncpg.Connection, clock: Clock, *, secret: str, order: orders.OrderRow
+    conn: asyncpg.Connection, clock: Clock, *, secret: str, order: OrderRow
 ) -> IssuedCode:
     """The order's current code, issuing the first one once the order is packed."""
     keys = {"store_id": order.store_id, "order_id": order.order_id}
@@ -68,7 +70,7 @@ async def transfer_code(
     clock: Clock,
     *,
     secret: str,
-    order: orders.OrderRow,
+    order: OrderRow,
     to_phone: str | None,
     note: str | None,
 ) -> IssuedCode:
@@ -91,7 +93,7 @@ async def ready_for_pickup(
     slot and keeps the first stage time, so it changes nothing.
     """
     keys = {"store_id": ready.store_id, "order_id": ready.order_id}
-    if await db.set_pickup_slot(conn, **keys, slot=ready.slot):
+    if await orders.set_pickup_slot(conn, **keys, slot=ready.slot):
         await orders.add_stage(conn, **keys, stage="ready_for_pickup", at=at)
 
 
@@ -115,7 +117,7 @@ async def redeem(
     return Collected(order_id=code.order_id, lines=[_handover(x) for x in lines], collected_at=now)
 
 
-def _handover(line: orders.LineRow) -> HandoverLine:
+def _handover(line: LineRow) -> HandoverLine:
     substitute = None
     if line.substitute_sku:
         substitute = HandoverSubstitute(

@@ -6,24 +6,18 @@ from datetime import datetime
 from pathlib import Path
 
 import asyncpg
-import msgspec
 
 from services.orders.pickups.domain import PickupState
-from shared.sql import load_queries
+from shared.sql import load_queries, row_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
-
-
-async def lock_order(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> bool:
-    """Lock the order's row until the transaction ends; False if the store has no such order."""
-    return await conn.fetchval(Q["lock_order"], store_id, order_id) is not None
 
 
 async def pickup_state(
     conn: asyncpg.Connection, *, store_id: str, order_id: str
 ) -> PickupState | None:
     row = await conn.fetchrow(Q["pickup_state"], store_id, order_id)
-    return msgspec.convert(dict(row), PickupState) if row else None
+    return row_as(PickupState, row)
 
 
 async def issue_code(
@@ -50,10 +44,3 @@ async def mark_collected(
     conn: asyncpg.Connection, *, store_id: str, order_id: str, now: datetime, by: str
 ) -> None:
     await conn.execute(Q["mark_collected"], store_id, order_id, now, by)
-
-
-async def set_pickup_slot(
-    conn: asyncpg.Connection, *, store_id: str, order_id: str, slot: str
-) -> bool:
-    """False if the store has no such pickup order."""
-    return await conn.fetchval(Q["set_pickup_slot"], store_id, order_id, slot) is not None

@@ -5,12 +5,13 @@ from __future__ import annotations
 from litestar import Request, Response, post
 from litestar.params import FromPath, JSONBody
 
+from services.orders.deps import Quotes
 from services.orders.sales import service
 from services.orders.sales.cart_api import ROUTES as CART_ROUTES
 from services.orders.sales.domain import Receipt, SaleRequest
 from shared.auth import Role
 from shared.web.access import allow
-from shared.web.deps import Caller, Now, Tx
+from shared.web.deps import Caller, Now, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
 
 TILL = [allow(Role.CASHIER, Role.MANAGER)]
@@ -25,6 +26,8 @@ async def ring_up(
     clock: Now,
     principal: Caller,
     idempotency_key: IdempotencyKey,
+    quotes: Quotes,
+    secret: Secret,
 ) -> Response[Receipt]:
     """Ring up a basket at the till (the store's cashiers and manager): the receipt.
 
@@ -37,7 +40,7 @@ async def ring_up(
     `no-promise` naming `deliver_to` when there is none (no rider on shift)."""
     promised = None
     if data.deliver_to is not None:  # before anything is written or locked
-        promised = await request.app.state.quotes.quote(
+        promised = await quotes.quote(
             store_id=store_id,
             lat=data.deliver_to.lat,
             lng=data.deliver_to.lng,
@@ -54,7 +57,7 @@ async def ring_up(
             clock,
             store_id=store_id,
             cashier=principal.subject,
-            secret=request.app.state.settings.jwt_secret,
+            secret=secret,
             request=data,
             promised=promised,
         ),

@@ -9,13 +9,14 @@ import msgspec
 from litestar import Request, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
 
+from services.orders.deps import Gateway, Settings
 from services.orders.sales import carts
 from services.orders.sales.domain import Barcode
 from services.orders.sales.views import CartView, ExitChecked
 from shared.auth import Role
 from shared.errors import NotFound
 from shared.web.access import allow
-from shared.web.deps import Caller, Now, Pool, Tx
+from shared.web.deps import Caller, Now, Pool, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
 
 TILL = [allow(Role.CASHIER, Role.MANAGER)]
@@ -33,10 +34,6 @@ class PaymentConfirmation(msgspec.Struct, frozen=True, forbid_unknown_fields=Tru
 
 class ExitCheck(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     payload: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
-
-
-def _secret(request: Request) -> str:
-    return request.app.state.settings.jwt_secret
 
 
 @post(CARTS, guards=SHOPPER, tags=["scan-and-go"], operation_id="openCart")
@@ -62,19 +59,19 @@ async def open_cart(
 
 @get(CARTS + "/{cart_id:str}", guards=SHOPPER, tags=["scan-and-go"], operation_id="getCart")
 async def get_cart(
-    request: Request,
     store_id: FromPath[str],
     cart_id: FromPath[str],
     conn: Tx,
     clock: Now,
     principal: Caller,
+    secret: Secret,
 ) -> CartView:
     """The shopper's own cart; once paid, with the exit code to show at the door (15 minutes,
     a fresh one on every read, until a cashier has let the cart out)."""
     cart = await carts.own_cart(
         conn, store_id=store_id, cart_id=cart_id, member_id=principal.member_id or ""
     )
-    return await carts.view(conn, clock, cart, secret=_secret(request))
+    return await carts.view(conn, clock, cart, secret=secret)
 
 
 @post(CARTS + "/{cart_id:str}/scans", guards=SHOPPER, tags=["scan-and-go"], operation_id="scan")
@@ -87,6 +84,7 @@ async def scan(
     clock: Now,
     principal: Caller,
     idempotency_key: IdempotencyKey,
+    secret: Secret,
 ) -> Response[CartView]:
     """Add a scanned item to the shopper's open cart, priced as at the till; stock is not held
     (it is taken at payment). A resent scan with the same Idempotency-Key adds nothing."""
@@ -102,7 +100,7 @@ async def scan(
             cart_id=cart_id,
             member_id=principal.member_id or "",
             barcode=data.barcode,
-            secret=_secret(request),
+            secret=secret,
         ),
     )
 
@@ -115,13 +113,13 @@ async def scan(
     status_code=200,
 )
 async def remove_scan(
-    request: Request,
     store_id: FromPath[str],
     cart_id: FromPath[str],
     line_no: FromPath[int],
     conn: Tx,
     clock: Now,
     principal: Caller,
+    secret: Secret,
 ) -> CartView:
     """Take a scanned item out of the shopper's open cart (removing it twice is harmless)."""
     return await carts.remove_scan(
@@ -131,7 +129,7 @@ async def remove_scan(
         cart_id=cart_id,
         member_id=principal.member_id or "",
         line_no=line_no,
-        secret=_secret(request),
+        secret=secret,
     )
 
 
@@ -143,12 +141,13 @@ async def remove_scan(
     status_code=200,
 )
 async def check_out(
-    request: Request,
     store_id: FromPath[str],
     cart_id: FromPath[str],
     pool: Pool,
     clock: Now,
     principal: Caller,
+    gateway: Gateway,
+    secret: Secret,
 ) -> CartView:
     """Freeze the cart and create its PaymentIntent (captured when confirmed); the app confirms
     it with Stripe's SDK using `payment.client_secret`. 409 for an empty cart.
@@ -158,21 +157,14 @@ async def check_out(
     at the same moment, answers the same cart with the same PaymentIntent; and Stripe is asked
     with a key made of the cart and its lines, so a retry after a lost answer finds the intent
     Stripe made the first time."""
-    gateway = request.app.state.gateway
-
-    async def charge(store: str, cart: str, amount: int, currency: str, key: str):
-        return await gateway.charge_on_confirm(
-            store_id=store, cart_id=cart, amount=amount, currency=currency, idempotency_key=key
-        )
-
     return await carts.check_out(
         pool,
+        gateway,
         clock,
-        charge,
         store_id=store_id,
         cart_id=cart_id,
         member_id=principal.member_id or "",
-        secret=_secret(request),
+        secret=secret,
     )
 
 
@@ -184,28 +176,30 @@ async def check_out(
     status_code=200,
 )
 async def confirm_payment(
-    request: Request,
     store_id: FromPath[str],
     cart_id: FromPath[str],
     data: JSONBody[PaymentConfirmation],
     pool: Pool,
     clock: Now,
     principal: Caller,
+    gateway: Gateway,
+    settings: Settings,
+    secret: Secret,
 ) -> CartView:
     """Dev only: pay the cart with a Stripe test card (`pm_card_visa`), as the app's SDK does in
     production. When the payment succeeds the stock is taken and the cart shows its exit code.
     Confirming a paid cart again changes nothing: no Idempotency-Key."""
-    if request.app.state.settings.env != "dev":
+    if settings.env != "dev":
         raise NotFound("confirm-payment exists in dev only; the app confirms with Stripe")
     return await carts.confirm(
         pool,
-        request.app.state.gateway,
+        gateway,
         clock,
         store_id=store_id,
         cart_id=cart_id,
         member_id=principal.member_id or "",
         payment_method=data.payment_method,
-        secret=_secret(request),
+        secret=secret,
     )
 
 
@@ -217,12 +211,12 @@ async def confirm_payment(
     status_code=200,
 )
 async def verify_exit(
-    request: Request,
     store_id: FromPath[str],
     data: JSONBody[ExitCheck],
     conn: Tx,
     clock: Now,
     principal: Caller,
+    secret: Secret,
 ) -> ExitChecked:
     """Check a paid cart's exit code at the door, once (the store's cashiers and manager): 422
     if it is malformed, not ours or expired, 404 if it is another store's, 409 if used already."""
@@ -231,7 +225,7 @@ async def verify_exit(
         clock,
         store_id=store_id,
         payload=data.payload,
-        secret=_secret(request),
+        secret=secret,
         by=principal.subject,
     )
 

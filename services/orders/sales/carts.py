@@ -3,14 +3,13 @@ exit code at the door.
 
 Scans are priced as at the till; no stock is held while scanning. Checking out freezes the
 lines and creates a PaymentIntent (captured on confirmation) while only the cart's row is
-locked. When the payment has succeeded the stock is taken (the till rule in domain.py), the sale
+locked. When the payment has succeeded the stock is taken (the till rule, stock.store), the sale
 recorded and the cart paid, in one transaction. A shopper sees only their own carts.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
 
 import asyncpg
 
@@ -24,9 +23,6 @@ from shared.clock import Clock
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.ids import uuid7
 from shared.money import Money
-
-# (store_id, cart_id, amount, currency, idempotency_key) -> a PaymentIntent captured on confirm
-Charger = Callable[[str, str, int, str, str], Awaitable[PaymentIntent]]
 
 
 async def own_cart(
@@ -59,8 +55,8 @@ async def open_cart(
     await db.insert_cart(
         conn, **keys, member_id=member_id, currency=rules.currency, now=clock.now()
     )
-    cart = await db.get_cart(conn, store_id=store_id, cart_id=cart_id)
-    return cart_view(cart, [], None)  # type: ignore[arg-type]
+    cart = await own_cart(conn, store_id=store_id, cart_id=cart_id, member_id=member_id)
+    return cart_view(cart, [], None)
 
 
 def _still_open(cart: db.CartRow) -> None:
@@ -111,8 +107,8 @@ async def remove_scan(
 
 async def check_out(
     pool: asyncpg.Pool,
+    gateway: StripeGateway,
     clock: Clock,
-    charge: Charger,
     *,
     store_id: str,
     cart_id: str,
@@ -133,7 +129,13 @@ async def check_out(
             scanned = ",".join(f"{x.line_no}:{x.amount}" for x in lines).encode()
             key = f"scan-and-go-{cart_id}-{hashlib.sha256(scanned).hexdigest()[:16]}"
             # Only the cart's row is locked while the gateway answers; no stock row is.
-            intent = await charge(store_id, cart_id, total, cart.currency, key)
+            intent = await gateway.charge_on_confirm(
+                store_id=store_id,
+                cart_id=cart_id,
+                amount=total,
+                currency=cart.currency,
+                idempotency_key=key,
+            )
             await db.set_cart_intent(
                 conn,
                 store_id=store_id,

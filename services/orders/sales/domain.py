@@ -1,12 +1,9 @@
 """In-store sales (the till and scan-and-go): pure types and rules. No I/O.
 
-THE RULE for a unit that an online order has reserved: the till sells what the customer holds;
-it never refuses an item for stock. A sale takes its quantities off `on_hand`, never below 0,
-and leaves `reserved` alone. If on_hand ends below what online orders reserved, the online
-channel cannot sell that sku any more (available = on_hand - reserved <= 0 blocks every new
-reservation), and the pick for the reserved orders comes up short, which the picking flow turns
-into a substitution. A scan-and-go cart follows the same rule when it is paid (its stock is not
-held while the shopper scans).
+The till sells what the customer holds: stock never refuses a sale, even of a unit an online
+order reserved (the till rule, written out where stock is kept: services/orders/stock/store.py).
+A scan-and-go cart follows the same rule when it is paid (its stock is not held while the
+shopper scans).
 
 Pricing, the same at the till and in a scan-and-go cart: a GTIN scan is one piece at the
 product's price, and repeated scans add pieces; a weight label is grams x price per kg, rounded
@@ -32,6 +29,7 @@ from shared.money import Money
 
 MAX_SCANS = 200
 ScanKind = Literal["gtin", "weight", "price"]
+TenderKind = Literal["cash", "card_terminal", "card_online"]
 Barcode = Annotated[str, msgspec.Meta(min_length=1, max_length=32, examples=["4900000100013"])]
 
 
@@ -128,7 +126,7 @@ class Receipt(msgspec.Struct, frozen=True, kw_only=True):
     member_id: str | None
     lines: list[ReceiptLine]
     total: Money
-    tender: Literal["cash", "card_terminal", "card_online"]
+    tender: TenderKind
     received: Money | None  # cash only
     change: Money | None  # cash only
     order_id: str | None  # the delivery order, when the basket goes home by rider

@@ -1,10 +1,11 @@
 """A basket bagged at the till and sent home by rider: a delivery order that skips picking.
 
-Made in the sale's transaction with checkout's own order tables and queries, so the shopper, the
-store and the other services see it like any order: already paid (the till took the money, so
-there is no PaymentIntent; the ledger books the sale as a charge), already packed, one bag per
-temperature zone. `order.placed` says it needs no picking, and `order.packed` follows it; its
-lines are read back with checkout's `placed_lines`, so they carry the EANs an online order's do.
+Made in the sale's transaction through the order's own store (and the payment ledger), so the
+shopper, the store and the other services see it like any order: already paid (the till took the
+money, so there is no PaymentIntent; the ledger books the sale as a charge), already packed, one
+bag per temperature zone. `order.placed` says it needs no picking, and `order.packed` follows
+it; its lines are read back with the order store's `placed_lines`, so they carry the EANs an
+online order's do.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from datetime import datetime
 
 import asyncpg
 
-from services.orders.checkout import store as orders
 from services.orders.checkout.domain import Promised
 from services.orders.checkout.quotes import NoPromise
 from services.orders.metrics import ORDERS_PLACED
+from services.orders.order import store as orders
+from services.orders.order.store import OrderRow
+from services.orders.payments import store as payments
 from services.orders.sales.domain import Line, bags
 from shared.bus import publish
 from shared.events import Address, OrderPacked, OrderPlaced, PackedLine, PlacedLine
@@ -65,7 +68,7 @@ async def send_home(
         )
         for n, x in enumerate(lines, 1)
     ]
-    order = orders.OrderRow(
+    order = OrderRow(
         store_id=store_id,
         order_id=order_id,
         member_id=member_id or WALK_IN,
@@ -95,7 +98,7 @@ async def send_home(
     await orders.set_status(conn, **keys, status="packed")
     for stage in ("created", "paid", "packed"):
         await orders.add_stage(conn, **keys, stage=stage, at=now)
-    await orders.add_ledger(
+    await payments.add_ledger(
         conn, **keys, kind="charge", amount=total, currency=currency, gateway_id=sale_id, at=now
     )
     placed = await orders.placed_lines(conn, **keys)

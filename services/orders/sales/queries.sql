@@ -11,16 +11,18 @@ WHERE store_id = $1 AND (ean = ANY($2::bpchar[]) OR plu = ANY($3::text[]))
 INSERT INTO orders.sales (
     store_id, sale_id, channel, sold_by, member_id, currency, total, tender, received, reference,
     order_id, sold_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+VALUES (:store_id, :sale_id, :channel, :sold_by, :member_id, :currency, :total, :tender,
+        :received, :reference, :order_id, :sold_at)
 
 -- name: insert_sale_lines
 INSERT INTO orders.sale_lines (
     store_id, sale_id, line_no, barcode, scan, sku, name_en, name_ja, zone, unit, quantity,
     unit_price, amount)
-SELECT $1, $2, l.line_no, l.barcode, l.scan, l.sku, l.name_en, l.name_ja, l.zone, l.unit,
-       l.quantity, l.unit_price, l.amount
-FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-            $10::text[], $11::bigint[], $12::int[], $13::int[])
+SELECT :store_id, :sale_id, l.line_no, l.barcode, l.scan, l.sku, l.name_en, l.name_ja, l.zone,
+       l.unit, l.quantity, l.unit_price, l.amount
+FROM unnest(:line_no::int[], :barcode::text[], :scan::text[], :sku::text[], :name_en::text[],
+            :name_ja::text[], :zone::text[], :unit::text[], :quantity::bigint[],
+            :unit_price::int[], :amount::int[])
      AS l (line_no, barcode, scan, sku, name_en, name_ja, zone, unit, quantity, unit_price, amount)
 
 -- name: insert_cart
@@ -50,8 +52,9 @@ ORDER BY line_no
 INSERT INTO orders.cart_lines (
     store_id, cart_id, line_no, barcode, scan, sku, name_en, name_ja, zone, unit, quantity,
     unit_price, amount, scanned_at)
-SELECT $1, $2, coalesce(max(line_no), 0) + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
-FROM orders.cart_lines WHERE store_id = $1 AND cart_id = $2
+SELECT :store_id, :cart_id, coalesce(max(line_no), 0) + 1, :barcode, :scan, :sku, :name_en,
+       :name_ja, :zone, :unit, :quantity, :unit_price, :amount, :now
+FROM orders.cart_lines WHERE store_id = :store_id AND cart_id = :cart_id
 RETURNING line_no
 
 -- name: remove_cart_line

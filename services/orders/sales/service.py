@@ -1,7 +1,7 @@
 """The till's use cases: price a basket, take its stock, record the sale; one transaction.
 
-Stock follows the till rule in domain.py: a sale never fails for stock, on_hand stops at 0 and
-online reservations are left alone.
+Stock follows the till rule (services/orders/stock/store.py): a sale never fails for stock,
+on_hand stops at 0 and online reservations are left alone.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from services.orders.checkout import store as stock
 from services.orders.checkout.domain import Promised
 from services.orders.members import service as members
 from services.orders.sales import handoff
@@ -30,6 +29,7 @@ from services.orders.sales.domain import (
     receipt_lines,
     stock_taken,
 )
+from services.orders.stock import store as stock
 from shared.clock import Clock
 from shared.errors import NotFound
 from shared.ids import uuid7
@@ -69,7 +69,7 @@ async def price_codes(
 
 async def record(conn: asyncpg.Connection, sale: db.SaleRow, lines: Sequence[Line]) -> None:
     """What the customer takes leaves the shelf, and the sale is kept."""
-    # The till rule: on_hand goes down (never below 0); reservations are left as they are.
+    # The till rule (stock.store): on_hand goes down, never below 0; reservations stay.
     await stock.take_from_stock(
         conn, store_id=sale.store_id, taken=stock_taken(lines), unreserve={}
     )
@@ -141,7 +141,7 @@ async def sell(
         member_id=member_id,
         lines=receipt_lines(lines, till.currency),
         total=total,
-        tender=sale.tender,  # type: ignore[arg-type]
+        tender=sale.tender,
         received=received,
         change=change,
         promise_at=promise_at,

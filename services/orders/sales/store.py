@@ -9,8 +9,8 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
-from services.orders.sales.domain import Line, Product, Till
-from shared.sql import load_queries
+from services.orders.sales.domain import Line, Product, TenderKind, Till
+from shared.sql import load_queries, row_as, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
 
@@ -23,7 +23,7 @@ class SaleRow(msgspec.Struct, frozen=True, kw_only=True):
     member_id: str | None
     currency: str
     total: int
-    tender: str  # cash | card_terminal | card_online
+    tender: TenderKind
     received: int | None
     reference: str | None
     order_id: str | None
@@ -48,29 +48,34 @@ class CartLine(Line, frozen=True, kw_only=True):
     line_no: int
 
 
+# A priced line as stored, at the till or in a cart.
+LINE_COLUMNS = (
+    *("barcode", "scan", "sku", "name_en", "name_ja", "zone", "unit", "quantity"),
+    *("unit_price", "amount"),
+)
+
+
 async def till(conn: asyncpg.Connection, *, store_id: str) -> Till | None:
     row = await conn.fetchrow(Q["till"], store_id)
-    return msgspec.convert(dict(row), Till) if row else None
+    return row_as(Till, row)
 
 
 async def products_for_scans(
     conn: asyncpg.Connection, *, store_id: str, eans: Sequence[str], plus: Sequence[str]
 ) -> list[Product]:
     rows = await conn.fetch(Q["products_for_scans"], store_id, list(eans), list(plus))
-    return [msgspec.convert(dict(r), Product) for r in rows]
+    return rows_as(Product, rows)
 
 
 async def insert_sale(conn: asyncpg.Connection, sale: SaleRow, lines: Sequence[Line]) -> None:
-    await conn.execute(Q["insert_sale"], *msgspec.structs.astuple(sale))
-    columns = ("barcode", "scan", "sku", "name_en", "name_ja", "zone", "unit", "quantity")
+    await conn.execute(*Q["insert_sale"](**msgspec.structs.asdict(sale)))
     await conn.execute(
-        Q["insert_sale_lines"],
-        sale.store_id,
-        sale.sale_id,
-        list(range(1, len(lines) + 1)),
-        *([getattr(x, c) for x in lines] for c in columns),
-        [x.unit_price for x in lines],
-        [x.amount for x in lines],
+        *Q["insert_sale_lines"](
+            store_id=sale.store_id,
+            sale_id=sale.sale_id,
+            line_no=list(range(1, len(lines) + 1)),
+            **{c: [getattr(x, c) for x in lines] for c in LINE_COLUMNS},
+        )
     )
 
 
@@ -91,12 +96,12 @@ async def get_cart(
 ) -> CartRow | None:
     """The cart; with `lock`, locked until the transaction ends."""
     row = await conn.fetchrow(Q["lock_cart" if lock else "get_cart"], store_id, cart_id)
-    return msgspec.convert(dict(row), CartRow) if row else None
+    return row_as(CartRow, row)
 
 
 async def cart_lines(conn: asyncpg.Connection, *, store_id: str, cart_id: str) -> list[CartLine]:
     rows = await conn.fetch(Q["cart_lines"], store_id, cart_id)
-    return [msgspec.convert(dict(r), CartLine) for r in rows]
+    return rows_as(CartLine, rows)
 
 
 async def add_cart_line(
@@ -104,20 +109,12 @@ async def add_cart_line(
 ) -> int:
     """The new line's number."""
     return await conn.fetchval(
-        Q["add_cart_line"],
-        store_id,
-        cart_id,
-        line.barcode,
-        line.scan,
-        line.sku,
-        line.name_en,
-        line.name_ja,
-        line.zone,
-        line.unit,
-        line.quantity,
-        line.unit_price,
-        line.amount,
-        now,
+        *Q["add_cart_line"](
+            store_id=store_id,
+            cart_id=cart_id,
+            now=now,
+            **{c: getattr(line, c) for c in LINE_COLUMNS},
+        )
     )
 
 

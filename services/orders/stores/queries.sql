@@ -1,13 +1,15 @@
 -- name: insert_store
-INSERT INTO orders.stores (store_id, name, lat, lng, radius_m, currency, timezone, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+INSERT INTO orders.stores
+    (store_id, name, lat, lng, radius_m, currency, timezone, created_at, updated_at)
+VALUES (:store_id, :name, :lat, :lng, :radius_m, :currency, :timezone, :now, :now)
 ON CONFLICT (store_id) DO NOTHING
 RETURNING weight_prefixes, price_prefixes
 
 -- name: update_store
 UPDATE orders.stores
-SET name = $2, lat = $3, lng = $4, radius_m = $5, currency = $6, timezone = $7, updated_at = $8
-WHERE store_id = $1
+SET name = :name, lat = :lat, lng = :lng, radius_m = :radius_m, currency = :currency,
+    timezone = :timezone, updated_at = :now
+WHERE store_id = :store_id
 RETURNING weight_prefixes, price_prefixes
 
 -- name: get_store

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Request, Response, post
+from litestar import post
 from litestar.params import FromPath, JSONBody
 
 from services.orders.checkout import views
 from services.orders.substitutions import service
-from services.orders.substitutions.store import ProposalView
+from services.orders.substitutions.domain import ProposalView
 from shared.auth import Role
-from shared.errors import Conflict
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx
-from shared.web.problems import on_domain_error
 
 
 class Decision(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -28,23 +26,19 @@ class Decision(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     status_code=200,
 )
 async def decide(
-    request: Request,
     order_id: FromPath[str],
     substitution_id: FromPath[str],
     data: JSONBody[Decision],
     conn: Tx,
     clock: Now,
     principal: Caller,
-) -> ProposalView | Response:
+) -> ProposalView:
     """Approve or decline a proposed substitute (the order's shopper), before its time runs out.
     A decision, not a creation: deciding twice is refused, so no Idempotency-Key."""
     await views.visible_order(conn, principal, order_id)
-    decided = await service.decide_by_shopper(
+    return await service.decide_by_shopper(
         conn, clock, order_id=order_id, substitution_id=substitution_id, approve=data.approve
     )
-    if isinstance(decided, Conflict):  # the preference's decision commits with this answer
-        return on_domain_error(request, decided)
-    return decided
 
 
 ROUTES = [decide]

@@ -1,6 +1,51 @@
-"""Deciding a proposed substitute when the shopper does not answer in time. Pure."""
+"""A proposed substitute, and deciding it when the shopper does not answer in time. Pure."""
 
 from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from shared.errors import Conflict
+
+
+class Proposal(msgspec.Struct, frozen=True, kw_only=True):
+    store_id: str
+    substitution_id: str
+    order_id: str
+    line_no: int
+    sku: str
+    decide_by: datetime
+    approved: bool | None
+    decided_by: str | None
+    decided_at: datetime | None
+    preference: str
+
+
+class ProposalView(msgspec.Struct, frozen=True, kw_only=True):
+    substitution_id: str
+    line_no: int
+    short_by: int
+    sku: str
+    name_en: str
+    name_ja: str
+    unit: str
+    quantity: int
+    unit_price: int
+    decide_by: datetime
+    approved: bool | None
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class DecidedByPreference(Conflict):
+    """The request conflicts with the current state.
+
+    The shopper answered after the time to decide ran out: the line's preference decided
+    instead, and that decision stands (the refusal commits it).
+    """
+
+    commits = True
 
 
 def preference_approves(preference: str, substitute_sku: str) -> bool:

@@ -2,7 +2,8 @@
 INSERT INTO orders.substitutions (
     store_id, substitution_id, order_id, line_no, short_by, sku, name_en, name_ja, unit,
     quantity, unit_price, decide_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+VALUES (:store_id, :substitution_id, :order_id, :line_no, :short_by, :sku, :name_en, :name_ja,
+        :unit, :quantity, :unit_price, :decide_by)
 ON CONFLICT DO NOTHING
 
 -- name: lock_proposal

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import asyncpg
 
 from services.orders.metrics import SUBSTITUTIONS
 from services.orders.substitutions import store as db
-from services.orders.substitutions.domain import preference_approves
+from services.orders.substitutions.domain import (
+    DecidedByPreference,
+    Proposal,
+    ProposalView,
+    preference_approves,
+)
 from shared.bus import publish
 from shared.clock import Clock
 from shared.errors import Conflict, NotFound
-from shared.events import SubstitutionDecided
+from shared.events import SubstitutionDecided, SubstitutionProposed
+
+DecidedBy = Literal["shopper", "preference"]
 
 
 async def _announce(
-    conn: asyncpg.Connection, clock: Clock, p: db.Proposal, approved: bool, by: str
+    conn: asyncpg.Connection, clock: Clock, p: Proposal, approved: bool, by: DecidedBy
 ) -> None:
     now = clock.now()
     await db.decide(
@@ -33,18 +42,23 @@ async def _announce(
             store_id=p.store_id,
             line_no=p.line_no,
             approved=approved,
-            by=by,  # type: ignore[arg-type]
+            by=by,
         ),
         occurred_at=now,
     )
     SUBSTITUTIONS.labels(p.store_id, str(approved).lower(), by).inc()
 
 
+async def record_proposal(conn: asyncpg.Connection, proposal: SubstitutionProposed) -> None:
+    """A picker's offer reaches the shopper's order (once, however often it is announced)."""
+    await db.record_proposal(conn, proposal)
+
+
 async def decide_by_shopper(
     conn: asyncpg.Connection, clock: Clock, *, order_id: str, substitution_id: str, approve: bool
-) -> db.ProposalView | Conflict:
-    """The shopper's answer. Too late, the preference decides and that is *returned* as the
-    refusal rather than raised, so the preference's decision commits with the response."""
+) -> ProposalView:
+    """The shopper's answer. Too late, the preference decides, and the refusal
+    (`DecidedByPreference`) commits that decision."""
     proposal = await db.lock_proposal(conn, order_id=order_id, substitution_id=substitution_id)
     if proposal is None:
         raise NotFound(
@@ -59,7 +73,7 @@ async def decide_by_shopper(
     if clock.now() > proposal.decide_by:
         approved = preference_approves(proposal.preference, proposal.sku)
         await _announce(conn, clock, proposal, approved, "preference")
-        return Conflict(
+        raise DecidedByPreference(
             f"too late: the time to decide ran out, so your preference "
             f"{'approved' if approved else 'declined'} it",
             field="substitution_id",

@@ -6,59 +6,31 @@ from datetime import datetime
 from pathlib import Path
 
 import asyncpg
-import msgspec
 
+from services.orders.substitutions.domain import Proposal, ProposalView
 from shared.events import SubstitutionProposed
-from shared.sql import load_queries
+from shared.sql import load_queries, row_as, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
-
-
-class Proposal(msgspec.Struct, frozen=True, kw_only=True):
-    store_id: str
-    substitution_id: str
-    order_id: str
-    line_no: int
-    sku: str
-    decide_by: datetime
-    approved: bool | None
-    decided_by: str | None
-    decided_at: datetime | None
-    preference: str
-
-
-class ProposalView(msgspec.Struct, frozen=True, kw_only=True):
-    substitution_id: str
-    line_no: int
-    short_by: int
-    sku: str
-    name_en: str
-    name_ja: str
-    unit: str
-    quantity: int
-    unit_price: int
-    decide_by: datetime
-    approved: bool | None
-    decided_by: str | None
-    decided_at: datetime | None
 
 
 async def record_proposal(conn: asyncpg.Connection, p: SubstitutionProposed) -> None:
     s = p.substitute
     await conn.execute(
-        Q["record_proposal"],
-        p.store_id,
-        p.substitution_id,
-        p.order_id,
-        p.line_no,
-        p.short_by,
-        s.sku,
-        s.name_en,
-        s.name_ja,
-        s.unit,
-        s.quantity,
-        s.unit_price,
-        p.decide_by,
+        *Q["record_proposal"](
+            store_id=p.store_id,
+            substitution_id=p.substitution_id,
+            order_id=p.order_id,
+            line_no=p.line_no,
+            short_by=p.short_by,
+            sku=s.sku,
+            name_en=s.name_en,
+            name_ja=s.name_ja,
+            unit=s.unit,
+            quantity=s.quantity,
+            unit_price=s.unit_price,
+            decide_by=p.decide_by,
+        )
     )
 
 
@@ -66,7 +38,7 @@ async def lock_proposal(
     conn: asyncpg.Connection, *, order_id: str, substitution_id: str
 ) -> Proposal | None:
     row = await conn.fetchrow(Q["lock_proposal"], order_id, substitution_id)
-    return msgspec.convert(dict(row), Proposal) if row else None
+    return row_as(Proposal, row)
 
 
 async def decide(
@@ -89,4 +61,4 @@ async def overdue(conn: asyncpg.Connection, *, now: datetime, limit: int) -> lis
 
 async def of_order(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> list[ProposalView]:
     rows = await conn.fetch(Q["of_order"], store_id, order_id)
-    return [msgspec.convert(dict(r), ProposalView) for r in rows]
+    return rows_as(ProposalView, rows)

@@ -1,0 +1,27 @@
+"""The orders service's own dependencies, by the name a handler gives its parameter; its
+composition root (`app.py`) provides them, beside the kernel's (`shared.web.deps`). Our own
+objects, so not validated on every request."""
+
+from __future__ import annotations
+
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import SkipValidation
+
+from services.orders.checkout.quotes import QuoteClient
+from services.orders.members.notify import LoggingNotifier, Notifier
+from services.orders.payments.gateway import StripeGateway
+from services.orders.settings import OrdersSettings
+
+Settings = NamedDependency[SkipValidation[OrdersSettings]]
+Gateway = NamedDependency[SkipValidation[StripeGateway]]  # Stripe, or a stand-in for a benchmark
+Quotes = NamedDependency[SkipValidation[QuoteClient]]  # delivery's promises
+CodeSender = NamedDependency[SkipValidation[Notifier]]  # how a sign-up code reaches a phone
+
+
+def _notifier(state: State) -> Notifier:
+    """The SMS sender an operator plugged into the app's state as `notifier`, else the log."""
+    return state.get("notifier") or LoggingNotifier()
+
+
+NOTIFIER = Provide(_notifier, sync_to_thread=False)

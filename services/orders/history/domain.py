@@ -1,0 +1,28 @@
+"""What a member's history is made of: entries across channels, and what they buy again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+
+class Entry(msgspec.Struct, frozen=True, kw_only=True):
+    kind: str  # online_delivery | online_pickup | pickup | till | scan_and_go
+    store_id: str
+    ref: str  # the order or sale id
+    status: str
+    amount: int | None
+    currency: str
+    at: datetime
+
+
+class Favourite(msgspec.Struct, frozen=True, kw_only=True):
+    sku: str
+    times: int
+    name_en: str
+    name_ja: str
+    unit: str
+    price: int
+    currency: str
+    available: int  # pieces, or grams for `kg`

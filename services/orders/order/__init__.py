@@ -1,0 +1,1 @@
+"""The order: its row, lines and stage times, written by every feature through `store`."""

@@ -1,0 +1,121 @@
+-- name: insert_order
+INSERT INTO orders.orders (
+    store_id, order_id, member_id, idempotency_key, fulfilment, address_text, address_lat,
+    address_lng, status, currency, estimate, to_authorize, promise_at, pay_by)
+VALUES (:store_id, :order_id, :member_id, :idempotency_key, :fulfilment, :address_text,
+        :address_lat, :address_lng, 'awaiting_payment', :currency, :estimate, :to_authorize,
+        :promise_at, :pay_by)
+
+-- name: insert_lines
+INSERT INTO orders.order_lines (
+    store_id, order_id, line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price,
+    estimate, substitution)
+SELECT :store_id, :order_id, l.line_no, l.sku, l.name_en, l.name_ja, l.zone, l.unit, l.quantity,
+       l.unit_price, l.estimate, l.substitution
+FROM unnest(:line_no::int[], :sku::text[], :name_en::text[], :name_ja::text[], :zone::text[],
+            :unit::text[], :quantity::bigint[], :unit_price::int[], :estimate::int[],
+            :substitution::text[])
+     AS l (line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate, substitution)
+
+-- name: order_by_key
+SELECT store_id, order_id FROM orders.orders WHERE member_id = $1 AND idempotency_key = $2
+
+-- name: get_order
+SELECT store_id, order_id, member_id, fulfilment, address_text, address_lat, address_lng,
+       status, currency, estimate, to_authorize, promise_at, payment_intent_id, client_secret,
+       pay_by, failure, pickup_slot, rider_id, delivery_eta, delivery_proof, delivery_photo_ref,
+       delivery_note
+FROM orders.orders WHERE order_id = $1
+
+-- name: lock_order
+-- Every writer of an order locks its row first, so the steps of one order never interleave.
+SELECT store_id, order_id, member_id, fulfilment, address_text, address_lat, address_lng,
+       status, currency, estimate, to_authorize, promise_at, payment_intent_id, client_secret,
+       pay_by, failure, pickup_slot, rider_id, delivery_eta, delivery_proof, delivery_photo_ref,
+       delivery_note
+FROM orders.orders WHERE store_id = $1 AND order_id = $2
+FOR UPDATE
+
+-- name: overdue_unpaid
+SELECT store_id, order_id FROM orders.orders
+WHERE status = 'awaiting_payment' AND pay_by < $1
+ORDER BY pay_by
+LIMIT $2
+FOR UPDATE SKIP LOCKED
+
+-- name: member_orders
+SELECT order_id FROM orders.orders
+WHERE member_id = $1 AND status NOT IN ('payment_failed', 'expired')
+ORDER BY order_id DESC
+LIMIT $2
+
+-- name: set_intent
+UPDATE orders.orders SET payment_intent_id = $3, client_secret = $4
+WHERE store_id = $1 AND order_id = $2
+
+-- name: set_status
+UPDATE orders.orders SET status = $3, failure = coalesce($4, failure)
+WHERE store_id = $1 AND order_id = $2
+
+-- name: set_pickup_slot
+-- Only a pickup order has a slot. Writing the same slot again changes nothing, so a repeated
+-- announcement is harmless; a new slot (the bags were moved) replaces the old one.
+UPDATE orders.orders SET pickup_slot = $3
+WHERE store_id = $1 AND order_id = $2 AND fulfilment = 'pickup'
+RETURNING order_id
+
+-- name: set_out_for_delivery
+UPDATE orders.orders SET status = 'out_for_delivery', rider_id = $3, delivery_eta = $4
+WHERE store_id = $1 AND order_id = $2
+
+-- name: set_delivered
+-- The rider who handed it over, whether or not they were seen leaving with it.
+UPDATE orders.orders
+SET status = 'delivered', rider_id = $3, delivery_proof = $4, delivery_photo_ref = $5
+WHERE store_id = $1 AND order_id = $2
+
+-- name: set_delivery_failed
+-- The reason is the order's `failure`, as a cancellation's reason is.
+UPDATE orders.orders
+SET status = 'delivery_failed', rider_id = $3, failure = $4, delivery_note = $5
+WHERE store_id = $1 AND order_id = $2
+
+-- name: forget_addresses
+-- Delivery addresses go; `address_text` stays non-null (empty) for delivery orders, as the
+-- table's rule wants. The PaymentIntent's client secret goes with them.
+UPDATE orders.orders
+SET address_text = CASE WHEN fulfilment = 'delivery' THEN '' END,
+    address_lat = NULL, address_lng = NULL, client_secret = NULL
+WHERE member_id = :member_id
+
+-- name: lines
+SELECT line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate, substitution,
+       picked, substitute_sku, substitute_name_en, substitute_quantity, charged
+FROM orders.order_lines WHERE store_id = $1 AND order_id = $2 ORDER BY line_no
+
+-- name: placed_lines
+-- The lines as `order.placed` announces them: with the EAN the picker scans, as the catalog
+-- has it now (products are never deleted, so every line finds its product).
+SELECT l.line_no, l.sku, l.name_en, l.name_ja, l.zone, l.unit, l.quantity, l.unit_price,
+       l.substitution, p.ean
+FROM orders.order_lines l JOIN orders.products p ON p.store_id = l.store_id AND p.sku = l.sku
+WHERE l.store_id = $1 AND l.order_id = $2
+ORDER BY l.line_no
+
+-- name: record_packed_lines
+UPDATE orders.order_lines l
+SET picked = r.picked, substitute_sku = r.sku, substitute_name_en = r.name_en,
+    substitute_name_ja = r.name_ja, substitute_unit = r.unit, substitute_quantity = r.quantity,
+    substitute_unit_price = r.unit_price, charged = r.charged
+FROM unnest(:line_no::int[], :picked::bigint[], :sku::text[], :name_en::text[],
+            :name_ja::text[], :unit::text[], :quantity::bigint[], :unit_price::int[],
+            :charged::int[])
+     AS r (line_no, picked, sku, name_en, name_ja, unit, quantity, unit_price, charged)
+WHERE l.store_id = :store_id AND l.order_id = :order_id AND l.line_no = r.line_no
+
+-- name: add_stage
+INSERT INTO orders.order_stages (store_id, order_id, stage, at) VALUES ($1, $2, $3, $4)
+ON CONFLICT DO NOTHING
+
+-- name: stages
+SELECT stage, at FROM orders.order_stages WHERE store_id = $1 AND order_id = $2 ORDER BY at

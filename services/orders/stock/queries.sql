@@ -1,0 +1,61 @@
+-- Every stock writer locks its rows first in sku order (the materialized CTE, or lock_stock): an
+-- UPDATE alone locks in whatever order its plan reads the table, and two baskets sharing skus
+-- would deadlock.
+
+-- name: reserve
+-- Takes stock only where enough is left; concurrent checkouts re-check after each other's
+-- commit, so two can never take the same unit.
+WITH locked AS MATERIALIZED (
+    SELECT sku FROM orders.products
+    WHERE store_id = :store_id AND sku = ANY(:skus::text[])
+    ORDER BY sku
+    FOR UPDATE
+)
+UPDATE orders.products p
+SET reserved = p.reserved + r.quantity
+FROM unnest(:skus::text[], :quantities::bigint[]) AS r (sku, quantity), locked
+WHERE p.store_id = :store_id AND p.sku = r.sku AND locked.sku = r.sku
+  AND p.on_hand - p.reserved >= r.quantity
+RETURNING p.sku
+
+-- name: release
+WITH locked AS MATERIALIZED (
+    SELECT sku FROM orders.products
+    WHERE store_id = :store_id AND sku = ANY(:skus::text[])
+    ORDER BY sku
+    FOR UPDATE
+)
+UPDATE orders.products p
+SET reserved = greatest(p.reserved - r.quantity, 0)
+FROM unnest(:skus::text[], :quantities::bigint[]) AS r (sku, quantity), locked
+WHERE p.store_id = :store_id AND p.sku = r.sku AND locked.sku = r.sku
+
+-- name: take_from_stock
+-- What left the shelf leaves on_hand (never below 0), and the reservation it was held by is let
+-- go: a packed order's goods, or a till sale's (which lets go of nothing: the till rule).
+WITH locked AS MATERIALIZED (
+    SELECT sku FROM orders.products
+    WHERE store_id = :store_id AND sku = ANY(:skus::text[])
+    ORDER BY sku
+    FOR UPDATE
+)
+UPDATE orders.products p
+SET on_hand = greatest(p.on_hand - r.taken, 0), reserved = greatest(p.reserved - r.unreserve, 0)
+FROM unnest(:skus::text[], :taken::bigint[], :unreserve::bigint[]) AS r (sku, taken, unreserve),
+     locked
+WHERE p.store_id = :store_id AND p.sku = r.sku AND locked.sku = r.sku
+
+-- name: lock_stock
+-- For writers that check before they write (a stock take, new definitions, new prices).
+SELECT sku, unit, on_hand, reserved
+FROM orders.products
+WHERE store_id = :store_id AND sku = ANY(:skus::text[])
+ORDER BY sku
+FOR UPDATE
+
+-- name: set_on_hand
+-- After a stock take; the caller holds the rows (lock_stock) and checked the counts.
+UPDATE orders.products AS p
+SET on_hand = c.on_hand
+FROM unnest(:skus::text[], :on_hand::bigint[]) AS c (sku, on_hand)
+WHERE p.store_id = :store_id AND p.sku = c.sku
