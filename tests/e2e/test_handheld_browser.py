@@ -4,37 +4,23 @@ orders serving over HTTP: everything is done through the page, as a picker with 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
-from playwright.async_api import BrowserContext, Page, async_playwright, expect
+from playwright.async_api import BrowserContext, Page, expect
 
 from shared.db import init_connection
 from shared.events import SubstitutionDecided
+from tests.e2e.browser import NEEDS_CHROMIUM, chromium
 from tests.integration.conftest import serving
 from tests.integration.picking import AOI, PRODUCTS, STORE, emit, line, paid, weight_label
 
-CHROMIUM = "/usr/bin/chromium"
-# Playwright's own browser download cannot be fetched here; Debian's package can.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 CABBAGE, DAIKON, POTATOES, BANANAS = "SKU-10001", "SKU-10002", "SKU-10005", "SKU-10031"
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)",
-    ),
+    NEEDS_CHROMIUM,
 ]
 
 
@@ -53,15 +39,11 @@ def fulfillment_url(database: str, demo: str) -> Iterator[str]:
 @pytest.fixture
 async def handheld(fulfillment_url: str) -> AsyncIterator[tuple[Page, BrowserContext]]:
     """A phone-sized browser tab; the browser is closed before the servers stop."""
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            context = await browser.new_context(
-                viewport={"width": 412, "height": 860}, is_mobile=True, has_touch=True
-            )
-            yield await context.new_page(), context
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        context = await browser.new_context(
+            viewport={"width": 412, "height": 860}, is_mobile=True, has_touch=True
+        )
+        yield await context.new_page(), context
 
 
 async def scan(page: Page, code: str) -> None:

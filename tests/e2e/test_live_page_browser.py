@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from shared.auth import Role
 from shared.events import StoreUpdated
 from shared.settings import PROJECT_ROOT
+from tests.e2e.browser import NEEDS_CHROMIUM, chromium
 from tests.integration.apps import bearer
 from tests.integration.conftest import serving
 from tests.integration.delivering import (
@@ -35,17 +35,6 @@ from tests.integration.delivering import (
 )
 from tests.integration.live_store import AT_STORE, busy_evening, place_rider
 
-CHROMIUM = "/usr/bin/chromium"
-# Playwright's own browser download cannot be fetched here; Debian's package can.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 ARTEFACTS = PROJECT_ROOT / ".omo" / "artefacts"
 NAME_JA = "オモ 神戸三宮店"
 TOKEN = MANAGER["Authorization"].removeprefix("Bearer ")
@@ -53,10 +42,7 @@ STAGES = ("floor", "ready", "rider", "delivered")
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)",
-    ),
+    NEEDS_CHROMIUM,
 ]
 
 
@@ -78,12 +64,8 @@ def delivery_url(database: str, demo: str) -> Iterator[str]:
 @pytest.fixture
 async def browser(delivery_url: str) -> AsyncIterator[Browser]:
     """The browser is closed before the servers stop."""
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        yield browser
 
 
 async def glyphs_differ(page: Page, testid: str, a: str, b: str) -> bool:
