@@ -63,9 +63,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("api-no-store", "services.fulfillment.handheld.api", "services.fulfillment.handheld.pins"): (
         f"PIN sign-in (its own queries) goes through a service, {UNTIL_RESTRUCTURED}"
     ),
-    ("api-no-store", "services.orders.webhooks.api", "services.orders.webhooks.store"): (
-        f"Endpoint and Delivery, response types, move out of the store, {UNTIL_RESTRUCTURED}"
-    ),
 }
 
 

@@ -10,8 +10,7 @@ from litestar import Request, Response, delete, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 
 from services.orders.webhooks import service
-from services.orders.webhooks.domain import EndpointRequest
-from services.orders.webhooks.store import Delivery, Endpoint
+from services.orders.webhooks.domain import Delivery, Endpoint, EndpointRequest
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx
@@ -56,7 +55,7 @@ async def register(
 )
 async def list_endpoints(store_id: FromPath[str], conn: Tx) -> list[Endpoint]:
     """The store's endpoints, disabled ones too (never their secrets)."""
-    return await service.db.list_endpoints(conn, store_id=store_id)
+    return await service.endpoints(conn, store_id=store_id)
 
 
 @delete(

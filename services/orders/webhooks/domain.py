@@ -16,6 +16,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 from typing import Annotated
+from uuid import UUID
 
 import msgspec
 
@@ -37,6 +38,30 @@ class EndpointRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     url: Url
     topics: Annotated[list[Topic], msgspec.Meta(min_length=1, max_length=50)]
     description: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class Endpoint(msgspec.Struct, frozen=True, kw_only=True):
+    endpoint_id: str
+    url: str
+    topics: list[str]
+    description: str
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+class Delivery(msgspec.Struct, frozen=True, kw_only=True):
+    """One event's delivery to an endpoint, as its log shows it."""
+
+    event_id: UUID
+    seq: int
+    topic: str
+    attempts: int
+    created_at: datetime
+    last_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    next_at: datetime | None
 
 
 def unknown_topics(topics: list[str]) -> list[str]:

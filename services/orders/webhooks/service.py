@@ -23,6 +23,8 @@ from services.orders.webhooks import store as db
 from services.orders.webhooks.domain import (
     OFFERED,
     SIGNATURE_HEADER,
+    Delivery,
+    Endpoint,
     EndpointRequest,
     new_secret,
     next_try,
@@ -88,13 +90,18 @@ async def disable(
         raise _no_endpoint(store_id, endpoint_id)
 
 
+async def endpoints(conn: asyncpg.Connection, *, store_id: str) -> list[Endpoint]:
+    """The store's endpoints, disabled ones too (never their secrets)."""
+    return await db.list_endpoints(conn, store_id=store_id)
+
+
 def _no_endpoint(store_id: str, endpoint_id: str) -> NotFound:
     return NotFound(f"store {store_id} has no webhook endpoint {endpoint_id}", field="endpoint_id")
 
 
 async def deliveries(
     conn: asyncpg.Connection, *, store_id: str, endpoint_id: str, limit: int
-) -> list[db.Delivery]:
+) -> list[Delivery]:
     known = {e.endpoint_id for e in await db.list_endpoints(conn, store_id=store_id)}
     if endpoint_id not in known:
         raise _no_endpoint(store_id, endpoint_id)

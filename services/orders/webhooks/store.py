@@ -9,18 +9,10 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from services.orders.webhooks.domain import Delivery, Endpoint
 from shared.sql import load_queries, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
-
-
-class Endpoint(msgspec.Struct, frozen=True, kw_only=True):
-    endpoint_id: str
-    url: str
-    topics: list[str]
-    description: str
-    created_at: datetime
-    disabled_at: datetime | None
 
 
 class Due(msgspec.Struct, frozen=True, kw_only=True):
@@ -35,21 +27,6 @@ class Due(msgspec.Struct, frozen=True, kw_only=True):
     url: str
     secret: str
     disabled_at: datetime | None
-
-
-class Delivery(msgspec.Struct, frozen=True, kw_only=True):
-    """One event's delivery to an endpoint, as its log shows it."""
-
-    event_id: UUID
-    seq: int
-    topic: str
-    attempts: int
-    created_at: datetime
-    last_at: datetime | None
-    last_status: int | None
-    last_error: str | None
-    delivered_at: datetime | None
-    next_at: datetime | None
 
 
 async def insert_endpoint(
