@@ -17,6 +17,8 @@ from shared.errors import DomainError, InvalidInput
 from shared.events import Address, Fulfilment, PlacedLine
 
 MIN_GRAMS, MAX_GRAMS = 50, 10_000
+# An order in one of these states will not change any more: nothing is on its way to anyone.
+FINISHED = frozenset({"payment_failed", "expired", "delivered", "collected", "cancelled"})
 MAX_PIECES = 99
 Substitution = Literal["none", "same_brand", "any"]
 

@@ -9,13 +9,12 @@ from litestar import get
 from litestar.params import FromPath
 from litestar.response import ServerSentEvent
 
+from services.orders.checkout.domain import FINISHED
 from services.orders.checkout.views import status_of, visible_order
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Pool
 from shared.web.streams import LastEventId, after_seq, follow_events
-
-FINISHED = frozenset({"payment_failed", "expired", "delivered", "collected", "cancelled"})
 
 
 @get(

@@ -35,7 +35,7 @@ UPDATE orders.member_codes SET used_at = $2 WHERE phone = $1
 -- name: open_orders_of
 SELECT order_id FROM orders.orders
 WHERE member_id = $1
-  AND status NOT IN ('payment_failed', 'expired', 'delivered', 'collected', 'cancelled')
+  AND status <> ALL ($2::text[])
 ORDER BY order_id
 
 -- name: erase_member

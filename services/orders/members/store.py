@@ -7,6 +7,7 @@ from pathlib import Path
 
 import asyncpg
 
+from services.orders.checkout.domain import FINISHED
 from services.orders.members.domain import Member, StoredCode
 from shared.sql import load_queries, row_as
 
@@ -59,7 +60,9 @@ async def use_code(conn: asyncpg.Connection, *, phone: str, now: datetime) -> No
 
 
 async def open_orders_of(conn: asyncpg.Connection, *, member_id: str) -> list[str]:
-    return [r["order_id"] for r in await conn.fetch(Q["open_orders_of"], member_id)]
+    """The member's orders not finished yet (`checkout.domain.FINISHED`)."""
+    rows = await conn.fetch(Q["open_orders_of"], member_id, sorted(FINISHED))
+    return [r["order_id"] for r in rows]
 
 
 async def erase(conn: asyncpg.Connection, *, member_id: str, at: datetime) -> bool:
