@@ -7,7 +7,7 @@
   changes nothing. Instances of one consumer share the work with `FOR UPDATE SKIP LOCKED`.
 - LISTEN/NOTIFY wakes consumers at commit; a poll covers lost notifications and due retries.
 - A handler that talks to the outside world between its writes (a payment provider) belongs to a
-  consumer with `own_transactions`: it is leased the delivery, runs short transactions of its
+  consumer with `own_transactions`: the bus holds its claim, it runs short transactions of its
   own, and is idempotent by itself (a state row, the provider's idempotency keys).
 - A handler that fails is retried with exponential backoff; after `max_attempts` the delivery is
   parked in `kernel.dead_letters` (`omo events dead`, `omo events retry`).

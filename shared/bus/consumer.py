@@ -22,8 +22,9 @@ class Consumer:
     handled: exactly once in effect. A handler that talks to the outside world (a payment
     provider) between writes sets `own_transactions`: it gets the pool, opens short
     transactions of its own around its writes and holds none while it waits on the network;
-    the bus leases it the delivery meanwhile and records it handled after. It may then run
-    twice for one event (a crash, a lease outrun), so it must be idempotent by itself.
+    the bus holds the delivery's claim meanwhile and records it handled after. It may then run
+    twice for one event (a crash before that record commits), so it must be idempotent by
+    itself.
     """
 
     name: str

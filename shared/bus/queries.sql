@@ -39,14 +39,6 @@ SELECT c.seq, c.attempts, e.id, e.topic, e.key, e.version, e.payload, e.occurred
 FROM claimed c JOIN kernel.events e ON e.id = c.event_id
 ORDER BY c.seq
 
--- name: lease
--- Claimed deliveries of a consumer that runs its own transactions, leased for $3 seconds: hidden
--- from other instances once the claim commits, and still in the table, so the later events of
--- their keys wait behind them.
-UPDATE kernel.deliveries
-SET next_attempt_at = now() + make_interval(secs => $3)
-WHERE consumer = $1 AND seq = ANY($2::bigint[])
-
 -- name: handled
 SELECT true FROM kernel.handled_events WHERE consumer = $1 AND event_id = $2
 

@@ -20,10 +20,6 @@ from shared.tracing import request_id
 log = logging.getLogger("omo.bus")
 
 STOP_GRACE_S = 5.0
-# How long a delivery leased to a consumer that runs its own transactions stays hidden from
-# other instances: longer than a handler takes (a payment call times out in 10 s, tried three
-# times), short enough that a crashed instance's work is taken up again soon.
-LEASE_S = 45.0
 RECONNECT_CAP_S = 10.0  # the most a lost database is waited for before the next try
 
 
@@ -31,9 +27,9 @@ async def drain(
     pool: asyncpg.Pool, consumer: Consumer, *, batch_size: int = 20, max_attempts: int = 8
 ) -> int:
     """Handle one batch of due deliveries in one transaction (or, for a consumer that runs its
-    own transactions, one after another under a lease); returns how many were taken."""
+    own transactions, one after another while the claim is held); returns how many were taken."""
     if consumer.own_transactions:
-        return await _drain_leased(pool, consumer, batch_size=batch_size, max_attempts=max_attempts)
+        return await _drain_held(pool, consumer, batch_size=batch_size, max_attempts=max_attempts)
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(Q["claim"], consumer.name, batch_size)
         for row in rows:
@@ -90,28 +86,27 @@ async def _failed(
         )
 
 
-async def _drain_leased(
+async def _drain_held(
     pool: asyncpg.Pool, consumer: Consumer, *, batch_size: int, max_attempts: int
 ) -> int:
-    """Lease a batch of due deliveries (hidden from other instances for `LEASE_S`, still
-    holding back their keys' later events), then handle each in the handler's own
-    transactions and record it handled after. A crash leaves the lease to run out: the
-    deliveries come back, and the idempotent handler finishes what it started."""
-    async with pool.acquire() as conn, conn.transaction():
-        rows = await conn.fetch(Q["claim"], consumer.name, batch_size)
-        await conn.execute(Q["lease"], consumer.name, [r["seq"] for r in rows], LEASE_S)
-    for row in rows:
-        with request_id(row["request_id"]):
-            try:
-                async with pool.acquire() as conn:
-                    handled = await conn.fetchval(Q["handled"], consumer.name, row["id"])
-                if not handled:
-                    await consumer.handle(pool, _envelope(row))
-                async with pool.acquire() as conn:
-                    await conn.execute(Q["take"], consumer.name, row["seq"], row["id"])
-            except Exception as exc:
-                async with pool.acquire() as conn:
-                    await _failed(conn, consumer, row, exc, max_attempts)
+    """Claim a batch and hold the claim's transaction open on one connection while the handler
+    runs its own transactions on others. Other instances skip the held deliveries, and their
+    keys' later events wait behind them, exactly as long as this instance lives: if it dies,
+    PostgreSQL ends the transaction with its connection and the deliveries are due again at once
+    (a lease on a clock kept a crashed instance's work, and its orders, waiting for the lease).
+    Each delivery is taken in a savepoint of the held transaction; should the connection go
+    before the commit, the handlers run again, idempotent as they must be."""
+    async with pool.acquire() as held, held.transaction():
+        rows = await held.fetch(Q["claim"], consumer.name, batch_size)
+        for row in rows:
+            with request_id(row["request_id"]):
+                try:
+                    if not await held.fetchval(Q["handled"], consumer.name, row["id"]):
+                        await consumer.handle(pool, _envelope(row))
+                    async with held.transaction():
+                        await held.execute(Q["take"], consumer.name, row["seq"], row["id"])
+                except Exception as exc:
+                    await _failed(held, consumer, row, exc, max_attempts)
     return len(rows)
 
 

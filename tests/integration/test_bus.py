@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 
 import asyncpg
 import pytest
 
-from shared.bus import BusRunner, dead_letters, drain, publish, retry_dead, subscribe
+from shared.bus import BusRunner, Consumer, dead_letters, drain, publish, retry_dead, subscribe
+from shared.db import create_pool
+from shared.events import StoreUpdated
 from tests.eventually import eventually, waiting_on_a_lock
 from tests.integration.bus_helpers import (
     clock,
@@ -117,6 +120,49 @@ async def test_consumer_killed_while_handling_gets_the_event_again(bus_pool):
 
     assert await drain_all(bus_pool, consumer) == 1
     assert len(await effects(bus_pool, "group.one")) == 1
+
+
+async def test_instance_that_dies_holding_a_self_transacting_delivery_gives_it_back_at_once(
+    bus_pool, database
+):
+    """A consumer with its own transactions (settling a packed order) holds its claim on a
+    connection: no other instance takes the delivery while the holder lives, and the moment it
+    dies the delivery is due again, not after a lease runs out."""
+    inside = asyncio.Event()
+
+    def self_transacting(instance: str, hang: bool) -> Consumer:
+        async def handle(pool: asyncpg.Pool, envelope) -> None:
+            async with pool.acquire() as conn:
+                await conn.execute(
+                    "INSERT INTO public.effects (consumer, instance, event_id, key, n)"
+                    " VALUES ('group.one', $1, $2, $3, 1)",
+                    instance,
+                    envelope.id,
+                    envelope.key,
+                )
+            if hang:
+                inside.set()
+                await asyncio.Event().wait()  # the process dies here
+
+        return Consumer("group.one", (StoreUpdated.topic,), handle, own_transactions=True)
+
+    async with bus_pool.acquire() as conn:
+        await subscribe(conn, [self_transacting("b", hang=False)])
+    await publish_one(bus_pool, "store-a")
+    doomed_pool = await create_pool(database, max_size=2)
+    doomed = asyncio.create_task(drain(doomed_pool, self_transacting("a", hang=True)))
+    await asyncio.wait_for(inside.wait(), 5)
+
+    survivor = self_transacting("b", hang=False)
+    assert await drain(bus_pool, survivor) == 0  # held by the living instance
+    doomed_pool.terminate()  # kill -9: its connections are gone, nothing is cleaned up
+    doomed.cancel()
+    with contextlib.suppress(asyncio.CancelledError, asyncpg.InterfaceError):
+        await doomed
+
+    await eventually(lambda: drain(bus_pool, survivor), "the delivery to be due again", 5)
+    assert [r["instance"] for r in await effects(bus_pool, "group.one")] == ["a", "b"]
+    assert await bus_pool.fetchval("SELECT count(*) FROM kernel.deliveries") == 0
 
 
 async def test_redelivery_of_a_handled_event_changes_nothing(bus_pool):
