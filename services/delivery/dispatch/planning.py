@@ -220,9 +220,11 @@ class LastPlan(msgspec.Struct, frozen=True, kw_only=True):
     routes: dict[str, list[str]]  # orders per vehicle, in order
 
     @classmethod
-    def of(cls, snap: Snapshot, plan: Plan) -> LastPlan:
+    def of(cls, snap: Snapshot, plan: Plan, sent: frozenset[str] = frozenset()) -> LastPlan:
+        """`sent`: riders whose route this plan committed. They are out with it by the next
+        plan, as the plan itself has them: the world changed as planned, no search needed."""
         return cls(
-            riders=riders_of(snap),
+            riders=frozenset((r, out or r in sent) for r, out in riders_of(snap)),
             routes={r.vehicle_id: [v.job_id for v in r.visits] for r in plan.routes},
         )
 
