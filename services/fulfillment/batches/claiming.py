@@ -42,6 +42,7 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
 class Claimed(msgspec.Struct, frozen=True, kw_only=True):
     batch: BatchView | None
     message: str
+    resumed: bool = False  # the batch is one the picker held already
 
 
 async def lapse(conn: asyncpg.Connection, *, store_id: str, now: datetime) -> int:
@@ -81,7 +82,9 @@ async def claim(
     held = await db.active_batch(conn, store_id=store_id, picker_id=picker_id)
     if held is not None:
         batch = await hold(conn, clock, principal, held, policy)
-        return Claimed(batch=await batch_view(conn, batch), message="You hold this batch.")
+        return Claimed(
+            batch=await batch_view(conn, batch), message="You hold this batch.", resumed=True
+        )
     chosen = await _take_batch(conn, store_id=store_id, size=policy.batch_size)
     if not chosen:
         return Claimed(batch=None, message="Nothing to pick right now.")
