@@ -27,13 +27,12 @@ from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Pool, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
 
-PAGE = (Path(__file__).parent / "handheld.html").read_bytes()
-STATIC = Path(__file__).parent / "static"
-MEDIA_TYPES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-}
-ASSETS = {p.name: (p.read_bytes(), MEDIA_TYPES[p.suffix]) for p in STATIC.iterdir()}
+HERE = Path(__file__).parent
+PAGE = (HERE / "handheld.html").read_bytes()
+WORKER = (HERE / "sw.js").read_bytes()
+JS = "text/javascript; charset=utf-8"
+MEDIA_TYPES = {".js": JS, ".css": "text/css; charset=utf-8"}
+ASSETS = {p.name: (p.read_bytes(), MEDIA_TYPES[p.suffix]) for p in (HERE / "static").iterdir()}
 # Each load asks the server first (the service worker answers from its cache when offline).
 FRESH = {"Cache-Control": "no-cache"}
 IDLE_S = 5.0  # a quiet stream checks the lease and says it is alive this often
@@ -49,7 +48,7 @@ async def handheld_page() -> Response[bytes]:
 async def handheld_asset(name: FromPath[str]) -> Response[bytes]:
     """The page's scripts and styles, from the service itself (no CDN: the floor's Wi-Fi may
     have no internet)."""
-    if name not in ASSETS or name == "sw.js":
+    if name not in ASSETS:
         raise NotFound(f"the handheld has no file {name}", field="name")
     body, media_type = ASSETS[name]
     return Response(body, media_type=media_type, headers=FRESH)
@@ -59,13 +58,10 @@ async def handheld_asset(name: FromPath[str]) -> Response[bytes]:
 async def handheld_worker() -> Response[bytes]:
     """The service worker that keeps the page for a reload offline. Its file sits under
     /handheld/, so the page's own path (/handheld) is allowed to it by header."""
-    body, media_type = ASSETS["sw.js"]
-    return Response(
-        body, media_type=media_type, headers={**FRESH, "Service-Worker-Allowed": "/handheld"}
-    )
+    return Response(WORKER, media_type=JS, headers={**FRESH, "Service-Worker-Allowed": "/handheld"})
 
 
-@get("/v1/handheld/home", guards=[allow(Role.PICKER)], tags=["handheld"], operation_id="home")
+@get("/v1/handheld/home", guards=[allow(Role.PICKER)], tags=["handheld"], operation_id="getHome")
 async def home(conn: Tx, clock: Now, principal: Caller) -> Home:
     """The home screen of the signed-in picker's store: its name, time zone and language, the
     queue per zone, the urgent tasks (due within 5 minutes or expected late), the parked totes
@@ -77,7 +73,7 @@ async def home(conn: Tx, clock: Now, principal: Caller) -> Home:
     "/v1/stores/{store_id:str}/orders/{order_id:str}/labels",
     guards=[allow(Role.PICKER, Role.MANAGER)],
     tags=["packing"],
-    operation_id="bagLabels",
+    operation_id="getBagLabels",
 )
 async def bag_labels(
     store_id: FromPath[str], order_id: FromPath[str], conn: Tx
