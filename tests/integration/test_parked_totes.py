@@ -126,6 +126,7 @@ async def test_a_picker_parks_a_tote_awaiting_the_shopper_and_goes_on_with_the_b
     assert resumed is not None
     [tote] = resumed["totes"]
     assert tote["order_id"] == deciding and tote["parked_by"] == "picker-1"
+    assert tote["parked_by_name"] == "Aoi Tanaka"
     assert tote["parked_at"] is not None
     assert resumed["current"]["substitute"] is True
     assert resumed["items"][0]["line"]["picked"] == 1  # the cabbage in the tote is kept

@@ -81,8 +81,10 @@ RETURNING true
 
 -- name: tasks_of_batch
 SELECT task_id, order_id, zone, tote, fulfilment, deadline, status, picker_id, claimed_at,
-       first_scan_at, picked_at, packed_at, parked_at, parked_by
-FROM fulfillment.pick_tasks WHERE store_id = $1 AND batch_id = $2
+       first_scan_at, picked_at, packed_at, parked_at, parked_by,
+       (SELECT p.name FROM fulfillment.pickers p
+        WHERE p.store_id = t.store_id AND p.picker_id = t.parked_by) AS parked_by_name
+FROM fulfillment.pick_tasks t WHERE store_id = $1 AND batch_id = $2
 ORDER BY tote
 
 -- name: tasks_of_order

@@ -44,6 +44,7 @@ class TaskRow(msgspec.Struct, frozen=True, kw_only=True):
     packed_at: datetime | None
     parked_at: datetime | None = None  # a picker parked its tote to await the shopper
     parked_by: str | None = None
+    parked_by_name: str | None = None  # (tasks_of_batch only)
 
 
 class Lapsed(msgspec.Struct, frozen=True):

@@ -367,7 +367,11 @@ function show(view) {
   $("pack").hidden = !view || view.next !== "pack";
   $("done").hidden = !view || view.next !== "done";
   $("list-box").hidden = !view;
-  $("labels-box").hidden = !printable.length;
+  // A tote an earlier picker parked: it is on the parking shelf, not on this cart.
+  $("fetch").replaceChildren(...(view ? view.totes : [])
+    .filter((x) => x.parked_by && !["packed", "cancelled"].includes(x.status))
+    .map((x) => el("div", { class: "fetch", "data-tote": String(x.tote), text: t("fetch_parked",
+      { tote: x.tote, who: x.parked_by_name || x.parked_by, time: timeOf(x.parked_at) }) })));
   if (view) { renderCurrent(view); renderItems(view); renderPack(view); } else renderHome();
   renderLabels();
   focusScan();
@@ -405,11 +409,6 @@ function renderCurrent(view) {
   const resolved = view.items.filter((i) => RESOLVED.has(i.state)).length;
   $("progress").textContent = t("progress", { resolved, items: t("items", { n }),
     zone: zoneName(view.zone), totes: t("totes", { n: view.totes.length }) });
-  // A tote an earlier picker parked: it is on the parking shelf, not on this cart.
-  $("fetch").replaceChildren(...view.totes
-    .filter((x) => x.parked_by && !["packed", "cancelled"].includes(x.status))
-    .map((x) => el("div", { class: "fetch", "data-tote": String(x.tote),
-      text: t("fetch_parked", { tote: x.tote, who: x.parked_by, time: timeOf(x.parked_at) }) })));
   $("current").hidden = !c;
   if (!$("short-panel").hidden && (!c || c.line_id !== $("short-panel").dataset.line)) closeShort();
   if (c) {
@@ -483,7 +482,7 @@ function renderPack(view) {
     text: t("pack_waiting", { totes: waiting.join(", ") }) }));
 }
 function renderLabels() {
-  $("labels-box").hidden = !printable.length;
+  $("labels-box").hidden = !printable.length && !packed.some((r) => r.staging_slot);
   $("labels").replaceChildren(...printable.map((l) => el("div",
     { class: "label", "data-testid": "label", "data-code": l.code },
     el("img", { src: l.qr, alt: l.code, "data-testid": "qr" }),
@@ -492,10 +491,9 @@ function renderLabels() {
       el("div", { text: l.zones.map(zoneName).join("+") }),
       el("div", { class: "big", text: t("label_bag", { n: l.number, of: l.of }) }),
       el("code", { text: l.code })))));
-  const slots = packed.filter((r) => r.staging_slot);
-  $("labels").append(...slots.map((r) => el("div", { class: "slot-line",
-    text: t("staging_slot") }, el("span", { class: "slot", "data-testid": "staging-slot",
-    text: r.staging_slot }))));
+  $("slots").replaceChildren(...packed.filter((r) => r.staging_slot).map((r) => el("div",
+    { text: t("staging_slot") }, el("span", { class: "slot", "data-testid": "staging-slot",
+      text: r.staging_slot }))));
 }
 
 /* ---- Commands ---------------------------------------------------------------------------- */
