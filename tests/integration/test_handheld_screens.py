@@ -3,6 +3,7 @@ zone, the queue per zone, what is urgent) and the bag labels to print with their
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from shared.auth import Role
@@ -98,3 +99,23 @@ async def test_each_packed_bag_has_a_label_with_its_qr_code(database, demo):
         assert (await c.get(url, headers=MANAGER)).status_code == 200
         other_store = bearer(Role.PICKER, store="osaka-umeda", subject="picker-1")
         assert (await c.get(url, headers=other_store)).status_code == 403
+
+
+async def test_the_handheld_page_loads_only_its_own_files_and_keeps_them_for_offline(database):
+    async with client("fulfillment", database) as c:
+        page = await c.get("/handheld")
+        references = re.findall(r"""(?:src|href)="([^"]+)\"""", page.text)
+        answers = {r: (await c.get(r)).status_code for r in references}
+        worker = await c.get("/handheld/sw.js")
+        missing = await c.get("/handheld/static/nothing.js")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert sorted(references) == [
+        "/handheld/static/handheld.css",
+        "/handheld/static/handheld.js",
+        "/handheld/static/i18n.js",
+    ]
+    assert set(answers.values()) == {200}
+    # The worker's file sits under /handheld/ and looks after the page at /handheld itself.
+    assert worker.status_code == 200 and worker.headers["service-worker-allowed"] == "/handheld"
+    assert all(f'"{r}"' in worker.text for r in ["/handheld", *references])
+    assert missing.status_code == 404
