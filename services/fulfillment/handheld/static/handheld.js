@@ -136,7 +136,6 @@ function say(text, kind = "info") {
     play(kind);
     if (navigator.vibrate && kind === "err") navigator.vibrate([80, 60, 80]);
   }
-  dockRoom();
 }
 function banner(kind, text, tone = "") {
   const b = el("div", { class: "banner " + tone, "data-testid": "banner", "data-kind": kind,
@@ -717,7 +716,7 @@ $("scan").addEventListener("blur", () => setTimeout(focusScan, 0));
 document.addEventListener("click", () => setTimeout(focusScan, 0));
 window.addEventListener("online", () => { retryMs = 1000; drain(); });
 window.addEventListener("offline", () => setOffline(true));
-window.addEventListener("resize", dockRoom);
+new ResizeObserver(dockRoom).observe($("dock"));
 document.addEventListener("visibilitychange", () => {
   if (!document.hidden) { drain(); refetch(); loadHome(); }  // the screen woke up: catch up
 });
@@ -729,4 +728,3 @@ if ("serviceWorker" in navigator) {
 
 applyWords();
 if (token()) start(); else { $("signin").hidden = false; $("pin").focus(); }
-dockRoom();
