@@ -62,7 +62,7 @@ class Handheld:
     def __init__(self, page: Page, size: dict[str, int], url: str) -> None:
         self.page, self.size, self.url = page, size, url
         self.errors: list[Exception] = []
-        page.on("pageerror", self.errors.append)
+        page.on("pageerror", lambda error: self.errors.append(error))
 
     def shot(self, language: str, what: str) -> str:
         name = f"handheld-{language}-{self.size['width']}x{self.size['height']}-{what}.png"
