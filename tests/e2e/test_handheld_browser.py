@@ -229,7 +229,7 @@ async def test_a_picker_picks_shorts_substitutes_and_packs_an_order_in_english(d
     await expect(current).to_have_text(PRODUCTS[POTATOES].name_en)
     await expect(page.get_by_test_id("current-bin")).to_have_text("Aisle 1 · Bay 2 · Shelf 1")
     await expect(quantity).to_have_text("0 g / 500 g")
-    await page.screenshot(path=device.shot("en", "pick"), full_page=True)
+    await page.screenshot(path=device.shot("en", "pick"))
     await device.scan(weight_label(POTATOES, 510))
     await expect(message).to_have_text("Potatoes, loose: 510 g of 500 g in tote 1")
     await expect(page.get_by_test_id("current")).to_be_hidden()
@@ -255,7 +255,7 @@ async def test_a_picker_picks_shorts_substitutes_and_packs_an_order_in_english(d
     await expect(labels.nth(1)).to_contain_text("bag 2 of 2")
     await expect(page.get_by_test_id("staging-slot")).to_have_text("P01")
     await expect(page.get_by_test_id("claim-next")).to_be_visible()
-    await page.screenshot(path=device.shot("en", "labels"), full_page=True)
+    await page.screenshot(path=device.shot("en", "labels"))
 
     # The print view: only the labels, one 62 mm label a page, and the QR a scanner reads back.
     await page.emulate_media(media="print")
@@ -350,7 +350,7 @@ async def test_a_picker_on_a_phone_works_in_japanese_and_parks_a_tote_the_shoppe
     await expect(message).to_have_text("トート 1 を保留にしました。保留棚に置いてください。")
     await expect(page.get_by_test_id("claim-next")).to_be_visible()
     assert await device.in_view("message")
-    await page.screenshot(path=device.shot("ja", "parked"), full_page=True)
+    await page.screenshot(path=device.shot("ja", "parked"))
 
     # Another picker's home, on a desktop screen in Japanese: the parked tote and the urgent order.
     desk = await handheld(DESKTOP)
@@ -361,7 +361,7 @@ async def test_a_picker_on_a_phone_works_in_japanese_and_parks_a_tote_the_shoppe
     await expect(desk.page.locator(f"[data-testid=urgent][data-order={urgent}]")).to_contain_text(
         "冷蔵"
     )
-    await desk.page.screenshot(path=desk.shot("ja", "home"), full_page=True)
+    await desk.page.screenshot(path=desk.shot("ja", "home"))
 
     # And a third picker's phone in English: the same floor, its plurals right.
     phone = await handheld(PHONE)
@@ -372,7 +372,7 @@ async def test_a_picker_on_a_phone_works_in_japanese_and_parks_a_tote_the_shoppe
     await expect(parked_en).to_contain_text("parked by Aoi Tanaka")
     await expect(parked_en).to_contain_text("the shopper is deciding")
     assert await phone.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    await phone.page.screenshot(path=phone.shot("en", "home"), full_page=True)
+    await phone.page.screenshot(path=phone.shot("en", "home"))
 
 
 async def test_a_reload_without_network_still_shows_the_screen_and_its_queue(database, handheld):

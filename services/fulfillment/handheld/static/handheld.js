@@ -90,6 +90,7 @@ function applyWords() {
 function switchLanguage() {
   localStorage.setItem(K.lang, $("lang").dataset.to);
   applyWords();
+  say("");  // the last answer was in the other language
   $("pack-totes").dataset.shape = "";  // rebuild the pack cards in the new words
   if (batch || !$("home").hidden) show(batch);
 }
