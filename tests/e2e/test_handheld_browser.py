@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,10 +19,8 @@ from PIL import Image
 from playwright.async_api import Browser, Page, expect
 
 from shared.db import init_connection
-from shared.events import SubstitutionDecided
 from tests.e2e.browser import ARTEFACTS, NEEDS_CHROMIUM, chromium, glyphs_differ
-from tests.integration.conftest import serving
-from tests.integration.picking import AOI, PRODUCTS, STORE, emit, line, paid, weight_label
+from tests.integration.picking import AOI, PRODUCTS, STORE, decide, line, paid, weight_label
 
 CABBAGE, DAIKON, POTATOES, BANANAS = "SKU-10001", "SKU-10002", "SKU-10005", "SKU-10031"
 MILK = "SKU-10049"
@@ -38,19 +36,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def fulfillment_url(database: str, demo: str) -> Iterator[str]:
-    """Fulfillment over HTTP, asking orders (also over HTTP) for substitutes."""
-    with (
-        serving("orders", database_url=database) as orders_url,
-        serving(
-            "fulfillment", database_url=database, orders_url=orders_url, bus_poll_seconds=0.2
-        ) as url,
-    ):
-        yield url
-
-
-@pytest.fixture
-async def browser(fulfillment_url: str) -> AsyncIterator[Browser]:
+async def browser(floor_url: str) -> AsyncIterator[Browser]:
     """The browser is closed before the servers stop."""
     async with chromium() as browser:
         yield browser
@@ -93,7 +79,7 @@ class Handheld:
 
 
 @pytest.fixture
-async def handheld(browser: Browser, fulfillment_url: str):
+async def handheld(browser: Browser, floor_url: str):
     """Opens handhelds of a size on the page; every one must end without a page error."""
     opened: list[Handheld] = []
 
@@ -102,8 +88,8 @@ async def handheld(browser: Browser, fulfillment_url: str):
         context = await browser.new_context(
             viewport=size, is_mobile=phone, has_touch=phone, device_scale_factor=scale
         )
-        device = Handheld(await context.new_page(), size, fulfillment_url)
-        await device.page.goto(f"{fulfillment_url}/handheld")
+        device = Handheld(await context.new_page(), size, floor_url)
+        await device.page.goto(f"{floor_url}/handheld")
         opened.append(device)
         return device
 
@@ -135,21 +121,6 @@ async def batch_of(device: Handheld) -> dict:
 
 def tokyo_time(iso: str) -> str:
     return f"{datetime.fromisoformat(iso).astimezone(TOKYO):%H:%M}"
-
-
-async def approve(database: str, order_id: str, line_no: int, substitution_id: str) -> None:
-    """The shopper approves the substitute in the app (orders announces it on the bus)."""
-    await emit(
-        database,
-        SubstitutionDecided(
-            substitution_id=substitution_id,
-            order_id=order_id,
-            store_id=STORE,
-            line_no=line_no,
-            approved=True,
-            by="shopper",
-        ),
-    )
 
 
 async def test_a_picker_picks_shorts_substitutes_and_packs_an_order_in_english(database, handheld):
@@ -237,7 +208,7 @@ async def test_a_picker_picks_shorts_substitutes_and_packs_an_order_in_english(d
     # The shopper approves; the decision reaches the screen live (Server-Sent Events).
     assert (await batch_of(device))["next"] == "wait"
     await expect(net).to_have_attribute("data-live", "on")  # the stream is back after offline
-    await approve(database, order_id, 2, offered["substitution_id"])
+    await decide(database, order_id, 2, offered["substitution_id"], approved=True)
     decided = page.locator("[data-testid=banner][data-kind=substitution]")
     await expect(decided).to_contain_text("approved: pick it", timeout=10_000)
     await expect(current).to_have_text(offered["name_en"])

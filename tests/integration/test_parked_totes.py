@@ -9,16 +9,13 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from shared.events import SubstitutionDecided
-from tests.integration.conftest import serving
 from tests.integration.picking import (
     AOI,
     PRODUCTS,
     REN,
-    STORE,
     claim,
     command,
-    emit,
+    decide,
     line,
     paid,
     pick_all,
@@ -29,16 +26,9 @@ CABBAGE, DAIKON = "SKU-10001", "SKU-10002"
 
 
 @pytest.fixture
-async def floor(database: str, demo: str) -> AsyncIterator[httpx.AsyncClient]:
-    """Fulfillment over HTTP, asking orders (also over HTTP) for substitutes."""
-    with (
-        serving("orders", database_url=database, bus_poll_seconds=60) as orders_url,
-        serving(
-            "fulfillment", database_url=database, bus_poll_seconds=60, orders_url=orders_url
-        ) as url,
-    ):
-        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
-            yield http
+async def floor(floor_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=floor_url, timeout=10) as http:
+        yield http
 
 
 def tote_of(batch: dict, order_id: str) -> dict:
@@ -110,17 +100,7 @@ async def test_a_picker_parks_a_tote_awaiting_the_shopper_and_goes_on_with_the_b
     assert await claim(floor, REN) is None
     assert await claim(floor) is None
 
-    await emit(
-        database,
-        SubstitutionDecided(
-            substitution_id=substitution_id,
-            order_id=deciding,
-            store_id=STORE,
-            line_no=1,
-            approved=True,
-            by="shopper",
-        ),
-    )
+    await decide(database, deciding, 1, substitution_id, approved=True)
     # Decided: the next picker gets it, told who parked it, and picks the substitute.
     resumed = await claim(floor, REN)
     assert resumed is not None

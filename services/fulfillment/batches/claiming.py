@@ -157,6 +157,15 @@ async def hold(
     return msgspec.structs.replace(batch, lease_until=lease_until)
 
 
+async def task_of_order(conn: asyncpg.Connection, batch: db.Batch, order_id: str) -> db.TaskRow:
+    """The held batch's task (tote) of `order_id`, for a command on one tote."""
+    tasks = await db.tasks_of_batch(conn, store_id=batch.store_id, batch_id=batch.batch_id)
+    task = next((t for t in tasks if t.order_id == order_id), None)
+    if task is None:
+        raise NotFound(f"order {order_id} is not in batch {batch.batch_id}", field="order_id")
+    return task
+
+
 def _went(to: db.WentTo) -> str:
     order = f"order …{to.order_id[-6:]}"
     if to.status == "queued":

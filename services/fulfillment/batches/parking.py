@@ -13,11 +13,11 @@ import msgspec
 
 from services.fulfillment.batches import line_store as line_db
 from services.fulfillment.batches import store as db
-from services.fulfillment.batches.claiming import Policy, hold
+from services.fulfillment.batches.claiming import Policy, hold, task_of_order
 from services.fulfillment.batches.views import BatchView, batch_view
 from shared.auth import Principal
 from shared.clock import Clock
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict
 
 
 class ParkResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -41,10 +41,7 @@ async def park(
     now = clock.now()
     batch = await hold(conn, clock, principal, batch_id, policy)
     store_id = batch.store_id
-    tasks = await db.tasks_of_batch(conn, store_id=store_id, batch_id=batch_id)
-    task = next((t for t in tasks if t.order_id == order_id), None)
-    if task is None:
-        raise NotFound(f"order {order_id} is not in batch {batch_id}", field="order_id")
+    task = await task_of_order(conn, batch, order_id)
     lines = await line_db.lines_of_task(conn, store_id=store_id, task_id=task.task_id)
     states = {x.state for x in lines}
     if task.status != "claimed" or "awaiting_decision" not in states:
