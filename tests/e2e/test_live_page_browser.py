@@ -15,8 +15,7 @@ from playwright.async_api import Browser, Page, expect
 
 from shared.auth import Role
 from shared.events import StoreUpdated
-from shared.settings import PROJECT_ROOT
-from tests.e2e.browser import NEEDS_CHROMIUM, chromium
+from tests.e2e.browser import ARTEFACTS, NEEDS_CHROMIUM, chromium, glyphs_differ
 from tests.integration.apps import bearer
 from tests.integration.conftest import serving
 from tests.integration.delivering import (
@@ -35,7 +34,6 @@ from tests.integration.delivering import (
 )
 from tests.integration.live_store import AT_STORE, busy_evening, place_rider
 
-ARTEFACTS = PROJECT_ROOT / ".omo" / "artefacts"
 NAME_JA = "オモ 神戸三宮店"
 TOKEN = MANAGER["Authorization"].removeprefix("Bearer ")
 STAGES = ("floor", "ready", "rider", "delivered")
@@ -66,24 +64,6 @@ async def browser(delivery_url: str) -> AsyncIterator[Browser]:
     """The browser is closed before the servers stop."""
     async with chromium() as browser:
         yield browser
-
-
-async def glyphs_differ(page: Page, testid: str, a: str, b: str) -> bool:
-    """Whether two different characters draw differently in the element's own font: without
-    a font that has them, both are the same empty box (tofu)."""
-    return await page.evaluate(
-        """([testid, a, b]) => {
-            const font = getComputedStyle(document.querySelector(`[data-testid=${testid}]`)).font;
-            const draw = (ch) => {
-                const c = document.createElement("canvas"); c.width = 64; c.height = 64;
-                const g = c.getContext("2d"); g.font = font.replace(/\\d+px/, "48px");
-                g.fillText(ch, 4, 52);
-                return g.getImageData(0, 0, 64, 64).data.join(",");
-            };
-            return draw(a) !== draw(b);
-        }""",
-        [testid, a, b],
-    )
 
 
 async def sees_the_evening(page: Page) -> None:

@@ -81,6 +81,19 @@ def delivery_url(database: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def floor_url(database: str, demo: str) -> Iterator[str]:
+    """Fulfillment over HTTP, asking orders (also over HTTP) for substitutes: the floor as a
+    handheld reaches it."""
+    with (
+        serving("orders", database_url=database) as orders_url,
+        serving(
+            "fulfillment", database_url=database, orders_url=orders_url, bus_poll_seconds=0.2
+        ) as url,
+    ):
+        yield url
+
+
+@pytest.fixture
 async def demo(database: str) -> str:
     """The demo store seeded into the test database; its id."""
     conn = await connect(database)

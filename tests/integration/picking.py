@@ -12,7 +12,7 @@ from shared.auth import Role
 from shared.barcodes import ean13
 from shared.bus import drain
 from shared.db import create_pool
-from shared.events import Address, Event, OrderPlaced, PlacedLine
+from shared.events import Address, Event, OrderPlaced, PlacedLine, SubstitutionDecided
 from tests.integration.apps import bearer
 from tests.integration.eventlog import publish_events
 
@@ -48,6 +48,23 @@ async def emit(database: str, *events: Event) -> None:
     """Publish `events` and let fulfillment handle them."""
     await publish_events(database, *events)
     await handle_all(database)
+
+
+async def decide(
+    database: str, order_id: str, line_no: int, substitution_id: str, *, approved: bool
+) -> None:
+    """The shopper answers a proposed substitute in the app (orders announces it on the bus)."""
+    await emit(
+        database,
+        SubstitutionDecided(
+            substitution_id=substitution_id,
+            order_id=order_id,
+            store_id=STORE,
+            line_no=line_no,
+            approved=approved,
+            by="shopper",
+        ),
+    )
 
 
 async def handle_all(database: str) -> None:

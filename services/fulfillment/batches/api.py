@@ -14,7 +14,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
-from services.fulfillment.batches import claiming, packing, picking
+from services.fulfillment.batches import claiming, packing, parking, picking
 from services.fulfillment.batches.devices import Handheld, command, provide_handheld
 from services.fulfillment.batches.packing import BagCount
 from services.fulfillment.batches.views import BatchView
@@ -216,4 +216,37 @@ async def pack_order(
     )
 
 
-ROUTES = [claim_batch, get_batch, heartbeat, scan_item, report_short, pack_order]
+@post(
+    "/v1/batches/{batch_id:str}/orders/{order_id:str}/park",
+    guards=[allow(Role.PICKER)],
+    tags=["picking"],
+    operation_id="parkTote",
+    dependencies=HANDHELD,
+    status_code=200,
+)
+async def park_tote(
+    request: Request,
+    batch_id: FromPath[str],
+    order_id: FromPath[str],
+    conn: Tx,
+    clock: Now,
+    principal: Caller,
+    handheld: Device,
+    policy: BatchPolicy,
+) -> Response[parking.ParkResult]:
+    """Put an order's tote on the parking shelf while its shopper decides on a substitute, and
+    go on: it leaves the batch for the queue, claimable once decided (the picker holding the
+    batch; a tote with items still to pick is a 409)."""
+    return await command(
+        conn,
+        request,
+        principal,
+        handheld,
+        now=clock.now(),
+        run=lambda: parking.park(
+            conn, clock, principal, policy, batch_id=batch_id, order_id=order_id
+        ),
+    )
+
+
+ROUTES = [claim_batch, get_batch, heartbeat, scan_item, report_short, pack_order, park_tote]

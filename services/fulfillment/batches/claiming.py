@@ -42,6 +42,7 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
 class Claimed(msgspec.Struct, frozen=True, kw_only=True):
     batch: BatchView | None
     message: str
+    resumed: bool = False  # the batch is one the picker held already
 
 
 async def lapse(conn: asyncpg.Connection, *, store_id: str, now: datetime) -> int:
@@ -81,7 +82,9 @@ async def claim(
     held = await db.active_batch(conn, store_id=store_id, picker_id=picker_id)
     if held is not None:
         batch = await hold(conn, clock, principal, held, policy)
-        return Claimed(batch=await batch_view(conn, batch), message="You hold this batch.")
+        return Claimed(
+            batch=await batch_view(conn, batch), message="You hold this batch.", resumed=True
+        )
     chosen = await _take_batch(conn, store_id=store_id, size=policy.batch_size)
     if not chosen:
         return Claimed(batch=None, message="Nothing to pick right now.")
@@ -152,6 +155,15 @@ async def hold(
     lease_until = clock.now() + policy.lease
     await db.renew(conn, store_id=store_id, batch_id=batch_id, lease_until=lease_until)
     return msgspec.structs.replace(batch, lease_until=lease_until)
+
+
+async def task_of_order(conn: asyncpg.Connection, batch: db.Batch, order_id: str) -> db.TaskRow:
+    """The held batch's task (tote) of `order_id`, for a command on one tote."""
+    tasks = await db.tasks_of_batch(conn, store_id=batch.store_id, batch_id=batch.batch_id)
+    task = next((t for t in tasks if t.order_id == order_id), None)
+    if task is None:
+        raise NotFound(f"order {order_id} is not in batch {batch.batch_id}", field="order_id")
+    return task
 
 
 def _went(to: db.WentTo) -> str:

@@ -20,7 +20,7 @@ from services.fulfillment.batches.bagging import (
     group_of,
     open_bags,
 )
-from services.fulfillment.batches.claiming import Policy, hold
+from services.fulfillment.batches.claiming import Policy, hold, task_of_order
 from services.fulfillment.batches.labels import bag_labels, free_slot, label_text
 from services.fulfillment.batches.rules import (
     RESOLVED,
@@ -31,7 +31,7 @@ from services.fulfillment.domain import Zone
 from shared.auth import Principal
 from shared.bus import publish
 from shared.clock import Clock
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import Conflict, InvalidInput
 from shared.events import (
     Bag,
     OrderPacked,
@@ -134,10 +134,7 @@ async def pack(
     now = clock.now()
     batch = await hold(conn, clock, principal, batch_id, policy)
     store_id = batch.store_id
-    tasks = await db.tasks_of_batch(conn, store_id=store_id, batch_id=batch_id)
-    task = next((t for t in tasks if t.order_id == order_id), None)
-    if task is None:
-        raise NotFound(f"order {order_id} is not in batch {batch_id}", field="order_id")
+    task = await task_of_order(conn, batch, order_id)
     if task.status in ("packed", "cancelled"):
         raise Conflict(f"order {order_id} is {task.status} already", field="order_id")
     lines = await line_db.lines_of_task(conn, store_id=store_id, task_id=task.task_id)

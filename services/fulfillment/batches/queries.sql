@@ -19,6 +19,10 @@ SELECT DISTINCT store_id FROM fulfillment.batches WHERE status = 'active' AND le
 WITH queued AS (
     SELECT store_id, task_id, zone, deadline FROM fulfillment.pick_tasks
     WHERE store_id = $1 AND status = 'queued' AND task_id <> ALL($3::text[])
+      -- a tote waiting on its shopper (parked, or left by a lapsed lease) is nobody's work yet
+      AND NOT EXISTS (
+          SELECT 1 FROM fulfillment.substitutes s
+          WHERE s.store_id = $1 AND s.task_id = pick_tasks.task_id AND s.approved IS NULL)
     ORDER BY deadline, task_id
     LIMIT $2
 )
@@ -77,13 +81,15 @@ RETURNING true
 
 -- name: tasks_of_batch
 SELECT task_id, order_id, zone, tote, fulfilment, deadline, status, picker_id, claimed_at,
-       first_scan_at, picked_at, packed_at
-FROM fulfillment.pick_tasks WHERE store_id = $1 AND batch_id = $2
+       first_scan_at, picked_at, packed_at, parked_at, parked_by,
+       (SELECT p.name FROM fulfillment.pickers p
+        WHERE p.store_id = t.store_id AND p.picker_id = t.parked_by) AS parked_by_name
+FROM fulfillment.pick_tasks t WHERE store_id = $1 AND batch_id = $2
 ORDER BY tote
 
 -- name: tasks_of_order
 SELECT task_id, order_id, zone, tote, fulfilment, deadline, status, picker_id, claimed_at,
-       first_scan_at, picked_at, packed_at
+       first_scan_at, picked_at, packed_at, parked_at, parked_by
 FROM fulfillment.pick_tasks WHERE store_id = $1 AND order_id = $2
 ORDER BY zone
 
@@ -241,6 +247,12 @@ SELECT last_seq FROM fulfillment.devices WHERE store_id = $1 AND device_id = $2
 -- name: store_prefixes
 SELECT weight_prefixes, price_prefixes FROM fulfillment.stores WHERE store_id = $1
 
+
+-- name: park_task
+-- The tote leaves the batch for the parking shelf; what was picked stays in it.
+UPDATE fulfillment.pick_tasks
+SET status = 'queued', batch_id = NULL, tote = NULL, parked_at = :now, parked_by = :picker_id
+WHERE store_id = :store_id AND task_id = :task_id AND status = 'claimed'
 
 -- name: lease_of
 SELECT batch_id, lease_until FROM fulfillment.batches

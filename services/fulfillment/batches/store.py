@@ -42,6 +42,9 @@ class TaskRow(msgspec.Struct, frozen=True, kw_only=True):
     first_scan_at: datetime | None
     picked_at: datetime | None
     packed_at: datetime | None
+    parked_at: datetime | None = None  # a picker parked its tote to await the shopper
+    parked_by: str | None = None
+    parked_by_name: str | None = None  # (tasks_of_batch only)
 
 
 class Lapsed(msgspec.Struct, frozen=True):
@@ -181,6 +184,14 @@ async def mark_picked(
     """Every line of the task is resolved: picked, whether it is held in a batch or queued."""
     await conn.execute(Q["mark_picked"], store_id, task_id, now)
     await conn.execute(Q["mark_picked_in_queue"], store_id, task_id, now)
+
+
+async def park_task(
+    conn: asyncpg.Connection, *, store_id: str, task_id: str, picker_id: str, now: datetime
+) -> None:
+    await conn.execute(
+        *Q["park_task"](store_id=store_id, task_id=task_id, picker_id=picker_id, now=now)
+    )
 
 
 async def lock_order_packing(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> None:

@@ -34,6 +34,9 @@ class Tote(msgspec.Struct, frozen=True, kw_only=True):
     status: ToteStatus
     lines: int = 0  # lines with goods in the tote: what the bags must hold
     share: list[OpenBag] = []  # ready to pack: the order's bags these goods may go into
+    parked_at: datetime | None = None  # parked by an earlier batch: fetch it from the shelf
+    parked_by: str | None = None
+    parked_by_name: str | None = None
 
 
 class Item(msgspec.Struct, frozen=True, kw_only=True):
@@ -124,6 +127,9 @@ def render(
                 status=status,
                 lines=goods_lines(mine),
                 share=share if status == "ready_to_pack" else [],
+                parked_at=t.parked_at,
+                parked_by=t.parked_by,
+                parked_by_name=t.parked_by_name,
             )
         )
     current = _current(lines)

@@ -15,23 +15,72 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from services.fulfillment.batches.devices import DeviceId
 from services.fulfillment.deps import LiveHub
-from services.fulfillment.handheld import pins, service
+from services.fulfillment.handheld import pins, service, views
+from services.fulfillment.handheld.domain import Home
+from services.fulfillment.handheld.labels import PrintLabel
 from services.fulfillment.handheld.service import Session
 from services.fulfillment.live import Hub
 from shared.auth import Principal, Role
 from shared.clock import Clock
+from shared.errors import NotFound
 from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Pool, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
 
-PAGE = (Path(__file__).parent / "handheld.html").read_bytes()
+HERE = Path(__file__).parent
+PAGE = (HERE / "handheld.html").read_bytes()
+WORKER = (HERE / "sw.js").read_bytes()
+JS = "text/javascript; charset=utf-8"
+MEDIA_TYPES = {".js": JS, ".css": "text/css; charset=utf-8"}
+ASSETS = {p.name: (p.read_bytes(), MEDIA_TYPES[p.suffix]) for p in (HERE / "static").iterdir()}
+# Each load asks the server first (the service worker answers from its cache when offline).
+FRESH = {"Cache-Control": "no-cache"}
 IDLE_S = 5.0  # a quiet stream checks the lease and says it is alive this often
 
 
 @get("/handheld", opt=PUBLIC, include_in_schema=False, media_type="text/html")
 async def handheld_page() -> Response[bytes]:
     """The picker's screen: plain HTML and JavaScript, no build step."""
-    return Response(PAGE, media_type="text/html; charset=utf-8")
+    return Response(PAGE, media_type="text/html; charset=utf-8", headers=FRESH)
+
+
+@get("/handheld/static/{name:str}", opt=PUBLIC, include_in_schema=False)
+async def handheld_asset(name: FromPath[str]) -> Response[bytes]:
+    """The page's scripts and styles, from the service itself (no CDN: the floor's Wi-Fi may
+    have no internet)."""
+    if name not in ASSETS:
+        raise NotFound(f"the handheld has no file {name}", field="name")
+    body, media_type = ASSETS[name]
+    return Response(body, media_type=media_type, headers=FRESH)
+
+
+@get("/handheld/sw.js", opt=PUBLIC, include_in_schema=False)
+async def handheld_worker() -> Response[bytes]:
+    """The service worker that keeps the page for a reload offline. Its file sits under
+    /handheld/, so the page's own path (/handheld) is allowed to it by header."""
+    return Response(WORKER, media_type=JS, headers={**FRESH, "Service-Worker-Allowed": "/handheld"})
+
+
+@get("/v1/handheld/home", guards=[allow(Role.PICKER)], tags=["handheld"], operation_id="getHome")
+async def home(conn: Tx, clock: Now, principal: Caller) -> Home:
+    """The home screen of the signed-in picker's store: its name, time zone and language, the
+    queue per zone, the urgent tasks (due within 5 minutes or expected late), the parked totes
+    and the batch the picker holds."""
+    return await views.home(conn, clock, principal)
+
+
+@get(
+    "/v1/stores/{store_id:str}/orders/{order_id:str}/labels",
+    guards=[allow(Role.PICKER, Role.MANAGER)],
+    tags=["packing"],
+    operation_id="getBagLabels",
+)
+async def bag_labels(
+    store_id: FromPath[str], order_id: FromPath[str], conn: Tx
+) -> list[PrintLabel]:
+    """The labels of an order's bags to print, each with its QR code as an SVG data URI (the
+    store's staff)."""
+    return await views.labels(conn, store_id=store_id, order_id=order_id)
 
 
 class SignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -132,4 +181,13 @@ async def _stream(
             )
 
 
-ROUTES = [handheld_page, sign_in, save_picker, events]
+ROUTES = [
+    handheld_page,
+    handheld_asset,
+    handheld_worker,
+    home,
+    bag_labels,
+    sign_in,
+    save_picker,
+    events,
+]

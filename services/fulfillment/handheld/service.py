@@ -11,6 +11,8 @@ import msgspec
 from services.fulfillment import store as db
 from services.fulfillment.batches import store as batch_db
 from services.fulfillment.handheld import pins
+from services.fulfillment.handheld import store as handheld_db
+from services.fulfillment.handheld.domain import StoreFacts
 from shared.auth import Role, mint
 from shared.errors import NotFound
 
@@ -24,6 +26,7 @@ class Session(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     store_id: str
     expires_in_s: int
+    store: StoreFacts | None = None  # its name, time zone and language, for the screen
 
 
 class LeaseRunningOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -53,7 +56,12 @@ async def sign_in(
     )
     token = mint(secret, Role.PICKER, subject=picker_id, store_id=store_id, ttl_s=SHIFT_S)
     return Session(
-        token=token, picker_id=picker_id, name=name, store_id=store_id, expires_in_s=SHIFT_S
+        token=token,
+        picker_id=picker_id,
+        name=name,
+        store_id=store_id,
+        expires_in_s=SHIFT_S,
+        store=await handheld_db.store_facts(conn, store_id=store_id),
     )
 
 
