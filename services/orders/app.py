@@ -18,6 +18,7 @@ from services.orders.live.api import ROUTES as LIVE_ROUTES
 from services.orders.members.api import ROUTES as MEMBER_ROUTES
 from services.orders.members.store import is_erased as member_erased
 from services.orders.metrics import BUSINESS
+from services.orders.on_behalf.api import ROUTES as ON_BEHALF_ROUTES
 from services.orders.payments.api import ROUTES as PAYMENT_ROUTES
 from services.orders.payments.gateway import StripeGateway
 from services.orders.pickups.api import ROUTES as PICKUP_ROUTES
@@ -51,6 +52,7 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
             *CATALOG_ROUTES,
             *MEMBER_ROUTES,
             *CHECKOUT_ROUTES,
+            *ON_BEHALF_ROUTES,
             *SALES_ROUTES,
             *PICKUP_ROUTES,
             *PAYMENT_ROUTES,

@@ -33,6 +33,7 @@ from services.orders.checkout.domain import (
 from services.orders.checkout.quotes import NoPromise, QuoteClient
 from services.orders.checkout.views import OrderView, order_view, visible_order
 from services.orders.metrics import ORDERS_PLACED
+from services.orders.on_behalf import store as behalf
 from services.orders.order import store as orders
 from services.orders.order.store import OrderKey, OrderRow
 from services.orders.payments import store as payments
@@ -220,6 +221,8 @@ async def authorized(
             promise_at=order.promise_at,
             currency=order.currency,
             lines=await orders.placed_lines(conn, **keys),
+            # printed on the receipt of an order staff placed for a member (on_behalf)
+            handover_code=await behalf.handover_code(conn, **keys),
         ),
         occurred_at=now,
     )
