@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -134,8 +133,3 @@ class Tracked(msgspec.Struct, frozen=True, kw_only=True):
     eta: datetime | None  # at the door, while a rider has it
     pickup_slot: str | None  # where the bags wait, once ready for pickup
     stages: dict[str, datetime]
-
-
-def local_time(at: datetime, timezone: str) -> str:
-    """`2026-12-06 18:42 (Asia/Tokyo)`: a time as the store's clocks show it."""
-    return f"{at.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M} ({timezone})"

@@ -24,7 +24,6 @@ from services.orders.on_behalf.domain import (
     Receipt,
     Tracked,
     check_member_named,
-    local_time,
     new_handover_code,
     new_tracking_code,
     order_request,
@@ -33,6 +32,8 @@ from services.orders.on_behalf.domain import (
 from services.orders.order import store as orders
 from services.orders.order.store import OrderKey, OrderRow
 from services.orders.payments.gateway import StripeGateway
+from services.orders.pickups.domain import local_time
+from services.orders.stores import store as stores
 from services.orders.substitutions import service as substitutions
 from services.orders.substitutions.domain import ProposalView
 from shared import throttle
@@ -104,10 +105,11 @@ async def receipt(conn: asyncpg.Connection, view: OrderView) -> Receipt:
     codes = await db.codes_of(conn, store_id=view.store_id, order_id=view.order_id)
     if codes is None:
         raise NotFound(f"order {view.order_id} was not placed at the counter", field="order_id")
-    timezone = await db.timezone(conn, store_id=view.store_id)
+    store = await stores.get_store(conn, store_id=view.store_id)
+    assert store is not None  # the order's store
     return Receipt(
         order=view,
-        promise_local=local_time(view.promise_at, timezone),
+        promise_local=local_time(view.promise_at, store.timezone),
         tracking_code=codes.tracking_code,
         handover_code=codes.handover_code,
     )

@@ -51,10 +51,6 @@ async def handover_code(conn: asyncpg.Connection, *, store_id: str, order_id: st
     return await conn.fetchval(*Q["handover_code"](store_id=store_id, order_id=order_id))
 
 
-async def timezone(conn: asyncpg.Connection, *, store_id: str) -> str:
-    return await conn.fetchval(*Q["timezone"](store_id=store_id))
-
-
 class TrackedRow(msgspec.Struct, frozen=True, kw_only=True):
     tracking_code: str
     store_id: str
