@@ -172,6 +172,8 @@ async def register(
 ) -> Registered:
     """A member registered at the counter by staff, with a card code to print. A phone already
     a member's is a 409: that member signs in with it, or staff look them up by their card."""
+    if registration.nudges == "sms" and registration.phone is None:
+        raise InvalidInput("SMS needs a phone; give one, or leave nudges out", field="nudges")
     now = clock.now()
     card = new_card_code()
     member_id = _new_member_id(now)

@@ -8,7 +8,7 @@ from litestar import get, post
 from litestar.params import FromPath, QueryParameter
 
 from services.orders.nudges import service
-from services.orders.nudges.store import Received
+from services.orders.nudges.rules import Received
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx

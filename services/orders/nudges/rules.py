@@ -54,6 +54,18 @@ class Nudge(msgspec.Struct, frozen=True, kw_only=True):
     message: str
 
 
+class Received(msgspec.Struct, frozen=True, kw_only=True):
+    """A nudge as its member's app lists it."""
+
+    nudge_id: str
+    store_id: str
+    kind: Kind
+    skus: list[str]
+    message: str
+    sent_at: datetime
+    opened_at: datetime | None
+
+
 def decide(
     member: Member,
     bought: Sequence[str],

@@ -26,6 +26,7 @@ from services.orders.nudges.rules import (
     Kind,
     Member,
     Nudge,
+    Received,
     Skipped,
     decide,
     earns,
@@ -174,7 +175,7 @@ async def opened(conn: asyncpg.Connection, clock: Clock, *, member_id: str, nudg
         raise NotFound(f"you have no nudge {nudge_id}", field="nudge_id")
 
 
-async def received(conn: asyncpg.Connection, *, member_id: str, limit: int) -> list[db.Received]:
+async def received(conn: asyncpg.Connection, *, member_id: str, limit: int) -> list[Received]:
     """The member's nudges, newest first."""
     return await db.of_member(conn, member_id=member_id, limit=limit)
 

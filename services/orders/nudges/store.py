@@ -11,7 +11,7 @@ import asyncpg
 import msgspec
 
 from services.orders.checkout.domain import FINISHED
-from services.orders.nudges.rules import Channel, Kind, Nudge, Product, Withheld
+from services.orders.nudges.rules import Channel, Kind, Nudge, Product, Received, Withheld
 from shared.sql import load_queries, row_as, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -40,18 +40,6 @@ class Sent(msgspec.Struct, frozen=True, kw_only=True):
     store_id: str
     nudge_id: str
     sent_at: datetime
-
-
-class Received(msgspec.Struct, frozen=True, kw_only=True):
-    """A nudge as its member's app lists it."""
-
-    nudge_id: str
-    store_id: str
-    kind: Kind
-    skus: list[str]
-    message: str
-    sent_at: datetime
-    opened_at: datetime | None
 
 
 class KindCounts(msgspec.Struct, frozen=True, kw_only=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody, PathParameter
 
@@ -12,7 +13,9 @@ from services.orders.checkout import service as checkout
 from services.orders.checkout.api import PaymentConfirmation
 from services.orders.deps import Gateway, Quotes, Settings
 from services.orders.on_behalf import service
-from services.orders.on_behalf.domain import BehalfRequest, Receipt, Tracked
+from services.orders.on_behalf.domain import BehalfRequest, Tracked
+from services.orders.on_behalf.service import Receipt
+from services.orders.pickups.domain import Collected
 from services.orders.substitutions.api import Decision
 from services.orders.substitutions.domain import ProposalView
 from shared.auth import Role
@@ -132,6 +135,35 @@ async def decide(
     )
 
 
+class CollectRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    tracking_code: Annotated[str, msgspec.Meta(min_length=1, max_length=24)]
+
+
+@post(
+    "/v1/stores/{store_id:str}/orders-on-behalf/collect",
+    guards=COUNTER,
+    tags=["on behalf"],
+    operation_id="collectByTrackingCode",
+    status_code=200,
+)
+async def collect(
+    store_id: FromPath[str],
+    data: JSONBody[CollectRequest],
+    conn: Tx,
+    clock: Now,
+    principal: Caller,
+    secret: Secret,
+) -> Collected:
+    """Hand a pickup order placed at this counter over against the tracking code on its
+    receipt (the store's cashiers and manager), for a member with no app to show its pickup
+    code: the lines to hand over, and the order is collected. 404 naming `tracking_code` for
+    no such order of this store, 409 for a delivery, an order not packed yet or collected
+    already. Takes no Idempotency-Key: an order is collected once, a repeat is a 409."""
+    return await service.collect(
+        conn, clock, principal, secret=secret, store_id=store_id, tracking_code=data.tracking_code
+    )
+
+
 @get("/v1/tracking/{code:str}", opt=PUBLIC, tags=["on behalf"], operation_id="trackByCode")
 async def track(
     request: Request,
@@ -146,4 +178,4 @@ async def track(
     return await service.track(conn, clock, code=code, source=client_address(request))
 
 
-ROUTES = [place, confirm_payment, reprint, decide, track]
+ROUTES = [place, confirm_payment, reprint, decide, collect, track]

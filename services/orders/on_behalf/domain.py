@@ -24,7 +24,6 @@ from services.orders.checkout.domain import (
     OrderRequest,
     Substitution,
 )
-from services.orders.checkout.views import OrderView
 from services.orders.members.domain import OnFile
 from shared.errors import InvalidInput
 from shared.events import Address, Fulfilment
@@ -107,17 +106,6 @@ def read_tracking_code(code: str) -> str | None:
 def new_handover_code() -> str:
     """Four digits the member shows the rider at the door, as the app's code is."""
     return "".join(secrets.choice("0123456789") for _ in range(4))
-
-
-class Receipt(msgspec.Struct, frozen=True, kw_only=True):
-    """What the counter prints for the member: the order, its promise in the store's time, the
-    code to follow it by (`/v1/tracking/{code}`, no account needed) and, for a delivery, the
-    code to give the rider at the door."""
-
-    order: OrderView
-    promise_local: str  # the promise in the store's time zone, as printed
-    tracking_code: str
-    handover_code: str | None
 
 
 class Tracked(msgspec.Struct, frozen=True, kw_only=True):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import asyncpg
+import msgspec
 
 from services.orders.checkout import service as checkout
 from services.orders.checkout.quotes import QuoteClient
@@ -21,7 +22,6 @@ from services.orders.members import service as members
 from services.orders.on_behalf import store as db
 from services.orders.on_behalf.domain import (
     BehalfRequest,
-    Receipt,
     Tracked,
     check_member_named,
     new_handover_code,
@@ -32,20 +32,32 @@ from services.orders.on_behalf.domain import (
 from services.orders.order import store as orders
 from services.orders.order.store import OrderKey, OrderRow
 from services.orders.payments.gateway import StripeGateway
-from services.orders.pickups.domain import local_time
+from services.orders.pickups import service as pickups
+from services.orders.pickups.domain import Collected, local_time
 from services.orders.stores import store as stores
 from services.orders.substitutions import service as substitutions
 from services.orders.substitutions.domain import ProposalView
 from shared import throttle
 from shared.auth import Principal
 from shared.clock import Clock
-from shared.errors import NotFound, TooManyRequests
+from shared.errors import Conflict, NotFound, TooManyRequests
 from shared.throttle import Rate
 
 SERVICE = "orders"
 # Per client address: a counter's or a member's look every few seconds passes; a guesser of
 # 50-bit codes gets nowhere.
 TRACKING_RATE = Rate(limit=30, per=timedelta(minutes=1))
+
+
+class Receipt(msgspec.Struct, frozen=True, kw_only=True):
+    """What the counter prints for the member: the order, its promise in the store's time, the
+    code to follow it by (`/v1/tracking/{code}`, no account needed) and, for a delivery, the
+    code to give the rider at the door."""
+
+    order: OrderView
+    promise_local: str  # the promise in the store's time zone, as printed
+    tracking_code: str
+    handover_code: str | None
 
 
 class UnknownTrackingCode(NotFound):
@@ -158,6 +170,32 @@ async def decide_for(
     await reprint(conn, principal, order_id=order_id)
     return await substitutions.decide_by_shopper(
         conn, clock, order_id=order_id, substitution_id=substitution_id, approve=approve
+    )
+
+
+async def collect(
+    conn: asyncpg.Connection,
+    clock: Clock,
+    principal: Principal,
+    *,
+    secret: str,
+    store_id: str,
+    tracking_code: str,
+) -> Collected:
+    """A pickup order placed at this store's counter, handed over against its receipt's
+    tracking code: for a member with no app to show a pickup code, the counter makes one and
+    redeems it at once, so the pickup is collected as any other (`order.collected`)."""
+    plain = read_tracking_code(tracking_code)
+    found = await db.tracked(conn, tracking_code=plain) if plain else None
+    if found is None or found.store_id != store_id:
+        raise NotFound("no order of this store has this tracking code", field="tracking_code")
+    order = await orders.get_order(conn, order_id=found.order_id)
+    assert order is not None  # its codes refer to it
+    if order.fulfilment != "pickup":
+        raise Conflict("a delivery is handed over at the door, not here", field="tracking_code")
+    issued = await pickups.show_code(conn, clock, secret=secret, order=order)
+    return await pickups.redeem(
+        conn, clock, secret=secret, store_id=store_id, payload=issued.payload, by=principal.subject
     )
 
 
