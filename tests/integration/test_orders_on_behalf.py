@@ -17,7 +17,7 @@ from shared.clock import Clock
 from shared.db import connect, init_connection
 from shared.events import PackedLine, Substitute, SubstitutionProposed
 from tests.eventually import eventually
-from tests.integration.apps import bearer
+from tests.integration.apps import bearer, metric
 from tests.integration.delivering import assign_route, rows
 from tests.integration.shopping import CABBAGE, KOBE, POTATOES, key, pack
 
@@ -80,10 +80,13 @@ async def test_a_member_without_a_phone_gets_a_delivery_tracked_and_handed_over_
     assert placed == {"member_id": member["member_id"], "address_text": KOBE["text"]}
 
     # Card at the counter (the terminal confirms the app's PaymentIntent), then placed.
+    counted = {"store": STORE, "channel": "counter", "fulfilment": "delivery"}
+    before = await metric(orders, "omo_orders_placed_total", **counted)
     paid = await orders.post(f"{BEHALF}/{order_id}/confirm-payment", json={}, headers=CASHIER)
     assert paid.status_code == 200, paid.text
     assert paid.json()["order"]["status"] == "placed"
     assert paid.json()["tracking_code"] == code
+    assert await metric(orders, "omo_orders_placed_total", **counted) == before + 1
 
     # Anyone holding the receipt follows it, with no account; the order's progress and no more.
     tracked = await orders.get(f"/v1/tracking/{code.lower().replace('-', '')}")

@@ -199,6 +199,7 @@ async def authorized(
         return order
     now = clock.now()
     keys = {"store_id": store_id, "order_id": order_id}
+    counter = await behalf.codes_of(conn, **keys)  # an order staff placed for a member
     await orders.set_status(conn, **keys, status="placed")
     await orders.add_stage(conn, **keys, stage="paid", at=now)
     await payments.add_ledger(
@@ -221,12 +222,11 @@ async def authorized(
             promise_at=order.promise_at,
             currency=order.currency,
             lines=await orders.placed_lines(conn, **keys),
-            # printed on the receipt of an order staff placed for a member (on_behalf)
-            handover_code=await behalf.handover_code(conn, **keys),
+            handover_code=counter.handover_code if counter else None,
         ),
         occurred_at=now,
     )
-    ORDERS_PLACED.labels(store_id, "app", order.fulfilment).inc()
+    ORDERS_PLACED.labels(store_id, "counter" if counter else "app", order.fulfilment).inc()
     return await orders.lock_order(conn, **keys)
 
 

@@ -8,9 +8,6 @@ ON CONFLICT (store_id, order_id) DO NOTHING
 SELECT tracking_code, handover_code FROM orders.on_behalf
 WHERE store_id = :store_id AND order_id = :order_id
 
--- name: handover_code
-SELECT handover_code FROM orders.on_behalf WHERE store_id = :store_id AND order_id = :order_id
-
 -- name: tracked
 -- An order's progress by its tracking code, and nothing of whom it is for.
 SELECT b.tracking_code, o.store_id, o.order_id, s.timezone, o.fulfilment, o.status,

@@ -46,11 +46,6 @@ async def codes_of(conn: asyncpg.Connection, *, store_id: str, order_id: str) ->
     return row_as(Codes, row)
 
 
-async def handover_code(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> str | None:
-    """The code printed for the rider, for an order placed on a member's behalf."""
-    return await conn.fetchval(*Q["handover_code"](store_id=store_id, order_id=order_id))
-
-
 class TrackedRow(msgspec.Struct, frozen=True, kw_only=True):
     tracking_code: str
     store_id: str
