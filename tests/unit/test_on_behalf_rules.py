@@ -3,6 +3,10 @@ receipt and the member card carry."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import msgspec
 import pytest
 
 from services.orders.checkout.domain import NamedSubstitute
@@ -15,8 +19,9 @@ from services.orders.on_behalf.domain import (
     order_request,
     read_tracking_code,
 )
+from services.orders.webhooks.service import envelope_body
 from shared.errors import InvalidInput
-from shared.events import Address
+from shared.events import Address, Envelope, OrderPlaced
 
 HOME = Address(lat=34.695, lng=135.2, text="1-1 Sannomiya-cho")
 ELSEWHERE = Address(lat=34.69, lng=135.19, text="2-2 Motomachi")
@@ -76,3 +81,24 @@ def test_a_card_code_is_stored_only_as_its_hash_and_read_however_it_is_typed():
     assert card_hash(card.lower().replace("-", "")) == hashed
     assert card_hash(new_card_code()) != hashed
     assert card_hash("OMOM1.mem_1.1.sig") is None  # the app's code is read elsewhere
+
+
+def test_the_hand_over_code_never_leaves_in_a_webhook():
+    placed = OrderPlaced(
+        order_id="ord_1",
+        store_id="s",
+        member_id="mem_1",
+        fulfilment="delivery",
+        address=HOME,
+        promise_at=datetime(2026, 12, 6, 9, 30, tzinfo=UTC),
+        currency="JPY",
+        lines=[],
+        handover_code="4821",
+    )
+    envelope = Envelope(
+        id=uuid4(), seq=1, topic=placed.topic, key=placed.key, version=1,
+        occurred_at=placed.promise_at, event=placed,
+    )  # fmt: skip
+    body = msgspec.json.decode(envelope_body(envelope))
+    assert body["data"]["order_id"] == "ord_1" and "handover_code" not in body["data"]
+    assert b"4821" not in envelope_body(envelope)
