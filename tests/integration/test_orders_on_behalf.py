@@ -290,3 +290,29 @@ async def test_a_pickup_for_a_member_without_an_app_is_collected_against_the_rec
     assert (await orders.get(f"/v1/tracking/{code}")).json()["status"] == "collected"
     unknown = await orders.post(collect, json={"tracking_code": "AAAAA-AAAAA"}, headers=CASHIER)
     assert (unknown.status_code, unknown.json()["field"]) == (404, "tracking_code")
+
+
+async def test_the_manager_erases_a_member_with_no_app_against_the_card_they_hand_over(
+    orders, database
+):
+    member = await register(orders)
+    erase = f"/v1/stores/{STORE}/members/erase"
+    refused = await orders.post(erase, json={"card_code": member["card_code"]}, headers=CASHIER)
+    assert refused.status_code == 403  # the manager's to do
+    erased = await orders.post(erase, json={"card_code": member["card_code"]}, headers=MANAGER)
+    assert erased.status_code == 204, erased.text
+    [row] = await rows(
+        database,
+        "SELECT phone, name, address_text, card_hash, erased_at IS NOT NULL AS erased"
+        " FROM orders.members WHERE member_id = $1",
+        member["member_id"],
+    )
+    assert row == {
+        "phone": None,
+        "name": None,
+        "address_text": None,
+        "card_hash": None,
+        "erased": True,
+    }
+    again = await orders.post(erase, json={"card_code": member["card_code"]}, headers=MANAGER)
+    assert (again.status_code, again.json()["field"]) == (404, "card_code")

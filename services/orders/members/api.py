@@ -207,6 +207,27 @@ async def register_member(
     )
 
 
+class CardErasure(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    card_code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+
+
+@post(
+    "/v1/stores/{store_id:str}/members/erase",
+    guards=[allow(Role.MANAGER)],
+    tags=["members"],
+    operation_id="eraseMemberByCard",
+    status_code=204,
+)
+async def erase_by_card(
+    store_id: FromPath[str], data: JSONBody[CardErasure], conn: Tx, clock: Now
+) -> None:
+    """Delete the account of the member who hands over this member card (the store's manager),
+    for a member with no app to do it themselves: erased as `DELETE /v1/me` erases, and 409
+    `orders-open` while an order is on its way. Not a creation: a repeat finds no member with
+    the card (404), so no Idempotency-Key."""
+    await erasure.erase_by_card(conn, clock, card_code=data.card_code)
+
+
 @put(
     "/v1/me/nudges",
     guards=[allow(Role.SHOPPER)],
@@ -233,5 +254,6 @@ ROUTES = [
     get_member_code,
     check_member_code,
     register_member,
+    erase_by_card,
     set_nudge_consent,
 ]
