@@ -49,6 +49,38 @@ async def as_staff(orders, order_id: str) -> dict:
     return (await orders.get(f"/v1/orders/{order_id}", headers=MANAGER)).json()
 
 
+async def packed_and_out(orders, database, delivery_url, order_id: str, *lines: PackedLine) -> None:
+    """Fulfillment packs the order (one bag), payments settles it, delivery has its bags, and
+    the rider (a route as the dispatcher commits one) takes them out."""
+    await pack(database, order_id, *lines)
+    await eventually(
+        lambda: as_staff(orders, order_id),
+        "the order settled",
+        ok=lambda v: v["status"] == "packed",
+    )
+    await eventually(
+        lambda: rows(
+            database, "SELECT status FROM delivery.deliveries WHERE order_id = $1", order_id
+        ),
+        "delivery to have the bags",
+        ok=lambda r: r and r[0]["status"] == "ready",
+    )
+    route_id = await assign_route(database, "rider-5", [order_id])
+    async with httpx.AsyncClient(base_url=delivery_url) as rider:
+        out = await rider.post(
+            f"/v1/routes/{route_id}/pickup",
+            json={"bags": [f"{order_id}-produce-1"]},
+            headers={**RIDER, **key()},
+        )
+    assert out.status_code == 200, out.text
+
+
+async def hand_over(rider: httpx.AsyncClient, order_id: str, code: str) -> httpx.Response:
+    return await rider.post(
+        f"/v1/deliveries/{order_id}/delivered", json={"code": code}, headers={**RIDER, **key()}
+    )
+
+
 async def test_a_member_without_a_phone_gets_a_delivery_tracked_and_handed_over_by_code(
     orders, database, delivery_url
 ):
@@ -103,45 +135,17 @@ async def test_a_member_without_a_phone_gets_a_delivery_tracked_and_handed_over_
     )
     assert delivery[0]["handover_code"] == handover
 
-    # Picked and packed as any order, settled by payments.
-    await pack(
-        database,
-        order_id,
+    # Picked and packed as any order, settled by payments; the rider hands it over.
+    packed = [
         PackedLine(line_no=1, sku=CABBAGE, picked=1),
         PackedLine(line_no=2, sku=POTATOES, picked=480),
-    )
-    await eventually(
-        lambda: as_staff(orders, order_id),
-        "the order settled",
-        ok=lambda v: v["status"] == "packed",
-    )
-    await eventually(
-        lambda: rows(
-            database, "SELECT status FROM delivery.deliveries WHERE order_id = $1", order_id
-        ),
-        "delivery to have the bags",
-        ok=lambda r: r[0]["status"] == "ready",
-    )
-
-    # The rider takes the bags and hands over against the receipt's code.
-    route_id = await assign_route(database, "rider-5", [order_id])
+    ]
+    await packed_and_out(orders, database, delivery_url, order_id, *packed)
     async with httpx.AsyncClient(base_url=delivery_url) as rider:
-        out = await rider.post(
-            f"/v1/routes/{route_id}/pickup",
-            json={"bags": [f"{order_id}-produce-1"]},
-            headers={**RIDER, **key()},
-        )
-        assert out.status_code == 200, out.text
         wrong = "0000" if handover != "0000" else "1111"
-        refused = await rider.post(
-            f"/v1/deliveries/{order_id}/delivered", json={"code": wrong}, headers={**RIDER, **key()}
-        )
+        refused = await hand_over(rider, order_id, wrong)
         assert refused.status_code == 422
-        handed = await rider.post(
-            f"/v1/deliveries/{order_id}/delivered",
-            json={"code": handover},
-            headers={**RIDER, **key()},
-        )
+        handed = await hand_over(rider, order_id, handover)
         assert handed.status_code == 200, handed.text
 
     there = await eventually(
@@ -316,3 +320,50 @@ async def test_the_manager_erases_a_member_with_no_app_against_the_card_they_han
     }
     again = await orders.post(erase, json={"card_code": member["card_code"]}, headers=MANAGER)
     assert (again.status_code, again.json()["field"]) == (404, "card_code")
+
+
+async def test_a_member_pays_the_rider_at_the_door_what_was_packed(orders, database, delivery_url):
+    member = await register(orders)
+    receipt = await place_for(
+        orders,
+        member_id=member["member_id"],
+        fulfilment="delivery",
+        payment="on_delivery",
+        lines=[{"sku": POTATOES, "grams": 1000}],
+    )
+    order_id, order = receipt["order"]["order_id"], receipt["order"]
+    # Placed at once, with no card: nothing authorized, the estimate due at the door.
+    assert (receipt["payment"], order["status"], order["payment"]["intent_id"]) == (
+        "on_delivery",
+        "placed",
+        None,
+    )
+    assert order["amounts"]["due"] == order["amounts"]["estimated"]
+    assert order["amounts"]["authorized"]["amount"] == 0
+
+    await packed_and_out(
+        orders, database, delivery_url, order_id, PackedLine(line_no=1, sku=POTATOES, picked=1200)
+    )
+    going = await as_staff(orders, order_id)
+    packed_total = going["lines"][0]["charged"]
+    assert going["amounts"]["due"] == packed_total  # 1.2 kg, more than estimated: no card to cap
+    assert packed_total["amount"] > order["amounts"]["estimated"]["amount"]
+    assert going["amounts"]["captured"]["amount"] == 0
+    rider_sees = await orders.get(f"/v1/orders/{order_id}", headers=RIDER)
+    assert rider_sees.json()["amounts"]["due"] == packed_total
+
+    async with httpx.AsyncClient(base_url=delivery_url) as rider:
+        handed = await hand_over(rider, order_id, receipt["handover_code"])
+        assert handed.status_code == 200, handed.text
+    paid = await eventually(
+        lambda: as_staff(orders, order_id),
+        "the door's payment booked",
+        ok=lambda v: v["status"] == "delivered",
+    )
+    assert paid["amounts"]["captured"] == packed_total and paid["amounts"]["due"]["amount"] == 0
+    [charge] = await rows(
+        database,
+        "SELECT amount, gateway_id FROM orders.payments WHERE order_id = $1 AND kind = 'charge'",
+        order_id,
+    )
+    assert charge == {"amount": packed_total["amount"], "gateway_id": "door/rider-5"}

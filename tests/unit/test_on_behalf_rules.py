@@ -14,11 +14,12 @@ from services.orders.members.domain import OnFile, card_hash, new_card_code
 from services.orders.on_behalf.domain import (
     BehalfLine,
     BehalfRequest,
-    check_member_named,
+    check_request,
     new_tracking_code,
     order_request,
     read_tracking_code,
 )
+from services.orders.payments.domain import first_step, settle
 from services.orders.webhooks.service import envelope_body
 from shared.errors import InvalidInput
 from shared.events import Address, Envelope, OrderPlaced
@@ -59,10 +60,25 @@ def test_lines_that_say_nothing_take_the_members_standing_preference():
 
 
 def test_the_member_is_named_one_way_only():
-    check_member_named(request())
+    check_request(request())
     for both_or_none in (request(member_code="OMOC-1234-5678-9ABC-DEFG"), request(member_id=None)):
-        with pytest.raises(InvalidInput):
-            check_member_named(both_or_none)
+        with pytest.raises(InvalidInput) as refused:
+            check_request(both_or_none)
+        assert refused.value.field == "member_id"
+
+
+def test_only_a_delivery_is_paid_at_the_door():
+    check_request(request(payment="on_delivery"))
+    with pytest.raises(InvalidInput) as refused:
+        check_request(request(fulfilment="pickup", payment="on_delivery"))
+    assert refused.value.field == "payment"
+
+
+def test_an_order_paid_at_the_door_settles_without_touching_a_card():
+    assert first_step(at_door=True) == "stock"
+    assert first_step(at_door=False) == "capture"
+    plan = settle(1200, 0)  # nothing authorized: the rider takes it all
+    assert (plan.capture, plan.second_charge, plan.release) == (0, 1200, 0)
 
 
 def test_a_tracking_code_reads_back_however_it_is_typed():

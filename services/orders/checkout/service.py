@@ -191,26 +191,34 @@ async def pay_for(
 
 
 async def authorized(
-    conn: asyncpg.Connection, clock: Clock, *, store_id: str, order_id: str, intent: PaymentIntent
+    conn: asyncpg.Connection,
+    clock: Clock,
+    *,
+    store_id: str,
+    order_id: str,
+    intent: PaymentIntent | None,
 ) -> OrderRow:
-    """The payment is authorized: place the order and tell the other services. Idempotent."""
+    """The payment is authorized, or (`intent` None: an order staff placed for a member who pays
+    at the door) will be taken on delivery: place the order and tell the other services.
+    Idempotent."""
     order = await orders.lock_order(conn, store_id=store_id, order_id=order_id)
-    if order.status != "awaiting_payment" or intent.status != "requires_capture":
+    if order.status != "awaiting_payment" or (intent and intent.status != "requires_capture"):
         return order
     now = clock.now()
     keys = {"store_id": store_id, "order_id": order_id}
     counter = await behalf.codes_of(conn, **keys)  # an order staff placed for a member
     await orders.set_status(conn, **keys, status="placed")
-    await orders.add_stage(conn, **keys, stage="paid", at=now)
-    await payments.add_ledger(
-        conn,
-        **keys,
-        kind="authorize",
-        amount=intent.amount,
-        currency=order.currency,
-        gateway_id=intent.id,
-        at=now,
-    )
+    await orders.add_stage(conn, **keys, stage="paid" if intent else "placed", at=now)
+    if intent:
+        await payments.add_ledger(
+            conn,
+            **keys,
+            kind="authorize",
+            amount=intent.amount,
+            currency=order.currency,
+            gateway_id=intent.id,
+            at=now,
+        )
     await publish(
         conn,
         OrderPlaced(

@@ -9,7 +9,6 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody, PathParameter
 
-from services.orders.checkout import service as checkout
 from services.orders.checkout.api import PaymentConfirmation
 from services.orders.deps import Gateway, Quotes, Settings
 from services.orders.on_behalf import service
@@ -48,9 +47,11 @@ async def place(
     """Place a delivery or pickup order for a member (the store's cashiers and manager), named
     by `member_id` or the code they show (their printed card, or the app's member code): the
     app's quote, reservation, promise and PaymentIntent; the member's registered address and
-    standing substitution preference unless the request says otherwise. The order awaits the
-    card at the counter (`.../confirm-payment` in dev; the card terminal in production). The
-    receipt prints the tracking code (`GET /v1/tracking/{code}`, no account) and, for a
+    standing substitution preference unless the request says otherwise. Paid by card at the
+    counter (`payment: counter_card`), the order awaits it (`.../confirm-payment` in dev; the
+    card terminal in production); paid at the door (`on_delivery`, a delivery only), it is
+    placed at once, and the rider takes the packed total (`order.amounts.due`) as they hand
+    it over. The receipt prints the tracking code (`GET /v1/tracking/{code}`, no account) and, for a
     delivery, the hand-over code for the rider. A repeat with the same Idempotency-Key returns
     the first answer."""
     offer, member_id = await service.offer_for(
@@ -62,9 +63,9 @@ async def place(
         if isinstance(replay, Response):
             return replay
         placed = await service.place_for(
-            conn, clock, offer, member_id=member_id, key=key, placed_by=caller
+            conn, clock, offer, member_id=member_id, key=key, placed_by=caller, payment=data.payment
         )
-    order = await checkout.pay_for(pool, gateway, clock, placed)
+    order = await service.pay_for(pool, gateway, clock, placed, data.payment)
     async with pool.acquire() as conn, conn.transaction():
         printed = await service.receipt_of(conn, principal, order)
         return await remember(conn, request, caller=caller, key=key, status=201, result=printed)

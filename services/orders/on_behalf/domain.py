@@ -28,6 +28,9 @@ from services.orders.members.domain import OnFile
 from shared.errors import InvalidInput
 from shared.events import Address, Fulfilment
 
+# By card at the counter (its terminal confirms the app's PaymentIntent), or at the door: the
+# rider takes the packed total (card terminal or cash) as they hand the bags over.
+Payment = Literal["counter_card", "on_delivery"]
 TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
 TRACKING_CHARS = 10  # 50 bits: not guessed at a rate-limited door
 
@@ -50,14 +53,17 @@ class BehalfRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     address: Address | None = None  # a delivery's door when not the member's registered one
     lines: Annotated[list[BehalfLine], msgspec.Meta(min_length=1, max_length=100)]
     accept_later_promise: bool = False
-    payment: Literal["counter_card"] = "counter_card"
+    payment: Payment = "counter_card"
 
 
-def check_member_named(request: BehalfRequest) -> None:
+def check_request(request: BehalfRequest) -> None:
+    """The member named one way only; paying at the door only for a delivery."""
     if (request.member_id is None) == (request.member_code is None):
         raise InvalidInput(
             "name the member by member_id or member_code, one of them", field="member_id"
         )
+    if request.payment == "on_delivery" and request.fulfilment != "delivery":
+        raise InvalidInput("only a delivery is paid at the door", field="payment")
 
 
 def order_request(store_id: str, request: BehalfRequest, member: OnFile) -> OrderRequest:

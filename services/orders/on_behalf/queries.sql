@@ -1,11 +1,12 @@
 -- name: insert_codes
 -- Once per order: a request resumed after a first one stopped half-way keeps its codes.
-INSERT INTO orders.on_behalf (store_id, order_id, placed_by, tracking_code, handover_code, placed_at)
-VALUES (:store_id, :order_id, :placed_by, :tracking_code, :handover_code, :placed_at)
+INSERT INTO orders.on_behalf (
+    store_id, order_id, placed_by, payment, tracking_code, handover_code, placed_at)
+VALUES (:store_id, :order_id, :placed_by, :payment, :tracking_code, :handover_code, :placed_at)
 ON CONFLICT (store_id, order_id) DO NOTHING
 
 -- name: codes_of
-SELECT tracking_code, handover_code FROM orders.on_behalf
+SELECT payment, tracking_code, handover_code FROM orders.on_behalf
 WHERE store_id = :store_id AND order_id = :order_id
 
 -- name: tracked

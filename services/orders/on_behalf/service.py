@@ -22,8 +22,9 @@ from services.orders.members import service as members
 from services.orders.on_behalf import store as db
 from services.orders.on_behalf.domain import (
     BehalfRequest,
+    Payment,
     Tracked,
-    check_member_named,
+    check_request,
     new_handover_code,
     new_tracking_code,
     order_request,
@@ -40,6 +41,7 @@ from services.orders.substitutions.domain import ProposalView
 from shared import throttle
 from shared.auth import Principal
 from shared.clock import Clock
+from shared.db import unit_of_work
 from shared.errors import Conflict, NotFound, TooManyRequests
 from shared.throttle import Rate
 
@@ -56,6 +58,7 @@ class Receipt(msgspec.Struct, frozen=True, kw_only=True):
 
     order: OrderView
     promise_local: str  # the promise in the store's time zone, as printed
+    payment: Payment  # at the door: the rider takes `order.amounts.due`
     tracking_code: str
     handover_code: str | None
 
@@ -76,7 +79,7 @@ async def offer_for(
     request: BehalfRequest,
 ) -> tuple[checkout.Offer, str]:
     """Checkout's phase 1 for the member staff name: the offer, and the member's id."""
-    check_member_named(request)
+    check_request(request)
     async with pool.acquire() as conn:
         member = await members.on_file(
             conn, clock, secret=secret, member_id=request.member_id, code=request.member_code
@@ -93,6 +96,7 @@ async def place_for(
     member_id: str,
     key: str,
     placed_by: str,
+    payment: Payment,
 ) -> OrderKey:
     """Checkout's phase 2 under the member's id, and the receipt's codes with it (kept from a
     first request with this key that got this far)."""
@@ -104,12 +108,26 @@ async def place_for(
         order_id=placed.order_id,
         placed_by=placed_by,
         codes=db.Codes(
+            payment=payment,
             tracking_code=new_tracking_code(),
             handover_code=new_handover_code() if delivery else None,
         ),
         at=clock.now(),
     )
     return placed
+
+
+async def pay_for(
+    pool: asyncpg.Pool, gateway: StripeGateway, clock: Clock, placed: OrderKey, payment: Payment
+) -> OrderRow:
+    """Checkout's phase 3: the PaymentIntent the counter's card terminal confirms; or, paid at
+    the door, none, and the order is placed at once (checkout's `authorized` with no intent)."""
+    if payment == "counter_card":
+        return await checkout.pay_for(pool, gateway, clock, placed)
+    async with unit_of_work(pool) as conn:
+        return await checkout.authorized(
+            conn, clock, store_id=placed.store_id, order_id=placed.order_id, intent=None
+        )
 
 
 async def receipt(conn: asyncpg.Connection, view: OrderView) -> Receipt:
@@ -122,6 +140,7 @@ async def receipt(conn: asyncpg.Connection, view: OrderView) -> Receipt:
     return Receipt(
         order=view,
         promise_local=local_time(view.promise_at, store.timezone),
+        payment=codes.payment,
         tracking_code=codes.tracking_code,
         handover_code=codes.handover_code,
     )

@@ -9,12 +9,16 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
+from services.orders.on_behalf.domain import Payment
 from shared.sql import load_queries, row_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
 
 
 class Codes(msgspec.Struct, frozen=True, kw_only=True):
+    """What the receipt prints, and how the member pays."""
+
+    payment: Payment
     tracking_code: str
     handover_code: str | None
 
@@ -33,6 +37,7 @@ async def insert_codes(
             store_id=store_id,
             order_id=order_id,
             placed_by=placed_by,
+            payment=codes.payment,
             tracking_code=codes.tracking_code,
             handover_code=codes.handover_code,
             placed_at=at,
