@@ -349,7 +349,11 @@ async def test_a_member_pays_the_rider_at_the_door_what_was_packed(orders, datab
     assert going["amounts"]["due"] == packed_total  # 1.2 kg, more than estimated: no card to cap
     assert packed_total["amount"] > order["amounts"]["estimated"]["amount"]
     assert going["amounts"]["captured"]["amount"] == 0
-    rider_sees = await orders.get(f"/v1/orders/{order_id}", headers=RIDER)
+    rider_sees = await eventually(  # once orders hears the rider has it
+        lambda: orders.get(f"/v1/orders/{order_id}", headers=RIDER),
+        "the rider to see the order they carry",
+        ok=lambda r: r.status_code == 200,
+    )
     assert rider_sees.json()["amounts"]["due"] == packed_total
 
     async with httpx.AsyncClient(base_url=delivery_url) as rider:
