@@ -24,12 +24,19 @@ T = TypeVar("T")
 # What a database that went away raises, whoever asks: a refused, reset or timed-out socket
 # (OSError), a connection dropped mid-query, a server shutting down or still starting. A loop
 # that meets one waits and tries again; a request answers 503.
+#
+# `InternalClientError` ("cannot switch to state 15; another operation (2) is in progress"):
+# the server ended a pooled connection (a restart, an operator) and its FATAL arrived before
+# the socket's end, so asyncpg, still reading that error, holds the connection open and refuses
+# the next query (asyncpg#784 and #1069; SQLAlchemy counts it a disconnect too). The pool
+# terminates the connection when it comes back; the caller tries again on a new one.
 DATABASE_GONE: tuple[type[Exception], ...] = (
     OSError,
     asyncpg.PostgresConnectionError,
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.CannotConnectNowError,
+    asyncpg.InternalClientError,
     DatabaseUnavailable,
 )
 

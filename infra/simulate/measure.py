@@ -83,6 +83,7 @@ class Measured:
     ended: datetime
     store_at: tuple[float, float]
     samples: list[dict] = field(default_factory=list)
+    dispatcher_cpu_s: float | None = None  # the dispatcher's and its solver's, over the run
 
 
 async def open_orders(dsn: str, store_id: str, order_ids: list[str]) -> int:
@@ -177,6 +178,7 @@ def figures(m: Measured, tally: dict, sc: Scenario) -> dict[str, object]:
     km = sum(_path_m(p) for p in m.pings.values()) * sc.detour / 1000
     trips = [r["stops"] for r in m.routes if r["picked_up_at"]]
     refused = sum(v for k, v in tally.items() if k.startswith("refused: "))
+    store_hours = (m.ended - m.started).total_seconds() / 3600
 
     def pct(n: int, of: int) -> float | None:
         return 100 * n / of if of else None
@@ -199,12 +201,18 @@ def figures(m: Measured, tally: dict, sc: Scenario) -> dict[str, object]:
         "rider utilisation while orders arrive (%)": 100
         * away_s(m, peak_until)
         / (sc.riders * sc.hours * 3600),
+        "rider hours away on trips": away_s(m, m.ended) / 3600,
         "orders per trip": statistics.mean(trips) if trips else None,
         "km per delivered order": km / len(delivered) if delivered else None,
         "substitutes proposed": m.substitutions["proposed"],
         "substitutes approved": m.substitutions["approved"],
         "substitutes decided by preference (no answer)": m.substitutions["by_preference"],
         "till sales": tally.get("till sales", 0),
+        # Wall CPU seconds over store hours: the clock runs fast, so the same evening's plans
+        # fall in fewer wall seconds, but each costs what it costs.
+        "dispatcher CPU s a store-hour": m.dispatcher_cpu_s / store_hours
+        if m.dispatcher_cpu_s is not None and store_hours
+        else None,
     }
 
 

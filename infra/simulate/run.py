@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
+import psutil
 
 from infra.simulate import manager, report
 from infra.simulate.measure import (
@@ -155,7 +157,20 @@ async def play(stack: Stack, sc: Scenario) -> tuple[Measured, dict]:
         stack.dsn, world.store_id, world.placed, started, ended, world.store_at
     )
     measured.samples = samples
+    measured.dispatcher_cpu_s = cpu_seconds(stack.children.get("dispatcher"))
     return measured, dict(world.tally)
+
+
+def cpu_seconds(child: subprocess.Popen | None) -> float | None:
+    """CPU seconds a child of ours and its own children (the solver process) have used so far;
+    None for services we did not start."""
+    if child is None:
+        return None
+    try:
+        process = psutil.Process(child.pid)
+        return sum(sum(p.cpu_times()[:2]) for p in (process, *process.children(recursive=True)))
+    except psutil.Error:  # it died (a fault test), or a child of it just ended
+        return None
 
 
 def simulate(sc: Scenario, name: str, out: Path, *, use_running: bool) -> dict[str, object]:

@@ -204,6 +204,7 @@ EXCEPTION_HANDLERS = {
     asyncpg.PostgresConnectionError: on_database_unavailable,
     asyncpg.OperatorInterventionError: on_database_unavailable,
     DatabaseUnavailable: on_database_unavailable,
+    asyncpg.InternalClientError: on_database_unavailable,  # see shared.db.DATABASE_GONE
     asyncpg.InterfaceError: on_interface_error,
     ExceptionGroup: on_exception_group,
     TimeoutError: on_busy,

@@ -32,6 +32,7 @@ from tests.eventually import eventually, eventually_sync
 from tests.integration.apps import bearer
 from tests.integration.conftest import serving
 from tests.integration.delivering import handle_delivery
+from tests.integration.slow_close import slow_close
 
 STORE = "kobe-sannomiya"
 QUOTE = {"store_id": STORE, "lat": 34.6937, "lng": 135.1955}
@@ -264,3 +265,41 @@ async def test_a_connection_lost_in_a_use_cases_own_transaction_answers_503(
                 "UPDATE orders.products p",
                 caplog,
             )
+
+
+async def test_a_connection_the_server_ended_before_its_socket_closed_answers_503(database, caplog):
+    """The server ends a pooled connection (a restart, an operator) and its FATAL arrives well
+    before the socket's end: asyncpg still holds the connection open, in the middle of reading
+    an error, and refuses the next query with an `InternalClientError`. The request that draws
+    it hears "try again", and the pool lets it go."""
+    shopper = bearer(Role.SHOPPER, member="mem_test_1")
+    with slow_close(database, close_after=5.0) as late:
+        with serving("delivery", database_url=late, bus_poll_seconds=0.2) as url:
+            async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+                # The store is unknown to this database: a 404 is the database answering.
+                assert (
+                    await http.post("/v1/quotes", json=QUOTE, headers=shopper)
+                ).status_code == 404
+                ended = await asyncpg.connect(database)
+                try:
+                    await ended.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                finally:
+                    await ended.close()
+                caplog.clear()
+                with caplog.at_level(logging.WARNING, logger="omo.http"):
+                    answers = [
+                        await http.post("/v1/quotes", json=QUOTE, headers=shopper) for _ in range(4)
+                    ]
+                statuses = [r.status_code for r in answers]
+                assert 500 not in statuses and 503 in statuses, statuses
+                said = [rec for rec in caplog.records if rec.name == "omo.http"]
+                assert not any(rec.exc_info for rec in said), "a traceback was logged"
+                await eventually(
+                    lambda: http.post("/v1/quotes", json=QUOTE, headers=shopper),
+                    "the database to answer again",
+                    20,
+                    ok=lambda r: r.status_code == 404,
+                )

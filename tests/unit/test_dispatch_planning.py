@@ -5,9 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import msgspec
+import pytest
 
+from services.delivery.dispatch.dispatcher import plan_snapshot
 from services.delivery.dispatch.planning import (
     PLAN_MARGIN,
+    SOLVE_FLOOR_S,
+    SOLVE_S_PER_ORDER,
+    LastPlan,
     Order,
     Place,
     Rider,
@@ -16,9 +21,12 @@ from services.delivery.dispatch.planning import (
     decide,
     next_trip,
     riders_short,
+    search_needed,
+    solve_limit,
 )
 from services.delivery.promise import HANDOVER
 from services.delivery.routing.model import Plan, Route, Visit
+from services.delivery.routing.schedule import plan_kept
 
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 STORE = Place(34.6913, 135.1955)
@@ -213,3 +221,50 @@ def test_a_rider_is_full_by_their_own_box():
     assert [r.order_ids for r in decide(small, route, NOW).commit] == [["o1", "o2"]]
     cargo = snapshot(four, [Rider(rider_id="a", at=STORE, capacity=12)], capacity=4, waiting=coming)
     assert decide(cargo, route, NOW).held == ["o1", "o2"]
+
+
+def test_an_unchanged_world_keeps_the_last_plan_timed_anew_without_a_search():
+    riders = [Rider(rider_id="r1", at=STORE), Rider(rider_id="r2", at=STORE)]
+    snap = snapshot([order(1, 25), order(2, 28, north_m=-1500)], riders)
+    first = plan_snapshot(snap, NOW, "ortools", 0.5, None)
+    assert not first.solver.endswith("kept")
+    last = LastPlan.of(snap, first)
+
+    again = plan_snapshot(snap, NOW + timedelta(seconds=20), "ortools", 0.5, last)
+    assert again.solver == "ortools:kept" and again.solve_s == 0
+    assert LastPlan.of(snap, again) == last
+    # The same routes, timed from the new time zero: the same seconds from leaving.
+    assert [v.arrival for r in again.routes for v in r.visits] == pytest.approx(
+        [v.arrival for r in first.routes for v in r.visits]
+    )
+    assert plan_snapshot(snap, NOW, "greedy", 0.5, last).solver == "greedy"
+
+
+def test_a_new_order_a_rider_back_or_a_door_inside_its_aim_calls_for_a_search():
+    riders = [Rider(rider_id="r1", at=STORE), Rider(rider_id="r2", at=STORE)]
+    snap = snapshot([order(1, 25)], riders)
+    last = LastPlan.of(snap, plan_snapshot(snap, NOW, "ortools", 0.5, None))
+
+    packed = msgspec.structs.replace(snap, ready=[order(1, 25), order(2, 25)])
+    assert plan_snapshot(packed, NOW, "ortools", 0.5, last).solver != "ortools:kept"
+    back = msgspec.structs.replace(snap, riders=[*riders, Rider(rider_id="r3", at=STORE)])
+    assert plan_snapshot(back, NOW, "ortools", 0.5, last).solver != "ortools:kept"
+    # An order the last plan had on a rider's next trip, and that rider is back: it moved.
+    moved = msgspec.structs.replace(last, routes={next_trip("r2"): ["o1"]})
+    assert plan_kept(build_problem(snap, NOW, previous=moved.routes), solver="kept") is None
+    # Nothing happens while time passes: the door comes inside its aim, and a search may help.
+    for at, needed in ((NOW, False), (NOW + timedelta(minutes=20), True)):
+        problem = build_problem(snap, at, previous=last.routes)
+        kept = plan_kept(problem, solver="kept")
+        assert kept is not None and search_needed(problem, kept) is needed
+
+
+def test_the_search_time_grows_with_the_orders_in_hand_up_to_the_stores_setting():
+    riders = [Rider(rider_id="r1", at=STORE)]
+    few, many = (
+        snapshot([order(1, 25)], riders),
+        snapshot([order(n, 25) for n in range(80)], riders),
+    )
+    assert solve_limit(few, 1.0) == pytest.approx(SOLVE_FLOOR_S + SOLVE_S_PER_ORDER)
+    assert solve_limit(many, 1.0) == 1.0
+    assert solve_limit(few, 0.05) == 0.05

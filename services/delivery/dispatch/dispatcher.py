@@ -26,12 +26,21 @@ import asyncpg
 
 from services.delivery.dispatch import store as db
 from services.delivery.dispatch.metrics import DispatchMetrics
-from services.delivery.dispatch.planning import Snapshot, build_problem, decide
+from services.delivery.dispatch.planning import (
+    LastPlan,
+    Snapshot,
+    build_problem,
+    decide,
+    riders_of,
+    search_needed,
+    solve_limit,
+)
 from services.delivery.dispatch.runs import Run
 from services.delivery.dispatch.wakeup import CHANNEL
 from services.delivery.routing.greedy import plan_greedy
 from services.delivery.routing.model import Plan, Problem
 from services.delivery.routing.ortools_solver import plan_routes
+from services.delivery.routing.schedule import plan_kept
 from services.delivery.settings import DeliverySettings
 from shared.backoff import backoff_seconds
 from shared.bus import publish
@@ -53,15 +62,22 @@ class ConnectionLost(DatabaseUnavailable):
 
 
 def plan_snapshot(
-    snap: Snapshot,
-    now: datetime,
-    policy: str,
-    time_limit_s: float,
-    previous: dict[str, list[str]],
+    snap: Snapshot, now: datetime, policy: str, time_limit_s: float, last: LastPlan | None
 ) -> Plan:
-    """In the solver process: the travel matrix (geodesics: 0.4 s for 110 places) and the solve
-    both stay off the dispatcher's event loop."""
-    problem = build_problem(snap, now, time_limit_s=time_limit_s, previous=previous)
+    """In the solver process, off the dispatcher's event loop. OR-Tools searches only when the
+    last plan no longer fits the world (an order packed or taken, a rider back or on shift) or
+    a door it plans has come inside its aim (`planning.search_needed`), and then for a time
+    sized to the orders in hand (`planning.solve_limit`), starting from the last plan."""
+    problem = build_problem(
+        snap,
+        now,
+        time_limit_s=solve_limit(snap, time_limit_s),
+        previous=last.routes if last else None,
+    )
+    if policy == "ortools" and last is not None and last.riders == riders_of(snap):
+        kept = plan_kept(problem, solver="ortools:kept")
+        if kept is not None and not search_needed(problem, kept):
+            return kept
     return SOLVERS[policy](problem)
 
 
@@ -73,7 +89,7 @@ async def dispatch_once(
     settings: DeliverySettings,
     executor: Executor,
     owner: str,
-    plans: dict[str, dict[str, list[str]]] | None = None,
+    plans: dict[str, LastPlan] | None = None,
 ) -> Run | None:
     """Plan the store now and commit what should leave; None when there is nothing to plan.
 
@@ -92,10 +108,10 @@ async def dispatch_once(
         now,
         settings.dispatch_policy,
         settings.solve_time_limit_s,
-        (plans or {}).get(store_id, {}),
+        (plans or {}).get(store_id),
     )
     if plans is not None:
-        plans[store_id] = {r.vehicle_id: [v.job_id for v in r.visits] for r in plan.routes}
+        plans[store_id] = LastPlan.of(snap, plan)
     decision = decide(snap, plan, now, batching=settings.dispatch_policy != "greedy")
     committed = 0
     async with pool.acquire() as conn, conn.transaction():
@@ -157,7 +173,7 @@ class Dispatcher:
         self.clock = clock or Clock(settings.clock_speed, settings.clock_start)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid7().hex[-6:]}"
         self.owned: set[str] = set()
-        self._plans: dict[str, dict[str, list[str]]] = {}
+        self._plans: dict[str, LastPlan] = {}
         self._due: set[str] = set()
         self._not_before: dict[str, float] = {}  # loop time a store may be planned again
         self._wake = asyncio.Event()

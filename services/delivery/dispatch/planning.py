@@ -44,6 +44,9 @@ BACK_SOON_S = 60  # a rider this close to the store in time counts as back
 # An aim, not the deadline: a plan that keeps every promise only by riding inside the margin
 # is still on time (`Problem.aim_inside_s`).
 PLAN_MARGIN = timedelta(minutes=1)
+# The search's time per plan (`solve_limit`); bench.dispatch chose them (see `solve_limit`).
+SOLVE_FLOOR_S = 0.1
+SOLVE_S_PER_ORDER = 0.02
 
 
 class Place(msgspec.Struct, frozen=True, array_like=True):
@@ -206,6 +209,44 @@ def _back_s(durations: list[list[float]], start: int, stops: list[int], service_
     for stop in stops:
         at, place = at + durations[place][stop] + service_s, stop
     return at + durations[place][0]
+
+
+class LastPlan(msgspec.Struct, frozen=True, kw_only=True):
+    """What a store's last plan was made for and what it planned: the next plan starts its
+    search from `routes`, or keeps them without a search (`schedule.plan_kept`) while the
+    riders are as they were."""
+
+    riders: frozenset[tuple[str, bool]]  # (rider, out on the road)
+    routes: dict[str, list[str]]  # orders per vehicle, in order
+
+    @classmethod
+    def of(cls, snap: Snapshot, plan: Plan) -> LastPlan:
+        return cls(
+            riders=riders_of(snap),
+            routes={r.vehicle_id: [v.job_id for v in r.visits] for r in plan.routes},
+        )
+
+
+def riders_of(snap: Snapshot) -> frozenset[tuple[str, bool]]:
+    """Who is on shift, and whether each is out with orders: a rider back at the store or one
+    just on shift is a vehicle the last plan did not weigh."""
+    return frozenset((r.rider_id, bool(r.carrying)) for r in snap.riders)
+
+
+def solve_limit(snap: Snapshot, cap_s: float) -> float:
+    """The search's time for this snapshot: `SOLVE_FLOOR_S` plus `SOLVE_S_PER_ORDER` for each
+    order in hand, at most `cap_s` (the store's setting). Most plans of an evening re-plan a
+    few orders from the last plan (a warm start), and a second a plan every ten seconds was
+    a tenth of a core per store at peak."""
+    return min(cap_s, SOLVE_FLOOR_S + SOLVE_S_PER_ORDER * len(snap.ready))
+
+
+def search_needed(problem: Problem, kept: Plan) -> bool:
+    """Whether the last plan, timed anew (`schedule.plan_kept`), must be searched again although
+    it still fits the world: some door it plans has come inside its aim, and another
+    arrangement may still keep that promise."""
+    latest = {j.job_id: j.latest - problem.aim_inside_s for j in problem.jobs}
+    return any(v.arrival > latest[v.job_id] for r in kept.routes for v in r.visits)
 
 
 def riders_short(snap: Snapshot) -> bool:
