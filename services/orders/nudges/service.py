@@ -148,11 +148,12 @@ async def send_due(pool: asyncpg.Pool, *, clock: Clock, sender: NudgeSender) -> 
                     message=n.message,
                 )
             )
-    failed = [n for n, ok in zip(going, await _send_all(sender, going), strict=True) if not ok]
+    sent = await _send_all(sender, going)
+    failed = [out.nudge_id for out, ok in zip(going, sent, strict=True) if not ok]
     if failed:
         async with pool.acquire() as conn, conn.transaction():
-            for n in failed:
-                await db.unsend(conn, nudge_id=n.nudge_id)
+            for nudge_id in failed:
+                await db.unsend(conn, nudge_id=nudge_id)
     return len(due)
 
 
