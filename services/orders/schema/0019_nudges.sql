@@ -27,7 +27,3 @@ CREATE TABLE orders.nudges (
 CREATE INDEX nudges_due ON orders.nudges (created_at) WHERE sent_at IS NULL AND withheld IS NULL;
 CREATE INDEX nudges_by_member ON orders.nudges (member_id, created_at DESC);
 CREATE INDEX nudges_by_store ON orders.nudges (store_id, created_at);
-
--- What a member bought in store, for what they buy often (the sales table's other reads go by
--- store and time).
-CREATE INDEX sales_by_member ON orders.sales (member_id, sold_at) WHERE member_id IS NOT NULL;
