@@ -82,7 +82,7 @@ INSERT INTO orders.members (
 VALUES (
     :member_id, :phone, :created_at, :name, :address_text, :address_lat, :address_lng,
     :card_hash, :registered_by, :substitution, :nudge_channel,
-    CASE WHEN :nudge_channel::text IS NOT NULL THEN :created_at END)
+    CASE WHEN :nudge_channel::text IS NOT NULL THEN :created_at::timestamptz END)
 ON CONFLICT (phone) DO NOTHING
 RETURNING member_id
 
@@ -95,6 +95,7 @@ FROM orders.members WHERE member_id = :member_id AND erased_at IS NULL
 
 -- name: set_nudge_consent
 UPDATE orders.members
-SET nudge_channel = :channel, nudge_consent_at = CASE WHEN :channel::text IS NULL THEN NULL ELSE :at END
+SET nudge_channel = :channel,
+    nudge_consent_at = CASE WHEN :channel::text IS NULL THEN NULL ELSE :at::timestamptz END
 WHERE member_id = :member_id AND erased_at IS NULL
 RETURNING member_id
