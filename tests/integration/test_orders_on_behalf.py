@@ -45,6 +45,22 @@ async def place_for(orders, **body) -> dict:
     return r.json()
 
 
+async def paid_pickup(orders, *, quantity: int) -> dict:
+    """A new counter member's pickup of cabbages, paid by card at the counter; its receipt."""
+    member = await register(orders)
+    receipt = await place_for(
+        orders,
+        member_id=member["member_id"],
+        fulfilment="pickup",
+        lines=[{"sku": CABBAGE, "quantity": quantity}],
+    )
+    paid = await orders.post(
+        f"{BEHALF}/{receipt['order']['order_id']}/confirm-payment", json={}, headers=CASHIER
+    )
+    assert paid.status_code == 200, paid.text
+    return receipt
+
+
 async def as_staff(orders, order_id: str) -> dict:
     return (await orders.get(f"/v1/orders/{order_id}", headers=MANAGER)).json()
 
@@ -158,16 +174,9 @@ async def test_a_member_without_a_phone_gets_a_delivery_tracked_and_handed_over_
 
 
 async def test_staff_decide_a_substitute_on_the_members_word(orders, database):
-    member = await register(orders)
-    receipt = await place_for(
-        orders,
-        member_id=member["member_id"],
-        fulfilment="pickup",
-        lines=[{"sku": CABBAGE, "quantity": 2}],
-    )
+    receipt = await paid_pickup(orders, quantity=2)
     order_id = receipt["order"]["order_id"]
     assert receipt["handover_code"] is None  # a pickup is collected against its pickup code
-    await orders.post(f"{BEHALF}/{order_id}/confirm-payment", json={}, headers=CASHIER)
     proposal = SubstitutionProposed(
         substitution_id=f"sub_{uuid.uuid4().hex}",
         order_id=order_id,
@@ -267,15 +276,8 @@ async def test_a_counter_member_who_signs_in_later_and_deletes_their_account_is_
 async def test_a_pickup_for_a_member_without_an_app_is_collected_against_the_receipts_code(
     orders, database
 ):
-    member = await register(orders)
-    receipt = await place_for(
-        orders,
-        member_id=member["member_id"],
-        fulfilment="pickup",
-        lines=[{"sku": CABBAGE, "quantity": 1}],
-    )
+    receipt = await paid_pickup(orders, quantity=1)
     order_id, code = receipt["order"]["order_id"], receipt["tracking_code"]
-    await orders.post(f"{BEHALF}/{order_id}/confirm-payment", json={}, headers=CASHIER)
     collect = f"{BEHALF}/collect"
     early = await orders.post(collect, json={"tracking_code": code}, headers=CASHIER)
     assert early.status_code == 409, early.text  # not packed yet
