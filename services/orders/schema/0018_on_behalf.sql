@@ -8,9 +8,13 @@ CREATE TABLE orders.on_behalf (
     order_id      text NOT NULL,
     placed_by     text NOT NULL,  -- the cashier's or manager's token subject
     payment       text NOT NULL CHECK (payment IN ('counter_card', 'on_delivery')),
-    tracking_code text NOT NULL UNIQUE,
+    tracking_code text NOT NULL,
     handover_code text,
     placed_at     timestamptz NOT NULL,
     PRIMARY KEY (store_id, order_id),
+    UNIQUE (store_id, tracking_code),
     FOREIGN KEY (store_id, order_id) REFERENCES orders.orders (store_id, order_id)
 );
+-- Tracking asks by the code alone: 50 random bits, unique in practice across the chain (a key
+-- leads with store_id, README's past one machine).
+CREATE INDEX on_behalf_by_tracking_code ON orders.on_behalf (tracking_code);

@@ -4,7 +4,7 @@
 -- online order that followed within the store's window.
 CREATE TABLE orders.nudges (
     store_id      text NOT NULL REFERENCES orders.stores (store_id),
-    nudge_id      text NOT NULL UNIQUE,
+    nudge_id      text NOT NULL,
     member_id     text NOT NULL,
     visit         text NOT NULL,  -- the sale or the collected order
     kind          text NOT NULL CHECK (kind IN (
@@ -24,6 +24,7 @@ CREATE TABLE orders.nudges (
     CHECK (opened_at IS NULL OR sent_at IS NOT NULL),
     CHECK ((order_id IS NULL) = (ordered_at IS NULL))
 );
+CREATE INDEX nudges_by_id ON orders.nudges (nudge_id);  -- a uuid7: unique without a key
 CREATE INDEX nudges_due ON orders.nudges (created_at) WHERE sent_at IS NULL AND withheld IS NULL;
 CREATE INDEX nudges_by_member ON orders.nudges (member_id, created_at DESC);
 CREATE INDEX nudges_by_store ON orders.nudges (store_id, created_at);
