@@ -268,3 +268,20 @@ def test_the_search_time_grows_with_the_orders_in_hand_up_to_the_stores_setting(
     assert solve_limit(few, 1.0) == pytest.approx(SOLVE_FLOOR_S + SOLVE_S_PER_ORDER)
     assert solve_limit(many, 1.0) == 1.0
     assert solve_limit(few, 0.05) == 0.05
+
+
+def test_a_route_the_plan_sent_out_is_the_world_as_planned_and_needs_no_search():
+    riders = [Rider(rider_id="r1", at=STORE), Rider(rider_id="r2", at=STORE)]
+    o1, o2 = order(1, 25), order(2, 28, north_m=-1500)
+    snap = snapshot([o1, o2], riders)
+    first = plan_snapshot(snap, NOW, "ortools", 0.5, None)
+    [route] = [r for r in first.routes if [v.job_id for v in r.visits] == ["o1"]]
+    last = LastPlan.of(snap, first, frozenset({route.vehicle_id}))
+
+    out = Rider(rider_id=route.vehicle_id, at=STORE, carrying=[o1])
+    rest = [r for r in riders if r.rider_id != route.vehicle_id]
+    after = snapshot([o2], [out, *rest])
+    assert plan_snapshot(after, NOW, "ortools", 0.5, last).solver == "ortools:kept"
+    # Not sent after all (the world moved while it solved): that rider is free, so search.
+    unsent = LastPlan.of(snap, first)
+    assert plan_snapshot(after, NOW, "ortools", 0.5, unsent).solver != "ortools:kept"

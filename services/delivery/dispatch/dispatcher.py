@@ -110,10 +110,8 @@ async def dispatch_once(
         settings.solve_time_limit_s,
         (plans or {}).get(store_id),
     )
-    if plans is not None:
-        plans[store_id] = LastPlan.of(snap, plan)
     decision = decide(snap, plan, now, batching=settings.dispatch_policy != "greedy")
-    committed = 0
+    sent: set[str] = set()
     async with pool.acquire() as conn, conn.transaction():
         for route in decision.commit:
             taken = await db.take_ready(conn, store_id, route.order_ids)
@@ -134,7 +132,7 @@ async def dispatch_once(
                 ),
                 occurred_at=now,
             )
-            committed += 1
+            sent.add(route.rider_id)
         await db.refresh_etas(conn, store_id, decision.etas)
         run = Run(
             at=now,
@@ -142,7 +140,7 @@ async def dispatch_once(
             solve_s=plan.solve_s,
             ready_orders=len(snap.ready),
             free_riders=sum(1 for r in snap.riders if not r.carrying),
-            committed=committed,
+            committed=len(sent),
             held=len(decision.held),
             late_orders=decision.late_orders,
             lateness_s=decision.lateness_s,
@@ -150,6 +148,8 @@ async def dispatch_once(
             owner=owner,
         )
         await db.record_run(conn, store_id, run)
+    if plans is not None:
+        plans[store_id] = LastPlan.of(snap, plan, frozenset(sent))
     return run
 
 

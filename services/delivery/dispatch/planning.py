@@ -44,7 +44,9 @@ BACK_SOON_S = 60  # a rider this close to the store in time counts as back
 # An aim, not the deadline: a plan that keeps every promise only by riding inside the margin
 # is still on time (`Problem.aim_inside_s`).
 PLAN_MARGIN = timedelta(minutes=1)
-# The search's time per plan (`solve_limit`); bench.dispatch chose them (see `solve_limit`).
+# The search's time per plan (`solve_limit`): a warm-started re-plan of 20 orders gets 0.5 s,
+# about what bench.dispatch's note says a warm start needs (0.3 s for a few new orders); at
+# hema-peak the service stayed the same with half the CPU (README, Dispatcher CPU).
 SOLVE_FLOOR_S = 0.1
 SOLVE_S_PER_ORDER = 0.02
 
@@ -220,9 +222,11 @@ class LastPlan(msgspec.Struct, frozen=True, kw_only=True):
     routes: dict[str, list[str]]  # orders per vehicle, in order
 
     @classmethod
-    def of(cls, snap: Snapshot, plan: Plan) -> LastPlan:
+    def of(cls, snap: Snapshot, plan: Plan, sent: frozenset[str] = frozenset()) -> LastPlan:
+        """`sent`: riders whose route this plan committed. They are out with it by the next
+        plan, as the plan itself has them: the world changed as planned, no search needed."""
         return cls(
-            riders=riders_of(snap),
+            riders=frozenset((r, out or r in sent) for r, out in riders_of(snap)),
             routes={r.vehicle_id: [v.job_id for v in r.visits] for r in plan.routes},
         )
 
