@@ -18,6 +18,10 @@ from services.orders.live.api import ROUTES as LIVE_ROUTES
 from services.orders.members.api import ROUTES as MEMBER_ROUTES
 from services.orders.members.store import is_erased as member_erased
 from services.orders.metrics import BUSINESS
+from services.orders.nudges import service as nudges
+from services.orders.nudges.api import ROUTES as NUDGE_ROUTES
+from services.orders.nudges.notify import LoggingSender, NudgeSender
+from services.orders.on_behalf.api import ROUTES as ON_BEHALF_ROUTES
 from services.orders.payments.api import ROUTES as PAYMENT_ROUTES
 from services.orders.payments.gateway import StripeGateway
 from services.orders.pickups.api import ROUTES as PICKUP_ROUTES
@@ -34,10 +38,17 @@ from shared.clock import Clock
 from shared.web.app import build_app
 
 
-def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None) -> Litestar:
+def create_app(
+    settings: OrdersSettings,
+    *,
+    gateway: StripeGateway | None = None,
+    nudge_sender: NudgeSender | None = None,
+) -> Litestar:
     """`gateway` replaces Stripe only where Stripe cannot be reached or must not be measured
-    (the benchmark's instant gateway); everything else runs as in production."""
+    (the benchmark's instant gateway); everything else runs as in production. `nudge_sender`
+    is the push or SMS adapter that brings members back online (the log, by default)."""
     clock = Clock(settings.clock_speed, settings.clock_start)
+    nudge_sender = nudge_sender or LoggingSender()
     gateway = gateway or StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
     token = service_token(settings.jwt_secret, "orders")
     quotes = QuoteClient(settings.delivery_url, token, timeout_s=settings.quote_timeout_s)
@@ -51,6 +62,7 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
             *CATALOG_ROUTES,
             *MEMBER_ROUTES,
             *CHECKOUT_ROUTES,
+            *ON_BEHALF_ROUTES,
             *SALES_ROUTES,
             *PICKUP_ROUTES,
             *PAYMENT_ROUTES,
@@ -58,6 +70,7 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
             *HISTORY_ROUTES,
             *LIVE_ROUTES,
             *WEBHOOK_ROUTES,
+            *NUDGE_ROUTES,
         ],
         consumers=consumers(gateway),
         clock=clock,
@@ -65,6 +78,7 @@ def create_app(settings: OrdersSettings, *, gateway: StripeGateway | None = None
             (settings.unpaid_sweep_s, partial(checkout.expire_unpaid, clock=clock)),
             (settings.substitution_sweep_s, partial(substitutions.decide_overdue, clock=clock)),
             (settings.webhook_send_s, partial(webhooks.send_due, clock=clock, http=hooks_http)),
+            (settings.nudge_send_s, partial(nudges.send_due, clock=clock, sender=nudge_sender)),
         ],
         dependencies={"gateway": gateway, "quotes": quotes, "notifier": NOTIFIER},
         on_shutdown=[quotes.aclose, hooks_http.aclose],

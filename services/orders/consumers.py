@@ -19,6 +19,10 @@ other step is one transaction, idempotent by the order's status.
 
 At any time before packing, `order.cancelled` (checkout: the shopper, the manager, or an unpaid
 order expiring) has payments void the authorization (`orders.void_authorizations`).
+
+Members' visits to the store bring them back online (`orders.nudges`): a `sale.recorded` with a
+member attached (a till, scan-and-go) or an `order.collected` (a pickup) queues the nudge the
+visit earns, and their next online `order.placed` is counted for the nudge sent before it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import asyncpg
 
 from services.orders.deliveries import service as deliveries
+from services.orders.nudges import service as nudges
 from services.orders.payments.gateway import StripeGateway
 from services.orders.payments.service import settle_packed
 from services.orders.payments.voids import void_authorization
@@ -38,10 +43,13 @@ from shared.events import (
     DeliveryFailed,
     Envelope,
     OrderCancelled,
+    OrderCollected,
     OrderDelivered,
     OrderOutForDelivery,
     OrderPacked,
+    OrderPlaced,
     OrderReadyForPickup,
+    SaleRecorded,
     SubstitutionProposed,
 )
 
@@ -50,6 +58,27 @@ async def record_proposals(conn: asyncpg.Connection, envelope: Envelope) -> None
     match envelope.event:
         case SubstitutionProposed() as proposal:
             await substitutions.record_proposal(conn, proposal)
+
+
+async def nudge_after_visits(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    at = envelope.occurred_at
+    match envelope.event:
+        case SaleRecorded(member_id=str() as member_id) as sale:
+            bought = [line.sku for line in sale.lines]
+            visit = nudges.Visit(
+                store_id=sale.store_id,
+                member_id=member_id,
+                visit=sale.sale_id,
+                at=at,
+                bought=bought,
+            )
+            await nudges.on_visit(conn, visit)
+        case OrderCollected() as collected:
+            await nudges.on_collected(
+                conn, store_id=collected.store_id, order_id=collected.order_id, at=at
+            )
+        case OrderPlaced() as placed:
+            await nudges.on_placed(conn, placed, at=at)
 
 
 def void_authorizations(gateway: StripeGateway) -> Consumer:
@@ -93,4 +122,9 @@ def consumers(gateway: StripeGateway) -> list[Consumer]:
         settle_on_packed(gateway),
         Consumer("orders.substitution_proposals", (SubstitutionProposed.topic,), record_proposals),
         Consumer("orders.webhooks", tuple(sorted(OFFERED)), fan_out),
+        Consumer(
+            "orders.nudges",
+            (SaleRecorded.topic, OrderCollected.topic, OrderPlaced.topic),
+            nudge_after_visits,
+        ),
     ]

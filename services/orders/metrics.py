@@ -12,7 +12,7 @@ from prometheus_client import Counter
 
 ORDERS_PLACED = Counter(
     "omo_orders_placed",
-    "Orders paid and handed to the store, by channel (app, till) and fulfilment",
+    "Orders paid and handed to the store, by channel (app, till, counter) and fulfilment",
     ["store", "channel", "fulfilment"],
     registry=None,
 )

@@ -34,6 +34,8 @@ class OrdersSettings(ServiceSettings, frozen=True, kw_only=True):
     substitution_sweep_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
     # How often webhook deliveries that are due are sent (clock seconds).
     webhook_send_s: Annotated[float, msgspec.Meta(gt=0)] = 1.0
+    # How often nudges that are due are sent to members (clock seconds).
+    nudge_send_s: Annotated[float, msgspec.Meta(gt=0)] = 2.0
 
     def refused_in_prod(self) -> list[str]:
         """Besides the shared ones: with the development webhook secret anyone who reads this

@@ -91,6 +91,10 @@ class OrderPlaced(Event, frozen=True, kw_only=True):
     lines: list[PlacedLine]
     # False for a basket bagged at the till and sent home: nothing to pick, it is packed already.
     needs_picking: bool = True
+    # The code the member shows the rider, when orders printed it already (an order staff
+    # placed on a member's behalf); delivery makes one of its own when None. Left out of
+    # webhooks (services/orders/webhooks/service.py).
+    handover_code: str | None = None
 
 
 class OrderCancelled(Event, frozen=True, kw_only=True):
@@ -285,6 +289,29 @@ class PaymentRefunded(Event, frozen=True, kw_only=True):
     currency: str
 
 
+class SoldLine(msgspec.Struct, frozen=True, kw_only=True):
+    """A line of an in-store sale: `quantity` is pieces for `each`, grams for `kg`."""
+
+    sku: str
+    unit: Unit
+    quantity: int
+
+
+class SaleRecorded(Event, frozen=True, kw_only=True):
+    """A basket was sold in the store: rung up at a till or paid in a scan-and-go cart. The
+    member it was sold to, if one was attached; what they took."""
+
+    topic: ClassVar[str] = "sale.recorded"
+    key_field: ClassVar[str] = "sale_id"
+
+    sale_id: str
+    store_id: str
+    channel: Literal["till", "scan_and_go"]
+    member_id: str | None
+    lines: list[SoldLine]
+    order_id: str | None = None  # the delivery order, when the basket went home by rider
+
+
 class MemberErased(Event, frozen=True, kw_only=True):
     """A member deleted their account: every service forgets what it holds of them (their
     addresses, their phone) and refuses their tokens from now on."""
@@ -312,6 +339,7 @@ TOPICS: dict[str, type[Event]] = {
         DeliveryFailed,
         PaymentCaptured,
         PaymentRefunded,
+        SaleRecorded,
         MemberErased,
     )
 }

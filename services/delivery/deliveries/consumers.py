@@ -39,7 +39,8 @@ async def follow_orders(conn: asyncpg.Connection, envelope: Envelope) -> None:
                 address_text=order.address.text,
                 promise_at=order.promise_at,
                 placed_at=at,
-                handover_code=new_handover_code(),
+                # the code the counter printed for the member, else one of ours for the app
+                handover_code=order.handover_code or new_handover_code(),
             )
         case OrderPacked() as packed:
             keys = {"store_id": packed.store_id, "order_id": packed.order_id}

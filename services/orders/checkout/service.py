@@ -33,6 +33,7 @@ from services.orders.checkout.domain import (
 from services.orders.checkout.quotes import NoPromise, QuoteClient
 from services.orders.checkout.views import OrderView, order_view, visible_order
 from services.orders.metrics import ORDERS_PLACED
+from services.orders.on_behalf import store as behalf
 from services.orders.order import store as orders
 from services.orders.order.store import OrderKey, OrderRow
 from services.orders.payments import store as payments
@@ -190,25 +191,34 @@ async def pay_for(
 
 
 async def authorized(
-    conn: asyncpg.Connection, clock: Clock, *, store_id: str, order_id: str, intent: PaymentIntent
+    conn: asyncpg.Connection,
+    clock: Clock,
+    *,
+    store_id: str,
+    order_id: str,
+    intent: PaymentIntent | None,
 ) -> OrderRow:
-    """The payment is authorized: place the order and tell the other services. Idempotent."""
+    """The payment is authorized, or (`intent` None: an order staff placed for a member who pays
+    at the door) will be taken on delivery: place the order and tell the other services.
+    Idempotent."""
     order = await orders.lock_order(conn, store_id=store_id, order_id=order_id)
-    if order.status != "awaiting_payment" or intent.status != "requires_capture":
+    if order.status != "awaiting_payment" or (intent and intent.status != "requires_capture"):
         return order
     now = clock.now()
     keys = {"store_id": store_id, "order_id": order_id}
+    counter = await behalf.codes_of(conn, **keys)  # an order staff placed for a member
     await orders.set_status(conn, **keys, status="placed")
-    await orders.add_stage(conn, **keys, stage="paid", at=now)
-    await payments.add_ledger(
-        conn,
-        **keys,
-        kind="authorize",
-        amount=intent.amount,
-        currency=order.currency,
-        gateway_id=intent.id,
-        at=now,
-    )
+    await orders.add_stage(conn, **keys, stage="paid" if intent else "placed", at=now)
+    if intent:
+        await payments.add_ledger(
+            conn,
+            **keys,
+            kind="authorize",
+            amount=intent.amount,
+            currency=order.currency,
+            gateway_id=intent.id,
+            at=now,
+        )
     await publish(
         conn,
         OrderPlaced(
@@ -220,10 +230,11 @@ async def authorized(
             promise_at=order.promise_at,
             currency=order.currency,
             lines=await orders.placed_lines(conn, **keys),
+            handover_code=counter.handover_code if counter else None,
         ),
         occurred_at=now,
     )
-    ORDERS_PLACED.labels(store_id, "app", order.fulfilment).inc()
+    ORDERS_PLACED.labels(store_id, "counter" if counter else "app", order.fulfilment).inc()
     return await orders.lock_order(conn, **keys)
 
 

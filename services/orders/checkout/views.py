@@ -47,6 +47,13 @@ class Amounts(msgspec.Struct, frozen=True, kw_only=True):
     captured: Money
     released: Money
     refunded: Money
+    # What the rider takes at the door, for an order paid on delivery (no PaymentIntent): the
+    # estimate until it is packed, then what was packed; nothing once paid, or for any other.
+    due: Money
+
+
+# An order paid on delivery owes its total while it is on its way, and nothing after.
+OWING = frozenset({"placed", "picking", "picked", "packed", "out_for_delivery"})
 
 
 class Payment(msgspec.Struct, frozen=True, kw_only=True):
@@ -140,6 +147,7 @@ async def order_view(conn: asyncpg.Connection, order: OrderRow, role: Role) -> O
         return money(sum(e.amount for e in entries if e.kind in kinds))
 
     awaiting = order.status == "awaiting_payment"
+    owed = sum(x.estimate if x.charged is None else x.charged for x in lines)
     view = OrderView(
         order_id=order.order_id,
         store_id=order.store_id,
@@ -190,6 +198,11 @@ async def order_view(conn: asyncpg.Connection, order: OrderRow, role: Role) -> O
             captured=booked("capture", "charge"),
             released=booked("release"),
             refunded=booked("refund"),
+            due=money(
+                max(0, owed - booked("capture", "charge").amount)
+                if order.payment_intent_id is None and order.status in OWING
+                else 0
+            ),
         ),
         payment=Payment(
             intent_id=order.payment_intent_id,

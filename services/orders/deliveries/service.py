@@ -18,6 +18,7 @@ from services.orders.order import store as orders
 from services.orders.order.store import OrderRow
 from services.orders.payments.gateway import StripeGateway
 from services.orders.payments.refunds import refund_failed_delivery
+from services.orders.payments.service import paid_at_door
 from shared.events import DeliveryFailed, OrderDelivered, OrderOutForDelivery
 
 
@@ -45,10 +46,13 @@ async def out_for_delivery(
 
 
 async def delivered(conn: asyncpg.Connection, event: OrderDelivered, *, at: datetime) -> bool:
-    """Handed over at the door, with the proof the rider took."""
+    """Handed over at the door, with the proof the rider took; an order paid on delivery is
+    paid then."""
     keys = {"store_id": event.store_id, "order_id": event.order_id}
-    if await _locked_for(conn, **keys, step="delivered") is None:
+    order = await _locked_for(conn, **keys, step="delivered")
+    if order is None:
         return False
+    await paid_at_door(conn, order, by=f"door/{event.rider_id}", at=at)
     await orders.set_delivered(
         conn, **keys, rider_id=event.rider_id, proof=event.proof, photo_ref=event.photo_ref
     )

@@ -6,13 +6,22 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
-from litestar import Request, Response, delete, get, post
+from litestar import Request, Response, delete, get, post, put
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, JSONBody
 
 from services.orders.deps import CodeSender, Settings
 from services.orders.members import erasure, service
-from services.orders.members.domain import Code, Member, MemberCode, Phone, Verified
+from services.orders.members.domain import (
+    Code,
+    Member,
+    MemberCode,
+    NudgeConsent,
+    Phone,
+    Registered,
+    Registration,
+    Verified,
+)
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Secret, Tx
@@ -165,4 +174,86 @@ async def check_member_code(
     return MemberCodeOwner(member_id=member_id)
 
 
-ROUTES = [send_code, verify_code, get_me, delete_me, get_member_code, check_member_code]
+@post(
+    "/v1/stores/{store_id:str}/members",
+    guards=[allow(Role.CASHIER, Role.MANAGER)],
+    tags=["members"],
+    operation_id="registerMemberAtCounter",
+)
+async def register_member(
+    request: Request,
+    store_id: FromPath[str],
+    data: JSONBody[Registration],
+    conn: Tx,
+    clock: Now,
+    principal: Caller,
+    idempotency_key: IdempotencyKey,
+) -> Response[Registered]:
+    """Register a member at the counter (the store's cashiers and manager), with no phone if
+    they have none: their name, the address staff deliver to when ordering for them, their
+    standing preference for substitutes, and SMS nudges if they agree (a phone needed). The
+    answer's `card_code` is printed on their member card now and shown nowhere again; a till
+    scans it as a `member_code`, and staff order for them with it. 409 naming `phone` when the
+    phone is a member's already. A repeat with the same Idempotency-Key returns the first
+    answer."""
+    return await once(
+        conn,
+        request,
+        caller=f"{store_id}/{principal.subject}",
+        key=idempotency_key,
+        create=lambda: service.register(
+            conn, clock, registration=data, by=f"{store_id}/{principal.subject}"
+        ),
+    )
+
+
+class CardErasure(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    card_code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+
+
+@post(
+    "/v1/stores/{store_id:str}/members/erase",
+    guards=[allow(Role.MANAGER)],
+    tags=["members"],
+    operation_id="eraseMemberByCard",
+    status_code=204,
+)
+async def erase_by_card(
+    store_id: FromPath[str], data: JSONBody[CardErasure], conn: Tx, clock: Now
+) -> None:
+    """Delete the account of the member who hands over this member card (the store's manager),
+    for a member with no app to do it themselves: erased as `DELETE /v1/me` erases, and 409
+    `orders-open` while an order is on its way. Not a creation: a repeat finds no member with
+    the card (404), so no Idempotency-Key."""
+    await erasure.erase_by_card(conn, clock, card_code=data.card_code)
+
+
+@put(
+    "/v1/me/nudges",
+    guards=[allow(Role.SHOPPER)],
+    tags=["members"],
+    operation_id="setNudgeConsent",
+    status_code=204,
+)
+async def set_nudge_consent(
+    data: JSONBody[NudgeConsent], conn: Tx, clock: Now, principal: Caller
+) -> None:
+    """Agree to be told, after a visit to a store, of a reason to order online (`push` to the
+    app, `sms` to the member's phone), or opt out (`null`); nothing is sent without it. A
+    nudge not sent yet is withheld once its member opts out."""
+    await service.set_nudge_consent(
+        conn, clock, member_id=principal.member_id, channel=data.channel
+    )
+
+
+ROUTES = [
+    send_code,
+    verify_code,
+    get_me,
+    delete_me,
+    get_member_code,
+    check_member_code,
+    register_member,
+    erase_by_card,
+    set_nudge_consent,
+]

@@ -1,4 +1,5 @@
-"""Members' pure types and rules: one-time codes, their limits, and the member QR code."""
+"""Members' pure types and rules: one-time codes, their limits, the member QR code, and the
+printed member card of a member registered at the counter."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import hashlib
 import hmac
 import math
 import re
+import secrets
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 import msgspec
 
 from shared.errors import InvalidInput, TooManyRequests
+from shared.events import Address
 from shared.signing import derive_key
 
 CODE_TTL = timedelta(minutes=5)
@@ -40,10 +43,48 @@ class CodeRefused(InvalidInput):
     commits = True  # a wrong try is counted against the code
 
 
+Preference = Literal["none", "same_brand", "any"]
+
+
 class Member(msgspec.Struct, frozen=True, kw_only=True):
     member_id: str
-    phone: str
+    phone: str | None  # None for a member registered at the counter without one
     created_at: datetime
+
+
+class Registration(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A member registered at the counter by staff: a phone only if they have one, and their
+    word on substitutions and on being nudged (push needs the app, SMS the phone)."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    address: Address | None = None
+    phone: Phone | None = None
+    substitution: Preference = "none"
+    nudges: Literal["sms"] | None = None
+
+
+class Registered(msgspec.Struct, frozen=True, kw_only=True):
+    """The new member and their card code, printed on the card now and never shown again."""
+
+    member_id: str
+    card_code: str
+    created_at: datetime
+
+
+class OnFile(msgspec.Struct, frozen=True, kw_only=True):
+    """What staff ordering on a member's behalf may use: where to, and their standing
+    preference for substitutes."""
+
+    member_id: str
+    name: str | None
+    address: Address | None
+    substitution: Preference
+
+
+class NudgeConsent(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How the member agrees to be told of a reason to order online; null withdraws it."""
+
+    channel: Literal["push", "sms"] | None
 
 
 class IssuedCode(msgspec.Struct, frozen=True, kw_only=True):
@@ -163,3 +204,22 @@ def read_member_code(secret: str, payload: str, now: datetime) -> str:
     if now.timestamp() >= expires:
         raise InvalidInput("expired", field="member_code")
     return member_id
+
+
+CARD_PREFIX = "OMOC"
+_CARD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
+_CARD = re.compile(rf"{CARD_PREFIX}-?(?P<body>(?:[{_CARD_ALPHABET}]{{4}}-?){{4}})")
+
+
+def new_card_code() -> str:
+    """80 random bits as `OMOC-XXXX-XXXX-XXXX-XXXX`, for a printed member card."""
+    body = "".join(secrets.choice(_CARD_ALPHABET) for _ in range(16))
+    return f"{CARD_PREFIX}-" + "-".join(body[i : i + 4] for i in range(0, 16, 4))
+
+
+def card_hash(code: str) -> bytes | None:
+    """What is stored of a card code (read case- and dash-blind); None if it is not one."""
+    found = _CARD.fullmatch(code.strip().upper())
+    if found is None:
+        return None
+    return hashlib.sha256(found["body"].replace("-", "").encode()).digest()

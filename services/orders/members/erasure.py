@@ -12,6 +12,10 @@ here, in delivery once it has handled the event.
 
 Not while an order is open: the store still needs the address to bring it (409 naming them;
 cancel them, or wait for them to arrive).
+
+A member registered at the counter may have no app to delete their account with: the store's
+manager erases it for them against the member card they hand over (`erase_by_card`), the card
+being the proof that it is theirs to delete.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from __future__ import annotations
 import asyncpg
 
 from services.orders.members import store as db
+from services.orders.members.domain import card_hash
 from services.orders.order import store as orders
 from shared.bus import publish
 from shared.clock import Clock
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events import MemberErased
 
 
@@ -46,3 +51,14 @@ async def erase_member(conn: asyncpg.Connection, clock: Clock, *, member_id: str
         raise NotFound(f"there is no member {member_id}", field="member_id")
     await orders.forget_addresses(conn, member_id=member_id)
     await publish(conn, MemberErased(member_id=member_id), occurred_at=now)
+
+
+async def erase_by_card(conn: asyncpg.Connection, clock: Clock, *, card_code: str) -> None:
+    """Erase the member who holds this card, as `erase_member` does."""
+    hashed = card_hash(card_code)
+    if hashed is None:
+        raise InvalidInput("not a member card code", field="card_code")
+    member_id = await db.member_by_card(conn, card_hash=hashed)
+    if member_id is None:
+        raise NotFound("no member holds this card", field="card_code")
+    await erase_member(conn, clock, member_id=member_id)

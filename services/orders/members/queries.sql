@@ -45,9 +45,11 @@ WITH was AS (
     WHERE member_id = :member_id AND erased_at IS NULL
     FOR UPDATE
 )
-UPDATE orders.members m SET phone = NULL, erased_at = :at
+UPDATE orders.members m
+SET phone = NULL, name = NULL, address_text = NULL, address_lat = NULL, address_lng = NULL,
+    card_hash = NULL, nudge_channel = NULL, nudge_consent_at = NULL, erased_at = :at
 FROM was WHERE m.member_id = was.member_id
-RETURNING was.phone
+RETURNING coalesce(was.phone, '')
 
 -- name: forget_code
 DELETE FROM orders.member_codes WHERE phone = :phone
@@ -71,3 +73,29 @@ DELETE FROM kernel.idempotency_keys WHERE caller = :member_id
 
 -- name: is_erased
 SELECT EXISTS (SELECT 1 FROM orders.members WHERE member_id = $1 AND erased_at IS NOT NULL)
+
+-- name: register_member
+-- A member registered at the counter; NULL when the phone belongs to a member already.
+INSERT INTO orders.members (
+    member_id, phone, created_at, name, address_text, address_lat, address_lng, card_hash,
+    registered_by, substitution, nudge_channel, nudge_consent_at)
+VALUES (
+    :member_id, :phone, :created_at, :name, :address_text, :address_lat, :address_lng,
+    :card_hash, :registered_by, :substitution, :nudge_channel,
+    CASE WHEN :nudge_channel::text IS NOT NULL THEN :created_at::timestamptz END)
+ON CONFLICT (phone) DO NOTHING
+RETURNING member_id
+
+-- name: member_by_card
+SELECT member_id FROM orders.members WHERE card_hash = :card_hash AND erased_at IS NULL
+
+-- name: on_file
+SELECT member_id, name, address_text, address_lat, address_lng, substitution
+FROM orders.members WHERE member_id = :member_id AND erased_at IS NULL
+
+-- name: set_nudge_consent
+UPDATE orders.members
+SET nudge_channel = :channel,
+    nudge_consent_at = CASE WHEN :channel::text IS NULL THEN NULL ELSE :at::timestamptz END
+WHERE member_id = :member_id AND erased_at IS NULL
+RETURNING member_id

@@ -18,10 +18,15 @@ from services.orders.members.domain import (
     IssuedCode,
     Member,
     MemberCode,
+    OnFile,
+    Registered,
+    Registration,
     Verified,
+    card_hash,
     check_send_rate,
     hash_code,
     judge_code,
+    new_card_code,
     read_member_code,
     sign_member_code,
     wrong_code_detail,
@@ -30,7 +35,7 @@ from services.orders.settings import OrdersSettings
 from shared import throttle
 from shared.auth import Role, mint
 from shared.clock import Clock
-from shared.errors import NotFound, TooManyRequests
+from shared.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from shared.ids import uuid7
 from shared.throttle import Rate
 
@@ -118,8 +123,7 @@ async def verify_code(
     created = member is None
     if member is None:
         # The code row's lock serialises sign-ups of one phone, so this insert cannot lose a race.
-        uid = uuid7(int(now.timestamp() * 1000))
-        member = Member(member_id=f"mem_{uid.hex}", phone=phone, created_at=now)
+        member = Member(member_id=_new_member_id(now), phone=phone, created_at=now)
         await db.insert_member(conn, member)
     # Minted on wall time, not the clock: tokens are checked against wall time.
     token = mint(secret, Role.SHOPPER, member_id=member.member_id)
@@ -146,8 +150,60 @@ async def member_code(
 async def check_member_code(
     conn: asyncpg.Connection, clock: Clock, *, secret: str, payload: str
 ) -> str:
-    """The member a scanned code names: signed by us, unexpired, and a member who exists."""
+    """The member a scanned code names: a printed member card of a member who exists, or the
+    app's code, signed by us, unexpired, of a member who exists."""
+    if (hashed := card_hash(payload)) is not None:
+        found = await db.member_by_card(conn, card_hash=hashed)
+        if found is None:
+            raise NotFound("no member holds this card", field="member_code")
+        return found
     member_id = read_member_code(secret, payload, clock.now())
     if await db.get_member(conn, member_id=member_id) is None:
         raise NotFound(f"there is no member {member_id}", field="member_code")
     return member_id
+
+
+def _new_member_id(now: datetime) -> str:
+    return f"mem_{uuid7(int(now.timestamp() * 1000)).hex}"
+
+
+async def register(
+    conn: asyncpg.Connection, clock: Clock, *, registration: Registration, by: str
+) -> Registered:
+    """A member registered at the counter by staff, with a card code to print. A phone already
+    a member's is a 409: that member signs in with it, or staff look them up by their card."""
+    if registration.nudges == "sms" and registration.phone is None:
+        raise InvalidInput("SMS needs a phone; give one, or leave nudges out", field="nudges")
+    now = clock.now()
+    card = new_card_code()
+    member_id = _new_member_id(now)
+    hashed = card_hash(card)
+    assert hashed is not None  # a code we just made reads as one
+    if not await db.register(
+        conn, member_id=member_id, registration=registration, card_hash=hashed, by=by, at=now
+    ):
+        raise Conflict("this phone belongs to a member already", field="phone")
+    return Registered(member_id=member_id, card_code=card, created_at=now)
+
+
+async def on_file(
+    conn: asyncpg.Connection, clock: Clock, *, secret: str, member_id: str | None, code: str | None
+) -> OnFile:
+    """The member staff act for, by their id or the code they show (their card, or the app's
+    member code): their address and standing preference."""
+    if code is not None:
+        member_id = await check_member_code(conn, clock, secret=secret, payload=code)
+    found = await db.on_file(conn, member_id=member_id) if member_id else None
+    if found is None:
+        raise NotFound(f"there is no member {member_id}", field="member_id")
+    return found
+
+
+async def set_nudge_consent(
+    conn: asyncpg.Connection, clock: Clock, *, member_id: str | None, channel: str | None
+) -> None:
+    """The member agrees to nudges by `channel`, or withdraws (None). SMS needs their phone."""
+    member = await get_member(conn, member_id)
+    if channel == "sms" and member.phone is None:
+        raise InvalidInput("SMS needs a phone; this member has none", field="channel")
+    await db.set_nudge_consent(conn, member_id=member.member_id, channel=channel, at=clock.now())

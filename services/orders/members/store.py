@@ -8,7 +8,8 @@ from pathlib import Path
 import asyncpg
 
 from services.orders.checkout.domain import FINISHED
-from services.orders.members.domain import Member, StoredCode
+from services.orders.members.domain import Member, OnFile, Registration, StoredCode
+from shared.events import Address
 from shared.sql import load_queries, row_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -24,6 +25,65 @@ async def insert_member(conn: asyncpg.Connection, member: Member) -> bool:
 async def get_member(conn: asyncpg.Connection, *, member_id: str) -> Member | None:
     row = await conn.fetchrow(Q["get_member"], member_id)
     return row_as(Member, row)
+
+
+async def register(
+    conn: asyncpg.Connection,
+    *,
+    member_id: str,
+    registration: Registration,
+    card_hash: bytes,
+    by: str,
+    at: datetime,
+) -> bool:
+    """A member registered at the counter; False if their phone belongs to a member already."""
+    address = registration.address
+    return bool(
+        await conn.fetchval(
+            *Q["register_member"](
+                member_id=member_id,
+                phone=registration.phone,
+                created_at=at,
+                name=registration.name,
+                address_text=address.text if address else None,
+                address_lat=address.lat if address else None,
+                address_lng=address.lng if address else None,
+                card_hash=card_hash,
+                registered_by=by,
+                substitution=registration.substitution,
+                nudge_channel=registration.nudges,
+            )
+        )
+    )
+
+
+async def member_by_card(conn: asyncpg.Connection, *, card_hash: bytes) -> str | None:
+    return await conn.fetchval(*Q["member_by_card"](card_hash=card_hash))
+
+
+async def on_file(conn: asyncpg.Connection, *, member_id: str) -> OnFile | None:
+    row = await conn.fetchrow(*Q["on_file"](member_id=member_id))
+    if row is None:
+        return None
+    address = None
+    if row["address_text"] is not None:
+        address = Address(text=row["address_text"], lat=row["address_lat"], lng=row["address_lng"])
+    return OnFile(
+        member_id=row["member_id"],
+        name=row["name"],
+        address=address,
+        substitution=row["substitution"],
+    )
+
+
+async def set_nudge_consent(
+    conn: asyncpg.Connection, *, member_id: str, channel: str | None, at: datetime
+) -> bool:
+    """False when there is no such member (or they deleted their account)."""
+    found = await conn.fetchval(
+        *Q["set_nudge_consent"](member_id=member_id, channel=channel, at=at)
+    )
+    return found is not None
 
 
 async def get_member_by_phone(conn: asyncpg.Connection, *, phone: str) -> Member | None:

@@ -76,6 +76,13 @@ def settle(total: int, authorized: int) -> Settlement:
 Step = Literal["capture", "charge", "stock", "done"]
 
 
+def first_step(*, at_door: bool) -> Step:
+    """Where a settlement starts: with the card's authorization, or, for an order paid at the
+    door (placed with no PaymentIntent), with the stock: nothing is taken from anyone until
+    the rider hands the bags over and takes the total (`plan.second_charge`, all of it)."""
+    return "stock" if at_door else "capture"
+
+
 def step_after(step: Step, plan: Settlement) -> Step:
     """The step that follows `step`: a settlement with no second charge skips it."""
     if step == "capture":

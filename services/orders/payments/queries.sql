@@ -11,7 +11,7 @@ VALUES (:store_id, :order_id, :entry_id, :kind, :amount, :currency, :gateway_id,
 -- A packed order's settlement, planned once: a second report of the same packing finds the
 -- first plan.
 INSERT INTO orders.settlements (store_id, order_id, step, total, capture, second_charge, release)
-VALUES (:store_id, :order_id, 'capture', :total, :capture, :second_charge, :release)
+VALUES (:store_id, :order_id, :step, :total, :capture, :second_charge, :release)
 ON CONFLICT (store_id, order_id) DO NOTHING
 
 -- name: settlement

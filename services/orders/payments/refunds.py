@@ -47,6 +47,12 @@ async def refund(
     if (request.amount is None) == (request.lines is None):
         raise InvalidInput("send an amount or lines, one of the two", field="amount")
     order = await orders.lock_order(conn, store_id=order.store_id, order_id=order.order_id)
+    if order.payment_intent_id is None:
+        raise Conflict(
+            "this order was paid at the till or at the door, not by card online: "
+            "refund it at the till",
+            field="order_id",
+        )
     keys = {"store_id": order.store_id, "order_id": order.order_id}
     collected, refunded = _sources(await payments.ledger(conn, **keys))
     if not collected:

@@ -27,6 +27,7 @@ from services.orders.payments.domain import (
     Settlement,
     Step,
     charges,
+    first_step,
     settle,
     step_after,
 )
@@ -101,19 +102,18 @@ async def _start(
     if found is None:
         return None
     order = await orders.lock_order(conn, store_id=found.store_id, order_id=found.order_id)
-    if order.payment_intent_id is None:
-        return None  # paid at the till
     keys = {"store_id": order.store_id, "order_id": order.order_id}
     current = await payments.settlement(conn, **keys)
     if current is None:
         if order.status not in SETTLEABLE:
-            return None  # cancelled, or settled before settlements were recorded
+            return None  # cancelled, paid at the till, or settled before settlements were kept
         lines = await orders.lines(conn, **keys)
         entries = await payments.ledger(conn, **keys)
         authorized = sum(e.amount for e in entries if e.kind == "authorize")
         plan = settle(sum(c.charged for c in _charges(lines, packed.lines)), authorized)
-        await payments.start_settlement(conn, **keys, plan=plan)
-        return order, "capture", plan
+        step = first_step(at_door=order.payment_intent_id is None)
+        await payments.start_settlement(conn, **keys, plan=plan, step=step)
+        return order, step, plan
     if current.step == "done":
         return None
     return order, current.step, current.plan
@@ -151,11 +151,32 @@ async def _take_stock(
     await orders.record_packed_lines(conn, **keys, packed=packed.lines, charged=charged)
     await orders.set_status(conn, **keys, status="packed")
     await orders.add_stage(conn, **keys, stage="packed", at=at)
-    await publish(
-        conn,
-        PaymentCaptured(**keys, amount=plan.total, currency=order.currency),
-        occurred_at=at,
+    if order.payment_intent_id is not None:  # else the rider takes it (`paid_at_door`)
+        await publish(
+            conn,
+            PaymentCaptured(**keys, amount=plan.total, currency=order.currency),
+            occurred_at=at,
+        )
+
+
+async def paid_at_door(conn: asyncpg.Connection, order: OrderRow, *, by: str, at: datetime) -> int:
+    """An order paid on delivery is paid as the rider hands it over: its settled total is
+    booked as a charge taken at the door (the rider's card terminal, or cash) and announced.
+    The caller holds the order's row lock; 0 for any other order, or one booked already."""
+    keys = {"store_id": order.store_id, "order_id": order.order_id}
+    current = await payments.settlement(conn, **keys) if not order.payment_intent_id else None
+    if current is None or current.step != "done":
+        return 0  # paid by card, or at the till
+    if any(e.kind == "charge" for e in await payments.ledger(conn, **keys)):
+        return 0
+    total = current.plan.total
+    await payments.add_ledger(
+        conn, **keys, kind="charge", amount=total, currency=order.currency, gateway_id=by, at=at
     )
+    await publish(
+        conn, PaymentCaptured(**keys, amount=total, currency=order.currency), occurred_at=at
+    )
+    return total
 
 
 def _charges(lines: Sequence[LineRow], packed: Sequence[PackedLine]) -> list[Charge]:

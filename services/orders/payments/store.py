@@ -63,10 +63,12 @@ async def add_ledger(
 
 
 async def start_settlement(
-    conn: asyncpg.Connection, *, store_id: str, order_id: str, plan: Settlement
+    conn: asyncpg.Connection, *, store_id: str, order_id: str, plan: Settlement, step: Step
 ) -> None:
     await conn.execute(
-        *Q["start_settlement"](store_id=store_id, order_id=order_id, **msgspec.structs.asdict(plan))
+        *Q["start_settlement"](
+            store_id=store_id, order_id=order_id, step=step, **msgspec.structs.asdict(plan)
+        )
     )
 
 

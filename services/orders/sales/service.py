@@ -30,8 +30,10 @@ from services.orders.sales.domain import (
     stock_taken,
 )
 from services.orders.stock import store as stock
+from shared.bus import publish
 from shared.clock import Clock
 from shared.errors import NotFound
+from shared.events import SaleRecorded, SoldLine
 from shared.ids import uuid7
 from shared.money import Money
 
@@ -68,12 +70,23 @@ async def price_codes(
 
 
 async def record(conn: asyncpg.Connection, sale: db.SaleRow, lines: Sequence[Line]) -> None:
-    """What the customer takes leaves the shelf, and the sale is kept."""
+    """What the customer takes leaves the shelf, the sale is kept and announced
+    (`sale.recorded`, which the member nudges follow)."""
     # The till rule (stock.store): on_hand goes down, never below 0; reservations stay.
     await stock.take_from_stock(
         conn, store_id=sale.store_id, taken=stock_taken(lines), unreserve={}
     )
     await db.insert_sale(conn, sale, lines)
+    sold = [SoldLine(sku=x.sku, unit=x.unit, quantity=x.quantity) for x in lines]
+    announced = SaleRecorded(
+        sale_id=sale.sale_id,
+        store_id=sale.store_id,
+        channel="scan_and_go" if sale.channel == "scan_and_go" else "till",
+        member_id=sale.member_id,
+        lines=sold,
+        order_id=sale.order_id,
+    )
+    await publish(conn, announced, occurred_at=sale.sold_at)
 
 
 async def sell(

@@ -26,6 +26,9 @@ SIGNATURE_HEADER = "Omo-Signature"
 ALL_TOPICS = "*"
 # Store events a chain's systems may follow (member.erased names no store: not offered).
 OFFERED = frozenset(t for t, cls in TOPICS.items() if "store_id" in cls.__struct_fields__)
+# Event fields an endpoint never receives: the hand-over code printed for a member proves a
+# delivery at the door, which is no business of the chain's other systems.
+WITHHELD = frozenset({"handover_code"})
 MAX_ATTEMPTS = 15  # first try, then backoff from 10 s doubling to 1 h: about 9 hours in all
 FIRST_RETRY = timedelta(seconds=10)
 LONGEST_WAIT = timedelta(hours=1)

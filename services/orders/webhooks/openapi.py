@@ -14,7 +14,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-from services.orders.webhooks.domain import OFFERED, SIGNATURE_HEADER
+from services.orders.webhooks.domain import OFFERED, SIGNATURE_HEADER, WITHHELD
 from shared.events import TOPICS
 
 _TEXT = Schema(type=OpenAPIType.STRING)
@@ -30,7 +30,9 @@ _ENVELOPE = {
 
 
 def _operation(topic: str) -> Operation:
-    fields = ", ".join(f.name for f in msgspec.structs.fields(TOPICS[topic]))
+    fields = ", ".join(
+        f.name for f in msgspec.structs.fields(TOPICS[topic]) if f.name not in WITHHELD
+    )
     data = Schema(type=OpenAPIType.OBJECT, description=f"The event's fields: {fields}.")
     return Operation(
         summary=topic,

@@ -23,6 +23,7 @@ from services.orders.webhooks import store as db
 from services.orders.webhooks.domain import (
     OFFERED,
     SIGNATURE_HEADER,
+    WITHHELD,
     Delivery,
     Endpoint,
     EndpointRequest,
@@ -130,7 +131,7 @@ def envelope_body(envelope: Envelope) -> bytes:
         topic=envelope.topic,
         occurred_at=envelope.occurred_at,
         store_id=store_id,
-        data=msgspec.to_builtins(envelope.event),
+        data={k: v for k, v in msgspec.to_builtins(envelope.event).items() if k not in WITHHELD},
     )
     return msgspec.json.encode(published)
 
