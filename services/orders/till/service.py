@@ -1,79 +1,31 @@
-"""The till's use cases: price a basket, take its stock, record the sale; one transaction.
+"""The till's use case: ring up a basket, and send it home by rider when asked; one transaction.
 
-Stock follows the till rule (services/orders/stock/store.py): a sale never fails for stock,
-on_hand stops at 0 and online reservations are left alone.
+Priced, its stock taken and recorded as every sale is (services/orders/sale/service.py: the
+till rule, a sale never fails for stock).
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import asyncpg
 
 from services.orders.checkout.domain import Promised
 from services.orders.members import service as members
-from services.orders.sales import handoff
-from services.orders.sales import store as db
-from services.orders.sales.domain import (
+from services.orders.sale import service as selling
+from services.orders.sale.domain import combine
+from services.orders.sale.store import SaleRow
+from services.orders.till import handoff
+from services.orders.till.domain import (
     CardTerminal,
     Cash,
-    Line,
     Receipt,
     SaleRequest,
-    Till,
     change_due,
     check_deliverable,
-    combine,
-    price_scan,
-    read_scans,
     receipt_lines,
-    stock_taken,
 )
-from services.orders.stock import store as stock
 from shared.clock import Clock
-from shared.errors import NotFound
 from shared.ids import uuid7
 from shared.money import Money
-
-
-async def load_till(conn: asyncpg.Connection, store_id: str) -> Till:
-    till = await db.till(conn, store_id=store_id)
-    if till is None:
-        raise NotFound(f"there is no store {store_id}", field="store_id")
-    return till
-
-
-async def price_codes(
-    conn: asyncpg.Connection,
-    store_id: str,
-    till: Till,
-    codes: Sequence[str],
-    fields: Sequence[str],
-) -> list[Line]:
-    """One priced line per scanned code, at today's prices; a bad code fails, named by its
-    field, before anything is read."""
-    scans = read_scans(till, codes, fields)
-    products = await db.products_for_scans(
-        conn,
-        store_id=store_id,
-        eans=[s.gtin for s in scans if s.gtin],
-        plus=[s.plu for s in scans if s.plu],
-    )
-    by_ean = {p.ean: p for p in products}
-    by_plu = {p.plu: p for p in products if p.plu}
-    return [
-        price_scan(code.strip(), scan, by_ean, by_plu, field=field)
-        for code, scan, field in zip(codes, scans, fields, strict=True)
-    ]
-
-
-async def record(conn: asyncpg.Connection, sale: db.SaleRow, lines: Sequence[Line]) -> None:
-    """What the customer takes leaves the shelf, and the sale is kept."""
-    # The till rule (stock.store): on_hand goes down, never below 0; reservations stay.
-    await stock.take_from_stock(
-        conn, store_id=sale.store_id, taken=stock_taken(lines), unreserve={}
-    )
-    await db.insert_sale(conn, sale, lines)
 
 
 async def sell(
@@ -88,9 +40,9 @@ async def sell(
 ) -> Receipt:
     """Ring up a basket at the till; with `deliver_to`, it also goes home by rider by the
     promise delivery made for it (`promised`)."""
-    till = await load_till(conn, store_id)
+    till = await selling.load_till(conn, store_id)
     fields = [f"barcodes[{i}]" for i in range(len(request.barcodes))]
-    lines = combine(await price_codes(conn, store_id, till, request.barcodes, fields))
+    lines = combine(await selling.price_codes(conn, store_id, till, request.barcodes, fields))
     member_id = None
     if request.member_code is not None:
         member_id = await members.check_member_code(
@@ -119,7 +71,7 @@ async def sell(
         )
     tender = request.tender
     received = tender.received if isinstance(tender, Cash) else None
-    sale = db.SaleRow(
+    sale = SaleRow(
         store_id=store_id,
         sale_id=sale_id,
         channel="till",
@@ -133,7 +85,7 @@ async def sell(
         order_id=order_id,
         sold_at=now,
     )
-    await record(conn, sale, lines)
+    await selling.record(conn, sale, lines)
     return Receipt(
         sale_id=sale_id,
         store_id=store_id,
