@@ -25,11 +25,12 @@ from services.orders.on_behalf.api import ROUTES as ON_BEHALF_ROUTES
 from services.orders.payments.api import ROUTES as PAYMENT_ROUTES
 from services.orders.payments.gateway import StripeGateway
 from services.orders.pickups.api import ROUTES as PICKUP_ROUTES
-from services.orders.sales.api import ROUTES as SALES_ROUTES
+from services.orders.scan_and_go.api import ROUTES as SCAN_AND_GO_ROUTES
 from services.orders.settings import OrdersSettings
 from services.orders.stores.api import ROUTES as STORE_ROUTES
 from services.orders.substitutions import service as substitutions
 from services.orders.substitutions.api import ROUTES as SUBSTITUTION_ROUTES
+from services.orders.till.api import ROUTES as TILL_ROUTES
 from services.orders.webhooks import service as webhooks
 from services.orders.webhooks.api import ROUTES as WEBHOOK_ROUTES
 from services.orders.webhooks.openapi import WEBHOOKS
@@ -63,7 +64,8 @@ def create_app(
             *MEMBER_ROUTES,
             *CHECKOUT_ROUTES,
             *ON_BEHALF_ROUTES,
-            *SALES_ROUTES,
+            *TILL_ROUTES,
+            *SCAN_AND_GO_ROUTES,
             *PICKUP_ROUTES,
             *PAYMENT_ROUTES,
             *SUBSTITUTION_ROUTES,

@@ -128,6 +128,14 @@ async def orders(database, demo, delivery_url, stripe_url):
 
 
 @pytest.fixture
+async def in_store(database, demo, stripe_url):
+    """The orders app on the demo store with localstripe and no delivery service: the till and
+    the shoppers' phones (scan-and-go), which need no promise."""
+    async with client("orders", database, stripe_api_base=stripe_url) as c:
+        yield c
+
+
+@pytest.fixture
 async def bus_pool(pool: asyncpg.Pool) -> asyncpg.Pool:
     """The pool, with only the test's own consumers subscribed."""
     await pool.execute(bus_helpers.EFFECTS)

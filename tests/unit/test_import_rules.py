@@ -44,7 +44,6 @@ PURE_HELPERS = {
     "services.fulfillment.queue",
     "services.fulfillment.tasks",
     "services.orders.catalog.paging",
-    "services.orders.sales.exits",
     "shared.backoff",
     "shared.barcodes",
     "shared.clock",

@@ -1,6 +1,7 @@
 """In orders a table has one store module, whoever writes it: the order's rows through
-`order/`, its money through `payments/`, stock (`reserved`, and `on_hand` after a product is
-loaded) through `stock/`. A query written anywhere else is a second home."""
+`order/`, its money through `payments/`, a sale (at the till or by scan-and-go) through `sale/`,
+stock (`reserved`, and `on_hand` after a product is loaded) through `stock/`. A query written
+anywhere else is a second home."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ HOMES = {
     "orders.order_stages": "order",
     "orders.payments": "payments",
     "orders.settlements": "payments",
+    "orders.sales": "sale",
+    "orders.sale_lines": "sale",
 }
 
 
@@ -27,7 +30,7 @@ def _queries() -> dict[Path, str]:
     }
 
 
-def test_the_order_and_its_money_are_written_by_their_own_store_only():
+def test_the_order_its_money_and_a_sale_are_written_by_their_own_store_only():
     homes = {
         (table, path.parent.name)
         for path, sql in _queries().items()

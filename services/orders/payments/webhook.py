@@ -28,7 +28,7 @@ from services.orders.checkout import service as checkout
 from services.orders.order import store as orders
 from services.orders.payments import store as payments
 from services.orders.payments.gateway import PaymentIntent, Refund, StripeGateway
-from services.orders.sales import carts
+from services.orders.scan_and_go import service as scan_and_go
 from shared.clock import Clock
 from shared.errors import InvalidInput
 
@@ -100,7 +100,9 @@ async def reconcile(
         if not await payments.first_seen_event(conn, event_id=event.id, kind=event.type):
             return False
         store_id = metadata.get("store_id", "")
-        await carts.paid(conn, clock, store_id=store_id, cart_id=metadata["cart_id"], intent=intent)
+        await scan_and_go.paid(
+            conn, clock, store_id=store_id, cart_id=metadata["cart_id"], intent=intent
+        )
         return True
     order_id = metadata.get("order_id")
     order = await orders.get_order(conn, order_id=order_id) if order_id else None

@@ -1,4 +1,5 @@
-"""In-store sales (the till and scan-and-go): pure types and rules. No I/O.
+"""A sale, at the till or by scan-and-go: pure types and rules for pricing what is scanned and
+what leaves the shelf. No I/O.
 
 The till sells what the customer holds: stock never refuses a sale, even of a unit an online
 order reserved (the till rule, written out where stock is kept: services/orders/stock/store.py).
@@ -15,63 +16,26 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
-from geopy.distance import geodesic
 
 from services.orders.checkout.domain import line_cost
 from shared.barcodes import Scan, read_scan
 from shared.errors import InvalidInput
-from shared.events import Address, Bag, Unit, Zone
-from shared.money import Money
+from shared.events import Unit, Zone
 
 MAX_SCANS = 200
 ScanKind = Literal["gtin", "weight", "price"]
 TenderKind = Literal["cash", "card_terminal", "card_online"]
+Channel = Literal["till", "scan_and_go"]
 Barcode = Annotated[str, msgspec.Meta(min_length=1, max_length=32, examples=["4900000100013"])]
 
 
-class Cash(
-    msgspec.Struct,
-    frozen=True,
-    kw_only=True,
-    forbid_unknown_fields=True,
-    tag_field="kind",
-    tag="cash",
-):
-    """Notes and coins handed over; the receipt says the change."""
-
-    received: Money
-
-
-class CardTerminal(
-    msgspec.Struct,
-    frozen=True,
-    kw_only=True,
-    forbid_unknown_fields=True,
-    tag_field="kind",
-    tag="card_terminal",
-):
-    """Paid on the till's card terminal; `reference` is the terminal's transaction id."""
-
-    reference: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-
-
-Tender = Cash | CardTerminal
-
-
-class SaleRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    barcodes: Annotated[list[Barcode], msgspec.Meta(min_length=1, max_length=MAX_SCANS)]
-    member_code: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
-    tender: Tender
-    # The basket, bagged at the till, goes home by rider: a delivery order that is packed already.
-    deliver_to: Address | None = None
-
-
 class Till(msgspec.Struct, frozen=True, kw_only=True):
-    """What a store's tills need to know of it."""
+    """What selling in a store needs to know of it: its currency and its scales' label prefixes
+    (at the till and on a shopper's phone alike), and how far its riders go (the till's
+    deliver-home)."""
 
     currency: str
     lat: float
@@ -105,49 +69,6 @@ class Line(msgspec.Struct, frozen=True, kw_only=True):
     quantity: int
     unit_price: int
     amount: int
-
-
-class ReceiptLine(msgspec.Struct, frozen=True, kw_only=True):
-    line_no: int
-    sku: str
-    name_en: str
-    name_ja: str
-    scan: ScanKind
-    unit: Unit
-    quantity: int  # pieces, or grams
-    unit_price: Money  # per piece, or per kilogram
-    amount: Money
-
-
-class Receipt(msgspec.Struct, frozen=True, kw_only=True):
-    sale_id: str
-    store_id: str
-    sold_at: datetime
-    member_id: str | None
-    lines: list[ReceiptLine]
-    total: Money
-    tender: TenderKind
-    received: Money | None  # cash only
-    change: Money | None  # cash only
-    order_id: str | None  # the delivery order, when the basket goes home by rider
-    promise_at: datetime | None = None  # ... and when it will be at the door
-
-
-def receipt_lines(lines: Sequence[Line], currency: str) -> list[ReceiptLine]:
-    return [
-        ReceiptLine(
-            line_no=n,
-            sku=x.sku,
-            name_en=x.name_en,
-            name_ja=x.name_ja,
-            scan=x.scan,
-            unit=x.unit,
-            quantity=x.quantity,
-            unit_price=Money(x.unit_price, currency),
-            amount=Money(x.amount, currency),
-        )
-        for n, x in enumerate(lines, 1)
-    ]
 
 
 def read_scans(till: Till, barcodes: Sequence[str], fields: Sequence[str]) -> list[Scan]:
@@ -234,42 +155,3 @@ def stock_taken(lines: Sequence[Line]) -> dict[str, int]:
     for line in lines:
         taken[line.sku] += line.quantity
     return dict(taken)
-
-
-def change_due(tender: Tender, total: Money) -> Money | None:
-    """The change for cash; cash must cover the total, in the store's currency."""
-    if not isinstance(tender, Cash):
-        return None
-    received = tender.received
-    if received.currency != total.currency:
-        raise InvalidInput(
-            f"this store takes {total.currency}, not {received.currency}",
-            field="tender.received.currency",
-        )
-    if received.amount < total.amount:
-        raise InvalidInput(
-            f"received {received.amount} {received.currency}, less than the total of "
-            f"{total.amount} {total.currency}",
-            field="tender.received",
-        )
-    return received - total
-
-
-def check_deliverable(till: Till, address: Address) -> None:
-    """The store's riders go as far as its delivery radius, and no further."""
-    distance = geodesic((till.lat, till.lng), (address.lat, address.lng)).meters
-    if distance > till.radius_m:
-        raise InvalidInput(
-            f"the address is {distance / 1000:.1f} km away; this store delivers within "
-            f"{till.radius_m} m",
-            field="deliver_to",
-        )
-
-
-def bags(order_id: str, zones: Sequence[Zone]) -> list[Bag]:
-    """One bag per temperature zone of a basket bagged at the till, in the order given."""
-    unique = list(dict.fromkeys(zones))
-    return [
-        Bag(code=f"{order_id}-{zone}-1", zone=zone, number=n, of=len(unique))
-        for n, zone in enumerate(unique, 1)
-    ]

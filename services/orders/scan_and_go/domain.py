@@ -1,9 +1,13 @@
-"""The scan-and-go exit code: a signed, short-lived QR payload that a paid cart shows at the door.
+"""Scan-and-go's pure types and rules: when a cart's lines may change, and the exit code a paid
+cart shows at the door. No I/O.
 
-`OMOX1.<store_id>.<cart_id>.<expires_unix>.<sig>`, signed with an HMAC key of its own derived
-from the deployment secret (shared.signing, as member and pickup codes are), so no other
-signature of ours can stand in for it. The signature proves the cart was paid and the code is
-recent; that it is used once is kept on the cart.
+A cart is `open` while the shopper scans, `paying` once checked out (its lines frozen, its
+PaymentIntent made), `paid` when the payment succeeded and its stock was taken.
+
+The exit code is `OMOX1.<store_id>.<cart_id>.<expires_unix>.<sig>`, signed with an HMAC key of
+its own derived from the deployment secret (shared.signing, as member and pickup codes are), so
+no other signature of ours can stand in for it. The signature proves the cart was paid and the
+code is recent; that it is used once is kept on the cart.
 """
 
 from __future__ import annotations
@@ -13,12 +17,15 @@ import hashlib
 import hmac
 import re
 from datetime import datetime, timedelta
+from typing import Literal
 
 import msgspec
 
-from shared.errors import InvalidInput
+from services.orders.sale.domain import MAX_SCANS
+from shared.errors import Conflict, InvalidInput
 from shared.signing import derive_key
 
+CartStatus = Literal["open", "paying", "paid"]
 EXIT_TTL = timedelta(minutes=15)
 EXIT_PREFIX = "OMOX1"
 _SIG_CHARS = 22  # of base64url: 132 bits of the HMAC
@@ -31,6 +38,18 @@ _PAYLOAD = re.compile(
 class ExitCode(msgspec.Struct, frozen=True, kw_only=True):
     payload: str
     expires_at: datetime
+
+
+def check_open(status: CartStatus) -> None:
+    """Scans are added and taken out only while the cart is open."""
+    if status != "open":
+        raise Conflict(f"the cart is {status}; its lines cannot change any more", field="cart_id")
+
+
+def check_room(scans: int) -> None:
+    """A cart holds at most as many scans as a till's basket."""
+    if scans >= MAX_SCANS:
+        raise Conflict(f"a cart holds at most {MAX_SCANS} scans; pay for this one", field="cart_id")
 
 
 def _sig(secret: str, store_id: str, cart_id: str, expires: int) -> str:

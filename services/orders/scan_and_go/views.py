@@ -7,9 +7,9 @@ from datetime import datetime
 
 import msgspec
 
-from services.orders.sales import store as db
-from services.orders.sales.domain import ScanKind
-from services.orders.sales.exits import ExitCode
+from services.orders.sale.domain import ScanKind
+from services.orders.scan_and_go import store as db
+from services.orders.scan_and_go.domain import ExitCode
 from shared.events import Unit
 from shared.money import Money
 

@@ -1,10 +1,11 @@
 """Scan-and-go's use cases: a shopper scans with their phone, pays in the app, and shows a signed
 exit code at the door.
 
-Scans are priced as at the till; no stock is held while scanning. Checking out freezes the
-lines and creates a PaymentIntent (captured on confirmation) while only the cart's row is
-locked. When the payment has succeeded the stock is taken (the till rule, stock.store), the sale
-recorded and the cart paid, in one transaction. A shopper sees only their own carts.
+Scans are priced as every sale is (services/orders/sale); no stock is held while scanning.
+Checking out freezes the lines and creates a PaymentIntent (captured on confirmation) while only
+the cart's row is locked. When the payment has succeeded the stock is taken (the till rule,
+stock.store), the sale recorded and the cart paid, in one transaction. A shopper sees only their
+own carts.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import hashlib
 import asyncpg
 
 from services.orders.payments.gateway import PaymentIntent, StripeGateway
-from services.orders.sales import service as till
-from services.orders.sales import store as db
-from services.orders.sales.domain import MAX_SCANS, combine
-from services.orders.sales.exits import read_exit, sign_exit
-from services.orders.sales.views import CartView, ExitChecked, cart_view
+from services.orders.sale import service as selling
+from services.orders.sale.domain import combine
+from services.orders.sale.store import SaleRow
+from services.orders.scan_and_go import store as db
+from services.orders.scan_and_go.domain import check_open, check_room, read_exit, sign_exit
+from services.orders.scan_and_go.views import CartView, ExitChecked, cart_view
 from shared.clock import Clock
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.ids import uuid7
@@ -49,7 +51,7 @@ async def view(
 async def open_cart(
     conn: asyncpg.Connection, clock: Clock, *, store_id: str, member_id: str
 ) -> CartView:
-    rules = await till.load_till(conn, store_id)
+    rules = await selling.load_till(conn, store_id)
     cart_id = f"sgc_{uuid7().hex}"
     keys = {"store_id": store_id, "cart_id": cart_id}
     await db.insert_cart(
@@ -57,13 +59,6 @@ async def open_cart(
     )
     cart = await own_cart(conn, store_id=store_id, cart_id=cart_id, member_id=member_id)
     return cart_view(cart, [], None)
-
-
-def _still_open(cart: db.CartRow) -> None:
-    if cart.status != "open":
-        raise Conflict(
-            f"the cart is {cart.status}; its lines cannot change any more", field="cart_id"
-        )
 
 
 async def add_scan(
@@ -77,11 +72,10 @@ async def add_scan(
     secret: str,
 ) -> CartView:
     cart = await own_cart(conn, store_id=store_id, cart_id=cart_id, member_id=member_id, lock=True)
-    _still_open(cart)
-    if len(await db.cart_lines(conn, store_id=store_id, cart_id=cart_id)) >= MAX_SCANS:
-        raise Conflict(f"a cart holds at most {MAX_SCANS} scans; pay for this one", field="cart_id")
-    rules = await till.load_till(conn, store_id)
-    [line] = await till.price_codes(conn, store_id, rules, [barcode], ["barcode"])
+    check_open(cart.status)
+    check_room(len(await db.cart_lines(conn, store_id=store_id, cart_id=cart_id)))
+    rules = await selling.load_till(conn, store_id)
+    [line] = await selling.price_codes(conn, store_id, rules, [barcode], ["barcode"])
     await db.add_cart_line(conn, store_id=store_id, cart_id=cart_id, line=line, now=clock.now())
     return await view(conn, clock, cart, secret=secret)
 
@@ -98,7 +92,7 @@ async def remove_scan(
 ) -> CartView:
     """Take a scanned item out of the cart; removing it again changes nothing."""
     cart = await own_cart(conn, store_id=store_id, cart_id=cart_id, member_id=member_id, lock=True)
-    _still_open(cart)
+    check_open(cart.status)
     keys = {"store_id": store_id, "cart_id": cart_id}
     if await db.remove_cart_line(conn, **keys, line_no=line_no, now=clock.now()) is None:
         raise NotFound(f"the cart has no line {line_no}", field="line_no")
@@ -189,7 +183,7 @@ async def paid(
     if intent.amount != sum(x.amount for x in lines):  # paid, but not for these lines
         return
     now = clock.now()
-    sale = db.SaleRow(
+    sale = SaleRow(
         store_id=store_id,
         sale_id=f"sal_{uuid7().hex}",
         channel="scan_and_go",
@@ -203,7 +197,7 @@ async def paid(
         order_id=None,
         sold_at=now,
     )
-    await till.record(conn, sale, lines)
+    await selling.record(conn, sale, lines)
     await db.set_cart_paid(conn, store_id=store_id, cart_id=cart_id, sale_id=sale.sale_id, at=now)
 
 

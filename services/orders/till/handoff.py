@@ -21,7 +21,8 @@ from services.orders.metrics import ORDERS_PLACED
 from services.orders.order import store as orders
 from services.orders.order.store import OrderRow
 from services.orders.payments import store as payments
-from services.orders.sales.domain import Line, bags
+from services.orders.sale.domain import Line
+from services.orders.till.domain import bags
 from shared.bus import publish
 from shared.events import Address, OrderPacked, OrderPlaced, PackedLine, PlacedLine
 from shared.ids import uuid7

@@ -10,16 +10,15 @@ from litestar import Request, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
 
 from services.orders.deps import Gateway, Settings
-from services.orders.sales import carts
-from services.orders.sales.domain import Barcode
-from services.orders.sales.views import CartView, ExitChecked
+from services.orders.sale.domain import Barcode
+from services.orders.scan_and_go import service
+from services.orders.scan_and_go.views import CartView, ExitChecked
 from shared.auth import Role
 from shared.errors import NotFound
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
 
-TILL = [allow(Role.CASHIER, Role.MANAGER)]
 SHOPPER = [allow(Role.SHOPPER)]
 CARTS = "/v1/stores/{store_id:str}/scan-and-go/carts"
 
@@ -51,7 +50,7 @@ async def open_cart(
         request,
         caller=principal.subject,
         key=idempotency_key,
-        create=lambda: carts.open_cart(
+        create=lambda: service.open_cart(
             conn, clock, store_id=store_id, member_id=principal.member_id or ""
         ),
     )
@@ -68,10 +67,10 @@ async def get_cart(
 ) -> CartView:
     """The shopper's own cart; once paid, with the exit code to show at the door (15 minutes,
     a fresh one on every read, until a cashier has let the cart out)."""
-    cart = await carts.own_cart(
+    cart = await service.own_cart(
         conn, store_id=store_id, cart_id=cart_id, member_id=principal.member_id or ""
     )
-    return await carts.view(conn, clock, cart, secret=secret)
+    return await service.view(conn, clock, cart, secret=secret)
 
 
 @post(CARTS + "/{cart_id:str}/scans", guards=SHOPPER, tags=["scan-and-go"], operation_id="scan")
@@ -93,7 +92,7 @@ async def scan(
         request,
         caller=principal.subject,
         key=idempotency_key,
-        create=lambda: carts.add_scan(
+        create=lambda: service.add_scan(
             conn,
             clock,
             store_id=store_id,
@@ -122,7 +121,7 @@ async def remove_scan(
     secret: Secret,
 ) -> CartView:
     """Take a scanned item out of the shopper's open cart (removing it twice is harmless)."""
-    return await carts.remove_scan(
+    return await service.remove_scan(
         conn,
         clock,
         store_id=store_id,
@@ -157,7 +156,7 @@ async def check_out(
     at the same moment, answers the same cart with the same PaymentIntent; and Stripe is asked
     with a key made of the cart and its lines, so a retry after a lost answer finds the intent
     Stripe made the first time."""
-    return await carts.check_out(
+    return await service.check_out(
         pool,
         gateway,
         clock,
@@ -191,7 +190,7 @@ async def confirm_payment(
     Confirming a paid cart again changes nothing: no Idempotency-Key."""
     if settings.env != "dev":
         raise NotFound("confirm-payment exists in dev only; the app confirms with Stripe")
-    return await carts.confirm(
+    return await service.confirm(
         pool,
         gateway,
         clock,
@@ -205,7 +204,7 @@ async def confirm_payment(
 
 @post(
     "/v1/stores/{store_id:str}/scan-and-go/exits/verify",
-    guards=TILL,
+    guards=[allow(Role.CASHIER, Role.MANAGER)],
     tags=["scan-and-go"],
     operation_id="verifyCartExit",
     status_code=200,
@@ -220,7 +219,7 @@ async def verify_exit(
 ) -> ExitChecked:
     """Check a paid cart's exit code at the door, once (the store's cashiers and manager): 422
     if it is malformed, not ours or expired, 404 if it is another store's, 409 if used already."""
-    return await carts.verify_exit(
+    return await service.verify_exit(
         conn,
         clock,
         store_id=store_id,

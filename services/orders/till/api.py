@@ -1,4 +1,4 @@
-"""In-store sales' HTTP API: the till here; scan-and-go and its exit check in cart_api."""
+"""The till's HTTP API: a cashier rings up a basket, which may go home by rider."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from litestar import Request, Response, post
 from litestar.params import FromPath, JSONBody
 
 from services.orders.deps import Quotes
-from services.orders.sales import service
-from services.orders.sales.cart_api import ROUTES as CART_ROUTES
-from services.orders.sales.domain import Receipt, SaleRequest
+from services.orders.till import service
+from services.orders.till.domain import Receipt, SaleRequest
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Secret, Tx
@@ -64,4 +63,4 @@ async def ring_up(
     )
 
 
-ROUTES = [ring_up, *CART_ROUTES]
+ROUTES = [ring_up]

@@ -1,1 +1,0 @@
-"""The till and scan-and-go: in-store sales from the same stock as online orders."""
