@@ -32,7 +32,7 @@ from tests.integration.delivering import (
     rider_on_duty,
     rows,
 )
-from tests.integration.live_store import AT_STORE, busy_evening, place_rider
+from tests.integration.live_store import AT_STORE, busy_evening, place_rider, quote, set_pace
 
 NAME_JA = "オモ 神戸三宮店"
 TOKEN = MANAGER["Authorization"].removeprefix("Bearer ")
@@ -78,6 +78,20 @@ async def sees_the_evening(page: Page) -> None:
     await expect(page.get_by_test_id("rider")).to_have_count(2)
 
 
+async def sees_promises_made_later(page: Page, later: list[dict]) -> None:
+    """Two quotes made later for the floor's queue: a delivery, then a pickup."""
+    floor = page.locator("[data-testid=promise-cause][data-cause=floor_queue]")
+    await expect(floor).to_have_text("floor queue2 quotes")
+    await expect(page.get_by_test_id("promises-none")).to_be_hidden()
+    latest = page.get_by_test_id("promise-latest")
+    await expect(latest).to_have_count(2)
+    for shown, made in zip((latest.nth(1), latest.nth(0)), later, strict=True):
+        due = datetime.fromisoformat(made["promise_at"]).astimezone(ZoneInfo("Asia/Tokyo"))
+        await expect(shown).to_contain_text(f"promised {due:%H:%M}")
+        await expect(shown).to_contain_text(made["reason"])
+    await expect(latest.nth(0)).to_contain_text("pickup")
+
+
 async def test_a_store_manager_watches_orders_and_riders_live_on_the_zone_map(
     database, delivery_url, browser
 ):
@@ -89,6 +103,10 @@ async def test_a_store_manager_watches_orders_and_riders_live_on_the_zone_map(
             currency="JPY", timezone="Asia/Tokyo",
         ),
     )  # fmt: skip
+    async with httpx.AsyncClient(base_url=delivery_url, timeout=10) as http:
+        await set_pace(http, 1)  # an order an hour: the orders ahead make every promise later
+        later = [await quote(http), await quote(http, fulfilment="pickup")]
+    assert not any(q["meets_30_minutes"] for q in later)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     link = f"{delivery_url}/v1/stores/{STORE}/live#token={TOKEN}"
 
@@ -105,6 +123,9 @@ async def test_a_store_manager_watches_orders_and_riders_live_on_the_zone_map(
     late = page.get_by_test_id("late")
     await expect(late).to_have_attribute("data-order", evening.late)
     await expect(late.locator("td").last).to_have_text("floor")  # no picker has it yet
+
+    # The promises made later, why, and when to (Tokyo's time), the newest first.
+    await sees_promises_made_later(page, later)
 
     # Store time: Tokyo's clock, whatever the browser's own zone.
     clock = await page.get_by_test_id("clock").text_content()
@@ -147,6 +168,7 @@ async def test_a_store_manager_watches_orders_and_riders_live_on_the_zone_map(
     await expect(page.get_by_test_id("store-name")).to_have_text(NAME_JA)
     await sees_the_evening(page)
     await expect(page.get_by_test_id("rider-dot")).to_have_count(2)
+    await sees_promises_made_later(page, later)
     assert await page.evaluate("document.documentElement.scrollWidth") <= 360
     await page.screenshot(path=ARTEFACTS / "live-360x640.png")
     await page.screenshot(path=ARTEFACTS / "live-360x640-full.png", full_page=True)

@@ -22,3 +22,18 @@ SELECT count(*) AS done,
                           AND done_at <= placed_at + interval '30 minutes') AS within_30
 FROM delivery.deliveries
 WHERE store_id = :store_id AND status IN ('delivered', 'failed') AND done_at > :since
+
+-- name: late_quotes_by_cause
+-- Quotes since :since that refused a promise or made it later than 30 minutes, by cause.
+SELECT cause, count(*) AS quotes
+FROM delivery.late_quotes
+WHERE store_id = :store_id AND at > :since
+GROUP BY cause
+ORDER BY count(*) DESC, cause
+
+-- name: latest_late_quotes
+SELECT at, fulfilment, cause, promise_at, reason
+FROM delivery.late_quotes
+WHERE store_id = :store_id AND at > :since
+ORDER BY at DESC, quote_id DESC
+LIMIT :limit

@@ -1,6 +1,6 @@
 """The store as its manager watches it: orders by stage, the late and the nearly late with who
-holds them, the floor, the riders and their routes, the last hour's on-time rate, and the
-dispatcher's alert.
+holds them, the floor, the riders and their routes, the last hour's on-time rate, the promises
+it refused or made later and why, and the dispatcher's alert.
 
 Times are instants, not ages, so the same store a second later is the same state (the stream
 sends a state only when it changed); the page counts ages from `at`, the store clock's now.
@@ -20,13 +20,14 @@ from services.delivery.deliveries.store import RiderOnShift
 from services.delivery.deliveries.views import dispatch_board
 from services.delivery.live import store as db
 from services.delivery.live.floor import PickerAtWork, Queue
-from services.delivery.live.store import OpenOrder, StoreFacts
+from services.delivery.live.store import CauseCount, LateQuote, OpenOrder, StoreFacts
 from shared.web.streams import fingerprint
 
 WINDOW = timedelta(hours=1)
 AT_STORE_M = 150  # a free rider further than this from the store is still riding back
 STAGE_OF = {"waiting": "floor", "ready": "ready", "assigned": "rider", "out": "rider"}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_QUOTES = 5  # of the late quotes, the latest shown one by one
 
 
 HeldBy = Literal["rider", "floor", "dispatch"]
@@ -89,6 +90,13 @@ class OnTime(msgspec.Struct, frozen=True, kw_only=True):
     thirty_rate: float | None
 
 
+class LatePromises(msgspec.Struct, frozen=True, kw_only=True):
+    """Quotes of the last hour that refused a promise or made it later than 30 minutes."""
+
+    by_cause: list[CauseCount]  # most first
+    latest: list[LateQuote]  # newest first
+
+
 class LiveState(msgspec.Struct, frozen=True, kw_only=True):
     at: datetime
     store: StoreFacts
@@ -97,6 +105,7 @@ class LiveState(msgspec.Struct, frozen=True, kw_only=True):
     floor: Floor | None  # None: fulfillment did not answer in time
     riders: list[Rider]
     on_time: OnTime
+    promises: LatePromises
     alert: str | None
 
 
@@ -228,7 +237,14 @@ async def live_state(
     facts = await db.store(conn, store_id=store_id)
     assert facts is not None  # the board found it
     opens = await db.open_deliveries(conn, store_id=store_id)
-    done = await db.done_since(conn, store_id=store_id, since=now - WINDOW)
+    since = now - WINDOW
+    done = await db.done_since(conn, store_id=store_id, since=since)
+    promises = LatePromises(
+        by_cause=await db.late_quotes_by_cause(conn, store_id=store_id, since=since),
+        latest=await db.latest_late_quotes(
+            conn, store_id=store_id, since=since, limit=LATEST_QUOTES
+        ),
+    )
     return LiveState(
         at=now,
         store=facts,
@@ -237,5 +253,6 @@ async def live_state(
         floor=floor_of(floor) if floor else None,
         riders=riders_of(facts, board.riders, opens),
         on_time=on_time(done),
+        promises=promises,
         alert=board.alert,
     )
