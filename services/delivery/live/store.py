@@ -1,5 +1,5 @@
 """The live page's own queries (it writes nothing): the store, its open deliveries, what was
-done in the last hour, and the quotes that refused or promised later."""
+done in the last hour, the quotes that refused or promised later, and the order followed."""
 
 from __future__ import annotations
 
@@ -44,6 +44,17 @@ class Done(msgspec.Struct, frozen=True, kw_only=True):
     within_30: int
 
 
+class FollowedRow(msgspec.Struct, frozen=True, kw_only=True):
+    status: str
+    placed_at: datetime  # paid: delivery hears of an order when it is paid
+    promise_at: datetime
+    ready_at: datetime | None
+    out_at: datetime | None
+    done_at: datetime | None
+    eta: datetime | None
+    rider: str | None
+
+
 class CauseCount(msgspec.Struct, frozen=True, kw_only=True):
     cause: Cause
     quotes: int
@@ -84,3 +95,10 @@ async def latest_late_quotes(
 ) -> list[LateQuote]:
     query = Q["latest_late_quotes"](store_id=store_id, since=since, limit=limit)
     return rows_as(LateQuote, await conn.fetch(*query))
+
+
+async def followed_order(
+    conn: asyncpg.Connection, *, store_id: str, order_id: str
+) -> FollowedRow | None:
+    query = Q["followed_order"](store_id=store_id, order_id=order_id)
+    return row_as(FollowedRow, await conn.fetchrow(*query))
