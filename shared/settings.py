@@ -77,6 +77,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     retain_pings_days: Annotated[float, msgspec.Meta(ge=0)] = 14.0
     retain_scans_days: Annotated[float, msgspec.Meta(ge=0)] = 90.0
     retain_failures_days: Annotated[float, msgspec.Meta(ge=0)] = 30.0  # hand-over codes
+    retain_late_quotes_days: Annotated[float, msgspec.Meta(ge=0)] = 7.0  # the live page's
     trim_every_s: Annotated[float, msgspec.Meta(gt=0)] = 600.0
     trim_batch_size: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 5000
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -42,10 +42,15 @@ class Pace(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     rider_speed_kmh: Annotated[float, msgspec.Meta(ge=3.0, le=60.0)] = 15.0
 
 
+# Why a promise is refused or later than 30 minutes, as the manager's live page counts it.
+Cause = Literal["no_rider", "riders_short", "floor_queue", "long_trip"]
+
+
 class Promise(msgspec.Struct, frozen=True, kw_only=True):
     promise_at: datetime | None  # None: no promise can be made now (the reason says why)
     meets_30_minutes: bool
     reason: str | None = None
+    cause: Cause | None = None  # with the reason
 
 
 def ride_time(distance_m: int, pace: Pace) -> timedelta:
@@ -71,8 +76,9 @@ def on_the_shelf(now: datetime, backlog: int, pace: Pace, *, packed: bool = Fals
     return now + queue_wait(backlog, pace) + PICK_PACK + HANDOFF
 
 
-def _minutes(span: timedelta) -> int:
-    return math.ceil(span.total_seconds() / 60)
+def _span(span: timedelta) -> str:
+    n = math.ceil(span.total_seconds() / 60)
+    return "1 minute" if n == 1 else f"{n} minutes"
 
 
 def _next_minute(at: datetime) -> datetime:
@@ -94,12 +100,13 @@ def promise(
     bags on the shelf (`on_the_shelf`); None for a delivery means no rider is on shift."""
     wait = timedelta(0) if packed else queue_wait(backlog, pace)
     if distance_m is None:
-        return _made(now, wait + PICK_PACK, reason=_busy(backlog, wait))
+        return _made(now, wait + PICK_PACK, reason=_busy(backlog, wait), cause="floor_queue")
     if arrival is None:
         return Promise(
             promise_at=None,
             meets_30_minutes=False,
             reason="no rider is on shift at this store: it cannot deliver now",
+            cause="no_rider",
         )
     shelf = on_the_shelf(now, backlog, pace, packed=packed)
     ride = ride_time(distance_m, pace)
@@ -107,22 +114,25 @@ def promise(
     rider = waits * (1 + RIDER_WAIT_MARGIN)
     needed = arrival + (rider - waits) + HANDOVER - now
     work = needed - wait - rider
+    cause: Cause
     if work > PROMISE:
-        reason = f"picking, packing and the ride take {_minutes(work)} minutes"
+        reason, cause = f"picking, packing and the ride take {_span(work)}", "long_trip"
     elif rider > wait:
-        reason = (
-            f"every rider is out or has a full trip: {_minutes(rider)} minutes until one is free"
-        )
+        reason = f"every rider is out or has a full trip: {_span(rider)} until one is free"
+        cause = "riders_short"
     else:
-        reason = _busy(backlog, wait)
-    return _made(now, needed, reason=reason)
+        reason, cause = _busy(backlog, wait), "floor_queue"
+    return _made(now, needed, reason=reason, cause=cause)
 
 
 def _busy(backlog: int, wait: timedelta) -> str:
-    return f"{backlog} orders ahead keep the store busy for {_minutes(wait)} minutes"
+    ahead = "1 order ahead keeps" if backlog == 1 else f"{backlog} orders ahead keep"
+    return f"{ahead} the store busy for {_span(wait)}"
 
 
-def _made(now: datetime, needed: timedelta, *, reason: str) -> Promise:
+def _made(now: datetime, needed: timedelta, *, reason: str, cause: Cause) -> Promise:
     if needed <= PROMISE:
         return Promise(promise_at=now + PROMISE, meets_30_minutes=True)
-    return Promise(promise_at=_next_minute(now + needed), meets_30_minutes=False, reason=reason)
+    return Promise(
+        promise_at=_next_minute(now + needed), meets_30_minutes=False, reason=reason, cause=cause
+    )

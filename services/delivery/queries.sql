@@ -86,3 +86,15 @@ ON CONFLICT DO NOTHING
 
 -- name: remove_from_backlog
 DELETE FROM delivery.backlog WHERE store_id = $1 AND order_id = $2
+
+-- name: add_late_quote
+INSERT INTO delivery.late_quotes (store_id, at, quote_id, fulfilment, cause, promise_at, reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+
+-- name: trim_late_quotes
+WITH old AS (
+    SELECT ctid FROM delivery.late_quotes WHERE at < $1 LIMIT $2
+), gone AS (
+    DELETE FROM delivery.late_quotes WHERE ctid = ANY(ARRAY(SELECT ctid FROM old)) RETURNING 1
+)
+SELECT count(*) FROM gone

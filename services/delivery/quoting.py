@@ -85,6 +85,8 @@ async def quote(
     batching: bool = True,
 ) -> Quote:
     """Can the store take this order now, and by when will it be at the door (or ready)?
+    A promise refused or later than 30 minutes is recorded with its cause (one insert, only
+    when the store is behind); an address outside the zone is not the store's doing.
     `packed`: a basket already bagged (the till's deliver-home) needs no picking. `batching`:
     the dispatcher lets orders share a trip (not under the greedy policy)."""
     place = await check_coverage(conn, store_id, lat, lng)
@@ -112,6 +114,16 @@ async def quote(
         arrival=arrival,
         packed=packed,
     )
+    if made.cause is not None and made.reason is not None:  # for the manager's live page
+        await db.add_late_quote(
+            conn,
+            store_id=store_id,
+            at=now,
+            fulfilment="pickup" if pickup else "delivery",
+            cause=made.cause,
+            promise_at=made.promise_at,
+            reason=made.reason,
+        )
     return Quote(
         store_id=store_id,
         deliverable=True,

@@ -1,4 +1,5 @@
-"""What delivery keeps, and for how long: rider pings by day, wrong hand-over codes in batches."""
+"""What delivery keeps, and for how long: rider pings by day, wrong hand-over codes and late
+quotes in batches."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import asyncpg
 
 from services.delivery.deliveries.store import Q as DELIVERIES
 from services.delivery.riders.store import Q as RIDERS
+from services.delivery.store import Q as DELIVERY
 from shared.retention import Trim, in_batches
 from shared.retention.partitions import drop_days_before, make_days
 from shared.retention.runner import held
 
 PINGS = "delivery.pings"
 CODE_FAILURES = "delivery.code_failures"
+LATE_QUOTES = "delivery.late_quotes"
 
 
 async def trim_pings(pool: asyncpg.Pool, now: datetime, before: datetime, batch: int) -> int:
@@ -37,7 +40,12 @@ async def trim_code_failures(
     )
 
 
+async def trim_late_quotes(pool: asyncpg.Pool, _now: datetime, before: datetime, batch: int) -> int:
+    return await in_batches(pool, LATE_QUOTES, DELIVERY["trim_late_quotes"], before, batch=batch)
+
+
 TRIMS = (
     Trim(PINGS, "retain_pings_days", trim_pings),
     Trim(CODE_FAILURES, "retain_failures_days", trim_code_failures),
+    Trim(LATE_QUOTES, "retain_late_quotes_days", trim_late_quotes),
 )

@@ -11,8 +11,9 @@ import msgspec
 
 from services.delivery.capacity import Capacity, RiderCapacity
 from services.delivery.domain import Rider, Zone
-from services.delivery.promise import Pace
+from services.delivery.promise import Cause, Pace
 from shared.events import Fulfilment
+from shared.ids import uuid7
 from shared.sql import load_queries, row_as, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -161,3 +162,19 @@ async def add_to_backlog(
 
 async def remove_from_backlog(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> None:
     await conn.execute(Q["remove_from_backlog"], store_id, order_id)
+
+
+async def add_late_quote(
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    at: datetime,
+    fulfilment: Fulfilment,
+    cause: Cause,
+    promise_at: datetime | None,
+    reason: str,
+) -> None:
+    """A quote that refused (no `promise_at`) or promised later than 30 minutes."""
+    await conn.execute(
+        Q["add_late_quote"], store_id, at, uuid7(), fulfilment, cause, promise_at, reason
+    )

@@ -58,6 +58,20 @@ async def list_pick_tasks(
 
 
 @get(
+    "/v1/stores/{store_id:str}/orders/{order_id:str}/pick-tasks",
+    guards=[allow(Role.MANAGER, Role.PICKER)],
+    tags=["picking"],
+    operation_id="listOrderPickTasks",
+)
+async def list_order_pick_tasks(
+    store_id: FromPath[str], order_id: FromPath[str], conn: Tx
+) -> list[TaskSummary]:
+    """One order's pick tasks, packed and cancelled ones too, with the time of every stage and
+    who holds or packed each (its staff; none for an order the store has not been sent)."""
+    return await service.order_tasks(conn, store_id, order_id)
+
+
+@get(
     "/v1/stores/{store_id:str}/fulfillment/queue",
     guards=[allow(Role.MANAGER)],
     tags=["picking"],
@@ -111,6 +125,7 @@ ROUTES = [
     edit_layout,
     list_pickers,
     list_pick_tasks,
+    list_order_pick_tasks,
     get_queue,
     get_packing_rule,
     set_packing_rule,

@@ -41,6 +41,11 @@ async def list_tasks(
     return await db.tasks(conn, store_id=store_id, statuses=statuses)
 
 
+async def order_tasks(conn: asyncpg.Connection, store_id: str, order_id: str) -> list[TaskSummary]:
+    await _known_store(conn, store_id)
+    return await db.order_tasks(conn, store_id=store_id, order_id=order_id)
+
+
 async def queue_view(conn: asyncpg.Connection, clock: Clock, store_id: str) -> QueueView:
     await _known_store(conn, store_id)
     return summarize(

@@ -130,5 +130,11 @@ async def tasks(
     return rows_as(TaskSummary, await conn.fetch(Q["tasks"], store_id, list(statuses), limit))
 
 
+async def order_tasks(
+    conn: asyncpg.Connection, *, store_id: str, order_id: str
+) -> list[TaskSummary]:
+    return rows_as(TaskSummary, await conn.fetch(Q["order_tasks"], store_id, order_id))
+
+
 async def pickers_at_work(conn: asyncpg.Connection, *, store_id: str) -> list[PickerAtWork]:
     return rows_as(PickerAtWork, await conn.fetch(Q["pickers_at_work"], store_id))

@@ -5,6 +5,7 @@ land in `.omo/artefacts/`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,30 +14,24 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from services.delivery.dispatch.dispatcher import dispatch_once, solver_pool
+from services.delivery.settings import DeliverySettings
 from shared.auth import Role
+from shared.clock import Clock
+from shared.db import create_pool
 from shared.events import StoreUpdated
 from tests.e2e.browser import ARTEFACTS, NEEDS_CHROMIUM, chromium, glyphs_differ
+from tests.eventually import eventually
+from tests.integration import picking
 from tests.integration.apps import bearer
-from tests.integration.conftest import serving
-from tests.integration.delivering import (
-    MANAGER,
-    RIDER_1,
-    STORE,
-    assign_route,
-    bag_codes,
-    command,
-    emit,
-    handle_delivery,
-    packed,
-    placed,
-    rider_on_duty,
-    rows,
-)
-from tests.integration.live_store import AT_STORE, busy_evening, place_rider
+from tests.integration.conftest import orders, serving, stripe_url  # noqa: F401 (fixtures)
+from tests.integration.delivering import MANAGER, STORE, command, emit, rows
+from tests.integration.live_store import AT_STORE, busy_evening, place_rider, quote, set_pace
+from tests.integration.shopping import CABBAGE, SHOPPER, place_and_pay
 
 NAME_JA = "オモ 神戸三宮店"
 TOKEN = MANAGER["Authorization"].removeprefix("Bearer ")
-STAGES = ("floor", "ready", "rider", "delivered")
+STEPS_OF_AN_ORDER = ("paid", "picking", "packed", "riding", "delivered")
 
 pytestmark = [
     pytest.mark.e2e,
@@ -45,17 +40,17 @@ pytestmark = [
 
 
 @pytest.fixture
-def delivery_url(database: str, demo: str) -> Iterator[str]:
+def fulfillment_url(database: str, demo: str) -> Iterator[str]:
+    with serving("fulfillment", database_url=database, bus_poll_seconds=0.2) as url:
+        yield url
+
+
+@pytest.fixture
+def delivery_url(database: str, fulfillment_url: str) -> Iterator[str]:
     """Delivery over HTTP, asking a real fulfillment (also over HTTP) for the floor."""
-    with (
-        serving("fulfillment", database_url=database, bus_poll_seconds=0.2) as fulfillment_url,
-        serving(
-            "delivery",
-            database_url=database,
-            bus_poll_seconds=0.2,
-            fulfillment_url=fulfillment_url,
-        ) as url,
-    ):
+    with serving(
+        "delivery", database_url=database, bus_poll_seconds=0.2, fulfillment_url=fulfillment_url
+    ) as url:
         yield url
 
 
@@ -78,6 +73,20 @@ async def sees_the_evening(page: Page) -> None:
     await expect(page.get_by_test_id("rider")).to_have_count(2)
 
 
+async def sees_promises_made_later(page: Page, later: list[dict]) -> None:
+    """Two quotes made later for the floor's queue: a delivery, then a pickup."""
+    floor = page.locator("[data-testid=promise-cause][data-cause=floor_queue]")
+    await expect(floor).to_have_text("floor queue2 quotes")
+    await expect(page.get_by_test_id("promises-none")).to_be_hidden()
+    latest = page.get_by_test_id("promise-latest")
+    await expect(latest).to_have_count(2)
+    for shown, made in zip((latest.nth(1), latest.nth(0)), later, strict=True):
+        due = datetime.fromisoformat(made["promise_at"]).astimezone(ZoneInfo("Asia/Tokyo"))
+        await expect(shown).to_contain_text(f"promised {due:%H:%M}")
+        await expect(shown).to_contain_text(made["reason"])
+    await expect(latest.nth(0)).to_contain_text("pickup")
+
+
 async def test_a_store_manager_watches_orders_and_riders_live_on_the_zone_map(
     database, delivery_url, browser
 ):
@@ -89,6 +98,10 @@ async def test_a_store_manager_watches_orders_and_riders_live_on_the_zone_map(
             currency="JPY", timezone="Asia/Tokyo",
         ),
     )  # fmt: skip
+    async with httpx.AsyncClient(base_url=delivery_url, timeout=10) as http:
+        await set_pace(http, 1)  # an order an hour: the orders ahead make every promise later
+        later = [await quote(http), await quote(http, fulfilment="pickup")]
+    assert not any(q["meets_30_minutes"] for q in later)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     link = f"{delivery_url}/v1/stores/{STORE}/live#token={TOKEN}"
 
@@ -105,6 +118,9 @@ async def test_a_store_manager_watches_orders_and_riders_live_on_the_zone_map(
     late = page.get_by_test_id("late")
     await expect(late).to_have_attribute("data-order", evening.late)
     await expect(late.locator("td").last).to_have_text("floor")  # no picker has it yet
+
+    # The promises made later, why, and when to (Tokyo's time), the newest first.
+    await sees_promises_made_later(page, later)
 
     # Store time: Tokyo's clock, whatever the browser's own zone.
     clock = await page.get_by_test_id("clock").text_content()
@@ -147,6 +163,7 @@ async def test_a_store_manager_watches_orders_and_riders_live_on_the_zone_map(
     await expect(page.get_by_test_id("store-name")).to_have_text(NAME_JA)
     await sees_the_evening(page)
     await expect(page.get_by_test_id("rider-dot")).to_have_count(2)
+    await sees_promises_made_later(page, later)
     assert await page.evaluate("document.documentElement.scrollWidth") <= 360
     await page.screenshot(path=ARTEFACTS / "live-360x640.png")
     await page.screenshot(path=ARTEFACTS / "live-360x640-full.png", full_page=True)
@@ -173,55 +190,104 @@ async def test_a_manager_of_another_store_is_asked_for_this_stores_token(
 
 
 async def test_a_store_manager_follows_one_order_from_paid_to_delivered(
-    database, delivery_url, browser
+    database,
+    orders,
+    fulfillment_url,
+    delivery_url,
+    browser,  # noqa: F811 (a fixture)
 ):
-    await handle_delivery(database)
-    await rider_on_duty(database, "rider-1")
-    await place_rider(database, "rider-1", AT_STORE)
-    page = await (await browser.new_context()).new_page()
+    """A real order: paid in the app, picked and packed on fulfillment's handheld API, routed
+    by the dispatcher, taken out and handed over on delivery's rider API; the manager types its
+    id and watches each step arrive with its time, in Tokyo's time."""
+    page = await (await browser.new_context(viewport={"width": 1280, "height": 800})).new_page()
+    errors: list[Exception] = []
+    page.on("pageerror", lambda error: errors.append(error))
     await page.goto(f"{delivery_url}/v1/stores/{STORE}/live#token={TOKEN}")
-    count = {s: page.get_by_test_id(f"stage-{s}").get_by_test_id("count") for s in STAGES}
-    rider = page.locator("[data-testid=rider-dot][data-rider=rider-1]")
-    await expect(rider).to_have_attribute("class", "free")
+    await expect(page.get_by_test_id("net")).to_have_attribute("data-live", "on")
+    followed = page.get_by_test_id("followed")
 
-    async def stages_show(*counts: int) -> None:
-        for stage, n in zip(STAGES, counts, strict=True):
-            await expect(count[stage]).to_have_text(str(n), timeout=10_000)
+    async def reached(stage: str, *steps: str) -> None:
+        await expect(followed).to_have_attribute("data-stage", stage, timeout=15_000)
+        for step in STEPS_OF_AN_ORDER:
+            at = followed.get_by_test_id(f"step-{step}").get_by_test_id("at")
+            if step in steps:
+                await expect(at).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))
+            else:
+                await expect(at).to_have_text("–")
 
-    await stages_show(0, 0, 0, 0)
-    await expect(page.get_by_test_id("on-time-promise")).to_have_text("–")
+    order_id = (await place_and_pay(orders, {"sku": CABBAGE, "quantity": 1}))["order_id"]
+    await page.get_by_test_id("follow-id").fill(order_id)
+    await page.get_by_test_id("follow-go").click()
+    await reached("paid", "paid")
+    await expect(page.get_by_test_id("followed-what")).to_have_text(f"{order_id}: paid")
 
-    order = placed()  # paid: delivery learns of it and the floor starts picking
-    await emit(database, order)
-    await stages_show(1, 0, 0, 0)
-    await emit(database, packed(order.order_id))
-    await stages_show(0, 1, 0, 0)
-    route_id = await assign_route(database, "rider-1", [order.order_id])
-    await stages_show(0, 0, 1, 0)
-    await expect(rider).to_have_attribute("class", "loading")
-    await expect(page.get_by_test_id("door")).to_have_count(1)
+    async with httpx.AsyncClient(base_url=fulfillment_url, timeout=10) as floor:
+        await eventually(
+            lambda: rows(
+                database, "SELECT 1 FROM fulfillment.pick_tasks WHERE order_id = $1", order_id
+            ),
+            "fulfillment to queue the order's picking",
+            ok=bool,
+        )
+        batch = await picking.claim(floor)
+        await reached("picking", "paid", "picking")
+        await expect(page.get_by_test_id("followed-more")).to_contain_text("picked by Aoi Tanaka")
+        batch = await picking.pick_all(floor, batch)
+        packed = await floor.post(
+            f"/v1/batches/{batch['batch_id']}/orders/{order_id}/pack",
+            json={"bags": [{"zone": "produce", "count": 1}]},
+            headers=picking.command(),
+        )
+        assert packed.json()["order_packed"] is True, packed.text
+    await reached("packed", "paid", "picking", "packed")
 
+    pool = await create_pool(database)
+    try:
+        with solver_pool() as executor:
+            run = await dispatch_once(
+                pool,
+                STORE,
+                clock=Clock(),
+                executor=executor,
+                owner="live-page",
+                settings=DeliverySettings(database_url=database, solve_time_limit_s=0.3),
+            )
+    finally:
+        await pool.close()
+    assert run is not None and run.committed == 1
+    await expect(page.get_by_test_id("followed-more")).to_contain_text("rider Yuto Yamamoto")
+
+    rider = bearer(Role.RIDER, store=STORE, subject="rider-5")
     async with httpx.AsyncClient(base_url=delivery_url, timeout=10) as http:
+        route = (await http.get("/v1/riders/me/route", headers=rider)).json()
         r = await http.post(
-            f"/v1/routes/{route_id}/pickup",
-            json={"bags": bag_codes(order.order_id)},
-            headers=command(RIDER_1),
+            f"/v1/routes/{route['route_id']}/pickup",
+            json={"bags": route["stops"][0]["bags"]},
+            headers=command(rider),
         )
         assert r.status_code == 200, r.text
-        await expect(rider).to_have_attribute("class", "out", timeout=10_000)
-        [row] = await rows(
-            database,
-            "SELECT handover_code FROM delivery.deliveries WHERE order_id = $1",
-            order.order_id,
-        )
+        await reached("riding", "paid", "picking", "packed", "riding")
+        await expect(page.get_by_test_id("followed-more")).to_contain_text("eta ")
+        await page.screenshot(path=ARTEFACTS / "live-following-1280x800.png", full_page=True)
+        tracking = (await http.get(f"/v1/orders/{order_id}/tracking", headers=SHOPPER)).json()
         r = await http.post(
-            f"/v1/deliveries/{order.order_id}/delivered",
-            json={"code": row["handover_code"]},
-            headers=command(RIDER_1),
+            f"/v1/deliveries/{order_id}/delivered",
+            json={"code": tracking["handover_code"]},
+            headers=command(rider),
         )
         assert r.status_code == 200, r.text
-    await stages_show(0, 0, 0, 1)
-    await expect(page.get_by_test_id("on-time-promise")).to_have_text("100%")
-    await expect(page.get_by_test_id("on-time-30")).to_have_text("100%")
-    await expect(page.get_by_test_id("door")).to_have_count(0)
-    await expect(rider).to_have_attribute("class", "free")  # back at the store's door
+        await reached("delivered", *STEPS_OF_AN_ORDER)
+
+        # Each time as the store's clock said it, whatever the browser's own zone.
+        state = await http.get(f"/v1/stores/{STORE}/live/state?follow={order_id}", headers=MANAGER)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    for step in state.json()["followed"]["steps"]:
+        at = datetime.fromisoformat(step["at"]).astimezone(tokyo)
+        shown = followed.get_by_test_id(f"step-{step['step']}").get_by_test_id("at")
+        await expect(shown).to_have_text(f"{at:%H:%M:%S}")
+    await expect(page.get_by_test_id("stage-delivered").get_by_test_id("count")).to_have_text("1")
+
+    # Stop: the store again, following nothing.
+    await page.get_by_test_id("follow-stop").click()
+    await expect(followed).to_be_hidden()
+    assert not errors, errors

@@ -1,13 +1,18 @@
 """The demo store on a busy evening, as the manager's live page shows it: riders on shift,
 orders at every stage, one delivered within the hour, one already late, and the dispatcher's
-alert."""
+alert; and quotes that promise later than 30 minutes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
 from tests.integration.delivering import (
+    DOORS,
+    MANAGER,
+    SHOPPER,
     STORE,
     assign_route,
     emit,
@@ -71,3 +76,19 @@ async def busy_evening(database: str) -> Evening:
         now,
     )
     return Evening(late=late.order_id, ready=ready, route=[first, second], delivered=delivered)
+
+
+async def quote(http: httpx.AsyncClient, **body: object) -> dict:
+    """Delivery's quote for the first demo door (or as `body` says), as a shopper's app asks."""
+    door = {"store_id": STORE, "lat": DOORS[0][0], "lng": DOORS[0][1]}
+    r = await http.post("/v1/quotes", json={**door, **body}, headers=SHOPPER)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def set_pace(http: httpx.AsyncClient, orders_per_hour: int) -> None:
+    """The store's floor pace, by its manager (a new pace: quotes see a new future at once)."""
+    r = await http.put(
+        f"/v1/stores/{STORE}/pace", json={"orders_per_hour": orders_per_hour}, headers=MANAGER
+    )
+    assert r.status_code == 200, r.text

@@ -15,9 +15,19 @@ from services.delivery.live.floor import TIMEOUT_S
 from shared.auth import Role
 from tests.integration.apps import bearer
 from tests.integration.conftest import serving
-from tests.integration.delivering import MANAGER, RIDER_1, SHOPPER, STORE
+from tests.integration.delivering import (
+    MANAGER,
+    RIDER_1,
+    SHOPPER,
+    STORE,
+    emit,
+    handle_delivery,
+    placed,
+    rider_on_duty,
+    rows,
+)
 from tests.integration.eventlog import next_message
-from tests.integration.live_store import AT_STORE, busy_evening, place_rider
+from tests.integration.live_store import AT_STORE, busy_evening, place_rider, quote, set_pace
 
 STATE = f"/v1/stores/{STORE}/live/state"
 STREAM = f"/v1/stores/{STORE}/live/stream"
@@ -95,6 +105,56 @@ async def test_the_floor_is_unknown_when_fulfillment_does_not_answer_in_time(
     assert r.json()["floor"] is None
     assert {s["stage"]: s["count"] for s in r.json()["stages"]}["rider"] == 2
     assert took < TIMEOUT_S + 1.5  # it did not wait for fulfillment
+
+
+async def late_quotes(database: str, services: str) -> None:
+    """The store refuses one promise (no rider on shift) and makes two later (its floor set to
+    one order an hour with an order ahead: a delivery and a pickup); another store's late
+    quote, this store's from two hours ago, one in time and an address outside the zone are
+    not its last hour's late promises."""
+    await handle_delivery(database)
+    await rows(
+        database,
+        "INSERT INTO delivery.late_quotes (store_id, at, quote_id, fulfilment, cause, reason)"
+        " VALUES ('osaka-umeda', now(), gen_random_uuid(), 'delivery', 'riders_short', 'x'),"
+        " ($1, now() - interval '2 hours', gen_random_uuid(), 'delivery', 'no_rider', 'y')"
+        " RETURNING store_id",
+        STORE,
+    )
+    async with httpx.AsyncClient(base_url=services, timeout=10) as http:
+        assert (await quote(http))["promise_at"] is None  # no rider on shift
+        await rider_on_duty(database, "rider-1")
+        await set_pace(http, 600)
+        assert (await quote(http))["meets_30_minutes"] is True
+        assert (await quote(http, lat=35.0))["deliverable"] is False
+        await emit(database, placed())
+        await set_pace(http, 1)
+        assert (await quote(http))["meets_30_minutes"] is False
+        assert (await quote(http, fulfilment="pickup"))["meets_30_minutes"] is False
+
+
+async def test_the_manager_sees_the_last_hours_promises_refused_or_made_later_and_why(
+    database, services
+):
+    await late_quotes(database, services)
+    async with httpx.AsyncClient(base_url=services, timeout=10) as http:
+        r = await http.get(STATE, headers=MANAGER)
+    assert r.status_code == 200, r.text
+    promises = r.json()["promises"]
+    assert promises["by_cause"] == [
+        {"cause": "floor_queue", "quotes": 2},
+        {"cause": "no_rider", "quotes": 1},
+    ]
+    latest = promises["latest"]
+    assert [(q["cause"], q["fulfilment"]) for q in latest] == [
+        ("floor_queue", "pickup"),
+        ("floor_queue", "delivery"),
+        ("no_rider", "delivery"),
+    ]
+    assert latest[0]["reason"] == "1 order ahead keeps the store busy for 50 minutes"
+    assert latest[1]["promise_at"] > latest[1]["at"]
+    assert latest[2]["promise_at"] is None
+    assert "no rider is on shift" in latest[2]["reason"]
 
 
 @pytest.mark.parametrize(

@@ -337,6 +337,7 @@ def test_omo_events_trim_runs_every_trim_once_and_says_what_went(database):
         "kernel.handled_events",
         "delivery.pings",
         "delivery.code_failures",
+        "delivery.late_quotes",
         "fulfillment.scans",
     }
     assert all(v == "0 row(s) trimmed" for v in said.values()), said

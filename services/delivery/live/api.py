@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Annotated
 
 from litestar import Request, Response, get
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from services.delivery.deps import Floor
-from services.delivery.live.floor import FloorClient, Queue
+from services.delivery.live.floor import FloorClient, PickTask
 from services.delivery.live.views import LiveState, live_state, state_id
 from shared.auth import Role
 from shared.clock import Clock
@@ -24,6 +25,13 @@ from shared.web.streams import ALIVE_S, LastEventId, snapshot
 
 PAGE = (Path(__file__).parent / "page.html").read_bytes()
 POLL_S = 1.0  # wall seconds between looks at the store
+Follow = Annotated[
+    str | None,
+    QueryParameter(
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="An order to follow from paid to delivered (`followed` in the state).",
+    ),
+]
 
 
 @get("/v1/stores/{store_id:str}/live", opt=PUBLIC, include_in_schema=False)
@@ -33,11 +41,6 @@ async def live_page() -> Response[bytes]:
     return Response(PAGE, media_type="text/html; charset=utf-8")
 
 
-async def _floor(request: Request, floor: FloorClient, store_id: str) -> Queue | None:
-    """Fulfillment's queue, asked with the caller's own token."""
-    return await floor.queue(store_id, request.headers["authorization"])
-
-
 @get(
     "/v1/stores/{store_id:str}/live/state",
     guards=[allow(Role.MANAGER)],
@@ -45,12 +48,18 @@ async def _floor(request: Request, floor: FloorClient, store_id: str) -> Queue |
     operation_id="getLiveState",
 )
 async def get_live_state(
-    request: Request, store_id: FromPath[str], pool: Pool, clock: Now, floor: Floor
+    request: Request,
+    store_id: FromPath[str],
+    pool: Pool,
+    clock: Now,
+    floor: Floor,
+    follow: Follow = None,
 ) -> LiveState:
     """What the live page shows, now (the store's manager): orders by stage, late and at-risk
     orders with who holds them, the floor (null when fulfillment did not answer in time),
-    riders with their routes, the last hour's on-time rate, and the dispatcher's alert."""
-    return await _look(request, floor, pool, clock, store_id)
+    riders with their routes, the last hour's on-time rate, the promises refused or made later
+    and why, the dispatcher's alert, and the order `follow` stage by stage."""
+    return await _look(request, floor, pool, clock, store_id, follow)
 
 
 @get(
@@ -65,21 +74,40 @@ async def live_stream(
     pool: Pool,
     clock: Now,
     floor: Floor,
+    follow: Follow = None,
     last_event_id: LastEventId = None,
 ) -> ServerSentEvent:
     """The same as Server-Sent Events: a `live` event now and whenever the store changes. Each
     message's id names the state it carries: reconnecting with `Last-Event-ID`, the current
     state is sent only if it is newer."""
-    first = await _look(request, floor, pool, clock, store_id)  # 404 before streaming
-    return ServerSentEvent(_follow(request, floor, pool, clock, first, resend=last_event_id))
+    first = await _look(request, floor, pool, clock, store_id, follow)  # 404 before streaming
+    return ServerSentEvent(
+        _follow(request, floor, pool, clock, first, follow, resend=last_event_id)
+    )
 
 
 async def _look(
-    request: Request, floor: FloorClient, pool: Pool, clock: Clock, store_id: str
+    request: Request,
+    floor: FloorClient,
+    pool: Pool,
+    clock: Clock,
+    store_id: str,
+    follow: str | None,
 ) -> LiveState:
-    queue = await _floor(request, floor, store_id)  # no connection held while fulfillment answers
+    """The store now: fulfillment's floor first (with the caller's own token), so that no
+    connection is held while it answers."""
+    token = request.headers["authorization"]
+    tasks: list[PickTask] | None = None
+    if follow is None:
+        queue = await floor.queue(store_id, token)
+    else:
+        queue, tasks = await asyncio.gather(
+            floor.queue(store_id, token), floor.order_tasks(store_id, follow, token)
+        )
     async with pool.acquire() as conn:
-        return await live_state(conn, store_id=store_id, now=clock.now(), floor=queue)
+        return await live_state(
+            conn, store_id=store_id, now=clock.now(), floor=queue, follow=follow, tasks=tasks
+        )
 
 
 async def _follow(
@@ -88,6 +116,7 @@ async def _follow(
     pool: Pool,
     clock: Clock,
     seen: LiveState,
+    follow: str | None,
     *,
     resend: str | None,
 ) -> AsyncIterator[ServerSentEventMessage]:
@@ -101,7 +130,7 @@ async def _follow(
             bearer_principal(request)
         except Unauthenticated:
             return
-        latest = await _look(request, floor, pool, clock, seen.store.store_id)
+        latest = await _look(request, floor, pool, clock, seen.store.store_id, follow)
         latest_id = state_id(latest)
         if latest_id != seen_id:
             seen_id, quiet = latest_id, 0.0

@@ -1,11 +1,13 @@
 """The floor as fulfillment sees it, asked over HTTP with the manager's own token (delivery
-holds no rights of its own on fulfillment's queue). The page must not stall on a slow
-neighbour: no answer within `TIMEOUT_S` and the floor is unknown for this snapshot."""
+holds no rights of its own on fulfillment's queue): its queue, and the pick tasks of an order
+the manager follows. The page must not stall on a slow neighbour: no answer within `TIMEOUT_S`
+and the floor is unknown for this snapshot."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TypeVar
 
 import httpx
 import msgspec
@@ -14,6 +16,7 @@ from shared.tracing import pass_on_request_id
 
 log = logging.getLogger("omo.delivery.live")
 TIMEOUT_S = 0.5
+T = TypeVar("T")
 
 
 class ZoneBacklog(msgspec.Struct, frozen=True, kw_only=True):
@@ -50,7 +53,18 @@ class Queue(msgspec.Struct, frozen=True, kw_only=True):
     pickers: list[PickerAtWork]
 
 
-_decode = msgspec.json.Decoder(Queue)
+class PickTask(msgspec.Struct, frozen=True, kw_only=True):
+    """What of a task in fulfillment's `GET .../orders/{id}/pick-tasks` the page uses."""
+
+    zone: str
+    status: str  # queued | claimed | picked | packed | cancelled
+    picker_id: str | None
+    claimed_at: datetime | None
+    packed_at: datetime | None
+
+
+_queue = msgspec.json.Decoder(Queue)
+_tasks = msgspec.json.Decoder(list[PickTask])
 
 
 class FloorClient:
@@ -61,18 +75,27 @@ class FloorClient:
 
     async def queue(self, store_id: str, authorization: str) -> Queue | None:
         """Fulfillment's queue of the store, or None when it did not answer in time or well."""
+        return await self._get(f"/v1/stores/{store_id}/fulfillment/queue", authorization, _queue)
+
+    async def order_tasks(
+        self, store_id: str, order_id: str, authorization: str
+    ) -> list[PickTask] | None:
+        """One order's pick tasks, or None when fulfillment did not answer in time or well."""
+        path = f"/v1/stores/{store_id}/orders/{order_id}/pick-tasks"
+        return await self._get(path, authorization, _tasks)
+
+    async def _get(
+        self, path: str, authorization: str, decoder: msgspec.json.Decoder[T]
+    ) -> T | None:
         try:
-            response = await self._http.get(
-                f"/v1/stores/{store_id}/fulfillment/queue",
-                headers={"Authorization": authorization},
-            )
+            response = await self._http.get(path, headers={"Authorization": authorization})
         except httpx.HTTPError as exc:
-            log.warning("fulfillment did not answer for the floor of %s: %r", store_id, exc)
+            log.warning("fulfillment did not answer %s: %r", path, exc)
             return None
         if response.status_code != 200:
-            log.warning("fulfillment refused the floor of %s: %s", store_id, response.text[:300])
+            log.warning("fulfillment refused %s: %s", path, response.text[:300])
             return None
-        return _decode.decode(response.content)
+        return decoder.decode(response.content)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -22,3 +22,26 @@ SELECT count(*) AS done,
                           AND done_at <= placed_at + interval '30 minutes') AS within_30
 FROM delivery.deliveries
 WHERE store_id = :store_id AND status IN ('delivered', 'failed') AND done_at > :since
+
+-- name: late_quotes_by_cause
+-- Quotes since :since that refused a promise or made it later than 30 minutes, by cause.
+SELECT cause, count(*) AS quotes
+FROM delivery.late_quotes
+WHERE store_id = :store_id AND at > :since
+GROUP BY cause
+ORDER BY count(*) DESC, cause
+
+-- name: latest_late_quotes
+SELECT at, fulfilment, cause, promise_at, reason
+FROM delivery.late_quotes
+WHERE store_id = :store_id AND at > :since
+ORDER BY at DESC, quote_id DESC
+LIMIT :limit
+
+-- name: followed_order
+-- One delivery of the store, with its stage times and its rider's name.
+SELECT d.status, d.placed_at, d.promise_at, d.ready_at, d.out_at, d.done_at, d.eta,
+       coalesce(r.name, d.rider_id) AS rider
+FROM delivery.deliveries d
+LEFT JOIN delivery.riders r ON r.store_id = d.store_id AND r.rider_id = d.rider_id
+WHERE d.store_id = :store_id AND d.order_id = :order_id

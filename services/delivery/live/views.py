@@ -1,6 +1,6 @@
 """The store as its manager watches it: orders by stage, the late and the nearly late with who
-holds them, the floor, the riders and their routes, the last hour's on-time rate, and the
-dispatcher's alert.
+holds them, the floor, the riders and their routes, the last hour's on-time rate, the promises
+it refused or made later and why, the dispatcher's alert, and the order the manager follows.
 
 Times are instants, not ages, so the same store a second later is the same state (the stream
 sends a state only when it changed); the page counts ages from `at`, the store clock's now.
@@ -19,14 +19,16 @@ from services.delivery.deliveries.domain import is_late
 from services.delivery.deliveries.store import RiderOnShift
 from services.delivery.deliveries.views import dispatch_board
 from services.delivery.live import store as db
-from services.delivery.live.floor import PickerAtWork, Queue
-from services.delivery.live.store import OpenOrder, StoreFacts
+from services.delivery.live.floor import PickerAtWork, PickTask, Queue
+from services.delivery.live.following import Followed, followed
+from services.delivery.live.store import CauseCount, LateQuote, OpenOrder, StoreFacts
 from shared.web.streams import fingerprint
 
 WINDOW = timedelta(hours=1)
 AT_STORE_M = 150  # a free rider further than this from the store is still riding back
 STAGE_OF = {"waiting": "floor", "ready": "ready", "assigned": "rider", "out": "rider"}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_QUOTES = 5  # of the late quotes, the latest shown one by one
 
 
 HeldBy = Literal["rider", "floor", "dispatch"]
@@ -37,6 +39,7 @@ class Stage(msgspec.Struct, frozen=True, kw_only=True):
     stage: Literal["floor", "ready", "rider", "delivered"]
     count: int
     oldest_placed_at: datetime | None  # of the orders in it now (none for delivered)
+    newest_order_id: str | None  # the last placed of them, for the page to follow
 
 
 class Late(msgspec.Struct, frozen=True, kw_only=True):
@@ -89,6 +92,13 @@ class OnTime(msgspec.Struct, frozen=True, kw_only=True):
     thirty_rate: float | None
 
 
+class LatePromises(msgspec.Struct, frozen=True, kw_only=True):
+    """Quotes of the last hour that refused a promise or made it later than 30 minutes."""
+
+    by_cause: list[CauseCount]  # most first
+    latest: list[LateQuote]  # newest first
+
+
 class LiveState(msgspec.Struct, frozen=True, kw_only=True):
     at: datetime
     store: StoreFacts
@@ -97,7 +107,9 @@ class LiveState(msgspec.Struct, frozen=True, kw_only=True):
     floor: Floor | None  # None: fulfillment did not answer in time
     riders: list[Rider]
     on_time: OnTime
+    promises: LatePromises
     alert: str | None
+    followed: Followed | None  # the order asked for (`follow`), if any
 
 
 def state_id(state: LiveState) -> str:
@@ -114,10 +126,17 @@ def metres(store: StoreFacts, lat: float, lng: float) -> float:
 def stages(opens: list[OpenOrder], delivered: int) -> list[Stage]:
     out = []
     for stage in ("floor", "ready", "rider"):
-        mine = [o for o in opens if STAGE_OF[o.status] == stage]
-        oldest = min((o.placed_at for o in mine), default=None)
-        out.append(Stage(stage=stage, count=len(mine), oldest_placed_at=oldest))
-    return [*out, Stage(stage="delivered", count=delivered, oldest_placed_at=None)]
+        mine = sorted((o for o in opens if STAGE_OF[o.status] == stage), key=lambda o: o.placed_at)
+        out.append(
+            Stage(
+                stage=stage,
+                count=len(mine),
+                oldest_placed_at=mine[0].placed_at if mine else None,
+                newest_order_id=mine[-1].order_id if mine else None,
+            )
+        )
+    done = Stage(stage="delivered", count=delivered, oldest_placed_at=None, newest_order_id=None)
+    return [*out, done]
 
 
 def late_orders(
@@ -221,14 +240,28 @@ def on_time(done: db.Done) -> OnTime:
 
 
 async def live_state(
-    conn: asyncpg.Connection, *, store_id: str, now: datetime, floor: Queue | None
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    now: datetime,
+    floor: Queue | None,
+    follow: str | None = None,
+    tasks: list[PickTask] | None = None,
 ) -> LiveState:
-    """The store now; raises NotFound for a store delivery does not know."""
+    """The store now, and the order `follow` with its pick `tasks` (None: the floor did not
+    say); raises NotFound for a store delivery does not know."""
     board = await dispatch_board(conn, store_id=store_id, now=now)
     facts = await db.store(conn, store_id=store_id)
     assert facts is not None  # the board found it
     opens = await db.open_deliveries(conn, store_id=store_id)
-    done = await db.done_since(conn, store_id=store_id, since=now - WINDOW)
+    since = now - WINDOW
+    done = await db.done_since(conn, store_id=store_id, since=since)
+    promises = LatePromises(
+        by_cause=await db.late_quotes_by_cause(conn, store_id=store_id, since=since),
+        latest=await db.latest_late_quotes(
+            conn, store_id=store_id, since=since, limit=LATEST_QUOTES
+        ),
+    )
     return LiveState(
         at=now,
         store=facts,
@@ -237,5 +270,14 @@ async def live_state(
         floor=floor_of(floor) if floor else None,
         riders=riders_of(facts, board.riders, opens),
         on_time=on_time(done),
+        promises=promises,
         alert=board.alert,
+        followed=None
+        if follow is None
+        else followed(
+            follow,
+            await db.followed_order(conn, store_id=store_id, order_id=follow),
+            tasks,
+            {p.picker_id: p.name for p in floor.pickers} if floor else {},
+        ),
     )
