@@ -121,6 +121,8 @@ def _simulate(args: argparse.Namespace) -> int:
         fail_share=args.fail_share,
         box_bags=args.box_bags,
     )
+    if args.find_staff or args.fast:
+        return _simulate_fast(args, scenario)
     policies = args.compare.split(",") if args.compare else [scenario.policy]
     if unknown := set(policies) - {"ortools", "greedy"}:
         raise SystemExit(f"--compare: no dispatch policy {', '.join(sorted(unknown))}")
@@ -129,6 +131,39 @@ def _simulate(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else report_dir(None, args.preset)
     columns = simulate_all(scenario, policies, out, use_running=args.use_running)
     print(table(columns))
+    print(f"report: {out}")
+    return 0
+
+
+def _simulate_fast(args: argparse.Namespace, scenario) -> int:
+    """`--fast`: the evening on a discrete-event clock; `--find-staff`: the fewest staff that
+    keep the target, by fast runs; `--against-full`: the same staffing on the services too."""
+    import time
+    from pathlib import Path
+
+    from infra.simulate.fast.run import simulate_fast
+    from infra.simulate.fast.search import Target, find_staff
+    from infra.simulate.fast.search import table as staff_table
+    from infra.simulate.report import table
+    from infra.simulate.run import simulate
+    from infra.simulate.stack import report_dir
+
+    out = Path(args.out) if args.out else report_dir(None, f"{args.preset}-fast")
+    if args.find_staff:
+        target = Target(within_30=args.target_within_30, kept=args.target_kept)
+        wall = time.monotonic()
+        search, pickers, riders = find_staff(scenario, target, lambda sc: simulate_fast(sc, None))
+        text = staff_table(search, pickers, riders)
+        text += f"\nsearch wall time {time.monotonic() - wall:.0f} s"
+        print(text)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "staffing.md").write_text(text + "\n", encoding="utf-8")
+        scenario = scenario.with_(pickers=pickers, riders=riders)
+    columns = {"fast": simulate_fast(scenario, out / "fast", "fast")}
+    if args.against_full:
+        columns["full services"] = simulate(scenario, "full", out / "full", use_running=False)
+    print(table(columns))
+    (out / "compare.md").write_text(table(columns) + "\n", encoding="utf-8")
     print(f"report: {out}")
     return 0
 
@@ -257,6 +292,23 @@ def parser() -> argparse.ArgumentParser:
     sim.add_argument("--box-bags", type=int, help="bags a rider's box carries (1 to 40)")
     sim.add_argument("--compare", help="policies to run on the same seed, e.g. ortools,greedy")
     sim.add_argument("--out", help="the report folder (default .omo/simulations/PRESET)")
+    sim.add_argument(
+        "--fast", action="store_true", help="one process, discrete-event clock (no services)"
+    )
+    sim.add_argument(
+        "--find-staff",
+        action="store_true",
+        help="the fewest pickers and riders that keep the target, by fast runs",
+    )
+    sim.add_argument(
+        "--against-full",
+        action="store_true",
+        help="with --fast or --find-staff: the same staffing and seed on the services too",
+    )
+    sim.add_argument(
+        "--target-within-30", type=float, default=99.0, help="%% at the door within 30 min"
+    )
+    sim.add_argument("--target-kept", type=float, default=99.5, help="%% of promises kept")
     sim.add_argument(
         "--use-running", action="store_true", help="use the services already up (omo up)"
     )

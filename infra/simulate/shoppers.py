@@ -7,10 +7,13 @@ import asyncio
 import logging
 import math
 import random
+from collections.abc import Iterator
+from typing import NamedTuple
 
 import httpx
 
-from infra.simulate.world import World, key, offset
+from infra.simulate.scenario import Scenario
+from infra.simulate.world import World, agent_rng, key, offset
 from shared.auth import Role
 
 log = logging.getLogger("omo.simulate")
@@ -21,9 +24,9 @@ GRAMS = 1_000  # a weighed line's most likely size, rounded up (150 to 1500 g)
 ZONES_PER_ORDER = 3.3  # of the four temperature zones, a basket touches this many
 
 
-def basket(world: World, rng: random.Random) -> list[dict]:
+def basket(catalog: list[dict], rng: random.Random) -> list[dict]:
     """3 to 15 distinct products in stock, weighed produce by grams, preferences mixed."""
-    stocked = [p for p in world.catalog if p["in_stock"]]
+    stocked = [p for p in catalog if p["in_stock"]]
     lines = []
     for p in rng.sample(stocked, k=min(len(stocked), rng.randint(3, 15))):
         preference = rng.choices(["none", "same_brand", "any"], weights=[3, 3, 4])[0]
@@ -38,28 +41,60 @@ def basket(world: World, rng: random.Random) -> list[dict]:
     return lines
 
 
-def address(world: World, rng: random.Random) -> tuple[dict, bool]:
+def address(
+    store_at: tuple[float, float], outside_share: float, rng: random.Random
+) -> tuple[dict, bool]:
     """A door within 2.9 km of the store (uniform over the disc), or ~3 % beyond 3 km."""
-    outside = rng.random() < world.scenario.outside_share
+    outside = rng.random() < outside_share
     metres = rng.uniform(3_300, 5_000) if outside else 2_900 * math.sqrt(rng.random())
-    lat, lng = offset(world.store_at, metres, rng.uniform(0, 2 * math.pi))
+    lat, lng = offset(store_at, metres, rng.uniform(0, 2 * math.pi))
     return {"lat": lat, "lng": lng, "text": f"Sim door {metres:.0f} m out"}, outside
+
+
+class Shopper(NamedTuple):
+    """What one shopper orders, drawn from their own stream: the same for a seed whichever
+    mode plays the evening (`omo simulate` or `--fast`)."""
+
+    member_id: str
+    address: dict
+    outside: bool
+    lines: list[dict]
+    accept_later: bool
+
+
+def shopper(
+    sc: Scenario,
+    catalog: list[dict],
+    store_at: tuple[float, float],
+    member_id: str,
+    rng: random.Random,
+) -> Shopper:
+    """`rng`: the shopper's own stream (`agent_rng`), which answers substitutions later."""
+    where, outside = address(store_at, sc.outside_share, rng)
+    lines = basket(catalog, rng)
+    return Shopper(member_id, where, outside, lines, rng.random() < sc.accept_later_share)
+
+
+def arrival_times(sc: Scenario, hours: float) -> Iterator[tuple[float, str]]:
+    """Seconds after opening each order arrives (exponential gaps at `orders_per_hour`, for
+    `hours`), with its shopper's member id."""
+    rate = sc.orders_per_hour / 3600
+    rng = agent_rng(sc.seed, "arrivals")
+    at, n = 0.0, 0
+    while (at := at + rng.expovariate(rate)) <= hours * 3600:
+        n += 1
+        yield at, f"mem_sim_{sc.seed}_{n}"
 
 
 async def arrivals(world: World, hours: float) -> None:
     """Orders at `orders_per_hour`, exponential gaps, for `hours` of store time; each shopper
     is a task in `world.shopping`."""
-    rate = world.scenario.orders_per_hour / 3600
-    at = world.clock.now().timestamp()
-    until = at + hours * 3600
-    rng = world.rng("arrivals")
-    n = 0
-    while True:
-        at += rng.expovariate(rate)  # by the clock: a slow call does not push the next back
-        if at > until or await world.nap_until(at):
+    opened = world.clock.now().timestamp()
+    for after, member_id in arrival_times(world.scenario, hours):
+        # by the clock: a slow call does not push the next back
+        if await world.nap_until(opened + after):
             break
-        n += 1
-        task = asyncio.create_task(shop(world, f"mem_sim_{world.scenario.seed}_{n}"))
+        task = asyncio.create_task(shop(world, member_id))
         world.shopping.add(task)  # the run waits for the orders, not for these
         task.add_done_callback(world.shopping.discard)
 
@@ -74,14 +109,15 @@ async def shop(world: World, member_id: str) -> None:
 
 async def _shop(world: World, member_id: str) -> None:
     rng = world.rng(member_id)
+    who = shopper(world.scenario, world.catalog, world.store_at, member_id, rng)
     me = world.shopper(member_id)
-    where, outside = address(world, rng)
+    where, outside = who.address, who.outside
     request = {
         "store_id": world.store_id,
         "fulfilment": "delivery",
         "address": where,
-        "lines": basket(world, rng),
-        "accept_later_promise": rng.random() < world.scenario.accept_later_share,
+        "lines": who.lines,
+        "accept_later_promise": who.accept_later,
     }
     world.tally["orders tried"] += 1
     placed = await world.http.post(

@@ -37,6 +37,12 @@ def offset(origin: tuple[float, float], metres: float, bearing: float) -> tuple[
     return lat + dlat, lng + dlng
 
 
+def agent_rng(seed: int, who: str) -> random.Random:
+    """Each agent draws from its own stream, so a run's orders do not depend on how the
+    agents interleave, and two policies (or modes) on one seed see the same evening."""
+    return random.Random(f"{seed}:{who}")
+
+
 def key() -> dict[str, str]:
     return {"Idempotency-Key": str(uuid.uuid4())}
 
@@ -58,9 +64,7 @@ class World:
     store_at: tuple[float, float] = (STORE.lat, STORE.lng)
 
     def rng(self, who: str) -> random.Random:
-        """Each agent draws from its own stream, so a run's orders do not depend on how the
-        agents interleave, and two policies on one seed see the same evening."""
-        return random.Random(f"{self.scenario.seed}:{who}")
+        return agent_rng(self.scenario.seed, who)
 
     @property
     def clock(self):
