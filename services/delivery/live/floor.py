@@ -10,6 +10,7 @@ from datetime import datetime
 import httpx
 import msgspec
 
+from shared.events import Zone
 from shared.tracing import pass_on_request_id
 
 log = logging.getLogger("omo.delivery.live")
@@ -17,7 +18,7 @@ TIMEOUT_S = 0.5
 
 
 class ZoneBacklog(msgspec.Struct, frozen=True, kw_only=True):
-    zone: str
+    zone: Zone
     queued: int
     queued_lines: int
     oldest_age_s: int
@@ -36,7 +37,7 @@ class AtRisk(msgspec.Struct, frozen=True, kw_only=True):
 class PickerAtWork(msgspec.Struct, frozen=True, kw_only=True):
     picker_id: str
     name: str
-    zone: str
+    zone: Zone
     orders: int
     claimed_at: datetime
 

@@ -14,7 +14,7 @@ from services.orders.substitutions import store as substitutions
 from services.orders.substitutions.domain import ProposalView
 from shared.auth import STAFF, Principal, Role
 from shared.errors import NotFound
-from shared.events import Address
+from shared.events import Address, Fulfilment, OrderStatus, Unit, Zone
 from shared.money import Money
 
 
@@ -29,8 +29,8 @@ class LineView(msgspec.Struct, frozen=True, kw_only=True):
     sku: str
     name_en: str
     name_ja: str
-    zone: str
-    unit: str
+    zone: Zone
+    unit: Unit
     ordered: int  # pieces, or grams for `kg`
     unit_price: Money  # per piece, or per kilogram
     estimate: Money
@@ -74,8 +74,8 @@ class DeliveryView(msgspec.Struct, frozen=True, kw_only=True):
 class OrderView(msgspec.Struct, frozen=True, kw_only=True):
     order_id: str
     store_id: str
-    status: str
-    fulfilment: str
+    status: OrderStatus
+    fulfilment: Fulfilment
     address: Address | None
     pickup_slot: str | None  # where the bags wait, once a pickup order is ready for pickup
     delivery: DeliveryView | None  # once a rider has the order
