@@ -141,8 +141,11 @@ async def overdue_unpaid(conn: asyncpg.Connection, *, now: datetime, limit: int)
     return rows_as(OrderKey, await conn.fetch(Q["overdue_unpaid"], now, limit))
 
 
-async def member_orders(conn: asyncpg.Connection, *, member_id: str, limit: int) -> list[str]:
-    return [r["order_id"] for r in await conn.fetch(Q["member_orders"], member_id, limit)]
+async def member_orders(
+    conn: asyncpg.Connection, *, member_id: str, before: str | None, limit: int
+) -> list[str]:
+    rows = await conn.fetch(*Q["member_orders"](member_id=member_id, before=before, limit=limit))
+    return [r["order_id"] for r in rows]
 
 
 async def set_intent(
