@@ -22,6 +22,13 @@ from shared.errors import InvalidInput
 T = TypeVar("T")
 
 
+class Page(msgspec.Struct, frozen=True, kw_only=True):
+    """The envelope of every list: a list's own page struct adds `items: list[<its item>]`
+    (one named schema a list, which a generic struct's module-qualified name is not)."""
+
+    next_cursor: str | None  # pass as `cursor` for the next page; null on the last page
+
+
 def encode_cursor(*key: Any) -> str:
     return base64.urlsafe_b64encode(msgspec.json.encode(key)).decode().rstrip("=")
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import msgspec
-
 from services.orders.catalog.domain import CatalogItem, StockedProduct, catalog_item
 from shared import paging
 
@@ -18,9 +16,8 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 
-class ProductPage(msgspec.Struct, frozen=True, kw_only=True):
+class ProductPage(paging.Page, frozen=True, kw_only=True):
     items: list[CatalogItem]
-    next_cursor: str | None  # pass as `cursor` for the next page; null on the last page
 
 
 def name_pattern(q: str | None) -> str | None:

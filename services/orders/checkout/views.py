@@ -215,9 +215,8 @@ async def order_view(conn: asyncpg.Connection, order: OrderRow, role: Role) -> O
     return scoped(view, role)
 
 
-class OrderPage(msgspec.Struct, frozen=True, kw_only=True):
+class OrderPage(paging.Page, frozen=True, kw_only=True):
     items: list[OrderView]
-    next_cursor: str | None
 
 
 async def member_orders(
