@@ -60,8 +60,15 @@ async def _handle_one(
         async with conn.transaction():
             if await conn.fetchval(Q["take"], consumer.name, row["seq"], row["id"]):
                 await consumer.handle(conn, _envelope(row))
+                _handled(consumer, row)
     except Exception as exc:
         await _failed(conn, consumer, row, exc, max_attempts)
+
+
+def _handled(consumer: Consumer, row: asyncpg.Record) -> None:
+    """One line per event handled, under the id of the request behind it: at debug, the trail
+    of what one request caused in every service."""
+    log.debug("%s handled %s %s", consumer.name, row["topic"], row["id"])
 
 
 async def _failed(
@@ -103,6 +110,7 @@ async def _drain_held(
                 try:
                     if not await held.fetchval(Q["handled"], consumer.name, row["id"]):
                         await consumer.handle(pool, _envelope(row))
+                        _handled(consumer, row)
                     async with held.transaction():
                         await held.execute(Q["take"], consumer.name, row["seq"], row["id"])
                 except Exception as exc:

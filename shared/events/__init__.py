@@ -52,6 +52,12 @@ class StoreUpdated(Event, frozen=True, kw_only=True):
 Fulfilment = Literal["delivery", "pickup"]
 Zone = Literal["ambient", "chilled", "frozen", "produce"]
 Unit = Literal["each", "kg"]
+# Every state an online order can be in (orders.orders' CHECK), an enum in the documents.
+OrderStatus = Literal[
+    "awaiting_payment", "payment_failed", "expired", "placed", "picking", "picked", "packed",
+    "out_for_delivery", "delivered", "delivery_failed", "ready_for_pickup", "collected",
+    "cancelled",
+]  # fmt: skip
 
 
 class Address(msgspec.Struct, frozen=True, kw_only=True):

@@ -16,7 +16,15 @@ from litestar.exceptions import HTTPException, SerializationException, Validatio
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from shared.db import DATABASE_GONE
-from shared.errors import DatabaseUnavailable, DomainError
+from shared.errors import (
+    Conflict,
+    DatabaseUnavailable,
+    DomainError,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+)
 
 log = logging.getLogger("omo.http")
 
@@ -116,10 +124,24 @@ def on_http_error(request: Request, exc: HTTPException) -> Response:
         return problem(
             request, 400, "malformed-json", "The body is not valid JSON", exc.detail, field="body"
         )
-    slug = (
-        re.sub(r"[^a-z]+", "-", exc.__class__.__name__.removesuffix("Exception").lower()) or "http"
-    )
-    return problem(request, exc.status_code, slug, exc.detail, exc.detail)
+    return problem(request, exc.status_code, http_slug(exc), exc.detail, exc.detail)
+
+
+# The slug of a status the domain answers too, so a client branches on one `type` for a 404
+# whoever raised it (Litestar's router or a use case).
+_DOMAIN_SLUGS = {
+    400: "invalid-request",  # as on_validation_error's
+    **{e.status: e.slug for e in (Unauthenticated, Forbidden, NotFound, Conflict, TooManyRequests)},
+}
+
+
+def http_slug(exc: HTTPException) -> str:
+    """`not-found` for Litestar's NotFoundException as for the domain's NotFound; otherwise the
+    exception's name in words (`MethodNotAllowedException`: `method-not-allowed`)."""
+    if exc.status_code in _DOMAIN_SLUGS:
+        return _DOMAIN_SLUGS[exc.status_code]
+    name = type(exc).__name__.removesuffix("Exception")
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "-", name).lower() or "http"
 
 
 RETRY_AFTER_S = 5

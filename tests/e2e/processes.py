@@ -25,10 +25,8 @@ def omo(*args: str, env: dict[str, str], **kw) -> subprocess.Popen:
         [sys.executable, "-m", "infra.cli", *args],
         env={**os.environ, **env},
         cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
         text=True,
-        **kw,
+        **{"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kw},
     )
 
 

@@ -1,6 +1,8 @@
-"""No input makes a service answer 5xx, whoever sends it: schemathesis generates requests from
-each service's own OpenAPI document (valid ones and ones that break it), for every role, and
-every answer must be something other than a server error.
+"""No input makes a service answer 5xx, whoever sends it, and every answer is one its document
+declares: schemathesis generates requests from each service's own OpenAPI document (valid ones
+and ones that break it), for every role, and checks each answer's status, media type, headers
+and body against the operation's responses (response conformance), besides it not being a
+server error. Every failure of a run is gathered and shown at once, not only the first.
 
 Bounded so that it runs in every `pytest` (a minute to a minute and a half on two cores): a fixed
 seed, and a few cases per operation for each role it admits or when it is public, two for a
@@ -8,8 +10,7 @@ role it refuses (the guard answers before the input is read). Every case carries
 token, half of those on a store name the demo store (a random one stops at 404), and a
 Server-Sent Events stream is judged by its status, as its body never ends. The three services
 run as the other integration tests run them (uvicorn in a thread, the demo store seeded,
-localstripe), so a case reaches the same code a client would. Whether each answer matches the
-document is the API-contract issue's, not this test's.
+localstripe), so a case reaches the same code a client would.
 
     pytest tests/integration/test_no_server_errors.py -s   # prints the cases per role
 """
@@ -26,7 +27,14 @@ import schemathesis
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.core.failures import Failure, FailureGroup
 
 from shared.auth import Role
 from tests.integration.apps import bearer, client
@@ -35,6 +43,13 @@ from tests.integration.conftest import serving
 SEED = 4242
 ADMITTED_EXAMPLES = 15  # per operation, for a role it admits (or any role, when public)
 REFUSED_EXAMPLES = 2
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 STORE = "kobe-sannomiya"
 STAFF = {Role.CASHIER, Role.PICKER, Role.RIDER, Role.MANAGER}  # tokens scoped to one store
 PEOPLE = {Role.PICKER: "picker-1", Role.RIDER: "rider-1"}  # on the demo store's register
@@ -71,9 +86,10 @@ def _run(
     headers: dict,
     examples: int,
     answers: Counter[int],
+    failures: dict[str, str],
 ) -> int:
-    """Send `examples` generated cases of one operation; how many were sent (and `answers`
-    counts their statuses)."""
+    """Send `examples` generated cases of one operation; how many were sent (`answers` counts
+    their statuses, `failures` keeps one reproduction per kind of failure)."""
     sent = 0
     # Half the cases of an operation on a store name the demo store: a random store id stops
     # at 404, the demo's reaches the rules behind it.
@@ -105,7 +121,15 @@ def _run(
                 # A live stream (Server-Sent Events) never ends: its status is the answer.
                 assert response.status_code < 500, case.as_curl_command(headers)
                 return
-            case.validate_response(response, checks=[not_a_server_error])
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except (Failure, FailureGroup) as failed:
+                found = failed.exceptions if isinstance(failed, FailureGroup) else [failed]
+                for failure in found:
+                    kind = f"{operation.label} {response.status_code} {failure.title}"
+                    failures.setdefault(
+                        kind, f"{failure.message[:400]}\n{case.as_curl_command(headers)}"
+                    )
 
     one()
     return sent
@@ -113,11 +137,11 @@ def _run(
 
 @pytest.mark.schemathesis
 @pytest.mark.parametrize("service", ["orders", "fulfillment", "delivery"])
-def test_no_generated_request_gets_a_server_error(stack, service):
+def test_every_generated_request_gets_a_documented_answer(stack, service):
     url = stack[service]
     schema = schemathesis.openapi.from_url(f"{url}/schema/openapi.json")
     operations = [op.ok() for op in schema.get_all_operations()]
-    counts, answers = {}, Counter[int]()
+    counts, answers, failures = {}, Counter[int](), dict[str, str]()
     with requests.Session() as session:
         for role in Role:
             counts[role.value] = sum(
@@ -128,14 +152,16 @@ def test_no_generated_request_gets_a_server_error(stack, service):
                     TOKENS[role],
                     ADMITTED_EXAMPLES if _admits(op, role) else REFUSED_EXAMPLES,
                     answers,
+                    failures,
                 )
                 for op in operations
             )
     print(
         f"\nschemathesis {service}: {len(operations)} operations, seed {SEED}, cases per role "
-        f"{counts}, total {sum(counts.values())}, 0 server errors; "
+        f"{counts}, total {sum(counts.values())}, {len(failures)} kinds of failure; "
         f"statuses {sorted(answers.items())}"
     )
+    assert failures == {}, "\n\n".join(f"{k}\n{v}" for k, v in sorted(failures.items()))
 
 
 async def test_a_limit_out_of_bounds_is_a_400_naming_it(database, demo):

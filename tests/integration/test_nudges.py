@@ -131,7 +131,7 @@ async def test_a_till_visit_nudges_the_member_and_the_online_order_that_follows_
 
 
 async def _sent(orders, member: dict) -> list[dict]:
-    return (await orders.get("/v1/me/nudges", headers=member)).json()
+    return (await orders.get("/v1/me/nudges", headers=member)).json()["items"]
 
 
 async def test_no_nudge_without_consent_nor_to_a_member_who_ordered_online(orders, database):

@@ -20,15 +20,11 @@ from services.orders.catalog.domain import (
     plan_definitions,
     rank_substitutes,
 )
-from services.orders.catalog.paging import (
-    decode_cursor,
-    encode_cursor,
-    name_pattern,
-    product_page,
-)
+from services.orders.catalog.paging import decode_cursor, name_pattern, product_page
 from services.orders.stores.domain import MAX_RADIUS_M, Store, bounding_box, covering_stores
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.money import Money
+from shared.paging import encode_cursor
 
 KOBE = (34.6937, 135.1955)
 

@@ -8,6 +8,12 @@ from typing import Annotated
 import msgspec
 import pytest
 from litestar import Litestar, get
+from litestar.exceptions import (
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.params import QueryParameter
 
 from services.orders.settings import OrdersSettings
@@ -19,6 +25,7 @@ from shared.ids import uuid7
 from shared.money import Money
 from shared.settings import DEV_JWT_SECRET, database_url_problem, env_name, load
 from shared.web.app import IgnoredConstraint, refuse_ignored_constraints
+from shared.web.problems import http_slug
 
 
 @pytest.mark.parametrize("code", ["4901234567894", "4902102072618", "0036000291452"])
@@ -188,3 +195,16 @@ def test_an_app_whose_parameter_bounds_litestar_would_ignore_does_not_start():
     refuse_ignored_constraints(Litestar([bounded]))
     with pytest.raises(IgnoredConstraint, match=r"unbounded\(limit\)"):
         refuse_ignored_constraints(Litestar([bounded, unbounded]))
+
+
+@pytest.mark.parametrize(
+    ("exc", "slug"),
+    [
+        (NotFoundException(), "not-found"),  # as the domain's NotFound: one type per meaning
+        (NotAuthorizedException(), "unauthenticated"),
+        (PermissionDeniedException(), "forbidden"),
+        (MethodNotAllowedException(), "method-not-allowed"),
+    ],
+)
+def test_a_routers_refusal_has_the_same_problem_type_as_the_domains(exc, slug):
+    assert http_slug(exc) == slug

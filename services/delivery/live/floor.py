@@ -12,6 +12,7 @@ from typing import TypeVar
 import httpx
 import msgspec
 
+from shared.events import Zone
 from shared.tracing import pass_on_request_id
 
 log = logging.getLogger("omo.delivery.live")
@@ -20,7 +21,7 @@ T = TypeVar("T")
 
 
 class ZoneBacklog(msgspec.Struct, frozen=True, kw_only=True):
-    zone: str
+    zone: Zone
     queued: int
     queued_lines: int
     oldest_age_s: int
@@ -39,7 +40,7 @@ class AtRisk(msgspec.Struct, frozen=True, kw_only=True):
 class PickerAtWork(msgspec.Struct, frozen=True, kw_only=True):
     picker_id: str
     name: str
-    zone: str
+    zone: Zone
     orders: int
     claimed_at: datetime
 

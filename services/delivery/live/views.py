@@ -22,11 +22,17 @@ from services.delivery.live import store as db
 from services.delivery.live.floor import PickerAtWork, PickTask, Queue
 from services.delivery.live.following import Followed, followed
 from services.delivery.live.store import CauseCount, LateQuote, OpenOrder, StoreFacts
+from shared.events import Zone
 from shared.web.streams import fingerprint
 
 WINDOW = timedelta(hours=1)
 AT_STORE_M = 150  # a free rider further than this from the store is still riding back
-STAGE_OF = {"waiting": "floor", "ready": "ready", "assigned": "rider", "out": "rider"}
+STAGE_OF: dict[str, StageName] = {
+    "waiting": "floor",
+    "ready": "ready",
+    "assigned": "rider",
+    "out": "rider",
+}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_QUOTES = 5  # of the late quotes, the latest shown one by one
 
@@ -35,8 +41,11 @@ HeldBy = Literal["rider", "floor", "dispatch"]
 RiderState = Literal["free", "loading", "out", "back"]
 
 
+StageName = Literal["floor", "ready", "rider", "delivered"]
+
+
 class Stage(msgspec.Struct, frozen=True, kw_only=True):
-    stage: Literal["floor", "ready", "rider", "delivered"]
+    stage: StageName
     count: int
     oldest_placed_at: datetime | None  # of the orders in it now (none for delivered)
     newest_order_id: str | None  # the last placed of them, for the page to follow
@@ -47,7 +56,7 @@ class Late(msgspec.Struct, frozen=True, kw_only=True):
 
     order_id: str
     late: bool
-    stage: str
+    stage: StageName
     due_at: datetime  # the promise; for a pickup order at risk, the floor's deadline
     eta: datetime | None
     held_by: HeldBy  # dispatch: ready, no rider yet
@@ -55,7 +64,7 @@ class Late(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class FloorZone(msgspec.Struct, frozen=True, kw_only=True):
-    zone: str
+    zone: Zone
     queued: int
     in_progress: int
     oldest_since: datetime | None  # to the minute: fulfillment gives ages in whole seconds
@@ -73,7 +82,7 @@ class Stop(msgspec.Struct, frozen=True, kw_only=True):
     eta: datetime | None
 
 
-class Rider(msgspec.Struct, frozen=True, kw_only=True):
+class RiderOnFloor(msgspec.Struct, frozen=True, kw_only=True):
     rider_id: str
     name: str
     state: RiderState
@@ -105,7 +114,7 @@ class LiveState(msgspec.Struct, frozen=True, kw_only=True):
     stages: list[Stage]
     late: list[Late]
     floor: Floor | None  # None: fulfillment did not answer in time
-    riders: list[Rider]
+    riders: list[RiderOnFloor]
     on_time: OnTime
     promises: LatePromises
     alert: str | None
@@ -201,7 +210,9 @@ def floor_of(queue: Queue) -> Floor:
     return Floor(zones=zones, pickers=queue.pickers)
 
 
-def riders_of(store: StoreFacts, riders: list[RiderOnShift], opens: list[OpenOrder]) -> list[Rider]:
+def riders_of(
+    store: StoreFacts, riders: list[RiderOnShift], opens: list[OpenOrder]
+) -> list[RiderOnFloor]:
     out = []
     for r in riders:
         if r.route_status == "out":
@@ -217,7 +228,7 @@ def riders_of(store: StoreFacts, riders: list[RiderOnShift], opens: list[OpenOrd
             key=lambda o: o.seq or 0,
         )
         out.append(
-            Rider(
+            RiderOnFloor(
                 rider_id=r.rider_id,
                 name=r.name,
                 state=state,

@@ -7,24 +7,17 @@ shift what comes next.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 
-import msgspec
-
 from services.orders.catalog.domain import CatalogItem, StockedProduct, catalog_item
-from shared.errors import InvalidInput
+from shared import paging
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
-_key = msgspec.json.Decoder(tuple[str, str])
 
-
-class ProductPage(msgspec.Struct, frozen=True, kw_only=True):
+class ProductPage(paging.Page, frozen=True, kw_only=True):
     items: list[CatalogItem]
-    next_cursor: str | None  # pass as `cursor` for the next page; null on the last page
 
 
 def name_pattern(q: str | None) -> str | None:
@@ -36,28 +29,12 @@ def name_pattern(q: str | None) -> str | None:
     return f"%{escaped}%"
 
 
-def encode_cursor(name_en: str, sku: str) -> str:
-    return base64.urlsafe_b64encode(msgspec.json.encode((name_en, sku))).decode().rstrip("=")
-
-
 def decode_cursor(cursor: str | None) -> tuple[str, str] | None:
-    """The key a cursor stands for; None for the first page."""
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return _key.decode(raw)
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise InvalidInput(
-            "not a cursor this API gave out; start again without one", field="cursor"
-        ) from None
+    """The (name_en, sku) key a cursor stands for; None for the first page."""
+    return paging.decode_cursor(cursor, tuple[str, str])
 
 
 def product_page(rows: Sequence[StockedProduct], currency: str, limit: int) -> ProductPage:
     """A page from up to `limit` + 1 rows: the extra row only tells that there is more."""
-    shown = rows[:limit]
-    more = len(rows) > limit
-    return ProductPage(
-        items=[catalog_item(p, currency) for p in shown],
-        next_cursor=encode_cursor(shown[-1].name_en, shown[-1].sku) if more else None,
-    )
+    shown, after = paging.cut(rows, limit, lambda p: (p.name_en, p.sku))
+    return ProductPage(items=[catalog_item(p, currency) for p in shown], next_cursor=after)

@@ -16,7 +16,7 @@ from shared.errors import NotFound
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Tx
 from shared.web.idempotency import IdempotencyKey, claim, remember
-from shared.web.query import LimitQuery
+from shared.web.query import CursorQuery, LimitQuery
 
 
 class PaymentConfirmation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -72,9 +72,12 @@ async def get_order(order_id: FromPath[str], conn: Tx, principal: Caller) -> vie
 
 
 @get("/v1/orders", guards=[allow(Role.SHOPPER)], tags=["orders"], operation_id="listOrders")
-async def list_orders(conn: Tx, principal: Caller, limit: LimitQuery = 20) -> list[views.OrderView]:
-    """The shopper's own orders, newest first."""
-    return await views.member_orders(conn, principal, limit)
+async def list_orders(
+    conn: Tx, principal: Caller, limit: LimitQuery = 20, cursor: CursorQuery = None
+) -> views.OrderPage:
+    """The shopper's own orders, newest first, a page at a time (pass `next_cursor` back as
+    `cursor` until it is null)."""
+    return await views.member_orders(conn, principal, limit, cursor)
 
 
 @post(

@@ -12,9 +12,10 @@ from services.orders.order.store import OrderRow
 from services.orders.payments import store as payments
 from services.orders.substitutions import store as substitutions
 from services.orders.substitutions.domain import ProposalView
+from shared import paging
 from shared.auth import STAFF, Principal, Role
 from shared.errors import NotFound
-from shared.events import Address
+from shared.events import Address, Fulfilment, OrderStatus, Unit, Zone
 from shared.money import Money
 
 
@@ -29,8 +30,8 @@ class LineView(msgspec.Struct, frozen=True, kw_only=True):
     sku: str
     name_en: str
     name_ja: str
-    zone: str
-    unit: str
+    zone: Zone
+    unit: Unit
     ordered: int  # pieces, or grams for `kg`
     unit_price: Money  # per piece, or per kilogram
     estimate: Money
@@ -74,8 +75,8 @@ class DeliveryView(msgspec.Struct, frozen=True, kw_only=True):
 class OrderView(msgspec.Struct, frozen=True, kw_only=True):
     order_id: str
     store_id: str
-    status: str
-    fulfilment: str
+    status: OrderStatus
+    fulfilment: Fulfilment
     address: Address | None
     pickup_slot: str | None  # where the bags wait, once a pickup order is ready for pickup
     delivery: DeliveryView | None  # once a rider has the order
@@ -214,11 +215,24 @@ async def order_view(conn: asyncpg.Connection, order: OrderRow, role: Role) -> O
     return scoped(view, role)
 
 
+class OrderPage(paging.Page, frozen=True, kw_only=True):
+    items: list[OrderView]
+
+
 async def member_orders(
-    conn: asyncpg.Connection, principal: Principal, limit: int
-) -> list[OrderView]:
+    conn: asyncpg.Connection, principal: Principal, limit: int, cursor: str | None
+) -> OrderPage:
     """The shopper's own orders, newest first (never those that were not paid for)."""
-    ids = await orders.member_orders(conn, member_id=principal.member_id or "", limit=limit)
-    return [
-        await order_view(conn, await visible_order(conn, principal, i), principal.role) for i in ids
+    after = paging.decode_cursor(cursor, tuple[str])
+    ids = await orders.member_orders(
+        conn,
+        member_id=principal.member_id or "",
+        before=after[0] if after else None,
+        limit=limit + 1,
+    )
+    shown, next_cursor = paging.cut(ids, limit, lambda i: (i,))
+    items = [
+        await order_view(conn, await visible_order(conn, principal, i), principal.role)
+        for i in shown
     ]
+    return OrderPage(items=items, next_cursor=next_cursor)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 import msgspec
 
+from shared.events import OrderStatus
+
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):
-    kind: str  # online_delivery | online_pickup | pickup | till | scan_and_go
+    kind: Literal["online_delivery", "online_pickup", "pickup", "till", "scan_and_go"]
     store_id: str
     ref: str  # the order or sale id
-    status: str
+    status: OrderStatus | Literal["paid"]  # a sale is paid
     amount: int | None
     currency: str
     at: datetime

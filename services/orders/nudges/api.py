@@ -8,17 +8,21 @@ from litestar import get, post
 from litestar.params import FromPath, QueryParameter
 
 from services.orders.nudges import service
-from services.orders.nudges.rules import Received
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx
-from shared.web.query import LimitQuery
+from shared.web.query import CursorQuery, LimitQuery
 
 
 @get("/v1/me/nudges", guards=[allow(Role.SHOPPER)], tags=["nudges"], operation_id="listMyNudges")
-async def mine(conn: Tx, principal: Caller, limit: LimitQuery = 20) -> list[Received]:
-    """The nudges sent to the calling member, newest first (consent: `PUT /v1/me/nudges`)."""
-    return await service.received(conn, member_id=principal.member_id or "", limit=limit)
+async def mine(
+    conn: Tx, principal: Caller, limit: LimitQuery = 20, cursor: CursorQuery = None
+) -> service.NudgePage:
+    """The nudges sent to the calling member, newest first, a page at a time (consent:
+    `PUT /v1/me/nudges`)."""
+    return await service.received(
+        conn, member_id=principal.member_id or "", limit=limit, cursor=cursor
+    )
 
 
 @post(

@@ -120,10 +120,12 @@ SELECT EXISTS (SELECT 1 FROM orders.sales WHERE store_id = :store_id AND order_i
     OR EXISTS (SELECT 1 FROM orders.on_behalf WHERE store_id = :store_id AND order_id = :order_id)
 
 -- name: of_member
+-- Newest first, after the page's cursor (the last shown's sent_at and id) if any.
 SELECT nudge_id, store_id, kind, skus, message, sent_at, opened_at
 FROM orders.nudges
 WHERE member_id = :member_id AND sent_at IS NOT NULL
-ORDER BY sent_at DESC
+  AND (:sent_at::timestamptz IS NULL OR (sent_at, nudge_id) < (:sent_at, :nudge_id::text))
+ORDER BY sent_at DESC, nudge_id DESC
 LIMIT :limit
 
 -- name: conversion

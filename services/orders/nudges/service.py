@@ -35,6 +35,7 @@ from services.orders.nudges.rules import (
 )
 from services.orders.pickups.domain import local_time
 from services.orders.stores import store as stores
+from shared import paging
 from shared.clock import Clock
 from shared.errors import NotFound
 from shared.events import OrderPlaced
@@ -176,9 +177,18 @@ async def opened(conn: asyncpg.Connection, clock: Clock, *, member_id: str, nudg
         raise NotFound(f"you have no nudge {nudge_id}", field="nudge_id")
 
 
-async def received(conn: asyncpg.Connection, *, member_id: str, limit: int) -> list[Received]:
-    """The member's nudges, newest first."""
-    return await db.of_member(conn, member_id=member_id, limit=limit)
+class NudgePage(paging.Page, frozen=True, kw_only=True):
+    items: list[Received]
+
+
+async def received(
+    conn: asyncpg.Connection, *, member_id: str, limit: int, cursor: str | None
+) -> NudgePage:
+    """The member's nudges, newest first, a page at a time."""
+    after = paging.decode_cursor(cursor, tuple[datetime, str])
+    rows = await db.of_member(conn, member_id=member_id, after=after, limit=limit + 1)
+    shown, next_cursor = paging.cut(rows, limit, lambda n: (n.sent_at, n.nudge_id))
+    return NudgePage(items=list(shown), next_cursor=next_cursor)
 
 
 class KindConversion(msgspec.Struct, frozen=True, kw_only=True):

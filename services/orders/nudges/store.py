@@ -181,8 +181,18 @@ async def by_counter(conn: asyncpg.Connection, *, store_id: str, order_id: str) 
     return await conn.fetchval(*Q["by_counter"](store_id=store_id, order_id=order_id))
 
 
-async def of_member(conn: asyncpg.Connection, *, member_id: str, limit: int) -> list[Received]:
-    return rows_as(Received, await conn.fetch(*Q["of_member"](member_id=member_id, limit=limit)))
+async def of_member(
+    conn: asyncpg.Connection,
+    *,
+    member_id: str,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[Received]:
+    sent_at, nudge_id = after or (None, None)
+    rows = await conn.fetch(
+        *Q["of_member"](member_id=member_id, sent_at=sent_at, nudge_id=nudge_id, limit=limit)
+    )
+    return rows_as(Received, rows)
 
 
 async def conversion(

@@ -26,7 +26,7 @@ from services.orders.checkout.domain import (
 )
 from services.orders.members.domain import OnFile
 from shared.errors import InvalidInput
-from shared.events import Address, Fulfilment
+from shared.events import Address, Fulfilment, OrderStatus
 
 # By card at the counter (its terminal confirms the app's PaymentIntent), or at the door: the
 # rider takes the packed total (card terminal or cash) as they hand the bags over.
@@ -121,8 +121,8 @@ class Tracked(msgspec.Struct, frozen=True, kw_only=True):
     tracking_code: str
     store_id: str
     timezone: str
-    fulfilment: str
-    status: str
+    fulfilment: Fulfilment
+    status: OrderStatus
     promise_at: datetime
     eta: datetime | None  # at the door, while a rider has it
     pickup_slot: str | None  # where the bags wait, once ready for pickup

@@ -10,6 +10,7 @@ import asyncpg
 import msgspec
 
 from services.orders.on_behalf.domain import Payment
+from shared.events import Fulfilment, OrderStatus
 from shared.sql import load_queries, row_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -56,8 +57,8 @@ class TrackedRow(msgspec.Struct, frozen=True, kw_only=True):
     store_id: str
     order_id: str
     timezone: str
-    fulfilment: str
-    status: str
+    fulfilment: Fulfilment
+    status: OrderStatus
     promise_at: datetime
     eta: datetime | None
     pickup_slot: str | None

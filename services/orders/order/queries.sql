@@ -44,10 +44,12 @@ LIMIT $2
 FOR UPDATE SKIP LOCKED
 
 -- name: member_orders
+-- Newest first by id (ids are time-ordered), after the page's cursor if any.
 SELECT order_id FROM orders.orders
-WHERE member_id = $1 AND status NOT IN ('payment_failed', 'expired')
+WHERE member_id = :member_id AND status NOT IN ('payment_failed', 'expired')
+  AND (:before::text IS NULL OR order_id < :before)
 ORDER BY order_id DESC
-LIMIT $2
+LIMIT :limit
 
 -- name: set_intent
 UPDATE orders.orders SET payment_intent_id = $3, client_secret = $4

@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
-from shared.events import Address, Fulfilment, PackedLine, PlacedLine
+from shared.events import Address, Fulfilment, OrderStatus, PackedLine, PlacedLine, Unit, Zone
 from shared.sql import load_queries, row_as, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -28,7 +28,7 @@ class OrderRow(msgspec.Struct, frozen=True, kw_only=True):
     address_text: str | None
     address_lat: float | None
     address_lng: float | None
-    status: str
+    status: OrderStatus
     currency: str
     estimate: int
     to_authorize: int
@@ -58,8 +58,8 @@ class LineRow(msgspec.Struct, frozen=True, kw_only=True):
     sku: str
     name_en: str
     name_ja: str
-    zone: str
-    unit: str
+    zone: Zone
+    unit: Unit
     quantity: int
     unit_price: int
     estimate: int
@@ -141,8 +141,11 @@ async def overdue_unpaid(conn: asyncpg.Connection, *, now: datetime, limit: int)
     return rows_as(OrderKey, await conn.fetch(Q["overdue_unpaid"], now, limit))
 
 
-async def member_orders(conn: asyncpg.Connection, *, member_id: str, limit: int) -> list[str]:
-    return [r["order_id"] for r in await conn.fetch(Q["member_orders"], member_id, limit)]
+async def member_orders(
+    conn: asyncpg.Connection, *, member_id: str, before: str | None, limit: int
+) -> list[str]:
+    rows = await conn.fetch(*Q["member_orders"](member_id=member_id, before=before, limit=limit))
+    return [r["order_id"] for r in rows]
 
 
 async def set_intent(

@@ -15,7 +15,7 @@ from shared.web.deps import Caller, Now, Pool, Tx
 from shared.web.idempotency import IdempotencyKey, once
 
 
-class Received(msgspec.Struct, frozen=True):
+class StripeEventReceived(msgspec.Struct, frozen=True):
     received: bool
     applied: bool
 
@@ -56,7 +56,7 @@ async def refund_order(
 )
 async def stripe_webhook(
     request: Request, pool: Pool, clock: Now, settings: Settings, gateway: Gateway
-) -> Received:
+) -> StripeEventReceived:
     """Stripe's events (anyone may send; only those signed with our webhook secret count, and
     of those only what Stripe confirms when asked: see `webhook`). Stripe is asked before a
     connection is taken. Idempotent by Stripe's event id, so it takes no Idempotency-Key."""
@@ -67,10 +67,10 @@ async def stripe_webhook(
     )
     fetched = await webhook.fetch(gateway, event)
     if fetched is None:
-        return Received(received=True, applied=False)
+        return StripeEventReceived(received=True, applied=False)
     async with pool.acquire() as conn, conn.transaction():
         applied = await webhook.reconcile(conn, clock, event, fetched)
-    return Received(received=True, applied=applied)
+    return StripeEventReceived(received=True, applied=applied)
 
 
 ROUTES = [refund_order, stripe_webhook]

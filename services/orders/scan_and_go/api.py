@@ -27,7 +27,7 @@ class ScanRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     barcode: Barcode
 
 
-class PaymentConfirmation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class CartPaymentConfirmation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     payment_method: Annotated[str, msgspec.Meta(examples=["pm_card_visa"])] = "pm_card_visa"
 
 
@@ -177,7 +177,7 @@ async def check_out(
 async def confirm_payment(
     store_id: FromPath[str],
     cart_id: FromPath[str],
-    data: JSONBody[PaymentConfirmation],
+    data: JSONBody[CartPaymentConfirmation],
     pool: Pool,
     clock: Now,
     principal: Caller,

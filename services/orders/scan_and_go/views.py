@@ -9,7 +9,7 @@ import msgspec
 
 from services.orders.sale.domain import ScanKind
 from services.orders.scan_and_go import store as db
-from services.orders.scan_and_go.domain import ExitCode
+from services.orders.scan_and_go.domain import CartStatus, ExitCode
 from shared.events import Unit
 from shared.money import Money
 
@@ -35,7 +35,7 @@ class CartPayment(msgspec.Struct, frozen=True, kw_only=True):
 class CartView(msgspec.Struct, frozen=True, kw_only=True):
     cart_id: str
     store_id: str
-    status: str  # open (scanning), paying (lines frozen), paid
+    status: CartStatus  # open (scanning), paying (lines frozen), paid
     opened_at: datetime
     lines: list[CartLineView]
     total: Money

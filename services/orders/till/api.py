@@ -7,7 +7,7 @@ from litestar.params import FromPath, JSONBody
 
 from services.orders.deps import Quotes
 from services.orders.till import service
-from services.orders.till.domain import Receipt, SaleRequest
+from services.orders.till.domain import SaleReceipt, SaleRequest
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Secret, Tx
@@ -27,7 +27,7 @@ async def ring_up(
     idempotency_key: IdempotencyKey,
     quotes: Quotes,
     secret: Secret,
-) -> Response[Receipt]:
+) -> Response[SaleReceipt]:
     """Ring up a basket at the till (the store's cashiers and manager): the receipt.
 
     Scans are EAN-13 or UPC-A codes (a repeat is another piece) or the store's weight and price

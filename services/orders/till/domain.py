@@ -69,7 +69,7 @@ class ReceiptLine(msgspec.Struct, frozen=True, kw_only=True):
     amount: Money
 
 
-class Receipt(msgspec.Struct, frozen=True, kw_only=True):
+class SaleReceipt(msgspec.Struct, frozen=True, kw_only=True):
     sale_id: str
     store_id: str
     sold_at: datetime

@@ -17,7 +17,7 @@ from services.orders.till import handoff
 from services.orders.till.domain import (
     CardTerminal,
     Cash,
-    Receipt,
+    SaleReceipt,
     SaleRequest,
     change_due,
     check_deliverable,
@@ -37,7 +37,7 @@ async def sell(
     secret: str,
     request: SaleRequest,
     promised: Promised | None = None,
-) -> Receipt:
+) -> SaleReceipt:
     """Ring up a basket at the till; with `deliver_to`, it also goes home by rider by the
     promise delivery made for it (`promised`)."""
     till = await selling.load_till(conn, store_id)
@@ -86,7 +86,7 @@ async def sell(
         sold_at=now,
     )
     await selling.record(conn, sale, lines)
-    return Receipt(
+    return SaleReceipt(
         sale_id=sale_id,
         store_id=store_id,
         sold_at=now,

@@ -33,7 +33,7 @@ async def register(
     clock: Now,
     principal: Caller,
     idempotency_key: IdempotencyKey,
-) -> Response[service.Registered]:
+) -> Response[service.WebhookRegistered]:
     """Register an endpoint for some of the store's topics (`["*"]`: all): each event of them is
     POSTed to `url` in the public envelope, signed in `Omo-Signature` with the `secret` this
     answer shows once, and retried with backoff for about 9 hours until a 2xx. 422 naming

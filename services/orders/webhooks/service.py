@@ -43,7 +43,7 @@ BATCH = 50
 SEND_TIMEOUT_S = 5.0  # a receiver answers quickly and does its work after; this is generous
 
 
-class Registered(msgspec.Struct, frozen=True, kw_only=True):
+class WebhookRegistered(msgspec.Struct, frozen=True, kw_only=True):
     """A new endpoint; its `secret` is shown this once, to verify signatures with."""
 
     endpoint_id: str
@@ -55,7 +55,7 @@ class Registered(msgspec.Struct, frozen=True, kw_only=True):
 
 async def register(
     conn: asyncpg.Connection, clock: Clock, *, store_id: str, request: EndpointRequest
-) -> Registered:
+) -> WebhookRegistered:
     if unknown := unknown_topics(request.topics):
         raise InvalidInput(
             f"no such topic: {', '.join(unknown)}; offered: {', '.join(sorted(OFFERED))} or *",
@@ -73,7 +73,7 @@ async def register(
         secret=secret,
         at=clock.now(),
     )
-    return Registered(
+    return WebhookRegistered(
         endpoint_id=endpoint_id,
         url=request.url,
         topics=topics,
