@@ -21,10 +21,13 @@ from services.orders.catalog.domain import (
     rank_substitutes,
 )
 from services.orders.catalog.paging import (
+    Found,
+    PageKey,
+    caller_language,
     decode_cursor,
     encode_cursor,
-    name_pattern,
     product_page,
+    search_text,
 )
 from services.orders.stores.domain import MAX_RADIUS_M, Store, bounding_box, covering_stores
 from shared.errors import Conflict, InvalidInput, NotFound
@@ -203,30 +206,52 @@ def test_available_is_on_hand_less_reserved_in_grams_for_weighed_products():
 
 
 def test_a_page_has_a_cursor_only_when_more_follow():
-    rows = [_stocked(s) for s in "ABC"]
+    rows = [
+        Found(**msgspec.structs.asdict(_stocked(s)), tier=1, sort_key=f"item {s}") for s in "ABC"
+    ]
     page = product_page(rows, "JPY", 2)
     assert [i.sku for i in page.items] == ["A", "B"]
-    assert decode_cursor(page.next_cursor) == ("Item B", "B")
+    assert decode_cursor(page.next_cursor) == PageKey(1, "item B", "B")
     assert product_page(rows, "JPY", 3).next_cursor is None
 
 
 def test_cursor_round_trips_names_in_any_script():
-    assert decode_cursor(encode_cursor("キャベツ 1玉 / ½", "SKU-1")) == (
-        "キャベツ 1玉 / ½",
-        "SKU-1",
-    )
+    key = PageKey(0, "キャベツ 1玉 / ½", "SKU-1")
+    assert decode_cursor(encode_cursor(key)) == key
 
 
-@pytest.mark.parametrize("cursor", ["%%%", "bm90IGpzb24", encode_cursor("a", "b")[:-3], "WzFd"])
+@pytest.mark.parametrize(
+    "cursor", ["%%%", "bm90IGpzb24", encode_cursor(PageKey(0, "a", "b"))[:-3], "WzFd"]
+)
 def test_malformed_cursor_is_refused_naming_it(cursor):
     with pytest.raises(InvalidInput) as caught:
         decode_cursor(cursor)
     assert caught.value.field == "cursor"
 
 
-def test_search_takes_wildcards_literally():
-    assert name_pattern(" 100%_juice ") == "%100\\%\\_juice%"
-    assert name_pattern("  ") is None
+def test_blank_search_is_no_search():
+    assert search_text(" 100%_juice ") == "100%_juice"
+    assert search_text("  ") is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "accept_language", "language"),
+    [
+        ("ja", "en-US,en;q=0.9", "ja"),
+        ("en", "ja", "en"),
+        (None, "ja-JP,ja;q=0.9,en-US;q=0.8", "ja"),
+        (None, "fr-FR, en;q=0.5, ja;q=0.7", "ja"),  # French has no names here; ja weighs more
+        (None, "en-GB;q=0.9, JA", "ja"),  # no weight is 1
+        (None, "ja;q=0, en", "en"),  # q=0 means not acceptable
+        (None, "ja;q=oops", "en"),
+        (None, "de", "en"),
+        (None, None, "en"),
+    ],
+)
+def test_caller_language_is_lang_else_the_best_accepted_else_english(
+    lang, accept_language, language
+):
+    assert caller_language(lang, accept_language) == language
 
 
 # --- substitutes ----------------------------------------------------------------------------

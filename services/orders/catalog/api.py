@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import get, patch, put
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from services.orders.catalog import service
 from services.orders.catalog.domain import (
@@ -21,7 +21,13 @@ from services.orders.catalog.domain import (
     Upserted,
     Zone,
 )
-from services.orders.catalog.paging import DEFAULT_LIMIT, MAX_LIMIT, ProductPage
+from services.orders.catalog.paging import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Language,
+    ProductPage,
+    caller_language,
+)
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow
 from shared.web.deps import Tx
@@ -51,18 +57,37 @@ async def search_products(
     store_id: FromPath[str],
     conn: Tx,
     q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    lang: Annotated[
+        Language | None,
+        QueryParameter(description="names to rank and sort by; else from Accept-Language"),
+    ] = None,
+    accept_language: Annotated[
+        str | None, HeaderParameter(name="Accept-Language", max_length=200)
+    ] = None,
     category: Annotated[str | None, QueryParameter(max_length=40)] = None,
     zone: Annotated[Zone | None, QueryParameter()] = None,
     cursor: Annotated[str | None, QueryParameter(max_length=2048)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> ProductPage:
-    """A page of a store's products, by name order (anyone).
+    """A page of a store's products, the most relevant first, then by name (anyone).
 
-    `q` matches part of the English or Japanese name or the brand, ignoring case. Pass a page's
-    `next_cursor` as `cursor` for the next page, with the same filters.
+    The caller's language (`lang`, else Accept-Language, else English) chooses the names: English
+    names in their order, Japanese ones in the order of their kana reading. `q` matches part of
+    the English or Japanese name, the reading or the brand, folding case, full- and half-width
+    forms and katakana to hiragana (so ﾀﾞｲｺﾝ, ダイコン and だいこん all find 大根). Names in the
+    caller's language that start with `q` come first, then those with a word starting with it,
+    then those containing it, then matches in the other language, then by brand. Pass a page's
+    `next_cursor` as `cursor` for the next page, with the same filters and language.
     """
     return await service.search(
-        conn, store_id, q=q, category=category, zone=zone, cursor=cursor, limit=limit
+        conn,
+        store_id,
+        q=q,
+        lang=caller_language(lang, accept_language),
+        category=category,
+        zone=zone,
+        cursor=cursor,
+        limit=limit,
     )
 
 

@@ -1,8 +1,9 @@
-"""Searching and paging the catalog, pure: the name pattern, the opaque cursor, the page.
+"""Searching and paging the catalog, pure: the caller's language, the opaque cursor, the page.
 
-Pages are keyset pages in (name_en, sku) order: a cursor is the key of the last item shown, so
-a page costs the same however deep it is, and products added meanwhile neither repeat nor
-shift what comes next.
+Pages are keyset pages in (relevance tier, name in the caller's language, sku) order: a cursor is
+the key of the last item shown, so a page costs the same however deep it is, and products added
+meanwhile neither repeat nor shift what comes next. Relevance and folding are the query's
+(catalog/queries.sql, search_products), on text folded by `orders.fold`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
+from typing import Literal
 
 import msgspec
 
@@ -19,7 +21,24 @@ from shared.errors import InvalidInput
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
-_key = msgspec.json.Decoder(tuple[str, str])
+Language = Literal["en", "ja"]
+LANGUAGES: tuple[Language, ...] = ("en", "ja")
+
+
+class PageKey(msgspec.Struct, frozen=True, array_like=True):
+    tier: int
+    key: str
+    sku: str
+
+
+class Found(StockedProduct, frozen=True, kw_only=True):
+    """A product as a search found it: how relevant, and the name it sorts by."""
+
+    tier: int
+    sort_key: str
+
+
+_key = msgspec.json.Decoder(PageKey)
 
 
 class ProductPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -27,20 +46,39 @@ class ProductPage(msgspec.Struct, frozen=True, kw_only=True):
     next_cursor: str | None  # pass as `cursor` for the next page; null on the last page
 
 
-def name_pattern(q: str | None) -> str | None:
-    """An ILIKE pattern matching `q` anywhere, its wildcards taken literally; None for no q."""
+def caller_language(lang: str | None, accept_language: str | None) -> Language:
+    """`lang` when given, else the first language of Accept-Language the catalog has names in
+    (by its weights), else English."""
+    if lang is not None:
+        return "ja" if lang == "ja" else "en"
+    ranked: list[tuple[float, int, Language]] = []
+    for n, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().split("-")[0].lower()
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if weight > 0 and primary in LANGUAGES:
+            ranked.append((-weight, n, "ja" if primary == "ja" else "en"))
+    return min(ranked)[2] if ranked else "en"
+
+
+def search_text(q: str | None) -> str | None:
+    """What to search for; None for no search."""
     text = (q or "").strip()
-    if not text:
-        return None
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return text or None
 
 
-def encode_cursor(name_en: str, sku: str) -> str:
-    return base64.urlsafe_b64encode(msgspec.json.encode((name_en, sku))).decode().rstrip("=")
+def encode_cursor(key: PageKey) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode(key)).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> tuple[str, str] | None:
+def decode_cursor(cursor: str | None) -> PageKey | None:
     """The key a cursor stands for; None for the first page."""
     if not cursor:
         return None
@@ -53,11 +91,14 @@ def decode_cursor(cursor: str | None) -> tuple[str, str] | None:
         ) from None
 
 
-def product_page(rows: Sequence[StockedProduct], currency: str, limit: int) -> ProductPage:
+def product_page(rows: Sequence[Found], currency: str, limit: int) -> ProductPage:
     """A page from up to `limit` + 1 rows: the extra row only tells that there is more."""
     shown = rows[:limit]
     more = len(rows) > limit
+    last = shown[-1] if shown else None
     return ProductPage(
         items=[catalog_item(p, currency) for p in shown],
-        next_cursor=encode_cursor(shown[-1].name_en, shown[-1].sku) if more else None,
+        next_cursor=encode_cursor(PageKey(last.tier, last.sort_key, last.sku))
+        if more and last
+        else None,
     )

@@ -25,7 +25,13 @@ from services.orders.catalog.domain import (
     plan_definitions,
     rank_substitutes,
 )
-from services.orders.catalog.paging import ProductPage, decode_cursor, name_pattern, product_page
+from services.orders.catalog.paging import (
+    Language,
+    ProductPage,
+    decode_cursor,
+    product_page,
+    search_text,
+)
 from services.orders.stock import store as stock
 from services.orders.stores import service as stores
 from shared.errors import Conflict, NotFound
@@ -43,18 +49,21 @@ async def search(
     store_id: str,
     *,
     q: str | None = None,
+    lang: Language = "en",
     category: str | None = None,
     zone: Zone | None = None,
     cursor: str | None = None,
     limit: int,
 ) -> ProductPage:
-    """A page of the store's products matching a name, brand, category and zone."""
+    """A page of the store's products matching a name, brand, category and zone, the most
+    relevant first, in the order of `lang`'s names."""
     after = decode_cursor(cursor)
     store = await stores.get_store(conn, store_id)
     rows = await db.search_products(
         conn,
         store_id=store_id,
-        pattern=name_pattern(q),
+        q=search_text(q),
+        lang=lang,
         category=category,
         zone=zone,
         after=after,
