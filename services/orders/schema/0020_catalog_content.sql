@@ -31,3 +31,13 @@ ALTER TABLE orders.products
 
 -- Catalog pages in Japanese walk a store's products in reading order.
 CREATE INDEX products_by_reading ON orders.products (store_id, sort_ja, sku);
+
+-- A line keeps the tax class its product had when it was sold or ordered, as it keeps its price:
+-- a receipt printed again, or an order's total after picking, splits by the rates of that day.
+-- Every line so far was food.
+ALTER TABLE orders.sale_lines
+    ADD COLUMN tax_class text NOT NULL DEFAULT 'reduced' CHECK (tax_class IN ('reduced', 'standard'));
+ALTER TABLE orders.cart_lines
+    ADD COLUMN tax_class text NOT NULL DEFAULT 'reduced' CHECK (tax_class IN ('reduced', 'standard'));
+ALTER TABLE orders.order_lines
+    ADD COLUMN tax_class text NOT NULL DEFAULT 'reduced' CHECK (tax_class IN ('reduced', 'standard'));
