@@ -16,9 +16,7 @@ from services.orders.catalog.domain import (
     check_definitions,
     check_price_changes,
     check_stock_counts,
-    named_substitute,
     plan_definitions,
-    rank_substitutes,
 )
 from services.orders.catalog.paging import (
     Found,
@@ -252,59 +250,6 @@ def test_caller_language_is_lang_else_the_best_accepted_else_english(
     lang, accept_language, language
 ):
     assert caller_language(lang, accept_language) == language
-
-
-# --- substitutes ----------------------------------------------------------------------------
-
-
-def _offer(
-    sku: str, price: int, brand: str = "Local Farm", category: str = "vegetables"
-) -> StockedProduct:
-    return msgspec.structs.replace(_stocked(sku), price=price, brand=brand, category=category)
-
-
-CABBAGE = _offer("CABBAGE", 198)
-
-
-def _ranked(candidates, preference: str) -> list[str]:
-    return [p.sku for p in rank_substitutes(CABBAGE, candidates, preference)]
-
-
-def test_substitutes_nearest_in_price_come_first_then_the_cheaper_then_by_sku():
-    candidates = [
-        _offer("DEARER", 218),
-        _offer("CHEAPER", 178),
-        _offer("B-SAME", 198),
-        _offer("A-SAME", 198),
-        _offer("FAR", 98),
-    ]
-    assert _ranked(candidates, "any") == ["A-SAME", "B-SAME", "CHEAPER", "DEARER", "FAR"]
-
-
-def test_at_most_five_substitutes_are_offered():
-    candidates = [_offer(f"S{n}", 198 + n) for n in range(8)]
-    assert _ranked(candidates, "any") == ["S0", "S1", "S2", "S3", "S4"]
-
-
-def test_any_keeps_to_the_category_and_same_brand_also_to_the_brand():
-    candidates = [
-        _offer("LOCAL", 198),
-        _offer("OTHER-BRAND", 198, brand="JA Hokkaido"),
-        _offer("OTHER-CATEGORY", 198, category="mushrooms"),
-    ]
-    assert _ranked(candidates, "any") == ["LOCAL", "OTHER-BRAND"]
-    assert _ranked(candidates, "same_brand") == ["LOCAL"]
-
-
-def test_a_named_sku_is_the_only_substitute_even_from_another_category():
-    candidates = [_offer("LOCAL", 198), _offer("SHIITAKE", 298, category="mushrooms")]
-    assert _ranked(candidates, "sku:SHIITAKE") == ["SHIITAKE"]
-    assert _ranked(candidates, "sku:MISSING") == []
-    assert (named_substitute("sku:SHIITAKE"), named_substitute("any")) == ("SHIITAKE", None)
-
-
-def test_a_line_that_takes_no_substitute_is_offered_none():
-    assert _ranked([_offer("LOCAL", 198)], "none") == []
 
 
 def test_a_substitute_shows_its_price_and_what_is_free_of_its_stock():

@@ -28,6 +28,7 @@ from services.orders.catalog.paging import (
     ProductPage,
     caller_language,
 )
+from services.orders.catalog.substitutes import Substitute
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow
 from shared.web.deps import Tx
@@ -123,13 +124,17 @@ async def list_substitutes(
             description="the line's: none, same_brand, any or sku:<SKU>",
         ),
     ],
-) -> list[CatalogItem]:
-    """Up to 5 products to offer instead of `quantity` of `sku`, nearest in price first (the
-    store's pickers and manager, or a service).
+) -> list[Substitute]:
+    """Up to 5 products to offer instead of `quantity` of `sku`, likest first, each with why
+    (the store's pickers and manager, or a service).
 
     Each is another product sold in the same unit with at least `quantity` available, that the
-    preference allows: `same_brand` the same category and brand, `any` the same category, `sku:X`
-    only X, `none` nothing.
+    preference allows: `any` the same kind of product (its name says what the original's does:
+    milk for milk, udon for udon; never merely the same category), `same_brand` that and the
+    same brand, `sku:X` only X, `none` nothing. None brings an allergen the original did not
+    have. The likest name comes first, then the same brand, the nearer size and the nearer price.
+    `reasons` says what it shares (same_kind, same_brand, same_size, similar_size, or
+    named_by_shopper), `reason` the same in words, with the price difference.
     """
     return await service.substitutes(conn, store_id, sku, quantity=quantity, preference=preference)
 

@@ -21,7 +21,6 @@ STOCK_UNIT: dict[str, Literal["piece", "g"]] = {"each": "piece", "kg": "g"}
 MAX_PRICE = 2**31 - 1  # orders.products.price is an int
 MAX_ITEMS = 1000
 MAX_QUANTITY = 10**12  # pieces or grams; well inside orders.products' bigint
-MAX_SUBSTITUTES = 5
 # How a line may be substituted, as checkout keeps it: none | same_brand | any | sku:<SKU>.
 PREFERENCE_PATTERN = r"^(none|same_brand|any|sku:.+)$"
 
@@ -256,33 +255,3 @@ def check_stock_counts(counts: Sequence[StockCount], known: Mapping[str, StockRo
     _refuse_repeats([c.sku for c in counts], what="sku", field="sku")
     for i, count in enumerate(counts):
         _known(count.sku, known, i)
-
-
-def named_substitute(preference: str) -> str | None:
-    """The one sku a `sku:<SKU>` preference allows; None for the other preferences."""
-    return preference.removeprefix("sku:") if preference.startswith("sku:") else None
-
-
-def rank_substitutes(
-    original: Product, candidates: Sequence[StockedProduct], preference: str
-) -> list[StockedProduct]:
-    """What a line's preference lets replace `original`, best first, at most MAX_SUBSTITUTES.
-
-    `candidates` are the products that could stand in at all: others sold in the same unit with
-    enough available (the query's filter). The nearest price comes first, then the cheaper, so
-    that the shopper pays about what they expected; the sku breaks ties so the list is stable.
-    """
-    named = named_substitute(preference)
-    if preference == "none":
-        allowed: list[StockedProduct] = []
-    elif named is not None:
-        allowed = [c for c in candidates if c.sku == named]
-    else:
-        allowed = [
-            c
-            for c in candidates
-            if c.category == original.category
-            and (preference == "any" or c.brand == original.brand)
-        ]
-    allowed.sort(key=lambda c: (abs(c.price - original.price), c.price, c.sku))
-    return allowed[:MAX_SUBSTITUTES]
