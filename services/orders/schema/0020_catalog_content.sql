@@ -41,3 +41,6 @@ ALTER TABLE orders.cart_lines
     ADD COLUMN tax_class text NOT NULL DEFAULT 'reduced' CHECK (tax_class IN ('reduced', 'standard'));
 ALTER TABLE orders.order_lines
     ADD COLUMN tax_class text NOT NULL DEFAULT 'reduced' CHECK (tax_class IN ('reduced', 'standard'));
+
+-- A proposed substitute keeps why the catalog offered it, for the shopper deciding.
+ALTER TABLE orders.substitutions ADD COLUMN reason text NOT NULL DEFAULT '';
