@@ -110,3 +110,26 @@ async def test_a_basket_sent_home_shows_the_same_taxes_on_its_delivery_order(ord
         MILK: 8,
         POTATOES: 8,
     }
+
+
+async def test_a_scan_and_go_cart_shows_the_same_split_while_the_shopper_scans(
+    in_store, kitchen_paper
+):
+    await kitchen_paper(in_store)
+    carts = f"/v1/stores/{STORE}/scan-and-go/carts"
+    shopper = bearer(Role.SHOPPER, member="mem_tax_1")
+    opened = await in_store.post(carts, headers={**shopper, **key()})
+    cart_id = opened.json()["cart_id"]
+    for code in _basket():
+        scanned = await in_store.post(
+            f"{carts}/{cart_id}/scans", json={"barcode": code}, headers={**shopper, **key()}
+        )
+        assert scanned.status_code == 201, scanned.text
+    cart = (await in_store.get(f"{carts}/{cart_id}", headers=shopper)).json()
+    assert cart["total"] == yen(745 + 596)
+    assert cart["taxes"] == TAXES
+    bread = next(x for x in cart["lines"] if x["sku"] == PEANUT_BREAD)
+    assert (bread["tax_rate_pct"], bread["allergens"]) == (
+        8,
+        ["wheat", "peanut", "milk", "soybean"],
+    )
