@@ -29,8 +29,8 @@ ALTER TABLE orders.products
     ADD COLUMN sort_ja        text GENERATED ALWAYS AS
         (orders.fold(CASE WHEN reading <> '' THEN reading ELSE name_ja END)) STORED;
 
--- Catalog pages in Japanese walk a store's products in reading order.
-CREATE INDEX products_by_reading ON orders.products (store_id, sort_ja, sku);
+-- No index on the keys: a search ranks a store's products by a tier computed per query, so it
+-- reads the store's rows (store_id leads the primary key); a few thousand a store is cheap.
 
 -- A line keeps the tax class its product had when it was sold or ordered, as it keeps its price:
 -- a receipt printed again, or an order's total after picking, splits by the rates of that day.
