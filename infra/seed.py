@@ -23,6 +23,7 @@ from services.fulfillment import store as fulfillment_db
 from services.fulfillment.domain import Bin
 from services.fulfillment.handheld import pins
 from services.orders.catalog import service as catalog
+from services.orders.catalog.allergens import Allergen
 from services.orders.catalog.domain import Product
 from services.orders.members import store as members_db
 from services.orders.members.domain import Member
@@ -35,6 +36,21 @@ from shared.events import Unit, Zone
 from shared.settings import DEV_JWT_SECRET
 
 CATALOG = Path(__file__).with_name("demo_catalog.csv")
+# The demo's pictures live nowhere (a reserved domain); an app shows its placeholder instead.
+IMAGES = "https://images.omo-grocery.example/products"
+# What a label says of keeping each kind of product, as its description (English, Japanese).
+KEEPING = {
+    "produce": (
+        "Fresh produce: keep cool and eat soon.",
+        "生鮮品です。涼しい所で保存し、お早めにお召し上がりください。",
+    ),
+    "chilled": ("Keep refrigerated at 10 °C or below.", "要冷蔵（10℃以下で保存してください）。"),
+    "frozen": ("Keep frozen at -18 °C or below.", "要冷凍（-18℃以下で保存してください）。"),
+    "ambient": (
+        "Store away from direct sunlight, heat and humidity.",
+        "直射日光・高温多湿を避けて保存してください。",
+    ),
+}
 STORE = Store(
     store_id="kobe-sannomiya",
     name="omo Kobe Sannomiya",
@@ -63,7 +79,11 @@ RIDERS = [
 
 
 def demo_catalog(seed: int = 7) -> list[tuple[Product, Bin]]:
-    """The catalog from demo_catalog.csv, with JAN (EAN-13, prefix 49) codes and starting stock."""
+    """The catalog from demo_catalog.csv, with JAN (EAN-13, prefix 49) codes and starting stock.
+
+    Every demo product is food or a soft drink, so all carry the reduced tax rate (8 %). Their
+    allergens are plausible for such products, not copied from the makers' labels.
+    """
     rng = random.Random(seed)
     rows = []
     with CATALOG.open(encoding="utf-8", newline="") as f:
@@ -82,6 +102,12 @@ def demo_catalog(seed: int = 7) -> list[tuple[Product, Bin]]:
                 unit=msgspec.convert(row["unit"], Unit),
                 price=int(row["price"]),
                 on_hand=rng.randint(5_000, 40_000) if weighed else rng.randint(6, 60),
+                image_urls=[f"{IMAGES}/{row['sku']}.jpg"],
+                description_en=f"{row['brand']}. {KEEPING[zone][0]}",
+                description_ja=f"{row['brand']}。{KEEPING[zone][1]}",
+                allergens=msgspec.convert(row["allergens"].split(), list[Allergen]),
+                tax_class="reduced",
+                reading=row["reading"],
             )
             spot = Bin(
                 sku=row["sku"],

@@ -183,6 +183,9 @@ class SubstitutionProposed(Event, frozen=True, kw_only=True):
     short_by: int  # pieces, or grams
     substitute: Substitute
     decide_by: datetime
+    # Why the catalog offered it, for the shopper deciding ("same kind (milk); same size (1 L);
+    # JPY 40 cheaper"); empty in proposals made before it said.
+    reason: str = ""
 
 
 class SubstitutionDecided(Event, frozen=True, kw_only=True):

@@ -23,6 +23,7 @@ from tests.e2e.browser import ARTEFACTS, NEEDS_CHROMIUM, chromium, glyphs_differ
 from tests.integration.picking import AOI, PRODUCTS, STORE, decide, line, paid, weight_label
 
 CABBAGE, DAIKON, POTATOES, BANANAS = "SKU-10001", "SKU-10002", "SKU-10005", "SKU-10031"
+ONIONS = "SKU-10004"  # green onions are its only kind: daikon has none to stand in
 MILK = "SKU-10049"
 PHONE = {"width": 360, "height": 640}
 DESKTOP = {"width": 1280, "height": 800}
@@ -127,7 +128,7 @@ async def test_a_picker_picks_shorts_substitutes_and_packs_an_order_in_english(d
     order_id = await paid(
         database,
         line(1, CABBAGE),
-        line(2, DAIKON, 2, substitution="any"),
+        line(2, ONIONS, 2, substitution="any"),
         line(3, POTATOES, 500),
         fulfilment="pickup",
     )
@@ -179,21 +180,21 @@ async def test_a_picker_picks_shorts_substitutes_and_packs_an_order_in_english(d
     await expect(net).to_have_text("online")
     assert (await device.sounds())[-1] == "ok"
 
-    # One daikon of two on the shelf: report it short, a substitute is proposed, and the time
-    # the shopper has is the store's (Tokyo), not UTC.
-    await expect(current).to_have_text("Daikon Radish 1 pc")
-    await device.scan(PRODUCTS[DAIKON].ean)
+    # One bag of onions of two on the shelf: report it short, a substitute (green onions) is
+    # proposed, and the time the shopper has is the store's (Tokyo), not UTC.
+    await expect(current).to_have_text("Awaji Onions 3 pcs")
+    await device.scan(PRODUCTS[ONIONS].ean)
     await expect(quantity).to_have_text("1 / 2")
     await page.get_by_test_id("short").click()
     await expect(page.get_by_test_id("short-found")).to_have_value("1")
     await page.get_by_test_id("short-confirm").click()
     await expect(page.get_by_test_id("proposal")).to_contain_text("proposed")
     server = await batch_of(device)
-    [daikon] = [i["line"] for i in server["items"] if i["line"]["sku"] == DAIKON]
-    offered = daikon["substitute"]
+    [onions] = [i["line"] for i in server["items"] if i["line"]["sku"] == ONIONS]
+    offered = onions["substitute"]
     await expect(message).to_contain_text(f"has until {tokyo_time(offered['decide_by'])}.")
     await expect(message).not_to_contain_text("UTC")
-    await expect(page.get_by_test_id("waiting")).to_contain_text("Daikon Radish 1 pc (tote 1)")
+    await expect(page.get_by_test_id("waiting")).to_contain_text("Awaji Onions 3 pcs (tote 1)")
     await expect(page.locator("[data-testid=item][data-state=awaiting_decision]")).to_have_count(1)
 
     # A weighed item takes the scale's GS1 weight label.

@@ -191,10 +191,10 @@ async def test_a_manager_of_another_store_is_asked_for_this_stores_token(
 
 async def test_a_store_manager_follows_one_order_from_paid_to_delivered(
     database,
-    orders,
+    orders,  # noqa: F811 (a fixture)
     fulfillment_url,
     delivery_url,
-    browser,  # noqa: F811 (a fixture)
+    browser,
 ):
     """A real order: paid in the app, picked and packed on fulfillment's handheld API, routed
     by the dispatcher, taken out and handed over on delivery's rider API; the manager types its

@@ -40,9 +40,9 @@ def test_the_smoke_preset_plays_every_order_to_its_end_and_reports_it(tmp_path):
     for name in names:
         assert 0 <= float(numbers[name]) <= 100
     # The promise is the dispatcher's own model of the future: the store keeps its word. Six
-    # seeds at x30 kept every promise since a rider wait is promised with half again; one order
-    # of tolerance stays because this test runs at the preset's x90 beside the rest of the suite, where a
-    # slowed floor is the machine's lateness, not the promise's.
+    # seeds at x30 kept every promise since a rider wait is promised with half again; one
+    # order of tolerance stays because this test runs at the preset's x90 beside the rest of
+    # the suite, where a slowed floor is the machine's lateness, not the promise's.
     kept = float(numbers["delivered by the promise (% of delivered)"])
     assert kept >= 100 * (1 - 1 / delivered), run.stderr[-3000:]
 

@@ -44,7 +44,9 @@ async def test_an_order_is_picked_substituted_packed_and_charged_as_packed(
                 return shown["substitutions"]
 
             [offer] = await eventually(proposal_shown, "the proposal on the shopper's order")
-            assert offer["sku"] == proposed["sku"] and offer["short_by"] == 1
+            assert offer["sku"] == proposed["sku"] == "SKU-10016" and offer["short_by"] == 1
+            # The shopper sees why: Chinese cabbage is cabbage, and a little cheaper.
+            assert offer["reason"] == "same kind (cabbage); JPY 20 cheaper"
             answer = await orders.post(
                 f"/v1/orders/{order_id}/substitutions/{offer['substitution_id']}",
                 json={"approve": True},
@@ -84,3 +86,13 @@ async def test_an_order_is_picked_substituted_packed_and_charged_as_packed(
     assert charged["amounts"]["captured"]["amount"] == sum(
         x["charged"]["amount"] for x in charged["lines"]
     )
+    # All food: one rate, on what was charged (198 + 178 + 199 yen); 575 x 8/108 = 42.59.
+    assert charged["amounts"]["taxes"] == [
+        {
+            "tax_class": "reduced",
+            "rate_pct": 8,
+            "total": charged["amounts"]["captured"],
+            "tax": {"amount": 42, "currency": "JPY"},
+        }
+    ]
+    assert charged["amounts"]["captured"]["amount"] == 575

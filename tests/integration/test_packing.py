@@ -107,13 +107,13 @@ async def test_a_short_line_proposes_a_substitute_and_the_decision_reaches_the_l
 
 
 async def test_a_declined_substitute_or_no_preference_leaves_the_line_short(database, orders_url):
-    order_id = await paid(database, line(1, CABBAGE, 1), line(2, DAIKON, 1, substitution="any"))
+    order_id = await paid(database, line(1, CABBAGE, 1, substitution="any"), line(2, DAIKON, 1))
     async with client("fulfillment", database, orders_url=orders_url) as c:
         batch = await claim(c)
-        first, second = (i["line"]["line_id"] for i in batch["items"])
-        r = await short(c, batch, first, 0)
+        cabbage, daikon = (i["line"]["line_id"] for i in batch["items"])
+        r = await short(c, batch, daikon, 0)
         assert r.json()["proposed"] is None and "no substitutes" in r.json()["message"]
-        r = await short(c, batch, second, 0)
+        r = await short(c, batch, cabbage, 0)
         substitution_id = r.json()["proposed"]["substitution_id"]
         await emit(
             database,
@@ -121,7 +121,7 @@ async def test_a_declined_substitute_or_no_preference_leaves_the_line_short(data
                 substitution_id=substitution_id,
                 order_id=order_id,
                 store_id=STORE,
-                line_no=2,
+                line_no=1,
                 approved=False,
                 by="preference",
             ),

@@ -10,7 +10,8 @@ from tests.integration.apps import bearer, client
 
 KOBE = "kobe-sannomiya"
 PICKER = bearer(Role.PICKER, store=KOBE)
-CABBAGE, POTATOES = "SKU-10001", "SKU-10005"  # vegetables: Local Farm, 198 yen; by weight, 398/kg
+CABBAGE, WAGYU = "SKU-10001", "SKU-10074"  # 198 yen a head; 5980 yen/kg
+MEIJI_MILK, MORINAGA_MILK, FRESH_MILK = "SKU-10049", "SKU-10050", "SKU-10051"  # 278, 238, 198
 
 
 def _url(sku: str = CABBAGE, store: str = KOBE) -> str:
@@ -39,80 +40,64 @@ async def _skus(database: str, sku: str, quantity: int, preference: str) -> list
     return [candidate["sku"] for candidate in response.json()]
 
 
-async def test_any_offers_five_of_the_category_nearest_in_price_then_cheaper(database, demo):
+async def test_any_offers_the_same_kind_likest_first_with_the_reason(database, demo):
     async with client("orders", database) as c:
-        response = await c.get(_url(), params={"quantity": 1, "preference": "any"}, headers=PICKER)
+        response = await c.get(
+            _url(MEIJI_MILK), params={"quantity": 1, "preference": "any"}, headers=PICKER
+        )
     assert response.status_code == 200, response.text
-    candidates = response.json()
-    # Carrots, cucumbers, broccoli at 198; Chinese cabbage and lettuce at 178 before any at 218+.
-    assert [c["sku"] for c in candidates] == [
-        "SKU-10003",
-        "SKU-10010",
-        "SKU-10015",
-        "SKU-10016",
-        "SKU-10022",
-    ]
-    carrots = candidates[0]
-    available = carrots.pop("available")
-    assert carrots == carrots | {  # as the catalog shows a product
-        "sku": "SKU-10003",
-        "ean": "4900000100037",
-        "name_en": "Carrots 3 pcs",
-        "name_ja": "にんじん 3本",
-        "brand": "JA Hokkaido",
-        "category": "vegetables",
-        "zone": "produce",
+    morinaga, fresh = response.json()  # the other 1 L milks; Morinaga's price is nearer
+    available = morinaga.pop("available")
+    assert morinaga == morinaga | {  # as the catalog shows a product, and why it is offered
+        "sku": MORINAGA_MILK,
+        "name_en": "Morinaga Milk 1 L",
+        "name_ja": "森永牛乳 1L",
+        "brand": "Morinaga",
+        "category": "dairy",
         "unit": "each",
-        "price": {"amount": 198, "currency": "JPY"},
+        "price": {"amount": 238, "currency": "JPY"},
+        "allergens": ["milk"],
+        "reasons": ["same_kind", "same_size"],
+        "reason": "same kind (milk); same size (1 L); JPY 40 cheaper",
     }
     assert isinstance(available, int) and available >= 1
+    assert (fresh["sku"], fresh["reason"]) == (
+        FRESH_MILK,
+        "same kind (milk); same size (1 L); JPY 80 cheaper",
+    )
+
+
+@pytest.mark.parametrize(
+    ("sku", "offered"),
+    [
+        ("SKU-10012", []),  # cherry tomatoes: no other tomato by the piece; never onions
+        ("SKU-10002", []),  # daikon: no other radish; never spinach
+        (CABBAGE, ["SKU-10016"]),  # Chinese cabbage, not carrots at the same price
+    ],
+    ids=["cherry-tomatoes", "daikon", "cabbage"],
+)
+async def test_any_never_offers_merely_the_same_category(database, demo, sku, offered):
+    assert await _skus(database, sku, 1, "any") == offered
 
 
 async def test_only_products_with_the_quantity_available_are_offered(database, demo):
-    # Broccoli has 1 free (4 held by online orders), carrots exactly 2, cucumbers none.
-    await _set_stock(database, {"SKU-10015": (5, 4), "SKU-10003": (2, 0), "SKU-10010": (0, 0)})
-    assert await _skus(database, CABBAGE, 2, "any") == [
-        "SKU-10003",
-        "SKU-10016",
-        "SKU-10022",
-        "SKU-10002",  # 158, then the other 158s by sku
-        "SKU-10008",
-    ]
+    # Morinaga milk has 1 free (4 held by online orders); the store brand's exactly 2.
+    await _set_stock(database, {MORINAGA_MILK: (5, 4), FRESH_MILK: (2, 0)})
+    assert await _skus(database, MEIJI_MILK, 2, "any") == [FRESH_MILK]
 
 
 async def test_weighed_products_are_offered_by_the_grams_available(database, demo):
-    # Kabocha 398/kg, sweet potatoes 598, tomatoes 798, nagaimo 880, lotus 980, ginger 1480.
-    kabocha, sweet, tomatoes, nagaimo, lotus, ginger = (
-        "SKU-10020",
-        "SKU-10006",
-        "SKU-10011",
-        "SKU-10024",
-        "SKU-10019",
-        "SKU-10021",
-    )
-    await _set_stock(
-        database,
-        {
-            kabocha: (10_000, 1_000),
-            sweet: (9_000, 0),
-            tomatoes: (8_999, 0),
-            nagaimo: (20_000, 11_001),
-            lotus: (9_500, 0),
-            ginger: (30_000, 0),
-        },
-    )
-    assert await _skus(database, POTATOES, 9_000, "any") == [kabocha, sweet, lotus, ginger]
+    # For wagyu slices: Australian chuck and Kobe sirloin are beef too; the pork is not.
+    aussie, kobe, pork = "SKU-10075", "SKU-10073", "SKU-10076"
+    await _set_stock(database, {aussie: (10_000, 1_000), kobe: (8_999, 0), pork: (20_000, 0)})
+    assert await _skus(database, WAGYU, 9_000, "any") == [aussie]
+    assert await _skus(database, WAGYU, 8_999, "any") == [aussie, kobe]
 
 
-async def test_same_brand_keeps_to_the_category_and_brand(database, demo):
-    # Local Farm vegetables: broccoli 198, daikon and spinach 158, green onions and komatsuna 128.
-    assert await _skus(database, CABBAGE, 1, "same_brand") == [
-        "SKU-10015",
-        "SKU-10002",
-        "SKU-10008",
-        "SKU-10007",
-        "SKU-10009",
-    ]
+async def test_same_brand_keeps_to_the_kind_and_the_brand(database, demo):
+    # Meiji's plain yogurt: its yogurt drink; Morinaga's plain yogurt is likelier but not Meiji's.
+    assert await _skus(database, "SKU-10052", 1, "same_brand") == ["SKU-10054"]
+    assert await _skus(database, "SKU-10052", 1, "any") == ["SKU-10053", "SKU-10054"]
 
 
 @pytest.mark.parametrize(

@@ -16,11 +16,16 @@ from services.orders.catalog.domain import (
     check_definitions,
     check_price_changes,
     check_stock_counts,
-    named_substitute,
     plan_definitions,
-    rank_substitutes,
 )
-from services.orders.catalog.paging import decode_cursor, name_pattern, product_page
+from services.orders.catalog.paging import (
+    Found,
+    PageKey,
+    caller_language,
+    decode_cursor,
+    product_page,
+    search_text,
+)
 from services.orders.stores.domain import MAX_RADIUS_M, Store, bounding_box, covering_stores
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.money import Money
@@ -199,83 +204,50 @@ def test_available_is_on_hand_less_reserved_in_grams_for_weighed_products():
 
 
 def test_a_page_has_a_cursor_only_when_more_follow():
-    rows = [_stocked(s) for s in "ABC"]
+    rows = [
+        Found(**msgspec.structs.asdict(_stocked(s)), tier=1, sort_key=f"item {s}") for s in "ABC"
+    ]
     page = product_page(rows, "JPY", 2)
     assert [i.sku for i in page.items] == ["A", "B"]
-    assert decode_cursor(page.next_cursor) == ("Item B", "B")
+    assert decode_cursor(page.next_cursor) == PageKey(1, "item B", "B")
     assert product_page(rows, "JPY", 3).next_cursor is None
 
 
 def test_cursor_round_trips_names_in_any_script():
-    assert decode_cursor(encode_cursor("キャベツ 1玉 / ½", "SKU-1")) == (
-        "キャベツ 1玉 / ½",
-        "SKU-1",
-    )
+    key = PageKey(0, "キャベツ 1玉 / ½", "SKU-1")
+    assert decode_cursor(encode_cursor(*msgspec.structs.astuple(key))) == key
 
 
-@pytest.mark.parametrize("cursor", ["%%%", "bm90IGpzb24", encode_cursor("a", "b")[:-3], "WzFd"])
+@pytest.mark.parametrize("cursor", ["%%%", "bm90IGpzb24", encode_cursor(0, "a", "b")[:-3], "WzFd"])
 def test_malformed_cursor_is_refused_naming_it(cursor):
     with pytest.raises(InvalidInput) as caught:
         decode_cursor(cursor)
     assert caught.value.field == "cursor"
 
 
-def test_search_takes_wildcards_literally():
-    assert name_pattern(" 100%_juice ") == "%100\\%\\_juice%"
-    assert name_pattern("  ") is None
+def test_blank_search_is_no_search():
+    assert search_text(" 100%_juice ") == "100%_juice"
+    assert search_text("  ") is None
 
 
-# --- substitutes ----------------------------------------------------------------------------
-
-
-def _offer(
-    sku: str, price: int, brand: str = "Local Farm", category: str = "vegetables"
-) -> StockedProduct:
-    return msgspec.structs.replace(_stocked(sku), price=price, brand=brand, category=category)
-
-
-CABBAGE = _offer("CABBAGE", 198)
-
-
-def _ranked(candidates, preference: str) -> list[str]:
-    return [p.sku for p in rank_substitutes(CABBAGE, candidates, preference)]
-
-
-def test_substitutes_nearest_in_price_come_first_then_the_cheaper_then_by_sku():
-    candidates = [
-        _offer("DEARER", 218),
-        _offer("CHEAPER", 178),
-        _offer("B-SAME", 198),
-        _offer("A-SAME", 198),
-        _offer("FAR", 98),
-    ]
-    assert _ranked(candidates, "any") == ["A-SAME", "B-SAME", "CHEAPER", "DEARER", "FAR"]
-
-
-def test_at_most_five_substitutes_are_offered():
-    candidates = [_offer(f"S{n}", 198 + n) for n in range(8)]
-    assert _ranked(candidates, "any") == ["S0", "S1", "S2", "S3", "S4"]
-
-
-def test_any_keeps_to_the_category_and_same_brand_also_to_the_brand():
-    candidates = [
-        _offer("LOCAL", 198),
-        _offer("OTHER-BRAND", 198, brand="JA Hokkaido"),
-        _offer("OTHER-CATEGORY", 198, category="mushrooms"),
-    ]
-    assert _ranked(candidates, "any") == ["LOCAL", "OTHER-BRAND"]
-    assert _ranked(candidates, "same_brand") == ["LOCAL"]
-
-
-def test_a_named_sku_is_the_only_substitute_even_from_another_category():
-    candidates = [_offer("LOCAL", 198), _offer("SHIITAKE", 298, category="mushrooms")]
-    assert _ranked(candidates, "sku:SHIITAKE") == ["SHIITAKE"]
-    assert _ranked(candidates, "sku:MISSING") == []
-    assert (named_substitute("sku:SHIITAKE"), named_substitute("any")) == ("SHIITAKE", None)
-
-
-def test_a_line_that_takes_no_substitute_is_offered_none():
-    assert _ranked([_offer("LOCAL", 198)], "none") == []
+@pytest.mark.parametrize(
+    ("lang", "accept_language", "language"),
+    [
+        ("ja", "en-US,en;q=0.9", "ja"),
+        ("en", "ja", "en"),
+        (None, "ja-JP,ja;q=0.9,en-US;q=0.8", "ja"),
+        (None, "fr-FR, en;q=0.5, ja;q=0.7", "ja"),  # French has no names here; ja weighs more
+        (None, "en-GB;q=0.9, JA", "ja"),  # no weight is 1
+        (None, "ja;q=0, en", "en"),  # q=0 means not acceptable
+        (None, "ja;q=oops", "en"),
+        (None, "de", "en"),
+        (None, None, "en"),
+    ],
+)
+def test_caller_language_is_lang_else_the_best_accepted_else_english(
+    lang, accept_language, language
+):
+    assert caller_language(lang, accept_language) == language
 
 
 def test_a_substitute_shows_its_price_and_what_is_free_of_its_stock():

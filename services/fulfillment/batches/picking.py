@@ -205,6 +205,7 @@ async def _propose(
                 unit_price=offer.price.amount,
             ),
             decide_by=decide_by,
+            reason=offer.reason,
         ),
         occurred_at=now,
     )

@@ -28,6 +28,7 @@ class Offer(msgspec.Struct, frozen=True, kw_only=True):
     unit: Unit
     price: Money  # per piece, or per kilogram
     available: int
+    reason: str = ""  # why a shopper would accept it, in words (an older orders gives none)
 
 
 class SubstitutesClient:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import get, patch, put
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from services.orders.catalog import service
 from services.orders.catalog.domain import (
@@ -21,7 +21,14 @@ from services.orders.catalog.domain import (
     Upserted,
     Zone,
 )
-from services.orders.catalog.paging import DEFAULT_LIMIT, MAX_LIMIT, ProductPage
+from services.orders.catalog.paging import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Language,
+    ProductPage,
+    caller_language,
+)
+from services.orders.catalog.substitutes import Substitute
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow
 from shared.web.deps import Tx
@@ -51,18 +58,37 @@ async def search_products(
     store_id: FromPath[str],
     conn: Tx,
     q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    lang: Annotated[
+        Language | None,
+        QueryParameter(description="names to rank and sort by; else from Accept-Language"),
+    ] = None,
+    accept_language: Annotated[
+        str | None, HeaderParameter(name="Accept-Language", max_length=200)
+    ] = None,
     category: Annotated[str | None, QueryParameter(max_length=40)] = None,
     zone: Annotated[Zone | None, QueryParameter()] = None,
     cursor: Annotated[str | None, QueryParameter(max_length=2048)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> ProductPage:
-    """A page of a store's products, by name order (anyone).
+    """A page of a store's products, the most relevant first, then by name (anyone).
 
-    `q` matches part of the English or Japanese name or the brand, ignoring case. Pass a page's
-    `next_cursor` as `cursor` for the next page, with the same filters.
+    The caller's language (`lang`, else Accept-Language, else English) chooses the names: English
+    names in their order, Japanese ones in the order of their kana reading. `q` matches part of
+    the English or Japanese name, the reading or the brand, folding case, full- and half-width
+    forms and katakana to hiragana (so ﾀﾞｲｺﾝ, ダイコン and だいこん all find 大根). Names in the
+    caller's language that start with `q` come first, then those with a word starting with it,
+    then those containing it, then matches in the other language, then by brand. Pass a page's
+    `next_cursor` as `cursor` for the next page, with the same filters and language.
     """
     return await service.search(
-        conn, store_id, q=q, category=category, zone=zone, cursor=cursor, limit=limit
+        conn,
+        store_id,
+        q=q,
+        lang=caller_language(lang, accept_language),
+        category=category,
+        zone=zone,
+        cursor=cursor,
+        limit=limit,
     )
 
 
@@ -98,13 +124,17 @@ async def list_substitutes(
             description="the line's: none, same_brand, any or sku:<SKU>",
         ),
     ],
-) -> list[CatalogItem]:
-    """Up to 5 products to offer instead of `quantity` of `sku`, nearest in price first (the
-    store's pickers and manager, or a service).
+) -> list[Substitute]:
+    """Up to 5 products to offer instead of `quantity` of `sku`, likest first, each with why
+    (the store's pickers and manager, or a service).
 
     Each is another product sold in the same unit with at least `quantity` available, that the
-    preference allows: `same_brand` the same category and brand, `any` the same category, `sku:X`
-    only X, `none` nothing.
+    preference allows: `any` the same kind of product (its name says what the original's does:
+    milk for milk, udon for udon; never merely the same category), `same_brand` that and the
+    same brand, `sku:X` only X, `none` nothing. None brings an allergen the original did not
+    have. The likest name comes first, then the same brand, the nearer size and the nearer price.
+    `reasons` says what it shares (same_kind, same_brand, same_size, similar_size, or
+    named_by_shopper), `reason` the same in words, with the price difference.
     """
     return await service.substitutes(conn, store_id, sku, quantity=quantity, preference=preference)
 

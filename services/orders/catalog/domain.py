@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from services.orders.catalog.allergens import Allergen
+from services.orders.catalog.tax import RATES, TaxClass
 from shared.barcodes import is_valid_ean13
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.limits import BIGINT_MAX, INT_MAX
@@ -19,7 +21,6 @@ STOCK_UNIT: dict[str, Literal["piece", "g"]] = {"each": "piece", "kg": "g"}
 MAX_PRICE = 2**31 - 1  # orders.products.price is an int
 MAX_ITEMS = 1000
 MAX_QUANTITY = 10**12  # pieces or grams; well inside orders.products' bigint
-MAX_SUBSTITUTES = 5
 # How a line may be substituted, as checkout keeps it: none | same_brand | any | sku:<SKU>.
 PREFERENCE_PATTERN = r"^(none|same_brand|any|sku:.+)$"
 
@@ -36,9 +37,32 @@ Category = Annotated[
     str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$", examples=["vegetables"])
 ]
 Quantity = Annotated[int, msgspec.Meta(ge=0, le=MAX_QUANTITY)]
+ImageUrl = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=500, pattern=r"^https://\S+$", examples=["https://img.example.jp/SKU-10001.jpg"]
+    ),
+]
+ImageUrls = Annotated[list[ImageUrl], msgspec.Meta(max_length=10)]
+Description = Annotated[str, msgspec.Meta(max_length=2000)]
+Allergens = Annotated[list[Allergen], msgspec.Meta(max_length=28)]
+# The kana reading of the Japanese name, so that a search in kana finds a name in kanji.
+Reading = Annotated[str, msgspec.Meta(max_length=200, examples=["だいこん 1ほん"])]
 
 
-class Product(msgspec.Struct, frozen=True, kw_only=True):
+class Content(msgspec.Struct, frozen=True, kw_only=True):
+    """What an app shows of a product beyond its name and price, and its consumption tax class
+    (its price includes the tax; services/orders/catalog/tax.py)."""
+
+    image_urls: ImageUrls = msgspec.field(default_factory=list)
+    description_en: Description = ""
+    description_ja: Description = ""
+    allergens: Allergens = msgspec.field(default_factory=list)  # as its label names them
+    tax_class: TaxClass = "reduced"  # reduced (8 %): food and drink but alcohol; standard (10 %)
+    reading: Reading = ""
+
+
+class Product(Content, frozen=True, kw_only=True):
     sku: str
     ean: str
     name_en: str
@@ -64,7 +88,7 @@ class StockRow(msgspec.Struct, frozen=True, kw_only=True):
     reserved: int
 
 
-class ProductDefinition(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ProductDefinition(Content, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """What a product is and costs; its stock is counted separately."""
 
     sku: Sku
@@ -90,7 +114,7 @@ class StockCount(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     on_hand: Quantity
 
 
-class CatalogItem(msgspec.Struct, frozen=True, kw_only=True):
+class CatalogItem(Content, frozen=True, kw_only=True):
     sku: str
     ean: str
     name_en: str
@@ -104,6 +128,7 @@ class CatalogItem(msgspec.Struct, frozen=True, kw_only=True):
     available: int  # on hand and not held by online orders, in `available_unit`
     available_unit: Literal["piece", "g"]
     in_stock: bool
+    tax_rate_pct: int  # of the tax class, included in the price
 
 
 class Upserted(msgspec.Struct, frozen=True, kw_only=True):
@@ -138,6 +163,13 @@ def catalog_item(product: StockedProduct, currency: str) -> CatalogItem:
         available=available,
         available_unit=STOCK_UNIT[product.unit],
         in_stock=available > 0,
+        tax_rate_pct=RATES[product.tax_class],
+        image_urls=product.image_urls,
+        description_en=product.description_en,
+        description_ja=product.description_ja,
+        allergens=product.allergens,
+        tax_class=product.tax_class,
+        reading=product.reading,
     )
 
 
@@ -168,6 +200,8 @@ def check_definitions(items: Sequence[ProductDefinition], currency: str) -> None
                 f"{item.ean} is not an EAN-13 with a valid check digit", field=f"items[{i}].ean"
             )
         check_price(item.price, currency, field=f"items[{i}].price")
+        if len(set(item.allergens)) < len(item.allergens):
+            raise InvalidInput("an allergen is named twice", field=f"items[{i}].allergens")
     _refuse_repeats([item.sku for item in items], what="sku", field="sku")
     _refuse_repeats([item.ean for item in items], what="ean", field="ean")
 
@@ -221,33 +255,3 @@ def check_stock_counts(counts: Sequence[StockCount], known: Mapping[str, StockRo
     _refuse_repeats([c.sku for c in counts], what="sku", field="sku")
     for i, count in enumerate(counts):
         _known(count.sku, known, i)
-
-
-def named_substitute(preference: str) -> str | None:
-    """The one sku a `sku:<SKU>` preference allows; None for the other preferences."""
-    return preference.removeprefix("sku:") if preference.startswith("sku:") else None
-
-
-def rank_substitutes(
-    original: Product, candidates: Sequence[StockedProduct], preference: str
-) -> list[StockedProduct]:
-    """What a line's preference lets replace `original`, best first, at most MAX_SUBSTITUTES.
-
-    `candidates` are the products that could stand in at all: others sold in the same unit with
-    enough available (the query's filter). The nearest price comes first, then the cheaper, so
-    that the shopper pays about what they expected; the sku breaks ties so the list is stable.
-    """
-    named = named_substitute(preference)
-    if preference == "none":
-        allowed: list[StockedProduct] = []
-    elif named is not None:
-        allowed = [c for c in candidates if c.sku == named]
-    else:
-        allowed = [
-            c
-            for c in candidates
-            if c.category == original.category
-            and (preference == "any" or c.brand == original.brand)
-        ]
-    allowed.sort(key=lambda c: (abs(c.price - original.price), c.price, c.sku))
-    return allowed[:MAX_SUBSTITUTES]

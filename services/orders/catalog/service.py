@@ -21,11 +21,21 @@ from services.orders.catalog.domain import (
     check_price_changes,
     check_product,
     check_stock_counts,
-    named_substitute,
     plan_definitions,
+)
+from services.orders.catalog.paging import (
+    Language,
+    ProductPage,
+    decode_cursor,
+    product_page,
+    search_text,
+)
+from services.orders.catalog.substitutes import (
+    Substitute,
+    named_substitute,
+    offer,
     rank_substitutes,
 )
-from services.orders.catalog.paging import ProductPage, decode_cursor, name_pattern, product_page
 from services.orders.stock import store as stock
 from services.orders.stores import service as stores
 from shared.errors import Conflict, NotFound
@@ -43,18 +53,21 @@ async def search(
     store_id: str,
     *,
     q: str | None = None,
+    lang: Language = "en",
     category: str | None = None,
     zone: Zone | None = None,
     cursor: str | None = None,
     limit: int,
 ) -> ProductPage:
-    """A page of the store's products matching a name, brand, category and zone."""
+    """A page of the store's products matching a name, brand, category and zone, the most
+    relevant first, in the order of `lang`'s names."""
     after = decode_cursor(cursor)
     store = await stores.get_store(conn, store_id)
     rows = await db.search_products(
         conn,
         store_id=store_id,
-        pattern=name_pattern(q),
+        q=search_text(q),
+        lang=lang,
         category=category,
         zone=zone,
         after=after,
@@ -73,8 +86,9 @@ async def get_product(conn: asyncpg.Connection, store_id: str, sku: str) -> Cata
 
 async def substitutes(
     conn: asyncpg.Connection, store_id: str, sku: str, *, quantity: int, preference: str
-) -> list[CatalogItem]:
-    """What a picker may offer instead of `quantity` of `sku`, as the line's preference allows."""
+) -> list[Substitute]:
+    """What a picker may offer instead of `quantity` of `sku`, as the line's preference allows,
+    each with why a shopper would accept it."""
     store = await stores.get_store(conn, store_id)
     original = await db.get_product(conn, store_id=store_id, sku=sku)
     if original is None:
@@ -87,7 +101,8 @@ async def substitutes(
         named=named_substitute(preference),
     )
     return [
-        catalog_item(p, store.currency) for p in rank_substitutes(original, candidates, preference)
+        offer(catalog_item(p, store.currency), why)
+        for p, why in rank_substitutes(original, candidates, preference, store.currency)
     ]
 
 

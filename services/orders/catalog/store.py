@@ -6,23 +6,38 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
+import msgspec
 
 from services.orders.catalog.domain import PriceChange, Product, ProductDefinition, StockedProduct
+from services.orders.catalog.paging import Found, Language, PageKey
 from shared.sql import load_queries, row_as, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
+# What a definition and a stored product share, column for column (price aside: Money or int).
+DEFINED = (
+    *("sku", "ean", "name_en", "name_ja", "brand", "category", "zone", "unit"),
+    *("description_en", "description_ja", "tax_class", "reading"),
+)
+# Lists go as JSON texts: unnest cannot take an array of arrays of unequal lengths.
+LISTS = ("image_urls", "allergens")
+
+
+def _columns(
+    items: Sequence[Product] | Sequence[ProductDefinition], names: Sequence[str]
+) -> dict[str, list[object]]:
+    """Each named column as the list of the items' values, for an unnest."""
+    columns: dict[str, list[object]] = {c: [getattr(i, c) for i in items] for c in names}
+    for c in LISTS:
+        columns[c] = [msgspec.json.encode(getattr(i, c)).decode() for i in items]
+    return columns
 
 
 async def upsert_products(
     conn: asyncpg.Connection, *, store_id: str, products: Sequence[Product]
 ) -> None:
-    columns = (
-        *("sku", "ean", "name_en", "name_ja", "brand", "category", "zone", "unit"),
-        *("price", "on_hand"),
-    )
     await conn.execute(
         *Q["upsert_products"](
-            store_id=store_id, **{c: [getattr(p, c) for p in products] for c in columns}
+            store_id=store_id, **_columns(products, (*DEFINED, "price", "on_hand"))
         )
     )
 
@@ -35,26 +50,28 @@ async def search_products(
     conn: asyncpg.Connection,
     *,
     store_id: str,
-    pattern: str | None,
+    q: str | None,
+    lang: Language,
     category: str | None,
     zone: str | None,
-    after: tuple[str, str] | None,
+    after: PageKey | None,
     limit: int,
-) -> list[StockedProduct]:
-    """Products in (name_en, sku) order after the key `after`; `pattern` is for ILIKE."""
-    name_en, sku = after or (None, None)
+) -> list[Found]:
+    """Products matching `q` in relevance then `lang`'s name order, after the key `after`."""
     rows = await conn.fetch(
         *Q["search_products"](
             store_id=store_id,
-            pattern=pattern,
+            q=q,
+            lang=lang,
             category=category,
             zone=zone,
-            after_name=name_en,
-            after_sku=sku,
+            after_tier=after.tier if after else None,
+            after_key=after.key if after else None,
+            after_sku=after.sku if after else None,
             limit=limit,
         )
     )
-    return rows_as(StockedProduct, rows)
+    return rows_as(Found, rows)
 
 
 async def get_product(
@@ -98,12 +115,11 @@ async def ean_owners(
 async def define_products(
     conn: asyncpg.Connection, *, store_id: str, items: Sequence[ProductDefinition]
 ) -> None:
-    columns = ("sku", "ean", "name_en", "name_ja", "brand", "category", "zone", "unit")
     await conn.execute(
         *Q["define_products"](
             store_id=store_id,
             price=[item.price.amount for item in items],
-            **{c: [getattr(item, c) for item in items] for c in columns},
+            **_columns(items, DEFINED),
         )
     )
 

@@ -7,6 +7,7 @@ from datetime import datetime
 import asyncpg
 import msgspec
 
+from services.orders.catalog.tax import RATES, TaxSubtotal, tax_subtotals
 from services.orders.order import store as orders
 from services.orders.order.store import OrderRow
 from services.orders.payments import store as payments
@@ -39,6 +40,7 @@ class LineView(msgspec.Struct, frozen=True, kw_only=True):
     picked: int | None  # once packed: pieces, or grams on the scale
     substituted_by: SubstituteView | None
     charged: Money | None
+    tax_rate_pct: int  # included in its prices
 
 
 class Amounts(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,6 +53,8 @@ class Amounts(msgspec.Struct, frozen=True, kw_only=True):
     # What the rider takes at the door, for an order paid on delivery (no PaymentIntent): the
     # estimate until it is packed, then what was packed; nothing once paid, or for any other.
     due: Money
+    # Per rate, the lines' total (estimated, then as charged once packed) and the tax in it.
+    taxes: list[TaxSubtotal]
 
 
 # An order paid on delivery owes its total while it is on its way, and nothing after.
@@ -189,6 +193,7 @@ async def order_view(conn: asyncpg.Connection, order: OrderRow, role: Role) -> O
                 if x.substitute_sku
                 else None,
                 charged=money(x.charged) if x.charged is not None else None,
+                tax_rate_pct=RATES[x.tax_class],
             )
             for x in lines
         ],
@@ -203,6 +208,10 @@ async def order_view(conn: asyncpg.Connection, order: OrderRow, role: Role) -> O
                 max(0, owed - booked("capture", "charge").amount)
                 if order.payment_intent_id is None and order.status in OWING
                 else 0
+            ),
+            taxes=tax_subtotals(
+                ((x.tax_class, x.estimate if x.charged is None else x.charged) for x in lines),
+                order.currency,
             ),
         ),
         payment=Payment(

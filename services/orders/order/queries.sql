@@ -7,15 +7,17 @@ VALUES (:store_id, :order_id, :member_id, :idempotency_key, :fulfilment, :addres
         :promise_at, :pay_by)
 
 -- name: insert_lines
+-- Each line keeps its product's tax class of today, as it keeps today's price.
 INSERT INTO orders.order_lines (
     store_id, order_id, line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price,
-    estimate, substitution)
+    estimate, substitution, tax_class)
 SELECT :store_id, :order_id, l.line_no, l.sku, l.name_en, l.name_ja, l.zone, l.unit, l.quantity,
-       l.unit_price, l.estimate, l.substitution
+       l.unit_price, l.estimate, l.substitution, p.tax_class
 FROM unnest(:line_no::int[], :sku::text[], :name_en::text[], :name_ja::text[], :zone::text[],
             :unit::text[], :quantity::bigint[], :unit_price::int[], :estimate::int[],
             :substitution::text[])
      AS l (line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate, substitution)
+JOIN orders.products p ON p.store_id = :store_id AND p.sku = l.sku
 
 -- name: order_by_key
 SELECT store_id, order_id FROM orders.orders WHERE member_id = $1 AND idempotency_key = $2
@@ -92,7 +94,7 @@ WHERE member_id = :member_id
 
 -- name: lines
 SELECT line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate, substitution,
-       picked, substitute_sku, substitute_name_en, substitute_quantity, charged
+       picked, substitute_sku, substitute_name_en, substitute_quantity, charged, tax_class
 FROM orders.order_lines WHERE store_id = $1 AND order_id = $2 ORDER BY line_no
 
 -- name: placed_lines

@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
+from services.orders.catalog.tax import TaxClass
 from shared.events import Address, Fulfilment, OrderStatus, PackedLine, PlacedLine, Unit, Zone
 from shared.sql import load_queries, row_as, rows_as
 
@@ -64,6 +65,7 @@ class LineRow(msgspec.Struct, frozen=True, kw_only=True):
     unit_price: int
     estimate: int
     substitution: str
+    tax_class: TaxClass  # its product's when ordered
     picked: int | None = None
     substitute_sku: str | None = None
     substitute_name_en: str | None = None

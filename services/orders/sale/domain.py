@@ -20,6 +20,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from services.orders.catalog.allergens import Allergen
+from services.orders.catalog.tax import TaxClass
 from services.orders.checkout.domain import line_cost
 from shared.barcodes import Scan, read_scan
 from shared.errors import InvalidInput
@@ -54,6 +56,8 @@ class Product(msgspec.Struct, frozen=True, kw_only=True):
     zone: Zone
     unit: Unit
     price: int  # per piece, or per kilogram
+    tax_class: TaxClass
+    allergens: list[Allergen]
 
 
 class Line(msgspec.Struct, frozen=True, kw_only=True):
@@ -69,6 +73,8 @@ class Line(msgspec.Struct, frozen=True, kw_only=True):
     quantity: int
     unit_price: int
     amount: int
+    tax_class: TaxClass  # the product's when sold: its price includes the tax of that class
+    allergens: list[Allergen]  # as the product's label names them
 
 
 def read_scans(till: Till, barcodes: Sequence[str], fields: Sequence[str]) -> list[Scan]:
@@ -126,6 +132,8 @@ def price_scan(
         quantity=quantity,
         unit_price=product.price,
         amount=amount,
+        tax_class=product.tax_class,
+        allergens=product.allergens,
     )
 
 

@@ -34,7 +34,7 @@ class SaleRow(msgspec.Struct, frozen=True, kw_only=True):
 # A priced line as stored, at the till or in a cart.
 LINE_COLUMNS = (
     *("barcode", "scan", "sku", "name_en", "name_ja", "zone", "unit", "quantity"),
-    *("unit_price", "amount"),
+    *("unit_price", "amount", "tax_class"),
 )
 
 

@@ -7,6 +7,8 @@ from datetime import datetime
 
 import msgspec
 
+from services.orders.catalog.allergens import Allergen
+from services.orders.catalog.tax import RATES, TaxSubtotal, tax_subtotals
 from services.orders.sale.domain import ScanKind
 from services.orders.scan_and_go import store as db
 from services.orders.scan_and_go.domain import CartStatus, ExitCode
@@ -24,7 +26,9 @@ class CartLineView(msgspec.Struct, frozen=True, kw_only=True):
     unit: Unit
     quantity: int  # pieces, or grams
     unit_price: Money  # per piece, or per kilogram
-    amount: Money
+    amount: Money  # tax included
+    tax_rate_pct: int
+    allergens: list[Allergen]
 
 
 class CartPayment(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,7 +42,8 @@ class CartView(msgspec.Struct, frozen=True, kw_only=True):
     status: CartStatus  # open (scanning), paying (lines frozen), paid
     opened_at: datetime
     lines: list[CartLineView]
-    total: Money
+    total: Money  # tax included
+    taxes: list[TaxSubtotal]  # per rate: its lines' total and the tax in it
     payment: CartPayment | None
     paid_at: datetime | None
     sale_id: str | None
@@ -79,10 +84,13 @@ def cart_view(cart: db.CartRow, lines: Sequence[db.CartLine], exit: ExitCode | N
                 quantity=x.quantity,
                 unit_price=money(x.unit_price),
                 amount=money(x.amount),
+                tax_rate_pct=RATES[x.tax_class],
+                allergens=x.allergens,
             )
             for x in lines
         ],
         total=money(sum(x.amount for x in lines)),
+        taxes=tax_subtotals(((x.tax_class, x.amount) for x in lines), cart.currency),
         payment=payment,
         paid_at=cart.paid_at,
         sale_id=cart.sale_id,

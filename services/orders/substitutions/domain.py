@@ -36,6 +36,7 @@ class ProposalView(msgspec.Struct, frozen=True, kw_only=True):
     approved: bool | None
     decided_by: str | None
     decided_at: datetime | None
+    reason: str  # why the catalog offered it: same kind, brand, size; the price difference
 
 
 class DecidedByPreference(Conflict):

@@ -30,6 +30,7 @@ async def record_proposal(conn: asyncpg.Connection, p: SubstitutionProposed) -> 
             quantity=s.quantity,
             unit_price=s.unit_price,
             decide_by=p.decide_by,
+            reason=p.reason,
         )
     )
 

@@ -14,6 +14,8 @@ from typing import Annotated
 import msgspec
 from geopy.distance import geodesic
 
+from services.orders.catalog.allergens import Allergen
+from services.orders.catalog.tax import RATES, TaxClass, TaxSubtotal, tax_subtotals
 from services.orders.sale.domain import MAX_SCANS, Barcode, Line, ScanKind, TenderKind, Till
 from shared.errors import InvalidInput
 from shared.events import Address, Bag, Unit, Zone
@@ -66,7 +68,10 @@ class ReceiptLine(msgspec.Struct, frozen=True, kw_only=True):
     unit: Unit
     quantity: int  # pieces, or grams
     unit_price: Money  # per piece, or per kilogram
-    amount: Money
+    amount: Money  # tax included
+    tax_class: TaxClass
+    tax_rate_pct: int  # a receipt marks the reduced-rate (8 %) lines
+    allergens: list[Allergen]
 
 
 class SaleReceipt(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,7 +80,8 @@ class SaleReceipt(msgspec.Struct, frozen=True, kw_only=True):
     sold_at: datetime
     member_id: str | None
     lines: list[ReceiptLine]
-    total: Money
+    total: Money  # tax included
+    taxes: list[TaxSubtotal]  # per rate: its lines' total and the tax in it, as invoices show
     tender: TenderKind
     received: Money | None  # cash only
     change: Money | None  # cash only
@@ -95,9 +101,16 @@ def receipt_lines(lines: Sequence[Line], currency: str) -> list[ReceiptLine]:
             quantity=x.quantity,
             unit_price=Money(x.unit_price, currency),
             amount=Money(x.amount, currency),
+            tax_class=x.tax_class,
+            tax_rate_pct=RATES[x.tax_class],
+            allergens=x.allergens,
         )
         for n, x in enumerate(lines, 1)
     ]
+
+
+def receipt_taxes(lines: Sequence[Line], currency: str) -> list[TaxSubtotal]:
+    return tax_subtotals(((x.tax_class, x.amount) for x in lines), currency)
 
 
 def change_due(tender: Tender, total: Money) -> Money | None:

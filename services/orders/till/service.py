@@ -22,6 +22,7 @@ from services.orders.till.domain import (
     change_due,
     check_deliverable,
     receipt_lines,
+    receipt_taxes,
 )
 from shared.clock import Clock
 from shared.ids import uuid7
@@ -93,6 +94,7 @@ async def sell(
         member_id=member_id,
         lines=receipt_lines(lines, till.currency),
         total=total,
+        taxes=receipt_taxes(lines, till.currency),
         tender=sale.tender,
         received=received,
         change=change,
