@@ -5,6 +5,8 @@
    (the stripe SDK against a localstripe process) and `instant` (bench.orders_server: our own
    cost without Stripe's). 50 shoppers, distinct baskets of 3-8 lines, fresh Idempotency-Keys.
 2. Catalog reads: the public search (`?q=`) and product endpoints at `--read-concurrency`.
+   Then a flash sale (bench.orders_burst): 1,000 checkouts of one sku, 100 at a time, for 10
+   units; sales and refusals timed apart.
 3. pgbench: the checkout's core SQL (bench.orders_pgbench), as written and with the rows locked
    in sku order first, with as many clients as `--concurrency`, with no app in the way.
 
@@ -32,6 +34,7 @@ import sys
 from pathlib import Path
 
 from bench.database import recreate
+from bench.orders_burst import UNITS, burst
 from bench.orders_load import STORE_ID, Product, hammer, lookups, placements, searches
 from bench.orders_pgbench import run_pgbench, scripts_folder, write_scripts
 from bench.orders_report import report_errors, tables
@@ -81,13 +84,33 @@ async def top_up(dsn: str) -> list[Product]:
         await conn.close()
 
 
+async def stock_only(dsn: str, sku: str, units: int) -> None:
+    """`units` of `sku` left to sell, for the hot-sku burst."""
+    conn = await connect(dsn)
+    try:
+        await conn.execute(
+            "UPDATE orders.products SET on_hand = $3, reserved = 0"
+            " WHERE store_id = $1 AND sku = $2",
+            STORE_ID,
+            sku,
+            units,
+        )
+    finally:
+        await conn.close()
+
+
 class Bench:
     """One run: its processes (all stopped by `processes.close()`) and its measurements."""
 
     def __init__(self, dsn: str, pgdata: Path | None, args: argparse.Namespace):
         self.dsn, self.args = dsn, args
         self.processes = Processes(dsn, pgdata)
-        self.results: dict[str, list[dict]] = {"placements": [], "catalog": [], "pgbench": []}
+        self.results: dict[str, list[dict]] = {
+            "placements": [],
+            "catalog": [],
+            "burst": [],
+            "pgbench": [],
+        }
 
     def cell(self, url: str, calls, concurrency: int, expect: int, meter: CpuMeter) -> dict:
         a = self.args
@@ -122,6 +145,7 @@ class Bench:
                 )
             if gateway == "instant":
                 self.catalog(url, products)
+                self.burst(url, products)
             self.processes.stop("orders")
             self.processes.stop("localstripe")
         self.processes.close()
@@ -138,6 +162,12 @@ class Bench:
             self.results["catalog"].append(
                 {"endpoint": endpoint, "concurrency": concurrency, **result}
             )
+
+    def burst(self, url: str, products: list[Product]) -> None:
+        sku = next(p.sku for p in products if p.unit == "each")
+        asyncio.run(stock_only(self.dsn, sku, UNITS))
+        print(f"one hot sku, {UNITS} units...", file=sys.stderr)
+        self.results["burst"].append({"sku": sku, **asyncio.run(burst(url, sku))})
 
     def pgbench(self) -> None:
         folder = scripts_folder()

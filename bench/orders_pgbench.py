@@ -1,15 +1,15 @@
 """The database's own limit on checkout: the core of a placement's write, run by `pgbench`.
 
 One pgbench transaction is the `reserve` UPDATE of services/orders/stock/queries.sql and
-`insert_order` and `insert_lines` of services/orders/order/queries.sql, statement for
-statement, with the values our code would send written in as literals: 32 baskets drawn like
-the HTTP bench's (skus sorted, as the store module sends them), one script each, picked at
-random; only the order id is fresh each time.
+`insert_order` (the order, its lines and its first stage in one statement) of
+services/orders/order/queries.sql, statement for statement, with the values our code would send
+written in as literals: 32 baskets drawn like the HTTP bench's (skus sorted, as the store module
+sends them), one script each, picked at random; only the order id is fresh each time.
 `reserve` locks its rows in sku order itself (an earlier version did not, and deadlocked here
-at 13-20 tps). It is the floor of what a
-placement costs the database: the app adds the store read, the idempotency claim and answer,
-the catalog read, the stage row, the PaymentIntent's update and the order view (three
-transactions and a read, about 26 round trips with the pool's reset queries).
+at 13-20 tps). It is the floor of what a placement costs the database: the app adds the guard's
+erased-account check, the offer's read (rules, prices, stock), the idempotency claim and
+answer, the PaymentIntent's update and the order view (two transactions and two reads, about
+21 round trips with the pool's reset queries).
 """
 
 from __future__ import annotations
@@ -52,10 +52,13 @@ def array(values: list, kind: str) -> str:
     return f"ARRAY[{', '.join(literal(v) for v in values)}]::{kind}[]"
 
 
-def statement(name: str, params: dict[int, str]) -> str:
-    """A named checkout query with its $n replaced, comments dropped, ended by `;`."""
-    lines = [x for x in QUERIES[name].splitlines() if not x.lstrip().startswith("--")]
-    return _PARAM.sub(lambda m: params[int(m.group(1))], "\n".join(lines)) + ";"
+def statement(name: str, params: dict[str, str]) -> str:
+    """A named checkout query with each parameter written in by name, comments dropped, ended
+    by `;`."""
+    query = QUERIES[name]
+    by_number = {n: params[p] for n, p in enumerate(query.names, start=1)}
+    lines = [x for x in str(query).splitlines() if not x.lstrip().startswith("--")]
+    return _PARAM.sub(lambda m: by_number[int(m.group(1))], "\n".join(lines)) + ";"
 
 
 def script(body: dict, catalog: dict[str, Sellable]) -> str:
@@ -66,28 +69,39 @@ def script(body: dict, catalog: dict[str, Sellable]) -> str:
     amount = {x.sku: x.quantity for x in lines}
     address = request.address
     store = literal(STORE_ID)
-    reserve = {1: store, 2: array(skus, "text"), 3: array([amount[s] for s in skus], "bigint")}
+    reserve = {
+        "store_id": store,
+        "skus": array(skus, "text"),
+        "quantities": array([amount[s] for s in skus], "bigint"),
+    }
     order = {
-        **{1: store, 2: ORDER_ID, 3: literal("mem_bench_pgb"), 4: "('pgb-' || :id::text)"},
-        **{5: literal(request.fulfilment), 6: literal(address and address.text)},
-        **{7: literal(address and address.lat), 8: literal(address and address.lng)},
-        **{9: literal("JPY"), 10: str(sums.estimate), 11: str(sums.to_authorize)},
-        **{12: "now()", 13: "now() + interval '600 seconds'"},
+        "store_id": store,
+        "order_id": ORDER_ID,
+        "member_id": literal("mem_bench_pgb"),
+        "idempotency_key": "('pgb-' || :id::text)",
+        "fulfilment": literal(request.fulfilment),
+        "address_text": literal(address and address.text),
+        "address_lat": literal(address and address.lat),
+        "address_lng": literal(address and address.lng),
+        "currency": literal("JPY"),
+        "estimate": str(sums.estimate),
+        "to_authorize": str(sums.to_authorize),
+        "promise_at": "now()",
+        "pay_by": "now() + interval '600 seconds'",
+        "created_at": "now()",
+        "estimate_each": array([line_cost(x.unit, x.quantity, x.unit_price) for x in lines], "int"),
+        "substitution": array([x.substitution for x in lines], "text"),
     }
     columns = ["line_no", "sku", "name_en", "name_ja", "zone", "unit", "quantity", "unit_price"]
     kinds = ["int", "text", "text", "text", "text", "text", "bigint", "int"]
-    insert_lines = {1: store, 2: ORDER_ID}
-    for n, (column, kind) in enumerate(zip(columns, kinds, strict=True), start=3):
-        insert_lines[n] = array([getattr(x, column) for x in lines], kind)
-    insert_lines[11] = array([line_cost(x.unit, x.quantity, x.unit_price) for x in lines], "int")
-    insert_lines[12] = array([x.substitution for x in lines], "text")
+    for column, kind in zip(columns, kinds, strict=True):
+        order[column] = array([getattr(x, column) for x in lines], kind)
     return "\n".join(
         [
             r"\set id random(1, 1000000000000000)",
             "BEGIN;",
             statement("reserve", reserve),
             statement("insert_order", order),
-            statement("insert_lines", insert_lines),
             "COMMIT;",
             "",
         ]

@@ -39,6 +39,14 @@ def tables(results: dict[str, list[dict]]) -> str:
     for r in results["catalog"]:
         out.append(row(r["endpoint"], r["concurrency"], r["per_s"], r["p50_ms"], r["p99_ms"],
                        errors(r), cpu_ms(r), *(r["cpu"].get(c, "-") for c in cpu)))  # fmt: skip
+    out += ["", row("hot sku: checkouts, at once, units", "seconds", "sold", "sold p50 / p99 ms",
+                    "refused", "refused p50 / p99 ms", "errors")]  # fmt: skip
+    out.append("|---|---:|---:|---:|---:|---:|---|")
+    for r in results.get("burst", []):
+        sold, refused = r["sold"], r["refused"]
+        out.append(row(f"{r['checkouts']}, {r['at_once']}, {r['units']}", r["seconds"],
+                       sold["count"], f"{sold['p50_ms']} / {sold['p99_ms']}", refused["count"],
+                       f"{refused['p50_ms']} / {refused['p99_ms']}", errors(r)))  # fmt: skip
     out += ["", row("pgbench: reserve + order + lines", "clients", "tps", "latency avg ms",
                     "failed", "CPU% postgres", "CPU% machine")]  # fmt: skip
     out.append("|---|---:|---:|---:|---:|---:|---:|")

@@ -39,8 +39,12 @@ def _serve(args: argparse.Namespace) -> int:
     settings = load(entry.settings)
     asyncio.run(check_ready_to_serve(settings.database_url, args.service))
     configure_logging(args.service, level=settings.log_level, fmt=settings.log_format)
+    # N processes on one port: each builds its own app (infra/workers.py).
+    app = f"infra.workers:{args.service}" if args.workers > 1 else entry.create_app(settings)
     uvicorn.run(
-        entry.create_app(settings),
+        app,
+        factory=args.workers > 1,
+        workers=args.workers,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
@@ -85,6 +89,13 @@ def _dispatch(_args: argparse.Namespace) -> int:
 
     asyncio.run(run())
     return 0
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a whole number of 1 or more")
+    return value
 
 
 def share(text: str) -> float:
@@ -270,6 +281,12 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(run=_migrate)
     serve = sub.add_parser("serve", help="run one service (omo up runs all three)")
     serve.add_argument("service", choices=("orders", "fulfillment", "delivery"))
+    serve.add_argument(
+        "--workers",
+        type=positive,
+        default=1,
+        help="processes sharing the port, each a whole instance (one per core, say)",
+    )
     serve.set_defaults(run=_serve)
     sub.add_parser(
         "dispatch", help="run a delivery dispatcher (omo up runs one; more take over stores)"

@@ -8,6 +8,7 @@ import httpx
 from litestar import Litestar
 
 from services.orders.catalog.api import ROUTES as CATALOG_ROUTES
+from services.orders.catalog.pages import PageCache
 from services.orders.checkout import service as checkout
 from services.orders.checkout.api import ROUTES as CHECKOUT_ROUTES
 from services.orders.checkout.quotes import QuoteClient
@@ -82,7 +83,12 @@ def create_app(
             (settings.webhook_send_s, partial(webhooks.send_due, clock=clock, http=hooks_http)),
             (settings.nudge_send_s, partial(nudges.send_due, clock=clock, sender=nudge_sender)),
         ],
-        dependencies={"gateway": gateway, "quotes": quotes, "notifier": NOTIFIER},
+        dependencies={
+            "gateway": gateway,
+            "quotes": quotes,
+            "notifier": NOTIFIER,
+            "pages": PageCache(stock_lag_s=settings.catalog_stock_lag_s),
+        },
         on_shutdown=[quotes.aclose, hooks_http.aclose],
         business=BUSINESS,
         erased=member_erased,

@@ -8,6 +8,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
+from services.orders.catalog.pages import PageCache
 from services.orders.checkout.quotes import QuoteClient
 from services.orders.members.notify import LoggingNotifier, Notifier
 from services.orders.payments.gateway import StripeGateway
@@ -16,6 +17,7 @@ from services.orders.settings import OrdersSettings
 Settings = NamedDependency[SkipValidation[OrdersSettings]]
 Gateway = NamedDependency[SkipValidation[StripeGateway]]  # Stripe, or a stand-in for a benchmark
 Quotes = NamedDependency[SkipValidation[QuoteClient]]  # delivery's promises
+Pages = NamedDependency[SkipValidation[PageCache]]  # catalog pages cached in the process
 CodeSender = NamedDependency[SkipValidation[Notifier]]  # how a sign-up code reaches a phone
 
 

@@ -28,6 +28,9 @@ class OrdersSettings(ServiceSettings, frozen=True, kw_only=True):
     # address and this many a minute from the whole service; beyond, 429 with Retry-After.
     otp_per_address_hour: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 10
     otp_per_minute: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 60
+    # How long a cached catalog page may show what was available when it was read (seconds):
+    # a price, definition, count or currency change is never served late (catalog/pages.py).
+    catalog_stock_lag_s: Annotated[float, msgspec.Meta(ge=0, le=60)] = 2.0
     # How often unpaid orders past their store's timeout are swept (clock seconds).
     unpaid_sweep_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0
     # How often unanswered substitutions past their time limit are decided (clock seconds).

@@ -22,13 +22,15 @@ from litestar.openapi.spec import PathItem
 from litestar.types import ControllerRouterHandler
 from prometheus_client.registry import Collector
 
+from shared import sweeps
 from shared.bus import BusRunner, Consumer
 from shared.bus.retention import TRIMS as BUS_TRIMS
 from shared.clock import Clock
-from shared.db import DATABASE_GONE, create_pool, provide_pool, provide_transaction
+from shared.db import create_pool, provide_pool, provide_transaction
 from shared.migrations import KERNEL, Schema, pending
 from shared.retention import Trim, keep_trimming
 from shared.settings import ServiceSettings
+from shared.sweeps import Job, job_name
 from shared.throttle import PURGE_EXPIRED as PURGE_EXPIRED_THROTTLES
 from shared.web.access import ErasedCheck, provide_principal
 from shared.web.edge import check_request
@@ -62,34 +64,10 @@ def service_schema(settings: ServiceSettings) -> Schema:
     return Schema(settings.service, settings.schema_folder())
 
 
-async def _purge_expired_keys(pool: asyncpg.Pool) -> None:
+async def _purge_expired(pool: asyncpg.Pool) -> None:
     """Idempotency keys past their 24 hours, and throttle counts that say nothing any more."""
-    while True:
-        await asyncio.sleep(PURGE_EVERY_S)
-        try:
-            await pool.execute(PURGE_EXPIRED)
-            await pool.execute(PURGE_EXPIRED_THROTTLES)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
-            log.warning("could not purge idempotency keys or throttles: %s", exc)
-
-
-Job = Callable[[asyncpg.Pool], Awaitable[object]]  # what a job returns is not used
-
-
-async def _every(seconds: float, clock: Clock, job: Job, pool: asyncpg.Pool) -> None:
-    """Run `job` every `seconds` of clock time; a failure is logged and tried again next time."""
-    while True:
-        await clock.sleep(seconds)
-        try:
-            await job(pool)
-        except DATABASE_GONE as exc:  # the database restarts: one line, no traceback
-            log.warning("periodic job %s: database unavailable: %s", _name(job), exc)
-        except Exception:
-            log.exception("periodic job %s failed", _name(job))
-
-
-def _name(job: Job) -> str:
-    return getattr(job, "__name__", repr(job))
+    await pool.execute(PURGE_EXPIRED)
+    await pool.execute(PURGE_EXPIRED_THROTTLES)
 
 
 def given(value: object) -> Provide:
@@ -147,10 +125,17 @@ def build_app(
             )
             await bus.start()
             tasks = [
-                asyncio.create_task(_purge_expired_keys(pool)),
+                asyncio.create_task(
+                    sweeps.every(PURGE_EVERY_S, clock, "kernel.purge_expired", _purge_expired, pool)
+                ),
                 asyncio.create_task(keep_trimming(pool, [*BUS_TRIMS, *trims], settings, clock)),
             ]
-            tasks += [asyncio.create_task(_every(s, clock, job, pool)) for s, job in jobs]
+            tasks += [
+                asyncio.create_task(
+                    sweeps.every(s, clock, f"{settings.service}.{job_name(job)}", job, pool)
+                )
+                for s, job in jobs
+            ]
             try:
                 yield
             finally:

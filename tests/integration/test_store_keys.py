@@ -26,6 +26,7 @@ GLOBAL = {
     "(its rows carry their store, for a split by store later)",
     "kernel.deliveries": "the event log's deliveries to each consumer",
     "kernel.handled_events": "the event ids each consumer has handled",
+    "kernel.sweeps": "one turn per periodic job for the whole database",
 }
 
 KEYS = """

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import get, patch, put
+from litestar import Request, Response, get, patch, put
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from services.orders.catalog import service
@@ -29,9 +29,10 @@ from services.orders.catalog.paging import (
     caller_language,
 )
 from services.orders.catalog.substitutes import Substitute
+from services.orders.deps import Pages
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow
-from shared.web.deps import Tx
+from shared.web.deps import Pool, Tx
 
 MANAGERS = [allow(Role.MANAGER, Role.SERVICE)]
 
@@ -55,8 +56,10 @@ class StockCounts(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     operation_id="searchProducts",
 )
 async def search_products(
+    request: Request,
     store_id: FromPath[str],
-    conn: Tx,
+    pool: Pool,
+    pages: Pages,
     q: Annotated[str | None, QueryParameter(max_length=100)] = None,
     lang: Annotated[
         Language | None,
@@ -69,7 +72,7 @@ async def search_products(
     zone: Annotated[Zone | None, QueryParameter()] = None,
     cursor: Annotated[str | None, QueryParameter(max_length=2048)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-) -> ProductPage:
+) -> Response[ProductPage]:
     """A page of a store's products, the most relevant first, then by name (anyone).
 
     The caller's language (`lang`, else Accept-Language, else English) chooses the names: English
@@ -78,17 +81,27 @@ async def search_products(
     forms and katakana to hiragana (so ﾀﾞｲｺﾝ, ダイコン and だいこん all find 大根). Names in the
     caller's language that start with `q` come first, then those with a word starting with it,
     then those containing it, then matches in the other language, then by brand. Pass a page's
-    `next_cursor` as `cursor` for the next page, with the same filters and language.
+    `next_cursor` as `cursor` for the next page, with the same filters and language. The answer
+    has an `ETag` (send it back as `If-None-Match` for a 304) and may be cached, revalidated each
+    time; a changed price is never served from a cache, what is available may lag by a second
+    or two.
     """
-    return await service.search(
-        conn,
+    language = caller_language(lang, accept_language)
+    return await pages.answer(
+        pool,
+        request,
         store_id,
-        q=q,
-        lang=caller_language(lang, accept_language),
-        category=category,
-        zone=zone,
-        cursor=cursor,
-        limit=limit,
+        lambda conn: service.search(
+            conn,
+            store_id,
+            q=q,
+            lang=language,
+            category=category,
+            zone=zone,
+            cursor=cursor,
+            limit=limit,
+        ),
+        language=None if lang is not None else language,
     )
 
 
@@ -98,9 +111,14 @@ async def search_products(
     tags=["catalog"],
     operation_id="getProduct",
 )
-async def get_product(store_id: FromPath[str], sku: FromPath[str], conn: Tx) -> CatalogItem:
-    """One product with its price and what is available to order (anyone)."""
-    return await service.get_product(conn, store_id, sku)
+async def get_product(
+    request: Request, store_id: FromPath[str], sku: FromPath[str], pool: Pool, pages: Pages
+) -> Response[CatalogItem]:
+    """One product with its price and what is available to order (anyone); with an `ETag`,
+    cached as the search is."""
+    return await pages.answer(
+        pool, request, store_id, lambda conn: service.get_product(conn, store_id, sku)
+    )
 
 
 @get(

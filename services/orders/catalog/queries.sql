@@ -109,3 +109,10 @@ UPDATE orders.products AS p
 SET price = c.price
 FROM unnest($2::text[], $3::int[]) AS c (sku, price)
 WHERE p.store_id = $1 AND p.sku = c.sku
+
+-- name: catalog_version
+SELECT coalesce((SELECT version FROM orders.catalog_versions WHERE store_id = $1), 0)
+
+-- name: bump_catalog_version
+INSERT INTO orders.catalog_versions (store_id, version) VALUES ($1, 1)
+ON CONFLICT (store_id) DO UPDATE SET version = orders.catalog_versions.version + 1

@@ -45,6 +45,7 @@ async def load_catalog(conn: asyncpg.Connection, store_id: str, products: Sequen
     """Upsert products with their price and stock on hand; returns the store's product count."""
     await stores.get_store(conn, store_id)
     await db.upsert_products(conn, store_id=store_id, products=[check_product(p) for p in products])
+    await db.bump_catalog_version(conn, store_id=store_id)
     return await db.count_products(conn, store_id=store_id)
 
 
@@ -124,6 +125,7 @@ async def define_products(
             "an EAN here is held by another product; products cannot trade EANs in one request",
             field="items",
         ) from None
+    await db.bump_catalog_version(conn, store_id=store_id)
     return written
 
 
@@ -135,6 +137,7 @@ async def change_prices(
     known = await stock.lock_stock(conn, store_id=store_id, skus=[c.sku for c in changes])
     check_price_changes(changes, store.currency, known)
     await db.set_prices(conn, store_id=store_id, changes=changes)
+    await db.bump_catalog_version(conn, store_id=store_id)
     return Updated(updated=len(changes))
 
 
@@ -148,4 +151,5 @@ async def count_stock(
     known = await stock.lock_stock(conn, store_id=store_id, skus=[c.sku for c in counts])
     check_stock_counts(counts, known)
     await stock.set_on_hand(conn, store_id=store_id, counts=counts)
+    await db.bump_catalog_version(conn, store_id=store_id)
     return Updated(updated=len(counts))

@@ -130,3 +130,14 @@ async def set_prices(
     await conn.execute(
         Q["set_prices"], store_id, [c.sku for c in changes], [c.price.amount for c in changes]
     )
+
+
+async def catalog_version(conn: asyncpg.Connection, *, store_id: str) -> int:
+    """The store's catalog version (0 before its first change); see `bump_catalog_version`."""
+    return await conn.fetchval(Q["catalog_version"], store_id)
+
+
+async def bump_catalog_version(conn: asyncpg.Connection, *, store_id: str) -> None:
+    """In the transaction that changes the store's prices, definitions, stock counts or
+    currency: pages cached under the version before are not served again once it commits."""
+    await conn.execute(Q["bump_catalog_version"], store_id)

@@ -48,9 +48,12 @@ async def place_order(
         replay = await claim(conn, request, caller=caller, key=key)
         if isinstance(replay, Response):
             return replay
-        placed = await service.place(conn, clock, offer, member_id=member_id, key=key)
+        placed = await service.place(
+            conn, clock, offer, member_id=member_id, key=key, claimed=replay is None
+        )
     order = await service.pay_for(pool, gateway, clock, placed)
-    async with pool.acquire() as conn, conn.transaction():
+    # No transaction: the view only reads, and `remember` is one statement.
+    async with pool.acquire() as conn:
         view = await views.order_view(conn, order, principal.role)
         return await remember(conn, request, caller=caller, key=key, status=201, result=view)
 

@@ -28,6 +28,12 @@ def _outcome(promised: Promised) -> str:
     return "in_30_minutes" if promised.meets_30_minutes else "later"
 
 
+# Built once: a quote is asked for on every checkout.
+_encode = msgspec.json.Encoder().encode
+_decode_promised = msgspec.json.Decoder(Promised).decode
+JSON_CONTENT = {"Content-Type": "application/json"}
+
+
 class QuoteClient:
     def __init__(self, base_url: str, token: str, timeout_s: float = 0.3):
         self._http = httpx.AsyncClient(
@@ -49,7 +55,9 @@ class QuoteClient:
             "packed": packed,
         }
         try:
-            response = await self._http.post("/v1/quotes", json=body)
+            response = await self._http.post(
+                "/v1/quotes", content=_encode(body), headers=JSON_CONTENT
+            )
         except httpx.HTTPError as exc:
             PROMISES.labels(store_id, "refused").inc()
             raise NoPromise(
@@ -61,7 +69,7 @@ class QuoteClient:
         if response.status_code != 200:
             PROMISES.labels(store_id, "refused").inc()
             raise NoPromise(f"the delivery service could not quote ({response.status_code})")
-        promised = msgspec.json.decode(response.content, type=Promised)
+        promised = _decode_promised(response.content)
         PROMISES.labels(store_id, _outcome(promised)).inc()
         return promised
 

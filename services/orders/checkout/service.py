@@ -44,18 +44,22 @@ from shared.bus import publish
 from shared.clock import Clock
 from shared.db import unit_of_work
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.events import OrderCancelled, OrderPlaced
+from shared.events import OrderCancelled, OrderPlaced, PlacedLine
 from shared.ids import uuid7
 
 CANCELLABLE = frozenset({"awaiting_payment", "placed", "picking", "picked"})
 
 
 class Offer(msgspec.Struct, frozen=True, kw_only=True):
-    """What the store says to an order before anything is written: its rules and the promise."""
+    """What the store says to an order before anything is written: its rules, its lines at
+    today's prices and the promise; or, for a basket with a sold-out sku, which skus (`short`),
+    and no promise asked for."""
 
     request: OrderRequest
     rules: db.StoreRules
-    promised: Promised
+    lines: list[PlacedLine]
+    promised: Promised | None
+    short: list[str]
 
 
 def check_promise(promised: Promised, request: OrderRequest) -> datetime:
@@ -76,45 +80,61 @@ def check_promise(promised: Promised, request: OrderRequest) -> datetime:
     return promised.promise_at
 
 
+def not_enough(lines: list[PlacedLine], short: list[str]) -> Conflict:
+    """The refusal of a basket some of whose skus are sold out, naming the first."""
+    index = next(i for i, line in enumerate(lines) if line.sku == short[0])
+    return Conflict(
+        f"not enough {short[0]} left for this order", field=f"lines[{index}].sku", skus=short
+    )
+
+
 async def offer(pool: asyncpg.Pool, quotes: QuoteClient, request: OrderRequest) -> Offer:
-    """Phase 1: the store's rules, and the promise delivery makes for the order's address (or
-    the store itself, for a pickup). No transaction is open while delivery answers."""
+    """Phase 1: the store's rules, the lines priced, and the promise delivery makes for the
+    order's address (or the store itself, for a pickup). No transaction is open while delivery
+    answers. A basket with a sold-out sku asks for no promise: `place` refuses it at once
+    instead of queueing on the rows of those that can still be served."""
     check_request(request)
+    skus = [line.sku for line in request.lines]
     async with pool.acquire() as conn:
-        rules = await db.store_rules(conn, store_id=request.store_id)
-    if rules is None:
+        basket = await db.basket(conn, store_id=request.store_id, skus=skus)
+    if basket is None:
         raise NotFound(f"there is no store {request.store_id}", field="store_id")
-    where = request.address or rules
+    lines = price_lines(request, {s: x.product for s, x in basket.stocked.items()})
+    short = sorted(x.sku for x in lines if basket.stocked[x.sku].available < x.quantity)
+    if short:
+        return Offer(request=request, rules=basket.rules, lines=lines, promised=None, short=short)
+    where = request.address or basket.rules
     promised = await quotes.quote(
         store_id=request.store_id,
         lat=where.lat,
         lng=where.lng,
         pickup=request.fulfilment == "pickup",
     )
-    return Offer(request=request, rules=rules, promised=promised)
+    return Offer(request=request, rules=basket.rules, lines=lines, promised=promised, short=[])
 
 
 async def place(
-    conn: asyncpg.Connection, clock: Clock, offer: Offer, *, member_id: str, key: str
+    conn: asyncpg.Connection,
+    clock: Clock,
+    offer: Offer,
+    *,
+    member_id: str,
+    key: str,
+    claimed: bool,
 ) -> OrderKey:
-    """Phase 2: price, reserve and store the order awaiting payment; the order this key placed
-    already, if a first request got that far."""
-    placed = await orders.order_by_key(conn, member_id=member_id, key=key)
-    if placed is not None:
+    """Phase 2: reserve and store the order awaiting payment; the order this key placed
+    already, if a first request got that far (`claimed`: this request is the key's first, so
+    there is none)."""
+    if not claimed and (placed := await orders.order_by_key(conn, member_id=member_id, key=key)):
         return placed
-    request, rules = offer.request, offer.rules
+    request, rules, lines = offer.request, offer.rules, offer.lines
+    if offer.short or offer.promised is None:
+        raise not_enough(lines, offer.short)
     promise_at = check_promise(offer.promised, request)
-    catalog = await db.sellable(
-        conn, store_id=request.store_id, skus=[line.sku for line in request.lines]
-    )
-    lines = price_lines(request, catalog)
     wanted = {line.sku: line.quantity for line in lines}
     taken = await stock.reserve(conn, store_id=request.store_id, amounts=wanted)
     if short := sorted(set(wanted) - taken):
-        index = next(i for i, line in enumerate(lines) if line.sku == short[0])
-        raise Conflict(
-            f"not enough {short[0]} left for this order", field=f"lines[{index}].sku", skus=short
-        )
+        raise not_enough(lines, short)
     now = clock.now()
     sums = totals(lines, rules.weighed_buffer_pct)
     address = request.address
@@ -142,9 +162,7 @@ async def place(
         idempotency_key=key,
         lines=lines,
         line_estimates=[line_cost(x.unit, x.quantity, x.unit_price) for x in lines],
-    )
-    await orders.add_stage(
-        conn, store_id=order.store_id, order_id=order.order_id, stage="created", at=now
+        created_at=now,
     )
     return OrderKey(store_id=order.store_id, order_id=order.order_id)
 
@@ -184,10 +202,9 @@ async def pay_for(
                 at=clock.now(),
             )
             raise PaymentFailed(exc.detail) from None
-        await orders.set_intent(
+        return await orders.set_intent(
             conn, **keys, intent_id=intent.id, client_secret=intent.client_secret
         )
-        return await orders.lock_order(conn, **keys)
 
 
 async def authorized(

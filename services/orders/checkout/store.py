@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 
 from services.orders.checkout.domain import Sellable
-from shared.sql import load_queries, row_as, rows_as
+from shared.sql import load_queries
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
 
@@ -23,11 +23,44 @@ class StoreRules(msgspec.Struct, frozen=True, kw_only=True):
     lng: float
 
 
-async def store_rules(conn: asyncpg.Connection, *, store_id: str) -> StoreRules | None:
-    return row_as(StoreRules, await conn.fetchrow(Q["store_rules"], store_id))
+class Stocked(msgspec.Struct, frozen=True, kw_only=True):
+    """A sku as the catalog sells it, and how much of it is left to reserve."""
+
+    product: Sellable
+    available: int
 
 
-async def sellable(
-    conn: asyncpg.Connection, *, store_id: str, skus: list[str]
-) -> dict[str, Sellable]:
-    return {s.sku: s for s in rows_as(Sellable, await conn.fetch(Q["sellable"], store_id, skus))}
+class Basket(msgspec.Struct, frozen=True, kw_only=True):
+    rules: StoreRules
+    stocked: dict[str, Stocked]
+
+
+async def basket(conn: asyncpg.Connection, *, store_id: str, skus: list[str]) -> Basket | None:
+    """The store's rules and what it sells of `skus`; None if there is no such store."""
+    rows = await conn.fetch(Q["offer"], store_id, skus)
+    if not rows:
+        return None
+    first = rows[0]
+    rules = StoreRules(
+        currency=first["currency"],
+        weighed_buffer_pct=first["weighed_buffer_pct"],
+        unpaid_timeout_s=first["unpaid_timeout_s"],
+        lat=first["lat"],
+        lng=first["lng"],
+    )
+    stocked = {
+        r["sku"]: Stocked(
+            product=Sellable(
+                sku=r["sku"],
+                name_en=r["name_en"],
+                name_ja=r["name_ja"],
+                zone=r["zone"],
+                unit=r["unit"],
+                price=r["price"],
+            ),
+            available=r["available"],
+        )
+        for r in rows
+        if r["sku"] is not None
+    }
+    return Basket(rules=rules, stocked=stocked)

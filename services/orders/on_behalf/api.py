@@ -63,7 +63,14 @@ async def place(
         if isinstance(replay, Response):
             return replay
         placed = await service.place_for(
-            conn, clock, offer, member_id=member_id, key=key, placed_by=caller, payment=data.payment
+            conn,
+            clock,
+            offer,
+            member_id=member_id,
+            key=key,
+            claimed=replay is None,
+            placed_by=caller,
+            payment=data.payment,
         )
     order = await service.pay_for(pool, gateway, clock, placed, data.payment)
     async with pool.acquire() as conn, conn.transaction():

@@ -95,12 +95,13 @@ async def place_for(
     *,
     member_id: str,
     key: str,
+    claimed: bool,
     placed_by: str,
     payment: Payment,
 ) -> OrderKey:
     """Checkout's phase 2 under the member's id, and the receipt's codes with it (kept from a
     first request with this key that got this far)."""
-    placed = await checkout.place(conn, clock, offer, member_id=member_id, key=key)
+    placed = await checkout.place(conn, clock, offer, member_id=member_id, key=key, claimed=claimed)
     delivery = offer.request.fulfilment == "delivery"
     await db.insert_codes(
         conn,

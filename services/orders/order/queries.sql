@@ -1,23 +1,29 @@
 -- name: insert_order
-INSERT INTO orders.orders (
-    store_id, order_id, member_id, idempotency_key, fulfilment, address_text, address_lat,
-    address_lng, status, currency, estimate, to_authorize, promise_at, pay_by)
-VALUES (:store_id, :order_id, :member_id, :idempotency_key, :fulfilment, :address_text,
-        :address_lat, :address_lng, 'awaiting_payment', :currency, :estimate, :to_authorize,
-        :promise_at, :pay_by)
-
--- name: insert_lines
+-- The order awaiting payment, its lines and its `created` stage: one statement, one trip.
 -- Each line keeps its product's tax class of today, as it keeps today's price.
-INSERT INTO orders.order_lines (
-    store_id, order_id, line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price,
-    estimate, substitution, tax_class)
-SELECT :store_id, :order_id, l.line_no, l.sku, l.name_en, l.name_ja, l.zone, l.unit, l.quantity,
-       l.unit_price, l.estimate, l.substitution, p.tax_class
-FROM unnest(:line_no::int[], :sku::text[], :name_en::text[], :name_ja::text[], :zone::text[],
-            :unit::text[], :quantity::bigint[], :unit_price::int[], :estimate::int[],
-            :substitution::text[])
-     AS l (line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate, substitution)
-JOIN orders.products p ON p.store_id = :store_id AND p.sku = l.sku
+WITH ord AS (
+    INSERT INTO orders.orders (
+        store_id, order_id, member_id, idempotency_key, fulfilment, address_text, address_lat,
+        address_lng, status, currency, estimate, to_authorize, promise_at, pay_by)
+    VALUES (:store_id, :order_id, :member_id, :idempotency_key, :fulfilment, :address_text,
+            :address_lat, :address_lng, 'awaiting_payment', :currency, :estimate, :to_authorize,
+            :promise_at, :pay_by)
+    RETURNING store_id, order_id
+), lines AS (
+    INSERT INTO orders.order_lines (
+        store_id, order_id, line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price,
+        estimate, substitution, tax_class)
+    SELECT ord.store_id, ord.order_id, l.line_no, l.sku, l.name_en, l.name_ja, l.zone, l.unit,
+           l.quantity, l.unit_price, l.estimate, l.substitution, p.tax_class
+    FROM ord, unnest(:line_no::int[], :sku::text[], :name_en::text[], :name_ja::text[],
+                     :zone::text[], :unit::text[], :quantity::bigint[], :unit_price::int[],
+                     :estimate_each::int[], :substitution::text[])
+         AS l (line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate,
+               substitution)
+    JOIN orders.products p ON p.store_id = ord.store_id AND p.sku = l.sku
+)
+INSERT INTO orders.order_stages (store_id, order_id, stage, at)
+SELECT store_id, order_id, 'created', :created_at FROM ord
 
 -- name: order_by_key
 SELECT store_id, order_id FROM orders.orders WHERE member_id = $1 AND idempotency_key = $2
@@ -56,6 +62,10 @@ LIMIT :limit
 -- name: set_intent
 UPDATE orders.orders SET payment_intent_id = $3, client_secret = $4
 WHERE store_id = $1 AND order_id = $2
+RETURNING store_id, order_id, member_id, fulfilment, address_text, address_lat, address_lng,
+          status, currency, estimate, to_authorize, promise_at, payment_intent_id,
+          client_secret, pay_by, failure, pickup_slot, rider_id, delivery_eta, delivery_proof,
+          delivery_photo_ref, delivery_note
 
 -- name: set_status
 UPDATE orders.orders SET status = $3, failure = coalesce($4, failure)

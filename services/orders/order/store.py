@@ -85,8 +85,10 @@ async def insert_order(
     idempotency_key: str,
     lines: Sequence[PlacedLine],
     line_estimates: Sequence[int],
+    created_at: datetime,
 ) -> None:
-    """The order awaiting payment, with its lines."""
+    """The order awaiting payment, with its lines and its `created` stage."""
+    columns = ("line_no", "sku", "name_en", "name_ja", "zone", "unit", "quantity", "unit_price")
     await conn.execute(
         *Q["insert_order"](
             store_id=order.store_id,
@@ -102,15 +104,9 @@ async def insert_order(
             to_authorize=order.to_authorize,
             promise_at=order.promise_at,
             pay_by=order.pay_by,
-        )
-    )
-    columns = ("line_no", "sku", "name_en", "name_ja", "zone", "unit", "quantity", "unit_price")
-    await conn.execute(
-        *Q["insert_lines"](
-            store_id=order.store_id,
-            order_id=order.order_id,
-            estimate=list(line_estimates),
+            estimate_each=list(line_estimates),
             substitution=[line.substitution for line in lines],
+            created_at=created_at,
             **{c: [getattr(line, c) for line in lines] for c in columns},
         )
     )
@@ -157,8 +153,10 @@ async def set_intent(
     order_id: str,
     intent_id: str,
     client_secret: str | None,
-) -> None:
-    await conn.execute(Q["set_intent"], store_id, order_id, intent_id, client_secret)
+) -> OrderRow:
+    """The order with its PaymentIntent (the caller holds its row)."""
+    row = await conn.fetchrow(Q["set_intent"], store_id, order_id, intent_id, client_secret)
+    return msgspec.convert(dict(row), OrderRow)
 
 
 async def set_status(

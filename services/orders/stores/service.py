@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.orders.catalog import store as catalog
 from services.orders.stores import store as db
 from services.orders.stores.domain import (
     MAX_RADIUS_M,
@@ -51,6 +52,7 @@ async def change_store(conn: asyncpg.Connection, clock: Clock, store: Store) -> 
     prefixes = await db.update_store(conn, store, now=now)
     if prefixes is None:
         raise NotFound(f"there is no store {store.store_id}", field="store_id")
+    await catalog.bump_catalog_version(conn, store_id=store.store_id)  # its pages show currency
     await publish(conn, _store_updated(store, prefixes), occurred_at=now)
     return store
 

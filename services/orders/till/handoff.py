@@ -95,9 +95,10 @@ async def send_home(
         idempotency_key=sale_id,
         lines=ordered,
         line_estimates=[x.amount for x in lines],
+        created_at=now,
     )
     await orders.set_status(conn, **keys, status="packed")
-    for stage in ("created", "paid", "packed"):
+    for stage in ("paid", "packed"):
         await orders.add_stage(conn, **keys, stage=stage, at=now)
     await payments.add_ledger(
         conn, **keys, kind="charge", amount=total, currency=currency, gateway_id=sale_id, at=now

@@ -1,0 +1,94 @@
+"""Catalog reads answered from pages cached in the process, with an ETag (issue 19).
+
+A page is the encoded answer to one public catalog read, kept under the store's catalog
+version when it was read. A change of prices, definitions, stock counts or currency bumps the
+version in its own transaction (`store.bump_catalog_version`), and every read asks for the
+version first: no page read before a change is served once the change has committed. The
+version is read before the page, so a change committing between the two leaves a page filed
+under the older version, which the next read no longer matches.
+What a page shows as available (on hand less reserved) moves with every checkout and is not
+versioned (the row would queue every checkout of the store), so a page lives at most
+`stock_lag_s`; checkout re-checks stock under its own lock anyway.
+
+Answers carry a strong ETag, a hash of the body, and `Cache-Control: public, no-cache`: a CDN
+or the app may keep a page but asks each time, and one that has not changed answers 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import msgspec
+from litestar import Request, Response
+
+from services.orders.catalog import store as db
+
+CACHE_CONTROL = "public, no-cache"
+_encode = msgspec.json.Encoder().encode
+
+
+class Page(msgspec.Struct, frozen=True, kw_only=True):
+    version: int
+    read_at: float
+    body: bytes
+    etag: str
+
+
+class PageCache:
+    """The process's pages by store and request (path and query), the oldest dropped past
+    `size`."""
+
+    def __init__(self, *, stock_lag_s: float, size: int = 4096):
+        self.stock_lag_s, self.size = stock_lag_s, size
+        self._pages: dict[tuple[str, str], Page] = {}
+
+    def get(self, key: tuple[str, str], version: int) -> Page | None:
+        page = self._pages.get(key)
+        if page is None or page.version != version:
+            return None
+        if time.monotonic() - page.read_at > self.stock_lag_s:
+            return None
+        return page
+
+    def put(self, key: tuple[str, str], version: int, content: object) -> Page:
+        body = _encode(content)
+        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        page = Page(version=version, read_at=time.monotonic(), body=body, etag=etag)
+        self._pages.pop(key, None)
+        self._pages[key] = page
+        if len(self._pages) > self.size:
+            del self._pages[next(iter(self._pages))]
+        return page
+
+    async def answer(
+        self,
+        pool: asyncpg.Pool,
+        request: Request,
+        store_id: str,
+        read: Callable[[asyncpg.Connection], Awaitable[object]],
+        *,
+        language: str | None = None,
+    ) -> Response:
+        """The page `read` gives (on a connection with no transaction: it only reads), from
+        the cache while the store's catalog version stands; 304 if the client has it.
+        `language` is the one the page was read in when a header chose it (Accept-Language),
+        which the URL alone does not tell."""
+        key = (store_id, f"{request.url.path}?{request.url.query}#{language or ''}")
+        async with pool.acquire() as conn:
+            version = await db.catalog_version(conn, store_id=store_id)
+            page = self.get(key, version) or self.put(key, version, await read(conn))
+        headers = {"ETag": page.etag, "Cache-Control": CACHE_CONTROL}
+        if language is not None:
+            headers["Vary"] = "Accept-Language"
+        held = _tags(request.headers.get("if-none-match", ""))
+        if page.etag in held or "*" in held:
+            return Response(b"", status_code=304, headers=headers)
+        return Response(page.body, media_type="application/json", headers=headers)
+
+
+def _tags(if_none_match: str) -> set[str]:
+    """The entity tags a client holds; a weak one compares as its strong self (RFC 9110)."""
+    return {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
