@@ -55,6 +55,7 @@ PURE_HELPERS = {
     "shared.ids",
     "shared.limits",
     "shared.money",
+    "shared.paging",
     "shared.signing",
 }
 FRAMEWORKS_AND_DRIVERS = ("litestar", "asyncpg")

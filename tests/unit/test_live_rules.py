@@ -11,6 +11,7 @@ from services.delivery.deliveries.store import RiderOnShift
 from services.delivery.live.floor import AtRisk, PickerAtWork, Queue, ZoneBacklog
 from services.delivery.live.store import OpenOrder, StoreFacts
 from services.delivery.live.views import (
+    LatePromises,
     LiveState,
     OnTime,
     floor_of,
@@ -131,7 +132,7 @@ def test_the_same_store_a_second_later_has_the_same_id_and_any_change_a_new_one(
         return LiveState(
             at=at, store=STORE, stages=stages(opens, 0), late=[], floor=None, riders=[],
             on_time=OnTime(done=0, on_promise=0, within_30=0, promise_rate=None, thirty_rate=None),
-            alert=None,
+            promises=LatePromises(by_cause=[], latest=[]), alert=None, followed=None,
         )  # fmt: skip
 
     opens = [order("o1", "waiting")]

@@ -65,7 +65,7 @@ def test_a_floor_staffed_for_its_backlog_has_no_queue():
 def test_a_rider_out_makes_the_promise_later_and_says_so():
     short = promise(NOW, distance_m=1500, backlog=0, pace=PACE, rider_wait=timedelta(minutes=19))
     assert not short.meets_30_minutes and short.promise_at > NOW + PROMISE
-    assert "24 minutes until one is free" in (short.reason or "")  # 19 and a quarter
+    assert "29 minutes until one is free" in (short.reason or "")  # 19 and a half
     pickup = promise(NOW, distance_m=None, backlog=0, pace=PACE)
     assert pickup.meets_30_minutes  # riders do not carry pickup orders
 
@@ -74,9 +74,9 @@ def test_a_wait_for_a_rider_is_promised_with_a_margin_and_no_wait_with_none():
     short = promise(NOW, distance_m=1500, backlog=0, pace=PACE, rider_wait=timedelta(minutes=20))
     ride = ride_time(1500, PACE)
     door = on_the_shelf(NOW, 0, PACE) + timedelta(minutes=20) + ride + timedelta(minutes=2)
-    assert short.promise_at >= door + timedelta(minutes=5)  # a quarter of the 20 minutes
-    assert short.promise_at < door + timedelta(minutes=6)
-    assert "25 minutes until one is free" in (short.reason or "")
+    assert short.promise_at >= door + timedelta(minutes=10)  # half of the 20 minutes
+    assert short.promise_at < door + timedelta(minutes=11)
+    assert "30 minutes until one is free" in (short.reason or "")
 
 
 def test_no_rider_on_shift_means_no_delivery_promise():

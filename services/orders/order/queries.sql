@@ -20,7 +20,7 @@ WITH ord AS (
                      :estimate_each::int[], :substitution::text[])
          AS l (line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate,
                substitution)
-    JOIN orders.products p ON p.store_id = ord.store_id AND p.sku = l.sku
+    JOIN orders.products p ON p.store_id = :store_id AND p.sku = l.sku
 )
 INSERT INTO orders.order_stages (store_id, order_id, stage, at)
 SELECT store_id, order_id, 'created', :created_at FROM ord
