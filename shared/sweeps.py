@@ -53,6 +53,7 @@ async def every(seconds: float, clock: Clock, name: str, job: Job, pool: asyncpg
 
 
 def job_name(job: Job) -> str:
-    """A job's name: its function's (a `partial`'s too)."""
+    """A job's name: its function's (a `partial`'s too), with its module, for webhooks' and
+    nudges' `send_due` are two sweeps and must not share one turn."""
     func = getattr(job, "func", job)
-    return getattr(func, "__name__", repr(job))
+    return f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', repr(job))}"

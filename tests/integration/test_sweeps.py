@@ -6,9 +6,12 @@ import asyncio
 import contextlib
 import itertools
 import time
+from functools import partial
 
 import asyncpg
 
+from services.orders.nudges import service as nudges
+from services.orders.webhooks import service as webhooks
 from shared import sweeps
 from shared.clock import Clock
 from shared.db import create_pool
@@ -54,3 +57,8 @@ async def test_three_instances_run_a_sweep_as_often_as_one_would(database):
     # Three instances each running it would leave gaps of next to nothing between runs; claims
     # are timed by the database, runs here, so allow the round trips' jitter.
     assert min(gaps) >= PERIOD_S / 2, gaps
+
+
+def test_two_sweeps_of_the_same_function_name_take_their_own_turns():
+    names = {sweeps.job_name(partial(nudges.send_due)), sweeps.job_name(webhooks.send_due)}
+    assert len(names) == 2
