@@ -95,11 +95,11 @@ def on_time_points(m: Measured, window: float) -> list[Point]:
 
 def on_time(m: Measured, target: Target) -> Figure:
     """Each window of the evening: the share of the orders paid in it that reached the door
-    within 30 minutes, and by their promise, against the targets; n under each point, so two
+    within 30 minutes, and by their promise, against the targets; n above each point, so two
     late orders at closing read as two, not as a collapse."""
     window = window_min(m)
     points = on_time_points(m, window)
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(7, 4.5))
     xs = [p.minute for p in points]
     for label, ys, goal, colour, dash in (
         ("at the door within 30 min", [p.within_30 for p in points], target.within_30, "C0", "--"),
@@ -108,15 +108,15 @@ def on_time(m: Measured, target: Target) -> Figure:
         ax.plot(xs, ys, marker="o", color=colour, label=label)
         ax.axhline(goal, color=colour, linestyle=dash, linewidth=1, label=f"target {goal:g} %")
     for p in points:
-        ax.annotate(f"n={p.n}", (p.minute, 2), ha="center", fontsize=8, color="#555")
+        ax.annotate(f"n={p.n}", (p.minute, 106), ha="center", fontsize=8, color="#555")
     ax.set(
         xlim=(0, max([window, *(x + window / 2 for x in xs)])),
-        ylim=(0, 118),
+        ylim=(0, 112),
         xlabel=f"paid, minutes since opening (by {window:g} minutes)",
         ylabel="% of the orders paid then",
         title="On time, by when the order was paid (n = orders paid)",
     )
-    ax.legend(loc="upper center", ncol=2, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8)
     return fig
 
 
