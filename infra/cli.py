@@ -152,6 +152,7 @@ def _simulate_fast(args: argparse.Namespace, scenario) -> int:
     import time
     from pathlib import Path
 
+    from infra.simulate import plots
     from infra.simulate.fast.run import simulate_fast
     from infra.simulate.fast.search import Target, find_staff
     from infra.simulate.fast.search import table as staff_table
@@ -160,8 +161,8 @@ def _simulate_fast(args: argparse.Namespace, scenario) -> int:
     from infra.simulate.stack import report_dir
 
     out = Path(args.out) if args.out else report_dir(None, f"{args.preset}-fast")
+    target = Target(within_30=args.target_within_30, kept=args.target_kept)
     if args.find_staff:
-        target = Target(within_30=args.target_within_30, kept=args.target_kept)
         wall = time.monotonic()
         search, pickers, riders = find_staff(scenario, target, lambda sc: simulate_fast(sc, None))
         text = staff_table(search, pickers, riders)
@@ -169,8 +170,9 @@ def _simulate_fast(args: argparse.Namespace, scenario) -> int:
         print(text)
         out.mkdir(parents=True, exist_ok=True)
         (out / "staffing.md").write_text(text + "\n", encoding="utf-8")
+        plots.save(plots.staffing(search.tried, target, (pickers, riders)), out / "staffing.png")
         scenario = scenario.with_(pickers=pickers, riders=riders)
-    columns = {"fast": simulate_fast(scenario, out / "fast", "fast")}
+    columns = {"fast": simulate_fast(scenario, out / "fast", "fast", target)}
     if args.against_full:
         columns["full services"] = simulate(scenario, "full", out / "full", use_running=False)
     print(table(columns))

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import csv
-import math
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-from matplotlib.patches import Circle
-from matplotlib.ticker import MaxNLocator
-
 from infra.seed import STORE
-from infra.simulate.measure import PROMISE_MIN, STAGES, Measured, OrderRow
+from infra.simulate import plots
+from infra.simulate.fast.search import Target
+from infra.simulate.measure import STAGES, Measured
 from infra.simulate.scenario import Scenario
 
 
@@ -37,7 +31,16 @@ def table(columns: dict[str, dict[str, object]]) -> str:
     return "\n".join(out)
 
 
-def write(out: Path, name: str, sc: Scenario, m: Measured, figures: dict, wall_s: float) -> None:
+def write(
+    out: Path,
+    name: str,
+    sc: Scenario,
+    m: Measured,
+    figures: dict,
+    wall_s: float,
+    target: Target | None = None,
+) -> None:
+    """The report folder; the plots draw `target` (the default one unless a search set its own)."""
     out.mkdir(parents=True, exist_ok=True)
     head = (
         f"# omo simulate: {name}\n\n"
@@ -45,136 +48,30 @@ def write(out: Path, name: str, sc: Scenario, m: Measured, figures: dict, wall_s
         f"{sc.pickers} pickers, {sc.riders} riders, dispatch `{sc.policy}`, seed {sc.seed}, "
         f"clock x{sc.clock_speed:g} ({wall_s:.0f} s wall).\n"
         f"Store time {_local(m.started)} to {_local(m.ended)} ({STORE.timezone}); the plots "
-        "count minutes since opening. Times are the services' own stage times. At the door "
-        "means delivered, or the rider reporting a failed hand-over there; an order not "
-        "finished counts as late.\n\n"
+        "count minutes since opening. Times are the services' own stage times; paid to door "
+        "runs from payment to the delivered scan. At the door means delivered, or the rider "
+        "reporting a failed hand-over there; an order not finished counts as late.\n\n"
     )
     (out / "summary.md").write_text(head + table({name: figures}) + "\n", encoding="utf-8")
     with (out / "orders.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["order_id", "status", "promise_at", *STAGES, "pick_claimed", "first_scan"])
         for o in m.orders:
-            stamps = [o.stages[s].isoformat() if s in o.stages else "" for s in STAGES]
-            picks = [t.isoformat() if t else "" for t in (o.claimed, o.first_scan)]
-            w.writerow([o.order_id, o.status, o.promise_at.isoformat(), *stamps, *picks])
-    plots(out, m)
+            stamps = [_iso(o.stages.get(s)) for s in STAGES]
+            picks = [_iso(t) for t in (o.claimed, o.first_scan)]
+            w.writerow([o.order_id, o.status, _iso(o.promise_at), *stamps, *picks])
+    plots.draw(out, m, target or Target())
+
+
+def store_time(at: datetime) -> datetime:
+    """The same instant as the store's clock on the wall shows it."""
+    return at.astimezone(ZoneInfo(STORE.timezone))
 
 
 def _local(at: datetime) -> str:
-    """A time as the store's clock on the wall shows it."""
-    return f"{at.astimezone(ZoneInfo(STORE.timezone)):%Y-%m-%d %H:%M:%S}"
+    return f"{store_time(at):%Y-%m-%d %H:%M:%S}"
 
 
-def plots(out: Path, m: Measured) -> None:
-    """Four pictures a store manager reads: minutes since opening on every time axis, whole
-    orders on every count axis, the targets drawn in, and how many orders each point is of."""
-    _door_times(out, m)
-    _on_time(out, m)
-    _queues(out, m)
-    _routes(out, m)
-
-
-def _since_open(m: Measured, at: datetime) -> float:
-    return (at - m.started).total_seconds() / 60
-
-
-def _door_times(out: Path, m: Measured) -> None:
-    door = [x for o in m.orders if (x := o.minutes("delivered")) is not None]
-    fig, ax = plt.subplots(figsize=(7, 4))
-    top = max([PROMISE_MIN + 5, *door])
-    ax.hist(door, bins=range(0, math.ceil(top) + 1), color="#4c72b0")
-    ax.axvline(PROMISE_MIN, color="red", linestyle="--", label="30 minutes")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(
-        xlabel="paid to door (min)",
-        ylabel="orders",
-        title=f"Paid to door, {len(door)} delivered orders",
-    )
-    ax.legend()
-    _save(fig, out / "delivery_times.png")
-
-
-def _on_time(out: Path, m: Measured) -> None:
-    """Each 15 minutes of the evening: the share of the orders paid in it that reached the door
-    within 30 minutes, and by their promise; n under each point, so two late orders at closing
-    read as two, not as a collapse."""
-    window = 15
-    paid = [o for o in m.orders if "paid" in o.stages]
-    groups: dict[int, list] = {}
-    for o in paid:
-        groups.setdefault(int(_since_open(m, o.stages["paid"]) // window), []).append(o)
-    fig, ax = plt.subplots(figsize=(7, 4))
-    xs = [(k + 0.5) * window for k in sorted(groups)]
-    for label, kept in (
-        ("at the door within 30 min", OrderRow.within_30),
-        ("delivered by the promise", OrderRow.kept_promise),
-    ):
-        ys = [100 * sum(1 for o in groups[k] if kept(o)) / len(groups[k]) for k in sorted(groups)]
-        ax.plot(xs, ys, marker="o", label=label)
-    for x, k in zip(xs, sorted(groups), strict=True):
-        ax.annotate(f"n={len(groups[k])}", (x, 2), ha="center", fontsize=8, color="#555")
-    ax.axhline(99, color="red", linestyle="--", linewidth=0.8, label="99 % target")
-    ax.set(
-        xlim=(0, max([window, *(x + window / 2 for x in xs)])),
-        ylim=(0, 118),
-        xlabel="paid, minutes since opening (by 15 minutes)",
-        ylabel="% of the orders paid then",
-        title="On time, by when the order was paid",
-    )
-    ax.legend(loc="upper center", ncol=3, fontsize=8)
-    _save(fig, out / "on_time.png")
-
-
-def _queues(out: Path, m: Measured) -> None:
-    """Picking and riding apart: a pick task is one zone of an order, a delivery one order."""
-    fig, (pick, ride) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
-    at = [_since_open(m, s["at"]) for s in m.samples]
-    for ax, series, unit in (
-        (pick, ("pick tasks queued", "pick tasks in progress"), "pick tasks (a zone of an order)"),
-        (ride, ("ready for a rider", "with a rider"), "deliveries (orders)"),
-    ):
-        for name in series:
-            ax.plot(at, [s[name] for s in m.samples], label=name)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set(ylabel=unit)
-        ax.legend(fontsize=8)
-    pick.set(title="Queues as the manager's views show them, each store minute")
-    ride.set(xlabel="minutes since opening")
-    _save(fig, out / "queues.png")
-
-
-def to_metres(lat: float, lng: float, at: tuple[float, float]) -> tuple[float, float]:
-    """East and north of the store in metres (equirectangular: within 3 km, off by under 0.1 %)."""
-    return (
-        (lng - at[1]) * 111_320 * math.cos(math.radians(at[0])),
-        (lat - at[0]) * 110_574,
-    )
-
-
-def _routes(out: Path, m: Measured) -> None:
-    fig, ax = plt.subplots(figsize=(6, 6))
-    for rider, pings in sorted(m.pings.items()):
-        xy = [to_metres(lat, lng, m.store_at) for _, lat, lng in pings]
-        ax.plot([x for x, _ in xy], [y for _, y in xy], linewidth=0.8, label=rider)
-    ax.add_patch(Circle((0, 0), STORE.radius_m, fill=False, linestyle="--", color="#888"))
-    ax.plot(0, 0, "k*", markersize=14)
-    edge = STORE.radius_m * 1.1
-    ax.plot([-edge * 0.9, -edge * 0.9 + 1000], [-edge * 0.92] * 2, color="k", linewidth=2)
-    ax.annotate("1 km", (-edge * 0.9 + 500, -edge * 0.88), ha="center", fontsize=8)
-    ax.set(
-        xlim=(-edge, edge),
-        ylim=(-edge, edge),
-        xlabel="metres east of the store",
-        ylabel="metres north of the store",
-        title=f"Riders' routes (pings) and the {STORE.radius_m / 1000:g} km zone",
-    )
-    ax.set_aspect("equal")
-    if len(m.pings) <= 10:
-        ax.legend(fontsize=7)
-    _save(fig, out / "routes.png")
-
-
-def _save(fig, path: Path) -> None:
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+def _iso(at: datetime | None) -> str:
+    """With the store's offset: a spreadsheet shows the store's clock, the instant stays exact."""
+    return store_time(at).isoformat() if at else ""

@@ -10,6 +10,7 @@ from infra.simulate import report
 from infra.simulate.fast.catalog import catalog
 from infra.simulate.fast.clock import Clock
 from infra.simulate.fast.evening import Evening, StoreSite, stamp
+from infra.simulate.fast.search import Target
 from infra.simulate.measure import Measured, figures
 from infra.simulate.run import SAMPLE_S
 from infra.simulate.scenario import Scenario
@@ -86,12 +87,15 @@ def finish_by(stores: list[Evening], sc: Scenario, now: float) -> float:
     return min(max(now + drain, latest), now + 3 * drain)
 
 
-def simulate_fast(sc: Scenario, out: Path | None, name: str = "fast") -> dict[str, object]:
-    """One fast run: its figures, and its report folder if `out` is given."""
+def simulate_fast(
+    sc: Scenario, out: Path | None, name: str = "fast", target: Target | None = None
+) -> dict[str, object]:
+    """One fast run: its figures, and its report folder (plots against `target`) if `out` is
+    given."""
     wall = time.monotonic()
     measured, tally = play(sc)
     numbers = figures(measured, tally, sc)
     numbers["wall s"] = time.monotonic() - wall
     if out is not None:
-        report.write(out, name, sc, measured, numbers, time.monotonic() - wall)
+        report.write(out, name, sc, measured, numbers, time.monotonic() - wall, target)
     return numbers

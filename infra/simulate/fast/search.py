@@ -20,7 +20,7 @@ from infra.simulate.scenario import Scenario
 
 WITHIN_30 = "at the door within 30 min of payment (% of paid)"
 KEPT = "delivered by the promise (% of delivered)"
-P50 = "click-to-door p50 (min)"
+P50 = "paid to door p50 (min)"
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,10 @@ class Tried:
     figures: dict
     met: bool
     wall_s: float
+
+    @property
+    def within_30(self) -> float:
+        return _num(self.figures[WITHIN_30])
 
 
 @dataclass
@@ -117,13 +121,13 @@ def find_staff(
 def table(search: Search, pickers: int, riders: int) -> str:
     """Every staffing tried, in the order tried, and the answer with its margin."""
     rows = [
-        "| # | pickers | riders | at the door within 30 min | promises kept | p50 click-to-door |"
+        "| # | pickers | riders | at the door within 30 min | promises kept | p50 paid to door |"
         " orders | meets | wall s |",
         "|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for i, t in enumerate(search.tried, start=1):
         f = t.figures
-        w30, kept = _num(f[WITHIN_30]), _num(f[KEPT])
+        w30, kept = t.within_30, _num(f[KEPT])
         rows.append(
             f"| {i} | {t.pickers} | {t.riders} | {w30:.1f} % | {kept:.1f} % |"
             f" {_num(f[P50]):.1f} min | {f['orders placed (paid)']} | {'yes' if t.met else 'no'} |"
@@ -131,7 +135,7 @@ def table(search: Search, pickers: int, riders: int) -> str:
         )
     answer = next(t for t in search.tried if (t.pickers, t.riders) == (pickers, riders))
     m30, mkept = search.target.margin(answer.figures)
-    w30 = _num(answer.figures[WITHIN_30])
+    w30 = answer.within_30
     rows.append("")
     rows.append(
         f"answer: {pickers} pickers, {riders} riders: {w30:.1f} % at the door within 30 min"
