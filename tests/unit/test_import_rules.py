@@ -45,6 +45,7 @@ PURE_HELPERS = {
     "services.fulfillment.tasks",
     "services.orders.catalog.allergens",
     "services.orders.catalog.paging",
+    "services.orders.catalog.reasons",
     "services.orders.catalog.substitutes",
     "services.orders.catalog.tax",
     "shared.backoff",
@@ -55,6 +56,7 @@ PURE_HELPERS = {
     "shared.ids",
     "shared.limits",
     "shared.money",
+    "shared.paging",
     "shared.signing",
 }
 FRAMEWORKS_AND_DRIVERS = ("litestar", "asyncpg")
