@@ -4,9 +4,11 @@ objects, so not validated on every request."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import SkipValidation
+from litestar.params import HeaderParameter, SkipValidation
 
 from services.orders.catalog.pages import PageCache
 from services.orders.checkout.quotes import QuoteClient
@@ -19,6 +21,8 @@ Gateway = NamedDependency[SkipValidation[StripeGateway]]  # Stripe, or a stand-i
 Quotes = NamedDependency[SkipValidation[QuoteClient]]  # delivery's promises
 Pages = NamedDependency[SkipValidation[PageCache]]  # catalog pages cached in the process
 CodeSender = NamedDependency[SkipValidation[Notifier]]  # how a sign-up code reaches a phone
+# The reader's languages, for what the answer words (catalog/paging.py, caller_language).
+AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language", max_length=200)]
 
 
 def _notifier(state: State) -> Notifier:

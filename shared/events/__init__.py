@@ -13,6 +13,8 @@ from uuid import UUID
 
 import msgspec
 
+from shared.money import Money
+
 Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 
@@ -170,6 +172,27 @@ class OrderPacked(Event, frozen=True, kw_only=True):
     stages: list[TaskStages] = []
 
 
+SubstituteReasonCode = Literal[
+    "named_by_shopper", "same_kind", "same_brand", "same_size", "similar_size", "same_price",
+    "cheaper", "dearer",
+]  # fmt: skip
+
+
+class SubstituteReason(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One thing said of a substitute, as a code and what its sentence needs, so that each screen
+    words it in its own language: `same_kind` the `kind` words both (English) names share,
+    `same_brand` the `brand`, `same_size` and `similar_size` the substitute's `size` as its name
+    states it ("1 L"), `cheaper` and `dearer` the price `difference` (per kilogram when
+    `per_kg`). A parameter its code does not take is left out."""
+
+    code: SubstituteReasonCode
+    kind: list[str] = []
+    brand: str | None = None
+    size: str | None = None
+    difference: Money | None = None
+    per_kg: bool = False
+
+
 class SubstitutionProposed(Event, frozen=True, kw_only=True):
     """A picker found a line short and proposes a substitute for the shopper to decide."""
 
@@ -183,9 +206,11 @@ class SubstitutionProposed(Event, frozen=True, kw_only=True):
     short_by: int  # pieces, or grams
     substitute: Substitute
     decide_by: datetime
-    # Why the catalog offered it, for the shopper deciding ("same kind (milk); same size (1 L);
-    # JPY 40 cheaper"); empty in proposals made before it said.
+    # Why the catalog offered it, for the shopper deciding: in English words ("same kind (milk);
+    # same size (1 L); JPY 40 cheaper"), and as codes any screen words in its language. Both
+    # empty in proposals made before the catalog said, `why` in those made before it had codes.
     reason: str = ""
+    why: list[SubstituteReason] = []
 
 
 class SubstitutionDecided(Event, frozen=True, kw_only=True):

@@ -13,12 +13,17 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
+import msgspec
 import pytest
 import zxingcpp
 from PIL import Image
 from playwright.async_api import Browser, Page, expect
 
+from services.orders.catalog.reasons import reason_text
 from shared.db import init_connection
+from shared.events import SubstituteReason
+from shared.money import Money
+from shared.settings import PROJECT_ROOT
 from tests.e2e.browser import ARTEFACTS, NEEDS_CHROMIUM, chromium, glyphs_differ
 from tests.integration.picking import AOI, PRODUCTS, STORE, decide, line, paid, weight_label
 
@@ -194,7 +199,14 @@ async def test_a_picker_picks_shorts_substitutes_and_packs_an_order_in_english(d
     offered = onions["substitute"]
     await expect(message).to_contain_text(f"has until {tokyo_time(offered['decide_by'])}.")
     await expect(message).not_to_contain_text("UTC")
-    await expect(page.get_by_test_id("waiting")).to_contain_text("Awaji Onions 3 pcs (tote 1)")
+    # The picker sees why the catalog offered green onions, as the shopper will.
+    why = "Why: same kind (onion); JPY 170 cheaper"
+    await expect(message).to_contain_text(why)
+    await expect(page.get_by_test_id("proposal").get_by_test_id("reason")).to_have_text(why)
+    waiting = page.get_by_test_id("waiting-item")
+    await expect(waiting).to_contain_text("Awaji Onions 3 pcs (tote 1) → Green Onions 1 bunch?")
+    await expect(waiting.get_by_test_id("reason")).to_have_text(why)
+    await page.screenshot(path=device.shot("en", "proposed"))
     await expect(page.locator("[data-testid=item][data-state=awaiting_decision]")).to_have_count(1)
 
     # A weighed item takes the scale's GS1 weight label.
@@ -300,8 +312,25 @@ async def test_a_picker_on_a_phone_works_in_japanese_and_parks_a_tote_the_shoppe
     [cabbage] = [i["line"] for i in server["items"] if i["line"]["sku"] == CABBAGE]
     await expect(message).to_contain_text(tokyo_time(cabbage["substitute"]["decide_by"]))
     assert await device.in_view("message")
+    # Why Chinese cabbage was offered, in Japanese; in English after the switch, and back.
+    reason = page.get_by_test_id("proposal").get_by_test_id("reason")
+    await expect(reason).to_have_text("理由：同じ種類、20円安い")
+    assert await glyphs_differ(page, "reason", "種", "類")
+    await expect(page.get_by_test_id("waiting-item").get_by_test_id("reason")).to_have_text(
+        "理由：同じ種類、20円安い"
+    )
     await page.evaluate("window.scrollTo(0, 0)")
     await page.screenshot(path=device.shot("ja", "short"))
+    await expect(message).to_contain_text("理由：同じ種類、20円安い")  # beside the scan field too
+    await page.evaluate("document.getElementById('proposal').scrollIntoView({block: 'center'})")
+    await page.screenshot(path=device.shot("ja", "proposed"))
+    await page.get_by_test_id("lang").click()
+    await expect(reason).to_have_text("Why: same kind (cabbage); JPY 20 cheaper")
+    await expect(page.get_by_test_id("proposal")).to_contain_text("Chinese Cabbage Half proposed")
+    await page.evaluate("document.getElementById('proposal').scrollIntoView({block: 'center'})")
+    await page.screenshot(path=device.shot("en", "proposed"))
+    await page.get_by_test_id("lang").click()
+    await expect(reason).to_have_text("理由：同じ種類、20円安い")
 
     # An urgent order reaches the floor: a banner and the urgent sound, unlike the others.
     urgent = await paid(database, line(1, MILK), due_in=timedelta(minutes=20))
@@ -373,3 +402,39 @@ async def test_a_reload_without_network_still_shows_the_screen_and_its_queue(dat
     await page.context.set_offline(False)
     await expect(page.get_by_test_id("current-qty")).to_have_text("1 / 2", timeout=20_000)
     await expect(net).to_have_text("オンライン")
+
+
+REASONS = [
+    [
+        SubstituteReason(code="same_kind", kind=["milk"]),
+        SubstituteReason(code="same_brand", brand="Meiji"),
+        SubstituteReason(code="same_size", size="1 L"),
+        SubstituteReason(code="same_price"),
+    ],
+    [
+        SubstituteReason(code="same_kind", kind=["potato"]),
+        SubstituteReason(code="similar_size", size="400 g"),
+        SubstituteReason(code="cheaper", difference=Money(30, "JPY"), per_kg=True),
+    ],
+    [
+        SubstituteReason(code="named_by_shopper"),
+        SubstituteReason(code="dearer", difference=Money(125, "USD")),
+    ],
+]
+
+
+async def test_the_handheld_words_why_a_substitute_was_offered_as_the_shoppers_order_does():
+    """The handheld words the codes in its language file, orders in catalog/reasons.py: the
+    same reasons read the same on both, in Japanese and in English."""
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await page.add_script_tag(
+            path=PROJECT_ROOT / "services/fulfillment/handheld/static/i18n.js"
+        )
+        for language in ("en", "ja"):
+            for why in REASONS:
+                shown = await page.evaluate(
+                    "([lang, why]) => I18N.reason(lang, why)",
+                    [language, msgspec.to_builtins(why)],
+                )
+                assert shown == reason_text(why, language)

@@ -37,6 +37,8 @@ async def test_an_order_is_picked_substituted_packed_and_charged_as_packed(
                 headers=command(),
             )
             proposed = r.json()["proposed"]
+            # The handheld gets why as codes, to word in the picker's language.
+            assert [w["code"] for w in proposed["why"]] == ["same_kind", "cheaper"]
             assert await metric(c, "omo_shortages_total", **short) == shortages + 1
 
             async def proposal_shown():
@@ -45,14 +47,27 @@ async def test_an_order_is_picked_substituted_packed_and_charged_as_packed(
 
             [offer] = await eventually(proposal_shown, "the proposal on the shopper's order")
             assert offer["sku"] == proposed["sku"] == "SKU-10016" and offer["short_by"] == 1
-            # The shopper sees why: Chinese cabbage is cabbage, and a little cheaper.
+            # The shopper sees why: Chinese cabbage is cabbage, and a little cheaper; in words,
+            # and as codes an app may word itself.
             assert offer["reason"] == "same kind (cabbage); JPY 20 cheaper"
+            assert offer["why"] == [
+                {"code": "same_kind", "kind": ["cabbage"]},
+                {"code": "cheaper", "difference": {"amount": 20, "currency": "JPY"}},
+            ]
+            # A shopper whose phone prefers Japanese reads the words in Japanese.
+            japanese = {**SHOPPER, "Accept-Language": "ja-JP,ja;q=0.9,en;q=0.8"}
+            shown = (await orders.get(f"/v1/orders/{order_id}", headers=japanese)).json()
+            assert shown["substitutions"][0]["reason"] == "同じ種類、20円安い"
             answer = await orders.post(
                 f"/v1/orders/{order_id}/substitutions/{offer['substitution_id']}",
                 json={"approve": True},
-                headers=SHOPPER,
+                headers=japanese,
             )
             assert answer.status_code == 200, answer.text
+            assert (answer.json()["approved"], answer.json()["reason"]) == (
+                True,
+                "同じ種類、20円安い",
+            )
             assert await metric(orders, "omo_substitutions_decided_total", **said) == answers + 1
 
             async def decided():

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from shared.auth import Role
-from shared.events import Substitute, SubstitutionProposed
+from shared.events import Substitute, SubstituteReason, SubstitutionProposed
+from shared.money import Money
 from tests.integration.apps import bearer
 from tests.integration.conftest import serving
 from tests.integration.eventlog import next_message, publish_events
@@ -34,6 +35,11 @@ def proposed(order_id: str) -> SubstitutionProposed:
             unit_price=250,
         ),
         decide_by=datetime.now(UTC) + timedelta(minutes=2),
+        reason="same kind (cabbage); JPY 52 dearer",
+        why=[
+            SubstituteReason(code="same_kind", kind=["cabbage"]),
+            SubstituteReason(code="dearer", difference=Money(52, "JPY")),
+        ],
     )
 
 
@@ -61,6 +67,11 @@ async def test_the_shopper_follows_their_order_and_resumes_where_they_left(
                 _, topic, envelope = await next_message(lines)
                 assert topic == "substitution.proposed"
                 assert envelope["data"]["substitute"]["name_en"] == "Napa cabbage"
+                # Why, as codes with their parameters an app words in its language.
+                assert envelope["data"]["why"] == [
+                    {"code": "same_kind", "kind": ["cabbage"]},
+                    {"code": "dearer", "difference": {"amount": 52, "currency": "JPY"}},
+                ]
 
             resumed = {**SHOPPER, "Last-Event-ID": first_id}
             async with http.stream("GET", path, headers=resumed) as stream:

@@ -59,6 +59,11 @@ async def test_any_offers_the_same_kind_likest_first_with_the_reason(database, d
         "allergens": ["milk"],
         "reasons": ["same_kind", "same_size"],
         "reason": "same kind (milk); same size (1 L); JPY 40 cheaper",
+        "why": [  # the same as codes with their parameters, for a screen to word
+            {"code": "same_kind", "kind": ["milk"]},
+            {"code": "same_size", "size": "1 L"},
+            {"code": "cheaper", "difference": {"amount": 40, "currency": "JPY"}},
+        ],
     }
     assert isinstance(available, int) and available >= 1
     assert (fresh["sku"], fresh["reason"]) == (

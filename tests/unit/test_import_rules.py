@@ -45,6 +45,7 @@ PURE_HELPERS = {
     "services.fulfillment.tasks",
     "services.orders.catalog.allergens",
     "services.orders.catalog.paging",
+    "services.orders.catalog.reasons",
     "services.orders.catalog.substitutes",
     "services.orders.catalog.tax",
     "shared.backoff",

@@ -112,6 +112,7 @@ def test_line_states_follow_the_shortage_and_the_decision():
         approved=None,
         picked=0,
         closed=False,
+        why=[],
     )
     short = msgspec.structs.replace(pick_line(1, CABBAGE, picked=1), short=True)
     assert short.state == "short"

@@ -1,4 +1,5 @@
-"""Which products a shopper would accept for a short one, and the reason given."""
+"""Which products a shopper would accept for a short one, and the reason given, in English and
+Japanese."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import pytest
 
 from services.orders.catalog.domain import StockedProduct
+from services.orders.catalog.reasons import reason_text
 from services.orders.catalog.substitutes import (
     kind_words,
     likeness,
@@ -14,6 +16,8 @@ from services.orders.catalog.substitutes import (
     rank_substitutes,
     size_of,
 )
+from shared.events import SubstituteReason
+from shared.money import Money
 
 
 def _product(sku: str, name_en: str, price: int, brand: str = "Store Brand", **kw: Any):
@@ -82,14 +86,66 @@ def test_a_substitute_says_why_in_codes_and_in_words():
     why = likeness(MEIJI_MILK, MORINAGA_MILK, "JPY")
     assert why is not None
     assert why.reasons == ["same_kind", "same_size"]
-    assert why.reason == "same kind (milk); same size (1 L); JPY 40 cheaper"
+    assert why.why == [
+        SubstituteReason(code="same_kind", kind=["milk"]),
+        SubstituteReason(code="same_size", size="1 L"),
+        SubstituteReason(code="cheaper", difference=Money(40, "JPY")),
+    ]
+    assert reason_text(why.why, "en") == "same kind (milk); same size (1 L); JPY 40 cheaper"
     silken = _product("SILKEN-3", "Silken Tofu 150 g x 3", 98, category="tofu")
     firm = _product("FIRM", "Firm Tofu 350 g", 118, category="tofu")
     why = likeness(silken, firm, "JPY")
     assert why is not None and why.reasons == ["same_kind", "same_brand", "similar_size"]
-    assert why.reason == (
+    assert reason_text(why.why, "en") == (
         "same kind (tofu); same brand (Store Brand); similar size (350 g); JPY 20 dearer"
     )
+
+
+def test_a_reason_is_worded_in_japanese_without_the_english_kind_words():
+    why = likeness(MEIJI_MILK, MORINAGA_MILK, "JPY")
+    assert why is not None
+    assert reason_text(why.why, "ja") == "同じ種類、同じサイズ（1 L）、40円安い"
+    silken = _product("SILKEN-3", "Silken Tofu 150 g x 3", 98, category="tofu")
+    firm = _product("FIRM", "Firm Tofu 350 g", 118, category="tofu")
+    why = likeness(silken, firm, "JPY")
+    assert why is not None
+    assert (
+        reason_text(why.why, "ja")
+        == "同じ種類、同じブランド（Store Brand）、近いサイズ（350 g）、20円高い"
+    )
+
+
+@pytest.mark.parametrize(
+    ("reason", "english", "japanese"),
+    [
+        (SubstituteReason(code="same_price"), "same price", "同じ価格"),
+        (SubstituteReason(code="named_by_shopper"), "the shopper named it", "お客様のご指定"),
+        (
+            SubstituteReason(code="cheaper", difference=Money(60, "JPY"), per_kg=True),
+            "JPY 60/kg cheaper",
+            "1kgあたり60円安い",
+        ),
+        (
+            SubstituteReason(code="dearer", difference=Money(125, "USD")),
+            "USD 1.25 dearer",
+            "USD 1.25高い",
+        ),
+    ],
+)
+def test_a_price_and_the_shoppers_word_are_worded_in_both_languages(reason, english, japanese):
+    assert (reason_text([reason], "en"), reason_text([reason], "ja")) == (english, japanese)
+
+
+def test_a_weighed_substitute_states_its_price_difference_per_kilogram():
+    loose = _product("LOOSE", "Potatoes, loose", 98, category="vegetables", unit="kg")
+    other = _product(
+        "OTHER", "Hokkaido Potatoes, loose", 128, "Hokkaido Farm", category="vegetables", unit="kg"
+    )
+    why = likeness(loose, other, "JPY")
+    assert why is not None and why.why[-1] == SubstituteReason(
+        code="dearer", difference=Money(30, "JPY"), per_kg=True
+    )
+    assert reason_text(why.why, "en") == "same kind (potato); JPY 30/kg dearer"
 
 
 def test_a_brands_own_words_do_not_make_two_of_its_products_alike():
@@ -113,6 +169,7 @@ def test_same_brand_keeps_to_the_kind_and_the_brand():
 def test_a_named_sku_is_the_only_substitute_with_the_shoppers_word_as_reason():
     [(named, why)] = rank_substitutes(MEIJI_MILK, [SOY_MILK, FRESH_MILK], "sku:SOY-MILK", "JPY")
     assert (named.sku, why.reasons) == ("SOY-MILK", ["named_by_shopper"])
+    assert reason_text(why.why, "en") == "the shopper named it"
     assert _ranked(MEIJI_MILK, [FRESH_MILK], "sku:MISSING") == []
     assert (named_substitute("sku:SOY-MILK"), named_substitute("any")) == ("SOY-MILK", None)
 

@@ -11,7 +11,7 @@ import msgspec
 from services.fulfillment.batches.rules import PickLine, SubstituteItem, Where
 from services.fulfillment.batches.store import Q
 from services.fulfillment.domain import TaskStatus, walk_key
-from shared.events import Unit
+from shared.events import SubstituteReason, Unit
 from shared.ids import uuid7
 from shared.sql import row_as
 
@@ -39,6 +39,7 @@ def _pick_line(r: asyncpg.Record) -> PickLine:
             approved=r["approved"],
             picked=r["s_picked"],
             closed=r["closed"],
+            why=msgspec.convert(r["s_why"], list[SubstituteReason]),
         )
     return PickLine(
         line_id=f"{r['task_id']}-{r['seq']}",
@@ -166,6 +167,7 @@ async def insert_substitute(
     quantity: int,
     unit_price: int,
     decide_by: datetime,
+    why: list[SubstituteReason],
 ) -> None:
     """The substitute's bin comes from the store's layout, so the picker is sent to it."""
     await conn.execute(
@@ -182,6 +184,7 @@ async def insert_substitute(
             quantity=quantity,
             unit_price=unit_price,
             decide_by=decide_by,
+            why=why,
         )
     )
 

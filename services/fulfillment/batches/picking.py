@@ -187,6 +187,7 @@ async def _propose(
         quantity=short_by,
         unit_price=offer.price.amount,
         decide_by=decide_by,
+        why=offer.why,
     )
     await publish(
         conn,
@@ -206,6 +207,7 @@ async def _propose(
             ),
             decide_by=decide_by,
             reason=offer.reason,
+            why=offer.why,
         ),
         occurred_at=now,
     )

@@ -102,7 +102,7 @@ SELECT t.task_id, t.order_id, t.tote, t.zone, l.seq, l.line_no, l.sku, l.ean, l.
        s.substitution_id, s.sku AS s_sku, s.ean AS s_ean, s.name_en AS s_name_en,
        s.name_ja AS s_name_ja, s.unit AS s_unit, s.quantity AS s_quantity,
        s.unit_price AS s_unit_price, s.aisle AS s_aisle, s.bay AS s_bay, s.shelf AS s_shelf,
-       s.decide_by, s.approved, s.picked AS s_picked, s.closed
+       s.decide_by, s.approved, s.picked AS s_picked, s.closed, s.why AS s_why
 FROM fulfillment.pick_tasks t
 JOIN fulfillment.pick_lines l ON l.store_id = t.store_id AND l.task_id = t.task_id
 LEFT JOIN fulfillment.substitutes s
@@ -116,7 +116,7 @@ SELECT t.task_id, t.order_id, t.tote, t.zone, l.seq, l.line_no, l.sku, l.ean, l.
        s.substitution_id, s.sku AS s_sku, s.ean AS s_ean, s.name_en AS s_name_en,
        s.name_ja AS s_name_ja, s.unit AS s_unit, s.quantity AS s_quantity,
        s.unit_price AS s_unit_price, s.aisle AS s_aisle, s.bay AS s_bay, s.shelf AS s_shelf,
-       s.decide_by, s.approved, s.picked AS s_picked, s.closed
+       s.decide_by, s.approved, s.picked AS s_picked, s.closed, s.why AS s_why
 FROM fulfillment.pick_tasks t
 JOIN fulfillment.pick_lines l ON l.store_id = t.store_id AND l.task_id = t.task_id
 LEFT JOIN fulfillment.substitutes s
@@ -130,7 +130,7 @@ SELECT t.task_id, t.order_id, t.tote, t.zone, l.seq, l.line_no, l.sku, l.ean, l.
        s.substitution_id, s.sku AS s_sku, s.ean AS s_ean, s.name_en AS s_name_en,
        s.name_ja AS s_name_ja, s.unit AS s_unit, s.quantity AS s_quantity,
        s.unit_price AS s_unit_price, s.aisle AS s_aisle, s.bay AS s_bay, s.shelf AS s_shelf,
-       s.decide_by, s.approved, s.picked AS s_picked, s.closed
+       s.decide_by, s.approved, s.picked AS s_picked, s.closed, s.why AS s_why
 FROM fulfillment.pick_tasks t
 JOIN fulfillment.pick_lines l ON l.store_id = t.store_id AND l.task_id = t.task_id
 LEFT JOIN fulfillment.substitutes s
@@ -165,9 +165,9 @@ UPDATE fulfillment.substitutes SET closed = true WHERE store_id = $1 AND task_id
 -- name: insert_substitute
 INSERT INTO fulfillment.substitutes
     (store_id, task_id, seq, substitution_id, sku, ean, name_en, name_ja, unit, quantity,
-     unit_price, aisle, bay, shelf, decide_by)
+     unit_price, aisle, bay, shelf, decide_by, why)
 SELECT :store_id, :task_id, :seq, :substitution_id, :sku, :ean, :name_en, :name_ja, :unit,
-       :quantity, :unit_price, b.aisle, b.bay, b.shelf, :decide_by
+       :quantity, :unit_price, b.aisle, b.bay, b.shelf, :decide_by, :why
 FROM (SELECT 1) AS one
 LEFT JOIN fulfillment.bins b ON b.store_id = :store_id AND b.sku = :sku
 

@@ -16,7 +16,7 @@ import msgspec
 from services.fulfillment.domain import Zone
 from shared.barcodes import Scan
 from shared.errors import Conflict, DomainError, InvalidInput
-from shared.events import Unit
+from shared.events import SubstituteReason, Unit
 
 UNDER_WEIGHT = 0.10
 OVER_WEIGHT = 0.15
@@ -68,6 +68,7 @@ class SubstituteItem(msgspec.Struct, frozen=True, kw_only=True):
     approved: bool | None
     picked: int
     closed: bool
+    why: list[SubstituteReason]  # why the catalog offered it, for the handheld to word
 
 
 class PickLine(msgspec.Struct, frozen=True, kw_only=True):

@@ -11,7 +11,7 @@ import logging
 import httpx
 import msgspec
 
-from shared.events import Unit
+from shared.events import SubstituteReason, Unit
 from shared.money import Money
 from shared.tracing import pass_on_request_id
 
@@ -28,7 +28,10 @@ class Offer(msgspec.Struct, frozen=True, kw_only=True):
     unit: Unit
     price: Money  # per piece, or per kilogram
     available: int
-    reason: str = ""  # why a shopper would accept it, in words (an older orders gives none)
+    # Why a shopper would accept it, in English words and as codes with their parameters (an
+    # older orders gives no codes, an older still no words).
+    reason: str = ""
+    why: list[SubstituteReason] = []
 
 
 class SubstitutesClient:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, patch, put
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from services.orders.catalog import service
 from services.orders.catalog.domain import (
@@ -29,7 +29,7 @@ from services.orders.catalog.paging import (
     caller_language,
 )
 from services.orders.catalog.substitutes import Substitute
-from services.orders.deps import Pages
+from services.orders.deps import AcceptLanguage, Pages
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow
 from shared.web.deps import Pool, Tx
@@ -65,9 +65,7 @@ async def search_products(
         Language | None,
         QueryParameter(description="names to rank and sort by; else from Accept-Language"),
     ] = None,
-    accept_language: Annotated[
-        str | None, HeaderParameter(name="Accept-Language", max_length=200)
-    ] = None,
+    accept_language: AcceptLanguage = None,
     category: Annotated[str | None, QueryParameter(max_length=40)] = None,
     zone: Annotated[Zone | None, QueryParameter()] = None,
     cursor: Annotated[str | None, QueryParameter(max_length=2048)] = None,

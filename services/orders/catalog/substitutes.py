@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import msgspec
 
 from services.orders.catalog.domain import CatalogItem, Product, StockedProduct
+from services.orders.catalog.reasons import reason_text
+from shared.events import SubstituteReason
+from shared.money import Money
 
 MAX_SUBSTITUTES = 5
 Reason = Literal["named_by_shopper", "same_kind", "same_brand", "same_size", "similar_size"]
+PRICE_CODES = frozenset({"same_price", "cheaper", "dearer"})
 # A size within this ratio of the original's is similar (400 g for 500 g, not 200 g).
 SIMILAR_SIZE = 0.75
 # How much each likeness weighs; the kind outweighs the rest, as it does for a shopper.
@@ -40,22 +44,34 @@ _FORM = frozenset(
 
 
 class Why(msgspec.Struct, frozen=True, kw_only=True):
-    """What a substitute has in common with the product it stands in for."""
+    """What a substitute has in common with the product it stands in for, and its price."""
 
-    reasons: list[Reason]
-    reason: str  # the same, as a sentence a picker or shopper reads
+    why: list[SubstituteReason]
     score: float
+
+    @property
+    def reasons(self) -> list[Reason]:
+        """The likenesses alone, as codes."""
+        return cast(list[Reason], [r.code for r in self.why if r.code not in PRICE_CODES])
 
 
 class Substitute(CatalogItem, frozen=True, kw_only=True):
-    """A product offered instead of a short one, with why."""
+    """A product offered instead of a short one, with why: the likenesses as codes (`reasons`),
+    in English words with the price difference (`reason`), and every one of those as a code with
+    its parameters (`why`), for a screen to word in its own language."""
 
     reasons: list[Reason]
     reason: str
+    why: list[SubstituteReason]
 
 
 def offer(item: CatalogItem, why: Why) -> Substitute:
-    return Substitute(**msgspec.structs.asdict(item), reasons=why.reasons, reason=why.reason)
+    return Substitute(
+        **msgspec.structs.asdict(item),
+        reasons=why.reasons,
+        reason=reason_text(why.why, "en"),
+        why=why.why,
+    )
 
 
 def named_substitute(preference: str) -> str | None:
@@ -115,20 +131,16 @@ def likeness(original: Product, candidate: Product, currency: str) -> Why | None
     shared, either = _shared(original, candidate)
     if not shared or set(candidate.allergens) - set(original.allergens):
         return None
-    reasons: list[Reason] = ["same_kind"]
-    said = [f"same kind ({', '.join(sorted(shared))})"]
+    why = [SubstituteReason(code="same_kind", kind=sorted(shared))]
     same_brand = candidate.brand == original.brand
     if same_brand:
-        reasons.append("same_brand")
-        said.append(f"same brand ({candidate.brand})")
+        why.append(SubstituteReason(code="same_brand", brand=candidate.brand))
     size = _size_likeness(original, candidate)
     if size == 1:
-        reasons.append("same_size")
-        said.append(f"same size ({_size_text(candidate.name_en)})")
+        why.append(SubstituteReason(code="same_size", size=_size_text(candidate.name_en)))
     elif size is not None and size >= SIMILAR_SIZE:
-        reasons.append("similar_size")
-        said.append(f"similar size ({_size_text(candidate.name_en)})")
-    said.append(_price_text(original, candidate, currency))
+        why.append(SubstituteReason(code="similar_size", size=_size_text(candidate.name_en)))
+    why.append(_price_reason(original, candidate, currency))
     gap = abs(candidate.price - original.price) / original.price if original.price else 0.0
     score = (
         KIND * len(shared) / len(either)
@@ -136,15 +148,18 @@ def likeness(original: Product, candidate: Product, currency: str) -> Why | None
         + SIZE * (size or 0.0)
         + PRICE * max(0.0, 1 - gap)
     )
-    return Why(reasons=reasons, reason="; ".join(said), score=round(score, 4))
+    return Why(why=why, score=round(score, 4))
 
 
-def _price_text(original: Product, candidate: Product, currency: str) -> str:
-    per = "/kg" if candidate.unit == "kg" else ""
+def _price_reason(original: Product, candidate: Product, currency: str) -> SubstituteReason:
     gap = candidate.price - original.price
     if gap == 0:
-        return "same price"
-    return f"{currency} {abs(gap)}{per} {'dearer' if gap > 0 else 'cheaper'}"
+        return SubstituteReason(code="same_price")
+    return SubstituteReason(
+        code="dearer" if gap > 0 else "cheaper",
+        difference=Money(abs(gap), currency),
+        per_kg=candidate.unit == "kg",
+    )
 
 
 def rank_substitutes(
@@ -160,7 +175,7 @@ def rank_substitutes(
     named = named_substitute(preference)
     if named is not None:
         return [
-            (c, Why(reasons=["named_by_shopper"], reason="the shopper named it", score=0.0))
+            (c, Why(why=[SubstituteReason(code="named_by_shopper")], score=0.0))
             for c in candidates
             if c.sku == named
         ]

@@ -8,9 +8,10 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
+from services.orders.catalog.paging import caller_language
 from services.orders.checkout import service, views
 from services.orders.checkout.domain import OrderRequest
-from services.orders.deps import Gateway, Quotes, Settings
+from services.orders.deps import AcceptLanguage, Gateway, Quotes, Settings
 from shared.auth import Role
 from shared.errors import NotFound
 from shared.web.access import allow
@@ -64,23 +65,33 @@ async def place_order(
     tags=["orders"],
     operation_id="getOrder",
 )
-async def get_order(order_id: FromPath[str], conn: Tx, principal: Caller) -> views.OrderView:
+async def get_order(
+    order_id: FromPath[str], conn: Tx, principal: Caller, accept_language: AcceptLanguage = None
+) -> views.OrderView:
     """One order: lines, amounts, stage times (its shopper, its store's staff, a rider only
     the orders they carry). Each role reads what its work needs; the rest is null: the address
     and the rider's hand-over (`delivery`) for the shopper, riders, managers and services, the
     PaymentIntent for the shopper, managers and services, and its `client_secret` for the
-    shopper alone."""
+    shopper alone. Why a substitute was proposed is in words in the first language of
+    Accept-Language that there are words in (English or Japanese; else English), and as codes
+    with their parameters (`why`) for an app to word itself."""
     order = await views.visible_order(conn, principal, order_id)
-    return await views.order_view(conn, order, principal.role)
+    lang = caller_language(None, accept_language)
+    return await views.order_view(conn, order, principal.role, lang)
 
 
 @get("/v1/orders", guards=[allow(Role.SHOPPER)], tags=["orders"], operation_id="listOrders")
 async def list_orders(
-    conn: Tx, principal: Caller, limit: LimitQuery = 20, cursor: CursorQuery = None
+    conn: Tx,
+    principal: Caller,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+    accept_language: AcceptLanguage = None,
 ) -> views.OrderPage:
     """The shopper's own orders, newest first, a page at a time (pass `next_cursor` back as
-    `cursor` until it is null)."""
-    return await views.member_orders(conn, principal, limit, cursor)
+    `cursor` until it is null); worded as `getOrder` words them."""
+    lang = caller_language(None, accept_language)
+    return await views.member_orders(conn, principal, limit, cursor, lang)
 
 
 @post(

@@ -7,12 +7,13 @@ from datetime import datetime
 import asyncpg
 import msgspec
 
+from services.orders.catalog.paging import Language
 from services.orders.catalog.tax import RATES, TaxSubtotal, tax_subtotals
 from services.orders.order import store as orders
 from services.orders.order.store import OrderRow
 from services.orders.payments import store as payments
-from services.orders.substitutions import store as substitutions
 from services.orders.substitutions.domain import ProposalView
+from services.orders.substitutions.views import proposals
 from shared import paging
 from shared.auth import STAFF, Principal, Role
 from shared.errors import NotFound
@@ -139,8 +140,11 @@ async def status_of(conn: asyncpg.Connection, order_id: str) -> str | None:
     return order.status if order else None
 
 
-async def order_view(conn: asyncpg.Connection, order: OrderRow, role: Role) -> OrderView:
-    """The order as `role` may read it (see `scoped`)."""
+async def order_view(
+    conn: asyncpg.Connection, order: OrderRow, role: Role, lang: Language = "en"
+) -> OrderView:
+    """The order as `role` may read it (see `scoped`), what it words (why a substitute was
+    proposed) in `lang`."""
     keys = {"store_id": order.store_id, "order_id": order.order_id}
     lines = await orders.lines(conn, **keys)
     entries = await payments.ledger(conn, **keys)
@@ -218,7 +222,7 @@ async def order_view(conn: asyncpg.Connection, order: OrderRow, role: Role) -> O
             intent_id=order.payment_intent_id,
             client_secret=order.client_secret if awaiting else None,
         ),
-        substitutions=await substitutions.of_order(conn, **keys),
+        substitutions=await proposals(conn, **keys, lang=lang),
         stages=await orders.stages(conn, **keys),
     )
     return scoped(view, role)
@@ -229,7 +233,7 @@ class OrderPage(paging.Page, frozen=True, kw_only=True):
 
 
 async def member_orders(
-    conn: asyncpg.Connection, principal: Principal, limit: int, cursor: str | None
+    conn: asyncpg.Connection, principal: Principal, limit: int, cursor: str | None, lang: Language
 ) -> OrderPage:
     """The shopper's own orders, newest first (never those that were not paid for)."""
     after = paging.decode_cursor(cursor, tuple[str])
@@ -241,7 +245,7 @@ async def member_orders(
     )
     shown, next_cursor = paging.cut(ids, limit, lambda i: (i,))
     items = [
-        await order_view(conn, await visible_order(conn, principal, i), principal.role)
+        await order_view(conn, await visible_order(conn, principal, i), principal.role, lang)
         for i in shown
     ]
     return OrderPage(items=items, next_cursor=next_cursor)

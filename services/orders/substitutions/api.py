@@ -6,7 +6,9 @@ import msgspec
 from litestar import post
 from litestar.params import FromPath, JSONBody
 
+from services.orders.catalog.paging import caller_language
 from services.orders.checkout import views
+from services.orders.deps import AcceptLanguage
 from services.orders.substitutions import service
 from services.orders.substitutions.domain import ProposalView
 from shared.auth import Role
@@ -32,12 +34,19 @@ async def decide(
     conn: Tx,
     clock: Now,
     principal: Caller,
+    accept_language: AcceptLanguage = None,
 ) -> ProposalView:
-    """Approve or decline a proposed substitute (the order's shopper), before its time runs out.
-    A decision, not a creation: deciding twice is refused, so no Idempotency-Key."""
+    """Approve or decline a proposed substitute (the order's shopper), before its time runs out;
+    the answer words its reason as `getOrder` does. A decision, not a creation: deciding twice
+    is refused, so no Idempotency-Key."""
     await views.visible_order(conn, principal, order_id)
     return await service.decide_by_shopper(
-        conn, clock, order_id=order_id, substitution_id=substitution_id, approve=data.approve
+        conn,
+        clock,
+        order_id=order_id,
+        substitution_id=substitution_id,
+        approve=data.approve,
+        lang=caller_language(None, accept_language),
     )
 
 

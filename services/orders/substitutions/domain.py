@@ -7,6 +7,7 @@ from datetime import datetime
 import msgspec
 
 from shared.errors import Conflict
+from shared.events import SubstituteReason
 
 
 class Proposal(msgspec.Struct, frozen=True, kw_only=True):
@@ -36,7 +37,11 @@ class ProposalView(msgspec.Struct, frozen=True, kw_only=True):
     approved: bool | None
     decided_by: str | None
     decided_at: datetime | None
-    reason: str  # why the catalog offered it: same kind, brand, size; the price difference
+    # Why the catalog offered it (same kind, brand, size; the price difference): in words, in
+    # the reader's language, and as codes with their parameters for an app to word itself
+    # (empty for proposals made before the catalog gave codes: their words are English).
+    reason: str
+    why: list[SubstituteReason]
 
 
 class DecidedByPreference(Conflict):

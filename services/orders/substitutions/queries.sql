@@ -1,9 +1,9 @@
 -- name: record_proposal
 INSERT INTO orders.substitutions (
     store_id, substitution_id, order_id, line_no, short_by, sku, name_en, name_ja, unit,
-    quantity, unit_price, decide_by, reason)
+    quantity, unit_price, decide_by, reason, why)
 VALUES (:store_id, :substitution_id, :order_id, :line_no, :short_by, :sku, :name_en, :name_ja,
-        :unit, :quantity, :unit_price, :decide_by, :reason)
+        :unit, :quantity, :unit_price, :decide_by, :reason, :why)
 ON CONFLICT DO NOTHING
 
 -- name: lock_proposal
@@ -28,6 +28,6 @@ FOR UPDATE SKIP LOCKED
 
 -- name: of_order
 SELECT substitution_id, line_no, short_by, sku, name_en, name_ja, unit, quantity, unit_price,
-       decide_by, approved, decided_by, decided_at, reason
+       decide_by, approved, decided_by, decided_at, reason, why
 FROM orders.substitutions WHERE store_id = $1 AND order_id = $2
 ORDER BY decide_by

@@ -6,6 +6,7 @@ from typing import Literal
 
 import asyncpg
 
+from services.orders.catalog.paging import Language
 from services.orders.metrics import SUBSTITUTIONS
 from services.orders.substitutions import store as db
 from services.orders.substitutions.domain import (
@@ -14,6 +15,7 @@ from services.orders.substitutions.domain import (
     ProposalView,
     preference_approves,
 )
+from services.orders.substitutions.views import proposals
 from shared.bus import publish
 from shared.clock import Clock
 from shared.errors import Conflict, NotFound
@@ -55,10 +57,16 @@ async def record_proposal(conn: asyncpg.Connection, proposal: SubstitutionPropos
 
 
 async def decide_by_shopper(
-    conn: asyncpg.Connection, clock: Clock, *, order_id: str, substitution_id: str, approve: bool
+    conn: asyncpg.Connection,
+    clock: Clock,
+    *,
+    order_id: str,
+    substitution_id: str,
+    approve: bool,
+    lang: Language = "en",
 ) -> ProposalView:
-    """The shopper's answer. Too late, the preference decides, and the refusal
-    (`DecidedByPreference`) commits that decision."""
+    """The shopper's answer, and the proposal as decided, its reason worded in `lang`. Too late,
+    the preference decides, and the refusal (`DecidedByPreference`) commits that decision."""
     proposal = await db.lock_proposal(conn, order_id=order_id, substitution_id=substitution_id)
     if proposal is None:
         raise NotFound(
@@ -81,7 +89,7 @@ async def decide_by_shopper(
     await _announce(conn, clock, proposal, approve, "shopper")
     return next(
         v
-        for v in await db.of_order(conn, store_id=proposal.store_id, order_id=order_id)
+        for v in await proposals(conn, store_id=proposal.store_id, order_id=order_id, lang=lang)
         if v.substitution_id == substitution_id
     )
 

@@ -31,6 +31,7 @@ async def record_proposal(conn: asyncpg.Connection, p: SubstitutionProposed) -> 
             unit_price=s.unit_price,
             decide_by=p.decide_by,
             reason=p.reason,
+            why=p.why,
         )
     )
 

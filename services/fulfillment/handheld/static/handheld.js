@@ -61,6 +61,16 @@ const nameOf = (item) => (lang() === "ja" ? item.name_ja || item.name_en : item.
 const altNameOf = (item) => (lang() === "ja" ? item.name_en : item.name_ja);
 const amount = (unit, n) => (unit === "kg" ? `${n} g` : `${n}`);
 const where = (bin) => (bin ? t("where", bin) : t("no_bin"));
+// Why the catalog offered a substitute ("" when the catalog gave no codes), and as a line
+// under the substitute's name.
+function whyText(sub) {
+  const reason = I18N.reason(lang(), (sub && sub.why) || []);
+  return reason ? t("why", { reason }) : "";
+}
+function why(sub) {
+  const text = whyText(sub);
+  return text ? [el("small", { class: "why", "data-testid": "reason", text })] : [];
+}
 function timeOf(iso) {
   const facts = storeFacts();
   return new Intl.DateTimeFormat(lang() === "ja" ? "ja-JP" : "en-GB", {
@@ -253,11 +263,13 @@ function scannedText(view, lineId) {
   return t("scanned", { name: nameOf(w), picked: amount(w.unit, w.picked),
     quantity: amount(w.unit, w.quantity), tote: line.tote });
 }
+const proposedText = (line, s) => t("short_proposed",
+  { name: nameOf(line), sub: nameOf(s), time: timeOf(s.decide_by) });
 function shortText(data) {
   const line = data.batch.items.find((i) => i.line.line_id === data.line_id);
   if (!line) return "";
   const l = line.line, s = data.proposed;
-  if (s) return t("short_proposed", { name: nameOf(l), sub: nameOf(s), time: timeOf(s.decide_by) });
+  if (s) return [proposedText(l, s), whyText(s)].filter(Boolean).join(t("sentence_gap"));
   if (l.substitute && l.substitute.closed) {
     return t("short_closed", { name: nameOf(l.substitute),
       n: amount(l.substitute.unit, l.substitute.picked) });
@@ -274,13 +286,11 @@ function done(cmd, data) {
         : t("claimed", { n: data.batch.totes.length, zone: zoneName(data.batch.zone) }));
       break;
     case "scan": show(data.batch); say(scannedText(data.batch, data.line_id), "ok"); break;
-    case "short": {
+    case "short":
+      if (data.proposed) $("proposal").dataset.line = data.line_id;
       show(data.batch);
-      const text = shortText(data);
-      say(text, "info");
-      if (data.proposed) { $("proposal").textContent = text; $("proposal").hidden = false; }
+      say(shortText(data), "info");
       break;
-    }
     case "pack":
       packed.push(data); show(data.batch); say(t("packed", { tote: cmd.meta.tote }), "ok");
       loadLabels(data);
@@ -425,10 +435,11 @@ function renderCurrent(view) {
   $("waiting").hidden = !waiting.length;
   $("waiting").replaceChildren();
   if (waiting.length) {
-    $("waiting").append(el("div", { text: t("waiting_for", { list: waiting.map((i) =>
-      t("waiting_item", { name: nameOf(i.line), tote: i.line.tote })
-      + (i.line.substitute ? t("waiting_sub", { sub: nameOf(i.line.substitute) }) : ""))
-      .join(", ") }) }));
+    $("waiting").append(el("div", { text: t("waiting_for") }), ...waiting.map(({ line }) =>
+      el("div", { class: "waiting-item", "data-testid": "waiting-item", "data-line": line.line_id,
+        text: t("waiting_item", { name: nameOf(line), tote: line.tote })
+          + (line.substitute ? t("waiting_sub", { sub: nameOf(line.substitute) }) : "") },
+      ...why(line.substitute))));
     // A tote with nothing left to pick but the shopper's answer may go to the parking shelf.
     view.totes.filter((x) => x.status === "waiting").forEach((x) => {
       const b = el("button", { class: "secondary", "data-testid": `park-${x.tote}`,
@@ -437,7 +448,12 @@ function renderCurrent(view) {
       $("waiting").append(b);
     });
   }
-  if (!waiting.length) $("proposal").hidden = true;
+  // The substitute this picker just proposed, and why, until the shopper decides.
+  const proposed = waiting.find((i) => i.line.line_id === $("proposal").dataset.line);
+  $("proposal").hidden = !proposed;
+  $("proposal").replaceChildren(...(proposed ? [el("div",
+    { text: proposedText(proposed.line, proposed.line.substitute) }),
+  ...why(proposed.line.substitute)] : []));
 }
 function renderItems(view) {
   $("items").replaceChildren(...view.items.map(({ state, line }) => {

@@ -33,7 +33,7 @@ const WORDS = {
     picked_needed: "picked / needed", tote: "tote", substitute_badge: "SUBSTITUTE",
     short: "Short", short_question: "How many {name} did you find?", grams: " (grams)",
     report_short: "Report short", cancel: "Cancel", enter_found: "Enter how many you found.",
-    waiting_for: "Waiting for the shopper: {list}",
+    waiting_for: "Waiting for the shopper:",
     waiting_item: "{name} (tote {tote})", waiting_sub: " → {sub}?",
     park: "Park tote {tote} and go on",
     parked: "Tote {tote} parked: put it on the parking shelf.",
@@ -55,6 +55,13 @@ const WORDS = {
     nothing_to_scan: "Nothing to scan now ({code}).",
     queued_offline: "Scanned {code}: queued, will send when back online.",
     short_proposed: "{name}: short; {sub} proposed, the shopper has until {time}.",
+    why: "Why: {reason}",
+    reason_named_by_shopper: "the shopper named it", reason_same_kind: "same kind ({kind})",
+    reason_same_brand: "same brand ({brand})", reason_same_size: "same size ({size})",
+    reason_similar_size: "similar size ({size})", reason_same_price: "same price",
+    reason_cheaper: "{difference} cheaper", reason_dearer: "{difference} dearer",
+    reason_separator: "; ", price: "{currency} {amount}", per_kg: "{price}/kg",
+    sentence_gap: " ",
     short_none: "{name}: short by {n}; no substitute.",
     short_closed: "{name}: closed with {n}.",
     decided_yes: "{name} approved: pick it", decided_no: "{name} declined: leave the line short",
@@ -106,7 +113,7 @@ const WORDS = {
     picked_needed: "取った数 / 必要数", tote: "トート", substitute_badge: "代替品",
     short: "欠品", short_question: "{name} はいくつありましたか？", grams: "（グラム）",
     report_short: "欠品を報告", cancel: "キャンセル", enter_found: "見つかった数を入力してください。",
-    waiting_for: "お客様の回答待ち：{list}",
+    waiting_for: "お客様の回答待ち：",
     waiting_item: "{name}（トート {tote}）", waiting_sub: " → {sub}？",
     park: "トート {tote} を保留棚に置いて次へ",
     parked: "トート {tote} を保留にしました。保留棚に置いてください。",
@@ -128,6 +135,15 @@ const WORDS = {
     nothing_to_scan: "いまスキャンするものはありません（{code}）。",
     queued_offline: "{code} をスキャンしました。オンラインに戻ったら送信します。",
     short_proposed: "{name}：欠品。代替品 {sub} を提案しました。お客様の回答期限は {time}。",
+    why: "理由：{reason}",
+    // The kind words are the English names' own: the Japanese sentence leaves them out.
+    reason_named_by_shopper: "お客様のご指定", reason_same_kind: "同じ種類",
+    reason_same_brand: "同じブランド（{brand}）", reason_same_size: "同じサイズ（{size}）",
+    reason_similar_size: "近いサイズ（{size}）", reason_same_price: "同じ価格",
+    reason_cheaper: "{difference}安い", reason_dearer: "{difference}高い",
+    reason_separator: "、", price: "{currency} {amount}", price_JPY: "{amount}円",
+    per_kg: "1kgあたり{price}",
+    sentence_gap: "",
     short_none: "{name}：{n} 不足。代替品はありません。",
     short_closed: "{name}：{n} で確定しました。",
     decided_yes: "{name} 承認：ピックしてください", decided_no: "{name} 辞退：欠品のままにします",
@@ -156,6 +172,8 @@ const WORDS = {
 
 const I18N = {
   languages: Object.keys(WORDS),
+  /** Whether `lang` has a phrase of its own for `key` (else `t` falls back to English). */
+  has(lang, key) { return key in (WORDS[lang] || {}); },
   /** The phrase `key` in `lang`, its {names} filled from `vars` (the plural form by `vars.n`). */
   t(lang, key, vars = {}) {
     let phrase = (WORDS[lang] || WORDS.en)[key];
@@ -165,5 +183,23 @@ const I18N = {
       phrase = phrase[new Intl.PluralRules(lang).select(vars.n)] || phrase.other;
     }
     return phrase.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+  },
+  /** An amount of money: "JPY 40", "40円"; per kilogram "JPY 40/kg", "1kgあたり40円". */
+  price(lang, money, perKg) {
+    const digits = new Intl.NumberFormat("en", { style: "currency", currency: money.currency })
+      .resolvedOptions().maximumFractionDigits;
+    const own = "price_" + money.currency;
+    const price = I18N.t(lang, I18N.has(lang, own) ? own : "price",
+      { currency: money.currency, amount: (money.amount / 10 ** digits).toFixed(digits) });
+    return perKg ? I18N.t(lang, "per_kg", { price }) : price;
+  },
+  /** Why the catalog offered a substitute, from its codes and their parameters
+      (shared.events.SubstituteReason), as orders words it for the shopper's app
+      (services/orders/catalog/reasons.py): keep the two saying the same. */
+  reason(lang, why) {
+    return why.map((r) => I18N.t(lang, "reason_" + r.code, {
+      kind: (r.kind || []).join(", "), brand: r.brand || "", size: r.size || "",
+      difference: r.difference ? I18N.price(lang, r.difference, r.per_kg) : "" }))
+      .join(I18N.t(lang, "reason_separator"));
   },
 };
