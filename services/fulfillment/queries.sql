@@ -53,26 +53,32 @@ RETURNING batch_id, picker_id, tote
 
 -- name: tasks
 SELECT t.task_id, t.order_id, t.zone, t.fulfilment, t.status, t.deadline, t.batch_id, t.tote,
-       t.picker_id, t.created_at, t.claimed_at, t.first_scan_at, t.picked_at, t.packed_at,
+       t.picker_id, coalesce(p.name, t.picker_id) AS picker_name, t.created_at, t.claimed_at,
+       t.first_scan_at, t.picked_at, t.packed_at, s.collected_at,
        count(l.seq) AS lines,
        count(l.seq) FILTER (WHERE NOT l.short AND l.picked < l.quantity) AS lines_left
 FROM fulfillment.pick_tasks t
 JOIN fulfillment.pick_lines l ON l.store_id = t.store_id AND l.task_id = t.task_id
+LEFT JOIN fulfillment.pickers p ON p.store_id = t.store_id AND p.picker_id = t.picker_id
+LEFT JOIN fulfillment.staging s ON s.store_id = t.store_id AND s.order_id = t.order_id
 WHERE t.store_id = $1 AND t.status = ANY($2::text[])
-GROUP BY t.store_id, t.task_id
+GROUP BY t.store_id, t.task_id, p.name, s.collected_at
 ORDER BY t.deadline, t.task_id
 LIMIT $3
 
 -- name: order_tasks
 -- One order's tasks, whatever their status (one a temperature zone).
 SELECT t.task_id, t.order_id, t.zone, t.fulfilment, t.status, t.deadline, t.batch_id, t.tote,
-       t.picker_id, t.created_at, t.claimed_at, t.first_scan_at, t.picked_at, t.packed_at,
+       t.picker_id, coalesce(p.name, t.picker_id) AS picker_name, t.created_at, t.claimed_at,
+       t.first_scan_at, t.picked_at, t.packed_at, s.collected_at,
        count(l.seq) AS lines,
        count(l.seq) FILTER (WHERE NOT l.short AND l.picked < l.quantity) AS lines_left
 FROM fulfillment.pick_tasks t
 JOIN fulfillment.pick_lines l ON l.store_id = t.store_id AND l.task_id = t.task_id
+LEFT JOIN fulfillment.pickers p ON p.store_id = t.store_id AND p.picker_id = t.picker_id
+LEFT JOIN fulfillment.staging s ON s.store_id = t.store_id AND s.order_id = t.order_id
 WHERE t.store_id = $1 AND t.order_id = $2
-GROUP BY t.store_id, t.task_id
+GROUP BY t.store_id, t.task_id, p.name, s.collected_at
 ORDER BY t.deadline, t.task_id
 
 -- name: pickers_at_work

@@ -31,6 +31,7 @@ class TaskSummary(msgspec.Struct, frozen=True, kw_only=True):
     batch_id: str | None
     tote: int | None
     picker_id: str | None
+    picker_name: str | None  # the store's name for them (their id if it has none)
     lines: int
     lines_left: int
     created_at: datetime
@@ -38,6 +39,7 @@ class TaskSummary(msgspec.Struct, frozen=True, kw_only=True):
     first_scan_at: datetime | None
     picked_at: datetime | None
     packed_at: datetime | None
+    collected_at: datetime | None  # a pickup order's, once its shopper has taken it
 
 
 class PickerAtWork(msgspec.Struct, frozen=True, kw_only=True):

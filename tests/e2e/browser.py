@@ -1,43 +1,21 @@
-"""Debian's Chromium for the screens' browser tests: Playwright's own browser download cannot
-be fetched here, Debian's package can (`.ci/run` installs it with `fonts-noto-cjk`)."""
+"""The screens' browser tests' helpers: Debian's Chromium (infra.browser), skipped where it is
+missing, and a check that a font draws a script."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Page
 
-from shared.settings import PROJECT_ROOT
+from infra.browser import ARTEFACTS, CHROMIUM, chromium
 
-CHROMIUM = "/usr/bin/chromium"
-ARTEFACTS = PROJECT_ROOT / ".omo" / "artefacts"  # the screens' screenshots, kept after the run
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+__all__ = ["ARTEFACTS", "NEEDS_CHROMIUM", "chromium", "glyphs_differ"]
+
 NEEDS_CHROMIUM = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
     reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)",
 )
-
-
-@asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
-    """A browser, closed on the way out (before the test's servers stop)."""
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 async def glyphs_differ(page: Page, testid: str, a: str, b: str) -> bool:

@@ -19,7 +19,7 @@ from services.delivery.settings import DeliverySettings
 from shared.auth import Role
 from shared.clock import Clock
 from shared.db import create_pool
-from shared.events import StoreUpdated
+from shared.events import OrderCollected, StoreUpdated
 from tests.e2e.browser import ARTEFACTS, NEEDS_CHROMIUM, chromium, glyphs_differ
 from tests.eventually import eventually
 from tests.integration import picking
@@ -32,6 +32,7 @@ from tests.integration.shopping import CABBAGE, SHOPPER, place_and_pay
 NAME_JA = "オモ 神戸三宮店"
 TOKEN = MANAGER["Authorization"].removeprefix("Bearer ")
 STEPS_OF_AN_ORDER = ("paid", "picking", "packed", "riding", "delivered")
+STEPS_OF_A_PICKUP = ("paid", "picking", "packed", "collected")
 
 pytestmark = [
     pytest.mark.e2e,
@@ -85,6 +86,20 @@ async def sees_promises_made_later(page: Page, later: list[dict]) -> None:
         await expect(shown).to_contain_text(f"promised {due:%H:%M}")
         await expect(shown).to_contain_text(made["reason"])
     await expect(latest.nth(0)).to_contain_text("pickup")
+
+
+async def shows_steps(page: Page, every: tuple[str, ...], stage: str, *steps: str) -> None:
+    """The followed order is at `stage`, with a time for each of `steps` and none for the rest
+    of `every` step of its kind."""
+    followed = page.get_by_test_id("followed")
+    await expect(followed).to_have_attribute("data-stage", stage, timeout=15_000)
+    await expect(followed.locator(".step")).to_have_count(len(every))
+    for step in every:
+        at = followed.get_by_test_id(f"step-{step}").get_by_test_id("at")
+        if step in steps:
+            await expect(at).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))
+        else:
+            await expect(at).to_have_text("–")
 
 
 async def test_a_store_manager_watches_orders_and_riders_live_on_the_zone_map(
@@ -207,13 +222,7 @@ async def test_a_store_manager_follows_one_order_from_paid_to_delivered(
     followed = page.get_by_test_id("followed")
 
     async def reached(stage: str, *steps: str) -> None:
-        await expect(followed).to_have_attribute("data-stage", stage, timeout=15_000)
-        for step in STEPS_OF_AN_ORDER:
-            at = followed.get_by_test_id(f"step-{step}").get_by_test_id("at")
-            if step in steps:
-                await expect(at).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))
-            else:
-                await expect(at).to_have_text("–")
+        await shows_steps(page, STEPS_OF_AN_ORDER, stage, *steps)
 
     order_id = (await place_and_pay(orders, {"sku": CABBAGE, "quantity": 1}))["order_id"]
     await page.get_by_test_id("follow-id").fill(order_id)
@@ -277,6 +286,8 @@ async def test_a_store_manager_follows_one_order_from_paid_to_delivered(
         )
         assert r.status_code == 200, r.text
         await reached("delivered", *STEPS_OF_AN_ORDER)
+        # Aoi's batch is done and she is no longer at work: still named, not "picker-1".
+        await expect(page.get_by_test_id("followed-more")).to_contain_text("picked by Aoi Tanaka")
 
         # Each time as the store's clock said it, whatever the browser's own zone.
         state = await http.get(f"/v1/stores/{STORE}/live/state?follow={order_id}", headers=MANAGER)
@@ -287,7 +298,88 @@ async def test_a_store_manager_follows_one_order_from_paid_to_delivered(
         await expect(shown).to_have_text(f"{at:%H:%M:%S}")
     await expect(page.get_by_test_id("stage-delivered").get_by_test_id("count")).to_have_text("1")
 
+    # On the manager's phone: five steps side by side, nothing wider than the screen.
+    await page.set_viewport_size({"width": 360, "height": 640})
+    await page.screenshot(path=ARTEFACTS / "live-following-360x640.png")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+
     # Stop: the store again, following nothing.
     await page.get_by_test_id("follow-stop").click()
     await expect(followed).to_be_hidden()
+    assert not errors, errors
+
+
+async def test_a_store_manager_clicks_a_late_order_a_stage_or_a_door_to_follow_it(
+    database, delivery_url, browser
+):
+    """No order id to type: the manager clicks the late order's row, then the packed orders'
+    tile (its newest), then a door on the map, and the panel follows each."""
+    evening = await busy_evening(database)
+    page = await (await browser.new_context(viewport={"width": 1280, "height": 800})).new_page()
+    errors: list[Exception] = []
+    page.on("pageerror", lambda error: errors.append(error))
+    await page.goto(f"{delivery_url}/v1/stores/{STORE}/live#token={TOKEN}")
+    await sees_the_evening(page)
+    followed = page.get_by_test_id("followed")
+    await expect(followed).to_be_hidden()
+
+    await page.get_by_test_id("late").click()
+    await expect(followed).to_have_attribute("data-followed", evening.late)
+    await expect(page.get_by_test_id("followed-what")).to_have_text(f"{evening.late}: paid")
+    await expect(page.get_by_test_id("follow-id")).to_have_value(evening.late)
+
+    await page.get_by_test_id("stage-ready").click()
+    await shows_steps(page, STEPS_OF_AN_ORDER, "packed", "paid", "packed")
+    await expect(followed).to_have_attribute("data-followed", evening.ready)
+
+    last_door = evening.route[-1]
+    await page.locator(f"[data-testid=door][data-order={last_door}]").click()
+    await expect(followed).to_have_attribute("data-followed", last_door)
+    await expect(page.get_by_test_id("followed-more")).to_contain_text("rider ")
+    door = page.locator(f"[data-testid=door][data-order={last_door}]")
+    await expect(door).to_have_attribute("stroke", "#fbbf24")  # the followed door stands out
+    await page.screenshot(path=ARTEFACTS / "live-click-to-follow-1280x800.png", full_page=True)
+
+    # The choice lasts: a reload follows the same order.
+    await page.reload()
+    await expect(followed).to_have_attribute("data-followed", last_door)
+    assert not errors, errors
+
+
+async def test_a_store_manager_follows_a_pickup_order_until_its_shopper_collects_it(
+    database,
+    orders,  # noqa: F811 (a fixture)
+    fulfillment_url,
+    delivery_url,
+    browser,
+):
+    """Delivery keeps no record of a pickup order: the floor's tasks tell its stages. Paid in
+    the app, picked and packed on the handheld API, collected at the counter (the orders
+    service's `order.collected`, which fulfillment hears)."""
+    page = await (await browser.new_context(viewport={"width": 360, "height": 640})).new_page()
+    errors: list[Exception] = []
+    page.on("pageerror", lambda error: errors.append(error))
+    line = {"sku": CABBAGE, "quantity": 1}
+    order_id = (await place_and_pay(orders, line, fulfilment="pickup", address=None))["order_id"]
+    await page.goto(f"{delivery_url}/v1/stores/{STORE}/live#token={TOKEN}&follow={order_id}")
+    await shows_steps(page, STEPS_OF_A_PICKUP, "paid", "paid")
+    await expect(page.get_by_test_id("followed-what")).to_have_text(f"{order_id} (pickup): paid")
+
+    async with httpx.AsyncClient(base_url=fulfillment_url, timeout=10) as floor:
+        batch = await picking.claim(floor)
+        await shows_steps(page, STEPS_OF_A_PICKUP, "picking", "paid", "picking")
+        batch = await picking.pick_all(floor, batch)
+        packed = await floor.post(
+            f"/v1/batches/{batch['batch_id']}/orders/{order_id}/pack",
+            json={"bags": [{"zone": "produce", "count": 1}]},
+            headers=picking.command(),
+        )
+        assert packed.json()["order_packed"] is True, packed.text
+    await shows_steps(page, STEPS_OF_A_PICKUP, "packed", "paid", "picking", "packed")
+    await expect(page.get_by_test_id("followed-more")).to_contain_text("picked by Aoi Tanaka")
+
+    await emit(database, OrderCollected(order_id=order_id, store_id=STORE))
+    await shows_steps(page, STEPS_OF_A_PICKUP, "collected", *STEPS_OF_A_PICKUP)
+    await page.screenshot(path=ARTEFACTS / "live-following-pickup-360x640.png", full_page=True)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 360
     assert not errors, errors

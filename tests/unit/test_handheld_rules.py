@@ -29,6 +29,7 @@ def task(order_id: str, due_in: timedelta, *, lines_left: int = 1, status="queue
         batch_id=None if status == "queued" else "bat_1",
         tote=None,
         picker_id=None if status == "queued" else "picker-2",
+        picker_name=None if status == "queued" else "Ren Suzuki",
         lines=lines_left,
         lines_left=lines_left,
         created_at=NOW - timedelta(minutes=1),
@@ -36,6 +37,7 @@ def task(order_id: str, due_in: timedelta, *, lines_left: int = 1, status="queue
         first_scan_at=None,
         picked_at=None,
         packed_at=None,
+        collected_at=None,
     )
 
 

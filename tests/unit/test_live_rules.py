@@ -1,5 +1,5 @@
-"""The manager's live view: who holds a late order, where a rider is, and what counts as a
-change of the store."""
+"""The manager's live view: who holds a late order, where a rider is, what counts as a change
+of the store, and the stages of the order the manager follows."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 
 from services.delivery.deliveries.store import RiderOnShift
-from services.delivery.live.floor import AtRisk, PickerAtWork, Queue, ZoneBacklog
-from services.delivery.live.store import OpenOrder, StoreFacts
+from services.delivery.live.floor import AtRisk, PickerAtWork, PickTask, Queue, ZoneBacklog
+from services.delivery.live.following import followed
+from services.delivery.live.store import FollowedRow, OpenOrder, StoreFacts
 from services.delivery.live.views import (
     LatePromises,
     LiveState,
@@ -139,3 +140,58 @@ def test_the_same_store_a_second_later_has_the_same_id_and_any_change_a_new_one(
     assert state_id(state(NOW, opens)) == state_id(state(NOW + timedelta(seconds=1), opens))
     packed = [msgspec.structs.replace(opens[0], status="ready")]
     assert state_id(state(NOW, opens)) != state_id(state(NOW, packed))
+
+
+def pick_task(zone: str, fulfilment: str = "delivery", **at: datetime | None) -> PickTask:
+    """A task of `ord_1` paid at NOW, claimed and packed by Aoi as `at` says."""
+    claimed = at.get("claimed_at")
+    return PickTask(
+        zone=zone, fulfilment=fulfilment, status="packed" if at.get("packed_at") else "claimed",
+        deadline=NOW + timedelta(minutes=30), picker_id="picker-1" if claimed else None,
+        picker_name="Aoi Tanaka" if claimed else None, created_at=NOW, claimed_at=claimed,
+        packed_at=at.get("packed_at"), collected_at=at.get("collected_at"),
+    )  # fmt: skip
+
+
+def minutes(n: float) -> datetime:
+    return NOW + timedelta(minutes=n)
+
+
+def test_a_followed_delivery_names_its_picker_after_the_picker_has_gone_home():
+    row = FollowedRow(
+        status="out", placed_at=NOW, promise_at=minutes(30), ready_at=minutes(8),
+        out_at=minutes(10), done_at=None, eta=minutes(22), rider="Yuto Yamamoto",
+    )  # fmt: skip
+    tasks = [pick_task("chilled", claimed_at=minutes(1), packed_at=minutes(8))]
+    shown = followed("ord_1", row, tasks)
+    assert (shown.fulfilment, shown.stage, shown.pickers) == ("delivery", "riding", ["Aoi Tanaka"])
+    assert [s.at for s in shown.steps] == [NOW, minutes(1), minutes(8), minutes(10), None]
+
+
+def test_a_followed_pickup_order_goes_paid_picking_packed_collected_by_the_floor():
+    def stage(*tasks: PickTask) -> tuple[str, list[str]]:
+        shown = followed("ord_1", None, list(tasks))
+        assert shown.fulfilment == "pickup" and shown.promise_at == minutes(30)
+        return shown.stage, [s.step for s in shown.steps if s.at]
+
+    assert stage(pick_task("chilled", "pickup")) == ("paid", ["paid"])
+    one = pick_task("chilled", "pickup", claimed_at=minutes(1))
+    assert stage(one, pick_task("ambient", "pickup")) == ("picking", ["paid", "picking"])
+    chilled = pick_task("chilled", "pickup", claimed_at=minutes(1), packed_at=minutes(6))
+    assert stage(chilled, pick_task("ambient", "pickup", claimed_at=minutes(2))) == (
+        "picking",
+        ["paid", "picking"],
+    )  # one zone packed is not the order packed
+    ambient = pick_task("ambient", "pickup", claimed_at=minutes(2), packed_at=minutes(7))
+    assert stage(chilled, ambient) == ("packed", ["paid", "picking", "packed"])
+    done = {"claimed_at": minutes(1), "packed_at": minutes(7), "collected_at": minutes(40)}
+    assert stage(pick_task("ambient", "pickup", **done)) == (
+        "collected",
+        ["paid", "picking", "packed", "collected"],
+    )
+
+
+def test_a_delivery_that_delivery_has_not_heard_of_yet_is_unknown_not_a_pickup():
+    shown = followed("ord_1", None, [pick_task("chilled", claimed_at=minutes(1))])
+    assert (shown.stage, shown.fulfilment, shown.steps) == ("unknown", None, [])
+    assert followed("ord_1", None, None).floor_known is False

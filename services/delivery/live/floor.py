@@ -12,7 +12,7 @@ from typing import TypeVar
 import httpx
 import msgspec
 
-from shared.events import Zone
+from shared.events import Fulfilment, Zone
 from shared.tracing import pass_on_request_id
 
 log = logging.getLogger("omo.delivery.live")
@@ -58,10 +58,15 @@ class PickTask(msgspec.Struct, frozen=True, kw_only=True):
     """What of a task in fulfillment's `GET .../orders/{id}/pick-tasks` the page uses."""
 
     zone: str
+    fulfilment: Fulfilment
     status: str  # queued | claimed | picked | packed | cancelled
+    deadline: datetime
     picker_id: str | None
+    picker_name: str | None
+    created_at: datetime  # when the floor heard of the order: when it was paid
     claimed_at: datetime | None
     packed_at: datetime | None
+    collected_at: datetime | None  # a pickup order's
 
 
 _queue = msgspec.json.Decoder(Queue)

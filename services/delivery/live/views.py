@@ -286,9 +286,6 @@ async def live_state(
         followed=None
         if follow is None
         else followed(
-            follow,
-            await db.followed_order(conn, store_id=store_id, order_id=follow),
-            tasks,
-            {p.picker_id: p.name for p in floor.pickers} if floor else {},
+            follow, await db.followed_order(conn, store_id=store_id, order_id=follow), tasks
         ),
     )
