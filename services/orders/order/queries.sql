@@ -15,7 +15,7 @@ WITH ord AS (
         estimate, substitution, tax_class)
     SELECT ord.store_id, ord.order_id, l.line_no, l.sku, l.name_en, l.name_ja, l.zone, l.unit,
            l.quantity, l.unit_price, l.estimate, l.substitution, p.tax_class
-    FROM ord, unnest(:line_no::int[], :sku::text[], :name_en::text[], :name_ja::text[],
+    FROM ord CROSS JOIN unnest(:line_no::int[], :sku::text[], :name_en::text[], :name_ja::text[],
                      :zone::text[], :unit::text[], :quantity::bigint[], :unit_price::int[],
                      :estimate_each::int[], :substitution::text[])
          AS l (line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate,
