@@ -1,10 +1,11 @@
-"""Live updates for handheld screens: Postgres NOTIFY in, Server-Sent Events out.
+"""Live updates for handheld screens: a log per store in, Server-Sent Events out.
 
 A change that a screen must see (a shopper's decision, a cancelled order, an urgent task, a
-lapsed lease) sends a NOTIFY in the transaction that makes it, so it is announced only if it
-commits, and reaches the screens connected to any instance of the service. Each instance keeps
-one listening connection and fans messages out to the streams of the store (and picker) named.
-A screen that was away re-reads its batch when it reconnects: these are nudges, not the record.
+lapsed lease) appends a message to its store's log in the transaction that makes it, so it
+exists only if the change commits, with a NOTIFY that wakes the streams connected to any
+instance of the service. Each instance keeps one listening connection and wakes the streams of
+the store (and picker) named; a stream reads the log from its last seq, so a handheld that was
+away is sent what it missed, once (`Last-Event-ID`), and a lost NOTIFY only delays a message.
 """
 
 from __future__ import annotations
@@ -14,44 +15,69 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any, Literal
 
 import asyncpg
 import msgspec
 
 from services.fulfillment.store import Q
+from shared.bus import Published
 from shared.db import connect
+from shared.ids import uuid7
+from shared.web.streams import LastEvent, after_seq
 
 log = logging.getLogger("omo.fulfillment.live")
 CHANNEL = "fulfillment_live"
-QUEUE_SIZE = 100
-Kind = Literal["substitution", "cancelled", "urgent", "lapsed"]
+PAGE = 100  # messages read from the log at a time
+Topic = Literal["substitution", "cancelled", "urgent", "lapsed"]
 
 
-class Message(msgspec.Struct, frozen=True, kw_only=True):
-    """One update: for a store's screens, or only for one picker's when `picker_id` is set."""
+class Wake(msgspec.Struct, frozen=True, kw_only=True):
+    """Whose streams a new message is for: a store's, or only one picker's when set."""
 
     store_id: str
     picker_id: str | None
-    kind: Kind
-    data: dict[str, Any]
 
 
 async def notify(
-    conn: asyncpg.Connection, *, store_id: str, picker_id: str | None, kind: Kind, **data: Any
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    picker_id: str | None,
+    topic: Topic,
+    at: datetime,
+    **data: Any,
 ) -> None:
-    message = Message(store_id=store_id, picker_id=picker_id, kind=kind, data=data)
-    await conn.execute(Q["notify"], CHANNEL, msgspec.json.encode(message).decode())
+    wake = msgspec.json.encode(Wake(store_id=store_id, picker_id=picker_id)).decode()
+    await conn.execute(
+        Q["append_live"], store_id, uuid7(), picker_id, topic, data, at, CHANNEL, wake
+    )
+
+
+async def resume_at(conn: asyncpg.Connection, store_id: str, last: LastEvent | None) -> int:
+    """The seq a picker's stream goes on after: the client's last id, or the store's newest
+    message (a screen that just opened reads its state, not old news)."""
+    row = await conn.fetchrow(Q["live_head"], store_id)
+    return after_seq(last, issued=row["issued"], start=row["head"])
+
+
+async def messages_after(
+    conn: asyncpg.Connection, *, store_id: str, picker_id: str, after: int
+) -> list[Published]:
+    """The picker's messages after seq `after`, in the bus's public envelope."""
+    rows = await conn.fetch(Q["live_after"], store_id, after, picker_id, PAGE)
+    return [Published(**dict(r)) for r in rows]
 
 
 class Hub:
-    """This instance's listener and the streams it feeds."""
+    """This instance's listener and the streams it wakes."""
 
     def __init__(self, database_url: str) -> None:
         self._url = database_url
         self._conn: asyncpg.Connection | None = None
         self._lock = asyncio.Lock()
-        self._streams: dict[str, set[tuple[str, asyncio.Queue[Message]]]] = defaultdict(set)
+        self._streams: dict[str, set[tuple[str, asyncio.Event]]] = defaultdict(set)
 
     async def _listen(self) -> None:
         async with self._lock:
@@ -62,19 +88,20 @@ class Hub:
 
     def _received(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         try:
-            message = msgspec.json.decode(payload, type=Message)
+            wake = msgspec.json.decode(payload, type=Wake)
         except msgspec.DecodeError:
             log.warning("ignoring a malformed live message: %.200s", payload)
             return
-        for picker_id, queue in self._streams.get(message.store_id, ()):
-            if message.picker_id in (None, picker_id):
-                with contextlib.suppress(asyncio.QueueFull):  # a stalled screen re-reads later
-                    queue.put_nowait(message)
+        for picker_id, woken in self._streams.get(wake.store_id, ()):
+            if wake.picker_id in (None, picker_id):
+                woken.set()
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, store_id: str, picker_id: str) -> AsyncIterator[asyncio.Queue]:
+    async def subscribe(self, store_id: str, picker_id: str) -> AsyncIterator[asyncio.Event]:
+        """An event set whenever the picker may have a new message; the stream clears it
+        before it reads the log."""
         await self._listen()
-        entry = (picker_id, asyncio.Queue[Message](QUEUE_SIZE))
+        entry = (picker_id, asyncio.Event())
         self._streams[store_id].add(entry)
         try:
             yield entry[1]

@@ -92,6 +92,41 @@ WHERE b.store_id = $1 AND b.status = 'active'
 GROUP BY b.store_id, b.batch_id, p.name
 ORDER BY b.claimed_at
 
--- name: notify
--- A message for the store's screens (live.py), sent when the transaction commits.
-SELECT pg_notify($1, $2)
+-- name: append_live
+-- A message for the store's screens (live.py), in its log; its NOTIFY wakes their streams when
+-- the transaction commits. The store's lock, held to commit, makes seq order commit order per
+-- store: a stream that has read up to a seq never sees a smaller one commit after.
+WITH locked AS (
+    SELECT pg_advisory_xact_lock(hashtextextended('fulfillment.live:' || $1, 0))
+), appended AS (
+    INSERT INTO fulfillment.live_messages (store_id, id, picker_id, topic, data, at)
+    SELECT $1, $2, $3, $4, $5, $6 FROM locked
+    RETURNING store_id
+)
+SELECT pg_notify($7, $8) FROM appended
+
+-- name: live_after
+-- A picker's messages (their own and their store's) after a place in the log, oldest first.
+SELECT id, seq, topic, at AS occurred_at, store_id, data
+FROM fulfillment.live_messages
+WHERE store_id = $1 AND seq > $2 AND (picker_id IS NULL OR picker_id = $3)
+ORDER BY seq
+LIMIT $4
+
+-- name: live_head
+-- Where a stream with no id starts (after the store's newest message), and the last seq the
+-- log gave out (no id above it is one of this log's).
+SELECT coalesce((SELECT max(seq) FROM fulfillment.live_messages WHERE store_id = $1), 0) AS head,
+       coalesce(
+           pg_sequence_last_value(pg_get_serial_sequence('fulfillment.live_messages', 'seq')), 0
+       ) AS issued
+
+-- name: trim_live
+WITH old AS (
+    SELECT store_id, seq FROM fulfillment.live_messages WHERE at < $1 ORDER BY at LIMIT $2
+), gone AS (
+    DELETE FROM fulfillment.live_messages m USING old
+    WHERE m.store_id = old.store_id AND m.seq = old.seq
+    RETURNING 1
+)
+SELECT count(*) FROM gone

@@ -16,7 +16,7 @@
 from shared.bus.admin import dead_letters, lag, retry_dead, subscribe
 from shared.bus.consumer import Consumer, Handler, PoolHandler
 from shared.bus.publish import publish
-from shared.bus.stream import Published, events_after
+from shared.bus.stream import Published, events_after, last_issued
 from shared.bus.worker import BusRunner, drain
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "drain",
     "events_after",
     "lag",
+    "last_issued",
     "publish",
     "retry_dead",
     "subscribe",

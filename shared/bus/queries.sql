@@ -219,3 +219,7 @@ FROM kernel.events
 WHERE key = $1 AND seq > $2
 ORDER BY seq
 LIMIT $3
+
+-- name: last_issued
+-- The log's last seq given out, committed or not (0 before the first): no id above it is one.
+SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('kernel.events', 'seq')), 0)

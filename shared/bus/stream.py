@@ -43,3 +43,8 @@ async def events_after(
         )
         for r in rows
     ]
+
+
+async def last_issued(conn: asyncpg.Connection) -> int:
+    """The log's last seq given out: a client's id above it came from some other log."""
+    return await conn.fetchval(Q["last_issued"])

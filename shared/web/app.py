@@ -40,6 +40,7 @@ from shared.web.openapi import document_access, openapi_config
 from shared.web.probes import PROBES
 from shared.web.problems import EXCEPTION_HANDLERS
 from shared.web.request_ids import with_request_ids
+from shared.web.streams import provide_last_event
 
 log = logging.getLogger("omo")
 PURGE_EVERY_S = 600
@@ -160,6 +161,7 @@ def build_app(
             "conn": Provide(provide_transaction),
             "pool": Provide(provide_pool),
             "principal": Provide(provide_principal),
+            "last_event": Provide(provide_last_event, sync_to_thread=False),
             "clock": given(clock),
             "secret": given(settings.jwt_secret),
             "settings": given(settings),

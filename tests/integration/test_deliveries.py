@@ -396,6 +396,11 @@ async def test_a_tracking_stream_resumed_with_its_last_id_sends_only_what_is_new
             async with http.stream("GET", path, headers=stale) as stream:
                 again, _, state = await next_message(stream.aiter_lines())
             assert (again, state["status"]) == (newer, "out")
+            # An id it never sent is no error for a state: the client gets the current one.
+            unknown = {"last_event_id": "not-one-of-ours"}
+            async with http.stream("GET", path, headers=SHOPPER, params=unknown) as stream:
+                current, _, state = await next_message(stream.aiter_lines())
+            assert (current, state["status"]) == (newer, "out")
 
 
 async def test_the_manager_sees_riders_deliveries_and_the_dispatchers_alert(c, database):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 
 import httpx
 
@@ -13,7 +14,7 @@ from shared.db import create_pool
 from shared.events import SubstitutionDecided
 from tests.integration.apps import client
 from tests.integration.conftest import serving
-from tests.integration.eventlog import next_event
+from tests.integration.eventlog import next_event, next_message
 from tests.integration.picking import (
     AOI,
     MANAGER,
@@ -133,8 +134,71 @@ async def test_a_decision_reaches_the_pickers_screen_live(database, demo):
                     ),
                 )
                 event = await asyncio.wait_for(received, 10)
-    assert event["approved"] is False and event["batch_id"] == batch["batch_id"]
-    assert event["line_id"] == line_id and "declined" in event["message"]
+    decision = event["data"]  # in the public envelope
+    assert decision["approved"] is False and decision["batch_id"] == batch["batch_id"]
+    assert decision["line_id"] == line_id and "declined" in decision["message"]
+
+
+ENVELOPE = {"id", "seq", "topic", "occurred_at", "store_id", "data"}  # the bus's, the webhooks'
+
+
+async def urgent(database: str) -> str:
+    """A paid order due in 3 minutes: an `urgent` message for the store's screens; its id."""
+    return await paid(database, line(1, "SKU-10001"), due_in=timedelta(minutes=3))
+
+
+async def test_a_handheld_that_reconnects_is_sent_what_it_missed_once(database, demo):
+    await handle_all(database)  # fulfillment learns of the store from store.updated
+    before = await urgent(database)  # old news to a screen that opens later
+    with serving("fulfillment", database_url=database) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+            async with http.stream("GET", "/v1/handheld/events", headers=AOI) as stream:
+                lines = stream.aiter_lines()
+                assert await anext(lines) == "retry: 3000"
+                opened, event, _ = await next_message(lines)
+                assert event == "hello"
+                first = await urgent(database)
+                seen, topic, envelope = await next_message(lines)
+            assert topic == "urgent" and envelope["data"]["order_id"] == first  # not `before`
+            assert seen == str(envelope["seq"]) and int(seen) > int(opened or "")
+            assert envelope["store_id"] == STORE and set(envelope) == ENVELOPE
+
+            missed = [await urgent(database), await urgent(database)]
+            for resume in (
+                {"headers": {**AOI, "Last-Event-ID": seen}},
+                {"headers": AOI, "params": {"last_event_id": seen}},
+            ):
+                async with http.stream("GET", "/v1/handheld/events", **resume) as stream:
+                    lines = stream.aiter_lines()
+                    hello_id, event, _ = await next_message(lines)
+                    assert (hello_id, event) == (seen, "hello")
+                    got = [await next_message(lines) for _ in missed]
+                    assert [m[2]["data"]["order_id"] for m in got] == missed
+                    assert [m[0] for m in got] == [str(m[2]["seq"]) for m in got]
+            # EventSource reconnects to the URL it opened with a newer id in the header: it wins.
+            newer = {
+                "headers": {**AOI, "Last-Event-ID": got[-1][0]},
+                "params": {"last_event_id": seen},
+            }
+            async with http.stream("GET", "/v1/handheld/events", **newer) as stream:
+                lines = stream.aiter_lines()
+                assert (await next_message(lines))[1] == "hello"
+                later = await urgent(database)
+                _, _, envelope = await next_message(lines)  # live now, nothing twice before it
+                assert envelope["data"]["order_id"] == later
+    assert before not in {first, *missed, later}
+
+
+async def test_a_handheld_resuming_from_an_id_the_store_never_sent_is_told(database, demo):
+    await handle_all(database)
+    with serving("fulfillment", database_url=database) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+            path = "/v1/handheld/events"
+            word = await http.get(path, headers={**AOI, "Last-Event-ID": "yesterday"})
+            ahead = await http.get(path, headers=AOI, params={"last_event_id": str(10**12)})
+    assert word.status_code == 422 and word.json()["field"] == "Last-Event-ID"
+    assert word.headers["content-type"] == "application/problem+json"
+    assert ahead.status_code == 422 and ahead.json()["field"] == "last_event_id"
 
 
 async def test_a_silent_handheld_loses_its_batch_to_the_sweep(database, demo):

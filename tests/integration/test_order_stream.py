@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from shared.auth import Role
-from shared.events import Substitute, SubstituteReason, SubstitutionProposed
+from shared.events import Substitute, SubstituteReason, SubstitutionDecided, SubstitutionProposed
 from shared.money import Money
 from tests.integration.apps import bearer
 from tests.integration.conftest import serving
@@ -43,6 +43,17 @@ def proposed(order_id: str) -> SubstitutionProposed:
     )
 
 
+def decided(order_id: str) -> SubstitutionDecided:
+    return SubstitutionDecided(
+        substitution_id="sub_1",
+        order_id=order_id,
+        store_id=STORE,
+        line_no=1,
+        approved=True,
+        by="shopper",
+    )
+
+
 async def test_the_shopper_follows_their_order_and_resumes_where_they_left(
     orders, database, delivery_url, stripe_url
 ):
@@ -56,15 +67,19 @@ async def test_the_shopper_follows_their_order_and_resumes_where_they_left(
             assert (await http.get(path, headers=stranger)).status_code == 404
             bad = await http.get(path, headers={**SHOPPER, "Last-Event-ID": "yesterday"})
             assert bad.status_code == 422 and bad.json()["field"] == "Last-Event-ID"
+            # An id beyond any the log gave out is from another server: start afresh, it says.
+            ahead = await http.get(path, headers=SHOPPER, params={"last_event_id": str(10**12)})
+            assert ahead.status_code == 422 and ahead.json()["field"] == "last_event_id"
 
             async with http.stream("GET", path, headers=SHOPPER) as stream:
                 assert stream.headers["content-type"].startswith("text/event-stream")
                 lines = stream.aiter_lines()
+                assert await anext(lines) == "retry: 3000"  # come back after 3 s if dropped
                 first_id, topic, envelope = await next_message(lines)
                 assert topic == "order.placed" and envelope["data"]["order_id"] == order_id
                 assert first_id == str(envelope["seq"]) and envelope["store_id"] == STORE
                 await publish_events(database, proposed(order_id))  # a picker finds it short
-                _, topic, envelope = await next_message(lines)
+                second_id, topic, envelope = await next_message(lines)
                 assert topic == "substitution.proposed"
                 assert envelope["data"]["substitute"]["name_en"] == "Napa cabbage"
                 # Why, as codes with their parameters an app words in its language.
@@ -73,11 +88,13 @@ async def test_the_shopper_follows_their_order_and_resumes_where_they_left(
                     {"code": "dearer", "difference": {"amount": 52, "currency": "JPY"}},
                 ]
 
-            resumed = {**SHOPPER, "Last-Event-ID": first_id}
+            # Away after the proposal: the shopper answers it in the app meanwhile.
+            await publish_events(database, decided(order_id))
+            resumed = {**SHOPPER, "Last-Event-ID": second_id}
             async with http.stream("GET", path, headers=resumed) as stream:
                 lines = stream.aiter_lines()
                 _, topic, _ = await next_message(lines)
-                assert topic == "substitution.proposed"  # what came after, not order.placed
+                assert topic == "substitution.decided"  # what was missed, nothing before it
                 cancel = await http.post(f"/v1/orders/{order_id}/cancel", json={}, headers=SHOPPER)
                 assert cancel.status_code == 200, cancel.text
                 topics = []

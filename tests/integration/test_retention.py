@@ -294,6 +294,21 @@ async def test_old_scans_and_failures_go_but_an_open_delivery_keeps_its_wrong_co
     assert {r["order_id"]: r["n"] for r in left} == {"open": 3, "done": 1}
 
 
+async def test_the_handhelds_live_messages_go_with_the_events(pool, database):
+    for days in (8, 1):
+        await pool.execute(
+            "INSERT INTO fulfillment.live_messages (store_id, id, topic, data, at)"
+            " VALUES ('s', gen_random_uuid(), 'urgent', '{}', $1)",
+            NOW - days * DAY,
+        )
+
+    done = await trim_all(pool, FULFILLMENT_TRIMS, kept(database), Clock())  # events: 7 d
+
+    assert done["fulfillment.live_messages"] == 1
+    ages = await pool.fetch("SELECT at FROM fulfillment.live_messages")
+    assert [round((NOW - r["at"]) / DAY) for r in ages] == [1]
+
+
 # What an operator sees.
 
 
@@ -339,6 +354,7 @@ def test_omo_events_trim_runs_every_trim_once_and_says_what_went(database):
         "delivery.code_failures",
         "delivery.late_quotes",
         "fulfillment.scans",
+        "fulfillment.live_messages",
     }
     assert all(v == "0 row(s) trimmed" for v in said.values()), said
 

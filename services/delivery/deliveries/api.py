@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Annotated
 
 import msgspec
@@ -18,7 +18,7 @@ from shared.auth import Principal, Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Tx
 from shared.web.idempotency import IdempotencyKey, once
-from shared.web.streams import LastEventId, fingerprint, snapshot
+from shared.web.streams import Resume, fingerprint, snapshot, stream
 
 POLL_S = 3.0  # wall seconds between looks at a tracked order
 ALIVE_S = 15.0  # a quiet stream says it is alive this often
@@ -156,20 +156,21 @@ async def track(order_id: FromPath[str], conn: Tx, principal: Caller) -> views.T
     operation_id="trackOrderLive",
 )
 async def track_live(
-    order_id: FromPath[str], pool: Pool, principal: Caller, last_event_id: LastEventId = None
+    order_id: FromPath[str], pool: Pool, principal: Caller, last_event: Resume
 ) -> ServerSentEvent:
     """The same as Server-Sent Events: a `tracking` event now and whenever it changes, until
     the order is delivered, failed or cancelled. Each message's id names the state it carries:
-    reconnecting with `Last-Event-ID`, the current state is sent only if it is newer."""
+    reconnecting with `Last-Event-ID` (or `?last_event_id=`), the current state is sent unless
+    that id names it."""
     async with pool.acquire() as conn:
         first = await views.tracking(conn, principal, order_id)  # 404 before streaming
-    resend = last_event_id != fingerprint(first)
-    return ServerSentEvent(_follow(pool, principal, first, resend=resend))
+    resend = last_event is None or last_event.id != fingerprint(first)
+    return stream(_follow(pool, principal, first, resend=resend))
 
 
 async def _follow(
     pool: Pool, principal: Principal, seen: views.Tracking, *, resend: bool
-) -> AsyncIterator[ServerSentEventMessage]:
+) -> AsyncGenerator[ServerSentEventMessage, None]:
     if resend:
         yield snapshot("tracking", seen)
     quiet = 0.0

@@ -5,7 +5,7 @@ as Server-Sent Events and as JSON."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +21,7 @@ from shared.clock import Clock
 from shared.errors import Unauthenticated
 from shared.web.access import PUBLIC, allow, bearer_principal
 from shared.web.deps import Now, Pool
-from shared.web.streams import ALIVE_S, LastEventId, snapshot
+from shared.web.streams import ALIVE_S, Resume, snapshot, stream
 
 PAGE = (Path(__file__).parent / "page.html").read_bytes()
 POLL_S = 1.0  # wall seconds between looks at the store
@@ -74,16 +74,15 @@ async def live_stream(
     pool: Pool,
     clock: Now,
     floor: Floor,
+    last_event: Resume,
     follow: Follow = None,
-    last_event_id: LastEventId = None,
 ) -> ServerSentEvent:
     """The same as Server-Sent Events: a `live` event now and whenever the store changes. Each
-    message's id names the state it carries: reconnecting with `Last-Event-ID`, the current
-    state is sent only if it is newer."""
+    message's id names the state it carries: reconnecting with `Last-Event-ID` (or
+    `?last_event_id=`), the current state is sent unless that id names it."""
     first = await _look(request, floor, pool, clock, store_id, follow)  # 404 before streaming
-    return ServerSentEvent(
-        _follow(request, floor, pool, clock, first, follow, resend=last_event_id)
-    )
+    resend = last_event.id if last_event else None
+    return stream(_follow(request, floor, pool, clock, first, follow, resend=resend))
 
 
 async def _look(
@@ -119,7 +118,7 @@ async def _follow(
     follow: str | None,
     *,
     resend: str | None,
-) -> AsyncIterator[ServerSentEventMessage]:
+) -> AsyncGenerator[ServerSentEventMessage, None]:
     seen_id = state_id(seen)
     if resend != seen_id:
         yield snapshot("live", seen, id=seen_id)

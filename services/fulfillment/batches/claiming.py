@@ -54,7 +54,8 @@ async def lapse(conn: asyncpg.Connection, *, store_id: str, now: datetime) -> in
             conn,
             store_id=store_id,
             picker_id=batch.picker_id,
-            kind="lapsed",
+            topic="lapsed",
+            at=now,
             batch_id=batch.batch_id,
             message="Your lease lapsed; its orders went back to the queue.",
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +13,7 @@ from litestar import Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from services.fulfillment import live
 from services.fulfillment.batches.devices import DeviceId
 from services.fulfillment.deps import LiveHub
 from services.fulfillment.handheld import pins, service, views
@@ -26,6 +27,7 @@ from shared.errors import NotFound
 from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Pool, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.streams import Resume, event_message, stream
 
 HERE = Path(__file__).parent
 PAGE = (HERE / "handheld.html").read_bytes()
@@ -147,38 +149,54 @@ async def save_picker(
 
 
 @get("/v1/handheld/events", guards=[allow(Role.PICKER)], tags=["handheld"], operation_id="events")
-async def events(pool: Pool, clock: Now, principal: Caller, hub: LiveHub) -> ServerSentEvent:
-    """Live updates for the signed-in picker (Server-Sent Events): `substitution` decisions,
-    `cancelled` orders in their totes, `urgent` tasks in their store, `lapsed` leases, and a
-    `lease` warning when their batch's lease is about to run out."""
-    return ServerSentEvent(_stream(hub, pool, clock, principal))
+async def events(
+    pool: Pool, clock: Now, principal: Caller, hub: LiveHub, last_event: Resume
+) -> ServerSentEvent:
+    """Live updates for the signed-in picker (Server-Sent Events). From the store's log, each in
+    the public envelope (`id`, `seq`, `topic`, `occurred_at`, `store_id`, `data`) with its `seq`
+    as the SSE id: `substitution` decisions, `cancelled` orders in their totes, `urgent` tasks in
+    their store, `lapsed` leases. The stream's own, carrying the id of the last message sent: a
+    `hello` first, and a `lease` warning when their batch's lease is about to run out. With
+    `Last-Event-ID` (or `?last_event_id=`) it resumes after that message; without, after the
+    store's newest; an id the log never gave out is a 422 naming it."""
+    async with pool.acquire() as conn:
+        after = await live.resume_at(conn, principal.store_id or "", last_event)
+    return stream(_stream(hub, pool, clock, principal, after))
 
 
 async def _stream(
-    hub: Hub, pool: asyncpg.Pool, clock: Clock, principal: Principal
-) -> AsyncIterator[ServerSentEventMessage]:
-    store_id = principal.store_id or ""
-    async with hub.subscribe(store_id, principal.subject) as queue:
-        hello = {"picker_id": principal.subject, "store_id": store_id}
-        yield ServerSentEventMessage(event="hello", data=msgspec.json.encode(hello).decode())
+    hub: Hub, pool: asyncpg.Pool, clock: Clock, principal: Principal, after: int
+) -> AsyncGenerator[ServerSentEventMessage, None]:
+    store_id, picker_id = principal.store_id or "", principal.subject
+    async with hub.subscribe(store_id, picker_id) as woken:
+        hello = {"picker_id": picker_id, "store_id": store_id}
+        yield ServerSentEventMessage(
+            id=after, event="hello", data=msgspec.json.encode(hello).decode()
+        )
         while True:
+            woken.clear()  # before reading: a message committed meanwhile wakes the wait below
+            async with pool.acquire() as conn:
+                fresh = await live.messages_after(
+                    conn, store_id=store_id, picker_id=picker_id, after=after
+                )
+            for published in fresh:
+                after = published.seq
+                yield event_message(published)
+            if len(fresh) == live.PAGE:
+                continue
             try:
-                message = await asyncio.wait_for(queue.get(), IDLE_S)
+                await asyncio.wait_for(woken.wait(), IDLE_S)
             except TimeoutError:
                 await hub.ensure_listening()
                 warning = await service.lease_running_out(
-                    pool, store_id=store_id, picker_id=principal.subject, now=clock.now()
+                    pool, store_id=store_id, picker_id=picker_id, now=clock.now()
                 )
                 if warning is not None:
                     yield ServerSentEventMessage(
-                        event="lease", data=msgspec.json.encode(warning).decode()
+                        id=after, event="lease", data=msgspec.json.encode(warning).decode()
                     )
                 else:
                     yield ServerSentEventMessage(comment="alive")
-                continue
-            yield ServerSentEventMessage(
-                event=message.kind, data=msgspec.json.encode(message.data).decode()
-            )
 
 
 ROUTES = [

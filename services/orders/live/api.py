@@ -12,9 +12,10 @@ from litestar.response import ServerSentEvent
 from services.orders.checkout.domain import FINISHED
 from services.orders.checkout.views import status_of, visible_order
 from shared.auth import Role
+from shared.bus import last_issued
 from shared.web.access import allow
 from shared.web.deps import Caller, Pool
-from shared.web.streams import LastEventId, after_seq, follow_events
+from shared.web.streams import Resume, after_seq, follow_events, stream
 
 
 @get(
@@ -24,23 +25,25 @@ from shared.web.streams import LastEventId, after_seq, follow_events
     operation_id="followOrder",
 )
 async def follow_order(
-    order_id: FromPath[str], pool: Pool, principal: Caller, last_event_id: LastEventId = None
+    order_id: FromPath[str], pool: Pool, principal: Caller, last_event: Resume
 ) -> ServerSentEvent:
     """The shopper's own order as Server-Sent Events: each event of it (`order.placed`,
     `substitution.proposed` — answer it with the substitutions call —, `order.packed`,
     `order.out_for_delivery`, `order.delivered`...) in the public envelope (`id`, `seq`, `topic`,
     `occurred_at`, `store_id`, `data`), the SSE id being its place in the log. Sent with
-    `Last-Event-ID`, the stream resumes after it. It ends once the order is finished and every
-    event is sent; a comment line every 15 s keeps a quiet one open. 404 for anyone else's."""
-    after = after_seq(last_event_id)
+    `Last-Event-ID` (or `?last_event_id=`), the stream resumes after it; an id the log never
+    gave out is a 422 naming it (reconnect without one to start afresh). It ends once the order
+    is finished and every event is sent; a comment line every 15 s keeps a quiet one open. 404
+    for anyone else's."""
     async with pool.acquire() as conn:
         await visible_order(conn, principal, order_id)  # 404 before streaming
+        after = after_seq(last_event, issued=await last_issued(conn))
 
     async def finished(conn: asyncpg.Connection) -> bool:
         status = await status_of(conn, order_id)
         return status is None or status in FINISHED
 
-    return ServerSentEvent(follow_events(pool, order_id, after=after, finished=finished))
+    return stream(follow_events(pool, order_id, after=after, finished=finished))
 
 
 ROUTES = [follow_order]

@@ -565,7 +565,9 @@ function park(tote) {
 }
 
 /* ---- Live updates: Server-Sent Events read with fetch (EventSource cannot send headers) -- */
-let stream = null, streamDelay = 1000, heard = 0;
+// lastId: the id of the last message heard, sent back on a reconnect so the server sends what
+// was missed meanwhile (once); null after a sign-out, so a new session starts from now.
+let stream = null, streamDelay = 1000, heard = 0, lastId = null;
 // The server says something at least every 5 s; a stream silent for longer has died without
 // closing (a handheld leaving Wi-Fi), so it is dropped and reopened.
 setInterval(() => { if (stream && Date.now() - heard > 15000) stream.abort(); }, 5000);
@@ -574,11 +576,13 @@ async function listen() {
   const ctrl = new AbortController();
   stream = ctrl; heard = Date.now();
   try {
+    const resume = lastId === null ? {} : { "Last-Event-ID": lastId };
     const res = await fetch("/v1/handheld/events", { signal: ctrl.signal, cache: "no-store",
-      headers: { ...auth(), Accept: "text/event-stream" } });
+      headers: { ...auth(), ...resume, Accept: "text/event-stream" } });
     if (res.status === 401) {
       stream = null; signOut(t("session_ended")); return;
     }
+    if (res.status === 422) lastId = null;  // an id from another server: start afresh (hello)
     if (!res.ok || !res.body) throw new Error("stream " + res.status);
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "", event = "", data = [];
@@ -593,6 +597,7 @@ async function listen() {
         if (line === "") { if (event || data.length) onEvent(event || "message", data.join("\n"));
           event = ""; data = []; }
         else if (line.startsWith(":")) continue;  // a keep-alive comment
+        else if (line.startsWith("id:")) lastId = line.slice(3).trim();
         else if (line.startsWith("event:")) event = line.slice(6).trim();
         else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
       }
@@ -615,6 +620,7 @@ function decidedName(d) {
 function onEvent(kind, raw) {
   let d = {};
   try { d = JSON.parse(raw); } catch { d = { message: raw }; }
+  if (d.topic === kind && d.data) d = d.data;  // a message of the log, in the public envelope
   switch (kind) {
     case "hello":  // (re)connected: whatever was missed is in the batch and the home screen
       streamDelay = 1000; $("net").dataset.live = "on";
@@ -673,7 +679,7 @@ async function signIn(ev) {
   } catch (e) { say(t("no_connection"), "err"); }
 }
 function signOut(why) {
-  stopListening(); keepLease(false);
+  stopListening(); keepLease(false); lastId = null;
   ["token", "who", "batch"].forEach((k) => sessionStorage.removeItem(K[k]));
   [K.home, K.view].forEach((k) => localStorage.removeItem(k));
   batch = null; packed = []; printable = []; home = null;
