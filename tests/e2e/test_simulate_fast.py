@@ -39,16 +39,14 @@ def test_the_fast_smoke_run_finishes_every_paid_order_and_reports_it(tmp_path):
 
 def test_the_smoke_store_keeps_its_promises_over_a_dozen_evenings():
     """The smoke store is starved (3 riders for 45 orders an hour, a floor packing 33), so
-    orders wait, but a promise made is kept: over seeds 1 to 12 at most one broken in any
-    evening, and 99 % kept in all (measured: one of 116, seed 5, a far door second on its
-    trip, as on the full services; README, known gaps)."""
+    orders wait, but a promise made is kept: 99.5 % over seeds 1 to 12, which at about 110
+    orders is every one (measured: 275 of 275 over seeds 1 to 30; README, known gaps)."""
     kept = delivered = 0
     for seed in range(1, 13):
         n = simulate_fast(PRESETS["smoke"].with_(seed=seed), None)
         assert n["not finished when the run ended"] == 0, seed
         done = int(str(n["delivered"]))
-        on_time = round(float(str(n[KEPT])) * done / 100)
-        assert on_time >= done - 1, (seed, n)
-        kept, delivered = kept + on_time, delivered + done
+        kept += round(float(str(n[KEPT])) * done / 100)
+        delivered += done
     assert delivered >= 80
-    assert kept >= 0.99 * delivered
+    assert kept >= 0.995 * delivered, (kept, delivered)
