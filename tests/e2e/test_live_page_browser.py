@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from services.delivery.dispatch.dispatcher import dispatch_once, solver_pool
 from services.delivery.settings import DeliverySettings
@@ -33,6 +33,8 @@ NAME_JA = "オモ 神戸三宮店"
 TOKEN = MANAGER["Authorization"].removeprefix("Bearer ")
 STEPS_OF_AN_ORDER = ("paid", "picking", "packed", "riding", "delivered")
 STEPS_OF_A_PICKUP = ("paid", "picking", "packed", "collected")
+PHONE = {"width": 360, "height": 640}
+DESKTOP = {"width": 1280, "height": 800}
 
 pytestmark = [
     pytest.mark.e2e,
@@ -60,6 +62,14 @@ async def browser(delivery_url: str) -> AsyncIterator[Browser]:
     """The browser is closed before the servers stop."""
     async with chromium() as browser:
         yield browser
+
+
+async def in_english(browser: Browser, **options) -> BrowserContext:
+    """A browser whose manager switched the page to English before (kept on the device): the
+    Kobe store's page speaks Japanese unless its manager chose otherwise."""
+    context = await browser.new_context(**options)
+    await context.add_init_script("localStorage.setItem('omo.live.lang', 'en')")
+    return context
 
 
 async def sees_the_evening(page: Page) -> None:
@@ -121,7 +131,7 @@ async def test_a_store_manager_watches_orders_and_riders_live_on_the_zone_map(
     link = f"{delivery_url}/v1/stores/{STORE}/live#token={TOKEN}"
 
     # On the office screen: the link with the token opens the live store.
-    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    context = await in_english(browser, viewport=DESKTOP)
     page = await context.new_page()
     errors: list[Exception] = []
     page.on("pageerror", lambda error: errors.append(error))
@@ -169,9 +179,7 @@ async def test_a_store_manager_watches_orders_and_riders_live_on_the_zone_map(
     await context.close()
 
     # On the manager's phone: the same store, nothing wider than the screen.
-    phone = await browser.new_context(
-        viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True
-    )
+    phone = await in_english(browser, viewport=PHONE, is_mobile=True, has_touch=True)
     page = await phone.new_page()
     page.on("pageerror", lambda error: errors.append(error))
     await page.goto(link)
@@ -186,12 +194,107 @@ async def test_a_store_manager_watches_orders_and_riders_live_on_the_zone_map(
     assert not errors, errors
 
 
+async def sees_the_evening_in_japanese(page: Page, later: list[dict]) -> None:
+    """The evening of `sees_the_evening`, in Japanese words: counted with 件, no plural s, the
+    promises' causes in place of their English reasons, times in Tokyo's."""
+    await expect(page.locator("html")).to_have_attribute("lang", "ja")
+    await expect(page.get_by_test_id("net")).to_have_text("ライブ")
+    await expect(page.get_by_test_id("stage-rider")).to_have_text(re.compile(r"^2配達中"))
+    await expect(page.get_by_test_id("stage-ready")).to_contain_text("梱包済み")
+    await expect(page.get_by_test_id("done-count")).to_have_text("直近 1 時間の完了 1 件")
+    await expect(page.get_by_test_id("alert")).to_have_text("梱包済み 1 件に配達員がいません")
+    late = page.get_by_test_id("late")
+    await expect(late.locator("td").first).to_have_text("遅れ")
+    await expect(late.locator("td").last).to_have_text("売場")
+    await expect(page.locator("[data-testid=rider][data-state=loading]")).to_contain_text(
+        "積み込み中配達先 2 件"
+    )
+    await expect(page.locator("[data-testid=rider][data-state=back]")).to_contain_text(
+        "店舗へ戻り中"
+    )
+    await expect(page.get_by_test_id("riders-count")).to_have_text("勤務中 2 人・待機中 0 人")
+    await expect(page.get_by_test_id("pickers-count")).to_have_text("作業中のピッカー 0 人")
+    await expect(page.get_by_test_id("stage-delivered")).to_have_text("1配達完了1 時間内")
+    floor = page.locator("[data-testid=promise-cause][data-cause=floor_queue]")
+    await expect(floor).to_have_text("売場の待ち2 件")
+    latest = page.get_by_test_id("promise-latest")
+    for shown, made in zip((latest.nth(1), latest.nth(0)), later, strict=True):
+        due = datetime.fromisoformat(made["promise_at"]).astimezone(ZoneInfo("Asia/Tokyo"))
+        await expect(shown).to_contain_text(f"{due:%H:%M} に約束")
+        await expect(shown).to_contain_text("売場の待ち")
+    await expect(latest.nth(0)).to_contain_text("店頭受取")
+    await expect(page.get_by_test_id("zone").first).to_contain_text("冷凍待ち")
+    await expect(page.get_by_test_id("stage-floor").locator(".age")).to_have_text(
+        re.compile(r"^最長 \d+ (秒|分)$")
+    )
+
+
+async def nothing_wider_than(page: Page, width: int) -> None:
+    """Nothing scrolls sideways, and no box's words run past its edge."""
+    assert await page.evaluate("document.documentElement.scrollWidth") <= width
+    cut = await page.evaluate(
+        """() => [...document.querySelectorAll("section, .stage, .step, header, td")]
+            .filter((e) => e.offsetParent && e.scrollWidth > e.clientWidth + 1)
+            .map((e) => e.outerHTML.slice(0, 80))"""
+    )
+    assert not cut, cut
+
+
+async def test_a_kobe_manager_reads_the_live_page_in_japanese_and_switches_to_english(
+    database, delivery_url, browser
+):
+    """The store is in Japan: its page opens in Japanese, on the phone and on the office
+    screen; the manager switches to English, and the choice lasts a reload."""
+    await busy_evening(database)
+    async with httpx.AsyncClient(base_url=delivery_url, timeout=10) as http:
+        await set_pace(http, 1)  # an order an hour: the orders ahead make every promise later
+        later = [await quote(http), await quote(http, fulfilment="pickup")]
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    context = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = await context.new_page()
+    errors: list[Exception] = []
+    page.on("pageerror", lambda error: errors.append(error))
+    await page.goto(f"{delivery_url}/v1/stores/{STORE}/live#token={TOKEN}")
+
+    await sees_the_evening_in_japanese(page, later)
+    assert await glyphs_differ(page, "orders-title", "注", "文")  # glyphs, not empty boxes
+    await expect(page.get_by_test_id("lang")).to_have_text("English")
+    await nothing_wider_than(page, PHONE["width"])
+    await page.screenshot(path=ARTEFACTS / "live-ja-360x640.png", full_page=True)
+    await page.set_viewport_size(DESKTOP)
+    await nothing_wider_than(page, DESKTOP["width"])
+    await page.screenshot(path=ARTEFACTS / "live-ja-1280x800.png", full_page=True)
+
+    # English, at the press of a button, and still English after a reload.
+    await page.get_by_test_id("lang").click()
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await page.reload()
+    await sees_the_evening(page)
+    await sees_promises_made_later(page, later)
+    await expect(page.get_by_test_id("net")).to_have_text("live")
+    await expect(page.get_by_test_id("stage-rider")).to_have_text(re.compile(r"^2with a rider"))
+    await expect(page.locator("[data-testid=rider][data-state=loading]")).to_contain_text(
+        "taking bags2 stops"
+    )
+    await expect(page.get_by_test_id("done-count")).to_have_text("1 done in the last hour")
+    await expect(page.get_by_test_id("riders-count")).to_have_text("2 riders on shift, 0 free")
+    await expect(page.get_by_test_id("pickers-count")).to_have_text("0 pickers at work")
+    await expect(page.get_by_test_id("lang")).to_have_text("日本語")
+    await nothing_wider_than(page, DESKTOP["width"])
+    await page.screenshot(path=ARTEFACTS / "live-en-1280x800.png", full_page=True)
+    await page.set_viewport_size(PHONE)
+    await nothing_wider_than(page, PHONE["width"])
+    await page.screenshot(path=ARTEFACTS / "live-en-360x640.png", full_page=True)
+    await context.close()
+    assert not errors, errors
+
+
 async def test_a_manager_of_another_store_is_asked_for_this_stores_token(
     database, delivery_url, browser
 ):
     await busy_evening(database)
     other = bearer(Role.MANAGER, store="osaka-umeda")["Authorization"].removeprefix("Bearer ")
-    page = await (await browser.new_context()).new_page()
+    page = await (await in_english(browser)).new_page()
     await page.goto(f"{delivery_url}/v1/stores/{STORE}/live#token={other}")
     await expect(page.get_by_test_id("sign-in")).to_be_visible()
     await expect(page.get_by_test_id("sign-in")).to_contain_text("not kobe-sannomiya")
@@ -214,7 +317,7 @@ async def test_a_store_manager_follows_one_order_from_paid_to_delivered(
     """A real order: paid in the app, picked and packed on fulfillment's handheld API, routed
     by the dispatcher, taken out and handed over on delivery's rider API; the manager types its
     id and watches each step arrive with its time, in Tokyo's time."""
-    page = await (await browser.new_context(viewport={"width": 1280, "height": 800})).new_page()
+    page = await (await in_english(browser, viewport=DESKTOP)).new_page()
     errors: list[Exception] = []
     page.on("pageerror", lambda error: errors.append(error))
     await page.goto(f"{delivery_url}/v1/stores/{STORE}/live#token={TOKEN}")
@@ -299,7 +402,7 @@ async def test_a_store_manager_follows_one_order_from_paid_to_delivered(
     await expect(page.get_by_test_id("stage-delivered").get_by_test_id("count")).to_have_text("1")
 
     # On the manager's phone: five steps side by side, nothing wider than the screen.
-    await page.set_viewport_size({"width": 360, "height": 640})
+    await page.set_viewport_size(PHONE)
     await page.screenshot(path=ARTEFACTS / "live-following-360x640.png")
     assert await page.evaluate("document.documentElement.scrollWidth") <= 360
 
@@ -315,7 +418,7 @@ async def test_a_store_manager_clicks_a_late_order_a_stage_or_a_door_to_follow_i
     """No order id to type: the manager clicks the late order's row, then the packed orders'
     tile (its newest), then a door on the map, and the panel follows each."""
     evening = await busy_evening(database)
-    page = await (await browser.new_context(viewport={"width": 1280, "height": 800})).new_page()
+    page = await (await in_english(browser, viewport=DESKTOP)).new_page()
     errors: list[Exception] = []
     page.on("pageerror", lambda error: errors.append(error))
     await page.goto(f"{delivery_url}/v1/stores/{STORE}/live#token={TOKEN}")
@@ -356,7 +459,7 @@ async def test_a_store_manager_follows_a_pickup_order_until_its_shopper_collects
     """Delivery keeps no record of a pickup order: the floor's tasks tell its stages. Paid in
     the app, picked and packed on the handheld API, collected at the counter (the orders
     service's `order.collected`, which fulfillment hears)."""
-    page = await (await browser.new_context(viewport={"width": 360, "height": 640})).new_page()
+    page = await (await in_english(browser, viewport=PHONE)).new_page()
     errors: list[Exception] = []
     page.on("pageerror", lambda error: errors.append(error))
     line = {"sku": CABBAGE, "quantity": 1}

@@ -74,7 +74,10 @@ async def test_the_manager_sees_orders_by_stage_riders_and_the_last_hours_on_tim
         "promise_rate": 1.0,
         "thirty_rate": 0.0,
     }
+    assert state["store"]["language"] == "ja"  # the page's words: a store in Japan
     assert state["alert"] == "1 ready order has no rider"
+    facts = state["alert_facts"]  # the same, for the page to word in Japanese or English
+    assert (facts["late_orders"], facts["unassigned"], facts["too_big"]) == (0, 1, [])
     [late] = state["late"]
     assert (late["order_id"], late["late"], late["held_by"]) == (evening.late, True, "floor")
     riders = {r["rider_id"]: r for r in state["riders"]}

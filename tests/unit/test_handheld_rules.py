@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import zxingcpp
 
-from services.fulfillment.handheld.domain import store_language, urgent_tasks
+from services.fulfillment.handheld.domain import urgent_tasks
 from services.fulfillment.handheld.labels import print_label
 from services.fulfillment.queue import TaskSummary
 from shared.events import Bag
+from shared.languages import store_language
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 

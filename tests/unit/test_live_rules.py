@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 
 from services.delivery.deliveries.store import RiderOnShift
+from services.delivery.deliveries.views import DispatchBoard
+from services.delivery.dispatch.runs import Run
+from services.delivery.live.alerts import Alert, alert_of
 from services.delivery.live.floor import AtRisk, PickerAtWork, PickTask, Queue, ZoneBacklog
 from services.delivery.live.following import followed
 from services.delivery.live.store import FollowedRow, OpenOrder, StoreFacts
@@ -25,8 +28,9 @@ from services.delivery.live.views import (
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 STORE = StoreFacts(
-    store_id="kobe", name="Kobe", lat=34.6937, lng=135.1955, radius_m=3000, timezone="Asia/Tokyo"
-)
+    store_id="kobe", name="Kobe", lat=34.6937, lng=135.1955, radius_m=3000, timezone="Asia/Tokyo",
+    language="ja",
+)  # fmt: skip
 
 
 def order(order_id: str, status: str, *, due_in: float = 20, rider: str | None = None, **kw):
@@ -133,7 +137,8 @@ def test_the_same_store_a_second_later_has_the_same_id_and_any_change_a_new_one(
         return LiveState(
             at=at, store=STORE, stages=stages(opens, 0), late=[], floor=None, riders=[],
             on_time=OnTime(done=0, on_promise=0, within_30=0, promise_rate=None, thirty_rate=None),
-            promises=LatePromises(by_cause=[], latest=[]), alert=None, followed=None,
+            promises=LatePromises(by_cause=[], latest=[]), alert=None, alert_facts=None,
+            followed=None,
         )  # fmt: skip
 
     opens = [order("o1", "waiting")]
@@ -195,3 +200,35 @@ def test_a_delivery_that_delivery_has_not_heard_of_yet_is_unknown_not_a_pickup()
     shown = followed("ord_1", None, [pick_task("chilled", claimed_at=minutes(1))])
     assert (shown.stage, shown.fulfilment, shown.steps) == ("unknown", None, [])
     assert followed("ord_1", None, None).floor_known is False
+
+
+def test_the_alert_in_numbers_says_what_the_dispatch_board_says():
+    """The page words the alert from these numbers, in Japanese or English."""
+    run = Run(
+        at=NOW, solver="test", solve_s=0.1, ready_orders=3, free_riders=1, committed=1, held=0,
+        late_orders=2, lateness_s=61, unassigned=0, owner="test",
+    )  # fmt: skip
+    riders = [
+        RiderOnShift(
+            rider_id=f"rider-{bags}",
+            name="R",
+            lat=None,
+            lng=None,
+            located_at=None,
+            route_id=None,
+            route_status=None,
+            stops_left=0,
+            box_bags=bags,
+        )
+        for bags in (4, 6)
+    ]
+    board = DispatchBoard(
+        store_id="kobe", at=NOW, riders=riders, deliveries=[], last_run=run,
+        alert="2 orders will miss the promise (2 min late in total); ...", late=0,
+        needs_bigger_box=["ord_9"],
+    )  # fmt: skip
+    assert alert_of(board) == Alert(
+        late_orders=2, late_minutes=2, unassigned=0, too_big=["ord_9"], largest_box=6
+    )
+    quiet = msgspec.structs.replace(board, alert=None, needs_bigger_box=[])
+    assert alert_of(quiet) is None

@@ -122,11 +122,16 @@ def is_late(now: datetime, promise_at: datetime, eta: datetime | None) -> bool:
     return now > promise_at or (eta is not None and eta > promise_at)
 
 
+def late_minutes(lateness_s: float) -> int:
+    """A plan's lateness as the alert says it: whole minutes, rounded up."""
+    return math.ceil(lateness_s / 60)
+
+
 def run_alert(*, late_orders: int, lateness_s: float, unassigned: int) -> str | None:
     """What the store view shouts about the dispatcher's last plan, if anything."""
     parts = []
     if late_orders:
-        minutes = math.ceil(lateness_s / 60)
+        minutes = late_minutes(lateness_s)
         parts.append(
             f"{late_orders} order{'s' if late_orders != 1 else ''} will miss the promise "
             f"({minutes} min late in total)"

@@ -11,6 +11,7 @@ import msgspec
 
 from services.delivery.promise import Cause
 from shared.events import Fulfilment
+from shared.languages import Language, store_language
 from shared.sql import load_queries, row_as, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -23,6 +24,7 @@ class StoreFacts(msgspec.Struct, frozen=True, kw_only=True):
     lng: float
     radius_m: int
     timezone: str
+    language: Language  # the page's, until its reader switches
 
 
 class OpenOrder(msgspec.Struct, frozen=True, kw_only=True):
@@ -69,7 +71,10 @@ class LateQuote(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def store(conn: asyncpg.Connection, *, store_id: str) -> StoreFacts | None:
-    return row_as(StoreFacts, await conn.fetchrow(*Q["store"](store_id=store_id)))
+    row = await conn.fetchrow(*Q["store"](store_id=store_id))
+    if row is None:
+        return None
+    return StoreFacts(**row, language=store_language(row["timezone"]))
 
 
 async def open_deliveries(conn: asyncpg.Connection, *, store_id: str) -> list[OpenOrder]:

@@ -19,6 +19,7 @@ from services.delivery.deliveries.domain import is_late
 from services.delivery.deliveries.store import RiderOnShift
 from services.delivery.deliveries.views import dispatch_board
 from services.delivery.live import store as db
+from services.delivery.live.alerts import Alert, alert_of
 from services.delivery.live.floor import PickerAtWork, PickTask, Queue
 from services.delivery.live.following import Followed, followed
 from services.delivery.live.store import CauseCount, LateQuote, OpenOrder, StoreFacts
@@ -117,7 +118,8 @@ class LiveState(msgspec.Struct, frozen=True, kw_only=True):
     riders: list[RiderOnFloor]
     on_time: OnTime
     promises: LatePromises
-    alert: str | None
+    alert: str | None  # in English, as the dispatch board says it
+    alert_facts: Alert | None  # the same in numbers, for the page to word in its language
     followed: Followed | None  # the order asked for (`follow`), if any
 
 
@@ -283,6 +285,7 @@ async def live_state(
         on_time=on_time(done),
         promises=promises,
         alert=board.alert,
+        alert_facts=alert_of(board),
         followed=None
         if follow is None
         else followed(

@@ -1,30 +1,21 @@
 """What the handheld's home screen and labels are made of, and the rules that choose them.
 Pure: no I/O, no framework.
 
-A store has no locale of its own (orders owns stores, and `store.updated` carries the time zone
-only), so its floor's language follows the country its time zone names: a store in Japan reads
-Japanese, any other English. A picker may switch language on the handheld; the page keeps that
-choice on the device.
+The floor's language is the store's (shared/languages.py); a picker may switch language on the
+handheld, and the page keeps that choice on the device.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
 
 import msgspec
 
 from services.fulfillment.domain import TaskStatus, Zone
 from services.fulfillment.queue import TaskSummary, ZoneBacklog, expected_done
 from services.fulfillment.tasks import URGENT
-
-Language = Literal["ja", "en"]
-LANGUAGE_BY_TIMEZONE: dict[str, Language] = {"Asia/Tokyo": "ja"}
-
-
-def store_language(timezone: str) -> Language:
-    return LANGUAGE_BY_TIMEZONE.get(timezone, "en")
+from shared.languages import Language
 
 
 class StoreFacts(msgspec.Struct, frozen=True, kw_only=True):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import asyncpg
 
-from services.fulfillment.handheld.domain import ParkedTote, StoreFacts, store_language
+from services.fulfillment.handheld.domain import ParkedTote, StoreFacts
+from shared.languages import store_language
 from shared.sql import load_queries, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
