@@ -29,13 +29,13 @@ class Target:
     kept: float = 99.5  # % of delivered orders by their promise
 
     def margin(self, figures: dict) -> tuple[float, float]:
-        return _num(figures[WITHIN_30]) - self.within_30, _num(figures[KEPT]) - self.kept
+        return num(figures[WITHIN_30]) - self.within_30, num(figures[KEPT]) - self.kept
 
     def met(self, figures: dict) -> bool:
         return min(self.margin(figures)) >= 0
 
 
-def _num(value: object) -> float:
+def num(value: object) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
@@ -103,11 +103,15 @@ def guesses(sc: Scenario) -> tuple[int, int]:
 
 
 def find_staff(
-    sc: Scenario, target: Target, play: Callable[[Scenario], dict]
+    sc: Scenario,
+    target: Target,
+    play: Callable[[Scenario], dict],
+    guess: tuple[int, int] | None = None,
 ) -> tuple[Search, int, int]:
-    """The fewest pickers (riders to spare), then the fewest riders at those pickers."""
+    """The fewest pickers (riders to spare), then the fewest riders at those pickers; from
+    `guess` (pickers, riders), else from what the demand suggests (`guesses`)."""
     search = Search(sc, target, play)
-    p0, r0 = guesses(sc)
+    p0, r0 = guess or guesses(sc)
     spare = 2 * r0
     pickers = search.smallest(lambda p: search.passes(p, spare), p0)
     riders = search.smallest(lambda r: search.passes(pickers, r), r0)
@@ -123,20 +127,20 @@ def table(search: Search, pickers: int, riders: int) -> str:
     ]
     for i, t in enumerate(search.tried, start=1):
         f = t.figures
-        w30, kept = _num(f[WITHIN_30]), _num(f[KEPT])
+        w30, kept = num(f[WITHIN_30]), num(f[KEPT])
         rows.append(
             f"| {i} | {t.pickers} | {t.riders} | {w30:.1f} % | {kept:.1f} % |"
-            f" {_num(f[P50]):.1f} min | {f['orders placed (paid)']} | {'yes' if t.met else 'no'} |"
+            f" {num(f[P50]):.1f} min | {f['orders placed (paid)']} | {'yes' if t.met else 'no'} |"
             f" {t.wall_s:.0f} |"
         )
     answer = next(t for t in search.tried if (t.pickers, t.riders) == (pickers, riders))
     m30, mkept = search.target.margin(answer.figures)
-    w30 = _num(answer.figures[WITHIN_30])
+    w30 = num(answer.figures[WITHIN_30])
     rows.append("")
     rows.append(
         f"answer: {pickers} pickers, {riders} riders: {w30:.1f} % at the door within 30 min"
         f" ({m30:+.1f} points over {search.target.within_30:g} %), "
-        f"{_num(answer.figures[KEPT]):.1f} % of promises kept ({mkept:+.1f} over "
+        f"{num(answer.figures[KEPT]):.1f} % of promises kept ({mkept:+.1f} over "
         f"{search.target.kept:g} %); one picker fewer, or one rider fewer, fails (run or implied "
         f"by a run above). {len(search.tried)} runs, {sum(t.wall_s for t in search.tried):.0f} s."
     )
