@@ -77,7 +77,6 @@ def simulate_city(sc: Scenario, city: City, out: Path | None) -> dict[str, dict[
     wall = time.monotonic()
     stores, tally = play_city(sc, city)
     columns = city_figures(sc, city, stores, tally)
-    columns[CITY]["wall s"] = time.monotonic() - wall
     if out is None:
         return columns
     for s in city.stores:
