@@ -11,6 +11,7 @@ answer is already known.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,9 +70,12 @@ class Search:
         self.tried.append(Tried(pickers, riders, figures, met, time.monotonic() - wall))
         return met
 
-    def smallest(self, passes: Callable[[int], bool], guess: int) -> int:
-        """The smallest n >= 1 with `passes(n)`, by bracketing from `guess` then bisecting."""
-        n = max(1, guess)
+    def smallest(self, passes: Callable[[int], bool], guess: int, most: int | None = None) -> int:
+        """The smallest n >= 1 with `passes(n)`, by bracketing from `guess` then bisecting;
+        `most` when none up to it passes (a city's store whose neighbour fails whatever it
+        does)."""
+        ceiling = sys.maxsize if most is None else most
+        n = max(1, min(guess, ceiling))
         step = max(1, n // 4)
         if passes(n):
             high, low = n, n - step
@@ -82,8 +86,10 @@ class Search:
         else:
             low, high = n, n + step
             while not passes(high):
+                if high >= ceiling:
+                    return high
                 low, step = high, step * 2
-                high = low + step
+                high = min(low + step, ceiling)
         while high - low > 1:
             mid = (low + high) // 2
             if passes(mid):
@@ -107,14 +113,20 @@ def find_staff(
     target: Target,
     play: Callable[[Scenario], dict],
     guess: tuple[int, int] | None = None,
+    most: int | None = None,
 ) -> tuple[Search, int, int]:
     """The fewest pickers (riders to spare), then the fewest riders at those pickers; from
-    `guess` (pickers, riders), else from what the demand suggests (`guesses`)."""
+    `guess` (pickers, riders), else from what the demand suggests (`guesses`); with `most`,
+    no more than `most` times the guess of either is tried."""
     search = Search(sc, target, play)
     p0, r0 = guess or guesses(sc)
     spare = 2 * r0
-    pickers = search.smallest(lambda p: search.passes(p, spare), p0)
-    riders = search.smallest(lambda r: search.passes(pickers, r), r0)
+    pickers = search.smallest(
+        lambda p: search.passes(p, spare), p0, None if most is None else most * p0
+    )
+    riders = search.smallest(
+        lambda r: search.passes(pickers, r), r0, None if most is None else most * r0
+    )
     return search, pickers, riders
 
 
