@@ -63,3 +63,4 @@ def test_every_city_order_ends_at_one_store_and_the_stores_add_up_to_the_city(tm
                 where.setdefault(member, []).append(store_id)
     assert len(where) == paid
     assert all(len(stores) == 1 for stores in where.values())
+    assert (out / "city_map.png").stat().st_size > 1000

@@ -96,5 +96,8 @@ def simulate_city(sc: Scenario, city: City, out: Path | None) -> dict[str, dict[
         "store's orders together, and its refusals (no store would take the order).\n\n"
     )
     out.mkdir(parents=True, exist_ok=True)
+    report.city_map(
+        out, {s.site.store_id: (stores[s.site.store_id][0], s.site.radius_m) for s in city.stores}
+    )
     (out / "city.md").write_text(head + report.table(columns) + "\n", encoding="utf-8")
     return columns
