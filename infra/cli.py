@@ -109,6 +109,7 @@ def _simulate(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
 
+    from infra.simulate.city import CITIES
     from infra.simulate.report import table
     from infra.simulate.run import simulate_all
     from infra.simulate.scenario import PRESETS
@@ -132,6 +133,11 @@ def _simulate(args: argparse.Namespace) -> int:
         fail_share=args.fail_share,
         box_bags=args.box_bags,
     )
+    if args.preset in CITIES:
+        if not (args.fast or args.find_staff) or args.against_full:
+            raise SystemExit("--preset city: the city plays in the fast mode only (--fast)")
+        city = CITIES[args.preset].everyone(args.pickers, args.riders)
+        return _simulate_city(args, scenario, city)
     if args.find_staff or args.fast:
         return _simulate_fast(args, scenario)
     policies = args.compare.split(",") if args.compare else [scenario.policy]
@@ -177,6 +183,37 @@ def _simulate_fast(args: argparse.Namespace, scenario) -> int:
         columns["full services"] = simulate(scenario, "full", out / "full", use_running=False)
     print(table(columns))
     (out / "compare.md").write_text(table(columns) + "\n", encoding="utf-8")
+    print(f"report: {out}")
+    return 0
+
+
+def _simulate_city(args: argparse.Namespace, scenario, city) -> int:
+    """`--preset city --fast`: the city's stores on one clock, a column each and the city's;
+    with `--find-staff`, each store's fewest staff first (`fast.city_search`)."""
+    import time
+    from pathlib import Path
+
+    from infra.simulate.fast.city import simulate_city
+    from infra.simulate.fast.city_search import find_city_staff
+    from infra.simulate.fast.city_search import table as staff_table
+    from infra.simulate.fast.search import Target
+    from infra.simulate.report import table
+    from infra.simulate.stack import report_dir
+
+    out = Path(args.out) if args.out else report_dir(None, f"{args.preset}-fast")
+    if args.find_staff:
+        target = Target(within_30=args.target_within_30, kept=args.target_kept)
+        wall = time.monotonic()
+        done, city = find_city_staff(
+            scenario, city, target, lambda sc, c: simulate_city(sc, c, None)
+        )
+        text = staff_table(done, city, target)
+        text += f"\nsearch wall time {time.monotonic() - wall:.0f} s"
+        print(text)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "staffing.md").write_text(text + "\n", encoding="utf-8")
+    columns = simulate_city(scenario, city, out)
+    print(table(columns))
     print(f"report: {out}")
     return 0
 
@@ -294,7 +331,13 @@ def parser() -> argparse.ArgumentParser:
         "dispatch", help="run a delivery dispatcher (omo up runs one; more take over stores)"
     ).set_defaults(run=_dispatch)
     sim = sub.add_parser("simulate", help="play an evening at the store against the services")
-    sim.add_argument("--preset", choices=("smoke", "hema-peak"), default="smoke")
+    sim.add_argument(
+        "--preset",
+        choices=("smoke", "hema-peak", "city"),
+        default="smoke",
+        help="city: three stores in Kobe, each with its own staff (--pickers and --riders set "
+        "every store's), in the fast mode",
+    )
     sim.add_argument("--orders-per-hour", type=float)
     sim.add_argument("--pickers", type=int)
     sim.add_argument("--riders", type=int)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -84,6 +85,22 @@ class Measured:
     store_at: tuple[float, float]
     samples: list[dict] = field(default_factory=list)
     dispatcher_cpu_s: float | None = None  # the dispatcher's and its solver's, over the run
+
+
+def combine(stores: Sequence[Measured]) -> Measured:
+    """Several stores' evenings (on one clock) as one, for a city's figures: each route keeps
+    the store it starts from (`home`), where its rider comes back to."""
+    first = stores[0]
+    return Measured(
+        sorted((o for m in stores for o in m.orders), key=lambda o: o.stages["paid"]),
+        [{**r, "home": m.store_at} for m in stores for r in m.routes],
+        {rider: p for m in stores for rider, p in m.pings.items()},
+        {k: sum(m.substitutions[k] for m in stores) for k in first.substitutions},
+        first.started,
+        max(m.ended for m in stores),
+        first.store_at,
+        dispatcher_cpu_s=sum(m.dispatcher_cpu_s or 0.0 for m in stores),
+    )
 
 
 async def open_orders(dsn: str, store_id: str, order_ids: list[str]) -> int:
@@ -229,7 +246,8 @@ def away_s(m: Measured, until: datetime) -> float:
                 (
                     at
                     for at, lat, lng in m.pings.get(r["rider_id"], ())
-                    if at >= r["done_at"] and distance_m((lat, lng), m.store_at) < AT_STORE_M
+                    if at >= r["done_at"]
+                    and distance_m((lat, lng), r.get("home", m.store_at)) < AT_STORE_M
                 ),
                 m.ended,
             )

@@ -173,6 +173,36 @@ def routes(m: Measured) -> Figure:
     return fig
 
 
+def city_map(stores: dict[str, tuple[Measured, int]]) -> Figure:
+    """The city's riders on one map, a colour per store, each store's zone (its radius) drawn:
+    where the zones overlap, whose riders went where. Metres from the first store."""
+    fig, ax = plt.subplots(figsize=(7, 7))
+    origin = next(iter(stores.values()))[0].store_at
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    reach = 0.0
+    for (store_id, (m, radius_m)), colour in zip(stores.items(), colours, strict=False):
+        for pings in m.pings.values():
+            xy = [to_metres(lat, lng, origin) for _, lat, lng in pings]
+            ax.plot([x for x, _ in xy], [y for _, y in xy], linewidth=0.5, color=colour)
+        cx, cy = to_metres(*m.store_at, origin)
+        ax.add_patch(Circle((cx, cy), radius_m, fill=False, linestyle="--", color=colour))
+        ax.plot(cx, cy, "*", color=colour, markeredgecolor="k", markersize=14, label=store_id)
+        reach = max(reach, abs(cx) + radius_m, abs(cy) + radius_m)
+    edge = reach * 1.05
+    ax.plot([-edge * 0.9, -edge * 0.9 + 1000], [-edge * 0.92] * 2, color="k", linewidth=2)
+    ax.annotate("1 km", (-edge * 0.9 + 500, -edge * 0.88), ha="center", fontsize=8)
+    ax.set(
+        xlim=(-edge, edge),
+        ylim=(-edge, edge),
+        xlabel=f"metres east of {next(iter(stores))}",
+        ylabel=f"metres north of {next(iter(stores))}",
+        title="The city's riders (pings), a colour per store, and each store's zone",
+    )
+    ax.set_aspect("equal")
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
 def staffing_lines(tried: Sequence[Tried]) -> dict[int, list[Tried]]:
     """The staffings tried, one line per picker count, each in order of riders."""
     lines: dict[int, list[Tried]] = {}

@@ -66,4 +66,12 @@ PRESETS: dict[str, Scenario] = {
         speed_kmh=25.0,
         drain_minutes=45,
     ),
+    # A city of three stores (`city.CITIES`, Kobe) at this demand over the union of their
+    # zones, each with its own staff; bicycles at the demo store's 15 km/h.
+    "city": Scenario(
+        orders_per_hour=240,
+        hours=1.0,
+        till_sales_per_hour=0,
+        drain_minutes=45,
+    ),
 }

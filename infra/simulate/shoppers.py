@@ -7,13 +7,13 @@ import asyncio
 import logging
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 import httpx
 
 from infra.simulate.scenario import Scenario
-from infra.simulate.world import World, agent_rng, key, offset
+from infra.simulate.world import World, agent_rng, distance_m, key, offset
 from shared.auth import Role
 
 log = logging.getLogger("omo.simulate")
@@ -42,12 +42,22 @@ def basket(catalog: list[dict], rng: random.Random) -> list[dict]:
 
 
 def address(
-    store_at: tuple[float, float], outside_share: float, rng: random.Random
+    stores: Sequence[tuple[float, float]], outside_share: float, rng: random.Random
 ) -> tuple[dict, bool]:
-    """A door within 2.9 km of the store (uniform over the disc), or ~3 % beyond 3 km."""
+    """A door within 2.9 km of a store, uniform over the union of the stores' discs, or ~3 %
+    beyond every store's 3 km. With several stores a door is drawn around one of them and, when
+    k discs hold it, kept one time in k (so an overlap is not drawn k times as often); one store
+    draws exactly as it always has."""
     outside = rng.random() < outside_share
-    metres = rng.uniform(3_300, 5_000) if outside else 2_900 * math.sqrt(rng.random())
-    lat, lng = offset(store_at, metres, rng.uniform(0, 2 * math.pi))
+    while True:
+        home = stores[rng.randrange(len(stores))] if len(stores) > 1 else stores[0]
+        metres = rng.uniform(3_300, 5_000) if outside else 2_900 * math.sqrt(rng.random())
+        lat, lng = offset(home, metres, rng.uniform(0, 2 * math.pi))
+        if len(stores) == 1:
+            break
+        near = sum(1 for s in stores if distance_m(s, (lat, lng)) <= (3_000 if outside else 2_900))
+        if (outside and near == 0) or (not outside and rng.random() * near < 1):
+            break
     return {"lat": lat, "lng": lng, "text": f"Sim door {metres:.0f} m out"}, outside
 
 
@@ -65,12 +75,13 @@ class Shopper(NamedTuple):
 def shopper(
     sc: Scenario,
     catalog: list[dict],
-    store_at: tuple[float, float],
+    stores: Sequence[tuple[float, float]],
     member_id: str,
     rng: random.Random,
 ) -> Shopper:
-    """`rng`: the shopper's own stream (`agent_rng`), which answers substitutions later."""
-    where, outside = address(store_at, sc.outside_share, rng)
+    """`rng`: the shopper's own stream (`agent_rng`), which answers substitutions later;
+    `stores`: where the stores stand (the door is drawn over their zones)."""
+    where, outside = address(stores, sc.outside_share, rng)
     lines = basket(catalog, rng)
     return Shopper(member_id, where, outside, lines, rng.random() < sc.accept_later_share)
 
@@ -109,7 +120,7 @@ async def shop(world: World, member_id: str) -> None:
 
 async def _shop(world: World, member_id: str) -> None:
     rng = world.rng(member_id)
-    who = shopper(world.scenario, world.catalog, world.store_at, member_id, rng)
+    who = shopper(world.scenario, world.catalog, [world.store_at], member_id, rng)
     me = world.shopper(member_id)
     where, outside = who.address, who.outside
     request = {

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from infra.seed import STORE
+from infra.simulate.city import StoreSite
 from infra.simulate.fast import floor
 from infra.simulate.fast.clock import Clock
 from infra.simulate.fast.dispatching import Dispatcher
@@ -28,7 +29,7 @@ from services.delivery.dispatch.planning import Decision, Order, Place, Snapshot
 from services.delivery.dispatch.planning import Rider as PlanRider
 from services.delivery.domain import Zone, coverage
 from services.delivery.promise import Pace, promise
-from services.delivery.quoting import arrival_at, build
+from services.delivery.quoting import Quote, arrival_at, build
 
 OPENING = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)  # 18:00 in Kobe
 SERVICE_S = 120  # the store's planned hand-over (the delivery service's default)
@@ -46,15 +47,6 @@ class Placed:
     claimed: float | None = None
     route_id: str | None = None
     eta: datetime | None = None
-
-
-@dataclass(frozen=True)
-class StoreSite:
-    """Where a store is and what it is called; the demo store unless a city says otherwise."""
-
-    store_id: str = STORE.store_id
-    at: tuple[float, float] = (STORE.lat, STORE.lng)
-    radius_m: int = STORE.radius_m
 
 
 class Evening:
@@ -98,10 +90,19 @@ class Evening:
 
     # -- the shopper's side ------------------------------------------------------------
 
-    def quote(self, now: float, door: tuple[float, float]) -> tuple[int, datetime | None, bool]:
-        """What the delivery service answers at checkout: the distance, the promise (None: no
-        rider) and whether it is 30 minutes; the same functions the service calls."""
+    def quote(self, now: float, door: tuple[float, float]) -> Quote:
+        """What the delivery service answers at checkout (`quoting.quote`), by the same
+        functions the service calls."""
         where = coverage(self.zone, *door)
+        if not where.deliverable:
+            return Quote(
+                store_id=self.site.store_id,
+                deliverable=False,
+                distance_m=where.distance_m,
+                promise_at=None,
+                meets_30_minutes=False,
+                reason="outside the zone",
+            )
         at = stamp(now)
         deliveries = [o.delivery for o in self.orders.values()]
         _, typical = floor.packing_pace(deliveries, at)
@@ -121,14 +122,18 @@ class Evening:
         made = promise(
             at, distance_m=where.distance_m, backlog=basis.backlog, pace=self.pace, arrival=arrival
         )
-        return where.distance_m, made.promise_at, made.meets_30_minutes
+        return Quote(
+            store_id=self.site.store_id,
+            deliverable=True,
+            distance_m=where.distance_m,
+            promise_at=made.promise_at,
+            meets_30_minutes=made.meets_30_minutes,
+            reason=made.reason,
+        )
 
     @property
     def _batching(self) -> bool:
         return self.sc.policy != "greedy"
-
-    def deliverable(self, door: tuple[float, float]) -> bool:
-        return coverage(self.zone, *door).deliverable
 
     def place(self, now: float, who: Shopper, promise_at: datetime) -> None:
         order_id = f"ord_{self.site.store_id}_{who.member_id}"

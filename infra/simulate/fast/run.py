@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
 from infra.simulate import report
+from infra.simulate.city import StoreSite, choose
 from infra.simulate.fast.catalog import catalog
 from infra.simulate.fast.clock import Clock
-from infra.simulate.fast.evening import Evening, StoreSite, stamp
+from infra.simulate.fast.evening import Evening, stamp
 from infra.simulate.fast.search import Target
 from infra.simulate.measure import Measured, figures
 from infra.simulate.run import SAMPLE_S
@@ -18,21 +21,29 @@ from infra.simulate.shoppers import Shopper, arrival_times, shopper
 from infra.simulate.world import agent_rng
 
 CHECK_S = 20.0  # how often the run looks whether every order is done, as the full one does
+NO_30 = "quoted, could not promise 30 min"
 
 
-def offer(store: Evening, now: float, who: Shopper) -> None:
-    """A shopper at checkout: refused outside the zone, without a rider, or when they will not
-    take a later promise; else placed and paid."""
-    if not store.deliverable((who.address["lat"], who.address["lng"])):
-        store.tally["refused: outside-zone"] += 1
-        store.tally["refused (outside 3 km)" if who.outside else "refused (inside 3 km)"] += 1
+def offer(stores: Sequence[Evening], now: float, who: Shopper, tally: Counter) -> None:
+    """A shopper at checkout, sent to the store `city.choose` picks and placed and paid there;
+    or refused (outside every zone, no promise, or a later one they will not take), counted in
+    `tally`. A store that was asked and could not promise 30 minutes counts it."""
+    door = (who.address["lat"], who.address["lng"])
+    by_id = {s.site.store_id: s for s in stores}
+    choice = choose(
+        door,
+        [s.site for s in stores],
+        lambda site: by_id[site.store_id].quote(now, door),
+        accept_later=who.accept_later,
+    )
+    for q in choice.asked:
+        if q.deliverable and not q.meets_30_minutes:
+            by_id[q.store_id].tally[NO_30] += 1
+    if choice.quote is None or choice.quote.promise_at is None:
+        tally[f"refused: {choice.refusal()}"] += 1
+        tally["refused (outside 3 km)" if who.outside else "refused (inside 3 km)"] += 1
         return
-    _, promise_at, in_30 = store.quote(now, (who.address["lat"], who.address["lng"]))
-    if promise_at is None or (not in_30 and not who.accept_later):
-        store.tally["refused: no-promise" if promise_at is None else "refused: later-promise"] += 1
-        store.tally["refused (inside 3 km)"] += 1
-        return
-    store.place(now, who, promise_at)
+    by_id[choice.quote.store_id].place(now, who, choice.quote.promise_at)
 
 
 def play(sc: Scenario) -> tuple[Measured, dict]:
@@ -40,9 +51,9 @@ def play(sc: Scenario) -> tuple[Measured, dict]:
     items = catalog(sc)
     store = Evening(sc, items, clock, StoreSite())
     for t, member_id in arrival_times(sc, sc.hours):
-        who = shopper(sc, items, store.site.at, member_id, agent_rng(sc.seed, member_id))
+        who = shopper(sc, items, [store.site.at], member_id, agent_rng(sc.seed, member_id))
         store.tally["orders tried"] += 1
-        clock.at(t, partial(offer, store, t, who))
+        clock.at(t, partial(offer, [store], t, who, store.tally))
     ended = drive(clock, [store], sc)
     return store.measured(ended), dict(store.tally)
 

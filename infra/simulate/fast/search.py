@@ -11,6 +11,7 @@ answer is already known.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,13 +30,13 @@ class Target:
     kept: float = 99.5  # % of delivered orders by their promise
 
     def margin(self, figures: dict) -> tuple[float, float]:
-        return _num(figures[WITHIN_30]) - self.within_30, _num(figures[KEPT]) - self.kept
+        return num(figures[WITHIN_30]) - self.within_30, num(figures[KEPT]) - self.kept
 
     def met(self, figures: dict) -> bool:
         return min(self.margin(figures)) >= 0
 
 
-def _num(value: object) -> float:
+def num(value: object) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
@@ -49,7 +50,7 @@ class Tried:
 
     @property
     def within_30(self) -> float:
-        return _num(self.figures[WITHIN_30])
+        return num(self.figures[WITHIN_30])
 
 
 @dataclass
@@ -73,9 +74,12 @@ class Search:
         self.tried.append(Tried(pickers, riders, figures, met, time.monotonic() - wall))
         return met
 
-    def smallest(self, passes: Callable[[int], bool], guess: int) -> int:
-        """The smallest n >= 1 with `passes(n)`, by bracketing from `guess` then bisecting."""
-        n = max(1, guess)
+    def smallest(self, passes: Callable[[int], bool], guess: int, most: int | None = None) -> int:
+        """The smallest n >= 1 with `passes(n)`, by bracketing from `guess` then bisecting;
+        `most` when none up to it passes (a city's store whose neighbour fails whatever it
+        does)."""
+        ceiling = sys.maxsize if most is None else most
+        n = max(1, min(guess, ceiling))
         step = max(1, n // 4)
         if passes(n):
             high, low = n, n - step
@@ -86,8 +90,10 @@ class Search:
         else:
             low, high = n, n + step
             while not passes(high):
+                if high >= ceiling:
+                    return high
                 low, step = high, step * 2
-                high = low + step
+                high = min(low + step, ceiling)
         while high - low > 1:
             mid = (low + high) // 2
             if passes(mid):
@@ -107,14 +113,24 @@ def guesses(sc: Scenario) -> tuple[int, int]:
 
 
 def find_staff(
-    sc: Scenario, target: Target, play: Callable[[Scenario], dict]
+    sc: Scenario,
+    target: Target,
+    play: Callable[[Scenario], dict],
+    guess: tuple[int, int] | None = None,
+    most: int | None = None,
 ) -> tuple[Search, int, int]:
-    """The fewest pickers (riders to spare), then the fewest riders at those pickers."""
+    """The fewest pickers (riders to spare), then the fewest riders at those pickers; from
+    `guess` (pickers, riders), else from what the demand suggests (`guesses`); with `most`,
+    no more than `most` times the guess of either is tried."""
     search = Search(sc, target, play)
-    p0, r0 = guesses(sc)
+    p0, r0 = guess or guesses(sc)
     spare = 2 * r0
-    pickers = search.smallest(lambda p: search.passes(p, spare), p0)
-    riders = search.smallest(lambda r: search.passes(pickers, r), r0)
+    pickers = search.smallest(
+        lambda p: search.passes(p, spare), p0, None if most is None else most * p0
+    )
+    riders = search.smallest(
+        lambda r: search.passes(pickers, r), r0, None if most is None else most * r0
+    )
     return search, pickers, riders
 
 
@@ -127,10 +143,10 @@ def table(search: Search, pickers: int, riders: int) -> str:
     ]
     for i, t in enumerate(search.tried, start=1):
         f = t.figures
-        w30, kept = t.within_30, _num(f[KEPT])
+        w30, kept = t.within_30, num(f[KEPT])
         rows.append(
             f"| {i} | {t.pickers} | {t.riders} | {w30:.1f} % | {kept:.1f} % |"
-            f" {_num(f[P50]):.1f} min | {f['orders placed (paid)']} | {'yes' if t.met else 'no'} |"
+            f" {num(f[P50]):.1f} min | {f['orders placed (paid)']} | {'yes' if t.met else 'no'} |"
             f" {t.wall_s:.0f} |"
         )
     answer = next(t for t in search.tried if (t.pickers, t.riders) == (pickers, riders))
@@ -140,7 +156,7 @@ def table(search: Search, pickers: int, riders: int) -> str:
     rows.append(
         f"answer: {pickers} pickers, {riders} riders: {w30:.1f} % at the door within 30 min"
         f" ({m30:+.1f} points over {search.target.within_30:g} %), "
-        f"{_num(answer.figures[KEPT]):.1f} % of promises kept ({mkept:+.1f} over "
+        f"{num(answer.figures[KEPT]):.1f} % of promises kept ({mkept:+.1f} over "
         f"{search.target.kept:g} %); one picker fewer, or one rider fewer, fails (run or implied "
         f"by a run above). {len(search.tried)} runs, {sum(t.wall_s for t in search.tried):.0f} s."
     )

@@ -1,0 +1,119 @@
+"""A city of stores: where each stands, the staff each has, and which store a shopper's order
+goes to.
+
+A shopper's app asks the stores whose zones hold the door, nearest first, for the delivery
+service's quote (the one checkout asks for), and orders from the first that promises 30
+minutes. When none can, a shopper who takes a later promise takes the earliest one offered
+(the nearer store on a tie); one who does not, or one no store can promise at all, is refused.
+A store further away is asked only when every nearer one could not promise 30 minutes, as an
+app would stop at the first yes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from infra.seed import STORE
+from infra.simulate.world import distance_m
+from services.delivery.quoting import Quote
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class StoreSite:
+    """Where a store is and what it is called; the demo store unless a city says otherwise."""
+
+    store_id: str = STORE.store_id
+    at: Point = (STORE.lat, STORE.lng)
+    radius_m: int = STORE.radius_m
+
+
+@dataclass(frozen=True)
+class CityStore:
+    site: StoreSite
+    pickers: int
+    riders: int
+
+
+@dataclass(frozen=True)
+class City:
+    """The stores of a city with tonight's staff of each; the demand is the scenario's, for the
+    whole city."""
+
+    stores: tuple[CityStore, ...]
+
+    def staffed(self, store_id: str, pickers: int, riders: int) -> City:
+        """The same city with one store's staff changed."""
+        return City(
+            tuple(
+                CityStore(s.site, pickers, riders) if s.site.store_id == store_id else s
+                for s in self.stores
+            )
+        )
+
+    def everyone(self, pickers: int | None, riders: int | None) -> City:
+        """Every store with these pickers and riders (None: as it was)."""
+        return City(
+            tuple(
+                CityStore(
+                    s.site,
+                    s.pickers if pickers is None else pickers,
+                    s.riders if riders is None else riders,
+                )
+                for s in self.stores
+            )
+        )
+
+
+# Kobe: the demo store at Sannomiya, one by Kobe station and Harborland 2.2 km south-west, one
+# at Oji-koen 2.4 km north-east; the outer two are 4.6 km apart, so every pair of 3 km zones
+# overlaps and Sannomiya's is mostly shared. The staffing is a generous first guess (a third of
+# the `city` preset's demand each) for --find-staff to come down from.
+KOBE = City(
+    (
+        CityStore(StoreSite(), pickers=7, riders=30),
+        CityStore(StoreSite("kobe-harborland", (34.6795, 135.1785), 3000), pickers=7, riders=30),
+        CityStore(StoreSite("kobe-oji-koen", (34.7105, 135.2120), 3000), pickers=7, riders=30),
+    )
+)
+CITIES: dict[str, City] = {"city": KOBE}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The store's quote the order goes to (None: refused), and every quote asked for, nearest
+    store first."""
+
+    quote: Quote | None
+    asked: list[Quote]
+
+    def refusal(self) -> str:
+        """Why no store took it, as checkout's problem types name it."""
+        if not any(q.deliverable for q in self.asked):
+            return "outside-zone"
+        if all(q.promise_at is None for q in self.asked):
+            return "no-promise"
+        return "later-promise"
+
+
+def choose(
+    door: Point,
+    sites: Sequence[StoreSite],
+    quote: Callable[[StoreSite], Quote],
+    *,
+    accept_later: bool,
+) -> Choice:
+    """The store an order from `door` goes to: the nearest whose quote promises 30 minutes,
+    else (for a shopper who takes a later promise) the earliest later promise."""
+    asked: list[Quote] = []
+    for site in sorted(sites, key=lambda s: distance_m(s.at, door)):
+        made = quote(site)  # outside its zone: not deliverable, and no promise
+        asked.append(made)
+        if made.deliverable and made.meets_30_minutes:
+            return Choice(made, asked)
+    later = [(q.promise_at, i) for i, q in enumerate(asked) if q.promise_at is not None]
+    if accept_later and later:
+        return Choice(asked[min(later)[1]], asked)
+    return Choice(None, asked)

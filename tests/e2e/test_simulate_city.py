@@ -1,0 +1,66 @@
+"""`omo simulate --preset city --fast`: a small evening of the three Kobe stores; every paid
+order at exactly one store, and the stores' figures adding up to the city's."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from infra.simulate.city import KOBE
+from tests.e2e.processes import run_omo
+
+pytestmark = [pytest.mark.e2e, pytest.mark.simulate]
+STORES = [s.site.store_id for s in KOBE.stores]
+COUNTS = (
+    "pickers",
+    "riders",
+    "orders placed (paid)",
+    "delivered",
+    "delivery failed",
+    "not finished when the run ended",
+    "substitutes proposed",
+    "quoted, could not promise 30 min",
+)
+
+
+def columns(city_md: str) -> dict[str, dict[str, str]]:
+    """city.md's table: figure -> store (or city) -> value."""
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in city_md.splitlines()
+        if line.startswith("|")
+    ]
+    names = rows[0][1:]
+    return {cells[0]: dict(zip(names, cells[1:], strict=True)) for cells in rows[2:]}
+
+
+def test_every_city_order_ends_at_one_store_and_the_stores_add_up_to_the_city(tmp_path):
+    out = tmp_path / "city"
+    run = run_omo(
+        "simulate", "--preset", "city", "--fast", "--orders-per-hour", "120", "--hours", "0.25",
+        "--pickers", "3", "--riders", "6", "--out", str(out), env={}, timeout=180,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    table = columns((out / "city.md").read_text(encoding="utf-8"))
+    assert list(table["riders"]) == [*STORES, "city"]
+    for figure in COUNTS:
+        row = table[figure]
+        assert sum(int(row[s]) for s in STORES) == int(row["city"]), figure
+    paid = int(table["orders placed (paid)"]["city"])
+    assert paid >= 15
+    assert int(table["not finished when the run ended"]["city"]) == 0
+    assert all(int(table["orders placed (paid)"][s]) > 0 for s in STORES)
+
+    # each paid shopper's order is at one store, finished there
+    where: dict[str, list[str]] = {}
+    for store_id in STORES:
+        with (out / store_id / "orders.csv").open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                assert row["status"] in ("delivered", "delivery_failed")
+                member = row["order_id"].removeprefix(f"ord_{store_id}_")
+                where.setdefault(member, []).append(store_id)
+    assert len(where) == paid
+    assert all(len(stores) == 1 for stores in where.values())
+    assert (out / "city_map.png").stat().st_size > 1000
