@@ -14,10 +14,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from services.delivery.dispatch.dispatcher import dispatch_once, solver_pool
-from services.delivery.settings import DeliverySettings
 from shared.auth import Role
-from shared.clock import Clock
 from shared.db import create_pool
 from shared.events import OrderCollected, StoreUpdated
 from tests.e2e.browser import ARTEFACTS, NEEDS_CHROMIUM, chromium, glyphs_differ
@@ -25,7 +22,7 @@ from tests.eventually import eventually
 from tests.integration import picking
 from tests.integration.apps import bearer
 from tests.integration.conftest import orders, serving, stripe_url  # noqa: F401 (fixtures)
-from tests.integration.delivering import MANAGER, STORE, command, emit, rows
+from tests.integration.delivering import MANAGER, STORE, command, dispatch_now, emit, rows
 from tests.integration.live_store import AT_STORE, busy_evening, place_rider, quote, set_pace
 from tests.integration.shopping import CABBAGE, SHOPPER, place_and_pay
 
@@ -345,25 +342,12 @@ async def test_a_store_manager_follows_one_order_from_paid_to_delivered(
         await reached("picking", "paid", "picking")
         await expect(page.get_by_test_id("followed-more")).to_contain_text("picked by Aoi Tanaka")
         batch = await picking.pick_all(floor, batch)
-        packed = await floor.post(
-            f"/v1/batches/{batch['batch_id']}/orders/{order_id}/pack",
-            json={"bags": [{"zone": "produce", "count": 1}]},
-            headers=picking.command(),
-        )
-        assert packed.json()["order_packed"] is True, packed.text
+        await picking.pack_one_bag(floor, batch, order_id)
     await reached("packed", "paid", "picking", "packed")
 
     pool = await create_pool(database)
     try:
-        with solver_pool() as executor:
-            run = await dispatch_once(
-                pool,
-                STORE,
-                clock=Clock(),
-                executor=executor,
-                owner="live-page",
-                settings=DeliverySettings(database_url=database, solve_time_limit_s=0.3),
-            )
+        run = await dispatch_now(pool, database, "live-page")
     finally:
         await pool.close()
     assert run is not None and run.committed == 1
@@ -472,12 +456,7 @@ async def test_a_store_manager_follows_a_pickup_order_until_its_shopper_collects
         batch = await picking.claim(floor)
         await shows_steps(page, STEPS_OF_A_PICKUP, "picking", "paid", "picking")
         batch = await picking.pick_all(floor, batch)
-        packed = await floor.post(
-            f"/v1/batches/{batch['batch_id']}/orders/{order_id}/pack",
-            json={"bags": [{"zone": "produce", "count": 1}]},
-            headers=picking.command(),
-        )
-        assert packed.json()["order_packed"] is True, packed.text
+        await picking.pack_one_bag(floor, batch, order_id)
     await shows_steps(page, STEPS_OF_A_PICKUP, "packed", "paid", "picking", "packed")
     await expect(page.get_by_test_id("followed-more")).to_contain_text("picked by Aoi Tanaka")
 

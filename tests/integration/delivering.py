@@ -8,9 +8,14 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
+
 from services.delivery.consumers import CONSUMERS
+from services.delivery.dispatch.dispatcher import Run, dispatch_once, solver_pool
+from services.delivery.settings import DeliverySettings
 from shared.auth import Role
 from shared.bus import drain
+from shared.clock import Clock
 from shared.db import connect, create_pool
 from shared.events import Address, Bag, Event, OrderPacked, OrderPlaced
 from shared.ids import uuid7
@@ -168,6 +173,19 @@ async def assign_route(
     finally:
         await conn.close()
     return route_id
+
+
+async def dispatch_now(pool: asyncpg.Pool, database: str, owner: str) -> Run | None:
+    """One dispatch of the demo store, as the dispatcher's loop runs it, with a short solve."""
+    with solver_pool() as executor:
+        return await dispatch_once(
+            pool,
+            STORE,
+            clock=Clock(),
+            executor=executor,
+            owner=owner,
+            settings=DeliverySettings(database_url=database, solve_time_limit_s=0.3),
+        )
 
 
 async def rows(database: str, query: str, *args: object) -> list[dict]:

@@ -142,3 +142,13 @@ async def pick_all(c, batch: dict, who: dict | None = None) -> dict:
         assert r.status_code == 200, r.text
         batch = r.json()["batch"]
     return batch
+
+
+async def pack_one_bag(c, batch: dict, order_id: str, zone: str = "produce") -> None:
+    """Pack the order's picked items into one bag, which packs the whole order."""
+    packed = await c.post(
+        f"/v1/batches/{batch['batch_id']}/orders/{order_id}/pack",
+        json={"bags": [{"zone": zone, "count": 1}]},
+        headers=command(),
+    )
+    assert packed.json()["order_packed"] is True, packed.text

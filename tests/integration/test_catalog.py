@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
 
-from infra.seed import demo_catalog, seed_demo
+from infra.seed import demo_catalog
 from shared.auth import Role
-from shared.clock import Clock
-from shared.db import init_connection
 from tests.integration.apps import bearer, client, new_store
 
 KOBE = "kobe-sannomiya"
@@ -20,15 +16,9 @@ DEMO = [p for p, _ in demo_catalog()]
 
 
 @pytest.fixture
-async def seeded(database: str) -> AsyncIterator[str]:
-    """A database holding the demo store and its 229 products."""
-    conn = await asyncpg.connect(database)
-    try:
-        await init_connection(conn)
-        await seed_demo(conn, Clock())
-    finally:
-        await conn.close()
-    yield database
+def seeded(database: str, demo: str) -> str:
+    """A database holding the demo store and its 229 products (`demo`)."""
+    return database
 
 
 async def _sql(database: str, query: str, *args: object) -> list[asyncpg.Record]:

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
 
-from infra.seed import seed_demo
 from shared.auth import Role
-from shared.clock import Clock
-from shared.db import init_connection
 from tests.integration.apps import bearer, client
 
 KOBE = "kobe-sannomiya"
@@ -20,14 +15,9 @@ MANAGER = bearer(Role.MANAGER, store=KOBE)
 
 
 @pytest.fixture
-async def seeded(database: str) -> AsyncIterator[str]:
-    conn = await asyncpg.connect(database)
-    try:
-        await init_connection(conn)
-        await seed_demo(conn, Clock())
-    finally:
-        await conn.close()
-    yield database
+def seeded(database: str, demo: str) -> str:
+    """A database holding the demo store and its 229 products (`demo`)."""
+    return database
 
 
 async def _price_behind_the_caches_back(database: str, amount: int) -> None:

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import httpx
 
-from services.delivery.dispatch.dispatcher import dispatch_once, solver_pool
-from services.delivery.settings import DeliverySettings
-from shared.clock import Clock
 from shared.db import create_pool
 from tests.eventually import eventually
 from tests.integration import picking
 from tests.integration.apps import client
-from tests.integration.delivering import RIDER_1, command
+from tests.integration.delivering import RIDER_1, command, dispatch_now
 from tests.integration.shopping import CABBAGE, SHOPPER, place_and_pay
 
 STORE = "kobe-sannomiya"
@@ -24,12 +21,7 @@ async def test_an_order_goes_from_the_app_to_the_door(orders, database, delivery
     await picking.handle_all(database)
     async with client("fulfillment", database) as fulfillment:
         batch = await picking.pick_all(fulfillment, await picking.claim(fulfillment))
-        packed = await fulfillment.post(
-            f"/v1/batches/{batch['batch_id']}/orders/{order_id}/pack",
-            json={"bags": [{"zone": "produce", "count": 1}]},
-            headers=picking.command(),
-        )
-        assert packed.json()["order_packed"] is True
+        await picking.pack_one_bag(fulfillment, batch, order_id)
 
     async with httpx.AsyncClient(base_url=delivery_url, timeout=10) as delivery:
         shift = await delivery.post(
@@ -48,15 +40,7 @@ async def test_an_order_goes_from_the_app_to_the_door(orders, database, delivery
                 return row and row["status"] == "ready"
 
             await eventually(ready, "delivery to learn the order is packed", 20)
-            with solver_pool() as executor:
-                run = await dispatch_once(
-                    pool,
-                    STORE,
-                    clock=Clock(),
-                    executor=executor,
-                    owner="journey",
-                    settings=DeliverySettings(database_url=database, solve_time_limit_s=0.3),
-                )
+            run = await dispatch_now(pool, database, "journey")
         finally:
             await pool.close()
         assert run is not None and run.committed == 1
