@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import get, put
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from services.fulfillment import service
 from services.fulfillment.batches.bagging import PackingRule
@@ -14,6 +14,7 @@ from services.fulfillment.queue import QueueView, TaskSummary
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Now, Tx
+from shared.web.openapi import example
 
 
 @get(
@@ -83,13 +84,25 @@ async def get_queue(store_id: FromPath[str], conn: Tx, clock: Now) -> QueueView:
     return await service.queue_view(conn, clock, store_id)
 
 
+LAYOUT_EXAMPLE = example(
+    list[Bin],
+    [
+        {"sku": "SKU-10001", "zone": "produce", "aisle": 1, "bay": 1, "shelf": 1},
+        {"sku": "SKU-10002", "zone": "produce", "aisle": 1, "bay": 1, "shelf": 2},
+    ],
+    "Cabbage and daikon on the first bay of aisle 1",
+)
+
+
 @put(
     "/v1/stores/{store_id:str}/layout",
     guards=[allow(Role.MANAGER)],
     tags=["layout"],
     operation_id="editLayout",
 )
-async def edit_layout(store_id: FromPath[str], data: JSONBody[list[Bin]], conn: Tx) -> list[Bin]:
+async def edit_layout(
+    store_id: FromPath[str], data: Annotated[list[Bin], LAYOUT_EXAMPLE], conn: Tx
+) -> list[Bin]:
     """Place or move products on the floor (the store's manager); the whole layout comes back
     in walking order. PUT: a repeat is the same change."""
     return await service.edit_layout(conn, store_id, data)
@@ -106,6 +119,13 @@ async def get_packing_rule(store_id: FromPath[str], conn: Tx) -> PackingRule:
     return await service.packing_rule(conn, store_id)
 
 
+PACKING_RULE_EXAMPLE = example(
+    PackingRule,
+    {"groups": [["ambient", "produce"], ["chilled", "frozen"]], "lines_per_bag": 6},
+    "Cold goods bagged together, apart from the rest",
+)
+
+
 @put(
     "/v1/stores/{store_id:str}/packing-rule",
     guards=[allow(Role.MANAGER)],
@@ -113,7 +133,7 @@ async def get_packing_rule(store_id: FromPath[str], conn: Tx) -> PackingRule:
     operation_id="setPackingRule",
 )
 async def set_packing_rule(
-    store_id: FromPath[str], data: JSONBody[PackingRule], conn: Tx
+    store_id: FromPath[str], data: Annotated[PackingRule, PACKING_RULE_EXAMPLE], conn: Tx
 ) -> PackingRule:
     """Set the store's packing rule (its manager): `groups` of zones that may share a bag
     (chilled and frozen never with ambient or produce) and `lines_per_bag` (1 to 40)."""

@@ -16,7 +16,8 @@ from litestar import Litestar, Router
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, Operation, PathItem, SecurityScheme
+from litestar.openapi.spec import Components, Example, Operation, PathItem, SecurityScheme
+from litestar.params import Body, BodyKwarg
 from litestar.static_files import create_static_files_router
 
 from shared.web.problems import MEDIA_TYPE
@@ -96,6 +97,14 @@ def openapi_config(
         security=[{BEARER: []}],
         webhooks=webhooks,  # type: ignore[arg-type]  # Litestar types it with References too
     )
+
+
+def example(of: Any, value: Any, summary: str) -> BodyKwarg:
+    """A JSON request body with an example, as `data: Annotated[Body, example(Body, ...)]`.
+    The example is decoded as `of` when the module loads, so one that no longer fits its type
+    fails at import rather than misleading a client."""
+    msgspec.convert(value, of)
+    return Body(examples=[Example(summary=summary, value=value)])
 
 
 class Problem(msgspec.Struct, kw_only=True):

@@ -77,3 +77,18 @@ async def test_every_error_an_operation_may_answer_is_a_documented_problem(datab
             [(media, content)] = response["content"].items()
             assert media == "application/problem+json", (name, status)
             assert content["schema"] == {"$ref": "#/components/schemas/Problem"}, (name, status)
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_every_request_body_shows_an_example(database, service):
+    async with client(service, database) as c:
+        spec = (await c.get("/schema/openapi.json")).json()
+    bodies = {
+        name: content
+        for name, op in operations(spec).items()
+        for media, content in op.get("requestBody", {}).get("content", {}).items()
+        if "json" in media
+    }
+    assert bodies, "no operation of the service takes a body?"
+    bare = [n for n, c in bodies.items() if not (c.get("examples") or c["schema"].get("examples"))]
+    assert bare == []

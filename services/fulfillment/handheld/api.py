@@ -10,7 +10,7 @@ from typing import Annotated
 import asyncpg
 import msgspec
 from litestar import Request, Response, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from services.fulfillment import live
@@ -27,6 +27,7 @@ from shared.errors import NotFound
 from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Pool, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.openapi import example
 from shared.web.streams import Resume, event_message, stream
 
 HERE = Path(__file__).parent
@@ -90,10 +91,17 @@ class SignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     pin: str
 
 
+SIGN_IN_EXAMPLE = example(
+    SignIn,
+    {"store_id": "kobe-sannomiya", "pin": "4827"},
+    "A picker's PIN at Kobe Sannomiya",
+)
+
+
 @post("/v1/handheld/sessions", opt=PUBLIC, tags=["handheld"], operation_id="signIn")
 async def sign_in(
     request: Request,
-    data: JSONBody[SignIn],
+    data: Annotated[SignIn, SIGN_IN_EXAMPLE],
     conn: Tx,
     clock: Now,
     idempotency_key: IdempotencyKey,
@@ -127,6 +135,13 @@ class PickerBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     pin: str
 
 
+PICKER_EXAMPLE = example(
+    PickerBody,
+    {"name": "Yamada Hanako", "pin": "4827"},
+    "A picker and the PIN they sign in with",
+)
+
+
 @put(
     "/v1/stores/{store_id:str}/pickers/{picker_id:str}",
     guards=[allow(Role.MANAGER)],
@@ -136,7 +151,7 @@ class PickerBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 async def save_picker(
     store_id: FromPath[str],
     picker_id: FromPath[str],
-    data: JSONBody[PickerBody],
+    data: Annotated[PickerBody, PICKER_EXAMPLE],
     conn: Tx,
     secret: Secret,
 ) -> dict[str, str]:

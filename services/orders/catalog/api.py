@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, patch, put
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from services.orders.catalog import service
 from services.orders.catalog.domain import (
@@ -33,6 +33,7 @@ from services.orders.deps import AcceptLanguage, Pages
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow
 from shared.web.deps import Pool, Tx
+from shared.web.openapi import example
 
 MANAGERS = [allow(Role.MANAGER, Role.SERVICE)]
 
@@ -155,6 +156,41 @@ async def list_substitutes(
     return await service.substitutes(conn, store_id, sku, quantity=quantity, preference=preference)
 
 
+PRODUCTS_EXAMPLE = example(
+    ProductDefinitions,
+    {
+        "items": [
+            {
+                "sku": "SKU-10001",
+                "ean": "4900000100013",
+                "name_en": "Cabbage 1 head",
+                "name_ja": "キャベツ 1玉",
+                "brand": "Local Farm",
+                "category": "vegetables",
+                "zone": "produce",
+                "unit": "each",
+                "price": {"amount": 198, "currency": "JPY"},
+                "reading": "きゃべつ 1たま",
+                "tax_class": "reduced",
+            },
+            {
+                "sku": "SKU-10005",
+                "ean": "4900000100051",
+                "name_en": "Potatoes, loose",
+                "name_ja": "じゃがいも（バラ売り）",
+                "brand": "JA Hokkaido",
+                "category": "vegetables",
+                "zone": "produce",
+                "unit": "kg",
+                "price": {"amount": 398, "currency": "JPY"},
+                "reading": "じゃがいも（ばらうり）",
+            },
+        ]
+    },
+    "A cabbage sold each, potatoes by the kilogram",
+)
+
+
 @put(
     "/v1/stores/{store_id:str}/products",
     guards=MANAGERS,
@@ -162,10 +198,17 @@ async def list_substitutes(
     operation_id="defineProducts",
 )
 async def define_products(
-    store_id: FromPath[str], data: JSONBody[ProductDefinitions], conn: Tx
+    store_id: FromPath[str], data: Annotated[ProductDefinitions, PRODUCTS_EXAMPLE], conn: Tx
 ) -> Upserted:
     """Create or redefine up to 1000 products, all or none; stock is not touched (its manager)."""
     return await service.define_products(conn, store_id, data.items)
+
+
+PRICES_EXAMPLE = example(
+    PriceChanges,
+    {"items": [{"sku": "SKU-10001", "price": {"amount": 178, "currency": "JPY"}}]},
+    "Cabbage down to 178 yen",
+)
 
 
 @patch(
@@ -174,9 +217,18 @@ async def define_products(
     tags=["catalog"],
     operation_id="changePrices",
 )
-async def change_prices(store_id: FromPath[str], data: JSONBody[PriceChanges], conn: Tx) -> Updated:
+async def change_prices(
+    store_id: FromPath[str], data: Annotated[PriceChanges, PRICES_EXAMPLE], conn: Tx
+) -> Updated:
     """New prices for up to 1000 products, all or none (its manager)."""
     return await service.change_prices(conn, store_id, data.items)
+
+
+STOCK_EXAMPLE = example(
+    StockCounts,
+    {"items": [{"sku": "SKU-10001", "on_hand": 42}, {"sku": "SKU-10002", "on_hand": 18}]},
+    "Counted on the shelf this morning",
+)
 
 
 @patch(
@@ -185,7 +237,9 @@ async def change_prices(store_id: FromPath[str], data: JSONBody[PriceChanges], c
     tags=["catalog"],
     operation_id="countStock",
 )
-async def count_stock(store_id: FromPath[str], data: JSONBody[StockCounts], conn: Tx) -> Updated:
+async def count_stock(
+    store_id: FromPath[str], data: Annotated[StockCounts, STOCK_EXAMPLE], conn: Tx
+) -> Updated:
     """Stock on hand after a stock take (pieces, or grams for `kg` products), all or none (its
     manager). A count below what online orders hold is recorded: online sales of that product
     stop, and those orders' picks come up short."""

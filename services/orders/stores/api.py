@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post, put
-from litestar.params import FromPath, JSONBody, PathParameter
+from litestar.params import FromPath, PathParameter
 
 from services.orders.stores import service
 from services.orders.stores.domain import STORE_ID_PATTERN, NearbyStore, RadiusM, Store
@@ -16,6 +16,7 @@ from shared.money import Currency
 from shared.web.access import PUBLIC, allow
 from shared.web.deps import Caller, Now, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.openapi import example
 from shared.web.query import LatitudeQuery, LongitudeQuery
 
 
@@ -32,10 +33,25 @@ class StoreChange(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     timezone: str = "Asia/Tokyo"
 
 
+NEW_STORE_EXAMPLE = example(
+    NewStore,
+    {
+        "store_id": "kobe-sannomiya",
+        "name": "omo Kobe Sannomiya",
+        "lat": 34.6937,
+        "lng": 135.1955,
+        "radius_m": 3000,
+        "currency": "JPY",
+        "timezone": "Asia/Tokyo",
+    },
+    "A store delivering within 3 km",
+)
+
+
 @post("/v1/stores", guards=[allow(Role.SERVICE)], tags=["stores"], operation_id="openStore")
 async def open_store(
     request: Request,
-    data: JSONBody[NewStore],
+    data: Annotated[NewStore, NEW_STORE_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,
@@ -51,6 +67,20 @@ async def open_store(
     )
 
 
+STORE_CHANGE_EXAMPLE = example(
+    StoreChange,
+    {
+        "name": "omo Kobe Sannomiya",
+        "lat": 34.6937,
+        "lng": 135.1955,
+        "radius_m": 2500,
+        "currency": "JPY",
+        "timezone": "Asia/Tokyo",
+    },
+    "Deliver within 2.5 km from now on",
+)
+
+
 @put(
     "/v1/stores/{store_id:str}",
     guards=[allow(Role.MANAGER, Role.SERVICE)],
@@ -59,7 +89,7 @@ async def open_store(
 )
 async def change_store(
     store_id: Annotated[str, PathParameter(pattern=STORE_ID_PATTERN)],
-    data: JSONBody[StoreChange],
+    data: Annotated[StoreChange, STORE_CHANGE_EXAMPLE],
     conn: Tx,
     clock: Now,
 ) -> Store:

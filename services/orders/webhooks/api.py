@@ -7,7 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Request, Response, delete, get, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, Parameter
 
 from services.orders.webhooks import service
 from services.orders.webhooks.domain import Delivery, Endpoint, EndpointRequest
@@ -15,8 +15,16 @@ from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.openapi import example
 
 MANAGERS = [allow(Role.MANAGER, Role.SERVICE)]
+
+
+ENDPOINT_EXAMPLE = example(
+    EndpointRequest,
+    {"url": "https://erp.example.jp/omo/events", "topics": ["order.placed", "order.delivered"]},
+    "The chain's ERP hears of orders placed and delivered",
+)
 
 
 @post(
@@ -28,7 +36,7 @@ MANAGERS = [allow(Role.MANAGER, Role.SERVICE)]
 async def register(
     request: Request,
     store_id: FromPath[str],
-    data: JSONBody[EndpointRequest],
+    data: Annotated[EndpointRequest, ENDPOINT_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,
