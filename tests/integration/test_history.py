@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from tests.integration.shopping import CABBAGE, POTATOES, SHOPPER, place_and_pay
+from tests.integration.shopping import CABBAGE, POTATOES, SHOPPER, place_and_pay, yen
 
 MEMBER = "mem_test_1"  # the SHOPPER token's member
 
@@ -51,7 +51,7 @@ async def test_timeline_lists_online_orders_and_till_sales_newest_first(orders, 
         ("online_delivery", online["order_id"]),
         ("till", "sal_old"),
     ]
-    assert entries[1]["amount"] == 198
+    assert entries[1]["amount"] == yen(198)
     page = (
         await orders.get("/v1/me/timeline", params={"before": entries[0]["at"]}, headers=SHOPPER)
     ).json()
@@ -67,7 +67,7 @@ async def test_buy_again_ranks_what_the_member_buys_most_across_channels(orders,
         await orders.get("/v1/me/buy-again", params={"store_id": "kobe-sannomiya"}, headers=SHOPPER)
     ).json()
     assert [(f["sku"], f["times"]) for f in favourites] == [(CABBAGE, 3), (POTATOES, 1)]
-    assert favourites[0]["price"] == 198 and favourites[0]["available"] > 0
+    assert favourites[0]["price"] == yen(198) and favourites[0]["available"] > 0
 
 
 async def test_another_members_history_is_not_shown(orders, database):

@@ -195,7 +195,7 @@ async def test_a_failed_delivery_is_refunded_in_full_once_and_shows_its_reason(
         assert [(r.id, r.amount) for r in at_stripe.data] == [(row["gateway_id"], row["amount"])]
 
     timeline = (await orders.get("/v1/me/timeline", headers=SHOPPER)).json()
-    assert [(e["status"], e["amount"]) for e in timeline] == [("delivery_failed", 0)]
+    assert [(e["status"], e["amount"]["amount"]) for e in timeline] == [("delivery_failed", 0)]
 
 
 async def test_an_out_for_delivery_for_a_cancelled_order_changes_nothing(orders, database):

@@ -25,8 +25,8 @@ class StripeEventReceived(msgspec.Struct, frozen=True):
 
 REFUND_EXAMPLE = example(
     refunds.RefundRequest,
-    {"lines": [1], "reason": "cabbage was damaged"},
-    "Refund one line",
+    {"amount": {"amount": 198, "currency": "JPY"}, "reason": "cabbage arrived bruised"},
+    "Refund the price of a cabbage",
 )
 
 
