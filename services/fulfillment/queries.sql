@@ -28,8 +28,9 @@ SELECT sku, zone, aisle, bay, shelf FROM fulfillment.bins WHERE store_id = $1 AN
 
 -- name: insert_task
 INSERT INTO fulfillment.pick_tasks
-    (store_id, task_id, order_id, zone, fulfilment, deadline, status, created_at)
-VALUES (:store_id, :task_id, :order_id, :zone, :fulfilment, :deadline, 'queued', :created_at)
+    (store_id, task_id, order_id, zone, fulfilment, deadline, status, created_at, currency)
+VALUES (:store_id, :task_id, :order_id, :zone, :fulfilment, :deadline, 'queued', :created_at,
+        :currency)
 ON CONFLICT (store_id, order_id, zone) DO NOTHING
 RETURNING task_id
 

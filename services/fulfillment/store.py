@@ -85,6 +85,7 @@ async def insert_task(
             fulfilment=fulfilment,
             deadline=task.deadline,
             created_at=at,
+            currency=task.currency,
         )
     ):
         return False
