@@ -30,6 +30,7 @@ from services.orders.catalog.paging import (
 )
 from services.orders.catalog.substitutes import Substitute
 from services.orders.deps import AcceptLanguage, Pages
+from shared import paging
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow
 from shared.web.deps import Pool, Tx
@@ -120,6 +121,10 @@ async def get_product(
     )
 
 
+class SubstitutePage(paging.Page, frozen=True, kw_only=True):
+    items: list[Substitute]
+
+
 @get(
     "/v1/stores/{store_id:str}/products/{sku:str}/substitutes",
     guards=[allow(Role.SERVICE, Role.MANAGER, Role.PICKER)],
@@ -141,9 +146,9 @@ async def list_substitutes(
             description="the line's: none, same_brand, any or sku:<SKU>",
         ),
     ],
-) -> list[Substitute]:
+) -> SubstitutePage:
     """Up to 5 products to offer instead of `quantity` of `sku`, likest first, each with why
-    (the store's pickers and manager, or a service).
+    (the store's pickers and manager, or a service); one page (`next_cursor` null).
 
     Each is another product sold in the same unit with at least `quantity` available, that the
     preference allows: `any` the same kind of product (its name says what the original's does:
@@ -153,7 +158,10 @@ async def list_substitutes(
     `reasons` says what it shares (same_kind, same_brand, same_size, similar_size, or
     named_by_shopper), `reason` the same in words, with the price difference.
     """
-    return await service.substitutes(conn, store_id, sku, quantity=quantity, preference=preference)
+    offers = await service.substitutes(
+        conn, store_id, sku, quantity=quantity, preference=preference
+    )
+    return SubstitutePage(items=offers, next_cursor=None)
 
 
 PRODUCTS_EXAMPLE = example(

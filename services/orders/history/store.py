@@ -15,9 +15,11 @@ Q = load_queries(Path(__file__).with_name("queries.sql"))
 
 
 async def timeline(
-    conn: asyncpg.Connection, *, member_id: str, before: datetime | None, limit: int
+    conn: asyncpg.Connection, *, member_id: str, after: tuple[datetime, str] | None, limit: int
 ) -> list[Entry]:
-    rows = await conn.fetch(Q["timeline"], member_id, before, limit)
+    """Newest first, after the page's cursor (the last shown's time and ref) if any."""
+    at, ref = after or (None, None)
+    rows = await conn.fetch(Q["timeline"], member_id, at, ref, limit)
     return rows_as(Entry, (priced(r, "amount") for r in rows))
 
 

@@ -10,6 +10,7 @@ from litestar.params import FromPath, PathParameter
 
 from services.orders.stores import service
 from services.orders.stores.domain import STORE_ID_PATTERN, NearbyStore, RadiusM, Store
+from shared import paging
 from shared.auth import Role
 from shared.events import Latitude, Longitude
 from shared.money import Currency
@@ -104,10 +105,15 @@ async def get_store(store_id: FromPath[str], conn: Tx) -> Store:
     return await service.get_store(conn, store_id)
 
 
+class NearbyStorePage(paging.Page, frozen=True, kw_only=True):
+    items: list[NearbyStore]
+
+
 @get("/v1/stores", opt=PUBLIC, tags=["stores"], operation_id="findStores")
-async def find_stores(lat: LatitudeQuery, lng: LongitudeQuery, conn: Tx) -> list[NearbyStore]:
-    """The stores that deliver to a point, nearest first, with its distance in metres (anyone)."""
-    return await service.find_stores(conn, lat, lng)
+async def find_stores(lat: LatitudeQuery, lng: LongitudeQuery, conn: Tx) -> NearbyStorePage:
+    """The stores that deliver to a point, nearest first, with its distance in metres (anyone);
+    one page (`next_cursor` null): only stores within their radius of the point."""
+    return NearbyStorePage(items=await service.find_stores(conn, lat, lng), next_cursor=None)
 
 
 ROUTES = [open_store, change_store, get_store, find_stores]
