@@ -13,6 +13,7 @@ from services.delivery.capacity import Capacity, RiderBox, RiderCapacity
 from services.delivery.deps import Forecasts, Settings
 from services.delivery.domain import Coverage, Rider
 from services.delivery.promise import Pace
+from shared import paging
 from shared.auth import Role
 from shared.events import Fulfilment, Latitude, Longitude
 from shared.web.access import PUBLIC, allow
@@ -29,15 +30,19 @@ async def check_zone(
     return await service.check_coverage(conn, store_id, lat, lng)
 
 
+class RiderPage(paging.Page, frozen=True, kw_only=True):
+    items: list[Rider]
+
+
 @get(
     "/v1/stores/{store_id:str}/riders",
     guards=[allow(Role.MANAGER, Role.SERVICE)],
     tags=["riders"],
     operation_id="listRiders",
 )
-async def list_riders(store_id: FromPath[str], conn: Tx) -> list[Rider]:
-    """The store's riders (its manager)."""
-    return await service.riders(conn, store_id)
+async def list_riders(store_id: FromPath[str], conn: Tx) -> RiderPage:
+    """The store's riders (its manager); one page (`next_cursor` null)."""
+    return RiderPage(items=await service.riders(conn, store_id), next_cursor=None)
 
 
 @get(

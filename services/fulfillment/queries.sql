@@ -63,9 +63,10 @@ JOIN fulfillment.pick_lines l ON l.store_id = t.store_id AND l.task_id = t.task_
 LEFT JOIN fulfillment.pickers p ON p.store_id = t.store_id AND p.picker_id = t.picker_id
 LEFT JOIN fulfillment.staging s ON s.store_id = t.store_id AND s.order_id = t.order_id
 WHERE t.store_id = $1 AND t.status = ANY($2::text[])
+  AND ($3::timestamptz IS NULL OR (t.deadline, t.task_id) > ($3, $4::text))
 GROUP BY t.store_id, t.task_id, p.name, s.collected_at
 ORDER BY t.deadline, t.task_id
-LIMIT $3
+LIMIT $5
 
 -- name: order_tasks
 -- One order's tasks, whatever their status (one a temperature zone).

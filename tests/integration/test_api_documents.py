@@ -116,3 +116,18 @@ async def test_money_has_one_shape_amount_and_currency_together(database, servic
         if MONEY_NAME.search(p) and _is_integer(ps)
     ]
     assert (flat, bare) == ([], [])
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_no_list_is_answered_as_a_bare_array(database, service):
+    async with client(service, database) as c:
+        spec = (await c.get("/schema/openapi.json")).json()
+    bare = [
+        (name, status)
+        for name, op in operations(spec).items()
+        for status, response in op["responses"].items()
+        if status.startswith("2")
+        for media, content in (response.get("content") or {}).items()
+        if "json" in media and content["schema"].get("type") == "array"
+    ]
+    assert bare == []

@@ -21,6 +21,7 @@ from services.fulfillment.handheld.domain import Home
 from services.fulfillment.handheld.labels import PrintLabel
 from services.fulfillment.handheld.service import Session
 from services.fulfillment.live import Hub
+from shared import paging
 from shared.auth import Principal, Role
 from shared.clock import Clock
 from shared.errors import NotFound
@@ -72,18 +73,21 @@ async def home(conn: Tx, clock: Now, principal: Caller) -> Home:
     return await views.home(conn, clock, principal)
 
 
+class LabelPage(paging.Page, frozen=True, kw_only=True):
+    items: list[PrintLabel]
+
+
 @get(
     "/v1/stores/{store_id:str}/orders/{order_id:str}/labels",
     guards=[allow(Role.PICKER, Role.MANAGER)],
     tags=["packing"],
     operation_id="getBagLabels",
 )
-async def bag_labels(
-    store_id: FromPath[str], order_id: FromPath[str], conn: Tx
-) -> list[PrintLabel]:
+async def bag_labels(store_id: FromPath[str], order_id: FromPath[str], conn: Tx) -> LabelPage:
     """The labels of an order's bags to print, each with its QR code as an SVG data URI (the
-    store's staff)."""
-    return await views.labels(conn, store_id=store_id, order_id=order_id)
+    store's staff); one page (`next_cursor` null)."""
+    labels = await views.labels(conn, store_id=store_id, order_id=order_id)
+    return LabelPage(items=labels, next_cursor=None)
 
 
 class SignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
