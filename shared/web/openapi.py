@@ -139,7 +139,9 @@ _GUARDED = {
 }
 
 
-def _problems(statuses: dict[int, str]) -> dict[int, ResponseSpec]:
+def problems(statuses: dict[int, str]) -> dict[int, ResponseSpec]:
+    """Problems an operation may answer, by status; a handler adds its own with
+    `responses=problems({...})` (a public one that still refuses a credential: a 401)."""
     return {
         status: ResponseSpec(
             data_container=Problem, description=text, media_type=MEDIA_TYPE, generate_examples=False
@@ -157,7 +159,7 @@ def document_access(app: Litestar) -> None:
             if not handler.include_in_schema:
                 continue
             public = bool(handler.opt.get("public"))
-            errors = _problems(_ANY if public else {**_ANY, **_GUARDED})
+            errors = problems(_ANY if public else {**_ANY, **_GUARDED})
             handler.responses = {**errors, **(handler.responses or {})}
             if public:
                 handler.operation_class = Open

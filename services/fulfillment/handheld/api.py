@@ -28,7 +28,7 @@ from shared.errors import NotFound
 from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Pool, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
-from shared.web.openapi import example
+from shared.web.openapi import example, problems
 from shared.web.streams import Resume, event_message, stream
 
 HERE = Path(__file__).parent
@@ -102,7 +102,13 @@ SIGN_IN_EXAMPLE = example(
 )
 
 
-@post("/v1/handheld/sessions", opt=PUBLIC, tags=["handheld"], operation_id="signIn")
+@post(
+    "/v1/handheld/sessions",
+    opt=PUBLIC,
+    tags=["handheld"],
+    operation_id="signIn",
+    responses=problems({401: "No picker of this store has that PIN (the miss is counted)."}),
+)
 async def sign_in(
     request: Request,
     data: Annotated[SignIn, SIGN_IN_EXAMPLE],
