@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 import msgspec
 
@@ -33,3 +34,14 @@ class Money(msgspec.Struct, frozen=True):
     @property
     def exponent(self) -> int:
         return EXPONENTS.get(self.currency, 2)
+
+
+def priced(row: Mapping[str, Any], *fields: str) -> dict[str, Any]:
+    """A database row as an API shows it: each of `fields` (minor units, or NULL) with the row's
+    `currency` as one `Money`, and no `currency` of its own, so that every response carries
+    money in the one `{amount, currency}` shape."""
+    out = dict(row)
+    currency = out.pop("currency")
+    for f in fields:
+        out[f] = None if out[f] is None else Money(out[f], currency)
+    return out

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
 from services.delivery import quoting, service
 from services.delivery.capacity import Capacity, RiderBox, RiderCapacity
 from services.delivery.deps import Forecasts, Settings
 from services.delivery.domain import Coverage, Rider
 from services.delivery.promise import Pace
+from shared import paging
 from shared.auth import Role
 from shared.events import Fulfilment, Latitude, Longitude
 from shared.web.access import PUBLIC, allow
 from shared.web.deps import Now, Tx
+from shared.web.openapi import example
 from shared.web.query import LatitudeQuery, LongitudeQuery
 
 
@@ -26,15 +30,19 @@ async def check_zone(
     return await service.check_coverage(conn, store_id, lat, lng)
 
 
+class RiderPage(paging.Page, frozen=True, kw_only=True):
+    items: list[Rider]
+
+
 @get(
     "/v1/stores/{store_id:str}/riders",
     guards=[allow(Role.MANAGER, Role.SERVICE)],
     tags=["riders"],
     operation_id="listRiders",
 )
-async def list_riders(store_id: FromPath[str], conn: Tx) -> list[Rider]:
-    """The store's riders (its manager)."""
-    return await service.riders(conn, store_id)
+async def list_riders(store_id: FromPath[str], conn: Tx) -> RiderPage:
+    """The store's riders (its manager); one page (`next_cursor` null)."""
+    return RiderPage(items=await service.riders(conn, store_id), next_cursor=None)
 
 
 @get(
@@ -48,13 +56,20 @@ async def get_pace(store_id: FromPath[str], conn: Tx) -> Pace:
     return await service.pace(conn, store_id)
 
 
+PACE_EXAMPLE = example(
+    Pace,
+    {"orders_per_hour": 90, "detour_factor": 1.35, "rider_speed_kmh": 15.0},
+    "A store that packs 90 orders an hour",
+)
+
+
 @put(
     "/v1/stores/{store_id:str}/pace",
     guards=[allow(Role.MANAGER)],
     tags=["zone"],
     operation_id="setPace",
 )
-async def set_pace(store_id: FromPath[str], data: JSONBody[Pace], conn: Tx) -> Pace:
+async def set_pace(store_id: FromPath[str], data: Annotated[Pace, PACE_EXAMPLE], conn: Tx) -> Pace:
     """Set the pace for the evening's staff: orders an hour the pickers manage, the riders'
     speed and the detour factor of the streets (its manager). Replaces all three; a PUT, so
     sending it twice is the same as once."""
@@ -72,13 +87,22 @@ async def get_capacity(store_id: FromPath[str], conn: Tx) -> Capacity:
     return await service.capacity(conn, store_id)
 
 
+CAPACITY_EXAMPLE = example(
+    Capacity,
+    {"box_bags": 6, "handover_s": 120},
+    "Six bags a box, two minutes a door",
+)
+
+
 @put(
     "/v1/stores/{store_id:str}/capacity",
     guards=[allow(Role.MANAGER)],
     tags=["riders"],
     operation_id="setCapacity",
 )
-async def set_capacity(store_id: FromPath[str], data: JSONBody[Capacity], conn: Tx) -> Capacity:
+async def set_capacity(
+    store_id: FromPath[str], data: Annotated[Capacity, CAPACITY_EXAMPLE], conn: Tx
+) -> Capacity:
     """Set the bags a rider's box carries (1 to 40) and the seconds a hand-over takes (its
     manager). Replaces both; riders with a box of their own keep it."""
     return await service.set_capacity(conn, store_id, data)
@@ -97,6 +121,13 @@ async def get_rider_capacity(
     return await service.rider_capacity(conn, store_id, rider_id)
 
 
+RIDER_BOX_EXAMPLE = example(
+    RiderBox,
+    {"box_bags": 4},
+    "A rider on a bicycle carries four bags",
+)
+
+
 @put(
     "/v1/stores/{store_id:str}/riders/{rider_id:str}/capacity",
     guards=[allow(Role.MANAGER)],
@@ -104,7 +135,10 @@ async def get_rider_capacity(
     operation_id="setRiderCapacity",
 )
 async def set_rider_capacity(
-    store_id: FromPath[str], rider_id: FromPath[str], data: JSONBody[RiderBox], conn: Tx
+    store_id: FromPath[str],
+    rider_id: FromPath[str],
+    data: Annotated[RiderBox, RIDER_BOX_EXAMPLE],
+    conn: Tx,
 ) -> RiderCapacity:
     """Give a rider a box of their own, in bags (a cargo bike carries more); `box_bags`
     null puts them back on the store's box (its manager)."""
@@ -121,6 +155,13 @@ class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     packed: bool = False
 
 
+QUOTE_EXAMPLE = example(
+    QuoteRequest,
+    {"store_id": "kobe-sannomiya", "lat": 34.6981, "lng": 135.1925, "fulfilment": "delivery"},
+    "Delivery to Kitano, 1 km from the store",
+)
+
+
 @post(
     "/v1/quotes",
     guards=[allow(Role.SERVICE, Role.SHOPPER)],
@@ -129,7 +170,11 @@ class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     status_code=200,
 )
 async def make_quote(
-    data: JSONBody[QuoteRequest], conn: Tx, clock: Now, futures: Forecasts, settings: Settings
+    data: Annotated[QuoteRequest, QUOTE_EXAMPLE],
+    conn: Tx,
+    clock: Now,
+    futures: Forecasts,
+    settings: Settings,
 ) -> quoting.Quote:
     """Is the address in the zone, and by when can an order placed now arrive? (the orders
     service at checkout, and shoppers' apps before it). A question, not a creation: no

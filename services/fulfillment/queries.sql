@@ -28,8 +28,9 @@ SELECT sku, zone, aisle, bay, shelf FROM fulfillment.bins WHERE store_id = $1 AN
 
 -- name: insert_task
 INSERT INTO fulfillment.pick_tasks
-    (store_id, task_id, order_id, zone, fulfilment, deadline, status, created_at)
-VALUES (:store_id, :task_id, :order_id, :zone, :fulfilment, :deadline, 'queued', :created_at)
+    (store_id, task_id, order_id, zone, fulfilment, deadline, status, created_at, currency)
+VALUES (:store_id, :task_id, :order_id, :zone, :fulfilment, :deadline, 'queued', :created_at,
+        :currency)
 ON CONFLICT (store_id, order_id, zone) DO NOTHING
 RETURNING task_id
 
@@ -62,9 +63,10 @@ JOIN fulfillment.pick_lines l ON l.store_id = t.store_id AND l.task_id = t.task_
 LEFT JOIN fulfillment.pickers p ON p.store_id = t.store_id AND p.picker_id = t.picker_id
 LEFT JOIN fulfillment.staging s ON s.store_id = t.store_id AND s.order_id = t.order_id
 WHERE t.store_id = $1 AND t.status = ANY($2::text[])
+  AND ($3::timestamptz IS NULL OR (t.deadline, t.task_id) > ($3, $4::text))
 GROUP BY t.store_id, t.task_id, p.name, s.collected_at
 ORDER BY t.deadline, t.task_id
-LIMIT $3
+LIMIT $5
 
 -- name: order_tasks
 -- One order's tasks, whatever their status (one a temperature zone).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
 
@@ -11,6 +12,7 @@ from services.fulfillment.batches import store as batches_db
 from services.fulfillment.batches.bagging import PackingRule, check_rule
 from services.fulfillment.domain import Bin, Picker, TaskStatus, walk_order
 from services.fulfillment.queue import QueueView, TaskSummary, summarize
+from shared import paging
 from shared.clock import Clock
 from shared.errors import InvalidInput, NotFound
 
@@ -34,11 +36,25 @@ async def pickers(conn: asyncpg.Connection, store_id: str) -> list[Picker]:
 OPEN: tuple[TaskStatus, ...] = ("queued", "claimed", "picked")
 
 
+class TaskPage(paging.Page, frozen=True, kw_only=True):
+    items: list[TaskSummary]
+
+
 async def list_tasks(
-    conn: asyncpg.Connection, store_id: str, statuses: Sequence[TaskStatus]
-) -> list[TaskSummary]:
+    conn: asyncpg.Connection,
+    store_id: str,
+    statuses: Sequence[TaskStatus],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> TaskPage:
+    """The store's tasks of `statuses`, earliest deadline first, a page at a time (packed ones
+    pile up all day)."""
     await _known_store(conn, store_id)
-    return await db.tasks(conn, store_id=store_id, statuses=statuses)
+    after = paging.decode_cursor(cursor, tuple[datetime, str])
+    rows = await db.tasks(conn, store_id=store_id, statuses=statuses, after=after, limit=limit + 1)
+    shown, next_cursor = paging.cut(rows, limit, lambda t: (t.deadline, t.task_id))
+    return TaskPage(items=list(shown), next_cursor=next_cursor)
 
 
 async def order_tasks(conn: asyncpg.Connection, store_id: str, order_id: str) -> list[TaskSummary]:

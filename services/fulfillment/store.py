@@ -85,6 +85,7 @@ async def insert_task(
             fulfilment=fulfilment,
             deadline=task.deadline,
             created_at=at,
+            currency=task.currency,
         )
     ):
         return False
@@ -125,9 +126,17 @@ async def cancel_tasks(
 
 
 async def tasks(
-    conn: asyncpg.Connection, *, store_id: str, statuses: Sequence[TaskStatus], limit: int = 500
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    statuses: Sequence[TaskStatus],
+    after: tuple[datetime, str] | None = None,
+    limit: int = 500,
 ) -> list[TaskSummary]:
-    return rows_as(TaskSummary, await conn.fetch(Q["tasks"], store_id, list(statuses), limit))
+    """Earliest deadline first, after a page's last (deadline, task id) if given."""
+    deadline, task_id = after or (None, None)
+    rows = await conn.fetch(Q["tasks"], store_id, list(statuses), deadline, task_id, limit)
+    return rows_as(TaskSummary, rows)
 
 
 async def order_tasks(

@@ -37,6 +37,7 @@ class Task(msgspec.Struct, frozen=True, kw_only=True):
     order_id: str
     zone: Zone
     deadline: datetime
+    currency: str  # of the lines' prices
     lines: list[TaskLine]
 
 
@@ -72,5 +73,13 @@ def plan_tasks(order: OrderPlaced, bins: Mapping[str, Bin]) -> list[Task]:
         known = sorted((x for x in lines if x.sku in bins), key=lambda x: walk_key(bins[x.sku]))
         ordered = [_task_line(x, bins[x.sku]) for x in known]
         ordered += [_task_line(x, None) for x in lines if x.sku not in bins]
-        tasks.append(Task(order_id=order.order_id, zone=zone, deadline=due, lines=ordered))
+        tasks.append(
+            Task(
+                order_id=order.order_id,
+                zone=zone,
+                deadline=due,
+                currency=order.currency,
+                lines=ordered,
+            )
+        )
     return tasks

@@ -16,7 +16,8 @@ from litestar import Litestar, Router
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, Operation, PathItem, SecurityScheme
+from litestar.openapi.spec import Components, Example, Operation, PathItem, SecurityScheme
+from litestar.params import Body, BodyKwarg
 from litestar.static_files import create_static_files_router
 
 from shared.web.problems import MEDIA_TYPE
@@ -98,6 +99,14 @@ def openapi_config(
     )
 
 
+def example(of: Any, value: Any, summary: str) -> BodyKwarg:
+    """A JSON request body with an example, as `data: Annotated[Body, example(Body, ...)]`.
+    The example is decoded as `of` when the module loads, so one that no longer fits its type
+    fails at import rather than misleading a client."""
+    msgspec.convert(value, of)
+    return Body(examples=[Example(summary=summary, value=value)])
+
+
 class Problem(msgspec.Struct, kw_only=True):
     """RFC 9457 problem details: how every error of this API is answered
     (`application/problem+json`). `type` is `urn:omo:problem:<slug>`, stable for a client to
@@ -130,7 +139,9 @@ _GUARDED = {
 }
 
 
-def _problems(statuses: dict[int, str]) -> dict[int, ResponseSpec]:
+def problems(statuses: dict[int, str]) -> dict[int, ResponseSpec]:
+    """Problems an operation may answer, by status; a handler adds its own with
+    `responses=problems({...})` (a public one that still refuses a credential: a 401)."""
     return {
         status: ResponseSpec(
             data_container=Problem, description=text, media_type=MEDIA_TYPE, generate_examples=False
@@ -148,7 +159,7 @@ def document_access(app: Litestar) -> None:
             if not handler.include_in_schema:
                 continue
             public = bool(handler.opt.get("public"))
-            errors = _problems(_ANY if public else {**_ANY, **_GUARDED})
+            errors = problems(_ANY if public else {**_ANY, **_GUARDED})
             handler.responses = {**errors, **(handler.responses or {})}
             if public:
                 handler.operation_class = Open

@@ -57,7 +57,7 @@ def test_omo_up_serves_the_demo_and_sigterm_leaves_nothing_behind():
             f"http://127.0.0.1:{ports['fulfillment']}/v1/stores/kobe-sannomiya/pickers",
             headers={"Authorization": f"Bearer {manager}"},
         )
-        assert len(pickers.json()) == 3
+        assert len(pickers.json()["items"]) == 3
         shopper = next(line.split()[1] for line in banner if line.strip().startswith("shopper"))
         me = httpx.get(
             f"http://127.0.0.1:{ports['orders']}/v1/me",

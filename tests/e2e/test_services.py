@@ -73,7 +73,7 @@ def test_store_opened_in_orders_reaches_delivery_and_fulfillment(services):
         ok=found,
     )
     assert layout.status_code == 200  # fulfillment knows the store now (no bins yet)
-    assert layout.json() == []
+    assert layout.json() == {"items": [], "next_cursor": None}
 
     # A change travels the same way, and the zone follows it.
     change = {k: v for k, v in new_store(radius_m=300).items() if k != "store_id"}

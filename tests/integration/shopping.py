@@ -27,6 +27,11 @@ KOBE = {"lat": 34.6950, "lng": 135.2000, "text": "1-1 Sannomiya-cho, Chuo-ku, Ko
 CABBAGE, POTATOES = "SKU-10001", "SKU-10005"
 
 
+def yen(amount: int) -> dict:
+    """Money as the API shows it."""
+    return {"amount": amount, "currency": "JPY"}
+
+
 def order(*lines: dict, **extra) -> dict:
     return {
         "store_id": "kobe-sannomiya",

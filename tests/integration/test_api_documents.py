@@ -11,6 +11,11 @@ from infra.registry import SERVICES
 from tests.integration.apps import client
 
 DOCS_PAGES = ["/schema", "/schema/swagger", "/schema/redoc"]
+# Property names that hold money wherever they appear.
+MONEY_NAME = re.compile(
+    r"(^|_)(amount|price|total|estimate|estimated|tax|due|charged|received|change|captured"
+    r"|authorized|refunded|difference)$"
+)
 REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 # Operations anyone may call, one per kind the issue names: store finder, one-time codes,
 # handheld sign-in, probes, Stripe's webhook (metrics are the operator's).
@@ -77,3 +82,52 @@ async def test_every_error_an_operation_may_answer_is_a_documented_problem(datab
             [(media, content)] = response["content"].items()
             assert media == "application/problem+json", (name, status)
             assert content["schema"] == {"$ref": "#/components/schemas/Problem"}, (name, status)
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_every_request_body_shows_an_example(database, service):
+    async with client(service, database) as c:
+        spec = (await c.get("/schema/openapi.json")).json()
+    bodies = {
+        name: content
+        for name, op in operations(spec).items()
+        for media, content in op.get("requestBody", {}).get("content", {}).items()
+        if "json" in media
+    }
+    assert bodies, "no operation of the service takes a body?"
+    bare = [n for n, c in bodies.items() if not (c.get("examples") or c["schema"].get("examples"))]
+    assert bare == []
+
+
+def _is_integer(schema: dict) -> bool:
+    return schema.get("type") == "integer" or any(_is_integer(s) for s in schema.get("oneOf", []))
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_money_has_one_shape_amount_and_currency_together(database, service):
+    async with client(service, database) as c:
+        spec = (await c.get("/schema/openapi.json")).json()
+    schemas = {n: s for n, s in spec["components"]["schemas"].items() if n != "Money"}
+    flat = [n for n, s in schemas.items() if {"amount", "currency"} <= set(s.get("properties", {}))]
+    bare = [
+        f"{n}.{p}"
+        for n, s in schemas.items()
+        for p, ps in s.get("properties", {}).items()
+        if MONEY_NAME.search(p) and _is_integer(ps)
+    ]
+    assert (flat, bare) == ([], [])
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_no_list_is_answered_as_a_bare_array(database, service):
+    async with client(service, database) as c:
+        spec = (await c.get("/schema/openapi.json")).json()
+    bare = [
+        (name, status)
+        for name, op in operations(spec).items()
+        for status, response in op["responses"].items()
+        if status.startswith("2")
+        for media, content in (response.get("content") or {}).items()
+        if "json" in media and content["schema"].get("type") == "array"
+    ]
+    assert bare == []

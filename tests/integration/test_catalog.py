@@ -202,7 +202,8 @@ async def test_store_finder_lists_stores_that_reach_the_point_nearest_first(seed
             headers = {**service, "Idempotency-Key": f"finder-{n:04d}"}
             assert (await c.post("/v1/stores", json=store, headers=headers)).status_code == 201
         response = await c.get("/v1/stores", params={"lat": 34.6950, "lng": 135.1980})
-    found = response.json()
+    found = response.json()["items"]
+    assert response.json()["next_cursor"] is None
     assert [s["store_id"] for s in found] == [KOBE, "kobe-motomachi", "kobe-nada", "akashi-wide"]
     distances = [s["distance_m"] for s in found]
     assert distances == sorted(distances) and all(isinstance(d, int) for d in distances)
@@ -212,7 +213,7 @@ async def test_store_finder_lists_stores_that_reach_the_point_nearest_first(seed
 async def test_store_finder_answers_an_empty_list_where_no_store_delivers(seeded):
     async with client("orders", seeded) as c:
         response = await c.get("/v1/stores", params={"lat": 35.6812, "lng": 139.7671})  # Tokyo
-    assert (response.status_code, response.json()) == (200, [])
+    assert (response.status_code, response.json()) == (200, {"items": [], "next_cursor": None})
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,7 @@ async def test_the_manager_moves_a_product_and_the_walk_follows(database, demo):
         moved = {"sku": "SKU-10001", "zone": "produce", "aisle": 2, "bay": 9, "shelf": 1}
         r = await c.put(url, json=[moved], headers=MANAGER)
         assert r.status_code == 200
-        assert moved in r.json()
+        assert moved in r.json()["items"]
         twice = await c.put(url, json=[moved, moved], headers=MANAGER)
         assert twice.status_code == 422 and twice.json()["field"] == "bins[1].sku"
         bad = await c.put(url, json=[{**moved, "aisle": 0}], headers=MANAGER)

@@ -88,7 +88,7 @@ async def test_each_packed_bag_has_a_label_with_its_qr_code(database, demo):
             assert r.status_code == 200, r.text
         r = await c.get(url, headers=AOI)
         assert r.status_code == 200, r.text
-        labels = r.json()
+        labels = r.json()["items"]
         assert [(x["code"], x["number"], x["of"]) for x in labels] == [
             (f"{order_id}-chilled-1", 1, 1),
             (f"{order_id}-produce-1", 1, 2),

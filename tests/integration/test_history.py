@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from tests.integration.shopping import CABBAGE, POTATOES, SHOPPER, place_and_pay
+from tests.integration.shopping import CABBAGE, POTATOES, SHOPPER, place_and_pay, yen
 
 MEMBER = "mem_test_1"  # the SHOPPER token's member
 
@@ -44,18 +44,32 @@ async def ring_up(database: str, sale_id: str, *lines: tuple[str, int, int], at:
 
 
 async def test_timeline_lists_online_orders_and_till_sales_newest_first(orders, database):
-    await ring_up(database, "sal_old", (CABBAGE, 1, 198), at=datetime.now(UTC) - timedelta(days=2))
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    await ring_up(database, "sal_old", (CABBAGE, 1, 198), at=two_days_ago)
+    await ring_up(database, "sal_older", (CABBAGE, 1, 198), at=two_days_ago)  # the same moment
     online = await place_and_pay(orders, {"sku": CABBAGE, "quantity": 1})
-    entries = (await orders.get("/v1/me/timeline", headers=SHOPPER)).json()
+    page = (await orders.get("/v1/me/timeline", headers=SHOPPER)).json()
+    entries = page["items"]
     assert [(e["kind"], e["ref"]) for e in entries] == [
         ("online_delivery", online["order_id"]),
+        ("till", "sal_older"),  # a tie on the time is broken by the ref, newest-looking first
         ("till", "sal_old"),
     ]
-    assert entries[1]["amount"] == 198
-    page = (
-        await orders.get("/v1/me/timeline", params={"before": entries[0]["at"]}, headers=SHOPPER)
-    ).json()
-    assert [e["ref"] for e in page] == ["sal_old"]
+    assert entries[1]["amount"] == yen(198) and page["next_cursor"] is None
+
+
+async def test_the_timeline_pages_one_entry_at_a_time_without_losing_a_tie(orders, database):
+    at = datetime.now(UTC) - timedelta(days=1)
+    for sale in ("sal_1", "sal_2", "sal_3"):  # three sales of the same moment
+        await ring_up(database, sale, (CABBAGE, 1, 198), at=at)
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = (await orders.get("/v1/me/timeline", params=params, headers=SHOPPER)).json()
+        seen += [e["ref"] for e in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert seen == ["sal_3", "sal_2", "sal_1"]
 
 
 async def test_buy_again_ranks_what_the_member_buys_most_across_channels(orders, database):
@@ -65,9 +79,9 @@ async def test_buy_again_ranks_what_the_member_buys_most_across_channels(orders,
     await place_and_pay(orders, {"sku": CABBAGE, "quantity": 1})
     favourites = (
         await orders.get("/v1/me/buy-again", params={"store_id": "kobe-sannomiya"}, headers=SHOPPER)
-    ).json()
+    ).json()["items"]
     assert [(f["sku"], f["times"]) for f in favourites] == [(CABBAGE, 3), (POTATOES, 1)]
-    assert favourites[0]["price"] == 198 and favourites[0]["available"] > 0
+    assert favourites[0]["price"] == yen(198) and favourites[0]["available"] > 0
 
 
 async def test_another_members_history_is_not_shown(orders, database):
@@ -76,4 +90,4 @@ async def test_another_members_history_is_not_shown(orders, database):
 
     await ring_up(database, "sal_mine", (CABBAGE, 1, 198), at=datetime.now(UTC))
     stranger = bearer(Role.SHOPPER, member="mem_stranger")
-    assert (await orders.get("/v1/me/timeline", headers=stranger)).json() == []
+    assert (await orders.get("/v1/me/timeline", headers=stranger)).json()["items"] == []

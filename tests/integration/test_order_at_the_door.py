@@ -105,7 +105,7 @@ async def test_a_delivered_order_shows_out_for_delivery_then_delivered_with_stag
     # Published again later (a rider's app retrying): the delivered order stays as it was.
     await report(database, out(order_id, eta + timedelta(minutes=5)), at=arrived)
     assert await view_of(orders, order_id) == there
-    timeline = (await orders.get("/v1/me/timeline", headers=SHOPPER)).json()
+    timeline = (await orders.get("/v1/me/timeline", headers=SHOPPER)).json()["items"]
     assert [(e["ref"], e["status"]) for e in timeline] == [(order_id, "delivered")]
 
 
@@ -194,8 +194,8 @@ async def test_a_failed_delivery_is_refunded_in_full_once_and_shows_its_reason(
         at_stripe = await gateway.v1.refunds.list_async(params={"payment_intent": intent_id})
         assert [(r.id, r.amount) for r in at_stripe.data] == [(row["gateway_id"], row["amount"])]
 
-    timeline = (await orders.get("/v1/me/timeline", headers=SHOPPER)).json()
-    assert [(e["status"], e["amount"]) for e in timeline] == [("delivery_failed", 0)]
+    timeline = (await orders.get("/v1/me/timeline", headers=SHOPPER)).json()["items"]
+    assert [(e["status"], e["amount"]["amount"]) for e in timeline] == [("delivery_failed", 0)]
 
 
 async def test_an_out_for_delivery_for_a_cancelled_order_changes_nothing(orders, database):

@@ -216,7 +216,7 @@ async def test_a_cancelled_order_leaves_its_tote_and_the_manager_sees_the_queue(
         assert produce["queued"] == 0 and produce["in_progress"] == 1
         assert [p["picker_id"] for p in view["pickers"]] == ["picker-1"]
         assert view["at_risk"] == []
-        tasks = (await c.get(f"/v1/stores/{STORE}/pick-tasks", headers=MANAGER)).json()
+        tasks = (await c.get(f"/v1/stores/{STORE}/pick-tasks", headers=MANAGER)).json()["items"]
         assert {t["order_id"]: t["status"] for t in tasks} == {keep: "claimed", waiting: "queued"}
         assert all(t["claimed_at"] for t in tasks if t["status"] == "claimed")
 

@@ -9,7 +9,7 @@ import pytest
 from shared.auth import Role
 from tests.integration.apps import bearer
 from tests.integration.selling import CASHIER, MILK, POTATOES, STORE, ean, weight_label
-from tests.integration.shopping import KOBE, key
+from tests.integration.shopping import KOBE, key, yen
 
 SALES = f"/v1/stores/{STORE}/sales"
 MANAGER = bearer(Role.MANAGER, store=STORE)
@@ -27,10 +27,6 @@ KITCHEN_PAPER = {
     "price": {"amount": 298, "currency": "JPY"},
     "tax_class": "standard",
 }
-
-
-def yen(amount: int) -> dict:
-    return {"amount": amount, "currency": "JPY"}
 
 
 # Two kitchen paper (596, 10 %), the peanut bread (168), milk (278) and 750 g of potatoes (299),

@@ -24,6 +24,7 @@ from tests.integration.shopping import (
     signed,
     stock,
     stripe_side,
+    yen,
 )
 
 MANAGER = bearer(Role.MANAGER, store="kobe-sannomiya")
@@ -53,16 +54,22 @@ async def test_manager_refunds_lines_and_never_more_than_was_charged(orders, dat
         path, json={"lines": [2], "reason": "bruised"}, headers={**MANAGER, **key()}
     )
     assert by_line.status_code == 201, by_line.text
-    assert by_line.json()["amount"] == 199
+    assert by_line.json()["amount"] == yen(199)
     too_much = await orders.post(
-        path, json={"amount": 397, "reason": "goodwill"}, headers={**MANAGER, **key()}
+        path, json={"amount": yen(397), "reason": "goodwill"}, headers={**MANAGER, **key()}
     )
     assert too_much.status_code == 422
     assert too_much.json()["field"] == "amount" and too_much.json()["refundable"] == 396
     rest = await orders.post(
-        path, json={"amount": 396, "reason": "goodwill"}, headers={**MANAGER, **key()}
+        path, json={"amount": yen(396), "reason": "goodwill"}, headers={**MANAGER, **key()}
     )
     assert rest.status_code == 201
+    dollars = await orders.post(
+        path,
+        json={"amount": {"amount": 1, "currency": "USD"}, "reason": "goodwill"},
+        headers={**MANAGER, **key()},
+    )
+    assert dollars.status_code == 422 and dollars.json()["field"] == "amount.currency"
     view = (await orders.get(f"/v1/orders/{done['order_id']}", headers=SHOPPER)).json()
     assert view["amounts"]["refunded"]["amount"] == view["amounts"]["captured"]["amount"] == 595
 
@@ -71,8 +78,8 @@ async def test_a_refund_replayed_with_its_key_refunds_once(orders, database):
     done = await packed_order(orders, database)
     headers = {**MANAGER, **key()}
     path = f"/v1/orders/{done['order_id']}/refunds"
-    first = await orders.post(path, json={"amount": 100, "reason": "late"}, headers=headers)
-    again = await orders.post(path, json={"amount": 100, "reason": "late"}, headers=headers)
+    first = await orders.post(path, json={"amount": yen(100), "reason": "late"}, headers=headers)
+    again = await orders.post(path, json={"amount": yen(100), "reason": "late"}, headers=headers)
     assert first.json() == again.json()
     view = (await orders.get(f"/v1/orders/{done['order_id']}", headers=SHOPPER)).json()
     assert view["amounts"]["refunded"]["amount"] == 100
@@ -81,7 +88,7 @@ async def test_a_refund_replayed_with_its_key_refunds_once(orders, database):
 async def test_only_the_stores_manager_refunds(orders, database):
     done = await packed_order(orders, database)
     path = f"/v1/orders/{done['order_id']}/refunds"
-    body = {"amount": 10, "reason": "x"}
+    body = {"amount": yen(10), "reason": "x"}
     assert (await orders.post(path, json=body, headers={**SHOPPER, **key()})).status_code == 403
     other = bearer(Role.MANAGER, store="osaka-umeda")
     assert (await orders.post(path, json=body, headers={**other, **key()})).status_code == 404
@@ -91,7 +98,7 @@ async def test_nothing_to_refund_before_capture(orders):
     view = await place_and_pay(orders, {"sku": CABBAGE, "quantity": 1})
     response = await orders.post(
         f"/v1/orders/{view['order_id']}/refunds",
-        json={"amount": 10, "reason": "x"},
+        json={"amount": yen(10), "reason": "x"},
         headers={**MANAGER, **key()},
     )
     assert response.status_code == 409

@@ -65,7 +65,7 @@ async def test_the_manager_sets_the_stores_box_and_a_riders_own_and_the_dispatch
     assert store_box.json() == {"rider_id": "rider-2", "box_bags": None, "carries": 8}
     listed = {
         r["rider_id"]: r["box_bags"]
-        for r in (await c.get(f"/v1/stores/{STORE}/riders", headers=MANAGER)).json()
+        for r in (await c.get(f"/v1/stores/{STORE}/riders", headers=MANAGER)).json()["items"]
     }
     assert listed["rider-1"] == 14 and listed["rider-2"] is None
 

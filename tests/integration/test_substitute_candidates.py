@@ -37,7 +37,7 @@ async def _skus(database: str, sku: str, quantity: int, preference: str) -> list
             _url(sku), params={"quantity": quantity, "preference": preference}, headers=PICKER
         )
     assert response.status_code == 200, response.text
-    return [candidate["sku"] for candidate in response.json()]
+    return [candidate["sku"] for candidate in response.json()["items"]]
 
 
 async def test_any_offers_the_same_kind_likest_first_with_the_reason(database, demo):
@@ -46,7 +46,7 @@ async def test_any_offers_the_same_kind_likest_first_with_the_reason(database, d
             _url(MEIJI_MILK), params={"quantity": 1, "preference": "any"}, headers=PICKER
         )
     assert response.status_code == 200, response.text
-    morinaga, fresh = response.json()  # the other 1 L milks; Morinaga's price is nearer
+    morinaga, fresh = response.json()["items"]  # the other 1 L milks; Morinaga's price is nearer
     available = morinaga.pop("available")
     assert morinaga == morinaga | {  # as the catalog shows a product, and why it is offered
         "sku": MORINAGA_MILK,

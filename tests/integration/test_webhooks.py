@@ -109,7 +109,7 @@ async def test_every_event_of_an_order_reaches_the_endpoint_signed_once_across_a
             log = f"/v1/stores/{STORE}/webhooks/{endpoint}/deliveries"
 
             async def refused_once():
-                return (await orders.get(log, headers=MANAGER)).json()
+                return (await orders.get(log, headers=MANAGER)).json()["items"]
 
             await eventually(
                 refused_once,
@@ -118,7 +118,7 @@ async def test_every_event_of_an_order_reaches_the_endpoint_signed_once_across_a
             )
         # The sender stops with the refused delivery waiting for its retry; another starts.
         async with await sender(database, delivery_url, stripe_url) as orders:
-            [first] = (await orders.get(log, headers=MANAGER)).json()
+            [first] = (await orders.get(log, headers=MANAGER)).json()["items"]
             assert (first["topic"], first["attempts"], first["last_status"]) == (
                 "order.placed",
                 1,
@@ -145,7 +145,7 @@ async def test_every_event_of_an_order_reaches_the_endpoint_signed_once_across_a
             wanted = await eventually(all_of_the_order, "every event of the order", timeout=20)
             [first] = [
                 d
-                for d in (await orders.get(log, headers=MANAGER)).json()
+                for d in (await orders.get(log, headers=MANAGER)).json()["items"]
                 if d["event_id"] == first["event_id"]
             ]
             assert (first["attempts"], first["last_status"]) == (2, 200)
@@ -184,9 +184,32 @@ async def test_only_the_stores_manager_registers_and_reads_its_endpoints(orders)
     refused = await orders.post(path, json=bad_url, headers={**MANAGER, **key()})
     assert refused.status_code == 400 and refused.json()["field"] == "url"
     made = await orders.post(path, json=body, headers={**MANAGER, **key()})
-    listed = (await orders.get(path, headers=MANAGER)).json()
+    listed = (await orders.get(path, headers=MANAGER)).json()["items"]
     assert [e["endpoint_id"] for e in listed] == [made.json()["endpoint_id"]]
     assert "secret" not in listed[0]
     gone = await orders.delete(f"{path}/{made.json()['endpoint_id']}", headers=MANAGER)
     assert gone.status_code == 204
-    assert (await orders.get(path, headers=MANAGER)).json()[0]["disabled_at"] is not None
+    assert (await orders.get(path, headers=MANAGER)).json()["items"][0]["disabled_at"]
+
+
+async def test_the_delivery_log_pages_newest_event_first(orders, database):
+    body = {"url": "https://erp.example/hooks", "topics": ["order.placed"]}
+    path = f"/v1/stores/{STORE}/webhooks"
+    endpoint = (await orders.post(path, json=body, headers={**MANAGER, **key()})).json()
+    await rows(
+        database,
+        "INSERT INTO orders.webhook_deliveries"
+        " (store_id, endpoint_id, event_id, seq, topic, body, created_at)"
+        " SELECT $1, $2, gen_random_uuid(), n, 'order.placed', '\\x7b7d', now()"
+        " FROM generate_series(1, 3) AS n",
+        STORE,
+        endpoint["endpoint_id"],
+    )
+    log, seqs, cursor = f"{path}/{endpoint['endpoint_id']}/deliveries", [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await orders.get(log, params=params, headers=MANAGER)).json()
+        seqs += [d["seq"] for d in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert seqs == [3, 2, 1]

@@ -20,6 +20,7 @@ from services.fulfillment.batches.rules import (
 )
 from shared.barcodes import Scan, ean13
 from shared.errors import Conflict, InvalidInput
+from shared.money import Money
 
 CABBAGE = ean13("490000010001")
 POTATOES = ean13("490000010005")  # PLU 10005
@@ -43,7 +44,7 @@ def pick_line(
         name_ja="",
         unit=unit,
         quantity=quantity,
-        unit_price=400,
+        unit_price=Money(400, "JPY"),
         preference="any",
         bin=Where(aisle=1, bay=n, shelf=1),
         picked=picked,
@@ -106,7 +107,7 @@ def test_line_states_follow_the_shortage_and_the_decision():
         name_ja="",
         unit="each",
         quantity=1,
-        unit_price=158,
+        unit_price=Money(158, "JPY"),
         bin=None,
         decide_by=datetime(2026, 11, 23, tzinfo=UTC),
         approved=None,

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from services.delivery.deliveries import service, views
@@ -18,6 +18,7 @@ from shared.auth import Principal, Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.openapi import example
 from shared.web.streams import Resume, fingerprint, snapshot, stream
 
 POLL_S = 3.0  # wall seconds between looks at a tracked order
@@ -43,6 +44,18 @@ def _caller(principal: Principal) -> str:
     return f"{principal.store_id}/{principal.subject}"
 
 
+PICKUP_EXAMPLE = example(
+    PickupBody,
+    {
+        "bags": [
+            "ord_0190b1c2d3e4f5a6b7c8d9e0f1a2b3c4-chilled-1",
+            "ord_0190b1c2d3e4f5a6b7c8d9e0f1a2b3c4-ambient-1",
+        ]
+    },
+    "Both bags of an order scanned out",
+)
+
+
 @post(
     "/v1/routes/{route_id:str}/pickup",
     guards=[allow(Role.RIDER)],
@@ -53,7 +66,7 @@ def _caller(principal: Principal) -> str:
 async def pick_up(
     request: Request,
     route_id: FromPath[str],
-    data: JSONBody[PickupBody],
+    data: Annotated[PickupBody, PICKUP_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,
@@ -72,6 +85,13 @@ async def pick_up(
     )
 
 
+DELIVERED_EXAMPLE = example(
+    DeliveredBody,
+    {"code": "4821"},
+    "Handed over against the shopper's code",
+)
+
+
 @post(
     "/v1/deliveries/{order_id:str}/delivered",
     guards=[allow(Role.RIDER)],
@@ -82,7 +102,7 @@ async def pick_up(
 async def deliver(
     request: Request,
     order_id: FromPath[str],
-    data: JSONBody[DeliveredBody],
+    data: Annotated[DeliveredBody, DELIVERED_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,
@@ -108,6 +128,13 @@ async def deliver(
     )
 
 
+FAILED_EXAMPLE = example(
+    FailedBody,
+    {"reason": "not_home", "note": "No answer at the intercom, called twice"},
+    "Nobody home",
+)
+
+
 @post(
     "/v1/deliveries/{order_id:str}/failed",
     guards=[allow(Role.RIDER)],
@@ -118,7 +145,7 @@ async def deliver(
 async def fail(
     request: Request,
     order_id: FromPath[str],
-    data: JSONBody[FailedBody],
+    data: Annotated[FailedBody, FAILED_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,

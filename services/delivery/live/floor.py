@@ -69,8 +69,14 @@ class PickTask(msgspec.Struct, frozen=True, kw_only=True):
     collected_at: datetime | None  # a pickup order's
 
 
+class PickTasks(msgspec.Struct, frozen=True, kw_only=True):
+    """Fulfillment's page of an order's tasks (one page: a task a temperature zone)."""
+
+    items: list[PickTask]
+
+
 _queue = msgspec.json.Decoder(Queue)
-_tasks = msgspec.json.Decoder(list[PickTask])
+_tasks = msgspec.json.Decoder(PickTasks | list[PickTask])  # an older fulfillment: a bare list
 
 
 class FloorClient:
@@ -88,7 +94,8 @@ class FloorClient:
     ) -> list[PickTask] | None:
         """One order's pick tasks, or None when fulfillment did not answer in time or well."""
         path = f"/v1/stores/{store_id}/orders/{order_id}/pick-tasks"
-        return await self._get(path, authorization, _tasks)
+        tasks = await self._get(path, authorization, _tasks)
+        return tasks.items if isinstance(tasks, PickTasks) else tasks
 
     async def _get(
         self, path: str, authorization: str, decoder: msgspec.json.Decoder[T]

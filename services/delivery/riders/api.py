@@ -6,7 +6,6 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import JSONBody
 
 from services.delivery.deliveries.views import RouteView
 from services.delivery.riders import service
@@ -15,6 +14,7 @@ from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.openapi import example
 
 
 class ShiftBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -26,6 +26,13 @@ class LocationBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     pings: list[Ping]
 
 
+SHIFT_EXAMPLE = example(
+    ShiftBody,
+    {"store_id": "kobe-sannomiya", "action": "start"},
+    "Start a shift at Kobe Sannomiya",
+)
+
+
 @post(
     "/v1/riders/me/shift",
     guards=[allow(Role.RIDER)],
@@ -35,7 +42,7 @@ class LocationBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 )
 async def change_shift(
     request: Request,
-    data: JSONBody[ShiftBody],
+    data: Annotated[ShiftBody, SHIFT_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,
@@ -55,6 +62,18 @@ async def change_shift(
     )
 
 
+LOCATION_EXAMPLE = example(
+    LocationBody,
+    {
+        "pings": [
+            {"lat": 34.6945, "lng": 135.1949, "at": "2026-12-06T18:30:05+09:00"},
+            {"lat": 34.6952, "lng": 135.1941, "at": "2026-12-06T18:30:10+09:00"},
+        ]
+    },
+    "Two GPS fixes five seconds apart",
+)
+
+
 @post(
     "/v1/riders/me/location",
     guards=[allow(Role.RIDER)],
@@ -63,7 +82,7 @@ async def change_shift(
     status_code=200,
 )
 async def report_location(
-    data: JSONBody[LocationBody], conn: Tx, clock: Now, principal: Caller
+    data: Annotated[LocationBody, LOCATION_EXAMPLE], conn: Tx, clock: Now, principal: Caller
 ) -> service.Located:
     """Report 1 to 100 positions (lat, lng, at) while on shift; the newest is the rider's
     position. At most 30 calls a minute per rider: a 429 with Retry-After beyond that.

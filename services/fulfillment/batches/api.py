@@ -12,7 +12,7 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
 from services.fulfillment.batches import claiming, packing, parking, picking
 from services.fulfillment.batches.devices import Handheld, command, provide_handheld
@@ -23,6 +23,7 @@ from shared.auth import Role
 from shared.limits import BIGINT_MAX, INT_MAX
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx
+from shared.web.openapi import example
 
 HANDHELD = {"handheld": Provide(provide_handheld)}
 Device = NamedDependency[Handheld]  # the command's Device-Id, Device-Seq and key
@@ -97,6 +98,13 @@ async def heartbeat(
     return await claiming.view(conn, clock, principal, batch_id, policy)
 
 
+SCAN_EXAMPLE = example(
+    ScanBody,
+    {"barcode": "4900000100013", "tote": 1},
+    "A cabbage into the first tote",
+)
+
+
 @post(
     "/v1/batches/{batch_id:str}/scans",
     guards=[allow(Role.PICKER)],
@@ -108,7 +116,7 @@ async def heartbeat(
 async def scan_item(
     request: Request,
     batch_id: FromPath[str],
-    data: JSONBody[ScanBody],
+    data: Annotated[ScanBody, SCAN_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,
@@ -136,6 +144,13 @@ async def scan_item(
     )
 
 
+SHORT_EXAMPLE = example(
+    ShortBody,
+    {"found": 1},
+    "One of the two ordered was on the shelf",
+)
+
+
 @post(
     "/v1/batches/{batch_id:str}/lines/{line_id:str}/short",
     guards=[allow(Role.PICKER)],
@@ -148,7 +163,7 @@ async def report_short(
     request: Request,
     batch_id: FromPath[str],
     line_id: FromPath[str],
-    data: JSONBody[ShortBody],
+    data: Annotated[ShortBody, SHORT_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,
@@ -177,6 +192,13 @@ async def report_short(
     )
 
 
+PACK_EXAMPLE = example(
+    PackBody,
+    {"bags": [{"zone": "chilled", "count": 1}]},
+    "The chilled goods in one bag",
+)
+
+
 @post(
     "/v1/batches/{batch_id:str}/orders/{order_id:str}/pack",
     guards=[allow(Role.PICKER)],
@@ -189,7 +211,7 @@ async def pack_order(
     request: Request,
     batch_id: FromPath[str],
     order_id: FromPath[str],
-    data: JSONBody[PackBody],
+    data: Annotated[PackBody, PACK_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,

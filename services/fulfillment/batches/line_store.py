@@ -13,6 +13,7 @@ from services.fulfillment.batches.store import Q
 from services.fulfillment.domain import TaskStatus, walk_key
 from shared.events import SubstituteReason, Unit
 from shared.ids import uuid7
+from shared.money import Money
 from shared.sql import row_as
 
 
@@ -33,7 +34,7 @@ def _pick_line(r: asyncpg.Record) -> PickLine:
             name_ja=r["s_name_ja"],
             unit=r["s_unit"],
             quantity=r["s_quantity"],
-            unit_price=r["s_unit_price"],
+            unit_price=Money(r["s_unit_price"], r["currency"]),
             bin=_where(r["s_aisle"], r["s_bay"], r["s_shelf"]),
             decide_by=r["decide_by"],
             approved=r["approved"],
@@ -55,7 +56,7 @@ def _pick_line(r: asyncpg.Record) -> PickLine:
         name_ja=r["name_ja"],
         unit=r["unit"],
         quantity=r["quantity"],
-        unit_price=r["unit_price"],
+        unit_price=Money(r["unit_price"], r["currency"]),
         preference=r["preference"],
         bin=_where(r["aisle"], r["bay"], r["shelf"]),
         picked=r["picked"],

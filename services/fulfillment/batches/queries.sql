@@ -96,7 +96,7 @@ ORDER BY zone
 -- name: lines_of_batch
 -- The lines of pick tasks with their substitutes; the three lines_of_* queries differ only in
 -- the task they select by (batch, task, order), each on its own index.
-SELECT t.task_id, t.order_id, t.tote, t.zone, l.seq, l.line_no, l.sku, l.ean, l.name_en,
+SELECT t.task_id, t.order_id, t.tote, t.zone, t.currency, l.seq, l.line_no, l.sku, l.ean, l.name_en,
        l.name_ja, l.unit, l.quantity, l.unit_price, l.preference, l.aisle, l.bay, l.shelf,
        l.picked, l.short, l.picked_by,
        s.substitution_id, s.sku AS s_sku, s.ean AS s_ean, s.name_en AS s_name_en,
@@ -110,7 +110,7 @@ LEFT JOIN fulfillment.substitutes s
 WHERE t.store_id = :store_id AND t.batch_id = :batch_id AND t.status <> 'cancelled'
 
 -- name: lines_of_task
-SELECT t.task_id, t.order_id, t.tote, t.zone, l.seq, l.line_no, l.sku, l.ean, l.name_en,
+SELECT t.task_id, t.order_id, t.tote, t.zone, t.currency, l.seq, l.line_no, l.sku, l.ean, l.name_en,
        l.name_ja, l.unit, l.quantity, l.unit_price, l.preference, l.aisle, l.bay, l.shelf,
        l.picked, l.short, l.picked_by,
        s.substitution_id, s.sku AS s_sku, s.ean AS s_ean, s.name_en AS s_name_en,
@@ -124,7 +124,7 @@ LEFT JOIN fulfillment.substitutes s
 WHERE t.store_id = :store_id AND t.task_id = :task_id AND t.status <> 'cancelled'
 
 -- name: lines_of_order
-SELECT t.task_id, t.order_id, t.tote, t.zone, l.seq, l.line_no, l.sku, l.ean, l.name_en,
+SELECT t.task_id, t.order_id, t.tote, t.zone, t.currency, l.seq, l.line_no, l.sku, l.ean, l.name_en,
        l.name_ja, l.unit, l.quantity, l.unit_price, l.preference, l.aisle, l.bay, l.shelf,
        l.picked, l.short, l.picked_by,
        s.substitution_id, s.sku AS s_sku, s.ean AS s_ean, s.name_en AS s_name_en,

@@ -17,6 +17,7 @@ from services.fulfillment.domain import Zone
 from shared.barcodes import Scan
 from shared.errors import Conflict, DomainError, InvalidInput
 from shared.events import SubstituteReason, Unit
+from shared.money import Money
 
 UNDER_WEIGHT = 0.10
 OVER_WEIGHT = 0.15
@@ -62,7 +63,7 @@ class SubstituteItem(msgspec.Struct, frozen=True, kw_only=True):
     name_ja: str
     unit: Unit
     quantity: int
-    unit_price: int
+    unit_price: Money  # per piece, or per kilogram
     bin: Where | None
     decide_by: datetime
     approved: bool | None
@@ -87,7 +88,7 @@ class PickLine(msgspec.Struct, frozen=True, kw_only=True):
     name_ja: str
     unit: Unit
     quantity: int
-    unit_price: int
+    unit_price: Money  # per piece, or per kilogram
     preference: str
     bin: Where | None
     picked: int
@@ -162,7 +163,7 @@ class Target(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     name_ja: str
     unit: Unit
-    unit_price: int
+    unit_price: Money
     picked: int
     quantity: int
     bin: Where | None
@@ -216,7 +217,7 @@ def place_scan(lines: list[PickLine], *, tote: int, scan: Scan) -> Placement:
     wanted = [(x, t) for x in mine if (t := target(x)) is not None]
     for line, want in wanted:
         if _matches(scan, want.ean, want.unit):
-            amount = _amount(scan, want.name, want.unit, want.unit_price)
+            amount = _amount(scan, want.name, want.unit, want.unit_price.amount)
             if _too_much(want.unit, want.picked, want.quantity, amount):
                 raise OverPick(
                     f"{want.name}: {amount_text(want.unit, want.picked)} of "

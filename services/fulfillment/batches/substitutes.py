@@ -34,6 +34,12 @@ class Offer(msgspec.Struct, frozen=True, kw_only=True):
     why: list[SubstituteReason] = []
 
 
+class Offers(msgspec.Struct, frozen=True, kw_only=True):
+    """Orders' page of offers (its `next_cursor` is always null: at most five)."""
+
+    items: list[Offer]
+
+
 class SubstitutesClient:
     def __init__(self, base_url: str, token: str, timeout_s: float = 0.5):
         self._http = httpx.AsyncClient(
@@ -58,7 +64,9 @@ class SubstitutesClient:
         if response.status_code != 200:
             log.warning("orders refused substitutes of %s: %s", sku, response.text[:300])
             return f"the catalog could not offer one ({response.status_code})"
-        return msgspec.json.decode(response.content, type=list[Offer])
+        # An older orders answers a bare list.
+        offers = msgspec.json.decode(response.content, type=Offers | list[Offer])
+        return offers.items if isinstance(offers, Offers) else offers
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -10,7 +10,7 @@ from typing import Annotated
 import asyncpg
 import msgspec
 from litestar import Request, Response, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from services.fulfillment import live
@@ -21,12 +21,14 @@ from services.fulfillment.handheld.domain import Home
 from services.fulfillment.handheld.labels import PrintLabel
 from services.fulfillment.handheld.service import Session
 from services.fulfillment.live import Hub
+from shared import paging
 from shared.auth import Principal, Role
 from shared.clock import Clock
 from shared.errors import NotFound
 from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Pool, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.openapi import example, problems
 from shared.web.streams import Resume, event_message, stream
 
 HERE = Path(__file__).parent
@@ -71,18 +73,21 @@ async def home(conn: Tx, clock: Now, principal: Caller) -> Home:
     return await views.home(conn, clock, principal)
 
 
+class LabelPage(paging.Page, frozen=True, kw_only=True):
+    items: list[PrintLabel]
+
+
 @get(
     "/v1/stores/{store_id:str}/orders/{order_id:str}/labels",
     guards=[allow(Role.PICKER, Role.MANAGER)],
     tags=["packing"],
     operation_id="getBagLabels",
 )
-async def bag_labels(
-    store_id: FromPath[str], order_id: FromPath[str], conn: Tx
-) -> list[PrintLabel]:
+async def bag_labels(store_id: FromPath[str], order_id: FromPath[str], conn: Tx) -> LabelPage:
     """The labels of an order's bags to print, each with its QR code as an SVG data URI (the
-    store's staff)."""
-    return await views.labels(conn, store_id=store_id, order_id=order_id)
+    store's staff); one page (`next_cursor` null)."""
+    labels = await views.labels(conn, store_id=store_id, order_id=order_id)
+    return LabelPage(items=labels, next_cursor=None)
 
 
 class SignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -90,10 +95,23 @@ class SignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     pin: str
 
 
-@post("/v1/handheld/sessions", opt=PUBLIC, tags=["handheld"], operation_id="signIn")
+SIGN_IN_EXAMPLE = example(
+    SignIn,
+    {"store_id": "kobe-sannomiya", "pin": "4827"},
+    "A picker's PIN at Kobe Sannomiya",
+)
+
+
+@post(
+    "/v1/handheld/sessions",
+    opt=PUBLIC,
+    tags=["handheld"],
+    operation_id="signIn",
+    responses=problems({401: "No picker of this store has that PIN (the miss is counted)."}),
+)
 async def sign_in(
     request: Request,
-    data: JSONBody[SignIn],
+    data: Annotated[SignIn, SIGN_IN_EXAMPLE],
     conn: Tx,
     clock: Now,
     idempotency_key: IdempotencyKey,
@@ -127,6 +145,13 @@ class PickerBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     pin: str
 
 
+PICKER_EXAMPLE = example(
+    PickerBody,
+    {"name": "Yamada Hanako", "pin": "4827"},
+    "A picker and the PIN they sign in with",
+)
+
+
 @put(
     "/v1/stores/{store_id:str}/pickers/{picker_id:str}",
     guards=[allow(Role.MANAGER)],
@@ -136,7 +161,7 @@ class PickerBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 async def save_picker(
     store_id: FromPath[str],
     picker_id: FromPath[str],
-    data: JSONBody[PickerBody],
+    data: Annotated[PickerBody, PICKER_EXAMPLE],
     conn: Tx,
     secret: Secret,
 ) -> dict[str, str]:

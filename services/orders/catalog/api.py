@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, patch, put
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from services.orders.catalog import service
 from services.orders.catalog.domain import (
@@ -30,9 +30,11 @@ from services.orders.catalog.paging import (
 )
 from services.orders.catalog.substitutes import Substitute
 from services.orders.deps import AcceptLanguage, Pages
+from shared import paging
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow
 from shared.web.deps import Pool, Tx
+from shared.web.openapi import example
 
 MANAGERS = [allow(Role.MANAGER, Role.SERVICE)]
 
@@ -119,6 +121,10 @@ async def get_product(
     )
 
 
+class SubstitutePage(paging.Page, frozen=True, kw_only=True):
+    items: list[Substitute]
+
+
 @get(
     "/v1/stores/{store_id:str}/products/{sku:str}/substitutes",
     guards=[allow(Role.SERVICE, Role.MANAGER, Role.PICKER)],
@@ -140,9 +146,9 @@ async def list_substitutes(
             description="the line's: none, same_brand, any or sku:<SKU>",
         ),
     ],
-) -> list[Substitute]:
+) -> SubstitutePage:
     """Up to 5 products to offer instead of `quantity` of `sku`, likest first, each with why
-    (the store's pickers and manager, or a service).
+    (the store's pickers and manager, or a service); one page (`next_cursor` null).
 
     Each is another product sold in the same unit with at least `quantity` available, that the
     preference allows: `any` the same kind of product (its name says what the original's does:
@@ -152,7 +158,45 @@ async def list_substitutes(
     `reasons` says what it shares (same_kind, same_brand, same_size, similar_size, or
     named_by_shopper), `reason` the same in words, with the price difference.
     """
-    return await service.substitutes(conn, store_id, sku, quantity=quantity, preference=preference)
+    offers = await service.substitutes(
+        conn, store_id, sku, quantity=quantity, preference=preference
+    )
+    return SubstitutePage(items=offers, next_cursor=None)
+
+
+PRODUCTS_EXAMPLE = example(
+    ProductDefinitions,
+    {
+        "items": [
+            {
+                "sku": "SKU-10001",
+                "ean": "4900000100013",
+                "name_en": "Cabbage 1 head",
+                "name_ja": "キャベツ 1玉",
+                "brand": "Local Farm",
+                "category": "vegetables",
+                "zone": "produce",
+                "unit": "each",
+                "price": {"amount": 198, "currency": "JPY"},
+                "reading": "きゃべつ 1たま",
+                "tax_class": "reduced",
+            },
+            {
+                "sku": "SKU-10005",
+                "ean": "4900000100051",
+                "name_en": "Potatoes, loose",
+                "name_ja": "じゃがいも（バラ売り）",
+                "brand": "JA Hokkaido",
+                "category": "vegetables",
+                "zone": "produce",
+                "unit": "kg",
+                "price": {"amount": 398, "currency": "JPY"},
+                "reading": "じゃがいも（ばらうり）",
+            },
+        ]
+    },
+    "A cabbage sold each, potatoes by the kilogram",
+)
 
 
 @put(
@@ -162,10 +206,17 @@ async def list_substitutes(
     operation_id="defineProducts",
 )
 async def define_products(
-    store_id: FromPath[str], data: JSONBody[ProductDefinitions], conn: Tx
+    store_id: FromPath[str], data: Annotated[ProductDefinitions, PRODUCTS_EXAMPLE], conn: Tx
 ) -> Upserted:
     """Create or redefine up to 1000 products, all or none; stock is not touched (its manager)."""
     return await service.define_products(conn, store_id, data.items)
+
+
+PRICES_EXAMPLE = example(
+    PriceChanges,
+    {"items": [{"sku": "SKU-10001", "price": {"amount": 178, "currency": "JPY"}}]},
+    "Cabbage down to 178 yen",
+)
 
 
 @patch(
@@ -174,9 +225,18 @@ async def define_products(
     tags=["catalog"],
     operation_id="changePrices",
 )
-async def change_prices(store_id: FromPath[str], data: JSONBody[PriceChanges], conn: Tx) -> Updated:
+async def change_prices(
+    store_id: FromPath[str], data: Annotated[PriceChanges, PRICES_EXAMPLE], conn: Tx
+) -> Updated:
     """New prices for up to 1000 products, all or none (its manager)."""
     return await service.change_prices(conn, store_id, data.items)
+
+
+STOCK_EXAMPLE = example(
+    StockCounts,
+    {"items": [{"sku": "SKU-10001", "on_hand": 42}, {"sku": "SKU-10002", "on_hand": 18}]},
+    "Counted on the shelf this morning",
+)
 
 
 @patch(
@@ -185,7 +245,9 @@ async def change_prices(store_id: FromPath[str], data: JSONBody[PriceChanges], c
     tags=["catalog"],
     operation_id="countStock",
 )
-async def count_stock(store_id: FromPath[str], data: JSONBody[StockCounts], conn: Tx) -> Updated:
+async def count_stock(
+    store_id: FromPath[str], data: Annotated[StockCounts, STOCK_EXAMPLE], conn: Tx
+) -> Updated:
     """Stock on hand after a stock take (pieces, or grams for `kg` products), all or none (its
     manager). A count below what online orders hold is recorded: online sales of that product
     stop, and those orders' picks come up short."""

@@ -31,7 +31,7 @@ Sku = Annotated[
         min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", examples=["SKU-10001"]
     ),
 ]
-Ean = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{13}$", examples=["4900000100010"])]
+Ean = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{13}$", examples=["4900000100013"])]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Category = Annotated[
     str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$", examples=["vegetables"])

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
 from services.orders.catalog.paging import caller_language
 from services.orders.checkout import service, views
@@ -17,6 +17,7 @@ from shared.errors import NotFound
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Tx
 from shared.web.idempotency import IdempotencyKey, claim, remember
+from shared.web.openapi import example
 from shared.web.query import CursorQuery, LimitQuery
 
 
@@ -28,10 +29,26 @@ class CancelRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=200)] = "cancelled by the shopper"
 
 
+ORDER_EXAMPLE = example(
+    OrderRequest,
+    {
+        "store_id": "kobe-sannomiya",
+        "fulfilment": "delivery",
+        "address": {"lat": 34.6981, "lng": 135.1925, "text": "神戸市中央区北野町2-10-5 302号"},
+        "lines": [
+            {"sku": "SKU-10001", "quantity": 1, "substitution": "same_brand"},
+            {"sku": "SKU-10005", "grams": 800},
+        ],
+        "accept_later_promise": False,
+    },
+    "A cabbage and 800 g of potatoes, delivered",
+)
+
+
 @post("/v1/orders", guards=[allow(Role.SHOPPER)], tags=["orders"], operation_id="placeOrder")
 async def place_order(
     request: Request,
-    data: JSONBody[OrderRequest],
+    data: Annotated[OrderRequest, ORDER_EXAMPLE],
     pool: Pool,
     clock: Now,
     principal: Caller,
@@ -94,6 +111,13 @@ async def list_orders(
     return await views.member_orders(conn, principal, limit, cursor, lang)
 
 
+PAYMENT_EXAMPLE = example(
+    PaymentConfirmation,
+    {"payment_method": "pm_card_visa"},
+    "Pay with the card on file",
+)
+
+
 @post(
     "/v1/orders/{order_id:str}/confirm-payment",
     guards=[allow(Role.SHOPPER)],
@@ -103,7 +127,7 @@ async def list_orders(
 )
 async def confirm_payment(
     order_id: FromPath[str],
-    data: JSONBody[PaymentConfirmation],
+    data: Annotated[PaymentConfirmation, PAYMENT_EXAMPLE],
     pool: Pool,
     clock: Now,
     principal: Caller,
@@ -120,6 +144,13 @@ async def confirm_payment(
     )
 
 
+CANCEL_EXAMPLE = example(
+    CancelRequest,
+    {"reason": "ordered the wrong store"},
+    "The shopper changed their mind",
+)
+
+
 @post(
     "/v1/orders/{order_id:str}/cancel",
     guards=[allow(Role.SHOPPER, Role.MANAGER)],
@@ -129,7 +160,7 @@ async def confirm_payment(
 )
 async def cancel_order(
     order_id: FromPath[str],
-    data: JSONBody[CancelRequest],
+    data: Annotated[CancelRequest, CANCEL_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,

@@ -8,6 +8,7 @@ from typing import Literal
 import msgspec
 
 from shared.events import OrderStatus
+from shared.money import Money
 
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):
@@ -15,8 +16,7 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     store_id: str
     ref: str  # the order or sale id
     status: OrderStatus | Literal["paid"]  # a sale is paid
-    amount: int | None
-    currency: str
+    amount: Money | None  # what it cost after refunds; none for a pickup collected
     at: datetime
 
 
@@ -26,6 +26,5 @@ class Favourite(msgspec.Struct, frozen=True, kw_only=True):
     name_en: str
     name_ja: str
     unit: str
-    price: int
-    currency: str
+    price: Money  # per piece, or per kilogram
     available: int  # pieces, or grams for `kg`

@@ -28,9 +28,9 @@ WITH entries AS (
     WHERE sa.member_id = $1
 )
 SELECT kind, store_id, ref, status, amount, currency, at FROM entries
-WHERE $2::timestamptz IS NULL OR at < $2
+WHERE $2::timestamptz IS NULL OR (at, ref) < ($2, $3::text)
 ORDER BY at DESC, ref DESC
-LIMIT $3
+LIMIT $4
 
 -- name: buy_again
 -- What the member bought most often (in distinct purchases, any channel), as the store sells it

@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, delete, get, post, put
 from litestar.background_tasks import BackgroundTask
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
 from services.orders.deps import CodeSender, Settings
 from services.orders.members import erasure, service
@@ -26,6 +26,7 @@ from shared.auth import Role
 from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.openapi import example
 
 
 class CodeRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -51,6 +52,13 @@ class MemberCodeOwner(msgspec.Struct, frozen=True, kw_only=True):
     member_id: str
 
 
+CODE_REQUEST_EXAMPLE = example(
+    CodeRequest,
+    {"phone": "+819012345678"},
+    "Send a code to a Japanese mobile",
+)
+
+
 @post(
     "/v1/members/otp",
     opt=PUBLIC,
@@ -60,7 +68,7 @@ class MemberCodeOwner(msgspec.Struct, frozen=True, kw_only=True):
 )
 async def send_code(
     request: Request,
-    data: JSONBody[CodeRequest],
+    data: Annotated[CodeRequest, CODE_REQUEST_EXAMPLE],
     conn: Tx,
     clock: Now,
     secret: Secret,
@@ -88,6 +96,13 @@ async def send_code(
     return Response(sent, status_code=200, background=task)
 
 
+CODE_CHECK_EXAMPLE = example(
+    CodeCheck,
+    {"phone": "+819012345678", "code": "042917"},
+    "The code the text message gave",
+)
+
+
 @post(
     "/v1/members/verify",
     opt=PUBLIC,
@@ -97,7 +112,7 @@ async def send_code(
 )
 async def verify_code(
     request: Request,
-    data: JSONBody[CodeCheck],
+    data: Annotated[CodeCheck, CODE_CHECK_EXAMPLE],
     conn: Tx,
     clock: Now,
     idempotency_key: IdempotencyKey,
@@ -153,6 +168,13 @@ async def get_member_code(conn: Tx, clock: Now, principal: Caller, secret: Secre
     return await service.member_code(conn, clock, secret=secret, member_id=principal.member_id)
 
 
+MEMBER_CODE_EXAMPLE = example(
+    MemberCodeCheck,
+    {"payload": "OMOM1.mem_0190b1c2d3e4f5a6b7c8d9e0f1a2b3c5.1796544000.Xk3v9Qp2"},
+    "A member QR scanned at the till",
+)
+
+
 @post(
     "/v1/stores/{store_id:str}/member-codes/verify",
     guards=[allow(Role.CASHIER, Role.MANAGER)],
@@ -162,7 +184,7 @@ async def get_member_code(conn: Tx, clock: Now, principal: Caller, secret: Secre
 )
 async def check_member_code(
     store_id: FromPath[str],
-    data: JSONBody[MemberCodeCheck],
+    data: Annotated[MemberCodeCheck, MEMBER_CODE_EXAMPLE],
     conn: Tx,
     clock: Now,
     secret: Secret,
@@ -174,6 +196,19 @@ async def check_member_code(
     return MemberCodeOwner(member_id=member_id)
 
 
+REGISTRATION_EXAMPLE = example(
+    Registration,
+    {
+        "name": "Tanaka Yui",
+        "address": {"lat": 34.6981, "lng": 135.1925, "text": "神戸市中央区北野町2-10-5 302号"},
+        "phone": "+819012345678",
+        "substitution": "same_brand",
+        "nudges": "sms",
+    },
+    "A shopper signed up at the counter",
+)
+
+
 @post(
     "/v1/stores/{store_id:str}/members",
     guards=[allow(Role.CASHIER, Role.MANAGER)],
@@ -183,7 +218,7 @@ async def check_member_code(
 async def register_member(
     request: Request,
     store_id: FromPath[str],
-    data: JSONBody[Registration],
+    data: Annotated[Registration, REGISTRATION_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,
@@ -211,6 +246,13 @@ class CardErasure(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     card_code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 
 
+CARD_ERASURE_EXAMPLE = example(
+    CardErasure,
+    {"card_code": "OMOC-7K2M-Q9XH-3DPA-W6RT"},
+    "Erase the member whose card this is",
+)
+
+
 @post(
     "/v1/stores/{store_id:str}/members/erase",
     guards=[allow(Role.MANAGER)],
@@ -219,13 +261,23 @@ class CardErasure(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     status_code=204,
 )
 async def erase_by_card(
-    store_id: FromPath[str], data: JSONBody[CardErasure], conn: Tx, clock: Now
+    store_id: FromPath[str],
+    data: Annotated[CardErasure, CARD_ERASURE_EXAMPLE],
+    conn: Tx,
+    clock: Now,
 ) -> None:
     """Delete the account of the member who hands over this member card (the store's manager),
     for a member with no app to do it themselves: erased as `DELETE /v1/me` erases, and 409
     `orders-open` while an order is on its way. Not a creation: a repeat finds no member with
     the card (404), so no Idempotency-Key."""
     await erasure.erase_by_card(conn, clock, card_code=data.card_code)
+
+
+NUDGE_CONSENT_EXAMPLE = example(
+    NudgeConsent,
+    {"channel": "push"},
+    "Remind me on the app",
+)
 
 
 @put(
@@ -236,7 +288,7 @@ async def erase_by_card(
     status_code=204,
 )
 async def set_nudge_consent(
-    data: JSONBody[NudgeConsent], conn: Tx, clock: Now, principal: Caller
+    data: Annotated[NudgeConsent, NUDGE_CONSENT_EXAMPLE], conn: Tx, clock: Now, principal: Caller
 ) -> None:
     """Agree to be told, after a visit to a store, of a reason to order online (`push` to the
     app, `sms` to the member's phone), or opt out (`null`); nothing is sent without it. A

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, JSONBody, PathParameter
+from litestar.params import FromPath, PathParameter
 
 from services.orders.checkout.api import PaymentConfirmation
 from services.orders.deps import Gateway, Quotes, Settings
@@ -22,8 +22,25 @@ from shared.errors import NotFound
 from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Pool, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, claim, remember
+from shared.web.openapi import example
 
 COUNTER = [allow(Role.CASHIER, Role.MANAGER)]
+
+
+BEHALF_EXAMPLE = example(
+    BehalfRequest,
+    {
+        "member_code": "OMOM1.mem_0190b1c2d3e4f5a6b7c8d9e0f1a2b3c5.1796544000.Xk3v9Qp2",
+        "fulfilment": "delivery",
+        "address": {"lat": 34.6981, "lng": 135.1925, "text": "神戸市中央区北野町2-10-5 302号"},
+        "lines": [
+            {"sku": "SKU-10002", "quantity": 1},
+            {"sku": "SKU-10011", "grams": 500, "substitution": "any"},
+        ],
+        "payment": "on_delivery",
+    },
+    "Phoned in by a member, paid at the door",
+)
 
 
 @post(
@@ -35,7 +52,7 @@ COUNTER = [allow(Role.CASHIER, Role.MANAGER)]
 async def place(
     request: Request,
     store_id: FromPath[str],
-    data: JSONBody[BehalfRequest],
+    data: Annotated[BehalfRequest, BEHALF_EXAMPLE],
     pool: Pool,
     clock: Now,
     principal: Caller,
@@ -78,6 +95,13 @@ async def place(
         return await remember(conn, request, caller=caller, key=key, status=201, result=printed)
 
 
+PAYMENT_EXAMPLE = example(
+    PaymentConfirmation,
+    {"payment_method": "pm_card_visa"},
+    "Card presented at the counter",
+)
+
+
 @post(
     "/v1/stores/{store_id:str}/orders-on-behalf/{order_id:str}/confirm-payment",
     guards=COUNTER,
@@ -87,7 +111,7 @@ async def place(
 )
 async def confirm_payment(
     order_id: FromPath[str],
-    data: JSONBody[PaymentConfirmation],
+    data: Annotated[PaymentConfirmation, PAYMENT_EXAMPLE],
     pool: Pool,
     clock: Now,
     principal: Caller,
@@ -115,6 +139,13 @@ async def reprint(order_id: FromPath[str], conn: Tx, principal: Caller) -> Recei
     return await service.reprint(conn, principal, order_id=order_id)
 
 
+DECISION_EXAMPLE = example(
+    Decision,
+    {"approve": True},
+    "The member said yes on the phone",
+)
+
+
 @post(
     "/v1/stores/{store_id:str}/orders-on-behalf/{order_id:str}/substitutions/{substitution_id:str}",
     guards=COUNTER,
@@ -125,7 +156,7 @@ async def reprint(order_id: FromPath[str], conn: Tx, principal: Caller) -> Recei
 async def decide(
     order_id: FromPath[str],
     substitution_id: FromPath[str],
-    data: JSONBody[Decision],
+    data: Annotated[Decision, DECISION_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,
@@ -147,6 +178,13 @@ class CollectRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tracking_code: Annotated[str, msgspec.Meta(min_length=1, max_length=24)]
 
 
+COLLECT_EXAMPLE = example(
+    CollectRequest,
+    {"tracking_code": "K7Q2M-X9P4D"},
+    "The code printed on the receipt",
+)
+
+
 @post(
     "/v1/stores/{store_id:str}/orders-on-behalf/collect",
     guards=COUNTER,
@@ -156,7 +194,7 @@ class CollectRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 )
 async def collect(
     store_id: FromPath[str],
-    data: JSONBody[CollectRequest],
+    data: Annotated[CollectRequest, COLLECT_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,

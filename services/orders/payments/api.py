@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Request, Response, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
 from services.orders.checkout import views
 from services.orders.deps import Gateway, Settings
@@ -13,11 +15,19 @@ from shared.auth import Role
 from shared.web.access import PUBLIC, allow
 from shared.web.deps import Caller, Now, Pool, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.openapi import example
 
 
 class StripeEventReceived(msgspec.Struct, frozen=True):
     received: bool
     applied: bool
+
+
+REFUND_EXAMPLE = example(
+    refunds.RefundRequest,
+    {"amount": {"amount": 198, "currency": "JPY"}, "reason": "cabbage arrived bruised"},
+    "Refund the price of a cabbage",
+)
 
 
 @post(
@@ -29,7 +39,7 @@ class StripeEventReceived(msgspec.Struct, frozen=True):
 async def refund_order(
     request: Request,
     order_id: FromPath[str],
-    data: JSONBody[refunds.RefundRequest],
+    data: Annotated[refunds.RefundRequest, REFUND_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,

@@ -18,20 +18,21 @@ from shared.bus import publish
 from shared.clock import Clock
 from shared.errors import Conflict, InvalidInput
 from shared.events import PaymentRefunded
+from shared.money import Money
 
 
 class RefundRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Either an amount in minor units, or the order's line numbers to refund in full."""
+    """Either an amount (in the order's currency), or the order's line numbers to refund in
+    full."""
 
-    amount: Annotated[int, msgspec.Meta(gt=0)] | None = None
+    amount: Money | None = None
     lines: Annotated[list[int], msgspec.Meta(min_length=1, max_length=100)] | None = None
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class Refunded(msgspec.Struct, frozen=True, kw_only=True):
     order_id: str
-    amount: int
-    currency: str
+    amount: Money
     refund_ids: list[str]
 
 
@@ -59,7 +60,7 @@ async def refund(
         raise Conflict(
             f"nothing has been charged on an order that is {order.status}", field="order_id"
         )
-    amount = request.amount or 0
+    amount = _amount(request.amount, order.currency) if request.amount else 0
     if request.lines is not None:
         charged = {x.line_no: x.charged or 0 for x in await orders.lines(conn, **keys)}
         for i, line_no in enumerate(request.lines):
@@ -83,7 +84,15 @@ async def refund(
         key=key,
         at=clock.now(),
     )
-    return Refunded(order_id=order.order_id, amount=amount, currency=order.currency, refund_ids=ids)
+    return Refunded(order_id=order.order_id, amount=Money(amount, order.currency), refund_ids=ids)
+
+
+def _amount(asked: Money, currency: str) -> int:
+    if asked.currency != currency:
+        raise InvalidInput(f"this order was charged in {currency}", field="amount.currency")
+    if asked.amount <= 0:
+        raise InvalidInput("refund more than nothing", field="amount.amount")
+    return asked.amount
 
 
 async def refund_failed_delivery(

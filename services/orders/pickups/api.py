@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
 from services.orders.checkout import views
 from services.orders.members.domain import Phone
@@ -16,6 +16,7 @@ from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.openapi import example
 
 
 class TransferRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -51,6 +52,13 @@ async def get_pickup_code(
     return await service.show_code(conn, clock, secret=secret, order=order)
 
 
+TRANSFER_EXAMPLE = example(
+    TransferRequest,
+    {"to_phone": "+819087654321", "note": "For your dinner tonight"},
+    "A pickup given to a friend",
+)
+
+
 @post(
     "/v1/orders/{order_id:str}/pickup-code/transfer",
     guards=[allow(Role.SHOPPER)],
@@ -66,7 +74,7 @@ async def transfer_pickup_code(
     principal: Caller,
     idempotency_key: IdempotencyKey,
     secret: Secret,
-    data: JSONBody[TransferRequest | None] = None,
+    data: Annotated[TransferRequest | None, TRANSFER_EXAMPLE] = None,
 ) -> Response[IssuedCode]:
     """Give a packed pickup order to someone else (its shopper): a new code, which the app sends
     to them; every earlier code, the shopper's own included, stops working. Transferring again
@@ -92,6 +100,13 @@ async def transfer_pickup_code(
     )
 
 
+REDEEM_EXAMPLE = example(
+    RedeemRequest,
+    {"payload": "OMOP1.kobe-sannomiya.ord_0190b1c2d3e4f5a6b7c8d9e0f1a2b3c4.1.Xk3v9Qp2"},
+    "The pickup QR scanned at the counter",
+)
+
+
 @post(
     "/v1/stores/{store_id:str}/pickups/redeem",
     guards=[allow(Role.CASHIER, Role.MANAGER)],
@@ -101,7 +116,7 @@ async def transfer_pickup_code(
 )
 async def redeem_pickup_code(
     store_id: FromPath[str],
-    data: JSONBody[RedeemRequest],
+    data: Annotated[RedeemRequest, REDEEM_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,

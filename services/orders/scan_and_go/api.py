@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, delete, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
 from services.orders.deps import Gateway, Settings
 from services.orders.sale.domain import Barcode
@@ -18,6 +18,7 @@ from shared.errors import NotFound
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.openapi import example
 
 SHOPPER = [allow(Role.SHOPPER)]
 CARTS = "/v1/stores/{store_id:str}/scan-and-go/carts"
@@ -73,12 +74,19 @@ async def get_cart(
     return await service.view(conn, clock, cart, secret=secret)
 
 
+SCAN_EXAMPLE = example(
+    ScanRequest,
+    {"barcode": "4900000100013"},
+    "A cabbage scanned in the aisle",
+)
+
+
 @post(CARTS + "/{cart_id:str}/scans", guards=SHOPPER, tags=["scan-and-go"], operation_id="scan")
 async def scan(
     request: Request,
     store_id: FromPath[str],
     cart_id: FromPath[str],
-    data: JSONBody[ScanRequest],
+    data: Annotated[ScanRequest, SCAN_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,
@@ -167,6 +175,13 @@ async def check_out(
     )
 
 
+PAYMENT_EXAMPLE = example(
+    CartPaymentConfirmation,
+    {"payment_method": "pm_card_visa"},
+    "Pay with the card on file",
+)
+
+
 @post(
     CARTS + "/{cart_id:str}/confirm-payment",
     guards=SHOPPER,
@@ -177,7 +192,7 @@ async def check_out(
 async def confirm_payment(
     store_id: FromPath[str],
     cart_id: FromPath[str],
-    data: JSONBody[CartPaymentConfirmation],
+    data: Annotated[CartPaymentConfirmation, PAYMENT_EXAMPLE],
     pool: Pool,
     clock: Now,
     principal: Caller,
@@ -202,6 +217,13 @@ async def confirm_payment(
     )
 
 
+EXIT_EXAMPLE = example(
+    ExitCheck,
+    {"payload": "OMOX1.kobe-sannomiya.cart_0190b1c2d3e4f5a6b7c8d9e0f1a2b3c6.1796544000.Xk3v9Qp2"},
+    "The exit QR shown at the gate",
+)
+
+
 @post(
     "/v1/stores/{store_id:str}/scan-and-go/exits/verify",
     guards=[allow(Role.CASHIER, Role.MANAGER)],
@@ -211,7 +233,7 @@ async def confirm_payment(
 )
 async def verify_exit(
     store_id: FromPath[str],
-    data: JSONBody[ExitCheck],
+    data: Annotated[ExitCheck, EXIT_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,

@@ -6,16 +6,18 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post, put
-from litestar.params import FromPath, JSONBody, PathParameter
+from litestar.params import FromPath, PathParameter
 
 from services.orders.stores import service
 from services.orders.stores.domain import STORE_ID_PATTERN, NearbyStore, RadiusM, Store
+from shared import paging
 from shared.auth import Role
 from shared.events import Latitude, Longitude
 from shared.money import Currency
 from shared.web.access import PUBLIC, allow
 from shared.web.deps import Caller, Now, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.openapi import example
 from shared.web.query import LatitudeQuery, LongitudeQuery
 
 
@@ -32,10 +34,25 @@ class StoreChange(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     timezone: str = "Asia/Tokyo"
 
 
+NEW_STORE_EXAMPLE = example(
+    NewStore,
+    {
+        "store_id": "kobe-sannomiya",
+        "name": "omo Kobe Sannomiya",
+        "lat": 34.6937,
+        "lng": 135.1955,
+        "radius_m": 3000,
+        "currency": "JPY",
+        "timezone": "Asia/Tokyo",
+    },
+    "A store delivering within 3 km",
+)
+
+
 @post("/v1/stores", guards=[allow(Role.SERVICE)], tags=["stores"], operation_id="openStore")
 async def open_store(
     request: Request,
-    data: JSONBody[NewStore],
+    data: Annotated[NewStore, NEW_STORE_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,
@@ -51,6 +68,20 @@ async def open_store(
     )
 
 
+STORE_CHANGE_EXAMPLE = example(
+    StoreChange,
+    {
+        "name": "omo Kobe Sannomiya",
+        "lat": 34.6937,
+        "lng": 135.1955,
+        "radius_m": 2500,
+        "currency": "JPY",
+        "timezone": "Asia/Tokyo",
+    },
+    "Deliver within 2.5 km from now on",
+)
+
+
 @put(
     "/v1/stores/{store_id:str}",
     guards=[allow(Role.MANAGER, Role.SERVICE)],
@@ -59,7 +90,7 @@ async def open_store(
 )
 async def change_store(
     store_id: Annotated[str, PathParameter(pattern=STORE_ID_PATTERN)],
-    data: JSONBody[StoreChange],
+    data: Annotated[StoreChange, STORE_CHANGE_EXAMPLE],
     conn: Tx,
     clock: Now,
 ) -> Store:
@@ -74,10 +105,15 @@ async def get_store(store_id: FromPath[str], conn: Tx) -> Store:
     return await service.get_store(conn, store_id)
 
 
+class NearbyStorePage(paging.Page, frozen=True, kw_only=True):
+    items: list[NearbyStore]
+
+
 @get("/v1/stores", opt=PUBLIC, tags=["stores"], operation_id="findStores")
-async def find_stores(lat: LatitudeQuery, lng: LongitudeQuery, conn: Tx) -> list[NearbyStore]:
-    """The stores that deliver to a point, nearest first, with its distance in metres (anyone)."""
-    return await service.find_stores(conn, lat, lng)
+async def find_stores(lat: LatitudeQuery, lng: LongitudeQuery, conn: Tx) -> NearbyStorePage:
+    """The stores that deliver to a point, nearest first, with its distance in metres (anyone);
+    one page (`next_cursor` null): only stores within their radius of the point."""
+    return NearbyStorePage(items=await service.find_stores(conn, lat, lng), next_cursor=None)
 
 
 ROUTES = [open_store, change_store, get_store, find_stores]

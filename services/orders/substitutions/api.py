@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
 from services.orders.catalog.paging import caller_language
 from services.orders.checkout import views
@@ -14,10 +16,18 @@ from services.orders.substitutions.domain import ProposalView
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx
+from shared.web.openapi import example
 
 
 class Decision(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     approve: bool
+
+
+DECISION_EXAMPLE = example(
+    Decision,
+    {"approve": True},
+    "Take the substitute",
+)
 
 
 @post(
@@ -30,7 +40,7 @@ class Decision(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 async def decide(
     order_id: FromPath[str],
     substitution_id: FromPath[str],
-    data: JSONBody[Decision],
+    data: Annotated[Decision, DECISION_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,

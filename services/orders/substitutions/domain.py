@@ -8,6 +8,7 @@ import msgspec
 
 from shared.errors import Conflict
 from shared.events import SubstituteReason
+from shared.money import Money
 
 
 class Proposal(msgspec.Struct, frozen=True, kw_only=True):
@@ -32,7 +33,7 @@ class ProposalView(msgspec.Struct, frozen=True, kw_only=True):
     name_ja: str
     unit: str
     quantity: int
-    unit_price: int
+    unit_price: Money  # per piece, or per kilogram
     decide_by: datetime
     approved: bool | None
     decided_by: str | None

@@ -27,7 +27,10 @@ LIMIT $2
 FOR UPDATE SKIP LOCKED
 
 -- name: of_order
-SELECT substitution_id, line_no, short_by, sku, name_en, name_ja, unit, quantity, unit_price,
-       decide_by, approved, decided_by, decided_at, reason, why
-FROM orders.substitutions WHERE store_id = $1 AND order_id = $2
+SELECT s.substitution_id, s.line_no, s.short_by, s.sku, s.name_en, s.name_ja, s.unit, s.quantity,
+       s.unit_price, o.currency, s.decide_by, s.approved, s.decided_by, s.decided_at, s.reason,
+       s.why
+FROM orders.substitutions s
+JOIN orders.orders o ON o.store_id = s.store_id AND o.order_id = s.order_id
+WHERE s.store_id = $1 AND s.order_id = $2
 ORDER BY decide_by

@@ -9,6 +9,7 @@ import asyncpg
 
 from services.orders.substitutions.domain import Proposal, ProposalView
 from shared.events import SubstitutionProposed
+from shared.money import priced
 from shared.sql import load_queries, row_as, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -63,4 +64,4 @@ async def overdue(conn: asyncpg.Connection, *, now: datetime, limit: int) -> lis
 
 async def of_order(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> list[ProposalView]:
     rows = await conn.fetch(Q["of_order"], store_id, order_id)
-    return rows_as(ProposalView, rows)
+    return rows_as(ProposalView, (priced(r, "unit_price") for r in rows))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request, Response, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
 from services.orders.deps import Quotes
 from services.orders.till import service
@@ -12,15 +14,26 @@ from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.openapi import example
 
 TILL = [allow(Role.CASHIER, Role.MANAGER)]
+
+
+SALE_EXAMPLE = example(
+    SaleRequest,
+    {
+        "barcodes": ["4900000100013", "4900000100020"],
+        "tender": {"kind": "cash", "received": {"amount": 1000, "currency": "JPY"}},
+    },
+    "Two items paid in cash",
+)
 
 
 @post("/v1/stores/{store_id:str}/sales", guards=TILL, tags=["sales"], operation_id="ringUpSale")
 async def ring_up(
     request: Request,
     store_id: FromPath[str],
-    data: JSONBody[SaleRequest],
+    data: Annotated[SaleRequest, SALE_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,

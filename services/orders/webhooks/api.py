@@ -7,16 +7,30 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Request, Response, delete, get, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, Parameter
 
 from services.orders.webhooks import service
-from services.orders.webhooks.domain import Delivery, Endpoint, EndpointRequest
+from services.orders.webhooks.domain import Endpoint, EndpointRequest
+from shared import paging
 from shared.auth import Role
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Tx
 from shared.web.idempotency import IdempotencyKey, once
+from shared.web.openapi import example
+from shared.web.query import CursorQuery
 
 MANAGERS = [allow(Role.MANAGER, Role.SERVICE)]
+
+
+class EndpointPage(paging.Page, frozen=True, kw_only=True):
+    items: list[Endpoint]
+
+
+ENDPOINT_EXAMPLE = example(
+    EndpointRequest,
+    {"url": "https://erp.example.jp/omo/events", "topics": ["order.placed", "order.delivered"]},
+    "The chain's ERP hears of orders placed and delivered",
+)
 
 
 @post(
@@ -28,7 +42,7 @@ MANAGERS = [allow(Role.MANAGER, Role.SERVICE)]
 async def register(
     request: Request,
     store_id: FromPath[str],
-    data: JSONBody[EndpointRequest],
+    data: Annotated[EndpointRequest, ENDPOINT_EXAMPLE],
     conn: Tx,
     clock: Now,
     principal: Caller,
@@ -53,9 +67,10 @@ async def register(
     tags=["webhooks"],
     operation_id="listWebhooks",
 )
-async def list_endpoints(store_id: FromPath[str], conn: Tx) -> list[Endpoint]:
-    """The store's endpoints, disabled ones too (never their secrets)."""
-    return await service.endpoints(conn, store_id=store_id)
+async def list_endpoints(store_id: FromPath[str], conn: Tx) -> EndpointPage:
+    """The store's endpoints, disabled ones too (never their secrets); one page
+    (`next_cursor` null)."""
+    return EndpointPage(items=await service.endpoints(conn, store_id=store_id), next_cursor=None)
 
 
 @delete(
@@ -84,10 +99,14 @@ async def deliveries(
     endpoint_id: FromPath[str],
     conn: Tx,
     limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-) -> list[Delivery]:
-    """The endpoint's delivery log, newest event first: tries, the last answer or error, when
-    it was delivered, and when it is tried next (null once delivered, or given up)."""
-    return await service.deliveries(conn, store_id=store_id, endpoint_id=endpoint_id, limit=limit)
+    cursor: CursorQuery = None,
+) -> service.DeliveryPage:
+    """The endpoint's delivery log, newest event first, a page at a time: tries, the last
+    answer or error, when it was delivered, and when it is tried next (null once delivered, or
+    given up)."""
+    return await service.deliveries(
+        conn, store_id=store_id, endpoint_id=endpoint_id, limit=limit, cursor=cursor
+    )
 
 
 @post(

@@ -53,9 +53,9 @@ WHERE store_id = :store_id AND endpoint_id = :endpoint_id AND event_id = :event_
 SELECT event_id, seq, topic, attempts, created_at, last_at, last_status, last_error,
        delivered_at, next_at
 FROM orders.webhook_deliveries
-WHERE store_id = $1 AND endpoint_id = $2
+WHERE store_id = $1 AND endpoint_id = $2 AND ($3::bigint IS NULL OR seq < $3)
 ORDER BY seq DESC
-LIMIT $3
+LIMIT $4
 
 -- name: redeliver
 UPDATE orders.webhook_deliveries SET next_at = $4, delivered_at = NULL

@@ -32,6 +32,7 @@ from services.orders.webhooks.domain import (
     signature,
     unknown_topics,
 )
+from shared import paging
 from shared.bus import Published
 from shared.clock import Clock
 from shared.errors import InvalidInput, NotFound
@@ -100,13 +101,26 @@ def _no_endpoint(store_id: str, endpoint_id: str) -> NotFound:
     return NotFound(f"store {store_id} has no webhook endpoint {endpoint_id}", field="endpoint_id")
 
 
+class DeliveryPage(paging.Page, frozen=True, kw_only=True):
+    items: list[Delivery]
+
+
 async def deliveries(
-    conn: asyncpg.Connection, *, store_id: str, endpoint_id: str, limit: int
-) -> list[Delivery]:
+    conn: asyncpg.Connection, *, store_id: str, endpoint_id: str, limit: int, cursor: str | None
+) -> DeliveryPage:
     known = {e.endpoint_id for e in await db.list_endpoints(conn, store_id=store_id)}
     if endpoint_id not in known:
         raise _no_endpoint(store_id, endpoint_id)
-    return await db.deliveries_of(conn, store_id=store_id, endpoint_id=endpoint_id, limit=limit)
+    after = paging.decode_cursor(cursor, tuple[int])
+    rows = await db.deliveries_of(
+        conn,
+        store_id=store_id,
+        endpoint_id=endpoint_id,
+        before_seq=after[0] if after else None,
+        limit=limit + 1,
+    )
+    shown, next_cursor = paging.cut(rows, limit, lambda d: (d.seq,))
+    return DeliveryPage(items=list(shown), next_cursor=next_cursor)
 
 
 async def redeliver(

@@ -109,9 +109,10 @@ async def record_try(
 
 
 async def deliveries_of(
-    conn: asyncpg.Connection, *, store_id: str, endpoint_id: str, limit: int
+    conn: asyncpg.Connection, *, store_id: str, endpoint_id: str, before_seq: int | None, limit: int
 ) -> list[Delivery]:
-    return rows_as(Delivery, await conn.fetch(Q["deliveries_of"], store_id, endpoint_id, limit))
+    rows = await conn.fetch(Q["deliveries_of"], store_id, endpoint_id, before_seq, limit)
+    return rows_as(Delivery, rows)
 
 
 async def redeliver(

@@ -339,7 +339,7 @@ async function loadLabels(result) {
     const res = await fetch(`/v1/stores/${encodeURIComponent(s.store_id)}/orders/`
       + `${encodeURIComponent(result.order_id)}/labels`, { headers: auth() });
     if (!res.ok) return;
-    const all = await res.json();
+    const all = (await res.json()).items;  // a page; an order's bags fit on one
     printable = printable.filter((l) => !codes.has(l.code))
       .concat(all.filter((l) => codes.has(l.code)));
     renderLabels();
