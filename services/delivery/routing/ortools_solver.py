@@ -72,7 +72,21 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   swap-active and insertion LNS operators during attempts, dropping routes by demand or window
   width, continuing an attempt from its partial plan: every attempt leaves 2-3 jobs out.
   Iterated local search (`use_iterated_local_search`, SISR ruin) ran a plain descent here
-  (0.1 s, stores +6.8 %) whatever the metaheuristic: not understood, left.
+  (0.1 s, stores +6.8 %) whatever the metaheuristic: not understood, left. (Without a
+  `ruin_strategies` entry OR-Tools 9.15 rejects the parameters, the solve answers None and
+  `_search` keeps its warm start: a run that looks like a descent. With SISR given, one phase
+  from scratch: RC101 16 / 1680.88 at 4.7 s, 16 / 1661.23 at 8 s.)
+  Also tried for RC101's 16th route, all still 16 at VROOM's 4.7 s (and at 15-20 s): an attempt
+  that leaves jobs out retried with soft windows (lateness at 100-10,000 a unit, tabu, GLS or
+  annealing; 0.3-1 s) ends with 1-13 late jobs, at best one 7.6 units late; alternating that
+  with ejecting the late jobs (alone or with their 5 nearest) and a hard search never placed
+  the last job; raising the lateness price of jobs late again; elimination again after half
+  the distance phase; GLS lambda 1 or 5, annealing, relocate/exchange-and-make-active or
+  path/inactive LNS in attempts; other first solutions (LOCAL/SEQUENTIAL_CHEAPEST_INSERTION,
+  PARALLEL_SAVINGS, farthest seeds 0.05-0.5, savings arc coefficient 0.5-2: every descent 16
+  or more); one search on 15 vehicles from scratch (4-5 jobs out after 3 s); two short
+  routes emptied onto one empty vehicle (15 pairs, 0.2 s each: 1-9 jobs out). The attempts'
+  searches accept about one neighbour in 5,000 (RC101's windows): they converge, not explore.
 """
 
 from __future__ import annotations
