@@ -49,8 +49,11 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   descent with the fixed cost, then routes emptied one at a time, smallest first, each given
   0.1 s of search on the other vehicles to take its jobs), the rest minimises distance on the
   vehicles kept: R101 19 / +0.8 % at 1 s. Shares of 20 % and 50 % and attempts of 0.05 s and
-  0.2 s were no better; RC101 stays at 16 vehicles (VROOM at exploration 5: 15, best known
-  14); iterated local search with simulated annealing finds 15 but only after 5 s of its own.
+  0.2 s were no better. An attempt that leaves jobs out then has up to 0.3 s of an ejection
+  pool (`eject`: each job in where it fits, or where it fits once one or two jobs that failed
+  least often are taken out): RC101 15 vehicles in 0.34 s of attempt where the search alone
+  left 2-5 jobs out in every attempt (VROOM at exploration 5: 15, best known 14). R101 cannot
+  go below 19 and store evenings stop at the bags' bound, so there it costs only attempts.
 - Vehicles first starts from two descents, PARALLEL_CHEAPEST_INSERTION's and SAVINGS', and
   keeps the one with fewer jobs out, then fewer vehicles, then less distance: on the Solomon
   instances the first (SAVINGS needs 22/10/19), on store evenings (`bench.solomon_store`: 100
@@ -62,7 +65,11 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   --repeat 3`; VROOM took 0.3-5 s with other work on the machine, and OR-Tools' answer at a
   given time hardly varies between runs): C101 10 / +0.00 %, R101 19 / +0.14 %, RC101 16
   vehicles where VROOM has 15 (-1.8 % distance), store evenings the same vehicles and
-  +0.4 / +1.2 / +0.4-1.3 % at VROOM's 5.0 / 4.3 / 4.3 s. Tried without gain, at VROOM's time,
+  +0.4 / +1.2 / +0.4-1.3 % at VROOM's 5.0 / 4.3 / 4.3 s. With the ejection pool (2026-12-06,
+  load average 3.3-5.9 on 2 cores): C101 10 / +0.00 % (0.54 s), R101 19 / +0.03 % (3.86 s),
+  RC101 15 / -1.59 % (3.24 s; 15 / -1.6 % at 4.72 s, 15 at 2 s, 16 at 1 s), store evenings
+  seeds 1-3 32 / 36 / 33 vehicles as VROOM, +0.41 / +1.21 / +0.35 % at 7.7 / 6.7 / 5.9 s, to
+  the metre what they were without it. Tried without gain, at VROOM's time,
   before the SAVINGS descent: in the distance phase GLS lambda 0.05-0.4, penalties reset on a
   new best or per vehicle class, simulated annealing, tabu, and each of relocate-neighbors,
   cross-exchange, sub-trip exchange and relocate, LK, path and close-nodes insertion LNS
@@ -76,9 +83,10 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   `ruin_strategies` entry OR-Tools 9.15 rejects the parameters, the solve answers None and
   `_search` keeps its warm start: a run that looks like a descent. With SISR given, one phase
   from scratch: RC101 16 / 1680.88 at 4.7 s, 16 / 1661.23 at 8 s.)
-  Also tried for RC101's 16th route, all still 16 at VROOM's 4.7 s (and at 15-20 s): an attempt
-  that leaves jobs out retried with soft windows (lateness at 100-10,000 a unit, tabu, GLS or
-  annealing; 0.3-1 s) ends with 1-13 late jobs, at best one 7.6 units late; alternating that
+  Tried for RC101's 16th route before the ejection pool, all still 16 at VROOM's 4.7 s (and
+  at 15-20 s): an attempt that leaves jobs out retried with soft windows (lateness at
+  100-10,000 a unit, tabu, GLS or annealing; 0.3-1 s) ends with 1-13 late jobs, at best one
+  7.6 units late; alternating that
   with ejecting the late jobs (alone or with their 5 nearest) and a hard search never placed
   the last job; raising the lateness price of jobs late again; elimination again after half
   the distance phase; GLS lambda 1 or 5, annealing, relocate/exchange-and-make-active or
@@ -99,7 +107,7 @@ from google.protobuf import text_format
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util.optional_boolean_pb2 import BOOL_FALSE, BOOL_TRUE
 
-from services.delivery.routing import ortools_model, schedule
+from services.delivery.routing import eject, ortools_model, schedule
 from services.delivery.routing.model import Plan, Problem
 
 LATE_ORDER_M = 20_000  # a broken promise weighs like 20 km of riding, in the on-time phase
@@ -116,6 +124,7 @@ class Search(msgspec.Struct, frozen=True, kw_only=True):
     operators: tuple[str, ...] = OPERATORS  # use_make_active is always on
     fleet_share: float = 0.3  # of the time, to minimise vehicles first (vehicle_cost > 0)
     eliminate_s: float = 0.1  # per attempt to empty one route
+    eject_s: float = 0.3  # then to place what it left out by an ejection pool (`eject`)
     also_first: tuple[str, ...] = ("SAVINGS",)  # vehicles first: descents from these too
     on_time_share: float = 0.3  # of the time, soft windows: most orders on time first
     late_share: float = 0.3  # of the time, when some order must be late: late by least
@@ -267,6 +276,9 @@ def _eliminate(
         dropped = min(candidates, key=lambda v: len(fleet[v]))
         kept = [v for v in used if v != dropped]
         attempt = _on_vehicles(problem, search, fleet, kept, min(search.eliminate_s, left))
+        if sum(map(len, attempt)) < len(problem.jobs) and search.eject_s > 0 and not keep:
+            ejecting_until = min(until, time.perf_counter() + search.eject_s)
+            attempt = eject.repair(problem, attempt, kept, until=ejecting_until) or attempt
         if sum(map(len, attempt)) == len(problem.jobs):
             fleet, failed = attempt, set()
         else:
