@@ -7,7 +7,7 @@ integers (`ortools_model.SCALE`, travel rounded up), so that a plan found here i
 accepts as a warm start.
 
 Why: OR-Tools' moves keep every route feasible, and in tight windows (Solomon RC101) its search
-accepts about one neighbour in 5,000; an attempt to empty a route converges with 2-3 jobs out
+accepts about one neighbour in 5,000; an attempt to empty a route converges with 2-5 jobs out
 whatever the metaheuristic. Moving through plans with a job out, priced by how often that job
 failed, is what route-minimisation heuristics do instead.
 """

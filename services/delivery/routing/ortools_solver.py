@@ -49,11 +49,12 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   descent with the fixed cost, then routes emptied one at a time, smallest first, each given
   0.1 s of search on the other vehicles to take its jobs), the rest minimises distance on the
   vehicles kept: R101 19 / +0.8 % at 1 s. Shares of 20 % and 50 % and attempts of 0.05 s and
-  0.2 s were no better. An attempt that leaves jobs out then has up to 0.3 s of an ejection
-  pool (`eject`: each job in where it fits, or where it fits once one or two jobs that failed
-  least often are taken out): RC101 15 vehicles in 0.34 s of attempt where the search alone
-  left 2-5 jobs out in every attempt (VROOM at exploration 5: 15, best known 14). R101 cannot
-  go below 19 and store evenings stop at the bags' bound, so there it costs only attempts.
+  0.2 s were no better. After two attempts in a row left jobs out, the better of them has up
+  to 0.3 s of an ejection pool (`eject`: each job in where it fits, or where it fits once one
+  or two jobs that failed least often are taken out): RC101 15 vehicles in 0.24 s where the
+  search alone left 2-5 jobs out in every attempt (VROOM at exploration 5: 15, best known
+  14); at 2 s there is no time left for it (16). R101 cannot go below 19 (one pool of 0.3 s
+  spent) and store evenings stop at the bags' bound before any attempt.
 - Vehicles first starts from two descents, PARALLEL_CHEAPEST_INSERTION's and SAVINGS', and
   keeps the one with fewer jobs out, then fewer vehicles, then less distance: on the Solomon
   instances the first (SAVINGS needs 22/10/19), on store evenings (`bench.solomon_store`: 100
@@ -66,10 +67,11 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   given time hardly varies between runs): C101 10 / +0.00 %, R101 19 / +0.14 %, RC101 16
   vehicles where VROOM has 15 (-1.8 % distance), store evenings the same vehicles and
   +0.4 / +1.2 / +0.4-1.3 % at VROOM's 5.0 / 4.3 / 4.3 s. With the ejection pool (2026-12-06,
-  load average 3.3-5.9 on 2 cores): C101 10 / +0.00 % (0.54 s), R101 19 / +0.03 % (3.86 s),
-  RC101 15 / -1.59 % (3.24 s; 15 / -1.6 % at 4.72 s, 15 at 2 s, 16 at 1 s), store evenings
-  seeds 1-3 32 / 36 / 33 vehicles as VROOM, +0.41 / +1.21 / +0.35 % at 7.7 / 6.7 / 5.9 s, to
-  the metre what they were without it. Tried without gain, at VROOM's time,
+  load average 2.9-4.3 on 2 cores): C101 10 / +0.00 % (0.55 s), R101 19 / -0.17 % (5.06 s),
+  RC101 15 / -1.65 % (4.73 s; 15 / -1.5 % at 3.24 s), store evenings seeds 1-3 32 / 36 / 33
+  vehicles as VROOM, +0.41 / +1.21 / +1.30 % at 6.5 / 5.2 / 4.4 s, to the metre what they
+  are without it; R101 at 3.1 / 3.9 / 6.1 s within 0.07 % of it. Tried without gain, at
+  VROOM's time,
   before the SAVINGS descent: in the distance phase GLS lambda 0.05-0.4, penalties reset on a
   new best or per vehicle class, simulated annealing, tabu, and each of relocate-neighbors,
   cross-exchange, sub-trip exchange and relocate, LK, path and close-nodes insertion LNS
@@ -124,7 +126,8 @@ class Search(msgspec.Struct, frozen=True, kw_only=True):
     operators: tuple[str, ...] = OPERATORS  # use_make_active is always on
     fleet_share: float = 0.3  # of the time, to minimise vehicles first (vehicle_cost > 0)
     eliminate_s: float = 0.1  # per attempt to empty one route
-    eject_s: float = 0.3  # then to place what it left out by an ejection pool (`eject`)
+    eject_s: float = 0.3  # to place what attempts left out by an ejection pool (`eject`)
+    eject_after: int = 2  # failed attempts in a row before it
     also_first: tuple[str, ...] = ("SAVINGS",)  # vehicles first: descents from these too
     on_time_share: float = 0.3  # of the time, soft windows: most orders on time first
     late_share: float = 0.3  # of the time, when some order must be late: late by least
@@ -264,9 +267,14 @@ def _two_phases(problem: Problem, search: Search, *, deadline: float) -> list[li
 def _eliminate(
     problem: Problem, search: Search, fleet: list[list[int]], *, until: float
 ) -> list[list[int]]:
-    """Empty routes one at a time, smallest first, while their jobs fit on the others."""
+    """Empty routes one at a time, smallest first, while their jobs fit on the others. When
+    `eject_after` attempts in a row left jobs out, the one that left fewest out is given to
+    the ejection pool, once for each fleet size: a route the search can empty is emptied by
+    the search, whose plan is the better start for distance (R101 at 2 s: 19 / 1654.0 from
+    the search's 19 routes, 1659.9 from the pool's, the search's second attempt succeeding)."""
     keep = {v for v, vehicle in enumerate(problem.vehicles) if vehicle.carried}
     failed: set[int] = set()
+    left_out: list[tuple[list[list[int]], list[int]]] = []  # this fleet size's failed attempts
     fewest = _fewest_vehicles(problem)
     while (left := until - time.perf_counter()) > 0:
         used = [v for v, sequence in enumerate(fleet) if sequence]
@@ -276,13 +284,16 @@ def _eliminate(
         dropped = min(candidates, key=lambda v: len(fleet[v]))
         kept = [v for v in used if v != dropped]
         attempt = _on_vehicles(problem, search, fleet, kept, min(search.eliminate_s, left))
-        if sum(map(len, attempt)) < len(problem.jobs) and search.eject_s > 0 and not keep:
+        if sum(map(len, attempt)) < len(problem.jobs):
+            failed.add(dropped)
+            left_out.append((attempt, kept))
+            if len(left_out) != search.eject_after or search.eject_s <= 0 or keep:
+                continue
+            attempt, kept = max(left_out, key=lambda tried: sum(map(len, tried[0])))
             ejecting_until = min(until, time.perf_counter() + search.eject_s)
             attempt = eject.repair(problem, attempt, kept, until=ejecting_until) or attempt
         if sum(map(len, attempt)) == len(problem.jobs):
-            fleet, failed = attempt, set()
-        else:
-            failed.add(dropped)
+            fleet, failed, left_out = attempt, set(), []
     return fleet
 
 
