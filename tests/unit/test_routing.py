@@ -6,16 +6,18 @@ second per unit.
 
 from __future__ import annotations
 
+import time
+
 import msgspec
 import pytest
 from geopy.distance import geodesic
 
 from services.delivery.promise import Pace, ride_time
-from services.delivery.routing import plan_greedy, plan_routes
+from services.delivery.routing import eject, plan_greedy, plan_routes
 from services.delivery.routing.matrix import travel_matrix
 from services.delivery.routing.model import Job, Plan, Problem, Vehicle
 from services.delivery.routing.ortools_solver import Search
-from services.delivery.routing.schedule import place_left_out
+from services.delivery.routing.schedule import place_left_out, plan_of_sequences
 
 LIMIT_S = 0.3
 
@@ -239,6 +241,26 @@ def test_vehicles_are_minimised_first_when_they_cost():
 
     assert cheap.vehicles_used in (1, 2) and cheap.distance == pytest.approx(4)
     assert few.vehicles_used == 1 and few.distance == pytest.approx(4)
+
+
+def test_an_ejection_pool_places_a_job_by_moving_one_that_blocks_it():
+    # All three at 10 with 5 minutes of service. j_z fits on neither route as it stands: on a
+    # it clashes with j_x's window (one of them would start at 15), on b the box is full. A
+    # job goes out to make room and finds a place itself (j_y after j_x or j_z on a).
+    x, y, z = (
+        Job(job_id=name, node=1, demand=demand, earliest=10, latest=latest, service_s=5)
+        for name, demand, latest in (("j_x", 1, 10), ("j_y", 2, 100), ("j_z", 1, 12))
+    )
+    problem = line(
+        [0, 10], [x, y, z], [rider("a", capacity=3), rider("b", capacity=2)], hard_windows=True
+    )
+
+    found = eject.repair(problem, [[0], [1]], [0, 1], until=time.perf_counter() + 5)
+
+    assert found is not None and sorted(j for route in found for j in route) == [0, 1, 2]
+    assert plan_of_sequences(problem, found, solve_s=0, solver="").feasible
+    assert [sum(problem.jobs[j].demand for j in route) for route in found] == [3, 1]
+    assert eject.repair(problem, [[0], [1]], [0, 1], until=time.perf_counter()) is None
 
 
 def test_greedy_sends_one_order_per_trip_back_through_the_store():

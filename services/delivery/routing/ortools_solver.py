@@ -49,8 +49,12 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   descent with the fixed cost, then routes emptied one at a time, smallest first, each given
   0.1 s of search on the other vehicles to take its jobs), the rest minimises distance on the
   vehicles kept: R101 19 / +0.8 % at 1 s. Shares of 20 % and 50 % and attempts of 0.05 s and
-  0.2 s were no better; RC101 stays at 16 vehicles (VROOM at exploration 5: 15, best known
-  14); iterated local search with simulated annealing finds 15 but only after 5 s of its own.
+  0.2 s were no better. After two attempts in a row left jobs out, the better of them has up
+  to 0.3 s of an ejection pool (`eject`: each job in where it fits, or where it fits once one
+  or two jobs that failed least often are taken out): RC101 15 vehicles in 0.24 s where the
+  search alone left 2-5 jobs out in every attempt (VROOM at exploration 5: 15, best known
+  14); at 2 s there is no time left for it (16). R101 cannot go below 19 (one pool of 0.3 s
+  spent) and store evenings stop at the bags' bound before any attempt.
 - Vehicles first starts from two descents, PARALLEL_CHEAPEST_INSERTION's and SAVINGS', and
   keeps the one with fewer jobs out, then fewer vehicles, then less distance: on the Solomon
   instances the first (SAVINGS needs 22/10/19), on store evenings (`bench.solomon_store`: 100
@@ -62,7 +66,12 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   --repeat 3`; VROOM took 0.3-5 s with other work on the machine, and OR-Tools' answer at a
   given time hardly varies between runs): C101 10 / +0.00 %, R101 19 / +0.14 %, RC101 16
   vehicles where VROOM has 15 (-1.8 % distance), store evenings the same vehicles and
-  +0.4 / +1.2 / +0.4-1.3 % at VROOM's 5.0 / 4.3 / 4.3 s. Tried without gain, at VROOM's time,
+  +0.4 / +1.2 / +0.4-1.3 % at VROOM's 5.0 / 4.3 / 4.3 s. With the ejection pool (2026-12-06,
+  load average 2.9-4.3 on 2 cores): C101 10 / +0.00 % (0.55 s), R101 19 / -0.17 % (5.06 s),
+  RC101 15 / -1.65 % (4.73 s; 15 / -1.5 % at 3.24 s), store evenings seeds 1-3 32 / 36 / 33
+  vehicles as VROOM, +0.41 / +1.21 / +1.30 % at 6.5 / 5.2 / 4.4 s, to the metre what they
+  are without it; R101 at 3.1 / 3.9 / 6.1 s within 0.07 % of it. Tried without gain, at
+  VROOM's time,
   before the SAVINGS descent: in the distance phase GLS lambda 0.05-0.4, penalties reset on a
   new best or per vehicle class, simulated annealing, tabu, and each of relocate-neighbors,
   cross-exchange, sub-trip exchange and relocate, LK, path and close-nodes insertion LNS
@@ -72,7 +81,22 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   swap-active and insertion LNS operators during attempts, dropping routes by demand or window
   width, continuing an attempt from its partial plan: every attempt leaves 2-3 jobs out.
   Iterated local search (`use_iterated_local_search`, SISR ruin) ran a plain descent here
-  (0.1 s, stores +6.8 %) whatever the metaheuristic: not understood, left.
+  (0.1 s, stores +6.8 %) whatever the metaheuristic: not understood, left. (Without a
+  `ruin_strategies` entry OR-Tools 9.15 rejects the parameters, the solve answers None and
+  `_search` keeps its warm start: a run that looks like a descent. With SISR given, one phase
+  from scratch: RC101 16 / 1680.88 at 4.7 s, 16 / 1661.23 at 8 s.)
+  Tried for RC101's 16th route before the ejection pool, all still 16 at VROOM's 4.7 s (and
+  at 15-20 s): an attempt that leaves jobs out retried with soft windows (lateness at
+  100-10,000 a unit, tabu, GLS or annealing; 0.3-1 s) ends with 1-13 late jobs, at best one
+  7.6 units late; alternating that
+  with ejecting the late jobs (alone or with their 5 nearest) and a hard search never placed
+  the last job; raising the lateness price of jobs late again; elimination again after half
+  the distance phase; GLS lambda 1 or 5, annealing, relocate/exchange-and-make-active or
+  path/inactive LNS in attempts; other first solutions (LOCAL/SEQUENTIAL_CHEAPEST_INSERTION,
+  PARALLEL_SAVINGS, farthest seeds 0.05-0.5, savings arc coefficient 0.5-2: every descent 16
+  or more); one search on 15 vehicles from scratch (4-5 jobs out after 3 s); two short
+  routes emptied onto one empty vehicle (15 pairs, 0.2 s each: 1-9 jobs out). The attempts'
+  searches accept about one neighbour in 5,000 (RC101's windows): they converge, not explore.
 """
 
 from __future__ import annotations
@@ -85,7 +109,7 @@ from google.protobuf import text_format
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util.optional_boolean_pb2 import BOOL_FALSE, BOOL_TRUE
 
-from services.delivery.routing import ortools_model, schedule
+from services.delivery.routing import eject, ortools_model, schedule
 from services.delivery.routing.model import Plan, Problem
 
 LATE_ORDER_M = 20_000  # a broken promise weighs like 20 km of riding, in the on-time phase
@@ -102,6 +126,8 @@ class Search(msgspec.Struct, frozen=True, kw_only=True):
     operators: tuple[str, ...] = OPERATORS  # use_make_active is always on
     fleet_share: float = 0.3  # of the time, to minimise vehicles first (vehicle_cost > 0)
     eliminate_s: float = 0.1  # per attempt to empty one route
+    eject_s: float = 0.3  # to place what attempts left out by an ejection pool (`eject`)
+    eject_after: int = 2  # failed attempts in a row before it
     also_first: tuple[str, ...] = ("SAVINGS",)  # vehicles first: descents from these too
     on_time_share: float = 0.3  # of the time, soft windows: most orders on time first
     late_share: float = 0.3  # of the time, when some order must be late: late by least
@@ -241,9 +267,14 @@ def _two_phases(problem: Problem, search: Search, *, deadline: float) -> list[li
 def _eliminate(
     problem: Problem, search: Search, fleet: list[list[int]], *, until: float
 ) -> list[list[int]]:
-    """Empty routes one at a time, smallest first, while their jobs fit on the others."""
+    """Empty routes one at a time, smallest first, while their jobs fit on the others. When
+    `eject_after` attempts in a row left jobs out, the one that left fewest out is given to
+    the ejection pool, once for each fleet size: a route the search can empty is emptied by
+    the search, whose plan is the better start for distance (R101 at 2 s: 19 / 1654.0 from
+    the search's 19 routes, 1659.9 from the pool's, the search's second attempt succeeding)."""
     keep = {v for v, vehicle in enumerate(problem.vehicles) if vehicle.carried}
     failed: set[int] = set()
+    left_out: list[tuple[list[list[int]], list[int]]] = []  # this fleet size's failed attempts
     fewest = _fewest_vehicles(problem)
     while (left := until - time.perf_counter()) > 0:
         used = [v for v, sequence in enumerate(fleet) if sequence]
@@ -253,10 +284,16 @@ def _eliminate(
         dropped = min(candidates, key=lambda v: len(fleet[v]))
         kept = [v for v in used if v != dropped]
         attempt = _on_vehicles(problem, search, fleet, kept, min(search.eliminate_s, left))
-        if sum(map(len, attempt)) == len(problem.jobs):
-            fleet, failed = attempt, set()
-        else:
+        if sum(map(len, attempt)) < len(problem.jobs):
             failed.add(dropped)
+            left_out.append((attempt, kept))
+            if len(left_out) != search.eject_after or search.eject_s <= 0 or keep:
+                continue
+            attempt, kept = max(left_out, key=lambda tried: sum(map(len, tried[0])))
+            ejecting_until = min(until, time.perf_counter() + search.eject_s)
+            attempt = eject.repair(problem, attempt, kept, until=ejecting_until) or attempt
+        if sum(map(len, attempt)) == len(problem.jobs):
+            fleet, failed, left_out = attempt, set(), []
     return fleet
 
 
