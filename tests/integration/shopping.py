@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -9,6 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+import httpx
 import stripe
 
 from services.orders.payments.gateway import StripeGateway
@@ -21,6 +23,7 @@ from shared.events import Bag, OrderPacked, OrderReadyForPickup, PackedLine
 from tests.eventually import eventually
 from tests.eventually import handled as handled_by
 from tests.integration.apps import bearer
+from tests.integration.conftest import serving
 
 SHOPPER = bearer(Role.SHOPPER, member="mem_test_1")
 KOBE = {"lat": 34.6950, "lng": 135.2000, "text": "1-1 Sannomiya-cho, Chuo-ku, Kobe"}
@@ -165,3 +168,31 @@ def intent_event(event_id: str, kind: str, intent: dict) -> dict:
         "created": int(time.time()),
         "data": {"object": intent},
     }
+
+
+async def flash_sale(
+    database: str, delivery_url: str, stripe_url: str, *, shoppers: int, at_once: int
+) -> list[httpx.Response]:
+    """`shoppers` members checking out one cabbage each, `at_once` at a time (as a flash sale's
+    crowd keeps it), against an orders service with time to quote and a pool of 20."""
+    gate = asyncio.Semaphore(at_once)
+
+    async def checkout(http: httpx.AsyncClient, n: int) -> httpx.Response:
+        async with gate:
+            return await http.post(
+                "/v1/orders",
+                json=order({"sku": CABBAGE, "quantity": 1}),
+                headers={**bearer(Role.SHOPPER, member=f"mem_{n}"), **key()},
+            )
+
+    with serving(
+        "orders",
+        database_url=database,
+        delivery_url=delivery_url,
+        stripe_api_base=stripe_url,
+        quote_timeout_s=10.0,
+        db_pool_size=20,
+    ) as url:
+        limits = httpx.Limits(max_connections=at_once)
+        async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
+            return await asyncio.gather(*(checkout(http, n) for n in range(shoppers)))

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import asyncpg
-import httpx
 import pytest
 
 from shared.auth import Role
 from tests.e2e.processes import free_port
 from tests.eventually import eventually
 from tests.integration.apps import bearer, client
-from tests.integration.conftest import serving
 from tests.integration.delivering import rider_on_duty, rows
 from tests.integration.shopping import (
     CABBAGE,
     POTATOES,
     SHOPPER,
+    flash_sale,
     key,
     order,
     order_count,
@@ -95,26 +93,7 @@ async def test_two_hundred_concurrent_checkouts_never_sell_the_same_unit(
         )
     finally:
         await conn.close()
-    with serving(
-        "orders",
-        database_url=database,
-        delivery_url=delivery_url,
-        stripe_api_base=stripe_url,
-        quote_timeout_s=10.0,
-        db_pool_size=20,
-    ) as url:
-        limits = httpx.Limits(max_connections=200)
-        async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
-            responses = await asyncio.gather(
-                *(
-                    http.post(
-                        "/v1/orders",
-                        json=order({"sku": CABBAGE, "quantity": 1}),
-                        headers={**bearer(Role.SHOPPER, member=f"mem_{n}"), **key()},
-                    )
-                    for n in range(200)
-                )
-            )
+    responses = await flash_sale(database, delivery_url, stripe_url, shoppers=200, at_once=200)
     codes = [r.status_code for r in responses]
     assert codes.count(201) == 10, sorted(set(codes))
     assert codes.count(409) == 190

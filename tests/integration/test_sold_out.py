@@ -3,16 +3,19 @@ that can still be served, and never oversell."""
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
-import httpx
 
-from shared.auth import Role
-from tests.integration.apps import bearer
-from tests.integration.conftest import serving
 from tests.integration.delivering import rider_on_duty
-from tests.integration.shopping import CABBAGE, POTATOES, SHOPPER, key, order, order_count, stock
+from tests.integration.shopping import (
+    CABBAGE,
+    POTATOES,
+    SHOPPER,
+    flash_sale,
+    key,
+    order,
+    order_count,
+    stock,
+)
 
 STORE = "kobe-sannomiya"
 
@@ -80,27 +83,7 @@ async def test_a_hot_sku_burst_sells_exactly_its_stock_and_refuses_the_rest_nami
 ):
     await rider_on_duty(database)
     await set_stock(database, CABBAGE, on_hand=10, reserved=0)
-    gate = asyncio.Semaphore(100)  # 100 at a time, as a flash sale's shoppers keep it
-
-    async def checkout(http: httpx.AsyncClient, n: int) -> httpx.Response:
-        async with gate:
-            return await http.post(
-                "/v1/orders",
-                json=order({"sku": CABBAGE, "quantity": 1}),
-                headers={**bearer(Role.SHOPPER, member=f"mem_{n}"), **key()},
-            )
-
-    with serving(
-        "orders",
-        database_url=database,
-        delivery_url=delivery_url,
-        stripe_api_base=stripe_url,
-        quote_timeout_s=10.0,
-        db_pool_size=20,
-    ) as url:
-        limits = httpx.Limits(max_connections=100)
-        async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
-            responses = await asyncio.gather(*(checkout(http, n) for n in range(300)))
+    responses = await flash_sale(database, delivery_url, stripe_url, shoppers=300, at_once=100)
     codes = [r.status_code for r in responses]
     assert codes.count(201) == 10, sorted(set(codes))
     assert codes.count(409) == 290
