@@ -159,7 +159,7 @@ def _simulate_fast(args: argparse.Namespace, scenario) -> int:
     from pathlib import Path
 
     from infra.simulate import plots
-    from infra.simulate.fast.run import simulate_fast
+    from infra.simulate.fast.run import Played, play, simulate_fast, write
     from infra.simulate.fast.search import Target, find_staff
     from infra.simulate.fast.search import table as staff_table
     from infra.simulate.report import table
@@ -170,7 +170,13 @@ def _simulate_fast(args: argparse.Namespace, scenario) -> int:
     target = Target(within_30=args.target_within_30, kept=args.target_kept)
     if args.find_staff:
         wall = time.monotonic()
-        search, pickers, riders = find_staff(scenario, target, lambda sc: simulate_fast(sc, None))
+        played: dict[tuple[int, int], Played] = {}
+
+        def one(sc) -> dict:
+            played[sc.pickers, sc.riders] = play(sc, cut_against=target)
+            return played[sc.pickers, sc.riders].numbers
+
+        search, pickers, riders = find_staff(scenario, target, one)
         text = staff_table(search, pickers, riders)
         text += f"\nsearch wall time {time.monotonic() - wall:.0f} s"
         print(text)
@@ -178,7 +184,12 @@ def _simulate_fast(args: argparse.Namespace, scenario) -> int:
         (out / "staffing.md").write_text(text + "\n", encoding="utf-8")
         plots.save(plots.staffing(search.tried, target, (pickers, riders)), out / "staffing.png")
         scenario = scenario.with_(pickers=pickers, riders=riders)
-    columns = {"fast": simulate_fast(scenario, out / "fast", "fast", target)}
+        # The answer's evening was played in full by the search (a cut run never passes):
+        # its report is that run's, not a second play of it.
+        write(out / "fast", "fast", scenario, played[pickers, riders], target)
+        columns = {"fast": played[pickers, riders].numbers}
+    else:
+        columns = {"fast": simulate_fast(scenario, out / "fast", "fast", target)}
     if args.against_full:
         columns["full services"] = simulate(scenario, "full", out / "full", use_running=False)
     print(table(columns))

@@ -40,7 +40,7 @@ def play_city(sc: Scenario, city: City) -> tuple[dict[str, tuple[Measured, dict]
         who = shopper(sc, items, sites, member_id, agent_rng(sc.seed, member_id))
         tally["orders tried"] += 1
         clock.at(t, partial(offer, stores, t, who, tally))
-    ended = drive(clock, stores, sc)
+    ended, _ = drive(clock, stores, sc)
     return {s.site.store_id: (s.measured(ended), dict(s.tally)) for s in stores}, dict(tally)
 
 

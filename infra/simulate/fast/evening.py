@@ -18,7 +18,7 @@ from infra.simulate.fast.dispatching import Dispatcher
 from infra.simulate.fast.picking import Floor, bag_count, store_bays
 from infra.simulate.fast.riding import Rider
 from infra.simulate.manager import floor_pace
-from infra.simulate.measure import Measured, OrderRow
+from infra.simulate.measure import PROMISE_MIN, Measured, OrderRow
 from infra.simulate.riders import FAILURES
 from infra.simulate.scenario import Scenario
 from infra.simulate.shoppers import Shopper
@@ -354,6 +354,23 @@ class Evening:
         return sum(
             1 for o in self.orders.values() if o.delivery.status not in ("delivered", "failed")
         )
+
+    def certain_misses(self, now: float) -> tuple[int, int]:
+        """Orders that can no longer count for the target, by the same tests the figures make
+        (`OrderRow.within_30`, `kept_promise`): at the door more than 30 minutes after payment,
+        or not yet there with 30 minutes already gone (a door is reached at `now` at the
+        soonest); and delivered after the promise."""
+        late = broken = 0
+        at = stamp(now)
+        for o in self.orders.values():
+            paid = stamp(o.stages["paid"])
+            door = o.stages.get("delivered") or o.stages.get("delivery_failed")
+            reached = stamp(door) if door is not None else at
+            if (reached - paid).total_seconds() / 60 > PROMISE_MIN:
+                late += 1
+            if "delivered" in o.stages and stamp(o.stages["delivered"]) > o.promise_at:
+                broken += 1
+        return late, broken
 
     def sample(self, now: float) -> None:
         status = Counter(o.delivery.status for o in self.orders.values())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from infra.simulate.city import StoreSite, choose
 from infra.simulate.fast.catalog import catalog
 from infra.simulate.fast.clock import Clock
 from infra.simulate.fast.evening import Evening, stamp
-from infra.simulate.fast.search import Target
+from infra.simulate.fast.search import CUT, KEPT, WITHIN_30, Target
 from infra.simulate.measure import Measured, figures
 from infra.simulate.run import SAMPLE_S
 from infra.simulate.scenario import Scenario
@@ -46,22 +47,58 @@ def offer(stores: Sequence[Evening], now: float, who: Shopper, tally: Counter) -
     by_id[choice.quote.store_id].place(now, who, choice.quote.promise_at)
 
 
-def play(sc: Scenario) -> tuple[Measured, dict]:
+@dataclass
+class Played:
+    """One fast evening: what the report reads, its figures, its wall time."""
+
+    measured: Measured
+    tally: dict
+    numbers: dict[str, object]
+    wall_s: float
+
+
+def play(sc: Scenario, cut_against: Target | None = None) -> Played:
+    """The evening; with `cut_against`, stopped at the first check (every `CHECK_S` of store
+    time) at which it can no longer meet that target (`Target.doomed`, counting every shopper
+    still to come as paid, on time and delivered), its target figures then the best it could
+    still have ended with and `CUT` the store minute it stopped."""
+    wall = time.monotonic()
     clock = Clock()
     items = catalog(sc)
     store = Evening(sc, items, clock, StoreSite())
-    for t, member_id in arrival_times(sc, sc.hours):
+    arrivals = list(arrival_times(sc, sc.hours))
+    for t, member_id in arrivals:
         who = shopper(sc, items, [store.site.at], member_id, agent_rng(sc.seed, member_id))
         store.tally["orders tried"] += 1
         clock.at(t, partial(offer, [store], t, who, store.tally))
-    ended = drive(clock, [store], sc)
-    return store.measured(ended), dict(store.tally)
+    misses: list[tuple[int, int]] = []
+
+    def doomed(now: float) -> bool:
+        if cut_against is None:
+            return False
+        misses[:] = [store.certain_misses(now)]
+        return cut_against.doomed(*misses[0], len(arrivals))
+
+    ended, cut = drive(clock, [store], sc, doomed)
+    measured, tally = store.measured(ended), dict(store.tally)
+    numbers = figures(measured, tally, sc)
+    if cut and cut_against is not None:
+        numbers[WITHIN_30], numbers[KEPT] = cut_against.ceilings(*misses[0], len(arrivals))
+        numbers[CUT] = ended / 60
+    numbers["wall s"] = time.monotonic() - wall
+    return Played(measured, tally, numbers, time.monotonic() - wall)
 
 
-def drive(clock: Clock, stores: list[Evening], sc: Scenario) -> float:
-    """Run until every paid order is done after the last arrival, or `finish_by`; the end."""
+def drive(
+    clock: Clock,
+    stores: list[Evening],
+    sc: Scenario,
+    doomed: Callable[[float], bool] | None = None,
+) -> tuple[float, bool]:
+    """Run until every paid order is done after the last arrival, or `finish_by`, or `doomed`
+    says the evening can no longer meet its target; the end, and whether it was that cut."""
     closing = sc.hours * 3600
-    state = {"until": float("inf"), "done": False}
+    state = {"until": float("inf"), "done": False, "cut": False}
 
     def over() -> bool:
         return bool(state["done"])
@@ -73,6 +110,9 @@ def drive(clock: Clock, stores: list[Evening], sc: Scenario) -> float:
             clock.at(now + SAMPLE_S, lambda: sample(now + SAMPLE_S))
 
     def check(now: float) -> None:
+        if doomed is not None and doomed(now):
+            state["done"] = state["cut"] = True
+            return
         if now >= closing:
             if state["until"] == float("inf"):
                 state["until"] = finish_by(stores, sc, now)
@@ -86,7 +126,7 @@ def drive(clock: Clock, stores: list[Evening], sc: Scenario) -> float:
     sample(0.0)
     check(0.0)
     clock.run_until(over)
-    return clock.now
+    return clock.now, bool(state["cut"])
 
 
 def finish_by(stores: list[Evening], sc: Scenario, now: float) -> float:
@@ -103,10 +143,12 @@ def simulate_fast(
 ) -> dict[str, object]:
     """One fast run: its figures, and its report folder (plots against `target`) if `out` is
     given."""
-    wall = time.monotonic()
-    measured, tally = play(sc)
-    numbers = figures(measured, tally, sc)
-    numbers["wall s"] = time.monotonic() - wall
+    played = play(sc)
     if out is not None:
-        report.write(out, name, sc, measured, numbers, time.monotonic() - wall, target)
-    return numbers
+        write(out, name, sc, played, target)
+    return played.numbers
+
+
+def write(out: Path, name: str, sc: Scenario, played: Played, target: Target | None) -> None:
+    """The report folder of a fast evening already played."""
+    report.write(out, name, sc, played.measured, played.numbers, played.wall_s, target)
