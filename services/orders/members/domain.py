@@ -212,7 +212,8 @@ _CARD = re.compile(rf"{CARD_PREFIX}-?(?P<body>(?:[{_CARD_ALPHABET}]{{4}}-?){{4}}
 
 
 def new_card_code() -> str:
-    """80 random bits as `OMOC-XXXX-XXXX-XXXX-XXXX`, for a printed member card."""
+    """80 random bits in Crockford base 32 after the prefix, four groups of four (such as
+    `OMOC-7K3Q-M2ZD-P9XA-4TWE`), for a printed member card."""
     body = "".join(secrets.choice(_CARD_ALPHABET) for _ in range(16))
     return f"{CARD_PREFIX}-" + "-".join(body[i : i + 4] for i in range(0, 16, 4))
 

@@ -94,7 +94,8 @@ def order_request(store_id: str, request: BehalfRequest, member: OnFile) -> Orde
 
 
 def new_tracking_code() -> str:
-    """`XXXXX-XXXXX`: what a receipt prints to follow the order with, without an account."""
+    """Two groups of five characters (such as `7K3QM-2ZDP9`): what a receipt prints to follow the
+    order with, without an account."""
     body = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_CHARS))
     return f"{body[:5]}-{body[5:]}"
 
