@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import math
 import re
-import secrets
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
@@ -16,6 +15,7 @@ import msgspec
 
 from shared.errors import InvalidInput, TooManyRequests
 from shared.events import Address
+from shared.ids import CROCKFORD, paper_code
 from shared.signing import derive_key
 
 CODE_TTL = timedelta(minutes=5)
@@ -207,15 +207,13 @@ def read_member_code(secret: str, payload: str, now: datetime) -> str:
 
 
 CARD_PREFIX = "OMOC"
-_CARD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
-_CARD = re.compile(rf"{CARD_PREFIX}-?(?P<body>(?:[{_CARD_ALPHABET}]{{4}}-?){{4}})")
+_CARD = re.compile(rf"{CARD_PREFIX}-?(?P<body>(?:[{CROCKFORD}]{{4}}-?){{4}})")
 
 
 def new_card_code() -> str:
     """80 random bits in Crockford base 32 after the prefix, four groups of four (such as
     `OMOC-7K3Q-M2ZD-P9XA-4TWE`), for a printed member card."""
-    body = "".join(secrets.choice(_CARD_ALPHABET) for _ in range(16))
-    return f"{CARD_PREFIX}-" + "-".join(body[i : i + 4] for i in range(0, 16, 4))
+    return f"{CARD_PREFIX}-{paper_code(4, 4)}"
 
 
 def card_hash(code: str) -> bytes | None:

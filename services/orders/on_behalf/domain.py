@@ -27,11 +27,11 @@ from services.orders.checkout.domain import (
 from services.orders.members.domain import OnFile
 from shared.errors import InvalidInput
 from shared.events import Address, Fulfilment, OrderStatus
+from shared.ids import CROCKFORD, paper_code
 
 # By card at the counter (its terminal confirms the app's PaymentIntent), or at the door: the
 # rider takes the packed total (card terminal or cash) as they hand the bags over.
 Payment = Literal["counter_card", "on_delivery"]
-TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
 TRACKING_CHARS = 10  # 50 bits: not guessed at a rate-limited door
 
 
@@ -96,8 +96,7 @@ def order_request(store_id: str, request: BehalfRequest, member: OnFile) -> Orde
 def new_tracking_code() -> str:
     """Two groups of five characters (such as `7K3QM-2ZDP9`): what a receipt prints to follow the
     order with, without an account."""
-    body = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_CHARS))
-    return f"{body[:5]}-{body[5:]}"
+    return paper_code(2, TRACKING_CHARS // 2)
 
 
 def read_tracking_code(code: str) -> str | None:
@@ -105,7 +104,7 @@ def read_tracking_code(code: str) -> str | None:
     be one, so nothing is looked up."""
     plain = code.strip().upper().replace("-", "").replace("O", "0").replace("I", "1")
     plain = plain.replace("L", "1")
-    if len(plain) != TRACKING_CHARS or any(c not in TRACKING_ALPHABET for c in plain):
+    if len(plain) != TRACKING_CHARS or any(c not in CROCKFORD for c in plain):
         return None
     return f"{plain[:5]}-{plain[5:]}"
 
