@@ -23,7 +23,12 @@ def figures(summary: str) -> dict[str, str]:
 
 def test_the_smoke_preset_plays_every_order_to_its_end_and_reports_it(tmp_path):
     out = tmp_path / "report"
-    run = run_omo("simulate", "--preset", "smoke", "--out", str(out), env={}, timeout=170)
+    # x30, not the preset's x90: the services count a solve's wall time as store time, and at
+    # x90 a 0.2 s solve on a busy 2-core machine is 18 s of a rider's evening.
+    run = run_omo(
+        "simulate", "--preset", "smoke", "--clock-speed", "30", "--out", str(out),
+        env={}, timeout=300,
+    )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
 
     numbers = figures((out / "summary.md").read_text(encoding="utf-8"))
@@ -39,12 +44,10 @@ def test_the_smoke_preset_plays_every_order_to_its_end_and_reports_it(tmp_path):
     )
     for name in names:
         assert 0 <= float(numbers[name]) <= 100
-    # The promise is the dispatcher's own model of the future: the store keeps its word. Six
-    # seeds at x30 kept every promise since a rider wait is promised with half again; one
-    # order of tolerance stays because this test runs at the preset's x90 beside the rest of
-    # the suite, where a slowed floor is the machine's lateness, not the promise's.
+    # The promise is the dispatcher's own model of the future: the store keeps its word, at
+    # least 99.5 % of the time (issue 12), which for an evening of a dozen orders is every one.
     kept = float(numbers["delivered by the promise (% of delivered)"])
-    assert kept >= 100 * (1 - 1 / delivered), run.stderr[-3000:]
+    assert kept >= 99.5, run.stderr[-3000:]
 
     with (out / "orders.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
