@@ -10,9 +10,11 @@
 3. pgbench: the checkout's core SQL (bench.orders_pgbench), as written and with the rows locked
    in sku order first, with as many clients as `--concurrency`, with no app in the way.
 
-    python -m bench.orders [--seconds 10] [--concurrency 16,64] [--json]
+    python -m bench.orders [--seconds 10] [--concurrency 16,64] [--riders 120] [--json]
 
-Orders, delivery and localstripe run as their own processes (orders as `omo serve` would, quote
+The store has `--riders` on shift (`bench.evening`, as `bench.quotes` sets them), so a delivery
+basket is quoted among them and placed, not refused for want of a rider. Orders, delivery and
+localstripe run as their own processes (orders as `omo serve` would, quote
 timeout 2 s, pool of 20), apart from this load generator; stock is topped up before each run.
 Rates count only 201s (200s for reads) finished in the measured window; p50/p99 are their
 latencies as the client saw them; other answers are errors, by status. CPU% is percent of one
@@ -34,6 +36,7 @@ import sys
 from pathlib import Path
 
 from bench.database import recreate
+from bench.evening import busy_evening
 from bench.orders_burst import UNITS, burst
 from bench.orders_load import STORE_ID, Product, hammer, lookups, placements, searches
 from bench.orders_pgbench import run_pgbench, scripts_folder, write_scripts
@@ -124,6 +127,7 @@ class Bench:
         delivery = ["-m", "infra.cli", "serve", "delivery"]
         env = {"OMO_LOG_LEVEL": "warning", "OMO_BUS_POLL_SECONDS": "0.2"}
         delivery_url = self.processes.start("delivery", delivery, env, zone)
+        asyncio.run(busy_evening(self.dsn, self.args.riders, orders=0))
         for gateway in ("instant", "localstripe"):
             env = {**ORDERS_ENV, "OMO_ORDERS_DELIVERY_URL": delivery_url}
             serve = ["-m", "bench.orders_server"]
@@ -192,6 +196,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds before each")
     parser.add_argument("--concurrency", default="16,64", help="placements and pgbench clients")
     parser.add_argument("--read-concurrency", type=int, default=64)
+    parser.add_argument(
+        "--riders", type=int, default=120, help="on shift, so deliveries get a promise"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     args = parser.parse_args(argv)
     args.concurrency = [int(n) for n in args.concurrency.split(",")]
