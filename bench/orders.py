@@ -5,12 +5,15 @@
    (the stripe SDK against a localstripe process) and `instant` (bench.orders_server: our own
    cost without Stripe's). 50 shoppers, distinct baskets of 3-8 lines, fresh Idempotency-Keys.
 2. Catalog reads: the public search (`?q=`) and product endpoints at `--read-concurrency`.
+   Then both at once, open loop (bench.orders_mixed): `--mixed` placements and catalog reads a
+   second sent on schedule whether or not answers keep up, latency from when each was due.
    Then a flash sale (bench.orders_burst): 1,000 checkouts of one sku, 100 at a time, for 10
    units; sales and refusals timed apart.
 3. pgbench: the checkout's core SQL (bench.orders_pgbench), as written and with the rows locked
    in sku order first, with as many clients as `--concurrency`, with no app in the way.
 
-    python -m bench.orders [--seconds 10] [--concurrency 16,64] [--riders 120] [--json]
+    python -m bench.orders [--seconds 10] [--concurrency 16,64] [--riders 120]
+                           [--mixed 100,1000] [--json]
 
 The store has `--riders` on shift (`bench.evening`, as `bench.quotes` sets them), so a delivery
 basket is quoted among them and placed, not refused for want of a rider. Orders, delivery and
@@ -39,6 +42,7 @@ from bench.database import recreate
 from bench.evening import busy_evening
 from bench.orders_burst import UNITS, burst
 from bench.orders_load import STORE_ID, Product, hammer, lookups, placements, searches
+from bench.orders_mixed import Stream, open_loop
 from bench.orders_pgbench import run_pgbench, scripts_folder, write_scripts
 from bench.orders_report import report_errors, tables
 from bench.serving import CpuMeter, Processes
@@ -111,6 +115,7 @@ class Bench:
         self.results: dict[str, list[dict]] = {
             "placements": [],
             "catalog": [],
+            "mixed": [],
             "burst": [],
             "pgbench": [],
         }
@@ -149,6 +154,7 @@ class Bench:
                 )
             if gateway == "instant":
                 self.catalog(url, products)
+                self.mixed(url)
                 self.burst(url, products)
             self.processes.stop("orders")
             self.processes.stop("localstripe")
@@ -165,6 +171,29 @@ class Bench:
             )
             self.results["catalog"].append(
                 {"endpoint": endpoint, "concurrency": concurrency, **result}
+            )
+
+    def mixed(self, url: str) -> None:
+        """Placements and catalog reads (half searches, half products) at `--mixed` rates at
+        once, open loop (`bench.orders_mixed`)."""
+        if not self.args.mixed:
+            return
+        placing, reading = self.args.mixed
+        products = asyncio.run(top_up(self.dsn))
+        print(f"mixed, {placing} placements/s + {reading} reads/s...", file=sys.stderr)
+        streams = [
+            Stream("placements", placing, placements(products), 201),
+            Stream("search ?q=", reading / 2, searches(products), 200),
+            Stream("product by sku", reading / 2, lookups(products), 200),
+        ]
+        a, meter = self.args, self.processes.meter("orders", "delivery")
+        measured = asyncio.run(
+            open_loop(url, streams, seconds=a.seconds, warmup=a.warmup, meter=meter)
+        )
+        cpu = measured.pop("cpu")
+        for stream in streams:
+            self.results["mixed"].append(
+                {"stream": stream.name, "rate": stream.per_s, **measured[stream.name], "cpu": cpu}
             )
 
     def burst(self, url: str, products: list[Product]) -> None:
@@ -199,8 +228,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--riders", type=int, default=120, help="on shift, so deliveries get a promise"
     )
+    parser.add_argument(
+        "--mixed",
+        default="100,1000",
+        help="placements/s,catalog reads/s sent at once, open loop ('' to skip)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     args = parser.parse_args(argv)
+    args.mixed = [float(n) for n in args.mixed.split(",")] if args.mixed else None
     args.concurrency = [int(n) for n in args.concurrency.split(",")]
     return args
 

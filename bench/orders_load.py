@@ -144,18 +144,28 @@ async def hammer(
                 errors[str(outcome)] += 1
                 samples.setdefault(str(outcome), text[:300])
 
-    async def measure() -> dict:
-        if meter is None:
-            return {}
-        await asyncio.sleep(warmup)
-        meter.start()
-        while time.perf_counter() < end - 1:
-            await asyncio.sleep(1)
-            meter.sample()
-        await asyncio.sleep(max(0.0, end - time.perf_counter()))
-        return meter.stop()
+    workers = (worker() for _ in range(concurrency))
+    cpu, *_ = await asyncio.gather(cpu_over(meter, start, end), *workers)
+    return summary(latencies, errors, samples, seconds, cpu)
 
-    cpu, *_ = await asyncio.gather(measure(), *(worker() for _ in range(concurrency)))
+
+async def cpu_over(meter: CpuMeter | None, start: float, end: float) -> dict:
+    """What `meter` saw between the `time.perf_counter()` instants `start` and `end`."""
+    if meter is None:
+        return {}
+    await asyncio.sleep(max(0.0, start - time.perf_counter()))
+    meter.start()
+    while time.perf_counter() < end - 1:
+        await asyncio.sleep(1)
+        meter.sample()
+    await asyncio.sleep(max(0.0, end - time.perf_counter()))
+    return meter.stop()
+
+
+def summary(
+    latencies: list[float], errors: Counter[str], samples: dict[str, str], seconds: float, cpu
+) -> dict:
+    """One measurement as the reports print it: done a second, p50/p99 ms, errors by kind."""
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     return {
         "per_s": round(len(latencies) / seconds),

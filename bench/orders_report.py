@@ -39,6 +39,13 @@ def tables(results: dict[str, list[dict]]) -> str:
     for r in results["catalog"]:
         out.append(row(r["endpoint"], r["concurrency"], r["per_s"], r["p50_ms"], r["p99_ms"],
                        errors(r), cpu_ms(r), *(r["cpu"].get(c, "-") for c in cpu)))  # fmt: skip
+    cpu = ["orders", "delivery", "postgres", "loadgen", "machine"]
+    out += ["", row("mixed, open loop", "due/s", "done/s", "p50 ms", "p99 ms", "errors",
+                    *(f"CPU% {c}" for c in cpu))]  # fmt: skip
+    out.append("|---|---:|---:|---:|---:|---|" + "---:|" * len(cpu))
+    for r in results.get("mixed", []):
+        out.append(row(r["stream"], r["rate"], r["per_s"], r["p50_ms"], r["p99_ms"], errors(r),
+                       *(r["cpu"].get(c, "-") for c in cpu)))  # fmt: skip
     out += ["", row("hot sku: checkouts, at once, units", "seconds", "sold", "sold p50 / p99 ms",
                     "refused", "refused p50 / p99 ms", "errors")]  # fmt: skip
     out.append("|---|---:|---:|---:|---:|---:|---|")
@@ -62,5 +69,5 @@ def report_errors(results: dict[str, list[dict]]) -> None:
     for kind, rows in results.items():
         for r in rows:
             for status, sample in r.pop("error_samples", {}).items():
-                what = r.get("gateway") or r.get("endpoint") or ""
+                what = r.get("gateway") or r.get("endpoint") or r.get("stream") or ""
                 print(f"{kind} {what} {r.get('concurrency')}: {status}: {sample}", file=sys.stderr)
