@@ -164,6 +164,19 @@ async def test_webhook_payloads_are_documented_field_by_field_with_money_in_one_
 
 
 @pytest.mark.parametrize("service", list(SERVICES))
+async def test_no_request_body_is_a_bare_array(database, service):
+    async with client(service, database) as c:
+        spec = (await c.get("/schema/openapi.json")).json()
+    bare = [
+        name
+        for name, op in operations(spec).items()
+        for media, content in op.get("requestBody", {}).get("content", {}).items()
+        if "json" in media and content["schema"].get("type") == "array"
+    ]
+    assert bare == []
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
 async def test_no_list_is_answered_as_a_bare_array(database, service):
     async with client(service, database) as c:
         spec = (await c.get("/schema/openapi.json")).json()
