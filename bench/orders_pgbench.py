@@ -63,7 +63,7 @@ def statement(name: str, params: dict[str, str]) -> str:
 
 def script(body: dict, catalog: dict[str, Sellable]) -> str:
     request = msgspec.convert(body, OrderRequest)
-    lines = price_lines(request, catalog)
+    lines = price_lines(request, catalog, "JPY")
     sums = totals(lines, 15)
     skus = sorted(x.sku for x in lines)
     amount = {x.sku: x.quantity for x in lines}
@@ -89,11 +89,14 @@ def script(body: dict, catalog: dict[str, Sellable]) -> str:
         "promise_at": "now()",
         "pay_by": "now() + interval '600 seconds'",
         "created_at": "now()",
-        "estimate_each": array([line_cost(x.unit, x.quantity, x.unit_price) for x in lines], "int"),
+        "estimate_each": array(
+            [line_cost(x.unit, x.quantity, x.unit_price.amount) for x in lines], "int"
+        ),
         "substitution": array([x.substitution for x in lines], "text"),
+        "unit_price": array([x.unit_price.amount for x in lines], "int"),
     }
-    columns = ["line_no", "sku", "name_en", "name_ja", "zone", "unit", "quantity", "unit_price"]
-    kinds = ["int", "text", "text", "text", "text", "text", "bigint", "int"]
+    columns = ["line_no", "sku", "name_en", "name_ja", "zone", "unit", "quantity"]
+    kinds = ["int", "text", "text", "text", "text", "text", "bigint"]
     for column, kind in zip(columns, kinds, strict=True):
         order[column] = array([getattr(x, column) for x in lines], kind)
     return "\n".join(

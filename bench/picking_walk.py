@@ -19,6 +19,7 @@ from services.fulfillment.batches.planning import Candidate, Stop, plan_batch, r
 from services.fulfillment.domain import Bin
 from services.fulfillment.tasks import ZONES, plan_tasks
 from shared.events import Address, OrderPlaced, PlacedLine
+from shared.money import Money
 
 # Share of a basket's lines per zone: fresh and chilled first, frozen a small part.
 ZONE_WEIGHTS = {"produce": 0.32, "chilled": 0.32, "ambient": 0.26, "frozen": 0.10}
@@ -55,7 +56,7 @@ def _basket(rng: random.Random, by_zone: dict[str, list]) -> list[PlacedLine]:
             zone=p.zone,
             unit=p.unit,
             quantity=rng.choice(GRAMS if p.unit == "kg" else PIECES),
-            unit_price=p.price,
+            unit_price=Money(p.price, STORE.currency),
             substitution=rng.choice(["none", "none", "any", "same_brand"]),
             ean=p.ean,
         )
@@ -81,7 +82,6 @@ def evening(n: int, seed: int, start: datetime) -> list[OrderPlaced]:
                 fulfilment="delivery" if delivered else "pickup",
                 address=Address(lat=lat, lng=lng, text="Kobe") if delivered else None,
                 promise_at=start + timedelta(seconds=at) + PROMISE,
-                currency=STORE.currency,
                 lines=_basket(rng, by_zone),
             )
         )

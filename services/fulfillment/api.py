@@ -9,7 +9,7 @@ from litestar.params import FromPath, QueryParameter
 
 from services.fulfillment import service
 from services.fulfillment.batches.bagging import PackingRule
-from services.fulfillment.domain import Bin, Picker, TaskStatus
+from services.fulfillment.domain import Bin, LayoutEdit, Picker, TaskStatus
 from services.fulfillment.queue import QueueView
 from shared import paging
 from shared.auth import Role
@@ -103,11 +103,13 @@ async def get_queue(store_id: FromPath[str], conn: Tx, clock: Now) -> QueueView:
 
 
 LAYOUT_EXAMPLE = example(
-    list[Bin],
-    [
-        {"sku": "SKU-10001", "zone": "produce", "aisle": 1, "bay": 1, "shelf": 1},
-        {"sku": "SKU-10002", "zone": "produce", "aisle": 1, "bay": 1, "shelf": 2},
-    ],
+    LayoutEdit,
+    {
+        "bins": [
+            {"sku": "SKU-10001", "zone": "produce", "aisle": 1, "bay": 1, "shelf": 1},
+            {"sku": "SKU-10002", "zone": "produce", "aisle": 1, "bay": 1, "shelf": 2},
+        ]
+    },
     "Cabbage and daikon on the first bay of aisle 1",
 )
 
@@ -119,11 +121,11 @@ LAYOUT_EXAMPLE = example(
     operation_id="editLayout",
 )
 async def edit_layout(
-    store_id: FromPath[str], data: Annotated[list[Bin], LAYOUT_EXAMPLE], conn: Tx
+    store_id: FromPath[str], data: Annotated[LayoutEdit, LAYOUT_EXAMPLE], conn: Tx
 ) -> BinPage:
     """Place or move products on the floor (the store's manager); the whole layout comes back
     in walking order, one page. PUT: a repeat is the same change."""
-    return BinPage(items=await service.edit_layout(conn, store_id, data), next_cursor=None)
+    return BinPage(items=await service.edit_layout(conn, store_id, data.bins), next_cursor=None)
 
 
 @get(

@@ -25,6 +25,14 @@ class Bin(msgspec.Struct, frozen=True, kw_only=True):
     shelf: Position
 
 
+class LayoutEdit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Products placed or moved on the floor, each with its bin; those not named stay put. An
+    object, as every body of the API is, so that a field can be added without breaking a
+    client."""
+
+    bins: list[Bin]
+
+
 class Picker(msgspec.Struct, frozen=True):
     """A picker the store has registered."""
 

@@ -27,7 +27,7 @@ class TaskLine(msgspec.Struct, frozen=True, kw_only=True):
     name_ja: str
     unit: Unit
     quantity: int
-    unit_price: int
+    unit_price: int  # minor units of the task's currency, as the task's line rows keep it
     ean: str
     substitution: str
     bin: Bin | None
@@ -55,7 +55,7 @@ def _task_line(line: PlacedLine, spot: Bin | None) -> TaskLine:
         name_ja=line.name_ja,
         unit=line.unit,
         quantity=line.quantity,
-        unit_price=line.unit_price,
+        unit_price=line.unit_price.amount,
         ean=line.ean,
         substitution=line.substitution,
         bin=spot,
@@ -78,7 +78,7 @@ def plan_tasks(order: OrderPlaced, bins: Mapping[str, Bin]) -> list[Task]:
                 order_id=order.order_id,
                 zone=zone,
                 deadline=due,
-                currency=order.currency,
+                currency=lines[0].unit_price.currency,
                 lines=ordered,
             )
         )

@@ -69,7 +69,8 @@ class Address(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class PlacedLine(msgspec.Struct, frozen=True, kw_only=True):
-    """A line as ordered: `quantity` is pieces for `each`, grams for `kg`; price per piece or kg."""
+    """A line as ordered: `quantity` is pieces for `each`, grams for `kg`; `unit_price` per
+    piece or per kilogram, in the order's currency (every line of an order has the same)."""
 
     line_no: int
     sku: str
@@ -78,15 +79,19 @@ class PlacedLine(msgspec.Struct, frozen=True, kw_only=True):
     zone: Zone
     unit: Unit
     quantity: int
-    unit_price: int
+    unit_price: Money
     substitution: str  # none | same_brand | any | sku:<SKU>
     ean: str = ""  # the product's EAN-13, which the picker scans (its PLU for weighed products)
 
 
 class OrderPlaced(Event, frozen=True, kw_only=True):
-    """An online order is paid (authorized): fulfillment may pick it, delivery may plan it."""
+    """An online order is paid (authorized): fulfillment may pick it, delivery may plan it.
+    v2: each line's price is `Money`, and the order's currency is read off its lines (v1 had a
+    bare integer price and a `currency` beside the lines; stored ones were rewritten on
+    upgrade, kernel/0008)."""
 
     topic: ClassVar[str] = "order.placed"
+    version: ClassVar[int] = 2
     key_field: ClassVar[str] = "order_id"
 
     order_id: str
@@ -95,7 +100,6 @@ class OrderPlaced(Event, frozen=True, kw_only=True):
     fulfilment: Fulfilment
     address: Address | None
     promise_at: datetime
-    currency: str
     lines: list[PlacedLine]
     # False for a basket bagged at the till and sent home: nothing to pick, it is packed already.
     needs_picking: bool = True
@@ -124,7 +128,7 @@ class Substitute(msgspec.Struct, frozen=True, kw_only=True):
     name_ja: str
     unit: Unit
     quantity: int  # pieces, or grams for `kg`
-    unit_price: int
+    unit_price: Money  # per piece, or per kilogram
 
 
 class PackedLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -160,9 +164,11 @@ class TaskStages(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class OrderPacked(Event, frozen=True, kw_only=True):
-    """Every zone of an order is packed: the final lines decide what the shopper pays."""
+    """Every zone of an order is packed: the final lines decide what the shopper pays.
+    v2: a substitute's price is `Money` (v1's bare integers were rewritten on upgrade)."""
 
     topic: ClassVar[str] = "order.packed"
+    version: ClassVar[int] = 2
     key_field: ClassVar[str] = "order_id"
 
     order_id: str
@@ -194,9 +200,11 @@ class SubstituteReason(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=
 
 
 class SubstitutionProposed(Event, frozen=True, kw_only=True):
-    """A picker found a line short and proposes a substitute for the shopper to decide."""
+    """A picker found a line short and proposes a substitute for the shopper to decide.
+    v2: the substitute's price is `Money` (v1's bare integers were rewritten on upgrade)."""
 
     topic: ClassVar[str] = "substitution.proposed"
+    version: ClassVar[int] = 2
     key_field: ClassVar[str] = "order_id"
 
     substitution_id: str
@@ -302,25 +310,29 @@ class DeliveryFailed(Event, frozen=True, kw_only=True):
 
 
 class PaymentCaptured(Event, frozen=True, kw_only=True):
-    """The final amount of an order was charged."""
+    """The final amount of an order was charged. v2: `amount` is `Money` (v1 had it flat, an
+    integer beside a `currency`; stored ones were rewritten on upgrade, kernel/0008)."""
 
     topic: ClassVar[str] = "payment.captured"
+    version: ClassVar[int] = 2
     key_field: ClassVar[str] = "order_id"
 
     order_id: str
     store_id: str
-    amount: int
-    currency: str
+    amount: Money
 
 
 class PaymentRefunded(Event, frozen=True, kw_only=True):
+    """Part or all of a captured order was paid back. v2: `amount` is `Money`, as in
+    `payment.captured`."""
+
     topic: ClassVar[str] = "payment.refunded"
+    version: ClassVar[int] = 2
     key_field: ClassVar[str] = "order_id"
 
     order_id: str
     store_id: str
-    amount: int
-    currency: str
+    amount: Money
 
 
 class SoldLine(msgspec.Struct, frozen=True, kw_only=True):

@@ -98,7 +98,6 @@ def placed(
         if fulfilment == "delivery"
         else None,
         promise_at=datetime.now(UTC) + due_in,
-        currency="JPY",
         lines=[],
     )
 

@@ -13,6 +13,7 @@ from shared.barcodes import ean13
 from shared.bus import drain
 from shared.db import create_pool
 from shared.events import Address, Event, OrderPlaced, PlacedLine, SubstitutionDecided
+from shared.money import Money
 from tests.integration.apps import bearer
 from tests.integration.eventlog import publish_events
 
@@ -33,7 +34,7 @@ def line(n: int, sku: str, quantity: int = 1, substitution: str = "none") -> Pla
         zone=p.zone,
         unit=p.unit,
         quantity=quantity,
-        unit_price=p.price,
+        unit_price=Money(p.price, "JPY"),
         substitution=substitution,
         ean=p.ean,
     )
@@ -96,7 +97,6 @@ async def paid(
             if fulfilment == "delivery"
             else None,
             promise_at=datetime.now().astimezone() + due_in,
-            currency="JPY",
             lines=list(lines),
         ),
     )

@@ -1,5 +1,6 @@
 """The OpenAPI documents tell a client what each operation does and who may call it, and the
-docs pages work on a network without internet."""
+docs pages work on a network without internet; events and webhooks carry money as the API
+does."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import re
 import pytest
 
 from infra.registry import SERVICES
+from services.orders.webhooks.openapi import data_schema
+from shared.events import TOPICS
 from tests.integration.apps import client
 
 DOCS_PAGES = ["/schema", "/schema/swagger", "/schema/redoc"]
@@ -103,19 +106,74 @@ def _is_integer(schema: dict) -> bool:
     return schema.get("type") == "integer" or any(_is_integer(s) for s in schema.get("oneOf", []))
 
 
+def _is_money(schema: dict) -> bool:
+    properties = schema.get("properties", {})
+    return set(properties) == {"amount", "currency"} and _is_integer(properties["amount"])
+
+
+def _inner(schema: dict) -> list[dict]:
+    """The schemas written inside `schema` (not those it refers to)."""
+    inner = [*schema.get("properties", {}).values(), *schema.get("$defs", {}).values()]
+    inner += [
+        schema[k] for k in ("items", "additionalProperties") if isinstance(schema.get(k), dict)
+    ]
+    return inner + [
+        s for k in ("anyOf", "oneOf", "allOf", "prefixItems") for s in schema.get(k, [])
+    ]
+
+
+def money_faults(name: str, schema: dict) -> list[str]:
+    """Where `schema`, or a schema inside it, holds money other than as `Money`: an integer
+    named as money, or an amount flat beside a currency."""
+    properties = schema.get("properties", {})
+    faults = []
+    if not _is_money(schema):
+        if {"amount", "currency"} <= set(properties):
+            faults.append(f"{name}: amount beside currency")
+        faults += [
+            f"{name}.{p}"
+            for p, ps in properties.items()
+            if MONEY_NAME.search(p) and _is_integer(ps)
+        ]
+    return faults + [f for inner in _inner(schema) for f in money_faults(name, inner)]
+
+
 @pytest.mark.parametrize("service", list(SERVICES))
 async def test_money_has_one_shape_amount_and_currency_together(database, service):
     async with client(service, database) as c:
         spec = (await c.get("/schema/openapi.json")).json()
-    schemas = {n: s for n, s in spec["components"]["schemas"].items() if n != "Money"}
-    flat = [n for n, s in schemas.items() if {"amount", "currency"} <= set(s.get("properties", {}))]
+    faults = [f for n, s in spec["components"]["schemas"].items() for f in money_faults(n, s)]
+    assert faults == []
+
+
+@pytest.mark.parametrize("topic", sorted(TOPICS))
+def test_every_event_carries_money_in_the_api_shape(topic):
+    assert money_faults(topic, data_schema(topic)) == []
+
+
+async def test_webhook_payloads_are_documented_field_by_field_with_money_in_one_shape(database):
+    async with client("orders", database) as c:
+        hooks = (await c.get("/schema/openapi.json")).json()["webhooks"]
+    bodies = {t: h["post"]["requestBody"]["content"]["application/json"] for t, h in hooks.items()}
+    data = {t: b["schema"]["properties"]["data"] for t, b in bodies.items()}
+    assert [t for t, d in data.items() if not d.get("properties")] == []
+    assert [f for t, d in data.items() for f in money_faults(t, d)] == []
+    examples = {t: b["examples"]["delivery"]["value"] for t, b in bodies.items() if "examples" in b}
+    assert {"order.placed", "payment.captured", "payment.refunded"} <= set(examples)
+    assert examples["payment.captured"]["data"]["amount"] == {"amount": 496, "currency": "JPY"}
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_no_request_body_is_a_bare_array(database, service):
+    async with client(service, database) as c:
+        spec = (await c.get("/schema/openapi.json")).json()
     bare = [
-        f"{n}.{p}"
-        for n, s in schemas.items()
-        for p, ps in s.get("properties", {}).items()
-        if MONEY_NAME.search(p) and _is_integer(ps)
+        name
+        for name, op in operations(spec).items()
+        for media, content in op.get("requestBody", {}).get("content", {}).items()
+        if "json" in media and content["schema"].get("type") == "array"
     ]
-    assert (flat, bare) == ([], [])
+    assert bare == []
 
 
 @pytest.mark.parametrize("service", list(SERVICES))

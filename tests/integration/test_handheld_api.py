@@ -92,13 +92,15 @@ async def test_the_manager_moves_a_product_and_the_walk_follows(database, demo):
     async with client("fulfillment", database) as c:
         url = f"/v1/stores/{STORE}/layout"
         moved = {"sku": "SKU-10001", "zone": "produce", "aisle": 2, "bay": 9, "shelf": 1}
-        r = await c.put(url, json=[moved], headers=MANAGER)
+        r = await c.put(url, json={"bins": [moved]}, headers=MANAGER)
         assert r.status_code == 200
         assert moved in r.json()["items"]
-        twice = await c.put(url, json=[moved, moved], headers=MANAGER)
+        twice = await c.put(url, json={"bins": [moved, moved]}, headers=MANAGER)
         assert twice.status_code == 422 and twice.json()["field"] == "bins[1].sku"
-        bad = await c.put(url, json=[{**moved, "aisle": 0}], headers=MANAGER)
-        assert bad.status_code == 400
+        bad = await c.put(url, json={"bins": [{**moved, "aisle": 0}]}, headers=MANAGER)
+        assert bad.status_code == 400 and bad.json()["field"] == "bins[0].aisle"
+        bare = await c.put(url, json=[moved], headers=MANAGER)
+        assert bare.status_code == 400
 
 
 async def test_a_decision_reaches_the_pickers_screen_live(database, demo):

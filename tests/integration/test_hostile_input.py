@@ -72,8 +72,8 @@ async def test_a_body_nested_100000_deep_is_a_400(delivery_app):
 async def test_a_bin_aisle_past_an_int_column_is_a_400_naming_it(database, demo):
     bins = [{"sku": CABBAGE, "zone": "produce", "aisle": 2**40, "bay": 1, "shelf": 1}]
     async with client("fulfillment", database, bus_poll_seconds=60) as c:
-        r = await c.put(f"/v1/stores/{STORE}/layout", json=bins, headers=MANAGER)
-    refused(r, "[0].aisle")
+        r = await c.put(f"/v1/stores/{STORE}/layout", json={"bins": bins}, headers=MANAGER)
+    refused(r, "bins[0].aisle")
 
 
 async def test_a_quantity_sent_as_a_string_is_a_400(orders_app):

@@ -32,7 +32,7 @@ def proposed(order_id: str) -> SubstitutionProposed:
             name_ja="白菜",
             unit="each",
             quantity=1,
-            unit_price=250,
+            unit_price=Money(250, "JPY"),
         ),
         decide_by=datetime.now(UTC) + timedelta(minutes=2),
         reason="same kind (cabbage); JPY 52 dearer",

@@ -16,6 +16,7 @@ from shared.bus import publish
 from shared.clock import Clock
 from shared.db import connect, init_connection
 from shared.events import PackedLine, Substitute, SubstitutionProposed
+from shared.money import Money
 from tests.eventually import eventually
 from tests.integration.apps import bearer, metric
 from tests.integration.delivering import assign_route, rows
@@ -189,7 +190,7 @@ async def test_staff_decide_a_substitute_on_the_members_word(orders, database):
             name_ja="じゃがいも",
             unit="kg",
             quantity=300,
-            unit_price=400,
+            unit_price=Money(400, "JPY"),
         ),
         decide_by=Clock().now().replace(year=2099),
     )

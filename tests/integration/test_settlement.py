@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from shared.events import PackedLine, Substitute
+from shared.money import Money
 from tests.integration.shopping import (
     CABBAGE,
     POTATOES,
@@ -27,7 +28,7 @@ def onions(quantity: int) -> Substitute:
         name_ja="淡路島産 玉ねぎ 3個",
         unit="each",
         quantity=quantity,
-        unit_price=298,
+        unit_price=Money(298, "JPY"),
     )
 
 

@@ -13,6 +13,7 @@ from shared.bus import publish
 from shared.clock import Clock
 from shared.db import connect, create_pool, init_connection
 from shared.events import Substitute, SubstitutionProposed
+from shared.money import Money
 from tests.eventually import eventually
 from tests.integration.shopping import CABBAGE, SHOPPER, place_and_pay
 
@@ -22,7 +23,7 @@ ONIONS = Substitute(
     name_ja="玉ねぎ",
     unit="each",
     quantity=1,
-    unit_price=298,
+    unit_price=Money(298, "JPY"),
 )
 
 

@@ -107,7 +107,6 @@ def test_the_hand_over_code_never_leaves_in_a_webhook():
         fulfilment="delivery",
         address=HOME,
         promise_at=datetime(2026, 12, 6, 9, 30, tzinfo=UTC),
-        currency="JPY",
         lines=[],
         handover_code="4821",
     )

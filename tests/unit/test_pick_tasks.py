@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from services.fulfillment.domain import Bin
 from services.fulfillment.tasks import plan_tasks
 from shared.events import Address, OrderPlaced, PlacedLine
+from shared.money import Money
 
 PROMISE = datetime(2026, 11, 23, 18, 30, tzinfo=UTC)
 
@@ -20,7 +21,7 @@ def line(n: int, sku: str, zone: str) -> PlacedLine:
         zone=zone,
         unit="each",
         quantity=1,
-        unit_price=100,
+        unit_price=Money(100, "JPY"),
         substitution="none",
     )
 
@@ -34,7 +35,6 @@ def order(*lines: PlacedLine, fulfilment: str = "delivery") -> OrderPlaced:
         fulfilment=fulfilment,
         address=address,
         promise_at=PROMISE,
-        currency="JPY",
         lines=list(lines),
     )
 

@@ -7,6 +7,7 @@ import pytest
 from services.orders.checkout.domain import line_cost, totals
 from services.orders.payments.domain import Ordered, charge_line, settle
 from shared.events import PackedLine, PlacedLine, Substitute
+from shared.money import Money
 
 
 def placed(unit: str, quantity: int, price: int) -> PlacedLine:
@@ -18,7 +19,7 @@ def placed(unit: str, quantity: int, price: int) -> PlacedLine:
         zone="produce",
         unit=unit,
         quantity=quantity,
-        unit_price=price,
+        unit_price=Money(price, "JPY"),
         substitution="none",
     )
 
@@ -60,7 +61,12 @@ def ordered(unit="each", quantity=2, price=200, substitution="any") -> Ordered:
 
 def sub(sku="SUB", quantity=1, price=500, unit="each") -> Substitute:
     return Substitute(
-        sku=sku, name_en="sub", name_ja="sub", unit=unit, quantity=quantity, unit_price=price
+        sku=sku,
+        name_en="sub",
+        name_ja="sub",
+        unit=unit,
+        quantity=quantity,
+        unit_price=Money(price, "JPY"),
     )
 
 

@@ -195,7 +195,7 @@ def _packed_line(line: PickLine) -> PackedLine:
             name_ja=sub.name_ja,
             unit=sub.unit,
             quantity=sub.picked,
-            unit_price=sub.unit_price.amount,
+            unit_price=sub.unit_price,
         )
     return PackedLine(line_no=line.line_no, sku=line.sku, picked=line.picked, substitute=substitute)
 

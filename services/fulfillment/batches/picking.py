@@ -203,7 +203,7 @@ async def _propose(
                 name_ja=offer.name_ja,
                 unit=offer.unit,
                 quantity=short_by,
-                unit_price=offer.price.amount,
+                unit_price=offer.price,
             ),
             decide_by=decide_by,
             reason=offer.reason,

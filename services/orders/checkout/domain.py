@@ -15,6 +15,7 @@ import msgspec
 
 from shared.errors import DomainError, InvalidInput
 from shared.events import Address, Fulfilment, PlacedLine
+from shared.money import Money
 
 MIN_GRAMS, MAX_GRAMS = 50, 10_000
 # An order in one of these states will not change any more: nothing is on its way to anyone.
@@ -80,13 +81,18 @@ def line_cost(unit: str, quantity: int, unit_price: int) -> int:
 def weighed_buffer(lines: Sequence[PlacedLine], buffer_pct: int) -> int:
     """The extra authorized for weighed lines, rounded up so it never falls short."""
     weighed = sum(
-        line_cost(line.unit, line.quantity, line.unit_price) for line in lines if line.unit == "kg"
+        line_cost(line.unit, line.quantity, line.unit_price.amount)
+        for line in lines
+        if line.unit == "kg"
     )
     return -(-weighed * buffer_pct // 100)
 
 
-def price_lines(request: OrderRequest, catalog: dict[str, Sellable]) -> list[PlacedLine]:
-    """The order's lines at today's prices; a line must match how its product is sold."""
+def price_lines(
+    request: OrderRequest, catalog: dict[str, Sellable], currency: str
+) -> list[PlacedLine]:
+    """The order's lines at today's prices (in the store's `currency`); a line must match how
+    its product is sold."""
     placed = []
     for i, line in enumerate(request.lines):
         product = catalog.get(line.sku)
@@ -115,7 +121,7 @@ def price_lines(request: OrderRequest, catalog: dict[str, Sellable]) -> list[Pla
                 zone=product.zone,
                 unit=product.unit,
                 quantity=quantity,
-                unit_price=product.price,
+                unit_price=Money(product.price, currency),
                 substitution=substitution_code(line.substitution),
             )
         )
@@ -132,7 +138,7 @@ class Totals(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def totals(lines: Sequence[PlacedLine], buffer_pct: int) -> Totals:
-    estimate = sum(line_cost(line.unit, line.quantity, line.unit_price) for line in lines)
+    estimate = sum(line_cost(line.unit, line.quantity, line.unit_price.amount) for line in lines)
     return Totals(estimate=estimate, to_authorize=estimate + weighed_buffer(lines, buffer_pct))
 
 

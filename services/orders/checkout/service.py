@@ -99,7 +99,8 @@ async def offer(pool: asyncpg.Pool, quotes: QuoteClient, request: OrderRequest) 
         basket = await db.basket(conn, store_id=request.store_id, skus=skus)
     if basket is None:
         raise NotFound(f"there is no store {request.store_id}", field="store_id")
-    lines = price_lines(request, {s: x.product for s, x in basket.stocked.items()})
+    catalog = {s: x.product for s, x in basket.stocked.items()}
+    lines = price_lines(request, catalog, basket.rules.currency)
     short = sorted(x.sku for x in lines if basket.stocked[x.sku].available < x.quantity)
     if short:
         return Offer(request=request, rules=basket.rules, lines=lines, promised=None, short=short)
@@ -161,7 +162,7 @@ async def place(
         order,
         idempotency_key=key,
         lines=lines,
-        line_estimates=[line_cost(x.unit, x.quantity, x.unit_price) for x in lines],
+        line_estimates=[line_cost(x.unit, x.quantity, x.unit_price.amount) for x in lines],
         created_at=now,
     )
     return OrderKey(store_id=order.store_id, order_id=order.order_id)
@@ -245,7 +246,6 @@ async def authorized(
             fulfilment=order.fulfilment,
             address=order.address,
             promise_at=order.promise_at,
-            currency=order.currency,
             lines=await orders.placed_lines(conn, **keys),
             handover_code=counter.handover_code if counter else None,
         ),

@@ -114,8 +114,10 @@ FROM orders.order_lines WHERE store_id = $1 AND order_id = $2 ORDER BY line_no
 -- The lines as `order.placed` announces them: with the EAN the picker scans, as the catalog
 -- has it now (products are never deleted, so every line finds its product).
 SELECT l.line_no, l.sku, l.name_en, l.name_ja, l.zone, l.unit, l.quantity, l.unit_price,
-       l.substitution, p.ean
-FROM orders.order_lines l JOIN orders.products p ON p.store_id = l.store_id AND p.sku = l.sku
+       o.currency, l.substitution, p.ean
+FROM orders.order_lines l
+JOIN orders.orders o ON o.store_id = l.store_id AND o.order_id = l.order_id
+JOIN orders.products p ON p.store_id = l.store_id AND p.sku = l.sku
 WHERE l.store_id = $1 AND l.order_id = $2
 ORDER BY l.line_no
 

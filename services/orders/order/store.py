@@ -16,6 +16,7 @@ import msgspec
 
 from services.orders.catalog.tax import TaxClass
 from shared.events import Address, Fulfilment, OrderStatus, PackedLine, PlacedLine, Unit, Zone
+from shared.money import priced
 from shared.sql import load_queries, row_as, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
@@ -88,7 +89,7 @@ async def insert_order(
     created_at: datetime,
 ) -> None:
     """The order awaiting payment, with its lines and its `created` stage."""
-    columns = ("line_no", "sku", "name_en", "name_ja", "zone", "unit", "quantity", "unit_price")
+    columns = ("line_no", "sku", "name_en", "name_ja", "zone", "unit", "quantity")
     await conn.execute(
         *Q["insert_order"](
             store_id=order.store_id,
@@ -107,6 +108,7 @@ async def insert_order(
             estimate_each=list(line_estimates),
             substitution=[line.substitution for line in lines],
             created_at=created_at,
+            unit_price=[line.unit_price.amount for line in lines],
             **{c: [getattr(line, c) for line in lines] for c in columns},
         )
     )
@@ -219,7 +221,8 @@ async def lines(conn: asyncpg.Connection, *, store_id: str, order_id: str) -> li
 async def placed_lines(
     conn: asyncpg.Connection, *, store_id: str, order_id: str
 ) -> list[PlacedLine]:
-    return rows_as(PlacedLine, await conn.fetch(Q["placed_lines"], store_id, order_id))
+    rows = await conn.fetch(Q["placed_lines"], store_id, order_id)
+    return rows_as(PlacedLine, (priced(r, "unit_price") for r in rows))
 
 
 async def record_packed_lines(
@@ -243,7 +246,7 @@ async def record_packed_lines(
             name_ja=[s.name_ja if s else None for s in subs],
             unit=[s.unit if s else None for s in subs],
             quantity=[s.quantity if s else None for s in subs],
-            unit_price=[s.unit_price if s else None for s in subs],
+            unit_price=[s.unit_price.amount if s else None for s in subs],
             charged=[charged[p.line_no] for p in packed],
         )
     )

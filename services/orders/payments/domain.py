@@ -42,7 +42,7 @@ def charge_line(ordered: Ordered, packed: PackedLine | None) -> Charge:
     charged = line_cost(ordered.unit, packed.picked, ordered.unit_price)
     if packed.substitute is not None:
         sub = packed.substitute
-        cost = line_cost(sub.unit, sub.quantity, sub.unit_price)
+        cost = line_cost(sub.unit, sub.quantity, sub.unit_price.amount)
         if ordered.substitution != f"sku:{sub.sku}":
             cost = min(cost, substitute_cap(ordered, packed.picked))
         charged += cost

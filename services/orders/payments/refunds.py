@@ -176,9 +176,6 @@ async def _pay_back(
             source_id=part.source_id,
         )
         ids.append(refund_id)
-    await publish(
-        conn,
-        PaymentRefunded(**keys, amount=amount, currency=order.currency),
-        occurred_at=at,
-    )
+    paid_back = PaymentRefunded(**keys, amount=Money(amount, order.currency))
+    await publish(conn, paid_back, occurred_at=at)
     return ids

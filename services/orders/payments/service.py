@@ -35,6 +35,7 @@ from services.orders.payments.gateway import StripeGateway
 from services.orders.stock import store as stock
 from shared.bus import publish
 from shared.events import OrderPacked, PackedLine, PaymentCaptured
+from shared.money import Money
 
 SETTLEABLE = frozenset({"placed", "picking", "picked"})
 
@@ -154,7 +155,7 @@ async def _take_stock(
     if order.payment_intent_id is not None:  # else the rider takes it (`paid_at_door`)
         await publish(
             conn,
-            PaymentCaptured(**keys, amount=plan.total, currency=order.currency),
+            PaymentCaptured(**keys, amount=Money(plan.total, order.currency)),
             occurred_at=at,
         )
 
@@ -173,9 +174,8 @@ async def paid_at_door(conn: asyncpg.Connection, order: OrderRow, *, by: str, at
     await payments.add_ledger(
         conn, **keys, kind="charge", amount=total, currency=order.currency, gateway_id=by, at=at
     )
-    await publish(
-        conn, PaymentCaptured(**keys, amount=total, currency=order.currency), occurred_at=at
-    )
+    captured = PaymentCaptured(**keys, amount=Money(total, order.currency))
+    await publish(conn, captured, occurred_at=at)
     return total
 
 

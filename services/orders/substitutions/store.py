@@ -29,7 +29,7 @@ async def record_proposal(conn: asyncpg.Connection, p: SubstitutionProposed) -> 
             name_ja=s.name_ja,
             unit=s.unit,
             quantity=s.quantity,
-            unit_price=s.unit_price,
+            unit_price=s.unit_price.amount,  # the order's currency, as its lines
             decide_by=p.decide_by,
             reason=p.reason,
             why=p.why,

@@ -26,6 +26,7 @@ from services.orders.till.domain import bags
 from shared.bus import publish
 from shared.events import Address, OrderPacked, OrderPlaced, PackedLine, PlacedLine
 from shared.ids import uuid7
+from shared.money import Money
 
 WALK_IN = "walk-in"  # the orders.orders member of a basket sent home by someone not a member
 
@@ -64,7 +65,7 @@ async def send_home(
             zone=x.zone,
             unit=x.unit,
             quantity=x.quantity,
-            unit_price=x.unit_price,
+            unit_price=Money(x.unit_price, currency),
             substitution="none",
         )
         for n, x in enumerate(lines, 1)
@@ -113,7 +114,6 @@ async def send_home(
             fulfilment="delivery",
             address=address,
             promise_at=order.promise_at,
-            currency=currency,
             lines=placed,
             needs_picking=False,
         ),
