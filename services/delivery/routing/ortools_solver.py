@@ -80,7 +80,11 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   load average 2.9-4.3 on 2 cores): C101 10 / +0.00 % (0.55 s), R101 19 / -0.17 % (5.06 s),
   RC101 15 / -1.65 % (4.73 s; 15 / -1.5 % at 3.24 s), store evenings seeds 1-3 32 / 36 / 33
   vehicles as VROOM, +0.41 / +1.21 / +1.30 % at 6.5 / 5.2 / 4.4 s, to the metre what they
-  are without it; R101 at 3.1 / 3.9 / 6.1 s within 0.07 % of it. Tried without gain, at
+  are without it; R101 at 3.1 / 3.9 / 6.1 s within 0.07 % of it. With `recombine` and pools
+  again (2026-12-06, two runs, load average 4-9): C101 10 / +0.00 %, R101 19 / -0.17 % and
+  +0.14 %, RC101 15 / -0.39 % and -1.15 %, store evenings seeds 1-5 the same vehicles and
+  +0.10 / +0.86 / +0.13 / +0.70 / -0.29 % in both (the start commit in the same sitting:
+  +0.41 / +1.21 / +0.35-1.30 / +1.71 / +1.59 %, RC101 16 in 2 of 4 runs). Tried without gain, at
   VROOM's time,
   before the SAVINGS descent: in the distance phase GLS lambda 0.05-0.4, penalties reset on a
   new best or per vehicle class, simulated annealing, tabu, and each of relocate-neighbors,
