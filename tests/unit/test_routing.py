@@ -13,7 +13,7 @@ import pytest
 from geopy.distance import geodesic
 
 from services.delivery.promise import Pace, ride_time
-from services.delivery.routing import eject, plan_greedy, plan_routes
+from services.delivery.routing import eject, plan_greedy, plan_routes, recombine
 from services.delivery.routing.matrix import travel_matrix
 from services.delivery.routing.model import Job, Plan, Problem, Vehicle
 from services.delivery.routing.ortools_solver import Search
@@ -261,6 +261,32 @@ def test_an_ejection_pool_places_a_job_by_moving_one_that_blocks_it():
     assert plan_of_sequences(problem, found, solve_s=0, solver="").feasible
     assert [sum(problem.jobs[j].demand for j in route) for route in found] == [3, 1]
     assert eject.repair(problem, [[0], [1]], [0, 1], until=time.perf_counter()) is None
+
+
+def test_recombining_two_full_routes_swaps_their_jobs_in_the_order_windows_allow():
+    # Each box full with one door each side of the store (40 + 44); one side per rider is 22 +
+    # 22, but no single job can move (capacity) and the door at 11 closes at 11: it must come
+    # before the door at 10, whose 5 units of service would make it late.
+    jobs = [
+        job(1, service_s=5, latest=100),
+        job(2, latest=11),
+        job(3, latest=100),
+        job(4, latest=100),
+    ]
+    problem = line(
+        [0, 10, 11, -10, -11], jobs, [rider("a", capacity=2), rider("b", capacity=2)],
+        hard_windows=True,
+    )  # fmt: skip
+
+    found = recombine.improve(problem, [[0, 2], [1, 3]], until=time.perf_counter() + 5)
+
+    plan = plan_of_sequences(problem, found, solve_s=0, solver="")
+    assert plan.feasible and plan.distance == pytest.approx(44)
+    assert sorted(found) == [[1, 0], [2, 3]] or sorted(found) == [[1, 0], [3, 2]]
+    assert recombine.improve(problem, [[0, 2], [1, 3]], until=time.perf_counter()) == [
+        [0, 2],
+        [1, 3],
+    ]
 
 
 def test_greedy_sends_one_order_per_trip_back_through_the_store():

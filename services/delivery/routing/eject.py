@@ -25,7 +25,7 @@ from services.delivery.routing.ortools_model import SCALE
 PERTURB_MOVES = 20  # random relocations tried after each ejection
 
 
-class _Fleet:
+class Fleet:
     """The problem's times, windows and loads in the model's integers, and the checks on them."""
 
     def __init__(self, problem: Problem, used: list[int]) -> None:
@@ -63,7 +63,7 @@ def repair(
 ) -> list[list[int]] | None:
     """`routes[v]` for the vehicles `used` (job indices), with every job of `problem` placed, or
     None if the pool is not empty by `until` (a `time.perf_counter()` instant)."""
-    fleet = _Fleet(problem, used)
+    fleet = Fleet(problem, used)
     sequences = [list(routes[v]) for v in used]
     placed = {j for sequence in sequences for j in sequence}
     pool = [j for j in range(len(problem.jobs)) if j not in placed]
@@ -88,11 +88,11 @@ def repair(
     return found
 
 
-def _load(fleet: _Fleet, sequence: list[int]) -> int:
+def _load(fleet: Fleet, sequence: list[int]) -> int:
     return sum(fleet.demand[j] for j in sequence)
 
 
-def _insert(fleet: _Fleet, sequences: list[list[int]], j: int) -> bool:
+def _insert(fleet: Fleet, sequences: list[list[int]], j: int) -> bool:
     """Job `j` where it adds the least distance among the places it fits; False if none."""
     best: tuple[float, int, int] | None = None
     for r, sequence in enumerate(sequences):
@@ -110,7 +110,7 @@ def _insert(fleet: _Fleet, sequences: list[list[int]], j: int) -> bool:
 
 
 def _insert_ejecting(
-    fleet: _Fleet, sequences: list[list[int]], j: int, failed: list[int], until: float
+    fleet: Fleet, sequences: list[list[int]], j: int, failed: list[int], until: float
 ) -> list[int] | None:
     """Job `j` in, one or else two jobs of one route out: those that failed least often in
     sum (then the least distance added); the ejected, or None if no such move fits (or
@@ -140,7 +140,7 @@ def _insert_ejecting(
     return None
 
 
-def _perturb(fleet: _Fleet, sequences: list[list[int]], rng: random.Random) -> None:
+def _perturb(fleet: Fleet, sequences: list[list[int]], rng: random.Random) -> None:
     """A few random relocations that keep every route feasible: a different plan for the next
     insertion to fit into (the method's perturbation)."""
     for _ in range(PERTURB_MOVES):

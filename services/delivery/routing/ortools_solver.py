@@ -54,7 +54,10 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   or two jobs that failed least often are taken out): RC101 15 vehicles in 0.24 s where the
   search alone left 2-5 jobs out in every attempt (VROOM at exploration 5: 15, best known
   14); at 2 s there is no time left for it (16). R101 cannot go below 19 (one pool of 0.3 s
-  spent) and store evenings stop at the bags' bound before any attempt.
+  spent) and store evenings stop at the bags' bound before any attempt. A pool that fails is
+  tried again, with its own seed, after every `eject_after` further failures: at 4.5 s with
+  load average 5-7 on 2 cores RC101 had 15 vehicles in 2 of 6 runs with one pool a fleet
+  size, 15 in 5 and 14 (the best known, 1696.95) in 1 of 6 with one every two failures.
 - Vehicles first starts from two descents, PARALLEL_CHEAPEST_INSERTION's and SAVINGS', and
   keeps the one with fewer jobs out, then fewer vehicles, then less distance: on the Solomon
   instances the first (SAVINGS needs 22/10/19), on store evenings (`bench.solomon_store`: 100
@@ -62,6 +65,13 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   a distance phase that ends +1.0 / +1.2 / +1.5 % from VROOM's instead of +4.4 / +2.9 / +4.6 %
   (seeds 1-3, at 2.6 / 2.1 / 1.9 s). No route is emptied below what the bags need (largest
   boxes filled first): on store evenings the descent is there already.
+- Vehicles first ends, with hard windows and distance alone to minimise, with the last 25 % of
+  the time for `recombine`: pairs, then triples, of nearby routes whose jobs it shares out
+  again exactly. Guided local search had stopped there (store evenings: the same metre at 7
+  and at 10 s); from its 2 s plans recombining took seeds 1-5 down 0.96 / 0.41 / 1.64 / 0.99
+  / 2.62 % in 0.5-1.4 s (pairs alone 0.91 / 0.34 / 0.51 / 0.99 / 2.68 % in 0.1-0.2 s; groups
+  of up to 12 jobs and 8 / 6 neighbours 0.41 / 1.18 % on seeds 2 and 4, in 3-5 s). Guided
+  local search again from the recombined plan (1 s) gained nothing on seed 2.
 - Against VROOM at exploration 5 given its own time (`bench.solomon FILE --time-limit vroom
   --repeat 3`; VROOM took 0.3-5 s with other work on the machine, and OR-Tools' answer at a
   given time hardly varies between runs): C101 10 / +0.00 %, R101 19 / +0.14 %, RC101 16
@@ -70,7 +80,11 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   load average 2.9-4.3 on 2 cores): C101 10 / +0.00 % (0.55 s), R101 19 / -0.17 % (5.06 s),
   RC101 15 / -1.65 % (4.73 s; 15 / -1.5 % at 3.24 s), store evenings seeds 1-3 32 / 36 / 33
   vehicles as VROOM, +0.41 / +1.21 / +1.30 % at 6.5 / 5.2 / 4.4 s, to the metre what they
-  are without it; R101 at 3.1 / 3.9 / 6.1 s within 0.07 % of it. Tried without gain, at
+  are without it; R101 at 3.1 / 3.9 / 6.1 s within 0.07 % of it. With `recombine` and pools
+  again (2026-12-06, two runs, load average 4-9): C101 10 / +0.00 %, R101 19 / -0.17 % and
+  +0.14 %, RC101 15 / -0.39 % and -1.15 %, store evenings seeds 1-5 the same vehicles and
+  +0.10 / +0.86 / +0.13 / +0.70 / -0.29 % in both (the start commit in the same sitting:
+  +0.41 / +1.21 / +0.35-1.30 / +1.71 / +1.59 %, RC101 16 in 2 of 4 runs). Tried without gain, at
   VROOM's time,
   before the SAVINGS descent: in the distance phase GLS lambda 0.05-0.4, penalties reset on a
   new best or per vehicle class, simulated annealing, tabu, and each of relocate-neighbors,
@@ -109,7 +123,7 @@ from google.protobuf import text_format
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util.optional_boolean_pb2 import BOOL_FALSE, BOOL_TRUE
 
-from services.delivery.routing import eject, ortools_model, schedule
+from services.delivery.routing import eject, ortools_model, recombine, schedule
 from services.delivery.routing.model import Plan, Problem
 
 LATE_ORDER_M = 20_000  # a broken promise weighs like 20 km of riding, in the on-time phase
@@ -129,6 +143,7 @@ class Search(msgspec.Struct, frozen=True, kw_only=True):
     eject_s: float = 0.3  # to place what attempts left out by an ejection pool (`eject`)
     eject_after: int = 2  # failed attempts in a row before it
     also_first: tuple[str, ...] = ("SAVINGS",)  # vehicles first: descents from these too
+    recombine_share: float = 0.25  # of the time, vehicles first: route groups (`recombine`)
     on_time_share: float = 0.3  # of the time, soft windows: most orders on time first
     late_share: float = 0.3  # of the time, when some order must be late: late by least
     overrides: str = ""  # RoutingSearchParameters text merged last, for studies
@@ -261,7 +276,11 @@ def _two_phases(problem: Problem, search: Search, *, deadline: float) -> list[li
         return fleet  # some job is still out: no vehicle to spare
     fleet = _eliminate(problem, search, fleet, until=fleet_until)
     used = [v for v, sequence in enumerate(fleet) if sequence]
-    return _on_vehicles(problem, search, fleet, used, deadline - time.perf_counter())
+    exact = problem.hard_windows and not (problem.rider_cost_per_s or problem.wait_cost_per_s)
+    share = search.recombine_share if exact else 0.0  # it minimises distance within windows
+    searching_until = deadline - problem.time_limit_s * share
+    found = _on_vehicles(problem, search, fleet, used, searching_until - time.perf_counter())
+    return recombine.improve(problem, found, until=deadline) if exact else found
 
 
 def _eliminate(
@@ -269,9 +288,10 @@ def _eliminate(
 ) -> list[list[int]]:
     """Empty routes one at a time, smallest first, while their jobs fit on the others. When
     `eject_after` attempts in a row left jobs out, the one that left fewest out is given to
-    the ejection pool, once for each fleet size: a route the search can empty is emptied by
-    the search, whose plan is the better start for distance (R101 at 2 s: 19 / 1654.0 from
-    the search's 19 routes, 1659.9 from the pool's, the search's second attempt succeeding)."""
+    the ejection pool, and again (another seed) after every `eject_after` more: a route the
+    search can empty is emptied by the search, whose plan is the better start for distance
+    (R101 at 2 s: 19 / 1654.0 from the search's 19 routes, 1659.9 from the pool's, the
+    search's second attempt succeeding)."""
     keep = {v for v, vehicle in enumerate(problem.vehicles) if vehicle.carried}
     failed: set[int] = set()
     left_out: list[tuple[list[list[int]], list[int]]] = []  # this fleet size's failed attempts
@@ -287,11 +307,14 @@ def _eliminate(
         if sum(map(len, attempt)) < len(problem.jobs):
             failed.add(dropped)
             left_out.append((attempt, kept))
-            if len(left_out) != search.eject_after or search.eject_s <= 0 or keep:
+            if len(left_out) % search.eject_after or search.eject_s <= 0 or keep:
                 continue
             attempt, kept = max(left_out, key=lambda tried: sum(map(len, tried[0])))
             ejecting_until = min(until, time.perf_counter() + search.eject_s)
-            attempt = eject.repair(problem, attempt, kept, until=ejecting_until) or attempt
+            seed = len(left_out) // search.eject_after
+            attempt = (
+                eject.repair(problem, attempt, kept, until=ejecting_until, seed=seed) or attempt
+            )
         if sum(map(len, attempt)) == len(problem.jobs):
             fleet, failed, left_out = attempt, set(), []
     return fleet
