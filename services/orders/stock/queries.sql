@@ -18,6 +18,13 @@ WHERE p.store_id = :store_id AND p.sku = r.sku AND locked.sku = r.sku
   AND p.on_hand - p.reserved >= r.quantity
 RETURNING p.sku
 
+-- name: short_now
+-- Those of :skus with less than :quantities available as of the last commit, read without a lock.
+SELECT p.sku
+FROM orders.products p
+JOIN unnest(:skus::text[], :quantities::bigint[]) AS r (sku, quantity) ON r.sku = p.sku
+WHERE p.store_id = :store_id AND p.on_hand - p.reserved < r.quantity
+
 -- name: release
 WITH locked AS MATERIALIZED (
     SELECT sku FROM orders.products

@@ -29,18 +29,40 @@ import asyncpg
 
 from services.orders.catalog.domain import StockCount, StockRow
 from shared.db import retry_deadlock
-from shared.sql import load_queries, rows_as
+from shared.sql import NamedQuery, load_queries, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
+
+
+# `reserve` that fails at once (LockNotAvailableError) where another transaction holds a row.
+RESERVE_NOW = NamedQuery(
+    Q["reserve"].replace("FOR UPDATE", "FOR UPDATE NOWAIT"), Q["reserve"].names
+)
 
 
 async def reserve(
     conn: asyncpg.Connection, *, store_id: str, amounts: Mapping[str, int]
 ) -> set[str]:
-    """Reserve what is available; returns the skus that were reserved (all or some)."""
+    """Reserve `amounts`; returns the skus there was not enough of (none: all reserved). Those
+    with enough may be reserved when some are short: the caller refuses and rolls back.
+
+    A sold-out sku answers at once: where a row is held by another transaction (a hot sku's
+    queue of checkouts), the reservation does not wait for it if what that row had at the last
+    commit is too little already; the skus short then are not reserved. Only a basket that the
+    committed stock can serve waits its turn, and re-checks under the lock (`reserve`). The
+    rows are held by none of this until the waiting reservation: the attempt that found one
+    busy is rolled back to its savepoint."""
     skus = sorted(amounts)
-    query = Q["reserve"](store_id=store_id, skus=skus, quantities=[amounts[s] for s in skus])
-    return {r["sku"] for r in await retry_deadlock(conn, lambda: conn.fetch(*query))}
+    args = {"store_id": store_id, "skus": skus, "quantities": [amounts[s] for s in skus]}
+    try:
+        async with conn.transaction():
+            taken = await conn.fetch(*RESERVE_NOW(**args))
+    except asyncpg.LockNotAvailableError:
+        if short := {r["sku"] for r in await conn.fetch(*Q["short_now"](**args))}:
+            return short
+        query = Q["reserve"](**args)
+        taken = await retry_deadlock(conn, lambda: conn.fetch(*query))
+    return set(skus) - {r["sku"] for r in taken}
 
 
 async def release(conn: asyncpg.Connection, *, store_id: str, amounts: Mapping[str, int]) -> None:
