@@ -16,8 +16,9 @@ after a product is loaded (queries.sql).
 
 Every writer locks its rows in sku order, so two baskets sharing skus never deadlock each
 other. A bus consumer handling a batch of events in one transaction takes its locks across
-events in any order, though, so each write runs in `retry_deadlock`: the side PostgreSQL fails
-lets go of what the statement took and tries again.
+events in any order, though, so the writes that wait holding rows run in `retry_deadlock`: the
+side PostgreSQL fails lets go of what the statement took and tries again. The reservation
+waits holding no row, so it is never part of a deadlock.
 """
 
 from __future__ import annotations
@@ -29,40 +30,20 @@ import asyncpg
 
 from services.orders.catalog.domain import StockCount, StockRow
 from shared.db import retry_deadlock
-from shared.sql import NamedQuery, load_queries, rows_as
+from shared.sql import load_queries, rows_as
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
-
-
-# `reserve` that fails at once (LockNotAvailableError) where another transaction holds a row.
-RESERVE_NOW = NamedQuery(
-    Q["reserve"].replace("FOR UPDATE", "FOR UPDATE NOWAIT"), Q["reserve"].names
-)
 
 
 async def reserve(
     conn: asyncpg.Connection, *, store_id: str, amounts: Mapping[str, int]
 ) -> set[str]:
-    """Reserve `amounts`; returns the skus there was not enough of (none: all reserved). Those
-    with enough may be reserved when some are short: the caller refuses and rolls back.
-
-    A sold-out sku answers at once: where a row is held by another transaction (a hot sku's
-    queue of checkouts), the reservation does not wait for it if what that row had at the last
-    commit is too little already; the skus short then are not reserved. Only a basket that the
-    committed stock can serve waits its turn, and re-checks under the lock (`reserve`). The
-    rows are held by none of this until the waiting reservation: the attempt that found one
-    busy is rolled back to its savepoint."""
+    """Reserve `amounts`, all or none; returns the skus there was not enough of (none: all
+    reserved). It never waits holding a row, and does not wait at all for a held row that the
+    stock as last committed cannot serve (orders.reserve, schema/0024_reserve.sql)."""
     skus = sorted(amounts)
-    args = {"store_id": store_id, "skus": skus, "quantities": [amounts[s] for s in skus]}
-    try:
-        async with conn.transaction():
-            taken = await conn.fetch(*RESERVE_NOW(**args))
-    except asyncpg.LockNotAvailableError:
-        if short := {r["sku"] for r in await conn.fetch(*Q["short_now"](**args))}:
-            return short
-        query = Q["reserve"](**args)
-        taken = await retry_deadlock(conn, lambda: conn.fetch(*query))
-    return set(skus) - {r["sku"] for r in taken}
+    query = Q["reserve"](store_id=store_id, skus=skus, quantities=[amounts[s] for s in skus])
+    return set(await conn.fetchval(*query))
 
 
 async def release(conn: asyncpg.Connection, *, store_id: str, amounts: Mapping[str, int]) -> None:
