@@ -1,15 +1,16 @@
 """The database's own limit on checkout: the core of a placement's write, run by `pgbench`.
 
-One pgbench transaction is the `reserve` UPDATE of services/orders/stock/queries.sql and
+One pgbench transaction is the `reserve` call of services/orders/stock/queries.sql and
 `insert_order` (the order, its lines and its first stage in one statement) of
 services/orders/order/queries.sql, statement for statement, with the values our code would send
 written in as literals: 32 baskets drawn like the HTTP bench's (skus sorted, as the store module
 sends them), one script each, picked at random; only the order id is fresh each time.
-`reserve` locks its rows in sku order itself (an earlier version did not, and deadlocked here
-at 13-20 tps). It is the floor of what a placement costs the database: the app adds the guard's
+`reserve` (orders.reserve) locks its rows in sku order itself (an earlier version did not, and
+deadlocked here at 13-20 tps). It is the floor of what a placement costs the database: the app adds the guard's
 erased-account check, the offer's read (rules, prices, stock), the idempotency claim and
 answer, the PaymentIntent's update and the order view (two transactions and two reads, about
-21 round trips with the pool's reset queries).
+14 round trips: 21 before the pool stopped resetting connections on the server and the
+reservation became one call without a savepoint).
 """
 
 from __future__ import annotations

@@ -72,6 +72,21 @@ async def connect(dsn: str) -> Connection:
         raise DatabaseUnavailable(f"cannot reach the database at {describe(dsn)}: {exc}") from None
 
 
+async def keep_session(conn: Connection) -> None:
+    """What a connection going back to the pool needs beyond asyncpg's own (it rolls back an
+    open transaction and drops Python-side listeners whatever `reset` says): nothing.
+
+    asyncpg's default reset sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL` on every release, a round trip per request for state no pooled connection takes:
+    session advisory locks are held on connections of their own (the dispatcher's store locks,
+    `migrate`'s caller's) or let go before release (`retention.runner.held` unlocks, and
+    terminates the connection if it cannot); LISTEN runs on connections of its own (the bus
+    worker's, fulfillment's live messages, the dispatcher's); settings are set for the
+    transaction only (`set_config(..., true)`); cursors live inside a transaction. A pooled
+    connection that took session state would pass it to the next request: take it on a
+    connection of its own (`connect`)."""
+
+
 class BoundedPool(asyncpg.Pool):
     """A pool whose `acquire` gives up after `acquire_timeout` (a `TimeoutError`, answered 503)
     unless told otherwise: a request that finds every connection taken, however it asks (the
@@ -95,7 +110,8 @@ async def create_pool(
 ) -> asyncpg.Pool:
     """Nothing waits forever on it: a connection is handed out within `acquire_timeout_s`, and
     PostgreSQL cancels a statement that waits for a lock longer than `lock_timeout_s` or runs
-    longer than `statement_timeout_s` (each answered 503, try again)."""
+    longer than `statement_timeout_s` (each answered 503, try again). A released connection is
+    not reset on the server (`keep_session`)."""
     pool = BoundedPool(
         dsn,
         acquire_timeout=acquire_timeout_s,
@@ -106,6 +122,7 @@ async def create_pool(
         max_queries=50_000,
         max_inactive_connection_lifetime=300.0,
         init=init_connection,
+        reset=keep_session,
         loop=None,
         timeout=CONNECT_TIMEOUT_S,
         server_settings={

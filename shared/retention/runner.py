@@ -50,16 +50,19 @@ async def try_lock(conn: asyncpg.Connection, what: str) -> bool:
 @asynccontextmanager
 async def held(pool: asyncpg.Pool, what: str) -> AsyncIterator[asyncpg.Connection | None]:
     """A connection holding this trim's lock for a job of several transactions (DDL); None
-    when another process is at it."""
+    when another process is at it. The pool does not reset a connection it takes back
+    (`shared.db.keep_session`), so one that may still hold the lock (the job or the unlock
+    failed, or was cancelled) is terminated, which lets go of it, never returned."""
     async with pool.acquire() as conn:
         key = f"omo.trim:{what}"
-        if not await conn.fetchval(Q["try_lock"], key):
-            yield None
-            return
         try:
-            yield conn
-        finally:
-            await conn.execute(Q["unlock"], key)
+            locked = await conn.fetchval(Q["try_lock"], key)
+            yield conn if locked else None
+            if locked:
+                await conn.execute(Q["unlock"], key)
+        except BaseException:
+            conn.terminate()
+            raise
 
 
 async def in_batches(pool: asyncpg.Pool, what: str, query: str, *args: object, batch: int) -> int:

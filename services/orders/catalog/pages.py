@@ -10,12 +10,18 @@ What a page shows as available (on hand less reserved) moves with every checkout
 versioned (the row would queue every checkout of the store), so a page lives at most
 `stock_lag_s`; checkout re-checks stock under its own lock anyway.
 
+Reads of one store share their version query (`Versions`): a read waits for the first query
+sent after it arrived, so it still sees every change committed before it, but a hundred reads
+at once cost the database two queries, not a hundred, and a read the cache answers takes no
+connection of its own.
+
 Answers carry a strong ETag, a hash of the body, and `Cache-Control: public, no-cache`: a CDN
 or the app may keep a page but asks each time, and one that has not changed answers 304.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import Awaitable, Callable
@@ -37,6 +43,42 @@ class Page(msgspec.Struct, frozen=True, kw_only=True):
     etag: str
 
 
+class Versions:
+    """Store catalog versions, read once for all the reads waiting when the query is sent.
+
+    A read joins the query not yet sent for its store, or starts one; the query is taken off
+    the list as it is sent, so a read arriving later waits for the next. The database reads the
+    version after the query is sent, so after every read that joined it arrived."""
+
+    def __init__(self) -> None:
+        self._unsent: dict[str, asyncio.Future[int]] = {}
+        self._asking: set[asyncio.Task[None]] = set()  # held, so that none is collected early
+
+    async def current(self, pool: asyncpg.Pool, store_id: str) -> int:
+        answer = self._unsent.get(store_id)
+        if answer is None:
+            answer = self._unsent[store_id] = asyncio.get_running_loop().create_future()
+            task = asyncio.create_task(self._ask(pool, store_id, answer))
+            self._asking.add(task)
+            task.add_done_callback(self._asking.discard)
+        # Shielded: a cancelled read must not cancel the answer the others wait for.
+        return await asyncio.shield(answer)
+
+    async def _ask(self, pool: asyncpg.Pool, store_id: str, answer: asyncio.Future[int]) -> None:
+        try:
+            async with pool.acquire() as conn:
+                del self._unsent[store_id]
+                answer.set_result(await db.catalog_version(conn, store_id=store_id))
+        except Exception as exc:
+            answer.set_exception(exc)
+            answer.exception()  # retrieved here too, should every read have gone
+        finally:
+            if self._unsent.get(store_id) is answer:  # it failed before it was sent
+                del self._unsent[store_id]
+            if not answer.done():  # cancelled: the service is stopping
+                answer.cancel()
+
+
 class PageCache:
     """The process's pages by store and request (path and query), the oldest dropped past
     `size`."""
@@ -44,6 +86,7 @@ class PageCache:
     def __init__(self, *, stock_lag_s: float, size: int = 4096):
         self.stock_lag_s, self.size = stock_lag_s, size
         self._pages: dict[tuple[str, str], Page] = {}
+        self.versions = Versions()
 
     def get(self, key: tuple[str, str], version: int) -> Page | None:
         page = self._pages.get(key)
@@ -77,9 +120,11 @@ class PageCache:
         `language` is the one the page was read in when a header chose it (Accept-Language),
         which the URL alone does not tell."""
         key = (store_id, f"{request.url.path}?{request.url.query}#{language or ''}")
-        async with pool.acquire() as conn:
-            version = await db.catalog_version(conn, store_id=store_id)
-            page = self.get(key, version) or self.put(key, version, await read(conn))
+        version = await self.versions.current(pool, store_id)
+        page = self.get(key, version)
+        if page is None:
+            async with pool.acquire() as conn:
+                page = self.put(key, version, await read(conn))
         headers = {"ETag": page.etag, "Cache-Control": CACHE_CONTROL}
         if language is not None:
             headers["Vary"] = "Accept-Language"

@@ -133,8 +133,7 @@ async def place(
         raise not_enough(lines, offer.short)
     promise_at = check_promise(offer.promised, request)
     wanted = {line.sku: line.quantity for line in lines}
-    taken = await stock.reserve(conn, store_id=request.store_id, amounts=wanted)
-    if short := sorted(set(wanted) - taken):
+    if short := sorted(await stock.reserve(conn, store_id=request.store_id, amounts=wanted)):
         raise not_enough(lines, short)
     now = clock.now()
     sums = totals(lines, rules.weighed_buffer_pct)

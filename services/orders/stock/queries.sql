@@ -3,20 +3,9 @@
 -- would deadlock.
 
 -- name: reserve
--- Takes stock only where enough is left; concurrent checkouts re-check after each other's
--- commit, so two can never take the same unit.
-WITH locked AS MATERIALIZED (
-    SELECT sku FROM orders.products
-    WHERE store_id = :store_id AND sku = ANY(:skus::text[])
-    ORDER BY sku
-    FOR UPDATE
-)
-UPDATE orders.products p
-SET reserved = p.reserved + r.quantity
-FROM unnest(:skus::text[], :quantities::bigint[]) AS r (sku, quantity), locked
-WHERE p.store_id = :store_id AND p.sku = r.sku AND locked.sku = r.sku
-  AND p.on_hand - p.reserved >= r.quantity
-RETURNING p.sku
+-- The skus short (empty: all reserved); orders.reserve (schema/0024_reserve.sql) says how it
+-- locks, waits and refuses.
+SELECT orders.reserve(:store_id, :skus::text[], :quantities::bigint[])
 
 -- name: release
 WITH locked AS MATERIALIZED (

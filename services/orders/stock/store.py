@@ -16,8 +16,9 @@ after a product is loaded (queries.sql).
 
 Every writer locks its rows in sku order, so two baskets sharing skus never deadlock each
 other. A bus consumer handling a batch of events in one transaction takes its locks across
-events in any order, though, so each write runs in `retry_deadlock`: the side PostgreSQL fails
-lets go of what the statement took and tries again.
+events in any order, though, so the writes that wait holding rows run in `retry_deadlock`: the
+side PostgreSQL fails lets go of what the statement took and tries again. The reservation
+waits holding no row, so it is never part of a deadlock.
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ Q = load_queries(Path(__file__).with_name("queries.sql"))
 async def reserve(
     conn: asyncpg.Connection, *, store_id: str, amounts: Mapping[str, int]
 ) -> set[str]:
-    """Reserve what is available; returns the skus that were reserved (all or some)."""
+    """Reserve `amounts`, all or none; returns the skus there was not enough of (none: all
+    reserved). It never waits holding a row, and does not wait at all for a held row that the
+    stock as last committed cannot serve (orders.reserve, schema/0024_reserve.sql)."""
     skus = sorted(amounts)
     query = Q["reserve"](store_id=store_id, skus=skus, quantities=[amounts[s] for s in skus])
-    return {r["sku"] for r in await retry_deadlock(conn, lambda: conn.fetch(*query))}
+    return set(await conn.fetchval(*query))
 
 
 async def release(conn: asyncpg.Connection, *, store_id: str, amounts: Mapping[str, int]) -> None:
