@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import httpx
 
 from bench.orders_load import Call, cpu_over, summary
+from bench.orders_load import connections as pool_of
 from bench.serving import CpuMeter
 
 
@@ -42,12 +43,8 @@ async def open_loop(
 ) -> dict[str, dict]:
     """Each stream's `summary` over the requests due in the measured window, and under
     `"cpu"` what `meter` saw."""
-    # One connection a client, as `hammer` does: httpx's pool scans all its connections per
-    # request. Clients are lent out one request at a time.
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    clients = [
-        httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) for _ in range(connections)
-    ]
+    # One connection a client, as `hammer` has, lent out one request at a time.
+    clients = pool_of(base_url, connections)
     free: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
     for client in clients:
         free.put_nowait(client)
