@@ -6,11 +6,11 @@ services/orders/order/queries.sql, statement for statement, with the values our 
 written in as literals: 32 baskets drawn like the HTTP bench's (skus sorted, as the store module
 sends them), one script each, picked at random; only the order id is fresh each time.
 `reserve` (orders.reserve) locks its rows in sku order itself (an earlier version did not, and
-deadlocked here at 13-20 tps). It is the floor of what a placement costs the database: the app
-adds the guard's erased-account check, the offer's read (rules, prices, stock), the idempotency
-claim and answer, the PaymentIntent's update and the order view (two transactions and two reads, about
-14 round trips: 21 before the pool stopped resetting connections on the server and the
-reservation became one call without a savepoint).
+deadlocked here at 13-20 tps). It is the floor of what a placement costs the database: the app adds
+the guard's erased-account check, the offer's read (rules, prices, stock), the idempotency claim and
+answer, the PaymentIntent's update and the order view (two transactions and two reads, about 14
+round trips: 21 before the pool stopped resetting connections on the server and the reservation
+became one call without a savepoint).
 """
 
 from __future__ import annotations
