@@ -23,6 +23,7 @@ from datetime import datetime
 from multiprocessing import get_context
 
 import asyncpg
+import msgspec
 
 from services.delivery.dispatch import store as db
 from services.delivery.dispatch.metrics import DispatchMetrics
@@ -31,7 +32,6 @@ from services.delivery.dispatch.planning import (
     Snapshot,
     build_problem,
     decide,
-    riders_of,
     search_needed,
     solve_limit,
 )
@@ -40,7 +40,7 @@ from services.delivery.dispatch.wakeup import CHANNEL
 from services.delivery.routing.greedy import plan_greedy
 from services.delivery.routing.model import Plan, Problem
 from services.delivery.routing.ortools_solver import plan_routes
-from services.delivery.routing.schedule import plan_kept
+from services.delivery.routing.repair import plan_repaired
 from services.delivery.settings import DeliverySettings
 from shared.backoff import backoff_seconds
 from shared.bus import publish
@@ -64,21 +64,27 @@ class ConnectionLost(DatabaseUnavailable):
 def plan_snapshot(
     snap: Snapshot, now: datetime, policy: str, time_limit_s: float, last: LastPlan | None
 ) -> Plan:
-    """In the solver process, off the dispatcher's event loop. OR-Tools searches only when the
-    last plan no longer fits the world (an order packed or taken, a rider back or on shift) or
-    a door it plans has come inside its aim (`planning.search_needed`), and then for a time
-    sized to the orders in hand (`planning.solve_limit`), starting from the last plan."""
+    """In the solver process, off the dispatcher's event loop. With OR-Tools, the last plan is
+    repaired first (`repair.plan_repaired`: an order gone dropped, a new one inserted where it
+    costs least, a rider back given their next trip), and OR-Tools searches only when that
+    misses a door's aim (`planning.search_needed`) or fits nowhere, for a time sized to the
+    orders in hand (`planning.solve_limit`), starting from the repair, else the last plan."""
     problem = build_problem(
         snap,
         now,
         time_limit_s=solve_limit(snap, time_limit_s),
-        previous=last.routes if last else None,
+        previous=last.previous(snap) if last else None,
     )
-    if policy == "ortools" and last is not None and last.riders == riders_of(snap):
-        kept = plan_kept(problem, solver="ortools:kept")
-        if kept is not None and not search_needed(problem, kept):
-            return kept
-    return SOLVERS[policy](problem)
+    if policy != "ortools" or last is None:
+        return SOLVERS[policy](problem)
+    repaired = plan_repaired(problem, solver="ortools")
+    if repaired is None:
+        return plan_routes(problem)
+    if not search_needed(problem, repaired):
+        return repaired
+    routes = {r.vehicle_id: [v.job_id for v in r.visits] for r in repaired.routes}
+    start = [routes.get(v.vehicle_id, []) for v in problem.vehicles]
+    return plan_routes(msgspec.structs.replace(problem, previous=start))
 
 
 async def dispatch_once(
@@ -149,7 +155,7 @@ async def dispatch_once(
         )
         await db.record_run(conn, store_id, run)
     if plans is not None:
-        plans[store_id] = LastPlan.of(snap, plan, frozenset(sent))
+        plans[store_id] = LastPlan.of(plan)
     return run
 
 
