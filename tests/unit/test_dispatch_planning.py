@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from services.delivery.dispatch.dispatcher import plan_snapshot
+from services.delivery.dispatch.dispatcher import DESCENT, plan_snapshot
 from services.delivery.dispatch.planning import (
     PLAN_MARGIN,
     SOLVE_FLOOR_S,
@@ -248,12 +248,17 @@ def test_a_new_order_is_inserted_where_it_costs_least_and_the_other_routes_stay(
     packed = snapshot(
         [north, south, order(3, 27, north_m=-1500), order(4, 26, north_m=1100)], riders
     )
+    problem = build_problem(packed, NOW, previous=last.previous(packed))
 
-    repaired = plan_snapshot(packed, NOW, "ortools", 0.5, last)
-    assert repaired.solver == "ortools:repaired" and repaired.solve_s == 0
+    repaired = plan_repaired(problem, solver="ortools")
+    assert repaired is not None and repaired.solver == "ortools:repaired"
     routes = LastPlan.of(repaired).routes
     assert routes["r2"] == ["o3"]  # untouched
     assert routes["r1"] == ["o1", "o4", "o2"]  # on its way north, between its two doors
+    # The dispatcher polishes an insertion with a descent, not a search.
+    polished = plan_snapshot(packed, NOW, "ortools", 0.5, last)
+    assert polished.solver == DESCENT.name(False)
+    assert LastPlan.of(polished).routes == routes
 
 
 def test_a_rider_back_with_nothing_waiting_makes_no_search_and_stays_idle():
@@ -289,13 +294,16 @@ def test_a_door_inside_its_aim_or_an_order_that_fits_nowhere_calls_for_a_search(
         repaired = plan_repaired(problem, solver="ortools")
         assert repaired is not None and search_needed(problem, repaired) is needed
     late = plan_snapshot(snap, NOW + timedelta(minutes=20), "ortools", 0.5, last)
-    assert not late.solver.endswith(("kept", "repaired"))
+    assert late.solver == "ortools:PARALLEL_CHEAPEST_INSERTION+TABU"
     # Six bags into boxes of six that each carry one already: no place has room.
     full = LastPlan.of(plan(("r1", [("o1", 300)]), ("r2", [("o2", 300)])))
     heavy = snapshot([order(1, 25), order(2, 25), order(3, 25, bags=6)], riders)
     problem = build_problem(heavy, NOW, previous=full.previous(heavy))
     assert plan_repaired(problem, solver="ortools") is None
-    assert not plan_snapshot(heavy, NOW, "ortools", 0.5, full).solver.endswith("repaired")
+    assert (
+        plan_snapshot(heavy, NOW, "ortools", 0.5, full).solver
+        == "ortools:PARALLEL_CHEAPEST_INSERTION+TABU"
+    )
 
 
 def test_the_search_time_grows_with_the_orders_in_hand_up_to_the_stores_setting():

@@ -39,7 +39,7 @@ from services.delivery.dispatch.runs import Run
 from services.delivery.dispatch.wakeup import CHANNEL
 from services.delivery.routing.greedy import plan_greedy
 from services.delivery.routing.model import Plan, Problem
-from services.delivery.routing.ortools_solver import plan_routes
+from services.delivery.routing.ortools_solver import Search, plan_routes
 from services.delivery.routing.repair import plan_repaired
 from services.delivery.settings import DeliverySettings
 from shared.backoff import backoff_seconds
@@ -54,6 +54,11 @@ log = logging.getLogger("omo.dispatch")
 CLAIM_EVERY_S = 5.0  # how often a dispatcher tries to take stores nobody holds
 RECONNECT_CAP_S = 10.0  # the longest wait between tries to reach a database that went away
 
+# OR-Tools' local search from the repaired plan to its first local optimum, lateness priced as
+# in a search (no on-time phase): about 25 ms at hema-peak. Inserting alone never re-orders the
+# routes around a new order: 2.6 % more rider hours than searching at 80 riders, seed 7 (fast
+# mode); with the descent 0.4 % fewer, for 15 CPU s a store-hour rather than 8.
+DESCENT = Search(metaheuristic="GREEDY_DESCENT", on_time_share=0)
 SOLVERS: dict[str, Callable[[Problem], Plan]] = {"ortools": plan_routes, "greedy": plan_greedy}
 
 
@@ -65,10 +70,12 @@ def plan_snapshot(
     snap: Snapshot, now: datetime, policy: str, time_limit_s: float, last: LastPlan | None
 ) -> Plan:
     """In the solver process, off the dispatcher's event loop. With OR-Tools, the last plan is
-    repaired first (`repair.plan_repaired`: an order gone dropped, a new one inserted where it
-    costs least, a rider back given their next trip), and OR-Tools searches only when that
-    misses a door's aim (`planning.search_needed`) or fits nowhere, for a time sized to the
-    orders in hand (`planning.solve_limit`), starting from the repair, else the last plan."""
+    repaired first (`repair.plan_repaired`: a rider back given their next trip, an order gone
+    dropped, a new one inserted where it costs least). A repair that inserted nothing is the
+    plan; one that inserted an order is polished by a greedy descent from it (`DESCENT`). A
+    search, for a time sized to the orders in hand (`planning.solve_limit`) and from the
+    repair, runs only when the repair reaches a door past its aim (`planning.search_needed`)
+    or has no room for an order."""
     problem = build_problem(
         snap,
         now,
@@ -80,11 +87,13 @@ def plan_snapshot(
     repaired = plan_repaired(problem, solver="ortools")
     if repaired is None:
         return plan_routes(problem)
-    if not search_needed(problem, repaired):
-        return repaired
     routes = {r.vehicle_id: [v.job_id for v in r.visits] for r in repaired.routes}
-    start = [routes.get(v.vehicle_id, []) for v in problem.vehicles]
-    return plan_routes(msgspec.structs.replace(problem, previous=start))
+    warm = msgspec.structs.replace(
+        problem, previous=[routes.get(v.vehicle_id, []) for v in problem.vehicles]
+    )
+    if search_needed(problem, repaired):
+        return plan_routes(warm)
+    return repaired if repaired.solver.endswith(":kept") else plan_routes(warm, DESCENT)
 
 
 async def dispatch_once(

@@ -23,6 +23,12 @@ going the same way will be packed within `holding.HOLD_BOUND` and is worth waiti
 (`holding.worth_waiting`); a route planned for a rider still riding back waits for the next plan
 (it cannot leave before they are back, and a rider back sooner may take it then); a full rider
 always leaves. The greedy policy commits one order per trip.
+
+When to search (`dispatcher.plan_snapshot`): most re-plans at peak follow one change, a rider
+back at the store or an order packed, so the last plan (`LastPlan`) is repaired first
+(`routing.repair`: a rider back takes their next trip, an order gone is dropped, a new one goes
+where the objective above says it costs least) and OR-Tools searches, for `solve_limit`, only
+when the repair misses a door's aim (`search_needed`) or has no room for an order.
 """
 
 from __future__ import annotations
