@@ -2,7 +2,7 @@
 
 It plans when woken (an order packed, a route done, a rider on shift), no sooner than
 `replan_gap_s` after the last plan, and every `replan_s` besides; each plan is
-`dispatcher.plan_snapshot` (OR-Tools keeping or searching from the last plan) and
+`dispatcher.plan_snapshot` (the last plan repaired, or searched from) and
 `planning.decide`, committed at the second it was asked for: the solver's wall time is not store
 time here."""
 

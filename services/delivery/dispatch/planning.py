@@ -27,8 +27,9 @@ always leaves. The greedy policy commits one order per trip.
 When to search (`dispatcher.plan_snapshot`): most re-plans at peak follow one change, a rider
 back at the store or an order packed, so the last plan (`LastPlan`) is repaired first
 (`routing.repair`: a rider back takes their next trip, an order gone is dropped, a new one goes
-where the objective above says it costs least) and OR-Tools searches, for `solve_limit`, only
-when the repair misses a door's aim (`search_needed`) or has no room for an order.
+where the objective above says it costs least, then a greedy descent from there) and OR-Tools
+searches, for `solve_limit`, only when the repair misses a door's aim (`search_needed`) or has
+no room for an order.
 """
 
 from __future__ import annotations
