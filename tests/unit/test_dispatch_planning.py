@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from services.delivery.dispatch.dispatcher import plan_snapshot
+from services.delivery.dispatch.dispatcher import DESCENT, plan_snapshot
 from services.delivery.dispatch.planning import (
     PLAN_MARGIN,
     SOLVE_FLOOR_S,
@@ -26,7 +26,7 @@ from services.delivery.dispatch.planning import (
 )
 from services.delivery.promise import HANDOVER
 from services.delivery.routing.model import Plan, Route, Visit
-from services.delivery.routing.schedule import plan_kept
+from services.delivery.routing.repair import plan_repaired
 
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 STORE = Place(34.6913, 135.1955)
@@ -228,11 +228,11 @@ def test_an_unchanged_world_keeps_the_last_plan_timed_anew_without_a_search():
     snap = snapshot([order(1, 25), order(2, 28, north_m=-1500)], riders)
     first = plan_snapshot(snap, NOW, "ortools", 0.5, None)
     assert not first.solver.endswith("kept")
-    last = LastPlan.of(snap, first)
+    last = LastPlan.of(first)
 
     again = plan_snapshot(snap, NOW + timedelta(seconds=20), "ortools", 0.5, last)
     assert again.solver == "ortools:kept" and again.solve_s == 0
-    assert LastPlan.of(snap, again) == last
+    assert LastPlan.of(again) == last
     # The same routes, timed from the new time zero: the same seconds from leaving.
     assert [v.arrival for r in again.routes for v in r.visits] == pytest.approx(
         [v.arrival for r in first.routes for v in r.visits]
@@ -240,23 +240,70 @@ def test_an_unchanged_world_keeps_the_last_plan_timed_anew_without_a_search():
     assert plan_snapshot(snap, NOW, "greedy", 0.5, last).solver == "greedy"
 
 
-def test_a_new_order_a_rider_back_or_a_door_inside_its_aim_calls_for_a_search():
+def test_a_new_order_is_inserted_where_it_costs_least_and_the_other_routes_stay():
+    riders = [Rider(rider_id=f"r{n}", at=STORE) for n in range(1, 4)]
+    # Held for the next plan, riders short: o1 and o2 north, o3 south, each with a rider.
+    last = LastPlan.of(plan(("r1", [("o1", 300), ("o2", 400)]), ("r2", [("o3", 300)])))
+    north, south = order(1, 25), order(2, 26, north_m=1200)
+    packed = snapshot(
+        [north, south, order(3, 27, north_m=-1500), order(4, 26, north_m=1100)], riders
+    )
+    problem = build_problem(packed, NOW, previous=last.previous(packed))
+
+    repaired = plan_repaired(problem, solver="ortools")
+    assert repaired is not None and repaired.solver == "ortools:repaired"
+    routes = LastPlan.of(repaired).routes
+    assert routes["r2"] == ["o3"]  # untouched
+    assert routes["r1"] == ["o1", "o4", "o2"]  # on its way north, between its two doors
+    # The dispatcher polishes an insertion with a descent, not a search.
+    polished = plan_snapshot(packed, NOW, "ortools", 0.5, last)
+    assert polished.solver == DESCENT.name(False)
+    assert LastPlan.of(polished).routes == routes
+
+
+def test_a_rider_back_with_nothing_waiting_makes_no_search_and_stays_idle():
+    o1 = order(1, 25)
+    snap = snapshot([o1], [Rider(rider_id="r1", at=STORE), Rider(rider_id="r2", at=STORE)])
+    last = LastPlan.of(plan_snapshot(snap, NOW, "ortools", 0.5, None))
+    back = msgspec.structs.replace(snap, riders=[*snap.riders, Rider(rider_id="r3", at=STORE)])
+
+    kept = plan_snapshot(back, NOW, "ortools", 0.5, last)
+    assert kept.solver == "ortools:kept" and LastPlan.of(kept) == last
+
+
+def test_a_rider_back_takes_what_the_plan_had_on_their_next_trip_without_a_search():
+    o1, o2 = order(1, 29), order(2, 29, north_m=-1200)
+    before = [Rider(rider_id="r1", at=STORE, carrying=[order(9, 20)])]
+    last = LastPlan.of(plan((next_trip("r1"), [("o1", 900), ("o2", 1200)]), ("r1", [("o9", 60)])))
+    assert last.previous(snapshot([o1, o2], before)) == last.routes
+
+    back = snapshot([o1, o2], [Rider(rider_id="r1", at=STORE)])
+    plan_now = plan_snapshot(back, NOW, "ortools", 0.5, last)
+    assert plan_now.solver == "ortools:kept"
+    assert LastPlan.of(plan_now).routes == {"r1": ["o1", "o2"]}
+    assert [r.order_ids for r in decide(back, plan_now, NOW).commit] == [["o1", "o2"]]
+
+
+def test_a_door_inside_its_aim_or_an_order_that_fits_nowhere_calls_for_a_search():
     riders = [Rider(rider_id="r1", at=STORE), Rider(rider_id="r2", at=STORE)]
     snap = snapshot([order(1, 25)], riders)
-    last = LastPlan.of(snap, plan_snapshot(snap, NOW, "ortools", 0.5, None))
-
-    packed = msgspec.structs.replace(snap, ready=[order(1, 25), order(2, 25)])
-    assert plan_snapshot(packed, NOW, "ortools", 0.5, last).solver != "ortools:kept"
-    back = msgspec.structs.replace(snap, riders=[*riders, Rider(rider_id="r3", at=STORE)])
-    assert plan_snapshot(back, NOW, "ortools", 0.5, last).solver != "ortools:kept"
-    # An order the last plan had on a rider's next trip, and that rider is back: it moved.
-    moved = msgspec.structs.replace(last, routes={next_trip("r2"): ["o1"]})
-    assert plan_kept(build_problem(snap, NOW, previous=moved.routes), solver="kept") is None
+    last = LastPlan.of(plan_snapshot(snap, NOW, "ortools", 0.5, None))
     # Nothing happens while time passes: the door comes inside its aim, and a search may help.
     for at, needed in ((NOW, False), (NOW + timedelta(minutes=20), True)):
-        problem = build_problem(snap, at, previous=last.routes)
-        kept = plan_kept(problem, solver="kept")
-        assert kept is not None and search_needed(problem, kept) is needed
+        problem = build_problem(snap, at, previous=last.previous(snap))
+        repaired = plan_repaired(problem, solver="ortools")
+        assert repaired is not None and search_needed(problem, repaired) is needed
+    late = plan_snapshot(snap, NOW + timedelta(minutes=20), "ortools", 0.5, last)
+    assert late.solver == "ortools:PARALLEL_CHEAPEST_INSERTION+TABU"
+    # Six bags into boxes of six that each carry one already: no place has room.
+    full = LastPlan.of(plan(("r1", [("o1", 300)]), ("r2", [("o2", 300)])))
+    heavy = snapshot([order(1, 25), order(2, 25), order(3, 25, bags=6)], riders)
+    problem = build_problem(heavy, NOW, previous=full.previous(heavy))
+    assert plan_repaired(problem, solver="ortools") is None
+    assert (
+        plan_snapshot(heavy, NOW, "ortools", 0.5, full).solver
+        == "ortools:PARALLEL_CHEAPEST_INSERTION+TABU"
+    )
 
 
 def test_the_search_time_grows_with_the_orders_in_hand_up_to_the_stores_setting():
@@ -276,12 +323,13 @@ def test_a_route_the_plan_sent_out_is_the_world_as_planned_and_needs_no_search()
     snap = snapshot([o1, o2], riders)
     first = plan_snapshot(snap, NOW, "ortools", 0.5, None)
     [route] = [r for r in first.routes if [v.job_id for v in r.visits] == ["o1"]]
-    last = LastPlan.of(snap, first, frozenset({route.vehicle_id}))
+    last = LastPlan.of(first)
 
     out = Rider(rider_id=route.vehicle_id, at=STORE, carrying=[o1])
     rest = [r for r in riders if r.rider_id != route.vehicle_id]
-    after = snapshot([o2], [out, *rest])
-    assert plan_snapshot(after, NOW, "ortools", 0.5, last).solver == "ortools:kept"
-    # Not sent after all (the world moved while it solved): that rider is free, so search.
-    unsent = LastPlan.of(snap, first)
-    assert plan_snapshot(after, NOW, "ortools", 0.5, unsent).solver != "ortools:kept"
+    assert plan_snapshot(snapshot([o2], [out, *rest]), NOW, "ortools", 0.5, last).solver == (
+        "ortools:kept"
+    )
+    # Not sent after all (the world moved while it solved): the rider keeps it for the next.
+    unsent = plan_snapshot(snap, NOW, "ortools", 0.5, last)
+    assert unsent.solver == "ortools:kept" and LastPlan.of(unsent) == last

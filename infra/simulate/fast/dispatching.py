@@ -2,7 +2,7 @@
 
 It plans when woken (an order packed, a route done, a rider on shift), no sooner than
 `replan_gap_s` after the last plan, and every `replan_s` besides; each plan is
-`dispatcher.plan_snapshot` (OR-Tools keeping or searching from the last plan) and
+`dispatcher.plan_snapshot` (the last plan repaired, or searched from) and
 `planning.decide`, committed at the second it was asked for: the solver's wall time is not store
 time here."""
 
@@ -25,7 +25,7 @@ class Dispatcher:
         *,
         at: Callable[[float, Callable[[], None]], None],
         snapshot: Callable[[float], Snapshot],
-        commit: Callable[[float, Snapshot, Decision], set[str]],
+        commit: Callable[[float, Snapshot, Decision], None],
         stamp: Callable[[float], datetime],
         policy: str,
         time_limit_s: float,
@@ -67,5 +67,5 @@ class Dispatcher:
         self.solver_cpu_s += time.process_time() - cpu
         self.plans += 1
         decision = decide(snap, plan, at, batching=self.policy != "greedy")
-        sent = self._commit(now, snap, decision)
-        self._last = LastPlan.of(snap, plan, frozenset(sent))
+        self._commit(now, snap, decision)
+        self._last = LastPlan.of(plan)

@@ -285,8 +285,7 @@ class Evening:
 
     # -- the dispatcher's commits and the riders -----------------------------------------
 
-    def commit(self, now: float, snap: Snapshot, decision: Decision) -> set[str]:
-        sent = set()
+    def commit(self, now: float, snap: Snapshot, decision: Decision) -> None:
         for a in decision.commit:
             rider = self.riders[a.rider_id]
             if rider.route_status is not None:
@@ -308,10 +307,8 @@ class Evening:
             rider.route_id, rider.route_status = route_id, "assigned"
             pickup = rider.next_poll(now)
             self.clock.at(pickup, partial(self._pick_up, rider, pickup))
-            sent.add(a.rider_id)
         for order_id, eta in decision.etas.items():
             self.orders[order_id].eta = eta
-        return sent
 
     def _pick_up(self, rider: Rider, now: float) -> None:
         route = self.routes[rider.route_id or ""]

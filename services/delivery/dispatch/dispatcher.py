@@ -23,6 +23,7 @@ from datetime import datetime
 from multiprocessing import get_context
 
 import asyncpg
+import msgspec
 
 from services.delivery.dispatch import store as db
 from services.delivery.dispatch.metrics import DispatchMetrics
@@ -31,7 +32,6 @@ from services.delivery.dispatch.planning import (
     Snapshot,
     build_problem,
     decide,
-    riders_of,
     search_needed,
     solve_limit,
 )
@@ -39,8 +39,8 @@ from services.delivery.dispatch.runs import Run
 from services.delivery.dispatch.wakeup import CHANNEL
 from services.delivery.routing.greedy import plan_greedy
 from services.delivery.routing.model import Plan, Problem
-from services.delivery.routing.ortools_solver import plan_routes
-from services.delivery.routing.schedule import plan_kept
+from services.delivery.routing.ortools_solver import Search, plan_routes
+from services.delivery.routing.repair import plan_repaired
 from services.delivery.settings import DeliverySettings
 from shared.backoff import backoff_seconds
 from shared.bus import publish
@@ -54,6 +54,11 @@ log = logging.getLogger("omo.dispatch")
 CLAIM_EVERY_S = 5.0  # how often a dispatcher tries to take stores nobody holds
 RECONNECT_CAP_S = 10.0  # the longest wait between tries to reach a database that went away
 
+# OR-Tools' local search from the repaired plan to its first local optimum, lateness priced as
+# in a search (no on-time phase): about 25 ms at hema-peak. Inserting alone never re-orders the
+# routes around a new order: 2.6 % more rider hours than searching at 80 riders, seed 7 (fast
+# mode); with the descent 0.4 % fewer, for 15 CPU s a store-hour rather than 8.
+DESCENT = Search(metaheuristic="GREEDY_DESCENT", on_time_share=0)
 SOLVERS: dict[str, Callable[[Problem], Plan]] = {"ortools": plan_routes, "greedy": plan_greedy}
 
 
@@ -64,21 +69,31 @@ class ConnectionLost(DatabaseUnavailable):
 def plan_snapshot(
     snap: Snapshot, now: datetime, policy: str, time_limit_s: float, last: LastPlan | None
 ) -> Plan:
-    """In the solver process, off the dispatcher's event loop. OR-Tools searches only when the
-    last plan no longer fits the world (an order packed or taken, a rider back or on shift) or
-    a door it plans has come inside its aim (`planning.search_needed`), and then for a time
-    sized to the orders in hand (`planning.solve_limit`), starting from the last plan."""
+    """In the solver process, off the dispatcher's event loop. With OR-Tools, the last plan is
+    repaired first (`repair.plan_repaired`: a rider back given their next trip, an order gone
+    dropped, a new one inserted where it costs least). A repair that inserted nothing is the
+    plan; one that inserted an order is polished by a greedy descent from it (`DESCENT`). A
+    search, for a time sized to the orders in hand (`planning.solve_limit`) and from the
+    repair, runs only when the repair reaches a door past its aim (`planning.search_needed`)
+    or has no room for an order."""
     problem = build_problem(
         snap,
         now,
         time_limit_s=solve_limit(snap, time_limit_s),
-        previous=last.routes if last else None,
+        previous=last.previous(snap) if last else None,
     )
-    if policy == "ortools" and last is not None and last.riders == riders_of(snap):
-        kept = plan_kept(problem, solver="ortools:kept")
-        if kept is not None and not search_needed(problem, kept):
-            return kept
-    return SOLVERS[policy](problem)
+    if policy != "ortools" or last is None:
+        return SOLVERS[policy](problem)
+    repaired = plan_repaired(problem, solver="ortools")
+    if repaired is None:
+        return plan_routes(problem)
+    routes = {r.vehicle_id: [v.job_id for v in r.visits] for r in repaired.routes}
+    warm = msgspec.structs.replace(
+        problem, previous=[routes.get(v.vehicle_id, []) for v in problem.vehicles]
+    )
+    if search_needed(problem, repaired):
+        return plan_routes(warm)
+    return repaired if repaired.solver.endswith(":kept") else plan_routes(warm, DESCENT)
 
 
 async def dispatch_once(
@@ -149,7 +164,7 @@ async def dispatch_once(
         )
         await db.record_run(conn, store_id, run)
     if plans is not None:
-        plans[store_id] = LastPlan.of(snap, plan, frozenset(sent))
+        plans[store_id] = LastPlan.of(plan)
     return run
 
 

@@ -23,6 +23,13 @@ going the same way will be packed within `holding.HOLD_BOUND` and is worth waiti
 (`holding.worth_waiting`); a route planned for a rider still riding back waits for the next plan
 (it cannot leave before they are back, and a rider back sooner may take it then); a full rider
 always leaves. The greedy policy commits one order per trip.
+
+When to search (`dispatcher.plan_snapshot`): most re-plans at peak follow one change, a rider
+back at the store or an order packed, so the last plan (`LastPlan`) is repaired first
+(`routing.repair`: a rider back takes their next trip, an order gone is dropped, a new one goes
+where the objective above says it costs least, then a greedy descent from there) and OR-Tools
+searches, for `solve_limit`, only when the repair misses a door's aim (`search_needed`) or has
+no room for an order.
 """
 
 from __future__ import annotations
@@ -217,27 +224,24 @@ def _back_s(durations: list[list[float]], start: int, stops: list[int], service_
 
 
 class LastPlan(msgspec.Struct, frozen=True, kw_only=True):
-    """What a store's last plan was made for and what it planned: the next plan starts its
-    search from `routes`, or keeps them without a search (`schedule.plan_kept`) while the
-    riders are as they were."""
+    """What a store's last plan planned: the next plan repairs it (`repair.plan_repaired`) or
+    starts its search from it."""
 
-    riders: frozenset[tuple[str, bool]]  # (rider, out on the road)
     routes: dict[str, list[str]]  # orders per vehicle, in order
 
     @classmethod
-    def of(cls, snap: Snapshot, plan: Plan, sent: frozenset[str] = frozenset()) -> LastPlan:
-        """`sent`: riders whose route this plan committed. They are out with it by the next
-        plan, as the plan itself has them: the world changed as planned, no search needed."""
-        return cls(
-            riders=frozenset((r, out or r in sent) for r, out in riders_of(snap)),
-            routes={r.vehicle_id: [v.job_id for v in r.visits] for r in plan.routes},
-        )
+    def of(cls, plan: Plan) -> LastPlan:
+        return cls(routes={r.vehicle_id: [v.job_id for v in r.visits] for r in plan.routes})
 
-
-def riders_of(snap: Snapshot) -> frozenset[tuple[str, bool]]:
-    """Who is on shift, and whether each is out with orders: a rider back at the store or one
-    just on shift is a vehicle the last plan did not weigh."""
-    return frozenset((r.rider_id, bool(r.carrying)) for r in snap.riders)
+    def previous(self, snap: Snapshot) -> dict[str, list[str]]:
+        """The routes per vehicle of this snapshot: a rider back at the store (free now) takes
+        what the plan had on their next trip, for that trip is now."""
+        routes = dict(self.routes)
+        for rider in snap.riders:
+            if not rider.carrying:
+                trip = routes.pop(next_trip(rider.rider_id), [])
+                routes[rider.rider_id] = [*routes.get(rider.rider_id, []), *trip]
+        return routes
 
 
 def solve_limit(snap: Snapshot, cap_s: float) -> float:
@@ -248,12 +252,12 @@ def solve_limit(snap: Snapshot, cap_s: float) -> float:
     return min(cap_s, SOLVE_FLOOR_S + SOLVE_S_PER_ORDER * len(snap.ready))
 
 
-def search_needed(problem: Problem, kept: Plan) -> bool:
-    """Whether the last plan, timed anew (`schedule.plan_kept`), must be searched again although
-    it still fits the world: some door it plans has come inside its aim, and another
+def search_needed(problem: Problem, repaired: Plan) -> bool:
+    """Whether the last plan, repaired (`repair.plan_repaired`), must give way to a search:
+    some door it plans is past its aim (time passed, or the repair put it there), and another
     arrangement may still keep that promise."""
     latest = {j.job_id: j.latest - problem.aim_inside_s for j in problem.jobs}
-    return any(v.arrival > latest[v.job_id] for r in kept.routes for v in r.visits)
+    return any(v.arrival > latest[v.job_id] for r in repaired.routes for v in r.visits)
 
 
 def riders_short(snap: Snapshot) -> bool:

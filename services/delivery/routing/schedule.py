@@ -91,27 +91,3 @@ def plan_of_sequences(
         for vehicle, sequence in zip(problem.vehicles, sequences, strict=True)
     ]
     return plan(problem, routes, solve_s=solve_s, solver=solver)
-
-
-def plan_kept(problem: Problem, *, solver: str) -> Plan | None:
-    """The previous plan (`problem.previous`) timed anew from this moment, if it still fits the
-    world: every open job on exactly one vehicle that accepts new work and has room, every
-    carried job with its rider. None as soon as anything moved under it (an order packed or
-    taken, a rider back at the store: a vehicle the last plan did not have), and then only a
-    search will do."""
-    index = {job.job_id: j for j, job in enumerate(problem.jobs)}
-    sequences: list[list[int]] = []
-    seen: set[int] = set()
-    previous = [*problem.previous, *([[]] * (len(problem.vehicles) - len(problem.previous)))]
-    for vehicle, before in zip(problem.vehicles, previous, strict=False):
-        ids = before if vehicle.accepts_new else vehicle.carried
-        if any(j not in index for j in ids) or not set(vehicle.carried) <= set(ids):
-            return None
-        sequence = [index[j] for j in ids]
-        if sum(problem.jobs[j].demand for j in sequence) > vehicle.capacity:
-            return None
-        seen.update(sequence)
-        sequences.append(sequence)
-    if len(seen) != len(problem.jobs) or sum(map(len, sequences)) != len(seen):
-        return None
-    return plan_of_sequences(problem, sequences, solve_s=0.0, solver=solver)
