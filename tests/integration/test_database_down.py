@@ -241,7 +241,8 @@ async def test_a_connection_lost_in_a_use_cases_own_transaction_answers_503(
     database, demo, delivery_url, caplog
 ):
     """Checkout takes connections of the pool for its steps; the step that reserves stock
-    loses its connection while it waits for a product row another holds."""
+    (`orders.reserve`, which waits for a held row the committed stock can serve) loses its
+    connection while it waits for a product row another holds."""
     async with httpx.AsyncClient(base_url=delivery_url) as delivery:  # knows the store by event
         zone = {"lat": 34.69, "lng": 135.19}
         await eventually(
@@ -262,7 +263,7 @@ async def test_a_connection_lost_in_a_use_cases_own_transaction_answers_503(
                 database,
                 f"SELECT 1 FROM orders.products WHERE store_id = '{STORE}' FOR UPDATE",
                 orders.post("/v1/orders", json=basket, headers=shopper),
-                "UPDATE orders.products p",
+                "SELECT orders.reserve(",
                 caplog,
             )
 
