@@ -105,6 +105,16 @@ def share(text: str) -> float:
     return value
 
 
+def staffing(text: str) -> list[tuple[int, int]]:
+    """`5/14,6/25,6/24`: pickers/riders of each store, in the city's order."""
+    try:
+        return [(positive(p), positive(r)) for p, r in (s.split("/") for s in text.split(","))]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text}: give PICKERS/RIDERS for each store, comma-separated (5/14,6/25,6/24)"
+        ) from None
+
+
 def _simulate(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
@@ -137,6 +147,11 @@ def _simulate(args: argparse.Namespace) -> int:
         if args.use_running:
             raise SystemExit("--preset city opens its stores on services of its own")
         city = CITIES[args.preset].everyone(args.pickers, args.riders)
+        if args.staff_per_store:
+            try:
+                city = city.each(args.staff_per_store)
+            except ValueError as exc:
+                raise SystemExit(f"--staff-per-store: {exc}") from None
         return _simulate_city(args, scenario, city)
     if args.find_staff or args.fast:
         return _simulate_fast(args, scenario)
@@ -359,6 +374,11 @@ def parser() -> argparse.ArgumentParser:
         default="smoke",
         help="city: three stores in Kobe, each with its own staff (--pickers and --riders set "
         "every store's)",
+    )
+    sim.add_argument(
+        "--staff-per-store",
+        type=staffing,
+        help="city: PICKERS/RIDERS of each store in its order, e.g. 5/14,6/25,6/24",
     )
     sim.add_argument("--orders-per-hour", type=float)
     sim.add_argument("--pickers", type=int)

@@ -77,6 +77,17 @@ class City:
             )
         )
 
+    def each(self, staff: Sequence[tuple[int, int]]) -> City:
+        """The stores, in their order, with these pickers and riders each."""
+        if len(staff) != len(self.stores):
+            raise ValueError(f"{len(staff)} staffings for a city of {len(self.stores)} stores")
+        return City(
+            tuple(
+                CityStore(s.site, pickers, riders)
+                for s, (pickers, riders) in zip(self.stores, staff, strict=True)
+            )
+        )
+
 
 # Kobe: the demo store at Sannomiya, one by Kobe station and Harborland 2.2 km south-west, one
 # at Oji-koen 2.4 km north-east; the outer two are 4.6 km apart, so every pair of 3 km zones
