@@ -75,7 +75,8 @@ def test_on_the_services_each_city_order_goes_to_the_nearest_store_that_promises
     # takes some, a few shoppers are sent on to a farther store, about 3 minutes of wall time.
     run = run_omo(
         "simulate", "--preset", "city", "--orders-per-hour", "90", "--hours", "0.15",
-        "--pickers", "2", "--riders", "3", "--out", str(out), env={}, timeout=300,
+        "--pickers", "2", "--riders", "3", "--clock-speed", "20", "--out", str(out),
+        env={}, timeout=300,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
 
