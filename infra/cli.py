@@ -105,6 +105,16 @@ def share(text: str) -> float:
     return value
 
 
+def staffing(text: str) -> list[tuple[int, int]]:
+    """`5/14,6/25,6/24`: pickers/riders of each store, in the city's order."""
+    try:
+        return [(positive(p), positive(r)) for p, r in (s.split("/") for s in text.split(","))]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text}: give PICKERS/RIDERS for each store, comma-separated (5/14,6/25,6/24)"
+        ) from None
+
+
 def _simulate(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
@@ -134,9 +144,14 @@ def _simulate(args: argparse.Namespace) -> int:
         box_bags=args.box_bags,
     )
     if args.preset in CITIES:
-        if not (args.fast or args.find_staff) or args.against_full:
-            raise SystemExit("--preset city: the city plays in the fast mode only (--fast)")
+        if args.use_running:
+            raise SystemExit("--preset city opens its stores on services of its own")
         city = CITIES[args.preset].everyone(args.pickers, args.riders)
+        if args.staff_per_store:
+            try:
+                city = city.each(args.staff_per_store)
+            except ValueError as exc:
+                raise SystemExit(f"--staff-per-store: {exc}") from None
         return _simulate_city(args, scenario, city)
     if args.find_staff or args.fast:
         return _simulate_fast(args, scenario)
@@ -199,8 +214,9 @@ def _simulate_fast(args: argparse.Namespace, scenario) -> int:
 
 
 def _simulate_city(args: argparse.Namespace, scenario, city) -> int:
-    """`--preset city --fast`: the city's stores on one clock, a column each and the city's;
-    with `--find-staff`, each store's fewest staff first (`fast.city_search`)."""
+    """`--preset city`: the city's stores on the services, a column each and the city's; with
+    `--fast` on one clock, with `--find-staff` each store's fewest staff first
+    (`fast.city_search`), with `--against-full` fast and full side by side."""
     import time
     from pathlib import Path
 
@@ -208,10 +224,12 @@ def _simulate_city(args: argparse.Namespace, scenario, city) -> int:
     from infra.simulate.fast.city_search import find_city_staff
     from infra.simulate.fast.city_search import table as staff_table
     from infra.simulate.fast.search import Target
+    from infra.simulate.full_city import simulate_city_full
     from infra.simulate.report import table
     from infra.simulate.stack import report_dir
 
-    out = Path(args.out) if args.out else report_dir(None, f"{args.preset}-fast")
+    fast = args.fast or args.find_staff
+    out = Path(args.out) if args.out else report_dir(None, args.preset + ("-fast" * fast))
     if args.find_staff:
         target = Target(within_30=args.target_within_30, kept=args.target_kept)
         wall = time.monotonic()
@@ -223,7 +241,15 @@ def _simulate_city(args: argparse.Namespace, scenario, city) -> int:
         print(text)
         out.mkdir(parents=True, exist_ok=True)
         (out / "staffing.md").write_text(text + "\n", encoding="utf-8")
-    columns = simulate_city(scenario, city, out)
+    if not fast:
+        columns = simulate_city_full(scenario, city, out)
+    elif args.against_full:
+        quick = simulate_city(scenario, city, out / "fast")
+        full = simulate_city_full(scenario, city, out / "full")
+        columns = {f"{n} {m}": c[n] for n in quick for m, c in (("fast", quick), ("full", full))}
+        (out / "compare.md").write_text(table(columns) + "\n", encoding="utf-8")
+    else:
+        columns = simulate_city(scenario, city, out)
     print(table(columns))
     print(f"report: {out}")
     return 0
@@ -347,7 +373,12 @@ def parser() -> argparse.ArgumentParser:
         choices=("smoke", "hema-peak", "city"),
         default="smoke",
         help="city: three stores in Kobe, each with its own staff (--pickers and --riders set "
-        "every store's), in the fast mode",
+        "every store's)",
+    )
+    sim.add_argument(
+        "--staff-per-store",
+        type=staffing,
+        help="city: PICKERS/RIDERS of each store in its order, e.g. 5/14,6/25,6/24",
     )
     sim.add_argument("--orders-per-hour", type=float)
     sim.add_argument("--pickers", type=int)

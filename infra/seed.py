@@ -124,14 +124,8 @@ async def seed_demo(conn: asyncpg.Connection, clock: Clock, secret: str = DEV_JW
     """Seed the demo store once; False if it was there already. `secret` keys the pickers'
     PIN digests, so it must be the services' OMO_JWT_SECRET."""
     async with conn.transaction():
-        if await stores_db.get_store(conn, store_id=STORE.store_id):
+        if not await open_with_demo_catalog(conn, clock, STORE):
             return False
-        await stores.open_store(conn, clock, STORE)
-        assortment = demo_catalog()
-        await catalog.load_catalog(conn, STORE.store_id, [p for p, _ in assortment])
-        await fulfillment_db.upsert_bins(
-            conn, store_id=STORE.store_id, bins=[b for _, b in assortment]
-        )
         for picker_id, name, pin in PICKERS:
             await pins.save_picker(
                 conn, secret, store_id=STORE.store_id, picker_id=picker_id, name=name, pin=pin
@@ -139,5 +133,21 @@ async def seed_demo(conn: asyncpg.Connection, clock: Clock, secret: str = DEV_JW
         await members_db.insert_member(conn, DEMO_MEMBER)
         await delivery_db.add_riders(
             conn, store_id=STORE.store_id, riders=[Rider(*r) for r in RIDERS]
+        )
+    return True
+
+
+async def open_with_demo_catalog(conn: asyncpg.Connection, clock: Clock, store: Store) -> bool:
+    """Open `store` with the demo's catalog, stock and shelf layout, once (False if it was
+    there already): the demo store, and a city's other stores in a simulation. Its staff are
+    registered apart (the demo's here, a simulation's by its manager)."""
+    async with conn.transaction():
+        if await stores_db.get_store(conn, store_id=store.store_id):
+            return False
+        await stores.open_store(conn, clock, store)
+        assortment = demo_catalog()
+        await catalog.load_catalog(conn, store.store_id, [p for p, _ in assortment])
+        await fulfillment_db.upsert_bins(
+            conn, store_id=store.store_id, bins=[b for _, b in assortment]
         )
     return True

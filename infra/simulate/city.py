@@ -11,12 +11,15 @@ app would stop at the first yes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from dataclasses import dataclass
+
+import msgspec
 
 from infra.seed import STORE
 from infra.simulate.world import distance_m
 from services.delivery.quoting import Quote
+from services.orders.stores.domain import Store
 
 Point = tuple[float, float]
 
@@ -28,6 +31,14 @@ class StoreSite:
     store_id: str = STORE.store_id
     at: Point = (STORE.lat, STORE.lng)
     radius_m: int = STORE.radius_m
+
+    def store(self) -> Store:
+        """The store the services open here: the demo store's currency and time zone."""
+        name = "omo " + self.store_id.replace("-", " ").title()
+        lat, lng = self.at
+        return msgspec.structs.replace(
+            STORE, store_id=self.store_id, name=name, lat=lat, lng=lng, radius_m=self.radius_m
+        )
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,17 @@ class City:
             )
         )
 
+    def each(self, staff: Sequence[tuple[int, int]]) -> City:
+        """The stores, in their order, with these pickers and riders each."""
+        if len(staff) != len(self.stores):
+            raise ValueError(f"{len(staff)} staffings for a city of {len(self.stores)} stores")
+        return City(
+            tuple(
+                CityStore(s.site, pickers, riders)
+                for s, (pickers, riders) in zip(self.stores, staff, strict=True)
+            )
+        )
+
 
 # Kobe: the demo store at Sannomiya, one by Kobe station and Harborland 2.2 km south-west, one
 # at Oji-koen 2.4 km north-east; the outer two are 4.6 km apart, so every pair of 3 km zones
@@ -98,18 +120,17 @@ class Choice:
         return "later-promise"
 
 
-def choose(
-    door: Point,
-    sites: Sequence[StoreSite],
-    quote: Callable[[StoreSite], Quote],
-    *,
-    accept_later: bool,
-) -> Choice:
-    """The store an order from `door` goes to: the nearest whose quote promises 30 minutes,
-    else (for a shopper who takes a later promise) the earliest later promise."""
+def choosing(
+    door: Point, sites: Sequence[StoreSite], *, accept_later: bool
+) -> Generator[StoreSite, Quote, Choice]:
+    """The rule as a conversation, so one rule serves a caller that quotes on the spot (the fast
+    mode) and one that asks a service (the full simulator): it yields the next store to ask,
+    is sent that store's quote, and returns the store an order from `door` goes to: the
+    nearest whose quote promises 30 minutes, else (for a shopper who takes a later promise)
+    the earliest later promise."""
     asked: list[Quote] = []
     for site in sorted(sites, key=lambda s: distance_m(s.at, door)):
-        made = quote(site)  # outside its zone: not deliverable, and no promise
+        made = yield site  # outside its zone: not deliverable, and no promise
         asked.append(made)
         if made.deliverable and made.meets_30_minutes:
             return Choice(made, asked)
@@ -117,3 +138,37 @@ def choose(
     if accept_later and later:
         return Choice(asked[min(later)[1]], asked)
     return Choice(None, asked)
+
+
+def choose(
+    door: Point,
+    sites: Sequence[StoreSite],
+    quote: Callable[[StoreSite], Quote],
+    *,
+    accept_later: bool,
+) -> Choice:
+    """`choosing`, each store quoted by `quote` as it is asked."""
+    talk = choosing(door, sites, accept_later=accept_later)
+    try:
+        site = next(talk)
+        while True:
+            site = talk.send(quote(site))
+    except StopIteration as chosen:
+        return chosen.value
+
+
+async def ask(
+    door: Point,
+    sites: Sequence[StoreSite],
+    quote: Callable[[StoreSite], Awaitable[Quote]],
+    *,
+    accept_later: bool,
+) -> Choice:
+    """`choosing`, each store's quote awaited (a shopper's app asking the delivery service)."""
+    talk = choosing(door, sites, accept_later=accept_later)
+    try:
+        site = next(talk)
+        while True:
+            site = talk.send(await quote(site))
+    except StopIteration as chosen:
+        return chosen.value

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from infra.simulate.shoppers import BASKET_SHARE, GRAMS, ZONES_PER_ORDER
-from infra.simulate.stack import picker_ids
+from infra.simulate.stack import picker_ids, staff_prefix
 from infra.simulate.world import World
 
 SCANS_PER_ORDER = 12  # 3 to 15 lines, pieces scanned one by one (1 to 3), produce one label
@@ -20,7 +20,8 @@ async def prepare(world: World) -> None:
 
 
 async def add_pickers(world: World) -> None:
-    for n, picker in enumerate(picker_ids(world.scenario.pickers), start=1):
+    prefix = staff_prefix(world.store_id)
+    for n, picker in enumerate((prefix + p for p in picker_ids(world.scenario.pickers)), start=1):
         r = await world.http.put(
             world.url("fulfillment", f"/v1/stores/{world.store_id}/pickers/{picker}"),
             json={"name": f"Sim picker {n}", "pin": f"{n:04d}"},

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -26,7 +27,7 @@ from infra.simulate.pickers import Picker
 from infra.simulate.riders import Rider
 from infra.simulate.scenario import Scenario
 from infra.simulate.shoppers import arrivals, till
-from infra.simulate.stack import Stack, picker_ids, rider_ids, stack_for
+from infra.simulate.stack import Stack, picker_ids, rider_ids, stack_for, staff_prefix
 from infra.simulate.world import World
 from shared.errors import DatabaseUnavailable
 
@@ -76,8 +77,11 @@ async def sample(world: World, samples: list[dict]) -> None:
             return
 
 
-async def progress(world: World, sc: Scenario, phase: list[str]) -> None:
-    """A bar redrawn in place on a terminal; into a log, a line every tenth of the way."""
+async def progress(
+    world: World, sc: Scenario, phase: list[str], counts: Callable[[], tuple[int, int]]
+) -> None:
+    """A bar redrawn in place on a terminal; into a log, a line every tenth of the way.
+    `counts`: the orders placed and tried so far (one store's, or a city's)."""
     start = world.clock.now()
     total = (sc.hours * 60 + sc.drain_minutes) * 60
     live = sys.stderr.isatty()
@@ -86,9 +90,10 @@ async def progress(world: World, sc: Scenario, phase: list[str]) -> None:
         gone = (world.clock.now() - start).total_seconds()
         width = 30
         filled = min(width, int(width * gone / total))
+        placed, tried = counts()
         line = (
             f"[{'#' * filled}{'.' * (width - filled)}] {gone / 60:5.1f} min store time  "
-            f"{phase[0]:<9} placed {len(world.placed):4d}  tried {world.tally['orders tried']:4d}"
+            f"{phase[0]:<9} placed {placed:4d}  tried {tried:4d}"
         )
         if live:
             sys.stderr.write(f"\r{line}")
@@ -117,42 +122,75 @@ async def finish_by(world: World, dsn: str) -> float:
     return min(wanted, now + 3 * drain)
 
 
-async def play(stack: Stack, sc: Scenario) -> tuple[Measured, dict]:
+def client() -> httpx.AsyncClient:
     # Let an idle connection go before uvicorn's 5 s keep-alive does: reusing one the server is
     # closing at that moment fails the call (ReadError) and restarts the agent.
     limits = httpx.Limits(max_connections=50, keepalive_expiry=4)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
-        world = World(stack, sc, http)
+    return httpx.AsyncClient(timeout=30, limits=limits)
+
+
+async def evening(
+    stack: Stack,
+    worlds: list[World],
+    sc: Scenario,
+    shoppers: Callable[[], Awaitable[None]],
+    counts: Callable[[], tuple[int, int]],
+) -> tuple[datetime, datetime, list[list[dict]]]:
+    """The evening at each store of `worlds` (one, or a city's sharing one `done`): each
+    prepared by its manager and staffed, `shoppers` arriving, then until every order is
+    finished; when it started and ended, and each store's queue samples."""
+    for world in worlds:
         await world.load_catalog()
         await manager.prepare(world)
-        started = world.clock.now()
-        phase = ["ordering"]
-        staff = [
-            asyncio.create_task(keep(world, p, Picker(world, p).run))
-            for p in picker_ids(sc.pickers)
-        ] + [asyncio.create_task(keep(world, r, Rider(world, r).run)) for r in rider_ids(sc.riders)]
-        samples: list[dict] = []
-        watchers = [
-            asyncio.create_task(sample(world, samples)),
-            asyncio.create_task(progress(world, sc, phase)),
-        ]
-        try:
-            # The evening opens with the riders on shift: with none, no delivery is promised.
+    clock = worlds[0].clock
+    started = clock.now()
+    phase = ["ordering"]
+    staff = [
+        asyncio.create_task(keep(w, p, Picker(w, p).run))
+        for w in worlds
+        for p in (staff_prefix(w.store_id) + x for x in picker_ids(w.scenario.pickers))
+    ] + [
+        asyncio.create_task(keep(w, r, Rider(w, r).run))
+        for w in worlds
+        for r in (staff_prefix(w.store_id) + x for x in rider_ids(w.scenario.riders))
+    ]
+    samples: list[list[dict]] = [[] for _ in worlds]
+    watchers = [
+        *(asyncio.create_task(sample(w, s)) for w, s in zip(worlds, samples, strict=True)),
+        asyncio.create_task(progress(worlds[0], sc, phase, counts)),
+    ]
+    try:
+        # The evening opens with the riders on shift: with none, no delivery is promised.
+        for world in worlds:
             await asyncio.wait_for(world.riders_in.wait(), timeout=120)
-            await asyncio.gather(arrivals(world, sc.hours), till(world, sc.hours))
-            phase[0] = "finishing"
-            until = await finish_by(world, stack.dsn)
-            while world.clock.now().timestamp() < until:
-                try:
-                    if not await open_orders(stack.dsn, world.store_id, world.placed):
-                        break
-                except DatabaseUnavailable as exc:  # back in a moment: keep waiting
-                    log.warning("cannot count open orders now: %s", exc)
-                await world.nap(20)
-        finally:
+        await asyncio.gather(shoppers(), *(till(w, sc.hours) for w in worlds))
+        phase[0] = "finishing"
+        until = max([await finish_by(w, stack.dsn) for w in worlds])
+        while clock.now().timestamp() < until:
+            try:
+                if not any([await open_orders(stack.dsn, w.store_id, w.placed) for w in worlds]):
+                    break
+            except DatabaseUnavailable as exc:  # back in a moment: keep waiting
+                log.warning("cannot count open orders now: %s", exc)
+            await worlds[0].nap(20)
+    finally:
+        for world in worlds:
             world.done.set()
-            await asyncio.gather(*staff, *watchers, *world.shopping, return_exceptions=True)
-        ended = world.clock.now()
+        shopping = [t for w in worlds for t in w.shopping]
+        await asyncio.gather(*staff, *watchers, *shopping, return_exceptions=True)
+    return started, clock.now(), samples
+
+
+async def play(stack: Stack, sc: Scenario) -> tuple[Measured, dict]:
+    async with client() as http:
+        world = World(stack, sc, http)
+        started, ended, (samples,) = await evening(
+            stack,
+            [world],
+            sc,
+            lambda: arrivals(world, sc.hours),
+            lambda: (len(world.placed), world.tally["orders tried"]),
+        )
     measured = await measure(
         stack.dsn, world.store_id, world.placed, started, ended, world.store_at
     )

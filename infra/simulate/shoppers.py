@@ -7,8 +7,9 @@ import asyncio
 import logging
 import math
 import random
-from collections.abc import Iterator, Sequence
-from typing import NamedTuple
+from collections import Counter
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -97,55 +98,72 @@ def arrival_times(sc: Scenario, hours: float) -> Iterator[tuple[float, str]]:
         yield at, f"mem_sim_{sc.seed}_{n}"
 
 
-async def arrivals(world: World, hours: float) -> None:
+async def arrivals(
+    world: World, hours: float, go: Callable[[str], Coroutine[Any, Any, None]] | None = None
+) -> None:
     """Orders at `orders_per_hour`, exponential gaps, for `hours` of store time; each shopper
-    is a task in `world.shopping`."""
+    is a task in `world.shopping`, shopping at `world`'s store unless `go` sends them (by
+    member id) elsewhere."""
     opened = world.clock.now().timestamp()
     for after, member_id in arrival_times(world.scenario, hours):
         # by the clock: a slow call does not push the next back
         if await world.nap_until(opened + after):
             break
-        task = asyncio.create_task(shop(world, member_id))
+        task = asyncio.create_task(go(member_id) if go else shop(world, member_id))
         world.shopping.add(task)  # the run waits for the orders, not for these
         task.add_done_callback(world.shopping.discard)
 
 
 async def shop(world: World, member_id: str) -> None:
+    await cut_off_counted(_shop(world, member_id), member_id, world.tally)
+
+
+async def cut_off_counted(shopping: Awaitable[None], member_id: str, tally: Counter) -> None:
     try:
-        await _shop(world, member_id)
+        await shopping
     except httpx.HTTPError as exc:  # the service went away mid-order: this shopper gives up
-        world.tally[f"orders cut off ({type(exc).__name__})"] += 1
+        tally[f"orders cut off ({type(exc).__name__})"] += 1
         log.debug("%s cut off: %r", member_id, exc)
 
 
 async def _shop(world: World, member_id: str) -> None:
     rng = world.rng(member_id)
     who = shopper(world.scenario, world.catalog, [world.store_at], member_id, rng)
+    world.tally["orders tried"] += 1
+    await place(world, who, rng, world.tally)
+
+
+def refused(tally: Counter, kind: str, who: Shopper) -> None:
+    tally[f"refused: {kind}"] += 1
+    tally["refused" + (" (outside 3 km)" if who.outside else " (inside 3 km)")] += 1
+
+
+async def place(world: World, who: Shopper, rng: random.Random, tally: Counter) -> None:
+    """`who` orders at `world`'s store, pays, and follows the order in the app; a refusal at
+    checkout is counted in `tally` (the store's, or the city's for a city's shopper)."""
+    member_id = who.member_id
     me = world.shopper(member_id)
-    where, outside = who.address, who.outside
     request = {
         "store_id": world.store_id,
         "fulfilment": "delivery",
-        "address": where,
+        "address": who.address,
         "lines": who.lines,
         "accept_later_promise": who.accept_later,
     }
-    world.tally["orders tried"] += 1
     placed = await world.http.post(
         world.url("orders", "/v1/orders"), json=request, headers={**me, **key()}
     )
     if placed.status_code != 201:
         kind = placed.json().get("type", str(placed.status_code)).rsplit("/", 1)[-1]
         log.debug("refused %s: %s", placed.status_code, placed.text)
-        world.tally[f"refused: {kind}"] += 1
-        world.tally["refused" + (" (outside 3 km)" if outside else " (inside 3 km)")] += 1
+        refused(tally, kind, who)
         return
     order_id = placed.json()["order_id"]
     paid = await world.http.post(
         world.url("orders", f"/v1/orders/{order_id}/confirm-payment"), json={}, headers=me
     )
     if paid.status_code != 200:
-        world.tally["payment failed"] += 1
+        tally["payment failed"] += 1
         return
     world.shoppers[order_id] = member_id
     world.placed.append(order_id)

@@ -13,11 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from infra.embedded_db import EmbeddedPostgres
 from infra.prepare import migrate_all, seed
 from infra.registry import SERVICES
-from infra.seed import STORE
+from infra.seed import RIDERS as DEMO_RIDERS
+from infra.seed import STORE, open_with_demo_catalog
 from infra.simulate.scenario import Scenario
 from infra.up import (
     child_commands,
@@ -30,8 +32,11 @@ from infra.up import (
 from services.delivery import store as delivery_db
 from services.delivery.domain import Rider
 from shared.clock import Clock
-from shared.db import connect
+from shared.db import connect, init_connection
 from shared.settings import Settings, data_dir, load
+
+if TYPE_CHECKING:  # city.py measures distances with world.py, which holds a Stack
+    from infra.simulate.city import City
 
 
 @dataclass(frozen=True)
@@ -61,15 +66,41 @@ def picker_ids(count: int) -> list[str]:
     return [f"picker-{n}" for n in range(1, count + 1)]
 
 
-async def add_riders(dsn: str, count: int) -> None:
-    """Riders beyond the demo's five (idempotent: the store function upserts)."""
+def staff_prefix(store_id: str) -> str:
+    """What a city's other stores put before their staff's ids, as the fast mode names them
+    (the demo store's are rider-1, picker-1...), so both modes draw from the same streams."""
+    return "" if store_id == STORE.store_id else f"{store_id}:"
+
+
+async def add_riders(dsn: str, count: int, store_id: str = STORE.store_id) -> None:
+    """The store's riders, beyond the demo's five at the demo store (idempotent: the store
+    function upserts)."""
     conn = await connect(dsn)
     try:
-        riders = [Rider(r, f"Sim rider {r}") for r in rider_ids(count)[5:]]
+        riders = [
+            Rider(r, f"Sim rider {r}")
+            for r in (staff_prefix(store_id) + x for x in rider_ids(count))
+        ]
+        if store_id == STORE.store_id:
+            riders = riders[len(DEMO_RIDERS) :]
         if riders:
-            await delivery_db.add_riders(conn, store_id=STORE.store_id, riders=riders)
+            await delivery_db.add_riders(conn, store_id=store_id, riders=riders)
     finally:
         await conn.close()
+
+
+async def open_city(dsn: str, clock: Clock, city: City) -> None:
+    """Every store of the city open with the demo's catalog (the demo store is seeded
+    already), and each store's riders registered."""
+    conn = await connect(dsn)
+    try:
+        await init_connection(conn)
+        for s in city.stores:
+            await open_with_demo_catalog(conn, clock, s.site.store())
+    finally:
+        await conn.close()
+    for s in city.stores:
+        await add_riders(dsn, s.riders, s.site.store_id)
 
 
 @contextmanager
@@ -90,9 +121,10 @@ def running(scenario: Scenario) -> Iterator[Stack]:
 
 
 @contextmanager
-def started(scenario: Scenario, name: str) -> Iterator[Stack]:
+def started(scenario: Scenario, name: str, city: City | None = None) -> Iterator[Stack]:
     """A fresh system of our own under .omo/, on free ports; everything stops on the way out
-    (an exception, Ctrl-C or SIGTERM) and the data dir is removed."""
+    (an exception, Ctrl-C or SIGTERM) and the data dir is removed. With a `city`, each of its
+    stores is open with its own riders, and the one dispatcher serves them all."""
     folder = data_dir() / f"sim-{name}-{os.getpid()}"
     database = EmbeddedPostgres(folder / "pg")
     start = datetime.now(UTC)
@@ -122,7 +154,10 @@ def started(scenario: Scenario, name: str) -> Iterator[Stack]:
             env["DATABASE_URL"] = dsn
             asyncio.run(migrate_all(dsn))
             asyncio.run(seed(dsn, clock, settings.jwt_secret))
-            asyncio.run(add_riders(dsn, scenario.riders))
+            if city is None:
+                asyncio.run(add_riders(dsn, scenario.riders))
+            else:
+                asyncio.run(open_city(dsn, clock, city))
             start_children(children, child_commands(ports["stripe"]), env)
             urls = {n: f"http://127.0.0.1:{ports[n]}" for n in SERVICES}
             wait_ready({n: f"{u}/readyz" for n, u in urls.items()}, children)

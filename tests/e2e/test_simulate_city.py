@@ -1,5 +1,6 @@
-"""`omo simulate --preset city --fast`: a small evening of the three Kobe stores; every paid
-order at exactly one store, and the stores' figures adding up to the city's."""
+"""`omo simulate --preset city`: a small evening of the three Kobe stores, in the fast mode and
+on the full services; every paid order at exactly one store, the stores' figures adding up to
+the city's, and each order at the nearest store that promised."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import csv
 import pytest
 
 from infra.simulate.city import KOBE
+from infra.simulate.world import distance_m
 from tests.e2e.processes import run_omo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.simulate]
 STORES = [s.site.store_id for s in KOBE.stores]
+SITES = {s.site.store_id: s.site.at for s in KOBE.stores}
 COUNTS = (
     "pickers",
     "riders",
@@ -64,3 +67,48 @@ def test_every_city_order_ends_at_one_store_and_the_stores_add_up_to_the_city(tm
     assert len(where) == paid
     assert all(len(stores) == 1 for stores in where.values())
     assert (out / "city_map.png").stat().st_size > 1000
+
+
+def test_on_the_services_each_city_order_goes_to_the_nearest_store_that_promises(tmp_path):
+    out = tmp_path / "city"
+    # A quarter of an hour's orders at x20 over three stores of two riders each: every store
+    # takes some, a few shoppers are sent on to a farther store, about 3 minutes of wall time.
+    run = run_omo(
+        "simulate", "--preset", "city", "--orders-per-hour", "90", "--hours", "0.15",
+        "--pickers", "2", "--riders", "3", "--clock-speed", "20", "--out", str(out),
+        env={}, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    table = columns((out / "city.md").read_text(encoding="utf-8"))
+    assert list(table["riders"]) == [*STORES, "city"]
+    for figure in COUNTS:
+        row = table[figure]
+        assert sum(int(row[s]) for s in STORES) == int(row["city"]), figure
+    paid = int(table["orders placed (paid)"]["city"])
+    assert all(int(table["orders placed (paid)"][s]) > 0 for s in STORES)
+    assert int(table["not finished when the run ended"]["city"]) == 0, run.stderr[-3000:]
+    # the stores keep their word as one store does (issue 12)
+    assert float(table["delivered by the promise (% of delivered)"]["city"]) >= 99.5
+
+    placed_at: dict[str, str] = {}
+    for store_id in STORES:
+        with (out / store_id / "orders.csv").open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                assert row["status"] in ("delivered", "delivery_failed")
+                placed_at[row["order_id"]] = store_id
+    assert len(placed_at) == paid
+
+    with (out / "choices.csv").open(encoding="utf-8") as f:
+        choices = [r for r in csv.DictReader(f) if r["order_id"]]
+    assert sorted(r["order_id"] for r in choices) == sorted(placed_at)
+    for r in choices:
+        door = (float(r["lat"]), float(r["lng"]))
+        asked, promised = r["asked"].split(";"), [s for s in r["promised_30"].split(";") if s]
+        assert placed_at[r["order_id"]] == r["chosen"]
+        # nearest first, and the asking stopped at the first store that promised 30 minutes;
+        # where none did, the shopper took a later promise from one of them
+        assert asked == sorted(asked, key=lambda s: distance_m(SITES[s], door)), r
+        assert promised in ([], [asked[-1]]), r
+        assert r["chosen"] == promised[0] if promised else r["chosen"] in asked, r
+    assert any(len(r["asked"].split(";")) > 1 for r in choices)  # some were sent on

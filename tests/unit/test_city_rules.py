@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from infra.simulate.city import KOBE, StoreSite, choose
 from infra.simulate.shoppers import address
 from infra.simulate.world import distance_m
@@ -96,3 +98,11 @@ def test_the_citys_shoppers_live_evenly_over_the_union_of_the_zones():
     central = sum(1 for p in points if distance_m(stores[0], p) <= 1_000)
     outer = sum(1 for p in points if distance_m(stores[1], p) <= 1_000)
     assert 0.8 < central / outer < 1.25
+
+
+def test_each_store_of_a_city_takes_its_own_staff_in_the_city_order():
+    city = KOBE.each([(5, 14), (6, 25), (6, 24)])
+    assert [(s.pickers, s.riders) for s in city.stores] == [(5, 14), (6, 25), (6, 24)]
+    assert [s.site for s in city.stores] == [s.site for s in KOBE.stores]
+    with pytest.raises(ValueError, match="2 staffings for a city of 3 stores"):
+        KOBE.each([(5, 14), (6, 25)])

@@ -72,13 +72,27 @@ def city_figures(
 
 
 def simulate_city(sc: Scenario, city: City, out: Path | None) -> dict[str, dict[str, object]]:
-    """One fast run of the city: the figures per store and for the city; with `out`, a report
-    folder per store and city.md with every column side by side."""
+    """One fast run of the city: the figures per store and for the city; with `out`, its report
+    (`write_city`)."""
     wall = time.monotonic()
     stores, tally = play_city(sc, city)
     columns = city_figures(sc, city, stores, tally)
-    if out is None:
-        return columns
+    if out is not None:
+        write_city(out, sc, city, stores, columns, "fast mode", time.monotonic() - wall)
+    return columns
+
+
+def write_city(
+    out: Path,
+    sc: Scenario,
+    city: City,
+    stores: dict[str, tuple[Measured, dict]],
+    columns: dict[str, dict[str, object]],
+    mode: str,
+    wall_s: float,
+) -> None:
+    """A report folder per store, the city's map, and city.md with every column side by side;
+    `mode` says what played the evening (the fast mode, or the services at a clock)."""
     for s in city.stores:
         store_id = s.site.store_id
         m, _ = stores[store_id]
@@ -86,11 +100,11 @@ def simulate_city(sc: Scenario, city: City, out: Path | None) -> dict[str, dict[
         taken = sc.with_(
             orders_per_hour=len(m.orders) / sc.hours, pickers=s.pickers, riders=s.riders
         )
-        report.write(out / store_id, store_id, taken, m, columns[store_id], time.monotonic() - wall)
+        report.write(out / store_id, store_id, taken, m, columns[store_id], wall_s)
     head = (
         f"# omo simulate: a city of {len(city.stores)} stores\n\n"
         f"{sc.orders_per_hour:g} orders/h over the city for {sc.hours * 60:g} min of store time, "
-        f"dispatch `{sc.policy}`, seed {sc.seed}, fast mode ({time.monotonic() - wall:.0f} s "
+        f"dispatch `{sc.policy}`, seed {sc.seed}, {mode} ({wall_s:.0f} s "
         "wall). Each shopper's order goes to the nearest store whose quote promises 30 "
         "minutes, else to the earliest later promise they accept; the city column is every "
         "store's orders together, and its refusals (no store would take the order).\n\n"
@@ -103,4 +117,3 @@ def simulate_city(sc: Scenario, city: City, out: Path | None) -> dict[str, dict[
         out / "city_map.png",
     )
     (out / "city.md").write_text(head + report.table(columns) + "\n", encoding="utf-8")
-    return columns
