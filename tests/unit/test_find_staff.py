@@ -82,6 +82,23 @@ def test_the_riders_search_starts_from_the_riders_the_picker_runs_kept_busy():
     assert busy_riders({BUSY: None}, spare) is None
 
 
+def test_two_at_a_time_the_riders_search_first_brackets_the_busy_riders_both_ways():
+    """The busy riders have erred high and low: the first round of two tries an eighth below
+    and an eighth above them, and here (the need just above the estimate) that brackets it."""
+    sc = PRESETS["hema-peak"]
+    spare = 2 * guesses(sc)[1]
+    busy = busy_riders({BUSY: 30.0}, spare)
+    assert busy is not None
+    evening, _ = monotone(30, busy + 3, busy=30.0)
+    search, _, riders = find_staff(sc, Target(), evening, workers=2)
+    assert riders == busy + 3
+    first = min(t.round for t in search.tried if t.riders != spare)
+    assert sorted(t.riders for t in search.tried if t.round == first) == [
+        busy - busy // 8,
+        busy + busy // 8,
+    ]
+
+
 def test_a_run_is_doomed_only_once_the_target_is_out_of_reach():
     target = Target(within_30=99.0, kept=99.5)
     # 600 shoppers at most: 6 late still allows 99.0 %, 7 does not; 3 broken promises still
