@@ -174,7 +174,7 @@ def _simulate_fast(args: argparse.Namespace, scenario) -> int:
     from pathlib import Path
 
     from infra.simulate import plots
-    from infra.simulate.fast.run import Played, play, simulate_fast, write
+    from infra.simulate.fast.run import Played, players, simulate_fast, write
     from infra.simulate.fast.search import Target, find_staff
     from infra.simulate.fast.search import table as staff_table
     from infra.simulate.report import table
@@ -186,12 +186,14 @@ def _simulate_fast(args: argparse.Namespace, scenario) -> int:
     if args.find_staff:
         wall = time.monotonic()
         played: dict[tuple[int, int], Played] = {}
+        with players(target, args.workers) as play_all:
 
-        def one(sc) -> dict:
-            played[sc.pickers, sc.riders] = play(sc, cut_against=target)
-            return played[sc.pickers, sc.riders].numbers
+            def some(scenarios) -> list[dict]:
+                for sc, run in zip(scenarios, play_all(scenarios), strict=True):
+                    played[sc.pickers, sc.riders] = run
+                return [played[sc.pickers, sc.riders].numbers for sc in scenarios]
 
-        search, pickers, riders = find_staff(scenario, target, one)
+            search, pickers, riders = find_staff(scenario, target, some, workers=args.workers)
         text = staff_table(search, pickers, riders)
         text += f"\nsearch wall time {time.monotonic() - wall:.0f} s"
         print(text)
@@ -403,6 +405,12 @@ def parser() -> argparse.ArgumentParser:
         "--find-staff",
         action="store_true",
         help="the fewest pickers and riders that keep the target, by fast runs",
+    )
+    sim.add_argument(
+        "--workers",
+        type=positive,
+        default=2,
+        help="with --find-staff: staffings played at once, a process each (default 2: two cores)",
     )
     sim.add_argument(
         "--against-full",

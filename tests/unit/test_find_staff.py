@@ -1,10 +1,17 @@
 """The staffing search finds the smallest staffing on a monotone evening and plays none twice,
-nor any whose answer an earlier run implies; it starts the riders from what the picker runs
-rode, and an evening is cut only when it can no longer meet the target."""
+nor any whose answer an earlier run implies, one staffing or two at a time; it starts the
+riders from what the picker runs rode, and an evening is cut only when it can no longer meet
+the target, counting an order late once even its soonest door is past 30 minutes."""
 
 from __future__ import annotations
 
-from infra.simulate.fast.run import play
+import pytest
+
+from infra.simulate.city import StoreSite
+from infra.simulate.fast.catalog import catalog
+from infra.simulate.fast.clock import Clock
+from infra.simulate.fast.evening import Evening, stamp
+from infra.simulate.fast.run import play, players
 from infra.simulate.fast.search import (
     BUSY,
     CUT,
@@ -16,9 +23,12 @@ from infra.simulate.fast.search import (
     find_staff,
     guesses,
     num,
+    one_by_one,
     table,
 )
 from infra.simulate.scenario import PRESETS
+from infra.simulate.shoppers import shopper
+from infra.simulate.world import agent_rng
 
 
 def monotone(pickers: int, riders: int, busy: float | None = None):
@@ -35,16 +45,30 @@ def monotone(pickers: int, riders: int, busy: float | None = None):
             figures[BUSY] = busy
         return figures
 
-    return evening, played
+    return one_by_one(evening), played
 
 
-def test_the_search_finds_the_fewest_pickers_and_riders_without_replaying():
-    evening, played = monotone(23, 71)
+@pytest.mark.parametrize("need", [(23, 71), (30, 67), (38, 140), (1, 1), (9, 200)])
+def test_the_search_finds_the_fewest_pickers_and_riders_without_replaying(need):
+    evening, played = monotone(*need)
     search, pickers, riders = find_staff(PRESETS["hema-peak"], Target(), evening)
-    assert (pickers, riders) == (23, 71)
+    assert (pickers, riders) == need
     assert len(played) == len(set(played))
-    assert len(played) <= 16
-    assert "answer: 23 pickers, 71 riders" in table(search, pickers, riders)
+    assert len(played) <= 20
+    assert search.rounds == len(played)
+    assert f"answer: {need[0]} pickers, {need[1]} riders" in table(search, pickers, riders)
+
+
+@pytest.mark.parametrize("need", [(23, 71), (30, 67), (38, 140), (1, 1), (9, 200)])
+def test_two_at_a_time_the_search_finds_the_same_staffing_in_fewer_rounds(need):
+    one, _ = monotone(*need)
+    two, played = monotone(*need)
+    alone, *answer = find_staff(PRESETS["hema-peak"], Target(), one)
+    paired, *paired_answer = find_staff(PRESETS["hema-peak"], Target(), two, workers=2)
+    assert paired_answer == answer == list(need)
+    assert len(played) == len(set(played))
+    assert max(sum(1 for t in paired.tried if t.round == n) for n in range(1, 20)) == 2
+    assert paired.rounds < alone.rounds
 
 
 def test_the_riders_search_starts_from_the_riders_the_picker_runs_kept_busy():
@@ -56,6 +80,23 @@ def test_the_riders_search_starts_from_the_riders_the_picker_runs_kept_busy():
     first_of_riders = next(r for p, r in played if r != spare)
     assert first_of_riders == busy_riders({BUSY: 30.0}, spare) == -(-30 * spare // 100)
     assert busy_riders({BUSY: None}, spare) is None
+
+
+def test_two_at_a_time_the_riders_search_first_brackets_the_busy_riders_both_ways():
+    """The busy riders have erred high and low: the first round of two tries an eighth below
+    and an eighth above them, and here (the need just above the estimate) that brackets it."""
+    sc = PRESETS["hema-peak"]
+    spare = 2 * guesses(sc)[1]
+    busy = busy_riders({BUSY: 30.0}, spare)
+    assert busy is not None
+    evening, _ = monotone(30, busy + 3, busy=30.0)
+    search, _, riders = find_staff(sc, Target(), evening, workers=2)
+    assert riders == busy + 3
+    first = min(t.round for t in search.tried if t.riders != spare)
+    assert sorted(t.riders for t in search.tried if t.round == first) == [
+        busy - busy // 8,
+        busy + busy // 8,
+    ]
 
 
 def test_a_run_is_doomed_only_once_the_target_is_out_of_reach():
@@ -97,3 +138,49 @@ def test_an_evening_that_meets_the_target_is_played_to_its_end():
     assert {k: v for k, v in judged.numbers.items() if k not in timed} == {
         k: v for k, v in whole.numbers.items() if k not in timed
     }
+
+
+def test_an_order_still_at_the_store_is_late_once_its_soonest_door_is_past_30_minutes():
+    """Paid at 0 and not yet packed: it counts as late from the moment even a rider leaving
+    the store now, riding straight to the door, would hand it over after 30 minutes, though
+    30 minutes have not gone by; and that alone dooms an evening of one shopper."""
+    sc = PRESETS["smoke"]
+    items = catalog(sc)
+    store = Evening(sc, items, Clock(), StoreSite())
+    who = shopper(sc, items, [store.site.at], "mem_1", agent_rng(sc.seed, "mem_1"))
+    store.place(0.0, who, stamp(40 * 60))
+    (order,) = store.orders.values()
+    soonest = store.earliest_door(0.0, order)  # seconds from now to the soonest hand-over
+    assert soonest > sc.handover_seconds
+    last_chance = 30 * 60 - soonest
+    assert store.certain_misses(last_chance - 1) == (0, 0)
+    assert store.certain_misses(last_chance + 1) == (1, 0)
+    assert order.delivery.status == "waiting"
+    assert Target().doomed(*store.certain_misses(last_chance + 1), 1)
+
+
+def test_staffings_played_two_at_once_get_the_verdicts_they_get_one_by_one():
+    """The smoke evening's search, two processes at a time and in turn: the same answer, and
+    every staffing both tried judged alike (each run depends only on its scenario)."""
+    sc, target = PRESETS["smoke"], Target()
+    searches = []
+    for workers in (1, 2):
+        with players(target, workers) as play_all:
+            searches.append(
+                find_staff(
+                    sc,
+                    target,
+                    lambda scs, play_all=play_all: [p.numbers for p in play_all(scs)],
+                    guess=(3, 8),
+                    workers=workers,
+                )
+            )
+    (alone, *answer), (paired, *paired_answer) = searches
+    assert paired_answer == answer
+    verdicts = {(t.pickers, t.riders): t.met for t in alone.tried}
+    both = [(t.pickers, t.riders) for t in paired.tried if (t.pickers, t.riders) in verdicts]
+    assert both
+    assert all(
+        verdicts[s] == t.met for s in both for t in paired.tried if (t.pickers, t.riders) == s
+    )
+    assert paired.rounds < alone.rounds

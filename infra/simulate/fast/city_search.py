@@ -24,7 +24,15 @@ from dataclasses import dataclass
 
 from infra.simulate.city import City
 from infra.simulate.fast.city import CITY
-from infra.simulate.fast.search import KEPT, WITHIN_30, Search, Target, find_staff, num
+from infra.simulate.fast.search import (
+    KEPT,
+    WITHIN_30,
+    Search,
+    Target,
+    find_staff,
+    num,
+    one_by_one,
+)
 from infra.simulate.scenario import Scenario
 
 OWN_30, OWN_KEPT = "store: within 30 min", "store: promises kept"
@@ -88,7 +96,7 @@ def find_city_staff(
                 )
 
             search, pickers, riders = find_staff(
-                sc, target, one, guess=(now.pickers, now.riders), most=CEILING
+                sc, target, one_by_one(one), guess=(now.pickers, now.riders), most=CEILING
             )
             done.append(Searched(n, store_id, search, pickers, riders))
             city = city.staffed(store_id, pickers, riders)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from multiprocessing import get_context
 from pathlib import Path
 
 from infra.simulate import report
@@ -60,8 +63,9 @@ class Played:
 def play(sc: Scenario, cut_against: Target | None = None) -> Played:
     """The evening; with `cut_against`, stopped at the first check (every `CHECK_S` of store
     time) at which it can no longer meet that target (`Target.doomed`, counting every shopper
-    still to come as paid, on time and delivered), its target figures then the best it could
-    still have ended with and `CUT` the store minute it stopped."""
+    still to come as paid, on time and delivered, and every order in hand as late once even
+    its soonest door is over 30 minutes: `Evening.certain_misses`), its target figures then
+    the best it could still have ended with and `CUT` the store minute it stopped."""
     wall = time.monotonic()
     clock = Clock()
     items = catalog(sc)
@@ -73,20 +77,36 @@ def play(sc: Scenario, cut_against: Target | None = None) -> Played:
         clock.at(t, partial(offer, [store], t, who, store.tally))
     misses: list[tuple[int, int]] = []
 
+    def most() -> int:  # paid orders at most: every shopper not yet refused
+        refused = sum(v for k, v in store.tally.items() if k.startswith("refused: "))
+        return len(arrivals) - refused
+
     def doomed(now: float) -> bool:
         if cut_against is None:
             return False
         misses[:] = [store.certain_misses(now)]
-        return cut_against.doomed(*misses[0], len(arrivals))
+        return cut_against.doomed(*misses[0], most())
 
     ended, cut = drive(clock, [store], sc, doomed)
     measured, tally = store.measured(ended), dict(store.tally)
     numbers = figures(measured, tally, sc)
     if cut and cut_against is not None:
-        numbers[WITHIN_30], numbers[KEPT] = cut_against.ceilings(*misses[0], len(arrivals))
+        numbers[WITHIN_30], numbers[KEPT] = cut_against.ceilings(*misses[0], most())
         numbers[CUT] = ended / 60
     numbers["wall s"] = time.monotonic() - wall
     return Played(measured, tally, numbers, time.monotonic() - wall)
+
+
+@contextmanager
+def players(target: Target, workers: int) -> Iterator[Callable[[Sequence[Scenario]], list[Played]]]:
+    """Plays staffings against `target` (cut when doomed), up to `workers` at once, each in a
+    process of its own (spawned: a fresh interpreter, so a run depends on nothing but its
+    scenario and staffing); one worker plays them in turn in this process."""
+    if workers <= 1:
+        yield lambda scenarios: [play(sc, target) for sc in scenarios]
+        return
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        yield lambda scenarios: list(pool.map(play, scenarios, [target] * len(scenarios)))
 
 
 def drive(

@@ -2,15 +2,22 @@
 
 Pickers and riders bind separately, so each is searched on its own: pickers with riders to
 spare, then riders with the pickers found. Each search brackets (from an estimate, doubling the
-step until a run passes above a run that fails) and then bisects. What a run taught is kept:
-a staffing that passed makes every larger one pass, one that failed every smaller one fail
-(more people never make the evening worse), so no staffing is played twice and none whose
+step until a run passes above a run that fails) and then narrows the bracket. What a run taught
+is kept: a staffing that passed makes every larger one pass, one that failed every smaller one
+fail (more people never make the evening worse), so no staffing is played twice and none whose
 answer is already known.
 
-A run that can no longer meet the target is cut (`run.play`): as soon as more orders are past
-30 minutes, or more promises broken, than the target allows even if every shopper still to come
-is paid, on time and delivered. Its verdict is the one the whole evening would have given, and
-the table says at which store minute it stopped and the best it could still have ended with.
+Rounds: a run is a pure function of the scenario and its staffing, so a search plays `workers`
+staffings at once (`Search.workers`, one process each): the next points of the bracket's ladder,
+or points splitting the bracket into `workers + 1` equal parts. Most of a run's wall time is
+OR-Tools searching for as long as its wall-clock limit allows, so two runs at once take about
+the wall time of one; a round costs its slowest run.
+
+A run that can no longer meet the target is cut (`run.play`): as soon as more orders are
+certain to reach the door over 30 minutes after payment, or more promises are broken, than the
+target allows even if every shopper still to come is paid, on time and delivered. Its verdict
+is the one the whole evening would have given, and the table says at which store minute it
+stopped and the best it could still have ended with.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from infra.simulate.manager import floor_pace
@@ -62,6 +69,14 @@ def num(value: object) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
+Play = Callable[[Sequence[Scenario]], list[dict]]
+
+
+def one_by_one(play: Callable[[Scenario], dict]) -> Play:
+    """Staffings played in turn, in this process."""
+    return lambda scenarios: [play(sc) for sc in scenarios]
+
+
 @dataclass
 class Tried:
     pickers: int
@@ -69,6 +84,7 @@ class Tried:
     figures: dict
     met: bool
     wall_s: float
+    round: int = 1  # the runs of a round were played at once
 
     @property
     def within_30(self) -> float:
@@ -81,51 +97,98 @@ class Search:
 
     sc: Scenario
     target: Target
-    play: Callable[[Scenario], dict]
+    play: Play
+    workers: int = 1  # staffings `play` is given at once
     tried: list[Tried] = field(default_factory=list)
+    rounds: int = 0
+
+    def known(self, pickers: int, riders: int) -> bool | None:
+        """The verdict of a staffing, run or implied by a run that dominates it; a failure
+        wins over a pass (see `find_staff` on noise); None when nothing says."""
+        if any(not t.met and t.pickers >= pickers and t.riders >= riders for t in self.tried):
+            return False
+        if any(t.met and t.pickers <= pickers and t.riders <= riders for t in self.tried):
+            return True
+        return None
+
+    def judge(self, staffings: list[tuple[int, int]]) -> list[bool]:
+        """The verdicts of `staffings`, playing those not yet known in one round."""
+        todo = list(dict.fromkeys(s for s in staffings if self.known(*s) is None))
+        if todo:
+            self.rounds += 1
+            wall = time.monotonic()
+            played = self.play([self.sc.with_(pickers=p, riders=r) for p, r in todo])
+            round_s = time.monotonic() - wall
+            for (p, r), figures in zip(todo, played, strict=True):
+                own = figures.get("wall s")
+                wall_s = own if isinstance(own, int | float) else round_s
+                met = self.target.met(figures)
+                self.tried.append(Tried(p, r, figures, met, wall_s, self.rounds))
+        return [bool(self.known(*s)) for s in staffings]
 
     def passes(self, pickers: int, riders: int) -> bool:
-        for t in self.tried:  # known, or implied by a run that dominates it
-            if t.met and t.pickers <= pickers and t.riders <= riders:
-                return True
-            if not t.met and t.pickers >= pickers and t.riders >= riders:
-                return False
-        wall = time.monotonic()
-        figures = self.play(self.sc.with_(pickers=pickers, riders=riders))
-        met = self.target.met(figures)
-        self.tried.append(Tried(pickers, riders, figures, met, time.monotonic() - wall))
-        return met
+        return self.judge([(pickers, riders)])[0]
 
-    def smallest(self, passes: Callable[[int], bool], guess: int, most: int | None = None) -> int:
-        """The smallest n >= 1 with `passes(n)`, by bracketing from `guess` then bisecting;
-        `most` when none up to it passes (a city's store whose neighbour fails whatever it
-        does)."""
+    def smallest(
+        self,
+        judge: Callable[[list[int]], list[bool]],
+        guess: int,
+        most: int | None = None,
+        lean: int = -1,
+    ) -> int:
+        """The smallest n >= 1 that passes, `judge` playing `workers` candidates a round:
+        bracketing from `guess`, then narrowing the bracket; `most` when none up to it passes
+        (a city's store whose neighbour fails whatever it does). With two or more at once, the
+        first round tries `guess` and the next rungs below it (`lean` -1: the estimate errs
+        high) or above (+1), or (0: it errs either way) an eighth of it below and above."""
         ceiling = sys.maxsize if most is None else most
         n = max(1, min(guess, ceiling))
-        if passes(n):
-            step = max(1, n // 4)
-            high, low = n, n - step
-            while low >= 1 and passes(low):
-                high, step = low, step * 2
-                low = high - step
-            low = max(0, low)
+        k = max(1, self.workers)
+        # Upwards in smaller steps: a failing run is cut short, a passing one plays the whole
+        # evening, so overshooting costs more than one more rung.
+        ladder = {True: max(1, n // 8), False: max(1, n // 4)}
+        low, high = 0, None  # the largest n known to fail, the smallest above it to pass
+
+        def rungs(start: int, up: bool, count: int) -> list[int]:
+            out, x = [], start
+            for _ in range(count):
+                x = min(x + ladder[up], ceiling) if up else max(1, x - ladder[up])
+                ladder[up] *= 2
+                if x in out or x == start:
+                    break
+                out.append(x)
+            return out
+
+        if lean or k == 1:
+            probes = [n, *rungs(n, lean > 0, k - 1)]
         else:
-            # Upwards in smaller steps: a failing run is cut short (`run.play`), a passing one
-            # plays the whole evening, so overshooting costs more than one more step.
-            step = max(1, n // 8)
-            low, high = n, n + step
-            while not passes(high):
-                if high >= ceiling:
-                    return high
-                low, step = high, step * 2
-                high = min(low + step, ceiling)
-        while high - low > 1:
-            mid = (low + high) // 2
-            if passes(mid):
-                high = mid
+            near = max(1, n // 8)
+            probes = sorted({max(1, n - near), n, min(n + near, ceiling)})
+            probes = [probes[0], probes[-1], *probes[1:-1]][:k]
+        while True:
+            for x, ok in zip(probes, judge(probes), strict=True):
+                if ok:
+                    high = x if high is None else min(high, x)
+                else:
+                    low = max(low, x)
+            if high is not None and high <= low:
+                high = None  # a pass below a failure: noise, and the failure wins
+            if high is None:
+                if low >= ceiling:
+                    return ceiling
+                probes = rungs(low, True, k)
+            elif high - low <= 1:
+                return high
+            elif low == 0:
+                probes = rungs(high, False, k)
             else:
-                low = mid
-        return high
+                probes = split(low, high, k)
+
+
+def split(low: int, high: int, k: int) -> list[int]:
+    """Up to `k` points strictly between `low` and `high` (at least two apart), cutting the
+    bracket into `k + 1` equal parts."""
+    return sorted({low + round((high - low) * i / (k + 1)) for i in range(1, k + 1)})
 
 
 def guesses(sc: Scenario) -> tuple[int, int]:
@@ -149,30 +212,39 @@ def busy_riders(figures: dict, riders: int) -> int | None:
 def find_staff(
     sc: Scenario,
     target: Target,
-    play: Callable[[Scenario], dict],
+    play: Play,
     guess: tuple[int, int] | None = None,
     most: int | None = None,
+    workers: int = 1,
 ) -> tuple[Search, int, int]:
-    """The fewest pickers (riders to spare), then the fewest riders at those pickers; from
-    `guess` (pickers, riders), else pickers from what the demand suggests (`guesses`) and
-    riders from the riders the answer's pickers kept busy with riders to spare
-    (`busy_riders`); with `most`, no more than `most` times the guess of either is tried.
+    """The fewest pickers (riders to spare), then the fewest riders at those pickers, `play`
+    given up to `workers` staffings at once; from `guess` (pickers, riders), else pickers from
+    what the demand suggests (`guesses`, which has erred high: a round also tries the rung
+    below) and riders from the riders the answer's pickers kept busy with riders to spare
+    (`busy_riders`, which has erred both ways: 72 for 66 at `hema-peak`, 20 for 22 at 150 an
+    hour, so its first round brackets it an eighth below and above); with `most`, no more than
+    `most` times the guess of either is tried.
 
     Noise: each staffing is played once, on one seed, and its verdict is taken as it came and
-    extended by monotonicity (`Search.passes`). A failure that is noise (a pass above and
+    extended by monotonicity (`Search.known`). A failure that is noise (a pass above and
     below it) makes every smaller staffing count as failing, which can only raise the answer;
     the answer is the smallest staffing that passed with one fewer failing, run or implied."""
-    search = Search(sc, target, play)
+    search = Search(sc, target, play, workers)
     p0, r0 = guess or guesses(sc)
     spare = 2 * r0
     pickers = search.smallest(
-        lambda p: search.passes(p, spare), p0, None if most is None else most * p0
+        lambda ps: search.judge([(p, spare) for p in ps]),
+        p0,
+        None if most is None else most * p0,
     )
     if guess is None:
         spared = [t for t in search.tried if (t.pickers, t.riders) == (pickers, spare)]
         r0 = (busy_riders(spared[0].figures, spare) if spared else None) or r0
     riders = search.smallest(
-        lambda r: search.passes(pickers, r), r0, None if most is None else most * r0
+        lambda rs: search.judge([(pickers, r) for r in rs]),
+        r0,
+        None if most is None else most * r0,
+        lean=0 if guess is None else -1,
     )
     return search, pickers, riders
 
@@ -181,8 +253,8 @@ def table(search: Search, pickers: int, riders: int) -> str:
     """Every staffing tried, in the order tried, and the answer with its margin."""
     rows = [
         "| # | pickers | riders | at the door within 30 min | promises kept | p50 paid to door |"
-        " orders | meets | wall s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+        " orders | meets | round | wall s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     for i, t in enumerate(search.tried, start=1):
         f = t.figures
@@ -194,7 +266,9 @@ def table(search: Search, pickers: int, riders: int) -> str:
             paid = f["orders placed (paid)"]
             shares = f"{w30:.1f} % | {kept:.1f} % | {num(f[P50]):.1f} min | {paid}"
             meets = "yes" if t.met else "no"
-        rows.append(f"| {i} | {t.pickers} | {t.riders} | {shares} | {meets} | {t.wall_s:.0f} |")
+        rows.append(
+            f"| {i} | {t.pickers} | {t.riders} | {shares} | {meets} | {t.round} | {t.wall_s:.0f} |"
+        )
     answer = next(t for t in search.tried if (t.pickers, t.riders) == (pickers, riders))
     m30, mkept = search.target.margin(answer.figures)
     w30 = answer.within_30
@@ -204,6 +278,7 @@ def table(search: Search, pickers: int, riders: int) -> str:
         f" ({m30:+.1f} points over {search.target.within_30:g} %), "
         f"{num(answer.figures[KEPT]):.1f} % of promises kept ({mkept:+.1f} over "
         f"{search.target.kept:g} %); one picker fewer, or one rider fewer, fails (run or implied "
-        f"by a run above). {len(search.tried)} runs, {sum(t.wall_s for t in search.tried):.0f} s."
+        f"by a run above). {len(search.tried)} runs in {search.rounds} rounds of up to"
+        f" {search.workers} at once, {sum(t.wall_s for t in search.tried):.0f} s of runs."
     )
     return "\n".join(rows)
