@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from infra.seed import STORE
 from infra.simulate.city import StoreSite
 from infra.simulate.fast import floor
 from infra.simulate.fast.clock import Clock
@@ -22,7 +21,7 @@ from infra.simulate.measure import PROMISE_MIN, Measured, OrderRow
 from infra.simulate.riders import FAILURES
 from infra.simulate.scenario import Scenario
 from infra.simulate.shoppers import Shopper
-from infra.simulate.stack import picker_ids, rider_ids
+from infra.simulate.stack import picker_ids, rider_ids, staff_prefix
 from infra.simulate.world import agent_rng, distance_m
 from services.delivery import store as db
 from services.delivery.dispatch.planning import Decision, Order, Place, Snapshot
@@ -73,7 +72,7 @@ class Evening:
             claimed=self._claimed,
             bays=store_bays(catalog),
         )
-        prefix = "" if site.store_id == STORE.store_id else f"{site.store_id}:"
+        prefix = staff_prefix(site.store_id)
         self.riders = {r: Rider(r, site.at) for r in (prefix + x for x in rider_ids(sc.riders))}
         self.rngs: dict[str, random.Random] = {r: agent_rng(sc.seed, r) for r in self.riders}
         self.routes: dict[str, dict] = {}
