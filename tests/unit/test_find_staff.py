@@ -184,3 +184,28 @@ def test_staffings_played_two_at_once_get_the_verdicts_they_get_one_by_one():
         verdicts[s] == t.met for s in both for t in paired.tried if (t.pickers, t.riders) == s
     )
     assert paired.rounds < alone.rounds
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_answer_only_implied_by_a_pass_below_a_noisy_failure_is_played_before_it_is_given(
+    workers,
+):
+    """One staffing fails by noise above the need: its failure wins below it, and a pass found
+    below it implies passes above it that no run showed. The answer given is always a staffing
+    whose own evening was played and met the target, and the table reports that evening."""
+    need = (30, 67)
+    for noisy in range(60, 80):
+        played: list[tuple[int, int]] = []
+
+        def evening(sc, noisy=noisy, played=played):
+            played.append((sc.pickers, sc.riders))
+            ok = sc.pickers >= need[0] and sc.riders >= need[1] and sc.riders != noisy
+            figures = {WITHIN_30: 99.4 if ok else 97.0, KEPT: 100.0, P50: 15.0}
+            return {**figures, "orders placed (paid)": 1}
+
+        search, pickers, riders = find_staff(
+            PRESETS["hema-peak"], Target(), one_by_one(evening), workers=workers
+        )
+        assert (pickers, riders) in played, noisy
+        assert riders != noisy and riders >= need[1]
+        assert f"answer: {pickers} pickers, {riders} riders" in table(search, pickers, riders)

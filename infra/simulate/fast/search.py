@@ -115,16 +115,27 @@ class Search:
         """The verdicts of `staffings`, playing those not yet known in one round."""
         todo = list(dict.fromkeys(s for s in staffings if self.known(*s) is None))
         if todo:
-            self.rounds += 1
-            wall = time.monotonic()
-            played = self.play([self.sc.with_(pickers=p, riders=r) for p, r in todo])
-            round_s = time.monotonic() - wall
-            for (p, r), figures in zip(todo, played, strict=True):
-                own = figures.get("wall s")
-                wall_s = own if isinstance(own, int | float) else round_s
-                met = self.target.met(figures)
-                self.tried.append(Tried(p, r, figures, met, wall_s, self.rounds))
+            self._round(todo)
         return [bool(self.known(*s)) for s in staffings]
+
+    def confirm(self, pickers: int, riders: int) -> bool:
+        """Whether this very staffing's own run met the target, playing it when its pass was
+        only implied: a pass below a failure (noise) implies passes above that failure that
+        no run has shown, and the answer is reported from its own evening."""
+        if not any((t.pickers, t.riders) == (pickers, riders) for t in self.tried):
+            self._round([(pickers, riders)])
+        return next(t.met for t in self.tried if (t.pickers, t.riders) == (pickers, riders))
+
+    def _round(self, todo: list[tuple[int, int]]) -> None:
+        self.rounds += 1
+        wall = time.monotonic()
+        played = self.play([self.sc.with_(pickers=p, riders=r) for p, r in todo])
+        round_s = time.monotonic() - wall
+        for (p, r), figures in zip(todo, played, strict=True):
+            own = figures.get("wall s")
+            wall_s = own if isinstance(own, int | float) else round_s
+            met = self.target.met(figures)
+            self.tried.append(Tried(p, r, figures, met, wall_s, self.rounds))
 
     def passes(self, pickers: int, riders: int) -> bool:
         return self.judge([(pickers, riders)])[0]
@@ -240,12 +251,14 @@ def find_staff(
     if guess is None:
         spared = [t for t in search.tried if (t.pickers, t.riders) == (pickers, spare)]
         r0 = (busy_riders(spared[0].figures, spare) if spared else None) or r0
-    riders = search.smallest(
-        lambda rs: search.judge([(pickers, r) for r in rs]),
-        r0,
-        None if most is None else most * r0,
-        lean=0 if guess is None else -1,
-    )
+
+    def at_pickers(rs: list[int]) -> list[bool]:
+        return search.judge([(pickers, r) for r in rs])
+
+    ceiling = None if most is None else most * r0
+    riders = search.smallest(at_pickers, r0, ceiling, lean=0 if guess is None else -1)
+    while not search.confirm(pickers, riders) and (ceiling is None or riders < ceiling):
+        riders = search.smallest(at_pickers, riders + 1, ceiling, lean=1)
     return search, pickers, riders
 
 
