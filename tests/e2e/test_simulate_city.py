@@ -38,6 +38,30 @@ def columns(city_md: str) -> dict[str, dict[str, str]]:
     return {cells[0]: dict(zip(names, cells[1:], strict=True)) for cells in rows[2:]}
 
 
+def city_figures(out, stderr: str) -> tuple[dict[str, dict[str, str]], int]:
+    """city.md's table, checked: a column a store and the city's, counts that add up, every
+    store with paid orders, none unfinished; and the city's paid orders."""
+    table = columns((out / "city.md").read_text(encoding="utf-8"))
+    assert list(table["riders"]) == [*STORES, "city"]
+    for figure in COUNTS:
+        row = table[figure]
+        assert sum(int(row[s]) for s in STORES) == int(row["city"]), figure
+    assert all(int(table["orders placed (paid)"][s]) > 0 for s in STORES)
+    assert int(table["not finished when the run ended"]["city"]) == 0, stderr[-3000:]
+    return table, int(table["orders placed (paid)"]["city"])
+
+
+def finished_orders(out) -> list[tuple[str, str]]:
+    """(order id, store) of every order in the stores' orders.csv, each checked finished."""
+    found = []
+    for store_id in STORES:
+        with (out / store_id / "orders.csv").open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                assert row["status"] in ("delivered", "delivery_failed")
+                found.append((row["order_id"], store_id))
+    return found
+
+
 def test_every_city_order_ends_at_one_store_and_the_stores_add_up_to_the_city(tmp_path):
     out = tmp_path / "city"
     run = run_omo(
@@ -45,25 +69,13 @@ def test_every_city_order_ends_at_one_store_and_the_stores_add_up_to_the_city(tm
         "--pickers", "3", "--riders", "6", "--out", str(out), env={}, timeout=180,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
-
-    table = columns((out / "city.md").read_text(encoding="utf-8"))
-    assert list(table["riders"]) == [*STORES, "city"]
-    for figure in COUNTS:
-        row = table[figure]
-        assert sum(int(row[s]) for s in STORES) == int(row["city"]), figure
-    paid = int(table["orders placed (paid)"]["city"])
+    _, paid = city_figures(out, run.stderr)
     assert paid >= 15
-    assert int(table["not finished when the run ended"]["city"]) == 0
-    assert all(int(table["orders placed (paid)"][s]) > 0 for s in STORES)
 
     # each paid shopper's order is at one store, finished there
     where: dict[str, list[str]] = {}
-    for store_id in STORES:
-        with (out / store_id / "orders.csv").open(encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                assert row["status"] in ("delivered", "delivery_failed")
-                member = row["order_id"].removeprefix(f"ord_{store_id}_")
-                where.setdefault(member, []).append(store_id)
+    for order_id, store_id in finished_orders(out):
+        where.setdefault(order_id.removeprefix(f"ord_{store_id}_"), []).append(store_id)
     assert len(where) == paid
     assert all(len(stores) == 1 for stores in where.values())
     assert (out / "city_map.png").stat().st_size > 1000
@@ -79,24 +91,11 @@ def test_on_the_services_each_city_order_goes_to_the_nearest_store_that_promises
         env={}, timeout=300,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
-
-    table = columns((out / "city.md").read_text(encoding="utf-8"))
-    assert list(table["riders"]) == [*STORES, "city"]
-    for figure in COUNTS:
-        row = table[figure]
-        assert sum(int(row[s]) for s in STORES) == int(row["city"]), figure
-    paid = int(table["orders placed (paid)"]["city"])
-    assert all(int(table["orders placed (paid)"][s]) > 0 for s in STORES)
-    assert int(table["not finished when the run ended"]["city"]) == 0, run.stderr[-3000:]
+    table, paid = city_figures(out, run.stderr)
     # the stores keep their word as one store does (issue 12)
     assert float(table["delivered by the promise (% of delivered)"]["city"]) >= 99.5
 
-    placed_at: dict[str, str] = {}
-    for store_id in STORES:
-        with (out / store_id / "orders.csv").open(encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                assert row["status"] in ("delivered", "delivery_failed")
-                placed_at[row["order_id"]] = store_id
+    placed_at = dict(finished_orders(out))
     assert len(placed_at) == paid
 
     with (out / "choices.csv").open(encoding="utf-8") as f:
