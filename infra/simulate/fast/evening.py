@@ -12,6 +12,7 @@ from functools import partial
 
 from infra.simulate.city import StoreSite
 from infra.simulate.fast import floor
+from infra.simulate.fast.catalog import Offers, stocked
 from infra.simulate.fast.clock import Clock
 from infra.simulate.fast.dispatching import Dispatcher
 from infra.simulate.fast.picking import Floor, bag_count, store_bays
@@ -71,6 +72,7 @@ class Evening:
             packed=self._packed,
             claimed=self._claimed,
             bays=store_bays(catalog),
+            offers=Offers([p for p, _ in stocked(sc)]),
         )
         prefix = staff_prefix(site.store_id)
         self.riders = {r: Rider(r, site.at) for r in (prefix + x for x in rider_ids(sc.riders))}

@@ -1,6 +1,7 @@
 """The floor: pick tasks per zone, pickers claiming batches by the fulfillment service's own
 planner (`plan_batch`, earliest deadline first, least walking), scanning at the scenario's pace,
-finding a shelf empty now and then, and bagging by the store's default packing rule."""
+finding a shelf empty now and then (a substitute proposed where orders would offer one), and
+bagging by the store's default packing rule."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
+from infra.simulate.fast.catalog import Offers
 from infra.simulate.pickers import IDLE_S, WAIT_S
 from infra.simulate.scenario import Scenario
 from infra.simulate.world import agent_rng
@@ -42,6 +44,7 @@ class Floor:
     packed: Callable[[str, str, float, int], None]
     claimed: Callable[[str, float], None]
     bays: int
+    offers: Offers
     queue: dict[str, Task] = field(default_factory=dict)
     in_hand: int = 0  # tasks in pickers' batches
     idle: list[str] = field(default_factory=list)
@@ -87,25 +90,29 @@ class Floor:
 
     def work(self, picker_id: str, tasks: list[Task], now: float) -> float:
         """Scan every piece in walking order at `seconds_per_item`; a short line is reported
-        (a step too) and, where the shopper allows a substitute, waits for their answer at the
-        end of the picking; then each tote is packed. The second the batch is done."""
+        (a step too) and, where orders offers a substitute the line's preference allows, waits
+        for the shopper's answer at the end of the picking, an approved one picked piece by
+        piece (a weighed one by one label); then each tote is packed. The second the batch is
+        done."""
         sc, rng = self.sc, self.rngs[picker_id]
         lines = sorted(
             ((t, x) for t in tasks for x in t.lines), key=lambda tx: walk_key(Stop(*tx[1]["bin"]))
         )
         at, answer_by = now, now
         for _task, line in lines:
-            for _ in range(line.get("quantity", 1)):
+            pieces = line.get("quantity", 1)  # a weighed line: one label
+            for found in range(pieces):
                 at += sc.seconds_per_item
                 if rng.random() < sc.short_share:
-                    if line["substitution"] != "none":
+                    short_by = line.get("grams", pieces - found)
+                    if self.offers.first(line["sku"], short_by, line["substitution"]):
                         self.substitutes["proposed"] += 1
                         # the app shows it at its next look; the picker looks every WAIT_S
                         answer = math.ceil(at / ANSWER_EVERY_S) * ANSWER_EVERY_S
                         answer_by = max(answer_by, math.ceil(answer / WAIT_S) * WAIT_S)
                         if rng.random() < sc.approve_share:
                             self.substitutes["approved"] += 1
-                            at += sc.seconds_per_item
+                            at += sc.seconds_per_item * (1 if "grams" in line else short_by)
                     break
         at = max(at, answer_by)
         for task in tasks:
