@@ -298,6 +298,11 @@ def test_only_a_promise_a_rider_could_still_keep_or_an_order_that_fits_nowhere_c
     assert mended.solver == DESCENT.name(False) and mended.late_jobs == 0
     assert LastPlan.of(mended).routes == {"r1": ["o1"], "r2": ["o2"]}
 
+    # A door a rider carries, past its promise, cannot move: the plan is kept as it was.
+    out = [Rider(rider_id="r1", at=STORE, carrying=[order(9, 1)]), riders[1]]
+    carried = LastPlan.of(plan(("r1", [("o9", 300)])))
+    assert plan_snapshot(snapshot([], out), NOW, "ortools", 0.5, carried).solver == "ortools:kept"
+
     apart = LastPlan.of(plan(("r1", [("o1", 300)]), ("r2", [("o2", 300)])))
     for due_min, past_promise in ((8, False), (6, True)):
         # Past its aim, inside the promise; then past the promise, no rider able to keep it.
