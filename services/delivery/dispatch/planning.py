@@ -268,8 +268,8 @@ def search_needed(problem: Problem, plan: Plan) -> bool:
     when free). A door missed for want of riders, that no rider reaches by its promise, is not
     a reason: no order of stops brings it sooner. Nor is a door past its aim yet inside its
     promise: the descent prices every second past the aim, and at hema-peak's 64 riders (fast,
-    seed 7) a search left fewer doors past their aims than the descent in 8 of 252 plans, each
-    by one door and seconds, for five times the descent's CPU. A door a rider carries cannot
+    seed 7) a search left fewer doors past their aims than the descent in 8 of 252 searches,
+    each by one door and seconds, for five times the descent's CPU. A door a rider carries cannot
     move and is no reason either."""
     free = [v for v in problem.vehicles if v.accepts_new]
     pinned = {j for v in problem.vehicles for j in v.carried}
