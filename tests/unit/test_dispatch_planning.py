@@ -284,17 +284,35 @@ def test_a_rider_back_takes_what_the_plan_had_on_their_next_trip_without_a_searc
     assert [r.order_ids for r in decide(back, plan_now, NOW).commit] == [["o1", "o2"]]
 
 
-def test_a_door_inside_its_aim_or_an_order_that_fits_nowhere_calls_for_a_search():
+def test_only_a_promise_a_rider_could_still_keep_or_an_order_that_fits_nowhere_calls_for_a_search():
     riders = [Rider(rider_id="r1", at=STORE), Rider(rider_id="r2", at=STORE)]
-    snap = snapshot([order(1, 25)], riders)
-    last = LastPlan.of(plan_snapshot(snap, NOW, "ortools", 0.5, None))
-    # Nothing happens while time passes: the door comes inside its aim, and a search may help.
-    for at, needed in ((NOW, False), (NOW + timedelta(minutes=20), True)):
-        problem = build_problem(snap, at, previous=last.previous(snap))
+    # Each door 324 s from the store, 648 s from the other; r2 stands idle.
+    both = LastPlan.of(plan(("r1", [("o1", 300), ("o2", 900)])))
+    snap = snapshot([order(1, 16), order(2, 16, north_m=-1000)], riders)
+    problem = build_problem(snap, NOW, previous=both.previous(snap))
+    repaired = plan_repaired(problem, solver="ortools")
+    assert repaired is not None and repaired.late_jobs == 1  # o2 second: past its promise
+    assert search_needed(problem, repaired)  # r2 could still be there in time
+    # The descent from the repair moves o2 to r2 and keeps the promise: no search.
+    mended = plan_snapshot(snap, NOW, "ortools", 0.5, both)
+    assert mended.solver == DESCENT.name(False) and mended.late_jobs == 0
+    assert LastPlan.of(mended).routes == {"r1": ["o1"], "r2": ["o2"]}
+
+    # A door a rider carries, past its promise, cannot move: the plan is kept as it was.
+    out = [Rider(rider_id="r1", at=STORE, carrying=[order(9, 1)]), riders[1]]
+    carried = LastPlan.of(plan(("r1", [("o9", 300)])))
+    assert plan_snapshot(snapshot([], out), NOW, "ortools", 0.5, carried).solver == "ortools:kept"
+
+    apart = LastPlan.of(plan(("r1", [("o1", 300)]), ("r2", [("o2", 300)])))
+    for due_min, past_promise in ((8, False), (6, True)):
+        # Past its aim, inside the promise; then past the promise, no rider able to keep it.
+        snap = snapshot([order(1, due_min), order(2, due_min, north_m=-1000)], riders)
+        problem = build_problem(snap, NOW, previous=apart.previous(snap))
         repaired = plan_repaired(problem, solver="ortools")
-        assert repaired is not None and search_needed(problem, repaired) is needed
-    late = plan_snapshot(snap, NOW + timedelta(minutes=20), "ortools", 0.5, last)
-    assert late.solver == "ortools:PARALLEL_CHEAPEST_INSERTION+TABU"
+        assert repaired is not None and (repaired.late_jobs == 2) is past_promise
+        assert not search_needed(problem, repaired)
+        # Kept, yet past its aims: descended from, not searched.
+        assert plan_snapshot(snap, NOW, "ortools", 0.5, apart).solver == DESCENT.name(False)
     # Six bags into boxes of six that each carry one already: no place has room.
     full = LastPlan.of(plan(("r1", [("o1", 300)]), ("r2", [("o2", 300)])))
     heavy = snapshot([order(1, 25), order(2, 25), order(3, 25, bags=6)], riders)
