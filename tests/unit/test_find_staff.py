@@ -98,17 +98,18 @@ def test_two_at_a_time_the_riders_search_first_tries_the_busy_riders_and_an_eigh
 
 def test_after_a_noisy_failure_the_ladder_up_starts_again_at_its_first_step():
     """A pass below a failure says the need is near that failure: the next rungs climb from
-    it by the first step (an eighth of the estimate), not by the doubled steps that found it,
-    and the table names the pass taken as noise and the run that fails one rider fewer."""
+    it by the first step (an eighth of the estimate), not by the doubled steps that found it
+    (nor does the climb after the first round start doubled); and the table names the pass
+    taken as noise and the run that fails one rider fewer."""
     sc = PRESETS["hema-peak"]
     spare = 2 * guesses(sc)[1]
     busy = busy_riders({BUSY: 30.0}, spare)
     assert busy is not None
     step = busy // 8
-    # the first round (busy, busy + step) fails; the next climbs by 2 and 4 steps, passing by
-    # luck at the first rung and failing at the second, below the need
-    lucky = busy + 3 * step
-    noisy = lucky + 4 * step
+    # the first round (busy, busy + step) fails; the next climbs by one step and two, passing
+    # by luck at the first rung and failing at the second, below the need
+    lucky = busy + 2 * step
+    noisy = lucky + 2 * step
     need = noisy + step // 2
 
     def evening(sc):
@@ -118,6 +119,8 @@ def test_after_a_noisy_failure_the_ladder_up_starts_again_at_its_first_step():
 
     search, pickers, riders = find_staff(sc, Target(), one_by_one(evening), workers=2)
     assert (pickers, riders) == (30, need)
+    climbed = [t.riders for t in search.tried if t.pickers == 30 and t.riders != spare]
+    assert climbed[:4] == [busy, busy + step, lucky, noisy]  # one step on from the first round
     after = [t.riders for t in search.tried if t.pickers == 30 and noisy < t.riders != spare]
     assert after[:2] == [noisy + step, noisy + 3 * step]
     text = table(search, pickers, riders)

@@ -184,6 +184,9 @@ class Search:
             return out
 
         probes = [n, *rungs(n, lean > 0, k - 1)]
+        # The first round spans the estimate's doubt; the ladder from it starts at its first
+        # steps again (doubled, it left brackets a round wider: hema-peak's riders 75 to 91).
+        ladder = {True: first_up, False: max(1, n // 4)}
         while True:
             overruled = self.overruled()
             for x, ok in zip(probes, judge(probes), strict=True):
