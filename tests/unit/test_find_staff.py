@@ -82,9 +82,9 @@ def test_the_riders_search_starts_from_the_riders_the_picker_runs_kept_busy():
     assert busy_riders({BUSY: None}, spare) is None
 
 
-def test_two_at_a_time_the_riders_search_first_brackets_the_busy_riders_both_ways():
-    """The busy riders have erred high and low: the first round of two tries an eighth below
-    and an eighth above them, and here (the need just above the estimate) that brackets it."""
+def test_two_at_a_time_the_riders_search_first_tries_the_busy_riders_and_an_eighth_above():
+    """The busy riders have erred both ways, but a run short of riders is the slowest of the
+    search: the first round of two tries them and an eighth above, none below."""
     sc = PRESETS["hema-peak"]
     spare = 2 * guesses(sc)[1]
     busy = busy_riders({BUSY: 30.0}, spare)
@@ -93,10 +93,42 @@ def test_two_at_a_time_the_riders_search_first_brackets_the_busy_riders_both_way
     search, _, riders = find_staff(sc, Target(), evening, workers=2)
     assert riders == busy + 3
     first = min(t.round for t in search.tried if t.riders != spare)
-    assert sorted(t.riders for t in search.tried if t.round == first) == [
-        busy - busy // 8,
-        busy + busy // 8,
-    ]
+    assert sorted(t.riders for t in search.tried if t.round == first) == [busy, busy + busy // 8]
+
+
+def test_after_a_noisy_failure_the_ladder_up_starts_again_at_its_first_step():
+    """A pass below a failure says the need is near that failure: the next rungs climb from
+    it by the first step (an eighth of the estimate), not by the doubled steps that found it
+    (nor does the climb after the first round start doubled); and the table names the pass
+    taken as noise and the run that fails one rider fewer."""
+    sc = PRESETS["hema-peak"]
+    spare = 2 * guesses(sc)[1]
+    busy = busy_riders({BUSY: 30.0}, spare)
+    assert busy is not None
+    step = busy // 8
+    # the first round (busy, busy + step) fails; the next climbs by one step and two, passing
+    # by luck at the first rung and failing at the second, below the need
+    lucky = busy + 2 * step
+    noisy = lucky + 2 * step
+    need = noisy + step // 2
+
+    def evening(sc):
+        passes = sc.pickers >= 30 and (sc.riders >= need or sc.riders == lucky)
+        figures = {WITHIN_30: 99.4 if passes else 97.0, KEPT: 100.0, P50: 15.0, BUSY: 30.0}
+        return {**figures, "orders placed (paid)": 1}
+
+    search, pickers, riders = find_staff(sc, Target(), one_by_one(evening), workers=2)
+    assert (pickers, riders) == (30, need)
+    climbed = [t.riders for t in search.tried if t.pickers == 30 and t.riders != spare]
+    assert climbed[:4] == [busy, busy + step, lucky, noisy]  # one step on from the first round
+    after = [t.riders for t in search.tried if t.pickers == 30 and noisy < t.riders != spare]
+    assert after[:2] == [noisy + step, noisy + 3 * step]
+    text = table(search, pickers, riders)
+    assert "one rider fewer failed (its own run)" in text
+    assert (
+        f"taken as noise (one seed decides by an order or two there): 30 pickers with {lucky}"
+        in text
+    )
 
 
 def test_a_run_is_doomed_only_once_the_target_is_out_of_reach():

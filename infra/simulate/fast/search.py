@@ -145,6 +145,10 @@ class Search:
             met = self.target.met(figures)
             self.tried.append(Tried(p, r, figures, met, wall_s, self.rounds))
 
+    def overruled(self) -> int:
+        """Runs that met the target but count as failing, a failure above each (noise)."""
+        return sum(1 for t in self.tried if t.met and self.known(t.pickers, t.riders) is False)
+
     def passes(self, pickers: int, riders: int) -> bool:
         return self.judge([(pickers, riders)])[0]
 
@@ -159,13 +163,14 @@ class Search:
         bracketing from `guess`, then narrowing the bracket; `most` when none up to it passes
         (a city's store whose neighbour fails whatever it does). With two or more at once, the
         first round tries `guess` and the next rungs below it (`lean` -1: the estimate errs
-        high) or above (+1), or (0: it errs either way) an eighth of it below and above."""
+        high, or a run below it is cheap) or above it (+1)."""
         ceiling = sys.maxsize if most is None else most
         n = max(1, min(guess, ceiling))
         k = max(1, self.workers)
         # Upwards in smaller steps: a failing run is cut short, a passing one plays the whole
         # evening, so overshooting costs more than one more rung.
-        ladder = {True: max(1, n // 8), False: max(1, n // 4)}
+        first_up = max(1, n // 8)
+        ladder = {True: first_up, False: max(1, n // 4)}
         low, high = 0, None  # the largest n known to fail, the smallest above it to pass
 
         def rungs(start: int, up: bool, count: int) -> list[int]:
@@ -178,13 +183,12 @@ class Search:
                 out.append(x)
             return out
 
-        if lean or k == 1:
-            probes = [n, *rungs(n, lean > 0, k - 1)]
-        else:
-            near = max(1, n // 8)
-            probes = sorted({max(1, n - near), n, min(n + near, ceiling)})
-            probes = [probes[0], probes[-1], *probes[1:-1]][:k]
+        probes = [n, *rungs(n, lean > 0, k - 1)]
+        # The first round spans the estimate's doubt; the ladder from it starts at its first
+        # steps again (doubled, it left brackets a round wider: hema-peak's riders 75 to 91).
+        ladder = {True: first_up, False: max(1, n // 4)}
         while True:
+            overruled = self.overruled()
             for x, ok in zip(probes, judge(probes), strict=True):
                 if ok:
                     high = x if high is None else min(high, x)
@@ -192,6 +196,11 @@ class Search:
                     low = max(low, x)
             if high is not None and high <= low:
                 high = None  # a pass below a failure: noise, and the failure wins
+            if self.overruled() > overruled:
+                # A run that passed now counts as failing: the need is near the failure
+                # above it, not as far off as the doubled rungs were looking, so the ladder
+                # up starts again at its first step.
+                ladder[True] = first_up
             if high is None:
                 if low >= ceiling:
                     return ceiling
@@ -241,8 +250,11 @@ def find_staff(
     what the demand suggests (`guesses`, which has erred high: a round also tries the rung
     below) and riders from the riders the answer's pickers kept busy with riders to spare
     (`busy_riders`, which has erred both ways: 72 for 66 at `hema-peak`, 20 for 22 at 150 an
-    hour, so its first round brackets it an eighth below and above); with `most`, no more than
-    `most` times the guess of either is tried.
+    hour, then 68 for 84 to 106 at `hema-peak` with the repairing dispatcher); two at a time,
+    its first round tries it and an eighth above, not an eighth below: a run short of riders
+    is the slowest of a search (the dispatcher searches on while orders wait; 161 s at 60
+    riders where runs near the answer took about 60), and a round costs its slowest run.
+    With `most`, no more than `most` times the guess of either is tried.
 
     Noise: each staffing is played once, on one seed, and its verdict is taken as it came and
     extended by monotonicity (`Search.known`). A failure that is noise (a pass below it) makes
@@ -267,7 +279,7 @@ def find_staff(
         return search.judge([(pickers, r) for r in rs])
 
     ceiling = None if most is None else most * r0
-    riders = search.smallest(at_pickers, r0, ceiling, lean=0 if guess is None else -1)
+    riders = search.smallest(at_pickers, r0, ceiling, lean=1 if guess is None else -1)
     while not search.confirm(pickers, riders) and (ceiling is None or riders < ceiling):
         riders = search.smallest(at_pickers, riders + 1, ceiling, lean=1)
     return search, pickers, riders
@@ -301,8 +313,46 @@ def table(search: Search, pickers: int, riders: int) -> str:
         f"answer: {pickers} pickers, {riders} riders: {w30:.1f} % at the door within 30 min"
         f" ({m30:+.1f} points over {search.target.within_30:g} %), "
         f"{num(answer.figures[KEPT]):.1f} % of promises kept ({mkept:+.1f} over "
-        f"{search.target.kept:g} %); one picker fewer, or one rider fewer, fails (run or implied "
-        f"by a run above). {len(search.tried)} runs in {search.rounds} rounds of up to"
+        f"{search.target.kept:g} %); one picker fewer {fewer(search, pickers - 1, riders)},"
+        f" one rider fewer {fewer(search, pickers, riders - 1)}.{noise(search, answer)}"
+        f" {len(search.tried)} runs in {search.rounds} rounds of up to"
         f" {search.workers} at once, {sum(t.wall_s for t in search.tried):.0f} s of runs."
     )
     return "\n".join(rows)
+
+
+def fewer(search: Search, pickers: int, riders: int) -> str:
+    """Whether this staffing (one fewer than the answer) fails, and which run says so: its
+    own, or the nearest failure with as many of both or more (more people never make the
+    evening worse)."""
+    if pickers < 1 or riders < 1:
+        return "is nobody"
+    above = [t for t in search.tried if not t.met and t.pickers >= pickers and t.riders >= riders]
+    if not above:
+        return "was not shown to fail"
+    t = min(above, key=lambda t: (t.pickers - pickers) + (t.riders - riders))
+    if (t.pickers, t.riders) == (pickers, riders):
+        return "failed (its own run)"
+    return f"fails (implied: {t.pickers} pickers with {t.riders} riders failed)"
+
+
+def noise(search: Search, answer: Tried) -> str:
+    """The runs that passed with no more of either than the answer and a failure with as many
+    of both or more: where one seed's verdict is noise, and the failure won (`Search.known`)."""
+    failed = [t for t in search.tried if not t.met]
+    below = [
+        t
+        for t in search.tried
+        if t.met
+        and t is not answer
+        and t.pickers <= answer.pickers
+        and t.riders <= answer.riders
+        and any(f.pickers >= t.pickers and f.riders >= t.riders for f in failed)
+    ]
+    if not below:
+        return ""
+    runs = ", ".join(f"{t.pickers} pickers with {t.riders} riders" for t in below)
+    return (
+        f" Passed with fewer, each below a failure, so taken as noise (one seed decides by an"
+        f" order or two there): {runs}."
+    )
