@@ -149,9 +149,6 @@ class Search:
         """Runs that met the target but count as failing, a failure above each (noise)."""
         return sum(1 for t in self.tried if t.met and self.known(t.pickers, t.riders) is False)
 
-    def passes(self, pickers: int, riders: int) -> bool:
-        return self.judge([(pickers, riders)])[0]
-
     def smallest(
         self,
         judge: Callable[[list[int]], list[bool]],
