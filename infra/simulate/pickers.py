@@ -86,13 +86,20 @@ class Picker:
                     )
                 failures = 0 if result else failures + 1
             elif step == "pack":
-                for tote in batch["totes"]:
-                    if tote["status"] != "ready_to_pack":
-                        continue
-                    await self.work_for(sc.pack_seconds)
-                    bags = [{"zone": batch["zone"], **bagging(tote, batch["lines_per_bag"])}]
-                    path = f"/v1/batches/{bid}/orders/{tote['order_id']}/pack"
-                    result = await self._post(path, {"bags": bags}) or result
+                # One tote a step, bagged by what the handheld's live screen offers when the
+                # goods go in: the bags packed until then, by this picker or by another
+                # packing another zone of the order. A list read once before the batch's
+                # packing missed those (3.05 bags an order at hema-peak where the same rule
+                # packed as it goes gives 2.35, and a rider's box takes fewer orders).
+                tote = next(t for t in batch["totes"] if t["status"] == "ready_to_pack")
+                await self.work_for(sc.pack_seconds)
+                now = await self._view(bid)
+                tote = next(
+                    (t for t in (now or batch)["totes"] if t["order_id"] == tote["order_id"]), tote
+                )
+                bags = [{"zone": batch["zone"], **bagging(tote, batch["lines_per_bag"])}]
+                path = f"/v1/batches/{bid}/orders/{tote['order_id']}/pack"
+                result = await self._post(path, {"bags": bags})
             elif step == "wait":
                 await w.nap(WAIT_S)  # the shopper decides; reading the batch keeps the lease
                 self.due = w.clock.now().timestamp()  # work starts again from here
