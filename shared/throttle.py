@@ -56,17 +56,19 @@ def _fresh(rule: Rule, bucket: Bucket, now: datetime) -> bool:
 
 
 def wait(rule: Rule, bucket: Bucket, now: datetime) -> timedelta:
-    """How long the next try must wait (zero: it may go ahead and be judged)."""
+    """How long the next try must wait (zero: it may go ahead and be judged). Never longer than
+    the pause or the window itself: a try that read the clock before another took the lock
+    first is judged after it, and its `now` may be a moment before the bucket's own time."""
     if _fresh(rule, bucket, now):
         return ZERO
     if isinstance(rule, Backoff):
         if bucket.hits < rule.free:
             return ZERO
         pause = min(rule.cap, rule.base * 2 ** min(bucket.hits - rule.free, 30))
-        return max(ZERO, _last_at(bucket) + pause - now)
+        return min(pause, max(ZERO, _last_at(bucket) + pause - now))
     if bucket.hits < rule.limit:
         return ZERO
-    return max(ZERO, _since(bucket) + rule.per - now)
+    return min(rule.per, max(ZERO, _since(bucket) + rule.per - now))
 
 
 def hit(rule: Rule, bucket: Bucket, now: datetime) -> Bucket:

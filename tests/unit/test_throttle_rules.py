@@ -63,3 +63,11 @@ def test_a_known_handheld_is_judged_by_its_own_count_alone():
     assert list(known) == ["pin/device/kobe/hh-1"]
     assert sorted(new) == ["pin/device/kobe/hh-2", "pin/newcomers/kobe", "pin/source/10.0.0.7"]
     assert sorted(no_device) == ["pin/newcomers/kobe", "pin/source/10.0.0.7"]
+
+
+def test_a_try_judged_after_a_later_one_waits_no_longer_than_the_window_or_the_pause():
+    """Two tries read the clock, the second takes the lock first: the first is judged against a
+    bucket whose time is after its own `now` (Retry-After 3601 on a one-hour window, seen)."""
+    early = T0 - timedelta(milliseconds=300)
+    assert wait(SENDS, misses(SENDS, 2), early) == SENDS.per
+    assert wait(GUESSES, misses(GUESSES, 4), early) == timedelta(seconds=60)
