@@ -106,18 +106,22 @@ class Search:
         """The verdict of a staffing, run or implied by a run that dominates it; a failure
         wins over a pass (see `find_staff` on noise): a staffing below a failure fails, and a
         pass below a failure is noise that implies nothing; None when nothing says."""
-        failed = [t for t in self.tried if not t.met]
-        if any(t.pickers >= pickers and t.riders >= riders for t in failed):
+        if self.failed_above(pickers, riders):
             return False
         if any(
             t.met
             and t.pickers <= pickers
             and t.riders <= riders
-            and not any(f.pickers >= t.pickers and f.riders >= t.riders for f in failed)
+            and not self.failed_above(t.pickers, t.riders)
             for t in self.tried
         ):
             return True
         return None
+
+    def failed_above(self, pickers: int, riders: int) -> list[Tried]:
+        """The failed runs with as many pickers and riders as these or more: each says this
+        staffing fails (more people never make the evening worse)."""
+        return [t for t in self.tried if not t.met and t.pickers >= pickers and t.riders >= riders]
 
     def judge(self, staffings: list[tuple[int, int]]) -> list[bool]:
         """The verdicts of `staffings`, playing those not yet known in one round."""
@@ -324,7 +328,7 @@ def fewer(search: Search, pickers: int, riders: int) -> str:
     evening worse)."""
     if pickers < 1 or riders < 1:
         return "is nobody"
-    above = [t for t in search.tried if not t.met and t.pickers >= pickers and t.riders >= riders]
+    above = search.failed_above(pickers, riders)
     if not above:
         return "was not shown to fail"
     t = min(above, key=lambda t: (t.pickers - pickers) + (t.riders - riders))
@@ -336,7 +340,6 @@ def fewer(search: Search, pickers: int, riders: int) -> str:
 def noise(search: Search, answer: Tried) -> str:
     """The runs that passed with no more of either than the answer and a failure with as many
     of both or more: where one seed's verdict is noise, and the failure won (`Search.known`)."""
-    failed = [t for t in search.tried if not t.met]
     below = [
         t
         for t in search.tried
@@ -344,7 +347,7 @@ def noise(search: Search, answer: Tried) -> str:
         and t is not answer
         and t.pickers <= answer.pickers
         and t.riders <= answer.riders
-        and any(f.pickers >= t.pickers and f.riders >= t.riders for f in failed)
+        and search.failed_above(t.pickers, t.riders)
     ]
     if not below:
         return ""

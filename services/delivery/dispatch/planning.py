@@ -255,11 +255,16 @@ def solve_limit(snap: Snapshot, cap_s: float) -> float:
 def missed_aim(problem: Problem, plan: Plan) -> bool:
     """Whether a door the plan may still move (one no rider carries) is past its aim: a plan
     kept as it was is then polished by a descent (`dispatcher.plan_snapshot`)."""
-    pinned = {j for v in problem.vehicles for j in v.carried}
+    pinned = _carried(problem)
     aim = {j.job_id: j.latest - problem.aim_inside_s for j in problem.jobs}
     return any(
         v.arrival > aim[v.job_id] for r in plan.routes for v in r.visits if v.job_id not in pinned
     )
+
+
+def _carried(problem: Problem) -> set[str]:
+    """The orders on riders' bikes: their doors cannot move to another rider."""
+    return {j for v in problem.vehicles for j in v.carried}
 
 
 def search_needed(problem: Problem, plan: Plan) -> bool:
@@ -272,7 +277,7 @@ def search_needed(problem: Problem, plan: Plan) -> bool:
     each by one door and seconds, for five times the descent's CPU. A door a rider carries cannot
     move and is no reason either."""
     free = [v for v in problem.vehicles if v.accepts_new]
-    pinned = {j for v in problem.vehicles for j in v.carried}
+    pinned = _carried(problem)
     jobs = {j.job_id: j for j in problem.jobs if j.job_id not in pinned}
     return any(
         visit.arrival > job.latest
