@@ -155,9 +155,7 @@ def _simulate(args: argparse.Namespace) -> int:
         return _simulate_city(args, scenario, city)
     if args.find_staff or args.fast:
         return _simulate_fast(args, scenario)
-    policies = args.compare.split(",") if args.compare else [scenario.policy]
-    if unknown := set(policies) - {"ortools", "greedy"}:
-        raise SystemExit(f"--compare: no dispatch policy {', '.join(sorted(unknown))}")
+    policies = _policies(args.compare) if args.compare else [scenario.policy]
     if args.use_running and len(policies) > 1:
         raise SystemExit("--compare starts the services once per policy; drop --use-running")
     out = Path(args.out) if args.out else report_dir(None, args.preset)
@@ -167,9 +165,18 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _policies(compare: str) -> list[str]:
+    """`--compare`'s dispatch policies, each known."""
+    policies = compare.split(",")
+    if unknown := set(policies) - {"ortools", "greedy"}:
+        raise SystemExit(f"--compare: no dispatch policy {', '.join(sorted(unknown))}")
+    return policies
+
+
 def _simulate_fast(args: argparse.Namespace, scenario) -> int:
     """`--fast`: the evening on a discrete-event clock; `--find-staff`: the fewest staff that
-    keep the target, by fast runs; `--against-full`: the same staffing on the services too."""
+    keep the target, by fast runs; `--against-full`: the same staffing on the services too;
+    `--compare`: each policy at the same staffing on the same seed."""
     import time
     from pathlib import Path
 
@@ -181,6 +188,10 @@ def _simulate_fast(args: argparse.Namespace, scenario) -> int:
     from infra.simulate.run import simulate
     from infra.simulate.stack import report_dir
 
+    if args.compare and (args.find_staff or args.against_full):
+        raise SystemExit(
+            "--compare plays each policy at one staffing: drop --find-staff, --against-full"
+        )
     out = Path(args.out) if args.out else report_dir(None, f"{args.preset}-fast")
     target = Target(within_30=args.target_within_30, kept=args.target_kept)
     if args.find_staff:
@@ -205,6 +216,11 @@ def _simulate_fast(args: argparse.Namespace, scenario) -> int:
         # its report is that run's, not a second play of it.
         write(out / "fast", "fast", scenario, played[pickers, riders], target)
         columns = {"fast": played[pickers, riders].numbers}
+    elif args.compare:
+        columns = {
+            policy: simulate_fast(scenario.with_(policy=policy), out / policy, policy, target)
+            for policy in _policies(args.compare)
+        }
     else:
         columns = {"fast": simulate_fast(scenario, out / "fast", "fast", target)}
     if args.against_full:

@@ -37,6 +37,23 @@ def test_the_fast_smoke_run_finishes_every_paid_order_and_reports_it(tmp_path):
         assert (out / "fast" / f"{plot}.png").stat().st_size > 1000
 
 
+def test_compare_plays_each_policy_on_the_same_evening(tmp_path):
+    """`--fast --compare`: the same orders for each policy, a report each; greedy sends one
+    order a trip, which is what the comparison is against."""
+    out = tmp_path / "report"
+    args = ("simulate", "--preset", "smoke", "--fast", "--compare", "ortools,greedy")
+    run = run_omo(*args, "--out", str(out), env={}, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    ortools, greedy = (
+        figures((out / p / "summary.md").read_text("utf-8")) for p in ("ortools", "greedy")
+    )
+    assert "dispatch `greedy`" in (out / "greedy" / "summary.md").read_text("utf-8")
+    assert ortools[PAID] == greedy[PAID]
+    assert float(greedy["orders per trip"]) == 1
+    assert "| | ortools | greedy |" in (out / "compare.md").read_text("utf-8")
+
+
 def test_the_smoke_store_keeps_its_promises_over_a_dozen_evenings():
     """The smoke store is starved (3 riders for 45 orders an hour, a floor packing 33), so
     orders wait, but a promise made is kept: 99.5 % over seeds 1 to 12, which at about 110
