@@ -351,3 +351,20 @@ def test_a_route_the_plan_sent_out_is_the_world_as_planned_and_needs_no_search()
     # Not sent after all (the world moved while it solved): the rider keeps it for the next.
     unsent = plan_snapshot(snap, NOW, "ortools", 0.5, last)
     assert unsent.solver == "ortools:kept" and LastPlan.of(unsent) == last
+
+
+@pytest.mark.parametrize("far_first", [True, False])
+def test_an_order_that_cannot_wait_takes_the_trip_from_one_that_can(far_first):
+    """One rider, a box of one bag: a far door due in 20 minutes (13.5 of riding), or a near
+    one the other way due in 45. Alike, the search keeps the cheaper near one whichever came
+    first, and the far one misses its promise; weighed by how long each can wait, the far one
+    rides and the near one still makes its promise on the next trip."""
+    far, near = order(1, 20, north_m=2500), order(2, 45, north_m=-500)
+    snap = snapshot(
+        [far, near] if far_first else [near, far], [Rider(rider_id="r1", at=STORE)], capacity=1
+    )
+    jobs = {job.job_id: job for job in build_problem(snap, NOW).jobs}
+    assert jobs["o1"].urgency > 2 and jobs["o2"].urgency < 1.05
+    planned = plan_snapshot(snap, NOW, "ortools", 0.5, None)
+    assert LastPlan.of(planned).routes == {"r1": ["o1"]}
+    assert planned.unassigned == ["o2"]

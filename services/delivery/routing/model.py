@@ -26,6 +26,9 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     latest: int
     service_s: int = 0
     on_time: bool = False  # with soft windows, still never later than `latest`
+    # Leaving the job out costs the problem's `unassigned_cost` times this: the dispatcher
+    # weighs an order that cannot wait for a later trip above one that can.
+    urgency: float = 1.0
 
 
 class Vehicle(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,7 +49,8 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True):
     """`durations[i][j]` seconds and `distances[i][j]` metres between nodes (float, asymmetric
     allowed). `hard_windows`: lateness is forbidden (Solomon); otherwise every second late costs
     `late_cost_per_s`. `vehicle_cost` is charged per vehicle used (minimise vehicles first when
-    it dominates). Jobs may stay unassigned only at `unassigned_cost` each."""
+    it dominates). Jobs may stay unassigned only at `unassigned_cost` each, times the job's
+    `urgency`."""
 
     durations: list[list[float]]
     distances: list[list[float]]

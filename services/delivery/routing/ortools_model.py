@@ -4,9 +4,9 @@ One node per job (two jobs at one address are two nodes), then one per distinct 
 place. Arc costs are distances; the time dimension is service plus travel; both in hundredths
 (SCALE), travel rounded up so that a plan on time in integers is on time in the float matrix.
 Waiting is allowed (slack). Capacity in bags. Every job sits in a disjunction at
-`unassigned_cost`; carried jobs may go to their vehicle only, other jobs to vehicles that accept
-new ones; a vehicle starts no earlier than `available_at`. Windows are hard, or soft: arriving
-after `latest` (less `aim_inside_s`) costs `late_cost_per_s` per second
+`unassigned_cost` times its `urgency`; carried jobs may go to their vehicle only, other jobs to
+vehicles that accept new ones; a vehicle starts no earlier than `available_at`. Windows are
+hard, or soft: arriving after `latest` (less `aim_inside_s`) costs `late_cost_per_s` per second
 (SetCumulVarSoftUpperBound), and jobs held `on_time` may not pass `latest`. The dispatcher
 also pays for each vehicle's span (rider time) and each job's arrival (the shopper's wait).
 """
@@ -127,7 +127,7 @@ def _who_may_serve(model: Model, problem: Problem) -> None:
     open_to_new = [v for v, veh in enumerate(problem.vehicles) if veh.accepts_new]
     for i, job in enumerate(problem.jobs):
         index = manager.NodeToIndex(i)
-        routing.AddDisjunction([index], problem.unassigned_cost * SCALE)
+        routing.AddDisjunction([index], round(problem.unassigned_cost * job.urgency * SCALE))
         allowed = [carried_by[job.job_id]] if job.job_id in carried_by else open_to_new
         if len(allowed) < len(problem.vehicles):
             # -1 is "unperformed". (SetAllowedVehiclesForIndex rejects Python lists in 9.15.)

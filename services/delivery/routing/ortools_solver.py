@@ -138,6 +138,10 @@ class Search(msgspec.Struct, frozen=True, kw_only=True):
     # None: guided local search with hard windows (distance), tabu search with soft (lateness).
     metaheuristic: str | None = None
     operators: tuple[str, ...] = OPERATORS  # use_make_active is always on
+    # None: on with soft windows. An order in a route is swapped for one left out only by
+    # this operator: without it a plan of one trip a rider, too small for a peak's orders,
+    # kept whichever orders its first solution took (`planning.urgency`).
+    swap_active: bool | None = None
     fleet_share: float = 0.3  # of the time, to minimise vehicles first (vehicle_cost > 0)
     eliminate_s: float = 0.1  # per attempt to empty one route
     eject_s: float = 0.3  # to place what attempts left out by an ejection pool (`eject`)
@@ -168,6 +172,8 @@ def plan_routes(problem: Problem, search: Search = DEFAULT_SEARCH) -> Plan:
     if search.metaheuristic is None:
         chosen = "GUIDED_LOCAL_SEARCH" if problem.hard_windows else "TABU_SEARCH"
         search = msgspec.structs.replace(search, metaheuristic=chosen)
+    if search.swap_active is None:
+        search = msgspec.structs.replace(search, swap_active=not problem.hard_windows)
     phases = problem.vehicle_cost > 0 and search.fleet_share > 0
     open_problem, jobs_of, vehicles_of = _open_part(problem)
     if phases:
@@ -388,7 +394,11 @@ def _parameters(search: Search, time_s: float, *, descent_only: bool):
     )
     operators = parameters.local_search_operators
     for field in operators.DESCRIPTOR.fields:
-        wanted = field.name in search.operators or field.name == "use_make_active"
+        wanted = (
+            field.name in search.operators
+            or field.name == "use_make_active"
+            or (field.name == "use_swap_active" and bool(search.swap_active))
+        )
         setattr(operators, field.name, BOOL_TRUE if wanted else BOOL_FALSE)
     if search.overrides:
         text_format.Merge(search.overrides, parameters)
