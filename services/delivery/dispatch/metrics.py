@@ -120,6 +120,9 @@ def metrics_app(metrics: DispatchMetrics, settings: Settings) -> Litestar:
         [healthz, scrape],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]  # as in build_app
         openapi_config=None,
+        # `omo dispatch` configured the process's logging; Litestar's default would replace the
+        # JSON lines with its own text format (and start a queue-listener thread), as in build_app.
+        logging_config=None,
     )
     app.state.settings = settings
     return app
