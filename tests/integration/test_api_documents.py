@@ -102,6 +102,39 @@ async def test_every_request_body_shows_an_example(database, service):
     assert bare == []
 
 
+# Properties that hold one of a fixed set of values wherever they appear (README: "States are
+# enums").
+STATE_NAME = re.compile(r"^(status|unit|fulfilment|zone|decided_by|cause|outcome|tender)$")
+
+
+def _is_free_text(schema: dict) -> bool:
+    """A string any value of which is allowed (not an enum, a const or a reference)."""
+    kinds = schema.get("oneOf", [schema])
+    return any(k.get("type") == "string" and not {"enum", "const"} & set(k) for k in kinds)
+
+
+def state_faults(name: str, schema: dict) -> list[str]:
+    """Where `schema`, or a schema inside it, holds a state as a plain string."""
+    faults = [
+        f"{name}.{p}"
+        for p, ps in schema.get("properties", {}).items()
+        if STATE_NAME.match(p) and _is_free_text(ps)
+    ]
+    return faults + [f for inner in _inner(schema) for f in state_faults(name, inner)]
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_every_state_is_an_enum(database, service):
+    async with client(service, database) as c:
+        spec = (await c.get("/schema/openapi.json")).json()
+    faults = [f for n, s in spec["components"]["schemas"].items() for f in state_faults(n, s)]
+    assert faults == []
+
+
+def test_every_event_carries_its_states_as_enums():
+    assert [f for t in sorted(TOPICS) for f in state_faults(t, data_schema(t))] == []
+
+
 def _is_integer(schema: dict) -> bool:
     return schema.get("type") == "integer" or any(_is_integer(s) for s in schema.get("oneOf", []))
 
