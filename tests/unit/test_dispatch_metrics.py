@@ -7,6 +7,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
+from litestar.testing import TestClient
 from prometheus_client import generate_latest
 
 from services.delivery.dispatch.metrics import DispatchMetrics, metrics_app
@@ -65,3 +66,11 @@ def test_serving_the_metrics_keeps_the_dispatchers_json_log_lines() -> None:
         root.setLevel(saved[1])
     [line] = [json.loads(line) for line in out.getvalue().splitlines()]
     assert (line["service"], line["message"]) == ("dispatcher", "dispatching kobe")
+
+
+def test_every_answer_of_the_dispatcher_names_its_request() -> None:
+    with TestClient(metrics_app(DispatchMetrics(), load(DeliverySettings))) as c:
+        kept = c.get("/healthz", headers={"X-Request-Id": "scrape-7"})
+        refused = c.get("/metrics")
+    assert (kept.status_code, kept.headers["request-id"]) == (200, "scrape-7")
+    assert refused.status_code == 401 and refused.headers["request-id"]
