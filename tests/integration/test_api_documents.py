@@ -59,6 +59,33 @@ async def test_a_guarded_operation_names_the_roles_it_admits(database):
     assert "manager" in ops["refundOrder"]["description"].lower()
 
 
+async def test_a_cached_catalog_read_declares_its_etag_and_its_304(database):
+    """The catalog answers 304 to a client that sends back its `ETag` (test_catalog_cache): a
+    client generated from the document must expect both."""
+    async with client("orders", database) as c:
+        ops = operations((await c.get("/schema/openapi.json")).json())
+    for name in ("searchProducts", "getProduct"):
+        responses = ops[name]["responses"]
+        assert "304" in responses and "content" not in responses["304"], name
+        assert {"ETag", "Cache-Control"} <= set(responses["200"]["headers"]), name
+        [etag] = [p for p in ops[name]["parameters"] if p["name"] == "If-None-Match"]
+        assert etag["in"] == "header" and not etag["required"], name
+
+
+async def test_an_operation_that_calls_stripe_declares_its_502(database):
+    """Stripe out of reach, or refusing, is a 502 `payment-gateway` problem."""
+    async with client("orders", database) as c:
+        ops = operations((await c.get("/schema/openapi.json")).json())
+        calling = [
+            h.operation_id
+            for route in c.app.routes
+            for h in getattr(route, "route_handlers", [])
+            if "gateway" in h.parsed_fn_signature.parameters
+        ]
+    assert len(calling) >= 5
+    assert [name for name in calling if "502" not in ops[name]["responses"]] == []
+
+
 @pytest.mark.parametrize("page", DOCS_PAGES)
 async def test_docs_pages_load_nothing_from_outside_the_service(database, page):
     async with client("delivery", database) as c:
