@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from litestar.response import ServerSentEvent
 
 from infra.registry import SERVICES
 from services.orders.webhooks.openapi import data_schema
@@ -84,6 +85,22 @@ async def test_an_operation_that_calls_stripe_declares_its_502(database):
         ]
     assert len(calling) >= 5
     assert [name for name in calling if "502" not in ops[name]["responses"]] == []
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_a_stream_is_documented_as_server_sent_events(database, service):
+    async with client(service, database) as c:
+        ops = operations((await c.get("/schema/openapi.json")).json())
+        streams = [
+            h.operation_id
+            for route in c.app.routes
+            for h in getattr(route, "route_handlers", [])
+            if h.parsed_fn_signature.return_type.annotation is ServerSentEvent
+        ]
+    assert streams, "a service without a stream?"
+    assert {n: list(ops[n]["responses"]["200"]["content"]) for n in streams} == {
+        n: ["text/event-stream"] for n in streams
+    }
 
 
 @pytest.mark.parametrize("page", DOCS_PAGES)

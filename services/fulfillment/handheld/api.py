@@ -29,7 +29,7 @@ from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Pool, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
 from shared.web.openapi import example, problems
-from shared.web.streams import Resume, event_message, stream
+from shared.web.streams import EVENT_STREAM, Resume, event_message, stream
 
 HERE = Path(__file__).parent
 PAGE = (HERE / "handheld.html").read_bytes()
@@ -173,7 +173,13 @@ async def save_picker(
     return {"picker_id": picker_id, "name": data.name}
 
 
-@get("/v1/handheld/events", guards=[allow(Role.PICKER)], tags=["handheld"], operation_id="events")
+@get(
+    "/v1/handheld/events",
+    guards=[allow(Role.PICKER)],
+    tags=["handheld"],
+    operation_id="events",
+    media_type=EVENT_STREAM,
+)
 async def events(
     pool: Pool, clock: Now, principal: Caller, hub: LiveHub, last_event: Resume
 ) -> ServerSentEvent:
