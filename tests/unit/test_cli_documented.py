@@ -42,6 +42,13 @@ def test_every_option_the_table_names_is_one_the_command_takes(row):
     assert [o for o in re.findall(r"--[a-z][a-z-]*", row) if o not in options] == []
 
 
+def test_every_setting_a_help_text_names_is_in_the_readme_table():
+    helps = [parser().format_help(), *(c.format_help() for c in commands().values())]
+    named = {n for h in helps for n in re.findall(r"\b(?:OMO|DATABASE)_[A-Z_]+\b", h)}
+    assert "OMO_DATA_DIR" in named  # `omo up --help` says where its data goes
+    assert sorted(n for n in named if f"`{n}`" not in README) == []
+
+
 def test_omo_version_names_the_installed_version(capsys):
     with pytest.raises(SystemExit) as done:
         parser().parse_args(["--version"])
