@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from services.fulfillment import live
-from services.fulfillment.batches.devices import DeviceId
+from services.fulfillment.batches.devices import DeviceId, registered
 from services.fulfillment.deps import LiveHub
 from services.fulfillment.handheld import pins, service, views
 from services.fulfillment.handheld.domain import Home
@@ -191,6 +191,7 @@ async def events(
     `Last-Event-ID` (or `?last_event_id=`) it resumes after that message; without, after the
     store's newest; an id the log never gave out is a 422 naming it."""
     async with pool.acquire() as conn:
+        await registered(conn, principal)
         after = await live.resume_at(conn, principal.store_id or "", last_event)
     return stream(_stream(hub, pool, clock, principal, after))
 
