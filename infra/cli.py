@@ -369,7 +369,14 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="omo", description="omo-grocery: run and operate the system")
     p.add_argument("--version", action="version", version=f"omo-grocery {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
-    up = sub.add_parser("up", help="start the database, the three services and localstripe")
+    up = sub.add_parser(
+        "up",
+        help="start the database, the three services and localstripe",
+        epilog="Set from the environment (README.md, Configuration): OMO_DATA_DIR, the database's"
+        " folder (default ./.omo); OMO_ORDERS_PORT, OMO_FULFILLMENT_PORT, OMO_DELIVERY_PORT,"
+        " OMO_STRIPE_PORT and OMO_DELIVERY_DISPATCHER_PORT; DATABASE_URL to use a PostgreSQL"
+        " of your own instead.",
+    )
     up.add_argument("--fresh", action="store_true", help="start from an empty database")
     up.set_defaults(run=_up)
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(run=_migrate)

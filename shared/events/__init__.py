@@ -54,6 +54,7 @@ class StoreUpdated(Event, frozen=True, kw_only=True):
 Fulfilment = Literal["delivery", "pickup"]
 Zone = Literal["ambient", "chilled", "frozen", "produce"]
 Unit = Literal["each", "kg"]
+DecidedBy = Literal["shopper", "preference"]  # who decided a substitute: they, or their preference
 # Every state an online order can be in (orders.orders' CHECK), an enum in the documents.
 OrderStatus = Literal[
     "awaiting_payment", "payment_failed", "expired", "placed", "picking", "picked", "packed",
@@ -232,7 +233,7 @@ class SubstitutionDecided(Event, frozen=True, kw_only=True):
     store_id: str
     line_no: int
     approved: bool
-    by: Literal["shopper", "preference"]
+    by: DecidedBy
 
 
 class OrderReadyForPickup(Event, frozen=True, kw_only=True):

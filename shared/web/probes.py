@@ -11,6 +11,7 @@ from shared.auth import Role
 from shared.bus import lag
 from shared.migrations import KERNEL, pending
 from shared.web.access import PUBLIC, allow
+from shared.web.problems import problem
 
 READY_TIMEOUT_S = 2.0
 
@@ -31,17 +32,21 @@ async def _behind(request: Request) -> list[str]:
 
 @get("/readyz", opt=PUBLIC, tags=["ops"], operation_id="readyz")
 async def readyz(request: Request) -> Response:
-    """Ready to serve: the database answers and this service's migrations are all applied."""
+    """Ready to serve: the database answers and this service's migrations are all applied.
+    Else a 503 `not-ready` problem that says which: `database` or `migrations_pending`."""
     try:
         behind = await asyncio.wait_for(_behind(request), READY_TIMEOUT_S)
     except Exception as exc:
-        return Response(
-            {"status": "unavailable", "database": f"unreachable: {type(exc).__name__}"},
-            status_code=503,
+        return _not_ready(
+            request, "the database does not answer", database=f"unreachable: {type(exc).__name__}"
         )
     if behind:
-        return Response({"status": "unavailable", "migrations_pending": behind}, status_code=503)
+        return _not_ready(request, "migrations are pending", migrations_pending=behind)
     return Response({"status": "ready"}, status_code=200)
+
+
+def _not_ready(request: Request, detail: str, **why: object) -> Response:
+    return problem(request, 503, "not-ready", "Not ready to serve", detail, extra=why)
 
 
 @get(

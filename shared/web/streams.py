@@ -27,6 +27,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from shared.bus import Published, events_after
 from shared.errors import InvalidInput
 
+EVENT_STREAM = "text/event-stream"  # a stream handler's `media_type`, so its document says so
 POLL_S = 0.5
 ALIVE_S = 15.0  # a comment line this often keeps proxies from closing a quiet stream
 RETRY_MS = 3000  # a dropped client comes back this soon (EventSource waits so before retrying)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from litestar.response import ServerSentEvent
 
 from infra.registry import SERVICES
 from services.orders.webhooks.openapi import data_schema
@@ -59,6 +60,49 @@ async def test_a_guarded_operation_names_the_roles_it_admits(database):
     assert "manager" in ops["refundOrder"]["description"].lower()
 
 
+async def test_a_cached_catalog_read_declares_its_etag_and_its_304(database):
+    """The catalog answers 304 to a client that sends back its `ETag` (test_catalog_cache): a
+    client generated from the document must expect both."""
+    async with client("orders", database) as c:
+        ops = operations((await c.get("/schema/openapi.json")).json())
+    for name in ("searchProducts", "getProduct"):
+        responses = ops[name]["responses"]
+        assert "304" in responses and "content" not in responses["304"], name
+        assert {"ETag", "Cache-Control"} <= set(responses["200"]["headers"]), name
+        [etag] = [p for p in ops[name]["parameters"] if p["name"] == "If-None-Match"]
+        assert etag["in"] == "header" and not etag["required"], name
+
+
+async def test_an_operation_that_calls_stripe_declares_its_502(database):
+    """Stripe out of reach, or refusing, is a 502 `payment-gateway` problem."""
+    async with client("orders", database) as c:
+        ops = operations((await c.get("/schema/openapi.json")).json())
+        calling = [
+            h.operation_id
+            for route in c.app.routes
+            for h in getattr(route, "route_handlers", [])
+            if "gateway" in h.parsed_fn_signature.parameters
+        ]
+    assert len(calling) >= 5
+    assert [name for name in calling if "502" not in ops[name]["responses"]] == []
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_a_stream_is_documented_as_server_sent_events(database, service):
+    async with client(service, database) as c:
+        ops = operations((await c.get("/schema/openapi.json")).json())
+        streams = [
+            h.operation_id
+            for route in c.app.routes
+            for h in getattr(route, "route_handlers", [])
+            if h.parsed_fn_signature.return_type.annotation is ServerSentEvent
+        ]
+    assert streams, "a service without a stream?"
+    assert {n: list(ops[n]["responses"]["200"]["content"]) for n in streams} == {
+        n: ["text/event-stream"] for n in streams
+    }
+
+
 @pytest.mark.parametrize("page", DOCS_PAGES)
 async def test_docs_pages_load_nothing_from_outside_the_service(database, page):
     async with client("delivery", database) as c:
@@ -100,6 +144,39 @@ async def test_every_request_body_shows_an_example(database, service):
     assert bodies, "no operation of the service takes a body?"
     bare = [n for n, c in bodies.items() if not (c.get("examples") or c["schema"].get("examples"))]
     assert bare == []
+
+
+# Properties that hold one of a fixed set of values wherever they appear (README: "States are
+# enums").
+STATE_NAME = re.compile(r"^(status|unit|fulfilment|zone|decided_by|cause|outcome|tender)$")
+
+
+def _is_free_text(schema: dict) -> bool:
+    """A string any value of which is allowed (not an enum, a const or a reference)."""
+    kinds = schema.get("oneOf", [schema])
+    return any(k.get("type") == "string" and not {"enum", "const"} & set(k) for k in kinds)
+
+
+def state_faults(name: str, schema: dict) -> list[str]:
+    """Where `schema`, or a schema inside it, holds a state as a plain string."""
+    faults = [
+        f"{name}.{p}"
+        for p, ps in schema.get("properties", {}).items()
+        if STATE_NAME.match(p) and _is_free_text(ps)
+    ]
+    return faults + [f for inner in _inner(schema) for f in state_faults(name, inner)]
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_every_state_is_an_enum(database, service):
+    async with client(service, database) as c:
+        spec = (await c.get("/schema/openapi.json")).json()
+    faults = [f for n, s in spec["components"]["schemas"].items() for f in state_faults(n, s)]
+    assert faults == []
+
+
+def test_every_event_carries_its_states_as_enums():
+    assert [f for t in sorted(TOPICS) for f in state_faults(t, data_schema(t))] == []
 
 
 def _is_integer(schema: dict) -> bool:

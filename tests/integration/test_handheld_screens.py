@@ -62,6 +62,16 @@ async def test_the_home_screen_shows_the_queue_per_zone_and_what_is_urgent(datab
         assert (await c.get("/v1/handheld/home", headers=elsewhere)).status_code == 404
 
 
+async def test_a_token_naming_no_registered_picker_reads_nothing_of_the_floor(database, demo):
+    """Commands refuse such a token (test_picking); the screens' reads do as well."""
+    stranger = bearer(Role.PICKER, store=STORE, subject="picker-made-up")
+    async with client("fulfillment", database) as c:
+        for path in ("/v1/handheld/home", "/v1/handheld/events"):
+            refused = await c.get(path, headers=stranger)
+            assert refused.status_code == 403, (path, refused.text)
+            assert "picker-made-up is not a registered picker" in refused.json()["detail"]
+
+
 async def test_a_signed_in_handheld_learns_the_stores_language_and_time_zone(database, demo):
     await handle_all(database)  # fulfillment learns of the store from store.updated
     async with client("fulfillment", database) as c:

@@ -214,7 +214,9 @@ async def test_readyz_fails_when_the_schema_falls_behind(database):
         finally:
             await conn.close()
         response = await c.get("/readyz")
-    assert response.status_code == 503
+    assert response.status_code == 503  # a problem, as the document declares every 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "urn:omo:problem:not-ready"
     assert "delivery/0001_stores_riders.sql" in response.json()["migrations_pending"]
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 from datetime import UTC, datetime
 
+from litestar.testing import TestClient
 from prometheus_client import generate_latest
 
-from services.delivery.dispatch.metrics import DispatchMetrics
+from services.delivery.dispatch.metrics import DispatchMetrics, metrics_app
 from services.delivery.dispatch.store import Run
+from services.delivery.settings import DeliverySettings
+from shared.logs import configure_logging
+from shared.settings import load
 
 
 def run(**over: object) -> Run:
@@ -42,3 +49,28 @@ def test_each_plan_is_counted_per_store_and_the_last_plan_is_what_the_gauges_say
     assert 'omo_dispatch_held_orders{store="kobe"} 1.0' in text
     assert 'omo_dispatch_failures_total{reason="solver-died",store="kobe"} 1.0' in text
     assert "_created" not in text
+
+
+def test_serving_the_metrics_keeps_the_dispatchers_json_log_lines() -> None:
+    """`omo dispatch` configures its logging, then builds the metrics app: Litestar's default
+    logging config replaced the JSON lines with its own text ones."""
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    out = io.StringIO()
+    try:
+        configure_logging("dispatcher", fmt="json", stream=out)
+        metrics_app(DispatchMetrics(), load(DeliverySettings))
+        logging.getLogger("omo.dispatch").info("dispatching kobe")
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    [line] = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert (line["service"], line["message"]) == ("dispatcher", "dispatching kobe")
+
+
+def test_every_answer_of_the_dispatcher_names_its_request() -> None:
+    with TestClient(metrics_app(DispatchMetrics(), load(DeliverySettings))) as c:
+        kept = c.get("/healthz", headers={"X-Request-Id": "scrape-7"})
+        refused = c.get("/metrics")
+    assert (kept.status_code, kept.headers["request-id"]) == (200, "scrape-7")
+    assert refused.status_code == 401 and refused.headers["request-id"]

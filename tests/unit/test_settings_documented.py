@@ -10,7 +10,9 @@ from infra.registry import SERVICES
 from shared.settings import PROJECT_ROOT, Settings, env_name
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-SOURCES = ("services", "shared", "infra")
+SOURCES = ("services", "shared", "infra", "bench")
+# A name in quotes that is an OMO_ setting, or any name read from the environment directly.
+READ = re.compile(r"\"(OMO_[A-Z_]+)\"|(?:environ\.get|environ\[|getenv)\(?\"([A-Z_]+)\"")
 
 
 def _documented(name: str) -> bool:
@@ -32,11 +34,12 @@ def _from_settings() -> set[str]:
 
 
 def _read_directly() -> set[str]:
-    """Variables read by name outside the settings structs (the CLI, the simulator)."""
+    """Variables read by name outside the settings structs (the CLI, the simulator, the
+    benchmarks)."""
     names: set[str] = set()
     for folder in SOURCES:
         for path in Path(PROJECT_ROOT, folder).rglob("*.py"):
-            names |= set(re.findall(r"\"(OMO_[A-Z_]+)\"", path.read_text(encoding="utf-8")))
+            names |= {a or b for a, b in READ.findall(path.read_text(encoding="utf-8"))}
     return names
 
 

@@ -19,7 +19,7 @@ from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Tx
 from shared.web.idempotency import IdempotencyKey, once
 from shared.web.openapi import example
-from shared.web.streams import Resume, fingerprint, snapshot, stream
+from shared.web.streams import EVENT_STREAM, Resume, fingerprint, snapshot, stream
 
 POLL_S = 3.0  # wall seconds between looks at a tracked order
 ALIVE_S = 15.0  # a quiet stream says it is alive this often
@@ -181,6 +181,7 @@ async def track(order_id: FromPath[str], conn: Tx, principal: Caller) -> views.T
     guards=[allow(Role.SHOPPER)],
     tags=["tracking"],
     operation_id="trackOrderLive",
+    media_type=EVENT_STREAM,
 )
 async def track_live(
     order_id: FromPath[str], pool: Pool, principal: Caller, last_event: Resume

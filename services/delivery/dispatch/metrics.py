@@ -38,6 +38,7 @@ from shared.auth import Role
 from shared.settings import Settings
 from shared.web.access import PUBLIC, allow
 from shared.web.problems import EXCEPTION_HANDLERS
+from shared.web.request_ids import with_request_ids
 
 log = logging.getLogger("omo.dispatch")
 SOLVE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0)
@@ -120,8 +121,12 @@ def metrics_app(metrics: DispatchMetrics, settings: Settings) -> Litestar:
         [healthz, scrape],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]  # as in build_app
         openapi_config=None,
+        # `omo dispatch` configured the process's logging; Litestar's default would replace the
+        # JSON lines with its own text format (and start a queue-listener thread), as in build_app.
+        logging_config=None,
     )
     app.state.settings = settings
+    app.asgi_handler = with_request_ids(app.asgi_handler)  # a `Request-Id` on every answer
     return app
 
 

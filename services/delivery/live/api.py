@@ -21,7 +21,7 @@ from shared.clock import Clock
 from shared.errors import Unauthenticated
 from shared.web.access import PUBLIC, allow, bearer_principal
 from shared.web.deps import Now, Pool
-from shared.web.streams import ALIVE_S, Resume, snapshot, stream
+from shared.web.streams import ALIVE_S, EVENT_STREAM, Resume, snapshot, stream
 
 PAGE = (Path(__file__).parent / "page.html").read_bytes()
 POLL_S = 1.0  # wall seconds between looks at the store
@@ -67,6 +67,7 @@ async def get_live_state(
     guards=[allow(Role.MANAGER)],
     tags=["live"],
     operation_id="followLiveState",
+    media_type=EVENT_STREAM,
 )
 async def live_stream(
     request: Request,

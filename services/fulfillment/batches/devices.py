@@ -91,9 +91,9 @@ async def _in_sequence(
         )
 
 
-async def _registered(conn: asyncpg.Connection, principal: Principal) -> None:
+async def registered(conn: asyncpg.Connection, principal: Principal) -> None:
     """Only a picker the store registered works its floor: a token that names anyone else (one
-    minted with a made-up subject) is refused before it changes anything."""
+    minted with a made-up subject) is refused before it changes or reads anything."""
     store_id = principal.store_id or ""
     if not await db.is_picker(conn, store_id=store_id, picker_id=principal.subject):
         raise Forbidden(f"{principal.subject} is not a registered picker of store {store_id}")
@@ -112,7 +112,7 @@ async def command(
     the device's sequence and run it, all in the request's transaction."""
 
     async def apply() -> Any:
-        await _registered(conn, principal)
+        await registered(conn, principal)
         await _in_sequence(conn, principal, device_id=handheld.device_id, seq=handheld.seq, now=now)
         return await run()
 

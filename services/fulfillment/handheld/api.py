@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from services.fulfillment import live
-from services.fulfillment.batches.devices import DeviceId
+from services.fulfillment.batches.devices import DeviceId, registered
 from services.fulfillment.deps import LiveHub
 from services.fulfillment.handheld import pins, service, views
 from services.fulfillment.handheld.domain import Home
@@ -29,7 +29,7 @@ from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Pool, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
 from shared.web.openapi import example, problems
-from shared.web.streams import Resume, event_message, stream
+from shared.web.streams import EVENT_STREAM, Resume, event_message, stream
 
 HERE = Path(__file__).parent
 PAGE = (HERE / "handheld.html").read_bytes()
@@ -173,7 +173,13 @@ async def save_picker(
     return {"picker_id": picker_id, "name": data.name}
 
 
-@get("/v1/handheld/events", guards=[allow(Role.PICKER)], tags=["handheld"], operation_id="events")
+@get(
+    "/v1/handheld/events",
+    guards=[allow(Role.PICKER)],
+    tags=["handheld"],
+    operation_id="events",
+    media_type=EVENT_STREAM,
+)
 async def events(
     pool: Pool, clock: Now, principal: Caller, hub: LiveHub, last_event: Resume
 ) -> ServerSentEvent:
@@ -185,6 +191,7 @@ async def events(
     `Last-Event-ID` (or `?last_event_id=`) it resumes after that message; without, after the
     store's newest; an id the log never gave out is a 422 naming it."""
     async with pool.acquire() as conn:
+        await registered(conn, principal)
         after = await live.resume_at(conn, principal.store_id or "", last_event)
     return stream(_stream(hub, pool, clock, principal, after))
 

@@ -6,6 +6,7 @@ import asyncpg
 
 from services.fulfillment import store as fulfillment_db
 from services.fulfillment.batches import store as batch_db
+from services.fulfillment.batches.devices import registered
 from services.fulfillment.handheld import store as db
 from services.fulfillment.handheld.domain import Home, urgent_tasks
 from services.fulfillment.handheld.labels import PrintLabel, print_label
@@ -23,6 +24,7 @@ async def home(conn: asyncpg.Connection, clock: Clock, principal: Principal) -> 
     store = await db.store_facts(conn, store_id=store_id)
     if store is None:
         raise NotFound(f"fulfillment knows no store {store_id}", field="store_id")
+    await registered(conn, principal)
     tasks = await fulfillment_db.tasks(conn, store_id=store_id, statuses=OPEN)
     return Home(
         at=now,

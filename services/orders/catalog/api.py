@@ -21,6 +21,7 @@ from services.orders.catalog.domain import (
     Upserted,
     Zone,
 )
+from services.orders.catalog.pages import HEADERS, NOT_MODIFIED
 from services.orders.catalog.paging import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -29,7 +30,7 @@ from services.orders.catalog.paging import (
     caller_language,
 )
 from services.orders.catalog.substitutes import Substitute
-from services.orders.deps import AcceptLanguage, Pages
+from services.orders.deps import AcceptLanguage, IfNoneMatch, Pages
 from shared import paging
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow
@@ -56,6 +57,8 @@ class StockCounts(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     opt=PUBLIC,
     tags=["catalog"],
     operation_id="searchProducts",
+    responses=NOT_MODIFIED,
+    response_headers=HEADERS,
 )
 async def search_products(
     request: Request,
@@ -68,6 +71,7 @@ async def search_products(
         QueryParameter(description="names to rank and sort by; else from Accept-Language"),
     ] = None,
     accept_language: AcceptLanguage = None,
+    if_none_match: IfNoneMatch = None,
     category: Annotated[str | None, QueryParameter(max_length=40)] = None,
     zone: Annotated[Zone | None, QueryParameter()] = None,
     cursor: Annotated[str | None, QueryParameter(max_length=2048)] = None,
@@ -101,6 +105,7 @@ async def search_products(
             cursor=cursor,
             limit=limit,
         ),
+        if_none_match=if_none_match,
         language=None if lang is not None else language,
     )
 
@@ -110,14 +115,25 @@ async def search_products(
     opt=PUBLIC,
     tags=["catalog"],
     operation_id="getProduct",
+    responses=NOT_MODIFIED,
+    response_headers=HEADERS,
 )
 async def get_product(
-    request: Request, store_id: FromPath[str], sku: FromPath[str], pool: Pool, pages: Pages
+    request: Request,
+    store_id: FromPath[str],
+    sku: FromPath[str],
+    pool: Pool,
+    pages: Pages,
+    if_none_match: IfNoneMatch = None,
 ) -> Response[CatalogItem]:
     """One product with its price and what is available to order (anyone); with an `ETag`,
     cached as the search is."""
     return await pages.answer(
-        pool, request, store_id, lambda conn: service.get_product(conn, store_id, sku)
+        pool,
+        request,
+        store_id,
+        lambda conn: service.get_product(conn, store_id, sku),
+        if_none_match=if_none_match,
     )
 
 

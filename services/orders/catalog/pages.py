@@ -29,10 +29,26 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 import msgspec
 from litestar import Request, Response
+from litestar.datastructures import ResponseHeader
+from litestar.openapi.datastructures import ResponseSpec
 
 from services.orders.catalog import store as db
 
 CACHE_CONTROL = "public, no-cache"
+# What the document says of a cached read: its headers, and the 304 a client with it gets.
+HEADERS = [
+    ResponseHeader(
+        name="ETag", description="Send it back as `If-None-Match`.", documentation_only=True
+    ),
+    ResponseHeader(name="Cache-Control", description=CACHE_CONTROL, documentation_only=True),
+]
+NOT_MODIFIED = {
+    304: ResponseSpec(
+        data_container=None,
+        description="The client's copy (its `If-None-Match`) is current: no body.",
+        generate_examples=False,
+    )
+}
 _encode = msgspec.json.Encoder().encode
 
 
@@ -113,6 +129,7 @@ class PageCache:
         store_id: str,
         read: Callable[[asyncpg.Connection], Awaitable[object]],
         *,
+        if_none_match: str | None,
         language: str | None = None,
     ) -> Response:
         """The page `read` gives (on a connection with no transaction: it only reads), from
@@ -128,7 +145,7 @@ class PageCache:
         headers = {"ETag": page.etag, "Cache-Control": CACHE_CONTROL}
         if language is not None:
             headers["Vary"] = "Accept-Language"
-        held = _tags(request.headers.get("if-none-match", ""))
+        held = _tags(if_none_match or "")
         if page.etag in held or "*" in held:
             return Response(b"", status_code=304, headers=headers)
         return Response(page.body, media_type="application/json", headers=headers)

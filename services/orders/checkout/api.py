@@ -11,7 +11,7 @@ from litestar.params import FromPath
 from services.orders.catalog.paging import caller_language
 from services.orders.checkout import service, views
 from services.orders.checkout.domain import OrderRequest
-from services.orders.deps import AcceptLanguage, Gateway, Quotes, Settings
+from services.orders.deps import GATEWAY_PROBLEMS, AcceptLanguage, Gateway, Quotes, Settings
 from shared.auth import Role
 from shared.errors import NotFound
 from shared.web.access import allow
@@ -45,7 +45,13 @@ ORDER_EXAMPLE = example(
 )
 
 
-@post("/v1/orders", guards=[allow(Role.SHOPPER)], tags=["orders"], operation_id="placeOrder")
+@post(
+    "/v1/orders",
+    guards=[allow(Role.SHOPPER)],
+    tags=["orders"],
+    operation_id="placeOrder",
+    responses=GATEWAY_PROBLEMS,
+)
 async def place_order(
     request: Request,
     data: Annotated[OrderRequest, ORDER_EXAMPLE],
@@ -124,6 +130,7 @@ PAYMENT_EXAMPLE = example(
     tags=["orders"],
     operation_id="confirmPayment",
     status_code=200,
+    responses=GATEWAY_PROBLEMS,
 )
 async def confirm_payment(
     order_id: FromPath[str],

@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-from shared.events import OrderStatus
+from shared.events import OrderStatus, Unit
 from shared.money import Money
 
 
@@ -25,6 +25,6 @@ class Favourite(msgspec.Struct, frozen=True, kw_only=True):
     times: int
     name_en: str
     name_ja: str
-    unit: str
+    unit: Unit
     price: Money  # per piece, or per kilogram
     available: int  # pieces, or grams for `kg`

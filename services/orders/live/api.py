@@ -15,7 +15,7 @@ from shared.auth import Role
 from shared.bus import last_issued
 from shared.web.access import allow
 from shared.web.deps import Caller, Pool
-from shared.web.streams import Resume, after_seq, follow_events, stream
+from shared.web.streams import EVENT_STREAM, Resume, after_seq, follow_events, stream
 
 
 @get(
@@ -23,6 +23,7 @@ from shared.web.streams import Resume, after_seq, follow_events, stream
     guards=[allow(Role.SHOPPER)],
     tags=["orders"],
     operation_id="followOrder",
+    media_type=EVENT_STREAM,
 )
 async def follow_order(
     order_id: FromPath[str], pool: Pool, principal: Caller, last_event: Resume

@@ -10,7 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, PathParameter
 
 from services.orders.checkout.api import PaymentConfirmation
-from services.orders.deps import Gateway, Quotes, Settings
+from services.orders.deps import GATEWAY_PROBLEMS, Gateway, Quotes, Settings
 from services.orders.on_behalf import service
 from services.orders.on_behalf.domain import BehalfRequest, Tracked
 from services.orders.on_behalf.service import Receipt
@@ -48,6 +48,7 @@ BEHALF_EXAMPLE = example(
     guards=COUNTER,
     tags=["on behalf"],
     operation_id="placeOrderOnBehalf",
+    responses=GATEWAY_PROBLEMS,
 )
 async def place(
     request: Request,
@@ -108,6 +109,7 @@ PAYMENT_EXAMPLE = example(
     tags=["on behalf"],
     operation_id="confirmPaymentAtCounter",
     status_code=200,
+    responses=GATEWAY_PROBLEMS,
 )
 async def confirm_payment(
     order_id: FromPath[str],

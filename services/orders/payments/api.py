@@ -9,7 +9,7 @@ from litestar import Request, Response, post
 from litestar.params import FromPath
 
 from services.orders.checkout import views
-from services.orders.deps import Gateway, Settings
+from services.orders.deps import GATEWAY_PROBLEMS, Gateway, Settings
 from services.orders.payments import refunds, webhook
 from shared.auth import Role
 from shared.web.access import PUBLIC, allow
@@ -35,6 +35,7 @@ REFUND_EXAMPLE = example(
     guards=[allow(Role.MANAGER)],
     tags=["payments"],
     operation_id="refundOrder",
+    responses=GATEWAY_PROBLEMS,
 )
 async def refund_order(
     request: Request,
@@ -63,6 +64,7 @@ async def refund_order(
     tags=["payments"],
     operation_id="stripeWebhook",
     status_code=200,
+    responses=GATEWAY_PROBLEMS,
 )
 async def stripe_webhook(
     request: Request, pool: Pool, clock: Now, settings: Settings, gateway: Gateway

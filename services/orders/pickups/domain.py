@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from shared.errors import Conflict, InvalidInput, NotFound
+from shared.events import Unit
 from shared.signing import derive_key
 
 PICKUP_CODE_PREFIX = "OMOP1"
@@ -75,7 +76,7 @@ class HandoverLine(msgspec.Struct, frozen=True, kw_only=True):
     sku: str
     name_en: str
     name_ja: str
-    unit: str
+    unit: Unit
     quantity: int
     substitute: HandoverSubstitute | None = None
 

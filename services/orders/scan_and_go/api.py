@@ -9,7 +9,7 @@ import msgspec
 from litestar import Request, Response, delete, get, post
 from litestar.params import FromPath
 
-from services.orders.deps import Gateway, Settings
+from services.orders.deps import GATEWAY_PROBLEMS, Gateway, Settings
 from services.orders.sale.domain import Barcode
 from services.orders.scan_and_go import service
 from services.orders.scan_and_go.views import CartView, ExitChecked
@@ -146,6 +146,7 @@ async def remove_scan(
     tags=["scan-and-go"],
     operation_id="checkOutCart",
     status_code=200,
+    responses=GATEWAY_PROBLEMS,
 )
 async def check_out(
     store_id: FromPath[str],
@@ -188,6 +189,7 @@ PAYMENT_EXAMPLE = example(
     tags=["scan-and-go"],
     operation_id="confirmCartPayment",
     status_code=200,
+    responses=GATEWAY_PROBLEMS,
 )
 async def confirm_payment(
     store_id: FromPath[str],

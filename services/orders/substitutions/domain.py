@@ -7,7 +7,7 @@ from datetime import datetime
 import msgspec
 
 from shared.errors import Conflict
-from shared.events import SubstituteReason
+from shared.events import DecidedBy, SubstituteReason, Unit
 from shared.money import Money
 
 
@@ -19,7 +19,7 @@ class Proposal(msgspec.Struct, frozen=True, kw_only=True):
     sku: str
     decide_by: datetime
     approved: bool | None
-    decided_by: str | None
+    decided_by: DecidedBy | None
     decided_at: datetime | None
     preference: str
 
@@ -31,12 +31,12 @@ class ProposalView(msgspec.Struct, frozen=True, kw_only=True):
     sku: str
     name_en: str
     name_ja: str
-    unit: str
+    unit: Unit
     quantity: int
     unit_price: Money  # per piece, or per kilogram
     decide_by: datetime
     approved: bool | None
-    decided_by: str | None
+    decided_by: DecidedBy | None
     decided_at: datetime | None
     # Why the catalog offered it (same kind, brand, size; the price difference): in words, in
     # the reader's language, and as codes with their parameters for an app to word itself

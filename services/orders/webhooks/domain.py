@@ -29,7 +29,7 @@ OFFERED = frozenset(t for t, cls in TOPICS.items() if "store_id" in cls.__struct
 # Event fields an endpoint never receives: the hand-over code printed for a member proves a
 # delivery at the door, which is no business of the chain's other systems.
 WITHHELD = frozenset({"handover_code"})
-MAX_ATTEMPTS = 15  # first try, then backoff from 10 s doubling to 1 h: about 9 hours in all
+MAX_ATTEMPTS = 18  # first try, then backoff from 10 s doubling to 1 h: about 9 hours in all
 FIRST_RETRY = timedelta(seconds=10)
 LONGEST_WAIT = timedelta(hours=1)
 
