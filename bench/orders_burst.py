@@ -2,7 +2,9 @@
 
 What it measures is how fast the refused are told: a checkout that cannot be served should not
 queue on the sku's row lock behind those that can (issue 19, part 4). Sales and refusals are
-timed apart, as the client saw them.
+timed apart, as the client saw them. Meanwhile a till rings up one piece of the sku every
+`TILL_EVERY_S` (the till sells what the customer holds, so it never fails for stock): how long
+a cashier waits behind the burst.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from shared.auth import Role, mint
 from shared.settings import DEV_JWT_SECRET
 
 CHECKOUTS, AT_ONCE, UNITS = 1000, 100, 10
+TILL_EVERY_S = 0.1
 
 
 def _cuts(latencies: list[float]) -> dict:
@@ -27,8 +30,29 @@ def _cuts(latencies: list[float]) -> dict:
     return {"p50_ms": round(cuts[49] * 1000, 1), "p99_ms": round(cuts[98] * 1000, 1)}
 
 
-async def burst(base_url: str, sku: str) -> dict:
-    """How many were sold and refused, each's p50/p99 in ms, other answers by status."""
+async def till(base_url: str, ean: str, done: asyncio.Event) -> list[float]:
+    """Till sales of one piece by barcode, one every `TILL_EVERY_S` until `done`: their
+    latencies (a sale that is not a 201 raises: the till must never be refused)."""
+    token = mint(DEV_JWT_SECRET, Role.CASHIER, store_id=STORE_ID, ttl_s=3600)
+    body = {
+        "barcodes": [ean],
+        "tender": {"kind": "cash", "received": {"amount": 10**7, "currency": "JPY"}},
+    }
+    waited: list[float] = []
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+        while not done.is_set():
+            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
+            sent = time.perf_counter()
+            response = await http.post(f"/v1/stores/{STORE_ID}/sales", json=body, headers=headers)
+            response.raise_for_status()
+            waited.append(time.perf_counter() - sent)
+            await asyncio.sleep(max(0.0, TILL_EVERY_S - waited[-1]))
+    return waited
+
+
+async def burst(base_url: str, sku: str, ean: str) -> dict:
+    """How many were sold and refused, each's p50/p99 in ms, other answers by status, and the
+    till's sales meanwhile (p50 and the longest, in ms)."""
     tokens = [
         mint(DEV_JWT_SECRET, Role.SHOPPER, member_id=f"mem_bench_{n:02d}", ttl_s=3600)
         for n in range(MEMBERS)
@@ -53,14 +77,24 @@ async def burst(base_url: str, sku: str) -> dict:
                 else:
                     others[str(response.status_code)] += 1
 
+    done = asyncio.Event()
+    cashier = asyncio.create_task(till(base_url, ean, done))
     started = time.perf_counter()
     await asyncio.gather(*(shopper() for _ in range(AT_ONCE)))
+    seconds = time.perf_counter() - started
+    done.set()
+    sales = await cashier
     return {
         "checkouts": CHECKOUTS,
         "at_once": AT_ONCE,
         "units": UNITS,
-        "seconds": round(time.perf_counter() - started, 1),
+        "seconds": round(seconds, 1),
         "sold": {"count": len(timed[201]), **_cuts(timed[201])},
         "refused": {"count": len(timed[409]), **_cuts(timed[409])},
         "errors": dict(others),
+        "till": {
+            "count": len(sales),
+            "p50_ms": round(statistics.median(sales) * 1000, 1),
+            "max_ms": round(max(sales) * 1000, 1),
+        },
     }
