@@ -17,7 +17,7 @@ from collections import Counter
 
 import httpx
 
-from bench.orders_load import MEMBERS, STORE_ID
+from bench.orders_load import MEMBERS, STORE_ID, connections
 from shared.auth import Role, mint
 from shared.settings import DEV_JWT_SECRET
 
@@ -30,7 +30,7 @@ def _cuts(latencies: list[float]) -> dict:
     return {"p50_ms": round(cuts[49] * 1000, 1), "p99_ms": round(cuts[98] * 1000, 1)}
 
 
-async def till(base_url: str, ean: str, done: asyncio.Event) -> list[float]:
+async def till(http: httpx.AsyncClient, ean: str, done: asyncio.Event) -> list[float]:
     """Till sales of one piece by barcode, one every `TILL_EVERY_S` until `done`: their
     latencies (a sale that is not a 201 raises: the till must never be refused)."""
     token = mint(DEV_JWT_SECRET, Role.CASHIER, store_id=STORE_ID, ttl_s=3600)
@@ -39,14 +39,13 @@ async def till(base_url: str, ean: str, done: asyncio.Event) -> list[float]:
         "tender": {"kind": "cash", "received": {"amount": 10**7, "currency": "JPY"}},
     }
     waited: list[float] = []
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
-        while not done.is_set():
-            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
-            sent = time.perf_counter()
-            response = await http.post(f"/v1/stores/{STORE_ID}/sales", json=body, headers=headers)
-            response.raise_for_status()
-            waited.append(time.perf_counter() - sent)
-            await asyncio.sleep(max(0.0, TILL_EVERY_S - waited[-1]))
+    while not done.is_set():
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
+        sent = time.perf_counter()
+        response = await http.post(f"/v1/stores/{STORE_ID}/sales", json=body, headers=headers)
+        response.raise_for_status()
+        waited.append(time.perf_counter() - sent)
+        await asyncio.sleep(max(0.0, TILL_EVERY_S - waited[-1]))
     return waited
 
 
@@ -61,29 +60,34 @@ async def burst(base_url: str, sku: str, ean: str) -> dict:
     left = iter(range(CHECKOUTS))
     timed: dict[int, list[float]] = {201: [], 409: []}
     others: Counter[str] = Counter()
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
 
-    async def shopper() -> None:
-        async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as http:
-            for n in left:
-                headers = {
-                    "Authorization": f"Bearer {tokens[n % MEMBERS]}",
-                    "Idempotency-Key": str(uuid.uuid4()),
-                }
-                sent = time.perf_counter()
-                response = await http.post("/v1/orders", json=body, headers=headers)
-                if response.status_code in timed:
-                    timed[response.status_code].append(time.perf_counter() - sent)
-                else:
-                    others[str(response.status_code)] += 1
+    async def shopper(http: httpx.AsyncClient) -> None:
+        for n in left:
+            headers = {
+                "Authorization": f"Bearer {tokens[n % MEMBERS]}",
+                "Idempotency-Key": str(uuid.uuid4()),
+            }
+            sent = time.perf_counter()
+            response = await http.post("/v1/orders", json=body, headers=headers)
+            if response.status_code in timed:
+                timed[response.status_code].append(time.perf_counter() - sent)
+            else:
+                others[str(response.status_code)] += 1
 
+    # Made before the clock starts (as `hammer` does): each client costs tens of ms of CPU, and
+    # 100 made while the first wave was in flight stalled the load generator's loop for seconds,
+    # all of it counted in the first wave's latencies.
+    at_till, *shoppers = connections(base_url, 1 + AT_ONCE)
     done = asyncio.Event()
-    cashier = asyncio.create_task(till(base_url, ean, done))
     started = time.perf_counter()
-    await asyncio.gather(*(shopper() for _ in range(AT_ONCE)))
-    seconds = time.perf_counter() - started
-    done.set()
-    sales = await cashier
+    try:
+        cashier = asyncio.create_task(till(at_till, ean, done))
+        await asyncio.gather(*map(shopper, shoppers))
+        seconds = time.perf_counter() - started
+        done.set()
+        sales = await cashier
+    finally:
+        await asyncio.gather(at_till.aclose(), *(c.aclose() for c in shoppers))
     return {
         "checkouts": CHECKOUTS,
         "at_once": AT_ONCE,
