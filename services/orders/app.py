@@ -79,6 +79,7 @@ def create_app(
         clock=clock,
         jobs=[
             (settings.unpaid_sweep_s, partial(checkout.expire_unpaid, clock=clock)),
+            (settings.unpaid_sweep_s, partial(checkout.expire_claims, clock=clock)),
             (settings.substitution_sweep_s, partial(substitutions.decide_overdue, clock=clock)),
             (settings.webhook_send_s, partial(webhooks.send_due, clock=clock, http=hooks_http)),
             (settings.nudge_send_s, partial(nudges.send_due, clock=clock, sender=nudge_sender)),

@@ -56,15 +56,16 @@ async def place_order(
     quotes: Quotes,
     gateway: Gateway,
 ) -> Response[views.OrderView]:
-    """Check out (shoppers): promise, reserve, store, then create the PaymentIntent.
+    """Check out (shoppers): claim the stock, promise, store, then create the PaymentIntent.
 
     The order awaits payment until the app confirms it with Stripe; its stock is held until
     `pay_by`. A repeat with the same Idempotency-Key returns the first response."""
-    offer = await service.offer(pool, quotes, data)
+    offer = await service.offer(pool, quotes, clock, data)
     caller, key, member_id = principal.subject, idempotency_key, principal.member_id or ""
-    async with pool.acquire() as conn, conn.transaction():
+    async with service.placing(pool, offer) as conn:
         replay = await claim(conn, request, caller=caller, key=key)
         if isinstance(replay, Response):
+            await service.give_back(conn, offer)
             return replay
         placed = await service.place(
             conn, clock, offer, member_id=member_id, key=key, claimed=replay is None

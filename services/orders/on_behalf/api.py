@@ -9,6 +9,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, PathParameter
 
+from services.orders.checkout import service as checkout
 from services.orders.checkout.api import PaymentConfirmation
 from services.orders.deps import Gateway, Quotes, Settings
 from services.orders.on_behalf import service
@@ -75,9 +76,10 @@ async def place(
         pool, quotes, clock, secret=secret, store_id=store_id, request=data
     )
     caller, key = f"{store_id}/{principal.subject}", idempotency_key
-    async with pool.acquire() as conn, conn.transaction():
+    async with checkout.placing(pool, offer) as conn:
         replay = await claim(conn, request, caller=caller, key=key)
         if isinstance(replay, Response):
+            await checkout.give_back(conn, offer)
             return replay
         placed = await service.place_for(
             conn,
