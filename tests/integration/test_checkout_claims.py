@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import asyncpg
 import httpx
 import msgspec
 
@@ -24,7 +25,7 @@ from shared.settings import DEV_JWT_SECRET
 from tests.eventually import eventually
 from tests.integration.apps import bearer
 from tests.integration.conftest import serving
-from tests.integration.shopping import CABBAGE, key, order
+from tests.integration.shopping import CABBAGE, SHOPPER, key, order
 from tests.integration.shopping import stock as counts
 
 STORE = "kobe-sannomiya"
@@ -135,3 +136,21 @@ async def test_an_order_whose_claim_expired_first_reserves_afresh(database, demo
     finally:
         await pool.close()
         await quotes.aclose()
+
+
+async def test_a_repeat_of_the_checkout_that_took_the_last_unit_replays_its_order(orders, database):
+    conn = await asyncpg.connect(database)
+    try:
+        await conn.execute(LEFT, STORE, CABBAGE, 1)
+    finally:
+        await conn.close()
+    basket = order({"sku": CABBAGE, "quantity": 1}, fulfilment="pickup", address=None)
+    headers = {**SHOPPER, **key()}
+    first = await orders.post("/v1/orders", json=basket, headers=headers)
+    again = await orders.post("/v1/orders", json=basket, headers=headers)
+    other = await orders.post("/v1/orders", json=basket, headers={**SHOPPER, **key()})
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json()["order_id"] == first.json()["order_id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert other.status_code == 409  # sold out to anyone else
+    assert await counts(database, CABBAGE) == (1, 1)

@@ -16,7 +16,7 @@ from shared.auth import Role
 from shared.errors import NotFound
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Tx
-from shared.web.idempotency import IdempotencyKey, claim, remember
+from shared.web.idempotency import IdempotencyKey, claim, remember, used
 from shared.web.openapi import example
 from shared.web.query import CursorQuery, LimitQuery
 
@@ -62,6 +62,8 @@ async def place_order(
     `pay_by`. A repeat with the same Idempotency-Key returns the first response."""
     offer = await service.offer(pool, quotes, clock, data)
     caller, key, member_id = principal.subject, idempotency_key, principal.member_id or ""
+    if offer.short and not await used(pool, request, caller=caller, key=key):
+        raise service.not_enough(offer.lines, offer.short)  # sold out: nothing to write
     async with service.placing(pool, offer) as conn:
         replay = await claim(conn, request, caller=caller, key=key)
         if isinstance(replay, Response):
