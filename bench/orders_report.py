@@ -48,14 +48,15 @@ def tables(results: dict[str, list[dict]]) -> str:
                        *(r["cpu"].get(c, "-") for c in cpu)))  # fmt: skip
     out += ["", row("hot sku: checkouts, at once, units", "seconds", "sold", "sold p50 / p99 ms",
                     "refused", "refused p50 / p99 ms", "errors", "till sales",
-                    "till p50 / max ms")]  # fmt: skip
-    out.append("|---|---:|---:|---:|---:|---:|---|---:|---:|")
+                    "till p50 / max ms", *(f"CPU% {c}" for c in cpu))]  # fmt: skip
+    out.append("|---|---:|---:|---:|---:|---:|---|---:|---:|" + "---:|" * len(cpu))
     for r in results.get("burst", []):
         sold, refused, sales = r["sold"], r["refused"], r["till"]
         out.append(row(f"{r['checkouts']}, {r['at_once']}, {r['units']}", r["seconds"],
                        sold["count"], f"{sold['p50_ms']} / {sold['p99_ms']}", refused["count"],
                        f"{refused['p50_ms']} / {refused['p99_ms']}", errors(r), sales["count"],
-                       f"{sales['p50_ms']} / {sales['max_ms']}"))  # fmt: skip
+                       f"{sales['p50_ms']} / {sales['max_ms']}",
+                       *(r["cpu"].get(c, "-") for c in cpu)))  # fmt: skip
     out += ["", row("pgbench: reserve + order + lines", "clients", "tps", "latency avg ms",
                     "failed", "CPU% postgres", "CPU% machine")]  # fmt: skip
     out.append("|---|---:|---:|---:|---:|---:|---:|")
