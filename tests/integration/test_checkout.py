@@ -327,7 +327,7 @@ async def test_cancelling_a_paid_order_returns_its_stock_and_voids_the_authoriza
 async def test_an_order_left_unpaid_gives_its_stock_back(orders, database):
     from datetime import timedelta
 
-    from services.orders.checkout.service import expire_unpaid
+    from services.orders.checkout.cancelling import expire_unpaid
     from shared.clock import Clock
     from shared.db import create_pool
 

@@ -14,7 +14,7 @@ import asyncpg
 import httpx
 import msgspec
 
-from services.orders.checkout import service
+from services.orders.checkout import cancelling, service
 from services.orders.checkout.domain import OrderRequest
 from services.orders.checkout.quotes import QuoteClient
 from services.orders.stock import store as stock
@@ -108,8 +108,8 @@ async def test_a_claim_whose_checkout_died_is_given_back_when_it_expires(databas
             )
         assert short == set()
         assert await counts(database, CABBAGE) == (5, 2)
-        assert await service.expire_claims(pool, Clock()) == 0  # not yet
-        assert await service.expire_claims(pool, later_by(2)) == 1
+        assert await cancelling.expire_claims(pool, Clock()) == 0  # not yet
+        assert await cancelling.expire_claims(pool, later_by(2)) == 1
         assert await counts(database, CABBAGE) == (5, 0)
         assert await pool.fetchval(CLAIMS) == 0
     finally:
@@ -124,7 +124,7 @@ async def test_an_order_whose_claim_expired_first_reserves_afresh(database, demo
         await pool.execute(LEFT, STORE, CABBAGE, 5)
         offer = await service.offer(pool, quotes, Clock(), msgspec.convert(pickup, OrderRequest))
         assert await counts(database, CABBAGE) == (5, 2)
-        assert await service.expire_claims(pool, later_by(2)) == 1  # a slow checkout's claim
+        assert await cancelling.expire_claims(pool, later_by(2)) == 1  # a slow checkout's claim
         assert await counts(database, CABBAGE) == (5, 0)
         async with service.placing(pool, offer) as conn:
             placed = await service.place(

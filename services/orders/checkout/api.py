@@ -9,7 +9,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from services.orders.catalog.paging import caller_language
-from services.orders.checkout import service, views
+from services.orders.checkout import cancelling, service, views
 from services.orders.checkout.domain import OrderRequest
 from services.orders.deps import AcceptLanguage, Gateway, Quotes, Settings
 from shared.auth import Role
@@ -170,7 +170,7 @@ async def cancel_order(
 ) -> views.OrderView:
     """Cancel before packing (its shopper, or the store's manager): stock back on the shelf,
     the authorization voided. Cancelling is not a creation: no Idempotency-Key."""
-    return await service.cancel_by(conn, clock, principal, order_id=order_id, reason=data.reason)
+    return await cancelling.cancel_by(conn, clock, principal, order_id=order_id, reason=data.reason)
 
 
 ROUTES = [place_order, get_order, list_orders, confirm_payment, cancel_order]

@@ -18,9 +18,10 @@ hear so at once, and when every checkout quoted first, the whole first wave of a
 waited for delivery's answers before it reached the row and found it sold out. A claim holds the
 row for one statement, so no network call is still made while a stock row is locked. The price
 is a reservation that may outlive its checkout: every failure after the claim gives it back in
-the same code path, and a claim whose process died before that is given back by
-`expire_claims` after `CLAIM_S`; an order whose claim expired before it was stored reserves
-afresh in its own transaction, as before.
+the same code path, and a claim whose process died before that is given back after `CLAIM_S`
+(`cancelling.expire_claims`); an order whose claim expired before it was stored reserves afresh
+in its own transaction, as before. A sold-out basket claims nothing, and is refused after one
+read of its Idempotency-Key (a key some request committed replays its first answer instead).
 
 A request that stopped half-way is resumed from the order its key placed: `place` finds it,
 `pay_for` makes its PaymentIntent or refuses again as the first time did.
@@ -28,6 +29,7 @@ A request that stopped half-way is resumed from the order its key placed: `place
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -57,12 +59,12 @@ from services.orders.stock import store as stock
 from shared.auth import Principal
 from shared.bus import publish
 from shared.clock import Clock
-from shared.db import unit_of_work
+from shared.db import DATABASE_GONE, unit_of_work
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.events import OrderCancelled, OrderPlaced, PlacedLine
+from shared.events import OrderPlaced, PlacedLine
 from shared.ids import uuid7
 
-CANCELLABLE = frozenset({"awaiting_payment", "placed", "picking", "picked"})
+log = logging.getLogger(__name__)
 # How long a claim outlives its checkout if the process dies before giving it back: far longer
 # than a quote may take (its timeout is at most 10 s) and the order's short transaction.
 CLAIM_S = 60
@@ -148,7 +150,7 @@ async def offer(
             pickup=request.fulfilment == "pickup",
         )
     except BaseException:
-        await stock.release_claim(pool, store_id=request.store_id, claim_id=claim_id)
+        await _give_back_after(pool, store_id=request.store_id, claim_id=claim_id)
         raise
     return Offer(
         request=request,
@@ -160,11 +162,19 @@ async def offer(
     )
 
 
-async def give_back(conn: asyncpg.Connection | asyncpg.Pool, offer: Offer) -> None:
-    """Let go of the stock `offer` claimed, if an order did not take it: a replayed request's
-    (in its transaction), or a failed one's (on the pool, after its transaction rolled back)."""
+async def give_back(conn: asyncpg.Connection, offer: Offer) -> None:
+    """Let go of the stock `offer` claimed, in `conn`'s transaction: a replayed request's."""
     if offer.claim_id is not None:
         await stock.release_claim(conn, store_id=offer.request.store_id, claim_id=offer.claim_id)
+
+
+async def _give_back_after(pool: asyncpg.Pool, *, store_id: str, claim_id: str) -> None:
+    """Let go of a failed checkout's claim, on its own. If the database is out of reach the
+    checkout's own error is the one to answer, and the sweep gives the claim back later."""
+    try:
+        await stock.release_claim(pool, store_id=store_id, claim_id=claim_id)
+    except DATABASE_GONE:
+        log.warning("stock claim %s left to the sweep: the database is out of reach", claim_id)
 
 
 @asynccontextmanager
@@ -175,7 +185,8 @@ async def placing(pool: asyncpg.Pool, offer: Offer) -> AsyncIterator[asyncpg.Con
         async with pool.acquire() as conn, conn.transaction():
             yield conn
     except BaseException:
-        await give_back(pool, offer)
+        if offer.claim_id is not None:
+            await _give_back_after(pool, store_id=offer.request.store_id, claim_id=offer.claim_id)
         raise
 
 
@@ -235,7 +246,7 @@ async def place(
     return OrderKey(store_id=order.store_id, order_id=order.order_id)
 
 
-async def _release_stock(conn: asyncpg.Connection, order: OrderRow) -> None:
+async def release_stock(conn: asyncpg.Connection, order: OrderRow) -> None:
     lines = await orders.lines(conn, store_id=order.store_id, order_id=order.order_id)
     await stock.release(conn, store_id=order.store_id, amounts={x.sku: x.quantity for x in lines})
 
@@ -258,7 +269,7 @@ async def pay_for(
                 **keys, amount=order.to_authorize, currency=order.currency
             )
         except GatewayUnavailable as exc:
-            await _release_stock(conn, order)
+            await release_stock(conn, order)
             await orders.set_status(conn, **keys, status="payment_failed", failure=exc.detail)
             await payments.add_ledger(
                 conn,
@@ -344,58 +355,3 @@ async def confirm_payment(
             conn, clock, store_id=order.store_id, order_id=order.order_id, intent=intent
         )
         return await order_view(conn, placed, principal.role)
-
-
-async def cancel(
-    conn: asyncpg.Connection,
-    clock: Clock,
-    order: OrderRow,
-    *,
-    reason: str,
-    status: str = "cancelled",
-) -> OrderRow:
-    """Before packing: release the stock, and let the voiding consumer cancel the payment."""
-    keys = {"store_id": order.store_id, "order_id": order.order_id}
-    order = await orders.lock_order(conn, **keys)
-    if order.status not in CANCELLABLE:
-        raise Conflict(
-            f"an order that is {order.status} can no longer be cancelled", field="order_id"
-        )
-    if await payments.settlement(conn, **keys):
-        raise Conflict("the order is packed and being paid for", field="order_id")
-    now = clock.now()
-    await _release_stock(conn, order)
-    await orders.set_status(conn, **keys, status=status, failure=reason)
-    await orders.add_stage(conn, **keys, stage=status, at=now)
-    await publish(conn, OrderCancelled(**keys, reason=reason), occurred_at=now)
-    return await orders.lock_order(conn, **keys)
-
-
-async def cancel_by(
-    conn: asyncpg.Connection, clock: Clock, principal: Principal, *, order_id: str, reason: str
-) -> OrderView:
-    """Its shopper or its store's manager cancels the order (see `cancel`)."""
-    order = await visible_order(conn, principal, order_id)
-    cancelled = await cancel(conn, clock, order, reason=reason)
-    return await order_view(conn, cancelled, principal.role)
-
-
-async def expire_claims(pool: asyncpg.Pool, clock: Clock, *, limit: int = 100) -> int:
-    """Claims past their expiry give their stock back: their checkout died before it stored the
-    order or gave them back itself."""
-    expired = await stock.expired_claims(pool, now=clock.now(), limit=limit)
-    for store_id, claim_id in expired:
-        await stock.release_claim(pool, store_id=store_id, claim_id=claim_id)
-    return len(expired)
-
-
-async def expire_unpaid(pool: asyncpg.Pool, clock: Clock, *, limit: int = 100) -> int:
-    """Orders left unpaid past their store's timeout give their stock back."""
-    async with pool.acquire() as conn, conn.transaction():
-        overdue = await orders.overdue_unpaid(conn, now=clock.now(), limit=limit)
-        for key in overdue:
-            order = await orders.lock_order(conn, store_id=key.store_id, order_id=key.order_id)
-            await cancel(
-                conn, clock, order, reason="payment not completed in time", status="expired"
-            )
-    return len(overdue)
