@@ -1,16 +1,18 @@
 """The database's own limit on checkout: the core of a placement's write, run by `pgbench`.
 
-One pgbench transaction is the `reserve` call of services/orders/stock/queries.sql and
-`insert_order` (the order, its lines and its first stage in one statement) of
-services/orders/order/queries.sql, statement for statement, with the values our code would send
-written in as literals: 32 baskets drawn like the HTTP bench's (skus sorted, as the store module
-sends them), one script each, picked at random; only the order id is fresh each time.
-`reserve` (orders.reserve) locks its rows in sku order itself (an earlier version did not, and
-deadlocked here at 13-20 tps). It is the floor of what a placement costs the database: the app adds
-the guard's erased-account check, the offer's read (rules, prices, stock), the idempotency claim and
-answer, the PaymentIntent's update and the order view (two transactions and two reads, about 14
-round trips: 21 before the pool stopped resetting connections on the server and the reservation
-became one call without a savepoint).
+One pgbench transaction is a placement's stock and order SQL, statement for statement: the
+`claim` of services/orders/stock/queries.sql on its own (committed at once, as checkout claims
+before it asks for a promise), then `take_claim` and `insert_order` (the order, its lines and
+its first stage in one statement, services/orders/order/queries.sql) in one transaction, with
+the values our code would send written in as literals: 32 baskets drawn like the HTTP bench's
+(skus sorted, as the store module sends them), one script each, picked at random; only the
+order and claim ids are fresh each time. The claim's reservation (orders.reserve) locks its
+rows in sku order itself (an earlier version did not, and deadlocked here at 13-20 tps). It is
+the floor of what a placement costs the database: the app adds the guard's erased-account
+check, the offer's read (rules, prices, stock), the idempotency claim and answer, the
+PaymentIntent's update and the order view (about 15 round trips: 21 before the pool stopped
+resetting connections on the server and the reservation became one call without a savepoint;
+the claim of its own, issue 19 part 4, added one).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ SCRIPTS = 32
 VARIANTS = ("as in queries.sql",)
 _PARAM = re.compile(r"\$(\d+)\b")
 ORDER_ID = "('ord_pgb_' || :id::text)"
+CLAIM_ID = "('clm_pgb_' || :id::text)"
 
 
 def literal(value: object) -> str:
@@ -70,10 +73,12 @@ def script(body: dict, catalog: dict[str, Sellable]) -> str:
     amount = {x.sku: x.quantity for x in lines}
     address = request.address
     store = literal(STORE_ID)
-    reserve = {
+    claim = {
         "store_id": store,
+        "claim_id": CLAIM_ID,
         "skus": array(skus, "text"),
         "quantities": array([amount[s] for s in skus], "bigint"),
+        "expires_at": "(now() + interval '60 seconds')",
     }
     order = {
         "store_id": store,
@@ -103,8 +108,9 @@ def script(body: dict, catalog: dict[str, Sellable]) -> str:
     return "\n".join(
         [
             r"\set id random(1, 1000000000000000)",
+            statement("claim", claim),
             "BEGIN;",
-            statement("reserve", reserve),
+            statement("take_claim", {"store_id": store, "claim_id": CLAIM_ID}),
             statement("insert_order", order),
             "COMMIT;",
             "",

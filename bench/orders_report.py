@@ -47,13 +47,16 @@ def tables(results: dict[str, list[dict]]) -> str:
         out.append(row(r["stream"], r["rate"], r["per_s"], r["p50_ms"], r["p99_ms"], errors(r),
                        *(r["cpu"].get(c, "-") for c in cpu)))  # fmt: skip
     out += ["", row("hot sku: checkouts, at once, units", "seconds", "sold", "sold p50 / p99 ms",
-                    "refused", "refused p50 / p99 ms", "errors")]  # fmt: skip
-    out.append("|---|---:|---:|---:|---:|---:|---|")
+                    "refused", "refused p50 / p99 ms", "errors", "till sales",
+                    "till p50 / max ms", *(f"CPU% {c}" for c in cpu))]  # fmt: skip
+    out.append("|---|---:|---:|---:|---:|---:|---|---:|---:|" + "---:|" * len(cpu))
     for r in results.get("burst", []):
-        sold, refused = r["sold"], r["refused"]
+        sold, refused, sales = r["sold"], r["refused"], r["till"]
         out.append(row(f"{r['checkouts']}, {r['at_once']}, {r['units']}", r["seconds"],
                        sold["count"], f"{sold['p50_ms']} / {sold['p99_ms']}", refused["count"],
-                       f"{refused['p50_ms']} / {refused['p99_ms']}", errors(r)))  # fmt: skip
+                       f"{refused['p50_ms']} / {refused['p99_ms']}", errors(r), sales["count"],
+                       f"{sales['p50_ms']} / {sales['max_ms']}",
+                       *(r["cpu"].get(c, "-") for c in cpu)))  # fmt: skip
     out += ["", row("pgbench: reserve + order + lines", "clients", "tps", "latency avg ms",
                     "failed", "CPU% postgres", "CPU% machine")]  # fmt: skip
     out.append("|---|---:|---:|---:|---:|---:|---:|")

@@ -9,7 +9,7 @@ from litestar import Litestar
 
 from services.orders.catalog.api import ROUTES as CATALOG_ROUTES
 from services.orders.catalog.pages import PageCache
-from services.orders.checkout import service as checkout
+from services.orders.checkout import cancelling
 from services.orders.checkout.api import ROUTES as CHECKOUT_ROUTES
 from services.orders.checkout.quotes import QuoteClient
 from services.orders.consumers import consumers
@@ -78,7 +78,8 @@ def create_app(
         consumers=consumers(gateway),
         clock=clock,
         jobs=[
-            (settings.unpaid_sweep_s, partial(checkout.expire_unpaid, clock=clock)),
+            (settings.unpaid_sweep_s, partial(cancelling.expire_unpaid, clock=clock)),
+            (settings.unpaid_sweep_s, partial(cancelling.expire_claims, clock=clock)),
             (settings.substitution_sweep_s, partial(substitutions.decide_overdue, clock=clock)),
             (settings.webhook_send_s, partial(webhooks.send_due, clock=clock, http=hooks_http)),
             (settings.nudge_send_s, partial(nudges.send_due, clock=clock, sender=nudge_sender)),

@@ -31,7 +31,8 @@ class OrdersSettings(ServiceSettings, frozen=True, kw_only=True):
     # How long a cached catalog page may show what was available when it was read (seconds):
     # a price, definition, count or currency change is never served late (catalog/pages.py).
     catalog_stock_lag_s: Annotated[float, msgspec.Meta(ge=0, le=60)] = 2.0
-    # How often unpaid orders past their store's timeout are swept (clock seconds).
+    # How often unpaid orders past their store's timeout, and stock claims past theirs (a
+    # checkout that died between claiming and storing its order), are swept (clock seconds).
     unpaid_sweep_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0
     # How often unanswered substitutions past their time limit are decided (clock seconds).
     substitution_sweep_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0

@@ -72,6 +72,17 @@ async def claim(
     return _response(stored.status, stored.body, stored.media_type, replayed=True)
 
 
+async def used(
+    conn: asyncpg.Connection | asyncpg.Pool, request: Request, *, caller: str, key: str
+) -> bool:
+    """Whether a request with `key` committed its claim: a refusal that writes nothing asks this
+    (one read, no transaction, no lock) and answers at once unless there is a first request to
+    replay, which `claim` then does. A first request still running is not seen, as it is not
+    before its own transaction starts."""
+    service = request.app.state.service
+    return await keys.stored(conn, service=service, caller=caller, key=key) is not None
+
+
 async def remember(
     conn: asyncpg.Connection,
     request: Request,

@@ -38,7 +38,9 @@ async def claim_key(
     return bool(await conn.fetchval(Q["claim"], service, caller, key, fingerprint, ttl))
 
 
-async def stored(conn: asyncpg.Connection, *, service: str, caller: str, key: str) -> Stored | None:
+async def stored(
+    conn: asyncpg.Connection | asyncpg.Pool, *, service: str, caller: str, key: str
+) -> Stored | None:
     return row_as(Stored, await conn.fetchrow(Q["stored"], service, caller, key))
 
 

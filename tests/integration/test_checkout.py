@@ -104,6 +104,11 @@ async def test_two_hundred_concurrent_checkouts_never_sell_the_same_unit(
     )
     assert await stock(database, CABBAGE) == (10, 10)
     assert await order_count(database, "awaiting_payment") == 10
+    conn = await asyncpg.connect(database)
+    try:  # each sale's claim is its order's reservation now, and no refusal claimed any
+        assert await conn.fetchval("SELECT count(*) FROM orders.stock_claims") == 0
+    finally:
+        await conn.close()
 
 
 async def test_a_repeated_checkout_returns_the_first_order_and_reserves_once(orders, database):
@@ -322,7 +327,7 @@ async def test_cancelling_a_paid_order_returns_its_stock_and_voids_the_authoriza
 async def test_an_order_left_unpaid_gives_its_stock_back(orders, database):
     from datetime import timedelta
 
-    from services.orders.checkout.service import expire_unpaid
+    from services.orders.checkout.cancelling import expire_unpaid
     from shared.clock import Clock
     from shared.db import create_pool
 

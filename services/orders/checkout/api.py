@@ -9,14 +9,14 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from services.orders.catalog.paging import caller_language
-from services.orders.checkout import service, views
+from services.orders.checkout import cancelling, service, views
 from services.orders.checkout.domain import OrderRequest
 from services.orders.deps import GATEWAY_PROBLEMS, AcceptLanguage, Gateway, Quotes, Settings
 from shared.auth import Role
 from shared.errors import NotFound
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Tx
-from shared.web.idempotency import IdempotencyKey, claim, remember
+from shared.web.idempotency import IdempotencyKey, claim, remember, used
 from shared.web.openapi import example
 from shared.web.query import CursorQuery, LimitQuery
 
@@ -62,15 +62,18 @@ async def place_order(
     quotes: Quotes,
     gateway: Gateway,
 ) -> Response[views.OrderView]:
-    """Check out (shoppers): promise, reserve, store, then create the PaymentIntent.
+    """Check out (shoppers): claim the stock, promise, store, then create the PaymentIntent.
 
     The order awaits payment until the app confirms it with Stripe; its stock is held until
     `pay_by`. A repeat with the same Idempotency-Key returns the first response."""
-    offer = await service.offer(pool, quotes, data)
+    offer = await service.offer(pool, quotes, clock, data)
     caller, key, member_id = principal.subject, idempotency_key, principal.member_id or ""
-    async with pool.acquire() as conn, conn.transaction():
+    if offer.short and not await used(pool, request, caller=caller, key=key):
+        raise service.not_enough(offer.lines, offer.short)  # sold out: nothing to write
+    async with service.placing(pool, offer) as conn:
         replay = await claim(conn, request, caller=caller, key=key)
         if isinstance(replay, Response):
+            await service.give_back(conn, offer)
             return replay
         placed = await service.place(
             conn, clock, offer, member_id=member_id, key=key, claimed=replay is None
@@ -174,7 +177,7 @@ async def cancel_order(
 ) -> views.OrderView:
     """Cancel before packing (its shopper, or the store's manager): stock back on the shelf,
     the authorization voided. Cancelling is not a creation: no Idempotency-Key."""
-    return await service.cancel_by(conn, clock, principal, order_id=order_id, reason=data.reason)
+    return await cancelling.cancel_by(conn, clock, principal, order_id=order_id, reason=data.reason)
 
 
 ROUTES = [place_order, get_order, list_orders, confirm_payment, cancel_order]

@@ -1,13 +1,27 @@
 """Checkout's use cases, in the phases that keep stock rows free of network waits.
 
-1. `offer`: the store's rules, and delivery's promise for the order (network, no transaction).
-2. `place`, in one short transaction with the request's Idempotency-Key: price, reserve stock,
-   store the order awaiting payment.
+1. `offer`: the store's rules and the lines priced (no lock); stock claimed for the basket in a
+   statement of its own, committed at once; then delivery's promise for the order (network, no
+   transaction, no row held). If the quote fails the claim is given back.
+2. `place`, in one short transaction with the request's Idempotency-Key (`placing`): the order
+   stored awaiting payment, taking the claim over as its reservation. If that transaction fails
+   or finds the key's first order, the claim is given back.
 3. `pay_for`: create the PaymentIntent (network) holding only this order's row lock, so a
    duplicate request waits instead of paying twice; on failure release the stock and mark the
    order failed, and refuse (`PaymentFailed`, which commits that).
 4. When the payment is authorized (dev confirm, or Stripe's webhook) the order is placed and
    `order.placed` goes to fulfillment and delivery, in the same transaction (`authorized`).
+
+Stock is claimed before the quote, not reserved after it (issue 19 part 4; the design's first
+rule was quote, then reserve and store): on a hot sku the checkouts that cannot be served must
+hear so at once, and when every checkout quoted first, the whole first wave of a flash sale
+waited for delivery's answers before it reached the row and found it sold out. A claim holds the
+row for one statement, so no network call is still made while a stock row is locked. The price
+is a reservation that may outlive its checkout: every failure after the claim gives it back in
+the same code path, and a claim whose process died before that is given back after `CLAIM_S`
+(`cancelling.expire_claims`); an order whose claim expired before it was stored reserves afresh
+in its own transaction, as before. A sold-out basket claims nothing, and is refused after one
+read of its Idempotency-Key (a key some request committed replays its first answer instead).
 
 A request that stopped half-way is resumed from the order its key placed: `place` finds it,
 `pay_for` makes its PaymentIntent or refuses again as the first time did.
@@ -15,6 +29,9 @@ A request that stopped half-way is resumed from the order its key placed: `place
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -42,24 +59,28 @@ from services.orders.stock import store as stock
 from shared.auth import Principal
 from shared.bus import publish
 from shared.clock import Clock
-from shared.db import unit_of_work
+from shared.db import DATABASE_GONE, unit_of_work
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.events import OrderCancelled, OrderPlaced, PlacedLine
+from shared.events import OrderPlaced, PlacedLine
 from shared.ids import uuid7
 
-CANCELLABLE = frozenset({"awaiting_payment", "placed", "picking", "picked"})
+log = logging.getLogger(__name__)
+# How long a claim outlives its checkout if the process dies before giving it back: far longer
+# than a quote may take (its timeout is at most 10 s) and the order's short transaction.
+CLAIM_S = 60
 
 
 class Offer(msgspec.Struct, frozen=True, kw_only=True):
     """What the store says to an order before anything is written: its rules, its lines at
-    today's prices and the promise; or, for a basket with a sold-out sku, which skus (`short`),
-    and no promise asked for."""
+    today's prices, the stock claimed for it (`claim_id`) and the promise; or, for a basket
+    with a sold-out sku, which skus (`short`), and neither claim nor promise."""
 
     request: OrderRequest
     rules: db.StoreRules
     lines: list[PlacedLine]
     promised: Promised | None
     short: list[str]
+    claim_id: str | None = None
 
 
 def check_promise(promised: Promised, request: OrderRequest) -> datetime:
@@ -88,30 +109,85 @@ def not_enough(lines: list[PlacedLine], short: list[str]) -> Conflict:
     )
 
 
-async def offer(pool: asyncpg.Pool, quotes: QuoteClient, request: OrderRequest) -> Offer:
-    """Phase 1: the store's rules, the lines priced, and the promise delivery makes for the
-    order's address (or the store itself, for a pickup). No transaction is open while delivery
-    answers. A basket with a sold-out sku asks for no promise: `place` refuses it at once
-    instead of queueing on the rows of those that can still be served."""
+async def offer(
+    pool: asyncpg.Pool, quotes: QuoteClient, clock: Clock, request: OrderRequest
+) -> Offer:
+    """Phase 1: the store's rules, the lines priced, the stock claimed, and the promise delivery
+    makes for the order's address (or the store itself, for a pickup). No transaction is open
+    and no row held while delivery answers. A basket with a sold-out sku (as last committed,
+    read without a lock, or under the claim's) claims nothing and asks for no promise: `place`
+    refuses it at once instead of queueing behind those that can still be served."""
     check_request(request)
     skus = [line.sku for line in request.lines]
+    claim_id = f"clm_{uuid7().hex}"
     async with pool.acquire() as conn:
         basket = await db.basket(conn, store_id=request.store_id, skus=skus)
-    if basket is None:
-        raise NotFound(f"there is no store {request.store_id}", field="store_id")
-    catalog = {s: x.product for s, x in basket.stocked.items()}
-    lines = price_lines(request, catalog, basket.rules.currency)
-    short = sorted(x.sku for x in lines if basket.stocked[x.sku].available < x.quantity)
+        if basket is None:
+            raise NotFound(f"there is no store {request.store_id}", field="store_id")
+        catalog = {s: x.product for s, x in basket.stocked.items()}
+        lines = price_lines(request, catalog, basket.rules.currency)
+        short = sorted(x.sku for x in lines if basket.stocked[x.sku].available < x.quantity)
+        if not short:
+            wanted = {line.sku: line.quantity for line in lines}
+            expires_at = clock.now() + timedelta(seconds=CLAIM_S)
+            short = sorted(
+                await stock.claim(
+                    conn,
+                    store_id=request.store_id,
+                    claim_id=claim_id,
+                    amounts=wanted,
+                    expires_at=expires_at,
+                )
+            )
     if short:
         return Offer(request=request, rules=basket.rules, lines=lines, promised=None, short=short)
     where = request.address or basket.rules
-    promised = await quotes.quote(
-        store_id=request.store_id,
-        lat=where.lat,
-        lng=where.lng,
-        pickup=request.fulfilment == "pickup",
+    try:
+        promised = await quotes.quote(
+            store_id=request.store_id,
+            lat=where.lat,
+            lng=where.lng,
+            pickup=request.fulfilment == "pickup",
+        )
+    except BaseException:
+        await _give_back_after(pool, store_id=request.store_id, claim_id=claim_id)
+        raise
+    return Offer(
+        request=request,
+        rules=basket.rules,
+        lines=lines,
+        promised=promised,
+        short=[],
+        claim_id=claim_id,
     )
-    return Offer(request=request, rules=basket.rules, lines=lines, promised=promised, short=[])
+
+
+async def give_back(conn: asyncpg.Connection, offer: Offer) -> None:
+    """Let go of the stock `offer` claimed, in `conn`'s transaction: a replayed request's."""
+    if offer.claim_id is not None:
+        await stock.release_claim(conn, store_id=offer.request.store_id, claim_id=offer.claim_id)
+
+
+async def _give_back_after(pool: asyncpg.Pool, *, store_id: str, claim_id: str) -> None:
+    """Let go of a failed checkout's claim, on its own. If the database is out of reach the
+    checkout's own error is the one to answer, and the sweep gives the claim back later."""
+    try:
+        await stock.release_claim(pool, store_id=store_id, claim_id=claim_id)
+    except DATABASE_GONE:
+        log.warning("stock claim %s left to the sweep: the database is out of reach", claim_id)
+
+
+@asynccontextmanager
+async def placing(pool: asyncpg.Pool, offer: Offer) -> AsyncIterator[asyncpg.Connection]:
+    """The transaction phase 2 runs in: if it fails (a refusal, an error, a crash of the
+    connection), the stock `offer` claimed is given back once it has rolled back."""
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            yield conn
+    except BaseException:
+        if offer.claim_id is not None:
+            await _give_back_after(pool, store_id=offer.request.store_id, claim_id=offer.claim_id)
+        raise
 
 
 async def place(
@@ -123,18 +199,21 @@ async def place(
     key: str,
     claimed: bool,
 ) -> OrderKey:
-    """Phase 2: reserve and store the order awaiting payment; the order this key placed
-    already, if a first request got that far (`claimed`: this request is the key's first, so
-    there is none)."""
+    """Phase 2, in `placing`'s transaction: store the order awaiting payment, its stock the
+    offer's claim; or the order this key placed already, if a first request got that far
+    (`claimed`: this request is the key's first, so there is none), and the claim given back."""
     if not claimed and (placed := await orders.order_by_key(conn, member_id=member_id, key=key)):
+        await give_back(conn, offer)
         return placed
     request, rules, lines = offer.request, offer.rules, offer.lines
-    if offer.short or offer.promised is None:
+    if offer.claim_id is None or offer.promised is None:
         raise not_enough(lines, offer.short)
     promise_at = check_promise(offer.promised, request)
-    wanted = {line.sku: line.quantity for line in lines}
-    if short := sorted(await stock.reserve(conn, store_id=request.store_id, amounts=wanted)):
-        raise not_enough(lines, short)
+    if not await stock.take_claim(conn, store_id=request.store_id, claim_id=offer.claim_id):
+        # The claim expired and was given back before the order came: reserve afresh.
+        wanted = {line.sku: line.quantity for line in lines}
+        if short := sorted(await stock.reserve(conn, store_id=request.store_id, amounts=wanted)):
+            raise not_enough(lines, short)
     now = clock.now()
     sums = totals(lines, rules.weighed_buffer_pct)
     address = request.address
@@ -167,7 +246,7 @@ async def place(
     return OrderKey(store_id=order.store_id, order_id=order.order_id)
 
 
-async def _release_stock(conn: asyncpg.Connection, order: OrderRow) -> None:
+async def release_stock(conn: asyncpg.Connection, order: OrderRow) -> None:
     lines = await orders.lines(conn, store_id=order.store_id, order_id=order.order_id)
     await stock.release(conn, store_id=order.store_id, amounts={x.sku: x.quantity for x in lines})
 
@@ -190,7 +269,7 @@ async def pay_for(
                 **keys, amount=order.to_authorize, currency=order.currency
             )
         except GatewayUnavailable as exc:
-            await _release_stock(conn, order)
+            await release_stock(conn, order)
             await orders.set_status(conn, **keys, status="payment_failed", failure=exc.detail)
             await payments.add_ledger(
                 conn,
@@ -276,49 +355,3 @@ async def confirm_payment(
             conn, clock, store_id=order.store_id, order_id=order.order_id, intent=intent
         )
         return await order_view(conn, placed, principal.role)
-
-
-async def cancel(
-    conn: asyncpg.Connection,
-    clock: Clock,
-    order: OrderRow,
-    *,
-    reason: str,
-    status: str = "cancelled",
-) -> OrderRow:
-    """Before packing: release the stock, and let the voiding consumer cancel the payment."""
-    keys = {"store_id": order.store_id, "order_id": order.order_id}
-    order = await orders.lock_order(conn, **keys)
-    if order.status not in CANCELLABLE:
-        raise Conflict(
-            f"an order that is {order.status} can no longer be cancelled", field="order_id"
-        )
-    if await payments.settlement(conn, **keys):
-        raise Conflict("the order is packed and being paid for", field="order_id")
-    now = clock.now()
-    await _release_stock(conn, order)
-    await orders.set_status(conn, **keys, status=status, failure=reason)
-    await orders.add_stage(conn, **keys, stage=status, at=now)
-    await publish(conn, OrderCancelled(**keys, reason=reason), occurred_at=now)
-    return await orders.lock_order(conn, **keys)
-
-
-async def cancel_by(
-    conn: asyncpg.Connection, clock: Clock, principal: Principal, *, order_id: str, reason: str
-) -> OrderView:
-    """Its shopper or its store's manager cancels the order (see `cancel`)."""
-    order = await visible_order(conn, principal, order_id)
-    cancelled = await cancel(conn, clock, order, reason=reason)
-    return await order_view(conn, cancelled, principal.role)
-
-
-async def expire_unpaid(pool: asyncpg.Pool, clock: Clock, *, limit: int = 100) -> int:
-    """Orders left unpaid past their store's timeout give their stock back."""
-    async with pool.acquire() as conn, conn.transaction():
-        overdue = await orders.overdue_unpaid(conn, now=clock.now(), limit=limit)
-        for key in overdue:
-            order = await orders.lock_order(conn, store_id=key.store_id, order_id=key.order_id)
-            await cancel(
-                conn, clock, order, reason="payment not completed in time", status="expired"
-            )
-    return len(overdue)

@@ -9,6 +9,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, PathParameter
 
+from services.orders.checkout import service as checkout
 from services.orders.checkout.api import PaymentConfirmation
 from services.orders.deps import GATEWAY_PROBLEMS, Gateway, Quotes, Settings
 from services.orders.on_behalf import service
@@ -21,7 +22,7 @@ from shared.auth import Role
 from shared.errors import NotFound
 from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Pool, Secret, Tx
-from shared.web.idempotency import IdempotencyKey, claim, remember
+from shared.web.idempotency import IdempotencyKey, claim, remember, used
 from shared.web.openapi import example
 
 COUNTER = [allow(Role.CASHIER, Role.MANAGER)]
@@ -76,9 +77,12 @@ async def place(
         pool, quotes, clock, secret=secret, store_id=store_id, request=data
     )
     caller, key = f"{store_id}/{principal.subject}", idempotency_key
-    async with pool.acquire() as conn, conn.transaction():
+    if offer.short and not await used(pool, request, caller=caller, key=key):
+        raise checkout.not_enough(offer.lines, offer.short)  # sold out: nothing to write
+    async with checkout.placing(pool, offer) as conn:
         replay = await claim(conn, request, caller=caller, key=key)
         if isinstance(replay, Response):
+            await checkout.give_back(conn, offer)
             return replay
         placed = await service.place_for(
             conn,

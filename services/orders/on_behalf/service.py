@@ -84,7 +84,7 @@ async def offer_for(
         member = await members.on_file(
             conn, clock, secret=secret, member_id=request.member_id, code=request.member_code
         )
-    offer = await checkout.offer(pool, quotes, order_request(store_id, request, member))
+    offer = await checkout.offer(pool, quotes, clock, order_request(store_id, request, member))
     return offer, member.member_id
 
 

@@ -24,6 +24,7 @@ import asyncpg
 import msgspec
 import stripe
 
+from services.orders.checkout import cancelling
 from services.orders.checkout import service as checkout
 from services.orders.order import store as orders
 from services.orders.payments import store as payments
@@ -130,7 +131,7 @@ async def reconcile(
             conn, clock, store_id=order.store_id, order_id=order.order_id, intent=intent
         )
     else:
-        await checkout.cancel(conn, clock, order, reason="payment cancelled", status="expired")
+        await cancelling.cancel(conn, clock, order, reason="payment cancelled", status="expired")
     return True
 
 

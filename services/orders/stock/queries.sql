@@ -48,3 +48,41 @@ UPDATE orders.products AS p
 SET on_hand = c.on_hand
 FROM unnest(:skus::text[], :on_hand::bigint[]) AS c (sku, on_hand)
 WHERE p.store_id = :store_id AND p.sku = c.sku
+
+-- name: claim
+-- Run on its own, outside a transaction, so the rows are locked for this one statement: the
+-- skus short (empty: all reserved, under :claim_id until :expires_at; 0025_stock_claims.sql).
+SELECT orders.claim_stock(
+    :store_id, :claim_id, :skus::text[], :quantities::bigint[], :expires_at::timestamptz
+)
+
+-- name: take_claim
+-- The order's transaction makes the claim its own reservation: the claim goes, `reserved`
+-- stays. No row: the claim expired and was given back.
+DELETE FROM orders.stock_claims
+WHERE store_id = :store_id AND claim_id = :claim_id
+RETURNING sku
+
+-- name: release_claim
+-- What the claim reserved is let go of (nothing, if an order took it or it was let go of).
+WITH gone AS (
+    DELETE FROM orders.stock_claims
+    WHERE store_id = :store_id AND claim_id = :claim_id
+    RETURNING sku, quantity
+),
+locked AS MATERIALIZED (
+    SELECT sku FROM orders.products
+    WHERE store_id = :store_id AND sku IN (SELECT sku FROM gone)
+    ORDER BY sku
+    FOR UPDATE
+)
+UPDATE orders.products p
+SET reserved = greatest(p.reserved - gone.quantity, 0)
+FROM gone, locked
+WHERE p.store_id = :store_id AND p.sku = gone.sku AND locked.sku = gone.sku
+
+-- name: expired_claims
+SELECT DISTINCT store_id, claim_id
+FROM orders.stock_claims
+WHERE expires_at < :now
+LIMIT :limit

@@ -1,9 +1,13 @@
 """Stock, one per store for every channel: the only module that writes `on_hand` and `reserved`
 after a product is loaded (queries.sql).
 
-- An online order reserves at checkout (`reserve`), in the transaction that stores it; what it
-  reserved is let go when it is cancelled or expires (`release`), or taken when it is packed
-  (`take_from_stock`, with `unreserve`).
+- An online checkout claims its stock first, in a statement of its own (`claim`: a reservation
+  that holds the rows for that statement only), before it asks delivery for a promise; the
+  transaction that stores the order takes the claim over (`take_claim`), and a checkout that
+  fails gives it back (`release_claim`), as the sweep does for a claim past its expiry whose
+  checkout died (`expired_claims`). An order with no claim left reserves in its own transaction
+  (`reserve`). What an order reserved is let go when it is cancelled or expires (`release`), or
+  taken when it is packed (`take_from_stock`, with `unreserve`).
 - THE TILL RULE: the till sells what the customer holds. A till sale or a paid scan-and-go
   cart never fails for stock: it takes its quantities off `on_hand` (never below 0) and leaves
   `reserved` alone (`take_from_stock` with nothing to unreserve). If on_hand ends below what
@@ -24,6 +28,7 @@ waits holding no row, so it is never part of a deadlock.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -44,6 +49,48 @@ async def reserve(
     skus = sorted(amounts)
     query = Q["reserve"](store_id=store_id, skus=skus, quantities=[amounts[s] for s in skus])
     return set(await conn.fetchval(*query))
+
+
+async def claim(
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    claim_id: str,
+    amounts: Mapping[str, int],
+    expires_at: datetime,
+) -> set[str]:
+    """Reserve `amounts`, all or none, under `claim_id` until `expires_at`, and commit at once:
+    `conn` must not be in a transaction. Returns the skus short (none: claimed)."""
+    skus = sorted(amounts)
+    query = Q["claim"](
+        store_id=store_id,
+        claim_id=claim_id,
+        skus=skus,
+        quantities=[amounts[s] for s in skus],
+        expires_at=expires_at,
+    )
+    return set(await conn.fetchval(*query))
+
+
+async def take_claim(conn: asyncpg.Connection, *, store_id: str, claim_id: str) -> bool:
+    """The order in `conn`'s transaction holds what the claim reserved; False if the claim is
+    gone (expired and given back), and nothing is held."""
+    return bool(await conn.fetch(*Q["take_claim"](store_id=store_id, claim_id=claim_id)))
+
+
+async def release_claim(
+    conn: asyncpg.Connection | asyncpg.Pool, *, store_id: str, claim_id: str
+) -> None:
+    """Give back what the claim reserved, unless an order took it or it was given back."""
+    await conn.execute(*Q["release_claim"](store_id=store_id, claim_id=claim_id))
+
+
+async def expired_claims(
+    conn: asyncpg.Connection | asyncpg.Pool, *, now: datetime, limit: int
+) -> list[tuple[str, str]]:
+    """(store_id, claim_id) of claims past their expiry."""
+    rows = await conn.fetch(*Q["expired_claims"](now=now, limit=limit))
+    return [(row["store_id"], row["claim_id"]) for row in rows]
 
 
 async def release(conn: asyncpg.Connection, *, store_id: str, amounts: Mapping[str, int]) -> None:
