@@ -155,7 +155,7 @@ def _simulate(args: argparse.Namespace) -> int:
         return _simulate_city(args, scenario, city)
     if args.find_staff or args.fast:
         return _simulate_fast(args, scenario)
-    policies = _policies(args.compare) if args.compare else [scenario.policy]
+    policies: list[str] = _policies(args.compare) if args.compare else [scenario.policy]
     if args.use_running and len(policies) > 1:
         raise SystemExit("--compare starts the services once per policy; drop --use-running")
     out = Path(args.out) if args.out else report_dir(None, args.preset)
