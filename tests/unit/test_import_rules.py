@@ -39,6 +39,7 @@ PURE_HELPERS = {
     "services.delivery.routing.model",
     "services.delivery.routing.ortools_model",
     "services.delivery.routing.ortools_solver",
+    "services.delivery.routing.partition",
     "services.delivery.routing.recombine",
     "services.delivery.routing.schedule",
     "services.fulfillment.batches.bagging",

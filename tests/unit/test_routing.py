@@ -13,7 +13,7 @@ import pytest
 from geopy.distance import geodesic
 
 from services.delivery.promise import Pace, ride_time
-from services.delivery.routing import eject, plan_greedy, plan_routes, recombine
+from services.delivery.routing import eject, partition, plan_greedy, plan_routes, recombine
 from services.delivery.routing.matrix import travel_matrix
 from services.delivery.routing.model import Job, Plan, Problem, Vehicle
 from services.delivery.routing.ortools_solver import Search
@@ -287,6 +287,24 @@ def test_recombining_two_full_routes_swaps_their_jobs_in_the_order_windows_allow
         [0, 2],
         [1, 3],
     ]
+
+
+def test_partitioning_takes_the_shortest_routes_the_pool_holds():
+    # Doors at 10 and 11 one side of the store, -10 and -11 the other; the plan rides each
+    # box across the store (40 + 44). The pool holds each side as one route (22 + 22) and
+    # some doors alone; the idle rider stays idle.
+    jobs = [job(1), job(2), job(3), job(4)]
+    riders = [rider("a", capacity=2), rider("b", capacity=2), rider("c", capacity=2)]
+    problem = line([0, 10, 11, -10, -11], jobs, riders, hard_windows=True)
+    pool: partition.Pool = {}
+    partition.remember(pool, [(22, (0, 1)), (22, (3, 2)), (20, (0,)), (22, (1,)), (20, (2,))])
+
+    found = partition.improve(problem, [[0, 2], [1, 3], []], pool, until=time.perf_counter() + 5)
+
+    assert found is not None and found[2] == []
+    assert sorted(found[:2]) == [[0, 1], [3, 2]]
+    assert plan_of_sequences(problem, found, solve_s=0, solver="").distance == pytest.approx(44)
+    assert partition.improve(problem, found, pool, until=time.perf_counter() + 5) is None
 
 
 def test_greedy_sends_one_order_per_trip_back_through_the_store():

@@ -51,6 +51,11 @@ class Fleet:
             at, place = at + self.service[j], self.node[j]
         return True
 
+    def length(self, r: int, sequence: list[int]) -> float:
+        """Vehicle `r`'s distance riding `sequence` from its start to its end."""
+        nodes = [self.start[r], *(self.node[j] for j in sequence), self.end[r]]
+        return sum(self.distance[p][q] for p, q in itertools.pairwise(nodes))
+
     def added(self, r: int, sequence: list[int], k: int, j: int) -> float:
         """Distance added by putting job `j` at position `k` of `sequence`."""
         nodes = [self.start[r], *(self.node[i] for i in sequence), self.end[r]]

@@ -50,11 +50,14 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   0.1 s of search on the other vehicles to take its jobs), the rest minimises distance on the
   vehicles kept: R101 19 / +0.8 % at 1 s. Shares of 20 % and 50 % and attempts of 0.05 s and
   0.2 s were no better. After two attempts in a row left jobs out, the better of them has up
-  to 0.3 s of an ejection pool (`eject`: each job in where it fits, or where it fits once one
-  or two jobs that failed least often are taken out): RC101 15 vehicles in 0.24 s where the
-  search alone left 2-5 jobs out in every attempt (VROOM at exploration 5: 15, best known
-  14); at 2 s there is no time left for it (16). R101 cannot go below 19 (one pool of 0.3 s
-  spent) and store evenings stop at the bags' bound before any attempt. A pool that fails is
+  to 0.6 s of an ejection pool (`eject`: each job in where it fits, or where it fits once one
+  or two jobs that failed least often are taken out), even past the vehicles' share of the
+  time: RC101 15 vehicles in 0.08-0.46 s (load average 6, six runs) where the search alone
+  left 2-5 jobs out in every attempt (VROOM at exploration 5: 15, best known 14). With 0.3 s,
+  cut at the end of the share, RC101 at 2.5-2.7 s kept 16 in 5 of 6 runs (2026-12-07, load
+  average 5-7); with 0.6 s 15 in 7 of 7 (and at 5 s in 8 of 9). R101 cannot go below 19
+  (one pool spent, which costs its distance up to 0.3 s of search at short limits) and store
+  evenings stop at the bags' bound before any attempt. A pool that fails is
   tried again, with its own seed, after every `eject_after` further failures: at 4.5 s with
   load average 5-7 on 2 cores RC101 had 15 vehicles in 2 of 6 runs with one pool a fleet
   size, 15 in 5 and 14 (the best known, 1696.95) in 1 of 6 with one every two failures.
@@ -65,13 +68,22 @@ runs, dispatch figures are means over 8-10 seeded snapshots):
   a distance phase that ends +1.0 / +1.2 / +1.5 % from VROOM's instead of +4.4 / +2.9 / +4.6 %
   (seeds 1-3, at 2.6 / 2.1 / 1.9 s). No route is emptied below what the bags need (largest
   boxes filled first): on store evenings the descent is there already.
-- Vehicles first ends, with hard windows and distance alone to minimise, with the last 25 % of
+- Vehicles first ends, with hard windows and distance alone to minimise, with the last 40 % of
   the time for `recombine`: pairs, then triples, of nearby routes whose jobs it shares out
-  again exactly. Guided local search had stopped there (store evenings: the same metre at 7
-  and at 10 s); from its 2 s plans recombining took seeds 1-5 down 0.96 / 0.41 / 1.64 / 0.99
-  / 2.62 % in 0.5-1.4 s (pairs alone 0.91 / 0.34 / 0.51 / 0.99 / 2.68 % in 0.1-0.2 s; groups
-  of up to 12 jobs and 8 / 6 neighbours 0.41 / 1.18 % on seeds 2 and 4, in 3-5 s). Guided
-  local search again from the recombined plan (1 s) gained nothing on seed 2.
+  again exactly, then `partition`: the shortest set of the routes recombining ordered on the
+  way that serves every job on as many vehicles, from which recombining again, while that is
+  shorter. What it leaves of the time, 70 % at a time, goes to guided local search again from
+  its plan (Solomon's routes of 5-10 jobs give recombining little to do: R101 at 2.5 s had
+  used 2.0 s). Against the start commit with 25 % for recombining alone, at VROOM's time in
+  the same sitting (load average 7-10, 2026-12-07): stores seeds 1-3 +0.10 / +0.16 / -0.55 %
+  against +0.10 / +0.86 / +0.13 %, R101 +0.11 % against +0.14 %, RC101 15 / -3.0 % against
+  15 / -0.4 %, C101 +0.00 % both. A share of 25 % left seed 2 at +0.86 % at 2.5 s; 50 % cost
+  R101 up to 0.5 point at 2.5 s. Guided local search had stopped before recombining (store
+  evenings: the same metre at 7 and at 10 s); from its 2 s plans recombining took seeds 1-5
+  down 0.96 / 0.41 / 1.64 / 0.99 / 2.62 % in 0.5-1.4 s (pairs alone 0.91 / 0.34 / 0.51 /
+  0.99 / 2.68 % in 0.1-0.2 s; groups of up to 12 jobs and 8 / 6 neighbours 0.41 / 1.18 % on
+  seeds 2 and 4, in 3-5 s). Guided local search again from the recombined plan (1 s) gained
+  nothing on seed 2 (it stops at the first round that gains nothing).
 - Against VROOM at exploration 5 given its own time (`bench.solomon FILE --time-limit vroom
   --repeat 3`; VROOM took 0.3-5 s with other work on the machine, and OR-Tools' answer at a
   given time hardly varies between runs): C101 10 / +0.00 %, R101 19 / +0.14 %, RC101 16
@@ -123,7 +135,7 @@ from google.protobuf import text_format
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util.optional_boolean_pb2 import BOOL_FALSE, BOOL_TRUE
 
-from services.delivery.routing import eject, ortools_model, recombine, schedule
+from services.delivery.routing import eject, ortools_model, partition, recombine, schedule
 from services.delivery.routing.model import Plan, Problem
 
 LATE_ORDER_M = 20_000  # a broken promise weighs like 20 km of riding, in the on-time phase
@@ -144,10 +156,11 @@ class Search(msgspec.Struct, frozen=True, kw_only=True):
     swap_active: bool | None = None
     fleet_share: float = 0.3  # of the time, to minimise vehicles first (vehicle_cost > 0)
     eliminate_s: float = 0.1  # per attempt to empty one route
-    eject_s: float = 0.3  # to place what attempts left out by an ejection pool (`eject`)
+    eject_s: float = 0.6  # to place what attempts left out by an ejection pool (`eject`)
     eject_after: int = 2  # failed attempts in a row before it
     also_first: tuple[str, ...] = ("SAVINGS",)  # vehicles first: descents from these too
-    recombine_share: float = 0.25  # of the time, vehicles first: route groups (`recombine`)
+    recombine_share: float = 0.4  # of the time, vehicles first: route groups (`recombine`)
+    again_share: float = 0.7  # of what recombining leaves, for guided local search again
     on_time_share: float = 0.3  # of the time, soft windows: most orders on time first
     late_share: float = 0.3  # of the time, when some order must be late: late by least
     overrides: str = ""  # RoutingSearchParameters text merged last, for studies
@@ -280,17 +293,40 @@ def _two_phases(problem: Problem, search: Search, *, deadline: float) -> list[li
     fleet = min(descents, key=lambda found: _fleet_cost(problem, found))
     if sum(map(len, fleet)) < len(problem.jobs):
         return fleet  # some job is still out: no vehicle to spare
-    fleet = _eliminate(problem, search, fleet, until=fleet_until)
+    fleet = _eliminate(problem, search, fleet, until=fleet_until, deadline=deadline)
     used = [v for v, sequence in enumerate(fleet) if sequence]
     exact = problem.hard_windows and not (problem.rider_cost_per_s or problem.wait_cost_per_s)
     share = search.recombine_share if exact else 0.0  # it minimises distance within windows
     searching_until = deadline - problem.time_limit_s * share
     found = _on_vehicles(problem, search, fleet, used, searching_until - time.perf_counter())
-    return recombine.improve(problem, found, until=deadline) if exact else found
+    if not exact:
+        return found
+    pool: partition.Pool = {}
+    found = _recombine(problem, found, pool, until=deadline)
+    while (left := deadline - time.perf_counter()) > 0:
+        again = _on_vehicles(problem, search, found, used, left * search.again_share)
+        if _fleet_cost(problem, again) >= _fleet_cost(problem, found):
+            break
+        found = _recombine(problem, again, pool, until=deadline)
+    return found
+
+
+def _recombine(
+    problem: Problem, found: list[list[int]], pool: partition.Pool, *, until: float
+) -> list[list[int]]:
+    """Route groups recombined (`recombine`), then the best partition of the routes they
+    ordered (`partition`), from which groups again, while a partition is shorter."""
+    found = recombine.improve(problem, found, until=until, pool=pool)
+    while time.perf_counter() < until:
+        shorter = partition.improve(problem, found, pool, until=until)
+        if shorter is None:
+            break
+        found = recombine.improve(problem, shorter, until=until, pool=pool)
+    return found
 
 
 def _eliminate(
-    problem: Problem, search: Search, fleet: list[list[int]], *, until: float
+    problem: Problem, search: Search, fleet: list[list[int]], *, until: float, deadline: float
 ) -> list[list[int]]:
     """Empty routes one at a time, smallest first, while their jobs fit on the others. When
     `eject_after` attempts in a row left jobs out, the one that left fewest out is given to
@@ -316,7 +352,7 @@ def _eliminate(
             if len(left_out) % search.eject_after or search.eject_s <= 0 or keep:
                 continue
             attempt, kept = max(left_out, key=lambda tried: sum(map(len, tried[0])))
-            ejecting_until = min(until, time.perf_counter() + search.eject_s)
+            ejecting_until = min(deadline, time.perf_counter() + search.eject_s)
             seed = len(left_out) // search.eject_after
             attempt = (
                 eject.repair(problem, attempt, kept, until=ejecting_until, seed=seed) or attempt

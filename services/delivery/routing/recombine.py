@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import time
 
+from services.delivery.routing import partition
 from services.delivery.routing.eject import Fleet
 from services.delivery.routing.model import Problem
 
@@ -24,10 +25,17 @@ NEIGHBOURS = (6, 4)  # for pairs, for triples: routes tried with each route, nea
 Best = dict[int, tuple[float, tuple[int, ...]]]  # subset (a bit per job) -> length, order
 
 
-def improve(problem: Problem, routes: list[list[int]], *, until: float) -> list[list[int]]:
+def improve(
+    problem: Problem,
+    routes: list[list[int]],
+    *,
+    until: float,
+    pool: partition.Pool | None = None,
+) -> list[list[int]]:
     """`routes` (job indices per vehicle) with pairs, then triples, of used routes recombined
     while one gets shorter, until none does or `until` (a `time.perf_counter()` instant).
-    Vehicles that carry jobs keep their routes; no vehicle that was unused is used."""
+    Vehicles that carry jobs keep their routes; no vehicle that was unused is used. Every
+    route ordered on the way goes into `pool`, for `partition`."""
     fleet = Fleet(problem, list(range(len(problem.vehicles))))
     found = [list(route) for route in routes]
     free = [v for v, route in enumerate(found) if route and not problem.vehicles[v].carried]
@@ -42,7 +50,7 @@ def improve(problem: Problem, routes: list[list[int]], *, until: float) -> list[
             if key in tried or sum(map(len, key)) > MAX_JOBS:
                 continue
             tried.add(key)
-            better = _split(fleet, group, key)
+            better = _split(fleet, group, key, pool)
             if better is not None:
                 for v, sequence in zip(group, better, strict=True):
                     found[v] = sequence
@@ -72,7 +80,10 @@ def _groups(fleet: Fleet, routes: list[list[int]], free: list[int], size: int) -
 
 
 def _split(
-    fleet: Fleet, group: tuple[int, ...], routes: tuple[tuple[int, ...], ...]
+    fleet: Fleet,
+    group: tuple[int, ...],
+    routes: tuple[tuple[int, ...], ...],
+    pool: partition.Pool | None,
 ) -> list[list[int]] | None:
     """The shortest share of the routes' jobs between the `group`'s vehicles, if shorter."""
     jobs = [j for route in routes for j in route]
@@ -82,10 +93,12 @@ def _split(
         alike = (fleet.start[v], fleet.end[v], fleet.ready[v], fleet.capacity[v])
         if alike not in best:
             table = _best_routes(fleet, v, jobs)
+            if pool is not None:
+                partition.remember(pool, table.values())
             best[alike] = sorted(((s, *table[s]) for s in table), key=lambda row: row[1])
         tables.append(best[alike])
     lookups = [{subset: (length, order) for subset, length, order in t} for t in tables]
-    now = sum(_length(fleet, v, list(r)) for v, r in zip(group, routes, strict=True))
+    now = sum(fleet.length(v, list(r)) for v, r in zip(group, routes, strict=True))
     shortest, choice = now - 1e-6, None
 
     def share(k: int, left: int, length: float, orders: list[tuple[int, ...]]) -> None:
@@ -103,11 +116,6 @@ def _split(
 
     share(0, (1 << len(jobs)) - 1, 0.0, [])
     return None if choice is None else [list(order) for order in choice]
-
-
-def _length(fleet: Fleet, r: int, sequence: list[int]) -> float:
-    nodes = [fleet.start[r], *(fleet.node[j] for j in sequence), fleet.end[r]]
-    return sum(fleet.distance[p][q] for p, q in itertools.pairwise(nodes))
 
 
 def _best_routes(fleet: Fleet, r: int, jobs: list[int]) -> Best:
