@@ -17,6 +17,8 @@ of riding each) and the riders' seconds from leaving to being back (`RIDER_S_M` 
 short, `SPARE_RIDER_S_M` while free riders outnumber the orders in hand); metres only break
 ties. So a rider at the store is preferred to one still riding back whenever that brings the
 door sooner, and orders share a trip when the rider time it saves is worth the minutes it adds.
+When one trip a rider cannot carry every order in hand, those left for a later plan are the ones
+that can wait (`urgency`).
 
 What leaves now (`decide`): a route whose rider is at the store leaves at once, unless an order
 going the same way will be packed within `holding.HOLD_BOUND` and is worth waiting for
