@@ -157,22 +157,30 @@ def _is_free_text(schema: dict) -> bool:
     return any(k.get("type") == "string" and not {"enum", "const"} & set(k) for k in kinds)
 
 
-def state_faults(name: str, schema: dict) -> list[str]:
-    """Where `schema`, or a schema inside it, holds a state as a plain string."""
-    faults = [
+def _state_here(name: str, schema: dict) -> list[str]:
+    """A state held as a plain string among `schema`'s own properties."""
+    return [
         f"{name}.{p}"
         for p, ps in schema.get("properties", {}).items()
         if STATE_NAME.match(p) and _is_free_text(ps)
     ]
-    return faults + [f for inner in _inner(schema) for f in state_faults(name, inner)]
+
+
+def state_faults(name: str, schema: dict) -> list[str]:
+    """Where `schema`, or a schema inside it, holds a state as a plain string."""
+    return everywhere(_state_here, name, schema)
+
+
+async def component_faults(service: str, database, faults) -> list[str]:
+    """`faults` of every component schema of a service's document."""
+    async with client(service, database) as c:
+        spec = (await c.get("/schema/openapi.json")).json()
+    return [f for n, s in spec["components"]["schemas"].items() for f in faults(n, s)]
 
 
 @pytest.mark.parametrize("service", list(SERVICES))
 async def test_every_state_is_an_enum(database, service):
-    async with client(service, database) as c:
-        spec = (await c.get("/schema/openapi.json")).json()
-    faults = [f for n, s in spec["components"]["schemas"].items() for f in state_faults(n, s)]
-    assert faults == []
+    assert await component_faults(service, database, state_faults) == []
 
 
 def test_every_event_carries_its_states_as_enums():
@@ -199,28 +207,33 @@ def _inner(schema: dict) -> list[dict]:
     ]
 
 
+def everywhere(here, name: str, schema: dict) -> list[str]:
+    """What `here` finds in `schema` and in every schema written inside it."""
+    return here(name, schema) + [
+        f for inner in _inner(schema) for f in everywhere(here, name, inner)
+    ]
+
+
+def _money_here(name: str, schema: dict) -> list[str]:
+    """Money among `schema`'s own properties other than as `Money`."""
+    properties = schema.get("properties", {})
+    if _is_money(schema):
+        return []
+    flat = [f"{name}: amount beside currency"] if {"amount", "currency"} <= set(properties) else []
+    return flat + [
+        f"{name}.{p}" for p, ps in properties.items() if MONEY_NAME.search(p) and _is_integer(ps)
+    ]
+
+
 def money_faults(name: str, schema: dict) -> list[str]:
     """Where `schema`, or a schema inside it, holds money other than as `Money`: an integer
     named as money, or an amount flat beside a currency."""
-    properties = schema.get("properties", {})
-    faults = []
-    if not _is_money(schema):
-        if {"amount", "currency"} <= set(properties):
-            faults.append(f"{name}: amount beside currency")
-        faults += [
-            f"{name}.{p}"
-            for p, ps in properties.items()
-            if MONEY_NAME.search(p) and _is_integer(ps)
-        ]
-    return faults + [f for inner in _inner(schema) for f in money_faults(name, inner)]
+    return everywhere(_money_here, name, schema)
 
 
 @pytest.mark.parametrize("service", list(SERVICES))
 async def test_money_has_one_shape_amount_and_currency_together(database, service):
-    async with client(service, database) as c:
-        spec = (await c.get("/schema/openapi.json")).json()
-    faults = [f for n, s in spec["components"]["schemas"].items() for f in money_faults(n, s)]
-    assert faults == []
+    assert await component_faults(service, database, money_faults) == []
 
 
 @pytest.mark.parametrize("topic", sorted(TOPICS))

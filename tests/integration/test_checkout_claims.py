@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-import asyncpg
 import httpx
 import msgspec
 
@@ -20,7 +19,6 @@ from services.orders.checkout.quotes import QuoteClient
 from services.orders.stock import store as stock
 from shared.auth import Role, service_token
 from shared.clock import Clock
-from shared.db import create_pool
 from shared.settings import DEV_JWT_SECRET
 from tests.eventually import eventually
 from tests.integration.apps import bearer
@@ -58,68 +56,61 @@ def later_by(minutes: int) -> Clock:
 
 
 async def test_a_sold_out_sku_is_refused_while_the_last_unit_is_still_being_quoted(
-    database, demo, stripe_url
+    database, demo, stripe_url, pool
 ):
-    pool = await create_pool(database)
-    try:
-        await pool.execute(LEFT, STORE, CABBAGE, 1)
-        async with silent_delivery() as delivery_url:
-            with serving(
-                "orders",
-                database_url=database,
-                delivery_url=delivery_url,
-                stripe_api_base=stripe_url,
-                quote_timeout_s=5.0,
-            ) as url:
-                async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-                    basket = order({"sku": CABBAGE, "quantity": 1})
+    await pool.execute(LEFT, STORE, CABBAGE, 1)
+    async with silent_delivery() as delivery_url:
+        with serving(
+            "orders",
+            database_url=database,
+            delivery_url=delivery_url,
+            stripe_api_base=stripe_url,
+            quote_timeout_s=5.0,
+        ) as url:
+            async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+                basket = order({"sku": CABBAGE, "quantity": 1})
 
-                    async def checkout(member: str) -> httpx.Response:
-                        headers = {**bearer(Role.SHOPPER, member=member), **key()}
-                        return await http.post("/v1/orders", json=basket, headers=headers)
+                async def checkout(member: str) -> httpx.Response:
+                    headers = {**bearer(Role.SHOPPER, member=member), **key()}
+                    return await http.post("/v1/orders", json=basket, headers=headers)
 
-                    first = asyncio.create_task(checkout("mem_first"))
-                    await eventually(lambda: pool.fetchval(CLAIMS), "the first checkout's claim")
-                    refused = await checkout("mem_second")
-                    assert not first.done()  # still waiting for its promise
-                    unpromised = await first
-        assert refused.status_code == 409, refused.text
-        assert refused.json()["field"] == "lines[0].sku"
-        assert CABBAGE in refused.json()["detail"]
-        assert unpromised.status_code == 422
-        assert unpromised.json()["type"].endswith("no-promise")
-        assert await counts(database, CABBAGE) == (1, 0)  # the claim was given back
-        assert await pool.fetchval(CLAIMS) == 0
-    finally:
-        await pool.close()
+                first = asyncio.create_task(checkout("mem_first"))
+                await eventually(lambda: pool.fetchval(CLAIMS), "the first checkout's claim")
+                refused = await checkout("mem_second")
+                assert not first.done()  # still waiting for its promise
+                unpromised = await first
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["field"] == "lines[0].sku"
+    assert CABBAGE in refused.json()["detail"]
+    assert unpromised.status_code == 422
+    assert unpromised.json()["type"].endswith("no-promise")
+    assert await counts(database, CABBAGE) == (1, 0)  # the claim was given back
+    assert await pool.fetchval(CLAIMS) == 0
 
 
-async def test_a_claim_whose_checkout_died_is_given_back_when_it_expires(database, demo):
-    pool = await create_pool(database)
-    try:
-        await pool.execute(LEFT, STORE, CABBAGE, 5)
-        async with pool.acquire() as conn:
-            short = await stock.claim(
-                conn,
-                store_id=STORE,
-                claim_id="clm_died",
-                amounts={CABBAGE: 2},
-                expires_at=Clock().now() + timedelta(seconds=service.CLAIM_S),
-            )
-        assert short == set()
-        assert await counts(database, CABBAGE) == (5, 2)
-        assert await cancelling.expire_claims(pool, Clock()) == 0  # not yet
-        assert await cancelling.expire_claims(pool, later_by(2)) == 1
-        assert await counts(database, CABBAGE) == (5, 0)
-        assert await pool.fetchval(CLAIMS) == 0
-    finally:
-        await pool.close()
+async def test_a_claim_whose_checkout_died_is_given_back_when_it_expires(database, demo, pool):
+    await pool.execute(LEFT, STORE, CABBAGE, 5)
+    async with pool.acquire() as conn:
+        short = await stock.claim(
+            conn,
+            store_id=STORE,
+            claim_id="clm_died",
+            amounts={CABBAGE: 2},
+            expires_at=Clock().now() + timedelta(seconds=service.CLAIM_S),
+        )
+    assert short == set()
+    assert await counts(database, CABBAGE) == (5, 2)
+    assert await cancelling.expire_claims(pool, Clock()) == 0  # not yet
+    assert await cancelling.expire_claims(pool, later_by(2)) == 1
+    assert await counts(database, CABBAGE) == (5, 0)
+    assert await pool.fetchval(CLAIMS) == 0
 
 
-async def test_an_order_whose_claim_expired_first_reserves_afresh(database, demo, delivery_url):
+async def test_an_order_whose_claim_expired_first_reserves_afresh(
+    database, demo, delivery_url, pool
+):
     pickup = order({"sku": CABBAGE, "quantity": 2}, fulfilment="pickup", address=None)
     quotes = QuoteClient(delivery_url, service_token(DEV_JWT_SECRET, "orders"), timeout_s=5)
-    pool = await create_pool(database)
     try:
         await pool.execute(LEFT, STORE, CABBAGE, 5)
         offer = await service.offer(pool, quotes, Clock(), msgspec.convert(pickup, OrderRequest))
@@ -134,16 +125,13 @@ async def test_an_order_whose_claim_expired_first_reserves_afresh(database, demo
         assert await counts(database, CABBAGE) == (5, 2)
         assert await pool.fetchval(CLAIMS) == 0
     finally:
-        await pool.close()
         await quotes.aclose()
 
 
-async def test_a_repeat_of_the_checkout_that_took_the_last_unit_replays_its_order(orders, database):
-    conn = await asyncpg.connect(database)
-    try:
-        await conn.execute(LEFT, STORE, CABBAGE, 1)
-    finally:
-        await conn.close()
+async def test_a_repeat_of_the_checkout_that_took_the_last_unit_replays_its_order(
+    orders, database, pool
+):
+    await pool.execute(LEFT, STORE, CABBAGE, 1)
     basket = order({"sku": CABBAGE, "quantity": 1}, fulfilment="pickup", address=None)
     headers = {**SHOPPER, **key()}
     first = await orders.post("/v1/orders", json=basket, headers=headers)
