@@ -17,10 +17,11 @@ from shared.bus.queries import Q
 class Published(msgspec.Struct, frozen=True, kw_only=True):
     """An event as a client outside the system receives it: its id (the same on a redelivery),
     its place in the log, its topic, when it happened, its store (None for a chain-wide event)
-    and the event's own fields."""
+    and the event's own fields. A stream sends a state it follows in it too
+    (`shared.web.streams.snapshot`): `seq` None, since a state is no entry of a log."""
 
     id: UUID
-    seq: int
+    seq: int | None
     topic: str
     occurred_at: datetime
     store_id: str | None

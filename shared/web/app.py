@@ -27,6 +27,7 @@ from shared.bus import BusRunner, Consumer
 from shared.bus.retention import TRIMS as BUS_TRIMS
 from shared.clock import Clock
 from shared.db import create_pool, provide_pool, provide_transaction
+from shared.limits import MAX_BODY_BYTES
 from shared.migrations import KERNEL, Schema, pending
 from shared.retention import Trim, keep_trimming
 from shared.settings import ServiceSettings
@@ -176,6 +177,7 @@ def build_app(
         # queue-listener thread per app that nothing stops.
         logging_config=None,
         middleware=[metrics.middleware],
+        request_max_body_size=MAX_BODY_BYTES,
         state=State(
             {
                 "settings": settings,

@@ -20,6 +20,7 @@ from litestar.openapi.spec import Components, Example, Operation, PathItem, Secu
 from litestar.params import Body, BodyKwarg
 from litestar.static_files import create_static_files_router
 
+from shared.limits import MAX_BODY_BYTES
 from shared.web.problems import MEDIA_TYPE
 
 DOCS_PATH = "/schema"
@@ -137,6 +138,7 @@ _GUARDED = {
     401: "No bearer token, or one that is not valid (expired, or a deleted account's).",
     403: "The token's role or store may not do this.",
 }
+_BODY = {413: f"The body is larger than the {MAX_BODY_BYTES:,} bytes a service reads."}
 
 
 def problems(statuses: dict[int, str]) -> dict[int, ResponseSpec]:
@@ -153,13 +155,15 @@ def problems(statuses: dict[int, str]) -> dict[int, ResponseSpec]:
 def document_access(app: Litestar) -> None:
     """Mark each public operation `security: []` and name the roles each guarded one admits
     (OpenAPI 3.1 allows role names in a bearer requirement); declare the problems each may
-    answer. Runs on the app's own copies of the handlers, before the document is first built."""
+    answer (a 413 on those that take a body). Runs on the app's own copies of the handlers,
+    before the document is first built."""
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
             if not handler.include_in_schema:
                 continue
             public = bool(handler.opt.get("public"))
-            errors = problems(_ANY if public else {**_ANY, **_GUARDED})
+            body = _BODY if "data" in handler.parsed_fn_signature.parameters else {}
+            errors = problems({**_ANY, **({} if public else _GUARDED), **body})
             handler.responses = {**errors, **(handler.responses or {})}
             if public:
                 handler.operation_class = Open

@@ -1,13 +1,16 @@
 """Server-Sent Events that resume: each message carries `id:`, and a client that reconnects
 with `Last-Event-ID` gets what it missed, nothing twice.
 
-Two kinds. An event stream (`follow_events`, the handhelds') sends a log's entries in the public
-envelope (`shared.bus.Published`, as webhooks deliver them), its id the entry's `seq`: replay
-from the id is exact, and an id the log never issued is refused (422 naming where it came
-from), so a client with an id from elsewhere learns it at once instead of waiting for a seq
-that never comes. A state stream (`snapshot`) sends a view whenever it changes, its id a
-fingerprint of the view: on a reconnect the current view is sent unless the client's id says it
-has it (a state has no gap to fill, only a newer state), so any other id gets the current view.
+Every message is one public envelope (`shared.bus.Published`, as webhooks deliver them), its
+SSE event name the envelope's `topic`, so a client reads every stream, and a webhook, one way.
+Two kinds of message. A log's entry (`event_message`; `follow_events`, the handhelds') has its
+`seq` as the SSE id: replay from the id is exact, and an id the log never issued is refused
+(422 naming where it came from), so a client with an id from elsewhere learns it at once instead
+of waiting for a seq that never comes. A state (`snapshot`: tracking's position and ETA, the
+live page's store, the handheld's hello and lease warning) has `seq` null, being no entry of a
+log, and `data` the state; a state stream sends it whenever it changes, its id a fingerprint of
+the state: on a reconnect the current state is sent unless the client's id says it has it (a
+state has no gap to fill, only a newer state), so any other id gets the current state.
 Every stream opens with `retry:`, how soon a client that lost it should come back.
 """
 
@@ -16,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import NAMESPACE_URL, uuid5
 
 import asyncpg
 import msgspec
@@ -33,7 +38,7 @@ ALIVE_S = 15.0  # a comment line this often keeps proxies from closing a quiet s
 RETRY_MS = 3000  # a dropped client comes back this soon (EventSource waits so before retrying)
 ID_HELP = (
     "The `id:` of the last message this client received: the stream resumes after it (an "
-    "event stream refuses an id it never sent with a 422; a state stream sends its current "
+    "stream of a log refuses an id it never sent with a 422; a state stream sends its current "
     "state unless the id names it)."
 )
 
@@ -113,6 +118,7 @@ async def follow_events(
             fresh = await events_after(conn, key, after=after)
             done = not fresh and await finished(conn)
         for published in fresh:
+            assert published.seq is not None  # a log's entry
             after = published.seq
             yield event_message(published)
         if done:
@@ -127,15 +133,34 @@ async def follow_events(
             yield ServerSentEventMessage(comment="alive")
 
 
-def fingerprint(view: msgspec.Struct) -> str:
-    """A state's id: the same view, the same id."""
-    return hashlib.sha256(msgspec.json.encode(view)).hexdigest()[:16]
+def fingerprint(state: msgspec.Struct | dict[str, Any]) -> str:
+    """A state's id: the same state, the same id."""
+    return hashlib.sha256(msgspec.json.encode(state)).hexdigest()[:16]
 
 
-def snapshot(name: str, view: msgspec.Struct, *, id: str | None = None) -> ServerSentEventMessage:
-    """`id`: when part of the view is not news (the time it was taken), the id of the rest."""
+def snapshot(
+    topic: str,
+    state: msgspec.Struct | dict[str, Any],
+    *,
+    store_id: str | None,
+    at: datetime,
+    id: str | None = None,
+) -> ServerSentEventMessage:
+    """A state in the public envelope: `seq` null, `occurred_at` when it was taken, `id` a UUID
+    named by the topic and the state (the same state sent again, the same id). `id`: the SSE
+    id when it is not the state's fingerprint (the time it was taken is not news; a handheld's
+    place in its log)."""
+    seen = fingerprint(state)
+    envelope = Published(
+        id=uuid5(NAMESPACE_URL, f"urn:omo:state:{topic}:{seen}"),
+        seq=None,
+        topic=topic,
+        occurred_at=at,
+        store_id=store_id,
+        data=msgspec.to_builtins(state),
+    )
     return ServerSentEventMessage(
-        id=id or fingerprint(view), event=name, data=msgspec.json.encode(view).decode()
+        id=id or seen, event=topic, data=msgspec.json.encode(envelope).decode()
     )
 
 

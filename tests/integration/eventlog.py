@@ -10,7 +10,7 @@ from typing import TypeVar
 import asyncpg
 import msgspec
 
-from shared.bus import publish
+from shared.bus import Published, publish
 from shared.clock import Clock
 from shared.db import connect, init_connection
 from shared.events import Event
@@ -42,23 +42,33 @@ async def published(database: str, topic: str, kind: type[E]) -> list[E]:
     return [msgspec.json.decode(r["payload"], type=kind) for r in rows]
 
 
+def envelope(event: str, data: str) -> dict:
+    """A message's data, checked to be the public envelope every stream sends, its topic the
+    SSE event name (a stream that sent anything else fails the test reading it)."""
+    msgspec.json.decode(data, type=Published)
+    decoded = json.loads(data)
+    assert decoded["topic"] == event, (event, decoded["topic"])
+    return decoded
+
+
 async def next_event(lines: AsyncIterator[str], kind: str) -> dict:
-    """The data of the next Server-Sent Event of `kind` among a stream's lines."""
+    """The envelope of the next Server-Sent Event of `kind` among a stream's lines."""
     event = None
     async for text in lines:
         if text.startswith("event:"):
             event = text.removeprefix("event:").strip()
         elif text.startswith("data:") and event == kind:
-            return json.loads(text.removeprefix("data:"))
+            return envelope(event, text.removeprefix("data:"))
     raise AssertionError(f"the stream ended before a {kind} event")
 
 
 async def next_message(lines: AsyncIterator[str]) -> tuple[str | None, str, dict]:
-    """The next Server-Sent Event of a stream, comments skipped: (id, event, data)."""
+    """The next Server-Sent Event of a stream, comments skipped: (id, event, envelope)."""
     fields: dict[str, str] = {}
     async for text in lines:
         if text == "" and "data" in fields:
-            return fields.get("id"), fields.get("event", "message"), json.loads(fields["data"])
+            event = fields.get("event", "message")
+            return fields.get("id"), event, envelope(event, fields["data"])
         name, _, value = text.partition(":")
         if name:  # a line starting with ":" is a comment
             fields[name] = value.removeprefix(" ")

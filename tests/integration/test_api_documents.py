@@ -12,6 +12,7 @@ from litestar.response import ServerSentEvent
 from infra.registry import SERVICES
 from services.orders.webhooks.openapi import data_schema
 from shared.events import TOPICS
+from shared.limits import MAX_BODY_BYTES
 from tests.integration.apps import client
 
 DOCS_PAGES = ["/schema", "/schema/swagger", "/schema/redoc"]
@@ -129,6 +130,29 @@ async def test_every_error_an_operation_may_answer_is_a_documented_problem(datab
             [(media, content)] = response["content"].items()
             assert media == "application/problem+json", (name, status)
             assert content["schema"] == {"$ref": "#/components/schemas/Problem"}, (name, status)
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_an_operation_that_takes_a_body_declares_the_413_for_one_too_large(database, service):
+    async with client(service, database) as c:
+        spec = (await c.get("/schema/openapi.json")).json()
+    taking = {n: op for n, op in operations(spec).items() if "requestBody" in op}
+    assert taking, "no operation of the service takes a body?"
+    assert [n for n, op in taking.items() if "413" not in op["responses"]] == []
+    assert [
+        n for n, op in operations(spec).items() if n not in taking and "413" in op["responses"]
+    ] == []
+
+
+async def test_a_body_too_large_is_the_documented_413_problem(database):
+    async with client("orders", database) as c:
+        r = await c.post(
+            "/v1/members/otp",
+            content=b"{" + b" " * MAX_BODY_BYTES + b"}",
+            headers={"Content-Type": "application/json"},
+        )
+    assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"] == "urn:omo:problem:request-entity-too-large"
 
 
 @pytest.mark.parametrize("service", list(SERVICES))

@@ -361,12 +361,14 @@ async def test_the_tracking_stream_sends_each_change_until_the_order_arrives(
             ) as stream:
                 assert stream.headers["content-type"].startswith("text/event-stream")
                 lines = stream.aiter_lines()
-                assert (await next_event(lines, "tracking"))["status"] == "assigned"
+                first = await next_event(lines, "tracking.updated")
+                assert first["data"]["status"] == "assigned"
+                assert first["seq"] is None and first["store_id"] == STORE  # a state, enveloped
                 assert (await pickup(http, route_id, bag_codes(order_id))).status_code == 200
-                assert (await next_event(lines, "tracking"))["status"] == "out"
+                assert (await next_event(lines, "tracking.updated"))["data"]["status"] == "out"
                 code = await code_of(database, order_id)
                 assert (await deliver(http, order_id, {"code": code})).status_code == 200
-                last = await next_event(lines, "tracking")
+                last = (await next_event(lines, "tracking.updated"))["data"]
                 assert last["status"] == "delivered"
                 assert last["handover_code"] is None and last["rider"] is None
                 rest = [line async for line in lines]  # the stream ends with the delivery
@@ -385,22 +387,22 @@ async def test_a_tracking_stream_resumed_with_its_last_id_sends_only_what_is_new
         async with httpx.AsyncClient(base_url=url, timeout=10) as http:
             async with http.stream("GET", path, headers=SHOPPER) as stream:
                 seen, _, state = await next_message(stream.aiter_lines())
-            assert state["status"] == "assigned"
+            assert state["data"]["status"] == "assigned"
             resumed = {**SHOPPER, "Last-Event-ID": seen}
             async with http.stream("GET", path, headers=resumed) as stream:
                 lines = stream.aiter_lines()
                 assert (await pickup(http, route_id, bag_codes(order_id))).status_code == 200
                 newer, _, state = await next_message(lines)  # not the state it had
-            assert state["status"] == "out" and newer != seen
+            assert state["data"]["status"] == "out" and newer != seen
             stale = {**SHOPPER, "Last-Event-ID": seen}  # the client missed "out"
             async with http.stream("GET", path, headers=stale) as stream:
                 again, _, state = await next_message(stream.aiter_lines())
-            assert (again, state["status"]) == (newer, "out")
+            assert (again, state["data"]["status"]) == (newer, "out")
             # An id it never sent is no error for a state: the client gets the current one.
             unknown = {"last_event_id": "not-one-of-ours"}
             async with http.stream("GET", path, headers=SHOPPER, params=unknown) as stream:
                 current, _, state = await next_message(stream.aiter_lines())
-            assert (current, state["status"]) == (newer, "out")
+            assert (current, state["data"]["status"]) == (newer, "out")
 
 
 async def test_the_manager_sees_riders_deliveries_and_the_dispatchers_alert(c, database):

@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 
 from services.fulfillment.batches import claiming
+from services.fulfillment.handheld import api as handheld_api
 from shared.clock import Clock
 from shared.db import create_pool
 from shared.events import SubstitutionDecided
@@ -122,7 +123,7 @@ async def test_a_decision_reaches_the_pickers_screen_live(database, demo):
             proposal = short.json()["proposed"]["substitution_id"]
             async with http.stream("GET", "/v1/handheld/events", headers=AOI) as stream:
                 lines = stream.aiter_lines()
-                assert (await next_event(lines, "hello"))["picker_id"] == "picker-1"
+                assert (await next_event(lines, "hello"))["data"]["picker_id"] == "picker-1"
                 received = asyncio.create_task(next_event(lines, "substitution"))
                 await emit(
                     database,
@@ -157,8 +158,9 @@ async def test_a_handheld_that_reconnects_is_sent_what_it_missed_once(database, 
             async with http.stream("GET", "/v1/handheld/events", headers=AOI) as stream:
                 lines = stream.aiter_lines()
                 assert await anext(lines) == "retry: 3000"
-                opened, event, _ = await next_message(lines)
-                assert event == "hello"
+                opened, event, hello = await next_message(lines)
+                assert event == "hello" and hello["seq"] is None  # a state, no entry of a log
+                assert hello["data"] == {"picker_id": "picker-1", "store_id": STORE}
                 first = await urgent(database)
                 seen, topic, envelope = await next_message(lines)
             assert topic == "urgent" and envelope["data"]["order_id"] == first  # not `before`
@@ -189,6 +191,25 @@ async def test_a_handheld_that_reconnects_is_sent_what_it_missed_once(database, 
                 _, _, envelope = await next_message(lines)  # live now, nothing twice before it
                 assert envelope["data"]["order_id"] == later
     assert before not in {first, *missed, later}
+
+
+async def test_a_lease_running_out_is_a_message_in_the_envelope_with_the_streams_id(
+    database, demo, monkeypatch
+):
+    monkeypatch.setattr(handheld_api, "IDLE_S", 0.1)
+    await paid(database, line(1, "SKU-10001"))
+    with serving("fulfillment", database_url=database, lease_s=10) as url:  # inside the warning
+        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+            batch = await claim(http)
+            async with http.stream("GET", "/v1/handheld/events", headers=AOI) as stream:
+                lines = stream.aiter_lines()
+                opened, event, _ = await next_message(lines)
+                assert event == "hello"
+                seen, event, warning = await next_message(lines)
+    assert (seen, event) == (opened, "lease")  # resuming from it misses nothing of the log
+    assert warning["seq"] is None and warning["store_id"] == STORE
+    assert warning["data"]["batch_id"] == batch["batch_id"]
+    assert 0 <= warning["data"]["seconds_left"] <= 10
 
 
 async def test_a_handheld_resuming_from_an_id_the_store_never_sent_is_told(database, demo):

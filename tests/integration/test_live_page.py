@@ -198,8 +198,11 @@ async def test_a_live_stream_resumed_with_its_last_id_sends_only_a_newer_state(
     async with httpx.AsyncClient(base_url=services, timeout=10) as http:
         async with http.stream("GET", STREAM, headers=MANAGER) as stream:
             assert stream.headers["content-type"].startswith("text/event-stream")
-            seen, event, state = await next_message(stream.aiter_lines())
-        assert event == "live" and seen
+            seen, event, message = await next_message(stream.aiter_lines())
+        assert event == "live.updated" and seen
+        state = message["data"]  # in the public envelope, like every stream's message
+        assert message["seq"] is None and message["store_id"] == STORE
+        assert message["occurred_at"] == state["at"]
         riders = {r["rider_id"]: r["state"] for r in state["riders"]}
         assert riders["rider-2"] == "back"
 
@@ -207,13 +210,14 @@ async def test_a_live_stream_resumed_with_its_last_id_sends_only_a_newer_state(
         async with http.stream("GET", STREAM, headers=resumed) as stream:
             lines = stream.aiter_lines()
             await place_rider(database, "rider-2", AT_STORE)  # home: the only change
-            newer, _, state = await next_message(lines)  # not the state it had
+            newer, _, message = await next_message(lines)  # not the state it had
         assert newer != seen
-        assert {r["rider_id"]: r["state"] for r in state["riders"]}["rider-2"] == "free"
+        riders = {r["rider_id"]: r["state"] for r in message["data"]["riders"]}
+        assert riders["rider-2"] == "free"
 
         stale = {**MANAGER, "Last-Event-ID": seen}  # a client that missed the change
         async with http.stream("GET", STREAM, headers=stale) as stream:
-            again, _, state = await next_message(stream.aiter_lines())
+            again, _, _ = await next_message(stream.aiter_lines())
         assert again == newer
 
 
@@ -225,7 +229,7 @@ async def test_a_live_stream_ends_when_the_managers_token_expires(database, serv
         async with http.stream("GET", STREAM, headers=brief) as stream:
             lines = stream.aiter_lines()
             _, event, _ = await next_message(lines)
-            assert event == "live"
+            assert event == "live.updated"
             rest = [line async for line in lines]  # ends on its own, within the timeout
         assert not [line for line in rest if line.startswith("data:")]
         assert (await http.get(STATE, headers=brief)).status_code == 401

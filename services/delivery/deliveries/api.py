@@ -15,6 +15,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from services.delivery.deliveries import service, views
 from services.delivery.deliveries.domain import FailureReason
 from shared.auth import Principal, Role
+from shared.clock import Clock
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Tx
 from shared.web.idempotency import IdempotencyKey, once
@@ -23,6 +24,7 @@ from shared.web.streams import EVENT_STREAM, Resume, fingerprint, snapshot, stre
 
 POLL_S = 3.0  # wall seconds between looks at a tracked order
 ALIVE_S = 15.0  # a quiet stream says it is alive this often
+TOPIC = "tracking.updated"  # the tracking stream's messages
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
 
 
@@ -184,23 +186,29 @@ async def track(order_id: FromPath[str], conn: Tx, principal: Caller) -> views.T
     media_type=EVENT_STREAM,
 )
 async def track_live(
-    order_id: FromPath[str], pool: Pool, principal: Caller, last_event: Resume
+    order_id: FromPath[str], pool: Pool, clock: Now, principal: Caller, last_event: Resume
 ) -> ServerSentEvent:
-    """The same as Server-Sent Events: a `tracking` event now and whenever it changes, until
-    the order is delivered, failed or cancelled. Each message's id names the state it carries:
+    """The same as Server-Sent Events, until the order is delivered, failed or cancelled: a
+    `tracking.updated` message now and whenever the tracking changes, in the public envelope
+    (`id`, `seq` null — a state is no entry of a log —, `topic`, `occurred_at`, `store_id`,
+    `data` the tracking as above). Each message's SSE id names the state it carries:
     reconnecting with `Last-Event-ID` (or `?last_event_id=`), the current state is sent unless
     that id names it."""
     async with pool.acquire() as conn:
         first = await views.tracking(conn, principal, order_id)  # 404 before streaming
     resend = last_event is None or last_event.id != fingerprint(first)
-    return stream(_follow(pool, principal, first, resend=resend))
+    return stream(_follow(pool, clock, principal, first, resend=resend))
+
+
+def _tracking_message(tracking: views.Tracking, clock: Clock) -> ServerSentEventMessage:
+    return snapshot(TOPIC, tracking, store_id=tracking.store_id, at=clock.now())
 
 
 async def _follow(
-    pool: Pool, principal: Principal, seen: views.Tracking, *, resend: bool
+    pool: Pool, clock: Clock, principal: Principal, seen: views.Tracking, *, resend: bool
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
     if resend:
-        yield snapshot("tracking", seen)
+        yield _tracking_message(seen, clock)
     quiet = 0.0
     while seen.status not in views.DONE:
         await asyncio.sleep(POLL_S)
@@ -208,7 +216,7 @@ async def _follow(
             latest = await views.tracking(conn, principal, seen.order_id)
         if latest != seen:
             seen, quiet = latest, 0.0
-            yield snapshot("tracking", seen)
+            yield _tracking_message(seen, clock)
         else:
             quiet += POLL_S
             if quiet >= ALIVE_S:

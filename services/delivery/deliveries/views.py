@@ -111,6 +111,7 @@ class Tracking(msgspec.Struct, frozen=True, kw_only=True):
     order is out."""
 
     order_id: str
+    store_id: str
     status: DeliveryStatus
     promise_at: datetime
     eta: datetime | None
@@ -134,6 +135,7 @@ async def tracking(conn: asyncpg.Connection, principal: Principal, order_id: str
     on_route = row.status in ("assigned", "out")
     return Tracking(
         order_id=row.order_id,
+        store_id=row.store_id,
         status=row.status,
         promise_at=row.promise_at,
         eta=row.eta if on_route else None,

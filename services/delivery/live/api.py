@@ -25,6 +25,7 @@ from shared.web.streams import ALIVE_S, EVENT_STREAM, Resume, snapshot, stream
 
 PAGE = (Path(__file__).parent / "page.html").read_bytes()
 POLL_S = 1.0  # wall seconds between looks at the store
+TOPIC = "live.updated"  # the stream's messages
 Follow = Annotated[
     str | None,
     QueryParameter(
@@ -78,9 +79,12 @@ async def live_stream(
     last_event: Resume,
     follow: Follow = None,
 ) -> ServerSentEvent:
-    """The same as Server-Sent Events: a `live` event now and whenever the store changes. Each
-    message's id names the state it carries: reconnecting with `Last-Event-ID` (or
-    `?last_event_id=`), the current state is sent unless that id names it."""
+    """The same as Server-Sent Events: a `live.updated` message now and whenever the store
+    changes, in the public envelope (`id`, `seq` null — a state is no entry of a log —,
+    `topic`, `occurred_at` the state's `at`, `store_id`, `data` the state as above). Each
+    message's SSE id names the state it carries (the time it was taken left out):
+    reconnecting with `Last-Event-ID` (or `?last_event_id=`), the current state is sent unless
+    that id names it."""
     first = await _look(request, floor, pool, clock, store_id, follow)  # 404 before streaming
     resend = last_event.id if last_event else None
     return stream(_follow(request, floor, pool, clock, first, follow, resend=resend))
@@ -110,6 +114,10 @@ async def _look(
         )
 
 
+def _state_message(state: LiveState, seen_id: str) -> ServerSentEventMessage:
+    return snapshot(TOPIC, state, store_id=state.store.store_id, at=state.at, id=seen_id)
+
+
 async def _follow(
     request: Request,
     floor: FloorClient,
@@ -122,7 +130,7 @@ async def _follow(
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
     seen_id = state_id(seen)
     if resend != seen_id:
-        yield snapshot("live", seen, id=seen_id)
+        yield _state_message(seen, seen_id)
     quiet = 0.0
     while True:
         await asyncio.sleep(POLL_S)
@@ -134,7 +142,7 @@ async def _follow(
         latest_id = state_id(latest)
         if latest_id != seen_id:
             seen_id, quiet = latest_id, 0.0
-            yield snapshot("live", latest, id=latest_id)
+            yield _state_message(latest, latest_id)
         else:
             quiet += POLL_S
             if quiet >= ALIVE_S:

@@ -29,7 +29,7 @@ from shared.web.access import PUBLIC, allow, client_address
 from shared.web.deps import Caller, Now, Pool, Secret, Tx
 from shared.web.idempotency import IdempotencyKey, once
 from shared.web.openapi import example, problems
-from shared.web.streams import EVENT_STREAM, Resume, event_message, stream
+from shared.web.streams import EVENT_STREAM, Resume, event_message, snapshot, stream
 
 HERE = Path(__file__).parent
 PAGE = (HERE / "handheld.html").read_bytes()
@@ -183,11 +183,13 @@ async def save_picker(
 async def events(
     pool: Pool, clock: Now, principal: Caller, hub: LiveHub, last_event: Resume
 ) -> ServerSentEvent:
-    """Live updates for the signed-in picker (Server-Sent Events). From the store's log, each in
-    the public envelope (`id`, `seq`, `topic`, `occurred_at`, `store_id`, `data`) with its `seq`
-    as the SSE id: `substitution` decisions, `cancelled` orders in their totes, `urgent` tasks in
-    their store, `lapsed` leases. The stream's own, carrying the id of the last message sent: a
-    `hello` first, and a `lease` warning when their batch's lease is about to run out. With
+    """Live updates for the signed-in picker (Server-Sent Events), every message in the
+    public envelope (`id`, `seq`, `topic`, `occurred_at`, `store_id`, `data`), its SSE event
+    name the topic. From the store's log, with their `seq` as the SSE id: `substitution`
+    decisions, `cancelled` orders in their totes, `urgent` tasks in their store, `lapsed`
+    leases. The stream's own states, `seq` null and the SSE id that of the last message of the
+    log sent: a `hello` first (`data`: the picker and store), and a `lease` warning when their
+    batch's lease is about to run out (`data`: the batch and the seconds left). With
     `Last-Event-ID` (or `?last_event_id=`) it resumes after that message; without, after the
     store's newest; an id the log never gave out is a 422 naming it."""
     async with pool.acquire() as conn:
@@ -202,9 +204,7 @@ async def _stream(
     store_id, picker_id = principal.store_id or "", principal.subject
     async with hub.subscribe(store_id, picker_id) as woken:
         hello = {"picker_id": picker_id, "store_id": store_id}
-        yield ServerSentEventMessage(
-            id=after, event="hello", data=msgspec.json.encode(hello).decode()
-        )
+        yield snapshot("hello", hello, store_id=store_id, at=clock.now(), id=str(after))
         while True:
             woken.clear()  # before reading: a message committed meanwhile wakes the wait below
             async with pool.acquire() as conn:
@@ -212,6 +212,7 @@ async def _stream(
                     conn, store_id=store_id, picker_id=picker_id, after=after
                 )
             for published in fresh:
+                assert published.seq is not None  # a log's entry
                 after = published.seq
                 yield event_message(published)
             if len(fresh) == live.PAGE:
@@ -220,13 +221,12 @@ async def _stream(
                 await asyncio.wait_for(woken.wait(), IDLE_S)
             except TimeoutError:
                 await hub.ensure_listening()
+                now = clock.now()
                 warning = await service.lease_running_out(
-                    pool, store_id=store_id, picker_id=picker_id, now=clock.now()
+                    pool, store_id=store_id, picker_id=picker_id, now=now
                 )
                 if warning is not None:
-                    yield ServerSentEventMessage(
-                        id=after, event="lease", data=msgspec.json.encode(warning).decode()
-                    )
+                    yield snapshot("lease", warning, store_id=store_id, at=now, id=str(after))
                 else:
                     yield ServerSentEventMessage(comment="alive")
 

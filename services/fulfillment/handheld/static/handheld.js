@@ -620,7 +620,7 @@ function decidedName(d) {
 function onEvent(kind, raw) {
   let d = {};
   try { d = JSON.parse(raw); } catch { d = { message: raw }; }
-  if (d.topic === kind && d.data) d = d.data;  // a message of the log, in the public envelope
+  if (d.topic === kind && d.data) d = d.data;  // every message is in the public envelope
   switch (kind) {
     case "hello":  // (re)connected: whatever was missed is in the batch and the home screen
       streamDelay = 1000; $("net").dataset.live = "on";
