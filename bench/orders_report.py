@@ -7,7 +7,10 @@ process did not take part).
 
 from __future__ import annotations
 
+import os
 import sys
+
+CORES = os.cpu_count() or 1
 
 
 def errors(result: dict) -> str:
@@ -19,6 +22,22 @@ def cpu_ms(result: dict) -> object:
     return round(result["cpu"]["orders"] * 10 / result["per_s"], 1) if result["per_s"] else "-"
 
 
+def all_cpu_ms(result: dict) -> float | None:
+    """CPU ms per request of every process the bench runs (servers, PostgreSQL, the load
+    generator or pgbench), other people's work left out."""
+    if not result.get("per_s", result.get("tps")):
+        return None
+    shares = sum(v for k, v in result["cpu"].items() if k != "machine")
+    return shares * 10 / result.get("per_s", result.get("tps"))
+
+
+def bound(result: dict) -> str:
+    """The CPU per request, and the rate it allows on this machine's cores had it them all to
+    itself: a ceiling the same SQL and code cannot pass here, whatever the concurrency."""
+    ms = all_cpu_ms(result)
+    return f"{ms:.1f} ms, {1000 * CORES / ms:,.0f}/s" if ms else "-"
+
+
 def tables(results: dict[str, list[dict]]) -> str:
     def row(*cells: object) -> str:
         return "| " + " | ".join(str(c) for c in cells) + " |"
@@ -26,12 +45,13 @@ def tables(results: dict[str, list[dict]]) -> str:
     cpu = ["orders", "delivery", "localstripe", "postgres", "loadgen", "machine"]
     out = [
         row("gateway", "concurrency", "placed/s", "p50 ms", "p99 ms", "errors",
-            "orders CPU ms/req", *(f"CPU% {c}" for c in cpu)),
-        "|---|---:|---:|---:|---:|---|---:|" + "---:|" * len(cpu),
+            "orders CPU ms/req", *(f"CPU% {c}" for c in cpu), f"all CPU/req, bound on {CORES}"),
+        "|---|---:|---:|---:|---:|---|---:|" + "---:|" * (len(cpu) + 1),
     ]  # fmt: skip
     for r in results["placements"]:
         out.append(row(r["gateway"], r["concurrency"], r["per_s"], r["p50_ms"], r["p99_ms"],
-                       errors(r), cpu_ms(r), *(r["cpu"].get(c, "-") for c in cpu)))  # fmt: skip
+                       errors(r), cpu_ms(r), *(r["cpu"].get(c, "-") for c in cpu),
+                       bound(r)))  # fmt: skip
     cpu = ["orders", "postgres", "loadgen", "machine"]
     out += ["", row("catalog read", "concurrency", "reads/s", "p50 ms", "p99 ms", "errors",
                     "orders CPU ms/req", *(f"CPU% {c}" for c in cpu))]  # fmt: skip
@@ -58,13 +78,34 @@ def tables(results: dict[str, list[dict]]) -> str:
                        f"{sales['p50_ms']} / {sales['max_ms']}",
                        *(r["cpu"].get(c, "-") for c in cpu)))  # fmt: skip
     out += ["", row("pgbench: reserve + order + lines", "clients", "tps", "latency avg ms",
-                    "failed", "CPU% postgres", "CPU% machine")]  # fmt: skip
-    out.append("|---|---:|---:|---:|---:|---:|---:|")
+                    "failed", "CPU% postgres", "CPU% pgbench", "CPU% machine",
+                    f"all CPU/tx, bound on {CORES}")]  # fmt: skip
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results["pgbench"]:
         cpu = r["cpu"]
         out.append(row(r["sql"], r["clients"], r["tps"], r["latency_avg_ms"], r["failed"],
-                       cpu.get("postgres", "-"), cpu["machine"]))  # fmt: skip
+                       cpu.get("postgres", "-"), cpu.get("pgbench", "-"), cpu["machine"],
+                       bound(r)))  # fmt: skip
+    out += ["", ratios(results)]
     return "\n".join(out)
+
+
+def ratios(results: dict[str, list[dict]]) -> str:
+    """Placements against pgbench's tps at the same concurrency, as run and as the CPU bounds
+    allow: the first moves with whatever else shares the cores, the second does not."""
+    said = []
+    for r in results["placements"]:
+        pgb = next((x for x in results["pgbench"] if x["clients"] == r["concurrency"]), None)
+        if pgb is None or not pgb["tps"] or not r["per_s"]:
+            continue
+        ms, pgb_ms = all_cpu_ms(r), all_cpu_ms(pgb)
+        ceiling = f"{100 * pgb_ms / ms:.0f} %" if ms and pgb_ms else "-"
+        run = f"{100 * r['per_s'] / pgb['tps']:.0f} %"
+        said.append(
+            f"placements ({r['gateway']}, {r['concurrency']}) against pgbench: {run} as run,"
+            f" {ceiling} by CPU bounds"
+        )
+    return "\n".join(said)
 
 
 def report_errors(results: dict[str, list[dict]]) -> None:

@@ -75,8 +75,28 @@ def service_token(secret: str, service: str) -> str:
     return mint(secret, Role.SERVICE, subject=service, ttl_s=SERVICE_TOKEN_TTL_S)
 
 
+# Tokens verified in this process -> (principal, expiry); a bound on what a flood of distinct
+# tokens can make it hold.
+_VERIFIED: dict[tuple[str, str], tuple[Principal, float]] = {}
+VERIFIED_KEPT = 10_000
+
+
 def verify(secret: str, token: str) -> Principal:
-    """The principal a token names, or `Unauthenticated` saying what is wrong with it."""
+    """The principal a token names, or `Unauthenticated` saying what is wrong with it.
+
+    A token that passed is remembered until it expires: an app sends the same one on every
+    call, and checking its signature and claims again cost 35 µs of CPU each time."""
+    known = _VERIFIED.get((secret, token))
+    if known is not None and time.time() < known[1]:
+        return known[0]
+    principal, expires = _verified(secret, token)
+    if len(_VERIFIED) >= VERIFIED_KEPT:
+        _VERIFIED.clear()
+    _VERIFIED[(secret, token)] = (principal, expires)
+    return principal
+
+
+def _verified(secret: str, token: str) -> tuple[Principal, float]:
     try:
         claims = jwt.decode(
             token, secret, algorithms=["HS256"], options={"require": ["exp", "sub", "role"]}
@@ -96,9 +116,10 @@ def verify(secret: str, token: str) -> Principal:
         raise Unauthenticated("a staff token must name its store")
     if role is Role.SHOPPER and not claims.get("member"):
         raise Unauthenticated("a shopper token must name its member")
-    return Principal(
+    principal = Principal(
         subject=claims["sub"],
         role=role,
         store_id=claims.get("store"),
         member_id=claims.get("member"),
     )
+    return principal, float(claims["exp"])

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+import jwt
 import msgspec
 import pytest
 from litestar import Litestar, get
@@ -26,6 +28,7 @@ from shared.money import Money
 from shared.settings import DEV_JWT_SECRET, database_url_problem, env_name, load
 from shared.web.app import IgnoredConstraint, refuse_ignored_constraints
 from shared.web.problems import http_slug
+from tests.eventually import eventually
 
 
 @pytest.mark.parametrize("code", ["4901234567894", "4902102072618", "0036000291452"])
@@ -181,6 +184,20 @@ def test_staff_tokens_need_a_store_and_expired_tokens_are_refused():
     old = mint(DEV_JWT_SECRET, Role.SERVICE, now=0, ttl_s=60)
     with pytest.raises(Unauthenticated, match="expired"):
         verify(DEV_JWT_SECRET, old)
+
+
+async def test_a_remembered_token_is_refused_once_it_expires():
+    token = mint(DEV_JWT_SECRET, Role.SHOPPER, member_id="m-1", ttl_s=2)
+    assert verify(DEV_JWT_SECRET, token).member_id == "m-1"  # verified, so remembered
+    assert verify(DEV_JWT_SECRET, token).member_id == "m-1"  # from memory
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    await eventually(time.time, "the token's expiry to pass", 5, ok=lambda now: now >= expires)
+    with pytest.raises(Unauthenticated, match="expired"):
+        verify(DEV_JWT_SECRET, token)
+    service = mint(DEV_JWT_SECRET, Role.SERVICE)
+    verify(DEV_JWT_SECRET, service)
+    with pytest.raises(Unauthenticated, match="not valid"):  # remembered for its own secret only
+        verify("another-secret-of-32-characters!", service)
 
 
 def test_an_app_whose_parameter_bounds_litestar_would_ignore_does_not_start():

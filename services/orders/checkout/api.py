@@ -13,6 +13,7 @@ from services.orders.checkout import cancelling, service, views
 from services.orders.checkout.domain import OrderRequest
 from services.orders.deps import GATEWAY_PROBLEMS, AcceptLanguage, Gateway, Quotes, Settings
 from shared.auth import Role
+from shared.db import unit_of_work
 from shared.errors import NotFound
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Tx
@@ -78,9 +79,9 @@ async def place_order(
         placed = await service.place(
             conn, clock, offer, member_id=member_id, key=key, claimed=replay is None
         )
-    order = await service.pay_for(pool, gateway, clock, placed)
-    # No transaction: the view only reads, and `remember` is one statement.
-    async with pool.acquire() as conn:
+    # The PaymentIntent, the view and the remembered answer in one transaction: one commit.
+    async with unit_of_work(pool) as conn:
+        order = await service.pay_for(conn, gateway, clock, placed)
         view = await views.order_view(conn, order, principal.role)
         return await remember(conn, request, caller=caller, key=key, status=201, result=view)
 

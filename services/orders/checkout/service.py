@@ -7,8 +7,9 @@
    stored awaiting payment, taking the claim over as its reservation. If that transaction fails
    or finds the key's first order, the claim is given back.
 3. `pay_for`: create the PaymentIntent (network) holding only this order's row lock, so a
-   duplicate request waits instead of paying twice; on failure release the stock and mark the
-   order failed, and refuse (`PaymentFailed`, which commits that).
+   duplicate request waits instead of paying twice, and store the request's answer in the same
+   transaction; on failure release the stock and mark the order failed, and refuse
+   (`PaymentFailed`, which commits that).
 4. When the payment is authorized (dev confirm, or Stripe's webhook) the order is placed and
    `order.placed` goes to fulfillment and delivery, in the same transaction (`authorized`).
 
@@ -59,7 +60,7 @@ from services.orders.stock import store as stock
 from shared.auth import Principal
 from shared.bus import publish
 from shared.clock import Clock
-from shared.db import DATABASE_GONE, unit_of_work
+from shared.db import DATABASE_GONE
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events import OrderPlaced, PlacedLine
 from shared.ids import uuid7
@@ -252,38 +253,37 @@ async def release_stock(conn: asyncpg.Connection, order: OrderRow) -> None:
 
 
 async def pay_for(
-    pool: asyncpg.Pool, gateway: StripeGateway, clock: Clock, placed: OrderKey
+    conn: asyncpg.Connection, gateway: StripeGateway, clock: Clock, placed: OrderKey
 ) -> OrderRow:
-    """Phase 3: create the order's PaymentIntent once. If the gateway fails, the reservation is
-    undone and the order failed, and `PaymentFailed` refuses (committing that); an order that
-    failed so before is refused the same way."""
+    """Phase 3, in the caller's `unit_of_work` (so that a refusal commits what it wrote): create
+    the order's PaymentIntent once. If the gateway fails, the reservation is undone and the
+    order failed, and `PaymentFailed` refuses; an order that failed so before is refused the
+    same way. The caller may go on in the transaction (checkout stores its answer to the
+    Idempotency-Key there: one commit fewer a placement)."""
     keys = {"store_id": placed.store_id, "order_id": placed.order_id}
-    async with unit_of_work(pool) as conn:
-        order = await orders.lock_order(conn, **keys)
-        if order.status == "payment_failed":
-            raise PaymentFailed(order.failure)
-        if order.payment_intent_id or order.status != "awaiting_payment":
-            return order
-        try:
-            intent = await gateway.authorize(
-                **keys, amount=order.to_authorize, currency=order.currency
-            )
-        except GatewayUnavailable as exc:
-            await release_stock(conn, order)
-            await orders.set_status(conn, **keys, status="payment_failed", failure=exc.detail)
-            await payments.add_ledger(
-                conn,
-                **keys,
-                kind="authorize_failed",
-                amount=order.to_authorize,
-                currency=order.currency,
-                gateway_id=None,
-                at=clock.now(),
-            )
-            raise PaymentFailed(exc.detail) from None
-        return await orders.set_intent(
-            conn, **keys, intent_id=intent.id, client_secret=intent.client_secret
+    order = await orders.lock_order(conn, **keys)
+    if order.status == "payment_failed":
+        raise PaymentFailed(order.failure)
+    if order.payment_intent_id or order.status != "awaiting_payment":
+        return order
+    try:
+        intent = await gateway.authorize(**keys, amount=order.to_authorize, currency=order.currency)
+    except GatewayUnavailable as exc:
+        await release_stock(conn, order)
+        await orders.set_status(conn, **keys, status="payment_failed", failure=exc.detail)
+        await payments.add_ledger(
+            conn,
+            **keys,
+            kind="authorize_failed",
+            amount=order.to_authorize,
+            currency=order.currency,
+            gateway_id=None,
+            at=clock.now(),
         )
+        raise PaymentFailed(exc.detail) from None
+    return await orders.set_intent(
+        conn, **keys, intent_id=intent.id, client_secret=intent.client_secret
+    )
 
 
 async def authorized(

@@ -123,9 +123,9 @@ async def pay_for(
 ) -> OrderRow:
     """Checkout's phase 3: the PaymentIntent the counter's card terminal confirms; or, paid at
     the door, none, and the order is placed at once (checkout's `authorized` with no intent)."""
-    if payment == "counter_card":
-        return await checkout.pay_for(pool, gateway, clock, placed)
     async with unit_of_work(pool) as conn:
+        if payment == "counter_card":
+            return await checkout.pay_for(conn, gateway, clock, placed)
         return await checkout.authorized(
             conn, clock, store_id=placed.store_id, order_id=placed.order_id, intent=None
         )
