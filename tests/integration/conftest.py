@@ -106,8 +106,9 @@ async def demo(database: str) -> str:
 
 
 @pytest.fixture
-async def orders(database, demo, delivery_url, stripe_url):
-    """The orders app wired to the real delivery service and localstripe."""
+async def quoting(database, demo, delivery_url) -> str:
+    """Delivery's URL once it promises the demo store's deliveries: it knows the store, and a
+    rider is on shift."""
     async with httpx.AsyncClient() as http:  # delivery learns of the store from store.updated
         await eventually(
             lambda: http.get(
@@ -117,10 +118,16 @@ async def orders(database, demo, delivery_url, stripe_url):
             ok=lambda zone: zone.status_code == 200,
         )
     await rider_on_duty(database)  # a delivery is promised only with a rider on shift
+    return delivery_url
+
+
+@pytest.fixture
+async def orders(database, quoting, stripe_url):
+    """The orders app wired to the real delivery service and localstripe."""
     async with client(
         "orders",
         database,
-        delivery_url=delivery_url,
+        delivery_url=quoting,
         stripe_api_base=stripe_url,
         quote_timeout_s=2.0,
     ) as c:

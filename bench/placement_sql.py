@@ -1,0 +1,180 @@
+"""A placement's SQL, statement for statement, as a pgbench script (bench.orders_pgbench runs it).
+
+`placement` lists every statement the orders service sends PostgreSQL for one POST /v1/orders
+that places an order (a shopper's first request with its Idempotency-Key, stock to spare, a
+promise from delivery, a gateway that answers at once), in the service's order and with its
+transactions: the guard's erased-account check, the offer's read and the stock claim (each on
+its own, committed at once), the Idempotency-Key's claim, the claim taken and the order stored
+(one transaction), then the order locked, its PaymentIntent stored, the order view's four
+reads and the key's answer (a second). Each statement is the service's own query, looked up by
+name in its queries.sql, never a copy; tests/integration/test_placement_sql.py records what a
+real placement sends and fails if the two lists part. Delivery's quote is delivery's SQL, in
+another service (and process), and is not here; nor is the gateway, which sends no SQL.
+
+The values are those the service would send, written in as literals (pgbench cannot bind
+arrays or strings), with the ids and the Idempotency-Key made of pgbench's `:id`, fresh each
+transaction, so each transaction stores an order of its own, as a placement does.
+`core` is the part earlier runs measured alone: the claim, then the claim taken and the order
+stored in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+import msgspec
+
+from services.orders.checkout.domain import OrderRequest, Sellable, line_cost, price_lines, totals
+from services.orders.checkout.service import CLAIM_S
+from services.orders.checkout.store import Q as CHECKOUT
+from services.orders.members.store import Q as MEMBERS
+from services.orders.order.store import Q as ORDERS
+from services.orders.payments.store import Q as PAYMENTS
+from services.orders.settings import OrdersSettings
+from services.orders.stock.store import Q as STOCK
+from services.orders.substitutions.store import Q as SUBSTITUTIONS
+from shared.web.idempotency import TTL
+from shared.web.idempotency_store import Q as KEYS
+
+# What asyncpg sends for `conn.transaction()`: the test compares these texts too.
+BEGIN, COMMIT = "BEGIN;", "COMMIT;"
+ID = ":id::text"
+ORDER_ID = f"('ord_pgb_' || {ID})"
+CLAIM_ID = f"('clm_pgb_' || {ID})"
+KEY = f"('pgb-' || {ID})"
+INTENT_ID = f"('pi_pgb_' || {ID})"
+_PARAM = re.compile(r"\$(\d+)\b")
+
+
+class Step(NamedTuple):
+    """One statement: the service's query, and its parameters as SQL expressions (by name for
+    a query with named parameters, in order for one written with `$n`)."""
+
+    query: str
+    params: Mapping[str, str] | Sequence[str] = ()
+
+
+def literal(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bytes):
+        return f"'\\x{value.hex()}'::bytea"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return str(value)
+
+
+def array(values: list, kind: str) -> str:
+    return f"ARRAY[{', '.join(literal(v) for v in values)}]::{kind}[]"
+
+
+def statement(step: Step) -> str:
+    """The query with each parameter written in, comment lines dropped, ended by `;`."""
+    if step.query in (BEGIN, COMMIT):
+        return step.query
+    names = getattr(step.query, "names", None)
+    if names is None:
+        by_number = dict(enumerate(step.params, start=1))
+    else:
+        assert isinstance(step.params, Mapping)
+        by_number = {n: step.params[p] for n, p in enumerate(names, start=1)}
+    lines = [x for x in str(step.query).splitlines() if not x.lstrip().startswith("--")]
+    return _PARAM.sub(lambda m: by_number[int(m.group(1))], "\n".join(lines)) + ";"
+
+
+def script(steps: list[Step]) -> str:
+    return "\n".join([r"\set id random(1, 1000000000000000)", *map(statement, steps), ""])
+
+
+class Placement(NamedTuple):
+    """One placement's statements, whole and the core of its write."""
+
+    whole: list[Step]
+    core: list[Step]
+
+
+def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> Placement:
+    """The statements of a placement of `body` (a POST /v1/orders body) by shopper `member_id`
+    (also their token's subject), its store selling `catalog` in yen with a 15 % buffer."""
+    request = msgspec.convert(body, OrderRequest)
+    lines = price_lines(request, catalog, "JPY")
+    sums = totals(lines, 15)
+    skus = sorted(x.sku for x in lines)
+    amount = {x.sku: x.quantity for x in lines}
+    address = request.address
+    store, member = literal(request.store_id), literal(member_id)
+    keys = [store, ORDER_ID]
+    service, answer = literal(OrdersSettings.service), msgspec.json.encode(lines)
+    claim = Step(
+        STOCK["claim"],
+        {
+            "store_id": store,
+            "claim_id": CLAIM_ID,
+            "skus": array(skus, "text"),
+            "quantities": array([amount[s] for s in skus], "bigint"),
+            "expires_at": f"(now() + interval '{CLAIM_S} seconds')",
+        },
+    )
+    order = {
+        "store_id": store,
+        "order_id": ORDER_ID,
+        "member_id": member,
+        "idempotency_key": KEY,
+        "fulfilment": literal(request.fulfilment),
+        "address_text": literal(address and address.text),
+        "address_lat": literal(address and address.lat),
+        "address_lng": literal(address and address.lng),
+        "currency": literal("JPY"),
+        "estimate": str(sums.estimate),
+        "to_authorize": str(sums.to_authorize),
+        "promise_at": "now()",
+        "pay_by": "(now() + interval '600 seconds')",
+        "created_at": "now()",
+        "estimate_each": array(
+            [line_cost(x.unit, x.quantity, x.unit_price.amount) for x in lines], "int"
+        ),
+        "substitution": array([x.substitution for x in lines], "text"),
+        "unit_price": array([x.unit_price.amount for x in lines], "int"),
+    }
+    columns = ["line_no", "sku", "name_en", "name_ja", "zone", "unit", "quantity"]
+    kinds = ["int", "text", "text", "text", "text", "text", "bigint"]
+    for column, kind in zip(columns, kinds, strict=True):
+        order[column] = array([getattr(x, column) for x in lines], kind)
+    take = Step(STOCK["take_claim"], {"store_id": store, "claim_id": CLAIM_ID})
+    insert = Step(ORDERS["insert_order"], order)
+    fingerprint = hashlib.sha256(msgspec.json.encode(body)).digest()
+    ttl = f"'{int(TTL.total_seconds())} seconds'"
+    whole = [
+        Step(MEMBERS["is_erased"], [member]),
+        Step(CHECKOUT["offer"], [store, array([x.sku for x in request.lines], "text")]),
+        claim,
+        Step(BEGIN),
+        Step(KEYS["claim"], [service, member, KEY, literal(fingerprint), ttl]),
+        take,
+        insert,
+        Step(COMMIT),
+        Step(BEGIN),
+        Step(ORDERS["lock_order"], keys),
+        Step(ORDERS["set_intent"], [*keys, INTENT_ID, f"({INTENT_ID} || '_secret')"]),
+        Step(ORDERS["lines"], keys),
+        Step(PAYMENTS["ledger"], keys),
+        Step(SUBSTITUTIONS["of_order"], keys),
+        Step(ORDERS["stages"], keys),
+        Step(
+            KEYS["remember"],
+            {
+                "status": "201",
+                # About the answer's size: the order view is mostly its lines.
+                "body": literal(answer),
+                "media_type": literal("application/json"),
+                "service": service,
+                "caller": member,
+                "key": KEY,
+            },
+        ),
+        Step(COMMIT),
+    ]
+    return Placement(whole=whole, core=[claim, Step(BEGIN), take, insert, Step(COMMIT)])
