@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import msgspec
 
 from infra.seed import STORE
-from infra.simulate.world import distance_m
+from infra.simulate.geo import distance_m
 from services.delivery.quoting import Quote
 from services.orders.stores.domain import Store
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from infra.simulate.geo import distance_m
 from infra.simulate.scenario import Scenario
-from infra.simulate.world import distance_m
 from shared.db import connect
 
 STAGES = ("created", "paid", "packed", "out_for_delivery", "delivered", "delivery_failed")

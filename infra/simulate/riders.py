@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from infra.simulate.world import World, distance_m, key
+from infra.simulate.geo import distance_m
+from infra.simulate.world import World, key
 from shared.auth import Role
 
 log = logging.getLogger("omo.simulate")

@@ -13,8 +13,9 @@ from typing import Any, NamedTuple
 
 import httpx
 
+from infra.simulate.geo import distance_m, offset
 from infra.simulate.scenario import Scenario
-from infra.simulate.world import World, agent_rng, distance_m, key, offset
+from infra.simulate.world import World, agent_rng, key
 from shared.auth import Role
 
 log = logging.getLogger("omo.simulate")

@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from infra.embedded_db import EmbeddedPostgres
 from infra.prepare import migrate_all, seed
 from infra.registry import SERVICES
 from infra.seed import RIDERS as DEMO_RIDERS
 from infra.seed import STORE, open_with_demo_catalog
+from infra.simulate.city import City
 from infra.simulate.scenario import Scenario
 from infra.up import (
     child_commands,
@@ -34,9 +34,6 @@ from services.delivery.domain import Rider
 from shared.clock import Clock
 from shared.db import connect, init_connection
 from shared.settings import Settings, data_dir, load
-
-if TYPE_CHECKING:  # city.py measures distances with world.py, which holds a Stack
-    from infra.simulate.city import City
 
 
 @dataclass(frozen=True)

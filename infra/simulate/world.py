@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import random
 import uuid
 from collections import Counter
@@ -16,25 +15,6 @@ from infra.seed import STORE
 from infra.simulate.scenario import Scenario
 from infra.simulate.stack import Stack
 from shared.auth import Role, mint
-
-EARTH_M = 6_371_000.0
-
-
-def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance (metres); close enough to geodesic for a few kilometres."""
-    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    )
-    return 2 * EARTH_M * math.asin(math.sqrt(h))
-
-
-def offset(origin: tuple[float, float], metres: float, bearing: float) -> tuple[float, float]:
-    lat, lng = origin
-    dlat = metres * math.cos(bearing) / 111_320
-    dlng = metres * math.sin(bearing) / (111_320 * math.cos(math.radians(lat)))
-    return lat + dlat, lng + dlng
 
 
 def agent_rng(seed: int, who: str) -> random.Random:

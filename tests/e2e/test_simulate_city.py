@@ -9,7 +9,7 @@ import csv
 import pytest
 
 from infra.simulate.city import KOBE
-from infra.simulate.world import distance_m
+from infra.simulate.geo import distance_m
 from tests.e2e.processes import run_omo
 from tests.e2e.promises import assert_promises_kept
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from infra.simulate.city import KOBE, StoreSite, choose
+from infra.simulate.geo import distance_m
 from infra.simulate.shoppers import address
-from infra.simulate.world import distance_m
 from services.delivery.quoting import Quote
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)

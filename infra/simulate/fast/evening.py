@@ -17,13 +17,14 @@ from infra.simulate.fast.clock import Clock
 from infra.simulate.fast.dispatching import Dispatcher
 from infra.simulate.fast.picking import Floor, bag_count, store_bays
 from infra.simulate.fast.riding import Rider
+from infra.simulate.geo import distance_m
 from infra.simulate.manager import floor_pace
 from infra.simulate.measure import PROMISE_MIN, Measured, OrderRow
 from infra.simulate.riders import FAILURES
 from infra.simulate.scenario import Scenario
 from infra.simulate.shoppers import Shopper
 from infra.simulate.stack import picker_ids, rider_ids, staff_prefix
-from infra.simulate.world import agent_rng, distance_m
+from infra.simulate.world import agent_rng
 from services.delivery import store as db
 from services.delivery.dispatch.planning import Decision, Order, Place, Snapshot
 from services.delivery.dispatch.planning import Rider as PlanRider

@@ -7,8 +7,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from infra.simulate.geo import distance_m
 from infra.simulate.riders import PING_EVERY_S, POLL_S, SEND_EVERY
-from infra.simulate.world import distance_m
 
 Point = tuple[float, float]
 
