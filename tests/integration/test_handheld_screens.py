@@ -64,6 +64,7 @@ async def test_the_home_screen_shows_the_queue_per_zone_and_what_is_urgent(datab
 
 async def test_a_token_naming_no_registered_picker_reads_nothing_of_the_floor(database, demo):
     """Commands refuse such a token (test_picking); the screens' reads do as well."""
+    await handle_all(database)  # fulfillment learns of the store from store.updated
     stranger = bearer(Role.PICKER, store=STORE, subject="picker-made-up")
     async with client("fulfillment", database) as c:
         for path in ("/v1/handheld/home", "/v1/handheld/events"):
