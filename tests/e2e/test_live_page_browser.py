@@ -21,7 +21,7 @@ from tests.e2e.browser import ARTEFACTS, NEEDS_CHROMIUM, chromium, glyphs_differ
 from tests.eventually import eventually
 from tests.integration import picking
 from tests.integration.apps import bearer
-from tests.integration.conftest import orders, serving, stripe_url  # noqa: F401 (fixtures)
+from tests.integration.conftest import orders, quoting, serving, stripe_url  # noqa: F401 (fixtures)
 from tests.integration.delivering import MANAGER, STORE, command, dispatch_now, emit, rows
 from tests.integration.live_store import AT_STORE, busy_evening, place_rider, quote, set_pace
 from tests.integration.shopping import CABBAGE, SHOPPER, place_and_pay
