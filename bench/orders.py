@@ -14,7 +14,7 @@
    insert), with as many clients as `--concurrency`, with no app in the way.
 
     python -m bench.orders [--seconds 10] [--concurrency 16,64] [--riders 120]
-                           [--mixed 100,1000] [--burst-only] [--json]
+                           [--mixed 100,1000] [--burst-only] [--skip pgbench,...] [--json]
 
 The store has `--riders` on shift (`bench.evening`, as `bench.quotes` sets them), so a delivery
 basket is quoted among them and placed, not refused for want of a rider. Orders, delivery and
@@ -54,6 +54,7 @@ from shared.db import connect
 from shared.settings import DEV_JWT_SECRET, PROJECT_ROOT
 
 DATABASE = "bench_orders"
+CELLS = ("instant", "localstripe", "catalog", "mixed", "burst", "pgbench")
 STOCK = 1_000_000_000
 ORDERS_ENV = {
     "OMO_ORDERS_QUOTE_TIMEOUT_S": "2",
@@ -141,6 +142,8 @@ class Bench:
             self.processes.close()
             return self.results
         for gateway in ("instant", "localstripe"):
+            if gateway == "localstripe" and gateway in self.args.skip:
+                continue
             env = {**ORDERS_ENV, "OMO_ORDERS_DELIVERY_URL": delivery_url}
             serve = ["-m", "bench.orders_server"]
             if gateway == "localstripe":
@@ -151,14 +154,7 @@ class Bench:
                 env["OMO_ORDERS_STRIPE_API_BASE"] = stripe_url
                 serve = ["-m", "infra.cli", "serve", "orders"]
             url = self.processes.start("orders", serve, env, "/healthz")
-            for concurrency in self.args.concurrency:
-                products = asyncio.run(top_up(self.dsn))
-                print(f"placements, {gateway}, {concurrency} at once...", file=sys.stderr)
-                meter = self.processes.meter("orders", "delivery", "localstripe")
-                result = self.cell(url, placements(products), concurrency, 201, meter)
-                self.results["placements"].append(
-                    {"gateway": gateway, "concurrency": concurrency, **result}
-                )
+            products = self.place(url, gateway)
             if gateway == "instant":
                 self.catalog(url, products)
                 self.mixed(url)
@@ -169,7 +165,23 @@ class Bench:
         self.pgbench()
         return self.results
 
+    def place(self, url: str, gateway: str) -> list[Product]:
+        """A cell of placements at each `--concurrency` (unless skipped); the products."""
+        if gateway in self.args.skip:
+            return asyncio.run(top_up(self.dsn))
+        for concurrency in self.args.concurrency:
+            products = asyncio.run(top_up(self.dsn))
+            print(f"placements, {gateway}, {concurrency} at once...", file=sys.stderr)
+            meter = self.processes.meter("orders", "delivery", "localstripe")
+            result = self.cell(url, placements(products), concurrency, 201, meter)
+            self.results["placements"].append(
+                {"gateway": gateway, "concurrency": concurrency, **result}
+            )
+        return products
+
     def catalog(self, url: str, products: list[Product]) -> None:
+        if "catalog" in self.args.skip:
+            return
         concurrency = self.args.read_concurrency
         for endpoint, calls in (("search ?q=", searches), ("product by sku", lookups)):
             print(f"catalog {endpoint}, {concurrency} at once...", file=sys.stderr)
@@ -183,7 +195,7 @@ class Bench:
     def mixed(self, url: str) -> None:
         """Placements and catalog reads (half searches, half products) at `--mixed` rates at
         once, open loop (`bench.orders_mixed`)."""
-        if not self.args.mixed:
+        if not self.args.mixed or "mixed" in self.args.skip:
             return
         placing, reading = self.args.mixed
         products = asyncio.run(top_up(self.dsn))
@@ -204,6 +216,8 @@ class Bench:
             )
 
     def burst(self, url: str, products: list[Product]) -> None:
+        if "burst" in self.args.skip:
+            return
         sku, warm_sku = [p.sku for p in products if p.unit == "each"][:2]
         ean = asyncio.run(stock_only(self.dsn, sku, UNITS))
         print(f"one hot sku, {UNITS} units...", file=sys.stderr)
@@ -212,6 +226,8 @@ class Bench:
         self.results["burst"].append({"sku": sku, **result})
 
     def pgbench(self) -> None:
+        if "pgbench" in self.args.skip:
+            return
         folder = scripts_folder()
         try:
             scripts = asyncio.run(write_scripts(self.dsn, folder))
@@ -245,8 +261,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--burst-only", action="store_true", help="only the hot-sku flash sale (instant gateway)"
     )
+    parser.add_argument(
+        "--skip",
+        default="",
+        help=f"cells left out, comma-separated, of {','.join(CELLS)} (to iterate on some alone)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     args = parser.parse_args(argv)
+    args.skip = {n for n in args.skip.split(",") if n}
+    if unknown := args.skip - set(CELLS):
+        parser.error(f"--skip: no cell {', '.join(sorted(unknown))}")
     args.mixed = [float(n) for n in args.mixed.split(",")] if args.mixed else None
     args.concurrency = [int(n) for n in args.concurrency.split(",")]
     return args

@@ -138,14 +138,16 @@ class CpuMeter:
                 self.members[name].add(pid)
                 self.last[pid] = _cpu_ticks(pid) or self.last.get(pid, 0)
 
-    def stop(self) -> dict[str, int]:
+    def stop(self) -> dict[str, float]:
+        """CPU % per group, to a tenth: a tick (10 ms) over a 5 s window is 0.2 %, and a process
+        at a few percent (a cheap load generator) would read as 0 or 1 % rounded whole."""
         self.sample()
         elapsed = time.perf_counter() - self.started
         result = {}
         for name, members in self.members.items():
             ticks = sum(self.last[pid] - self.before.get(pid, 0) for pid in members)
-            result[name] = round(100 * ticks / TICK / elapsed)
-        result["machine"] = round(100 * (machine_ticks() - self.machine) / TICK / elapsed)
+            result[name] = round(100 * ticks / TICK / elapsed, 1)
+        result["machine"] = round(100 * (machine_ticks() - self.machine) / TICK / elapsed, 1)
         return result
 
 
