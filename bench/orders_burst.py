@@ -17,9 +17,8 @@ import time
 import uuid
 from collections import Counter
 
-import httpx
-
-from bench.orders_load import MEMBERS, STORE_ID, connections
+from bench.load_http import JSON, Call, Connection
+from bench.orders_load import MEMBERS, STORE_ID
 from bench.serving import CpuMeter
 from shared.auth import Role, mint
 from shared.settings import DEV_JWT_SECRET
@@ -33,20 +32,31 @@ def _cuts(latencies: list[float]) -> dict:
     return {"p50_ms": round(cuts[49] * 1000, 1), "p99_ms": round(cuts[98] * 1000, 1)}
 
 
-async def till(http: httpx.AsyncClient, ean: str, done: asyncio.Event) -> list[float]:
+class Refused(Exception):
+    """A request the burst needs answered 201 was not (the answer's status and body)."""
+
+
+async def created(http: Connection, call: Call) -> None:
+    status, body = await http.send(call)
+    if status != 201:
+        raise Refused(f"{call.method} {call.path}: {status}: {body[:300]!r}")
+
+
+async def till(http: Connection, ean: str, done: asyncio.Event) -> list[float]:
     """Till sales of one piece by barcode, one every `TILL_EVERY_S` until `done`: their
     latencies (a sale that is not a 201 raises: the till must never be refused)."""
     token = mint(DEV_JWT_SECRET, Role.CASHIER, store_id=STORE_ID, ttl_s=3600)
-    body = {
-        "barcodes": [ean],
-        "tender": {"kind": "cash", "received": {"amount": 10**7, "currency": "JPY"}},
-    }
+    body = JSON.encode(
+        {
+            "barcodes": [ean],
+            "tender": {"kind": "cash", "received": {"amount": 10**7, "currency": "JPY"}},
+        }
+    )
     waited: list[float] = []
     while not done.is_set():
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
         sent = time.perf_counter()
-        response = await http.post(f"/v1/stores/{STORE_ID}/sales", json=body, headers=headers)
-        response.raise_for_status()
+        await created(http, Call("POST", f"/v1/stores/{STORE_ID}/sales", body, headers))
         waited.append(time.perf_counter() - sent)
         await asyncio.sleep(max(0.0, TILL_EVERY_S - waited[-1]))
     return waited
@@ -60,12 +70,10 @@ async def burst(base_url: str, sku: str, ean: str, warm_sku: str, meter: CpuMete
         for n in range(MEMBERS)
     ]
 
-    def body(sku: str) -> dict:
-        return {
-            "store_id": STORE_ID,
-            "fulfilment": "pickup",
-            "lines": [{"sku": sku, "quantity": 1}],
-        }
+    def body(sku: str) -> bytes:
+        return JSON.encode(
+            {"store_id": STORE_ID, "fulfilment": "pickup", "lines": [{"sku": sku, "quantity": 1}]}
+        )
 
     left = iter(range(CHECKOUTS))
     timed: dict[int, list[float]] = {201: [], 409: []}
@@ -77,26 +85,23 @@ async def burst(base_url: str, sku: str, ean: str, warm_sku: str, meter: CpuMete
             "Idempotency-Key": str(uuid.uuid4()),
         }
 
-    async def warm(http: httpx.AsyncClient, n: int) -> None:
-        response = await http.post("/v1/orders", json=body(warm_sku), headers=headers(n))
-        response.raise_for_status()
-
-    async def shopper(http: httpx.AsyncClient) -> None:
+    async def shopper(http: Connection) -> None:
         for n in left:
             sent = time.perf_counter()
-            response = await http.post("/v1/orders", json=body(sku), headers=headers(n))
-            if response.status_code in timed:
-                timed[response.status_code].append(time.perf_counter() - sent)
+            status, _ = await http.send(Call("POST", "/v1/orders", body(sku), headers(n)))
+            if status in timed:
+                timed[status].append(time.perf_counter() - sent)
             else:
-                others[str(response.status_code)] += 1
+                others[str(status)] += 1
 
-    # Made before the clock starts (as `hammer` does): each client costs tens of ms of CPU, and
-    # 100 made while the first wave was in flight stalled the load generator's loop for seconds,
-    # all of it counted in the first wave's latencies.
-    at_till, *shoppers = connections(base_url, 1 + AT_ONCE)
+    # The warm-up opens a connection for each shopper before the clock (as a full run's
+    # placements would have): 100 opened while the first wave was in flight would be counted in
+    # its latencies.
+    at_till, *shoppers = (Connection(base_url) for _ in range(1 + AT_ONCE))
     done = asyncio.Event()
     try:
-        await asyncio.gather(*(warm(http, n) for n, http in enumerate(shoppers)))
+        warm = (Call("POST", "/v1/orders", body(warm_sku), headers(n)) for n in range(AT_ONCE))
+        await asyncio.gather(*map(created, shoppers, warm))
         meter.start()
         started = time.perf_counter()
         cashier = asyncio.create_task(till(at_till, ean, done))
@@ -106,7 +111,8 @@ async def burst(base_url: str, sku: str, ean: str, warm_sku: str, meter: CpuMete
         done.set()
         sales = await cashier
     finally:
-        await asyncio.gather(at_till.aclose(), *(c.aclose() for c in shoppers))
+        for connection in (at_till, *shoppers):
+            connection.close()
     return {
         "checkouts": CHECKOUTS,
         "at_once": AT_ONCE,

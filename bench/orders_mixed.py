@@ -17,10 +17,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
-
-from bench.orders_load import Call, cpu_over, summary
-from bench.orders_load import connections as pool_of
+from bench.load_http import Call, Connection
+from bench.orders_load import cpu_over, summary
 from bench.serving import CpuMeter
 
 
@@ -43,11 +41,11 @@ async def open_loop(
 ) -> dict[str, dict]:
     """Each stream's `summary` over the requests due in the measured window, and under
     `"cpu"` what `meter` saw."""
-    # One connection a client, as `hammer` has, lent out one request at a time.
-    clients = pool_of(base_url, connections)
-    free: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
-    for client in clients:
-        free.put_nowait(client)
+    # `connections` lent out one request at a time: a request due when none is free waits for
+    # one, and the wait counts (from when it was due).
+    free: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(connections):
+        free.put_nowait(Connection(base_url))
     origin = time.perf_counter()
     start, end = origin + warmup, origin + warmup + seconds
     latencies: dict[str, list[float]] = {s.name: [] for s in streams}
@@ -57,23 +55,16 @@ async def open_loop(
     async def one(stream: Stream, due: float) -> None:
         http = await free.get()
         try:
-            call = stream.calls()
-            try:
-                response = await http.request(
-                    call.method, call.path, json=call.json, headers=call.headers
-                )
-                outcome, text = str(response.status_code), response.text
-            except httpx.HTTPError as exc:
-                outcome, text = type(exc).__name__, str(exc)
+            outcome, body = await http.send(stream.calls())
         finally:
             free.put_nowait(http)
         if not start <= due < end:
             return
-        if outcome == str(stream.expect):
+        if outcome == stream.expect:
             latencies[stream.name].append(time.perf_counter() - due)
         else:
-            errors[stream.name][outcome] += 1
-            samples[stream.name].setdefault(outcome, text[:300])
+            errors[stream.name][str(outcome)] += 1
+            samples[stream.name].setdefault(str(outcome), body.decode(errors="replace")[:300])
 
     async def send(stream: Stream) -> None:
         pending: set[asyncio.Task] = set()
@@ -89,7 +80,8 @@ async def open_loop(
     try:
         cpu, *_ = await asyncio.gather(cpu_over(meter, start, end), *map(send, streams))
     finally:
-        await asyncio.gather(*(c.aclose() for c in clients))
+        while not free.empty():
+            free.get_nowait().close()
     results = {
         s.name: summary(latencies[s.name], errors[s.name], samples[s.name], seconds, {})
         for s in streams

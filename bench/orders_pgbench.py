@@ -22,7 +22,7 @@ from subprocess import PIPE
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from bench.orders_load import STORE_ID, Product, basket
+from bench.orders_load import STORE_ID, Baskets, Product
 from bench.placement_sql import placement, script
 from bench.serving import CpuMeter
 from infra.embedded_db import POSTGRES_BIN_PATH, SYSTEM_USER
@@ -51,13 +51,13 @@ async def write_scripts(dsn: str, folder: Path, seed: int = 45) -> dict[str, lis
     """Each variant's scripts, for the same baskets."""
     catalog = await sellables(dsn)
     products = [Product(x.sku, x.name_en, x.name_ja, x.unit) for x in catalog.values()]
-    rng = random.Random(seed)
+    rng, basket = random.Random(seed), Baskets(products)
     paths: dict[str, list[Path]] = {WHOLE: [], CORE: []}
     for n in range(SCRIPTS):
         body: dict[str, Any] = {
             "store_id": STORE_ID,
             "fulfilment": "delivery",
-            "lines": basket(rng, products),
+            "lines": basket(rng),
         }
         body["address"] = {"lat": 34.69, "lng": 135.19, "text": "Kobe"}
         steps = placement(body, catalog, member_id=f"mem_bench_{n:02d}")

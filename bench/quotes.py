@@ -26,7 +26,8 @@ from collections.abc import Callable
 
 from bench.database import bench_server, recreate
 from bench.evening import busy_evening, door
-from bench.orders_load import STORE_ID, Call, hammer
+from bench.load_http import JSON, Call
+from bench.orders_load import STORE_ID, hammer
 from bench.serving import Processes
 from infra.prepare import seed
 from shared.auth import Role, mint
@@ -43,7 +44,7 @@ def quotes(seed_: int = 42) -> Callable[[], Call]:
     def next_call() -> Call:
         lat, lng = door(rng)
         body = {"store_id": STORE_ID, "lat": lat, "lng": lng, "fulfilment": "delivery"}
-        return Call("POST", "/v1/quotes", json=body, headers=headers)
+        return Call("POST", "/v1/quotes", JSON.encode(body), headers)
 
     return next_call
 

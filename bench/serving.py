@@ -95,7 +95,21 @@ def _cpu_ticks(pid: int) -> int:
 
 
 def children_of(pid: int) -> list[int]:
-    """Direct children of `pid` (a postmaster's backends), with `pid` itself."""
+    """Direct children of `pid` (a postmaster's backends), with `pid` itself.
+
+    Read from the kernel's list of the children its main thread forked (a postmaster forks its
+    backends there): one file, where scanning every process's stat cost the load generator's
+    process 4 ms a sample, a tenth of its CPU a second at 150 placements a second. A kernel
+    without that list gets the scan."""
+    try:
+        return [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+    except FileNotFoundError:
+        if not Path(f"/proc/{pid}").exists():
+            return [pid]
+    return _scanned_children_of(pid)
+
+
+def _scanned_children_of(pid: int) -> list[int]:
     found = [pid]
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
