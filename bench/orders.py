@@ -24,6 +24,8 @@ Rates count only 201s (200s for reads) finished in the measured window; p50/p99 
 latencies as the client saw them; other answers are errors, by status. CPU% is percent of one
 core over the window (`machine`: every process, other people's too, out of 100 x cores); the
 orders process's CPU ms per request is its cost whatever else shares the cores.
+The load generator is this process, on the same cores: it sends through `bench.load_http` on
+uvloop (a tenth of httpx's CPU a request, or less), and its CPU per request is printed too.
 
 The database is BENCH_DATABASE_URL's server (database `bench_orders`, dropped at the end) or an
 embedded PostgreSQL in .omo/bench-orders-pg, destroyed at the end; durability at its defaults.
