@@ -5,8 +5,9 @@
    (the stripe SDK against a localstripe process) and `instant` (bench.orders_server: our own
    cost without Stripe's). 50 shoppers, distinct baskets of 3-8 lines, fresh Idempotency-Keys.
 2. Catalog reads: the public search (`?q=`) and product endpoints at `--read-concurrency`.
-   Then both at once, open loop (bench.orders_mixed): `--mixed` placements and catalog reads a
-   second sent on schedule whether or not answers keep up, latency from when each was due.
+   Then open loop (bench.orders_mixed), each `--mixed` cell P,R: P placements and R catalog
+   reads a second sent on schedule whether or not answers keep up, latency from when each was
+   due (by default 100,1000, the issue's mixed target, and 0,2000, its catalog target).
    Then a flash sale (bench.orders_burst): 1,000 checkouts of one sku, 100 at a time, for 10
    units; sales and refusals timed apart.
 3. pgbench (bench.orders_pgbench): a placement's whole SQL, every statement the orders service
@@ -14,7 +15,7 @@
    insert), with as many clients as `--concurrency`, with no app in the way.
 
     python -m bench.orders [--seconds 10] [--concurrency 16,64] [--riders 120]
-                           [--mixed 100,1000] [--burst-only] [--skip pgbench,...] [--json]
+                           [--mixed '100,1000 0,2000'] [--burst-only] [--skip pgbench,...] [--json]
 
 The store has `--riders` on shift (`bench.evening`, as `bench.quotes` sets them), so a delivery
 basket is quoted among them and placed, not refused for want of a rider. Orders, delivery and
@@ -199,27 +200,32 @@ class Bench:
             )
 
     def mixed(self, url: str) -> None:
-        """Placements and catalog reads (half searches, half products) at `--mixed` rates at
-        once, open loop (`bench.orders_mixed`)."""
-        if not self.args.mixed or "mixed" in self.args.skip:
+        """Each `--mixed` cell: placements and catalog reads (half searches, half products) at
+        its rates at once, open loop (`bench.orders_mixed`); a rate of 0 leaves its stream out,
+        so `0,2000` is the catalog's target (2,000 reads a second) without a closed loop's
+        in-flight count setting the latency (64 at once at 2,000/s is 32 ms each by Little)."""
+        if "mixed" in self.args.skip:
             return
-        placing, reading = self.args.mixed
-        products = asyncio.run(top_up(self.dsn))
-        print(f"mixed, {placing} placements/s + {reading} reads/s...", file=sys.stderr)
-        streams = [
-            Stream("placements", placing, placements(products), 201),
-            Stream("search ?q=", reading / 2, searches(products), 200),
-            Stream("product by sku", reading / 2, lookups(products), 200),
-        ]
-        a, meter = self.args, self.processes.meter("orders", "delivery")
-        measured = uvloop.run(
-            open_loop(url, streams, seconds=a.seconds, warmup=a.warmup, meter=meter)
-        )
-        cpu = measured.pop("cpu")
-        for stream in streams:
-            self.results["mixed"].append(
-                {"stream": stream.name, "rate": stream.per_s, **measured[stream.name], "cpu": cpu}
+        for placing, reading in self.args.mixed:
+            products = asyncio.run(top_up(self.dsn))
+            print(f"mixed, {placing} placements/s + {reading} reads/s...", file=sys.stderr)
+            streams = [
+                Stream("placements", placing, placements(products), 201),
+                Stream("search ?q=", reading / 2, searches(products), 200),
+                Stream("product by sku", reading / 2, lookups(products), 200),
+            ]
+            streams = [s for s in streams if s.per_s > 0]
+            a, meter = self.args, self.processes.meter("orders", "delivery")
+            measured = uvloop.run(
+                open_loop(url, streams, seconds=a.seconds, warmup=a.warmup, meter=meter)
             )
+            cpu = measured.pop("cpu")
+            cell = f"{placing:g},{reading:g}"
+            for stream in streams:
+                self.results["mixed"].append(
+                    {"cell": cell, "stream": stream.name, "rate": stream.per_s,
+                     **measured[stream.name], "cpu": cpu}
+                )  # fmt: skip
 
     def burst(self, url: str, products: list[Product]) -> None:
         if "burst" in self.args.skip:
@@ -261,8 +267,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--mixed",
-        default="100,1000",
-        help="placements/s,catalog reads/s sent at once, open loop ('' to skip)",
+        default="100,1000 0,2000",
+        help="cells of placements/s,catalog reads/s sent at once, open loop, space-separated"
+        " ('' to skip)",
     )
     parser.add_argument(
         "--burst-only", action="store_true", help="only the hot-sku flash sale (instant gateway)"
@@ -277,7 +284,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.skip = {n for n in args.skip.split(",") if n}
     if unknown := args.skip - set(CELLS):
         parser.error(f"--skip: no cell {', '.join(sorted(unknown))}")
-    args.mixed = [float(n) for n in args.mixed.split(",")] if args.mixed else None
+    try:
+        args.mixed = [tuple(float(n) for n in cell.split(",")) for cell in args.mixed.split()]
+    except ValueError:
+        parser.error(f"--mixed: cells are placements/s,reads/s, not {args.mixed!r}")
+    if any(len(cell) != 2 or min(cell) < 0 or not any(cell) for cell in args.mixed):
+        parser.error(f"--mixed: cells are two rates, not negative, not both 0: {args.mixed}")
     args.concurrency = [int(n) for n in args.concurrency.split(",")]
     return args
 

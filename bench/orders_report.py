@@ -66,12 +66,12 @@ def tables(results: dict[str, list[dict]]) -> str:
                        errors(r), cpu_ms(r), cpu_ms(r, "loadgen", 2),
                        *(r["cpu"].get(c, "-") for c in cpu)))  # fmt: skip
     cpu = ["orders", "delivery", "postgres", "loadgen", "machine"]
-    out += ["", row("mixed, open loop", "due/s", "done/s", "p50 ms", "p99 ms", "errors",
-                    *(f"CPU% {c}" for c in cpu))]  # fmt: skip
-    out.append("|---|---:|---:|---:|---:|---|" + "---:|" * len(cpu))
+    out += ["", row("mixed, open loop", "placements/s,reads/s", "due/s", "done/s", "p50 ms",
+                    "p99 ms", "errors", *(f"CPU% {c}" for c in cpu))]  # fmt: skip
+    out.append("|---|---|---:|---:|---:|---:|---|" + "---:|" * len(cpu))
     for r in results.get("mixed", []):
-        out.append(row(r["stream"], r["rate"], r["per_s"], r["p50_ms"], r["p99_ms"], errors(r),
-                       *(r["cpu"].get(c, "-") for c in cpu)))  # fmt: skip
+        out.append(row(r["stream"], r.get("cell", "-"), r["rate"], r["per_s"], r["p50_ms"],
+                       r["p99_ms"], errors(r), *(r["cpu"].get(c, "-") for c in cpu)))  # fmt: skip
     out += ["", row("hot sku: checkouts, at once, units", "seconds", "sold", "sold p50 / p99 ms",
                     "refused", "refused p50 / p99 ms", "errors", "till sales",
                     "till p50 / max ms", *(f"CPU% {c}" for c in cpu))]  # fmt: skip
