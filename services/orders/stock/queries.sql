@@ -1,10 +1,12 @@
 -- Every stock writer locks its rows first in sku order (the materialized CTE, or lock_stock): an
 -- UPDATE alone locks in whatever order its plan reads the table, and two baskets sharing skus
--- would deadlock.
+-- would deadlock. They lock FOR NO KEY UPDATE, the lock an UPDATE of non-key columns takes
+-- anyway: it queues writers on each other but not on the foreign key checks of orders and
+-- claims being inserted for the same skus (schema/0026_stock_locks_no_key.sql).
 
 -- name: reserve
--- The skus short (empty: all reserved); orders.reserve (schema/0024_reserve.sql) says how it
--- locks, waits and refuses.
+-- The skus short (empty: all reserved); orders.reserve (schema/0024_reserve.sql, its locks
+-- 0026) says how it locks, waits and refuses.
 SELECT orders.reserve(:store_id, :skus::text[], :quantities::bigint[])
 
 -- name: release
@@ -12,7 +14,7 @@ WITH locked AS MATERIALIZED (
     SELECT sku FROM orders.products
     WHERE store_id = :store_id AND sku = ANY(:skus::text[])
     ORDER BY sku
-    FOR UPDATE
+    FOR NO KEY UPDATE
 )
 UPDATE orders.products p
 SET reserved = greatest(p.reserved - r.quantity, 0)
@@ -26,7 +28,7 @@ WITH locked AS MATERIALIZED (
     SELECT sku FROM orders.products
     WHERE store_id = :store_id AND sku = ANY(:skus::text[])
     ORDER BY sku
-    FOR UPDATE
+    FOR NO KEY UPDATE
 )
 UPDATE orders.products p
 SET on_hand = greatest(p.on_hand - r.taken, 0), reserved = greatest(p.reserved - r.unreserve, 0)
@@ -40,7 +42,7 @@ SELECT sku, unit, on_hand, reserved
 FROM orders.products
 WHERE store_id = :store_id AND sku = ANY(:skus::text[])
 ORDER BY sku
-FOR UPDATE
+FOR NO KEY UPDATE
 
 -- name: set_on_hand
 -- After a stock take; the caller holds the rows (lock_stock) and checked the counts.
@@ -74,7 +76,7 @@ locked AS MATERIALIZED (
     SELECT sku FROM orders.products
     WHERE store_id = :store_id AND sku IN (SELECT sku FROM gone)
     ORDER BY sku
-    FOR UPDATE
+    FOR NO KEY UPDATE
 )
 UPDATE orders.products p
 SET reserved = greatest(p.reserved - gone.quantity, 0)
