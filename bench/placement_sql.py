@@ -4,9 +4,9 @@
 that places an order (a shopper's first request with its Idempotency-Key, stock to spare, a
 promise from delivery, a gateway that answers at once), in the service's order and with its
 transactions: the guard's erased-account check, the offer's read and the stock claim (each on
-its own, committed at once), the Idempotency-Key's claim, the claim taken and the order stored
-(one transaction), then the order locked, its PaymentIntent stored, the order view's four
-reads and the key's answer (a second). Each statement is the service's own query, looked up by
+its own, committed at once), then one transaction: the Idempotency-Key's claim, the claim
+taken, the order stored (its lines returned for the answer), its PaymentIntent stored and the
+key's answer. Each statement is the service's own query, looked up by
 name in its queries.sql, never a copy; tests/integration/test_placement_sql.py records what a
 real placement sends and fails if the two lists part. Delivery's quote is delivery's SQL, in
 another service (and process), and is not here; nor is the gateway, which sends no SQL.
@@ -32,10 +32,8 @@ from services.orders.checkout.service import CLAIM_S
 from services.orders.checkout.store import Q as CHECKOUT
 from services.orders.members.store import Q as MEMBERS
 from services.orders.order.store import Q as ORDERS
-from services.orders.payments.store import Q as PAYMENTS
 from services.orders.settings import OrdersSettings
 from services.orders.stock.store import Q as STOCK
-from services.orders.substitutions.store import Q as SUBSTITUTIONS
 from shared.web.idempotency import TTL
 from shared.web.idempotency_store import Q as KEYS
 
@@ -155,14 +153,7 @@ def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> Place
         Step(KEYS["claim"], [service, member, KEY, literal(fingerprint), ttl]),
         take,
         insert,
-        Step(COMMIT),
-        Step(BEGIN),
-        Step(ORDERS["lock_order"], keys),
         Step(ORDERS["set_intent"], [*keys, INTENT_ID, f"({INTENT_ID} || '_secret')"]),
-        Step(ORDERS["lines"], keys),
-        Step(PAYMENTS["ledger"], keys),
-        Step(SUBSTITUTIONS["of_order"], keys),
-        Step(ORDERS["stages"], keys),
         Step(
             KEYS["remember"],
             {

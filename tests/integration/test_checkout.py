@@ -38,6 +38,23 @@ async def test_checkout_reserves_stock_and_awaits_payment(orders, database):
     assert await stock(database, CABBAGE) == (before[0], before[1] + 2)
 
 
+async def test_the_answer_to_a_checkout_is_the_order_as_read_back(orders):
+    # Checkout answers with the view it made of what it wrote, not of a read (views.
+    # new_order_view): a weighed line, a substitution preference and a tax class each, in the
+    # shopper's full view (the client_secret, the address, the amounts and the stage).
+    lines = (
+        {"sku": CABBAGE, "quantity": 3, "substitution": "same_brand"},
+        {"sku": POTATOES, "grams": 800},
+    )
+    placed = await orders.post("/v1/orders", json=order(*lines), headers={**SHOPPER, **key()})
+    assert placed.status_code == 201, placed.text
+    again = await orders.get(f"/v1/orders/{placed.json()['order_id']}", headers=SHOPPER)
+    assert again.status_code == 200, again.text
+    assert placed.json() == again.json()
+    assert placed.json()["payment"]["client_secret"]
+    assert list(placed.json()["stages"]) == ["created"]
+
+
 async def test_paid_order_is_placed_and_announced_with_the_eans_to_scan(orders, database):
     lines = ({"sku": CABBAGE, "quantity": 1}, {"sku": POTATOES, "grams": 500})
     placed = (

@@ -13,7 +13,6 @@ from services.orders.checkout import cancelling, service, views
 from services.orders.checkout.domain import OrderRequest
 from services.orders.deps import GATEWAY_PROBLEMS, AcceptLanguage, Gateway, Quotes, Settings
 from shared.auth import Role
-from shared.db import unit_of_work
 from shared.errors import NotFound
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Tx
@@ -71,6 +70,7 @@ async def place_order(
     caller, key, member_id = principal.subject, idempotency_key, principal.member_id or ""
     if offer.short and not await used(pool, request, caller=caller, key=key):
         raise service.not_enough(offer.lines, offer.short)  # sold out: nothing to write
+    # The key, the order, its PaymentIntent and the remembered answer: one transaction.
     async with service.placing(pool, offer) as conn:
         replay = await claim(conn, request, caller=caller, key=key)
         if isinstance(replay, Response):
@@ -79,10 +79,14 @@ async def place_order(
         placed = await service.place(
             conn, clock, offer, member_id=member_id, key=key, claimed=replay is None
         )
-    # The PaymentIntent, the view and the remembered answer in one transaction: one commit.
-    async with unit_of_work(pool) as conn:
-        order = await service.pay_for(conn, gateway, clock, placed)
-        view = await views.order_view(conn, order, principal.role)
+        if isinstance(placed, service.Stored):  # stored just now: written, not read back
+            order = await service.pay_for(conn, gateway, clock, placed, new=placed.order)
+            view = views.new_order_view(
+                order, principal.role, lines=placed.lines, created_at=placed.created_at
+            )
+        else:
+            order = await service.pay_for(conn, gateway, clock, placed)
+            view = await views.order_view(conn, order, principal.role)
         return await remember(conn, request, caller=caller, key=key, status=201, result=view)
 
 

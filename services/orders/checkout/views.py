@@ -10,8 +10,9 @@ import msgspec
 from services.orders.catalog.paging import Language
 from services.orders.catalog.tax import RATES, TaxSubtotal, tax_subtotals
 from services.orders.order import store as orders
-from services.orders.order.store import OrderRow
+from services.orders.order.store import LineRow, OrderRow
 from services.orders.payments import store as payments
+from services.orders.payments.store import LedgerRow
 from services.orders.substitutions.domain import ProposalView
 from services.orders.substitutions.views import proposals
 from shared import paging
@@ -146,8 +147,38 @@ async def order_view(
     """The order as `role` may read it (see `scoped`), what it words (why a substitute was
     proposed) in `lang`."""
     keys = {"store_id": order.store_id, "order_id": order.order_id}
-    lines = await orders.lines(conn, **keys)
-    entries = await payments.ledger(conn, **keys)
+    return composed(
+        order,
+        role,
+        lines=await orders.lines(conn, **keys),
+        entries=await payments.ledger(conn, **keys),
+        substitutions=await proposals(conn, **keys, lang=lang),
+        stages=await orders.stages(conn, **keys),
+    )
+
+
+def new_order_view(
+    order: OrderRow, role: Role, *, lines: list[LineRow], created_at: datetime
+) -> OrderView:
+    """`order_view` of an order its own transaction has just stored, from what it wrote (the
+    lines as `insert_order` returned them), without reading it back: a new order has no ledger
+    entries, proposals or stages but `created` yet (tests/integration/test_checkout.py holds
+    it equal to the order read back)."""
+    return composed(
+        order, role, lines=lines, entries=[], substitutions=[], stages={"created": created_at}
+    )
+
+
+def composed(
+    order: OrderRow,
+    role: Role,
+    *,
+    lines: list[LineRow],
+    entries: list[LedgerRow],
+    substitutions: list[ProposalView],
+    stages: dict[str, datetime],
+) -> OrderView:
+    """The view of `order` made of its lines, ledger entries, proposals and stages."""
 
     def money(amount: int) -> Money:
         return Money(amount, order.currency)
@@ -222,8 +253,8 @@ async def order_view(
             intent_id=order.payment_intent_id,
             client_secret=order.client_secret if awaiting else None,
         ),
-        substitutions=await proposals(conn, **keys, lang=lang),
-        stages=await orders.stages(conn, **keys),
+        substitutions=substitutions,
+        stages=stages,
     )
     return scoped(view, role)
 

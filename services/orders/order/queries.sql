@@ -1,6 +1,7 @@
 -- name: insert_order
 -- The order awaiting payment, its lines and its `created` stage: one statement, one trip.
--- Each line keeps its product's tax class of today, as it keeps today's price.
+-- Each line keeps its product's tax class of today, as it keeps today's price. Returns the
+-- lines as stored (the columns of `lines`), so checkout answers with them unread.
 WITH ord AS (
     INSERT INTO orders.orders (
         store_id, order_id, member_id, idempotency_key, fulfilment, address_text, address_lat,
@@ -24,9 +25,14 @@ WITH ord AS (
          AS l (line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate,
                substitution)
     JOIN orders.products p ON p.store_id = :store_id AND p.sku = l.sku
+    RETURNING line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate,
+              substitution, picked, substitute_sku, substitute_name_en, substitute_quantity,
+              charged, tax_class
+), stage AS (
+    INSERT INTO orders.order_stages (store_id, order_id, stage, at)
+    SELECT store_id, order_id, 'created', :created_at FROM ord
 )
-INSERT INTO orders.order_stages (store_id, order_id, stage, at)
-SELECT store_id, order_id, 'created', :created_at FROM ord
+SELECT * FROM lines ORDER BY line_no
 
 -- name: order_by_key
 SELECT store_id, order_id FROM orders.orders WHERE member_id = $1 AND idempotency_key = $2

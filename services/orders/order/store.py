@@ -87,10 +87,10 @@ async def insert_order(
     lines: Sequence[PlacedLine],
     line_estimates: Sequence[int],
     created_at: datetime,
-) -> None:
-    """The order awaiting payment, with its lines and its `created` stage."""
+) -> list[LineRow]:
+    """The order awaiting payment, with its lines and its `created` stage; its lines as stored."""
     columns = ("line_no", "sku", "name_en", "name_ja", "zone", "unit", "quantity")
-    await conn.execute(
+    rows = await conn.fetch(
         *Q["insert_order"](
             store_id=order.store_id,
             order_id=order.order_id,
@@ -112,6 +112,7 @@ async def insert_order(
             **{c: [getattr(line, c) for line in lines] for c in columns},
         )
     )
+    return rows_as(LineRow, rows)
 
 
 async def order_by_key(conn: asyncpg.Connection, *, member_id: str, key: str) -> OrderKey | None:
