@@ -4,8 +4,8 @@
 that places an order (a shopper's first request with its Idempotency-Key, stock to spare, a
 promise from delivery, a gateway that answers at once), in the service's order and with its
 transactions: the guard's erased-account check, the offer's read and the stock claim (each on
-its own, committed at once), then one transaction: the Idempotency-Key's claim, the claim
-taken, the order stored (its lines returned for the answer), its PaymentIntent stored and the
+its own, committed at once), then one transaction: the Idempotency-Key's claim, the order stored
+taking the claim over (its lines returned for the answer), its PaymentIntent stored and the
 key's answer. Each statement is the service's own query, looked up by
 name in its queries.sql, never a copy; tests/integration/test_placement_sql.py records what a
 real placement sends and fails if the two lists part. Delivery's quote is delivery's SQL, in
@@ -14,8 +14,8 @@ another service (and process), and is not here; nor is the gateway, which sends 
 The values are those the service would send, written in as literals (pgbench cannot bind
 arrays or strings), with the ids and the Idempotency-Key made of pgbench's `:id`, fresh each
 transaction, so each transaction stores an order of its own, as a placement does.
-`core` is the part earlier runs measured alone: the claim, then the claim taken and the order
-stored in one transaction.
+`core` is the part earlier runs measured alone: the claim, then the order stored taking it
+over, in a transaction.
 """
 
 from __future__ import annotations
@@ -141,8 +141,7 @@ def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> Place
     kinds = ["int", "text", "text", "text", "text", "text", "bigint"]
     for column, kind in zip(columns, kinds, strict=True):
         order[column] = array([getattr(x, column) for x in lines], kind)
-    take = Step(STOCK["take_claim"], {"store_id": store, "claim_id": CLAIM_ID})
-    insert = Step(ORDERS["insert_order"], order)
+    insert = Step(ORDERS["insert_order"], {**order, "claim_id": CLAIM_ID})
     fingerprint = hashlib.sha256(msgspec.json.encode(body)).digest()
     ttl = f"'{int(TTL.total_seconds())} seconds'"
     whole = [
@@ -151,7 +150,6 @@ def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> Place
         claim,
         Step(BEGIN),
         Step(KEYS["claim"], [service, member, KEY, literal(fingerprint), ttl]),
-        take,
         insert,
         Step(ORDERS["set_intent"], [*keys, INTENT_ID, f"({INTENT_ID} || '_secret')"]),
         Step(
@@ -168,4 +166,4 @@ def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> Place
         ),
         Step(COMMIT),
     ]
-    return Placement(whole=whole, core=[claim, Step(BEGIN), take, insert, Step(COMMIT)])
+    return Placement(whole=whole, core=[claim, Step(BEGIN), insert, Step(COMMIT)])

@@ -1,14 +1,22 @@
 -- name: insert_order
 -- The order awaiting payment, its lines and its `created` stage: one statement, one trip.
--- Each line keeps its product's tax class of today, as it keeps today's price. Returns the
--- lines as stored (the columns of `lines`), so checkout answers with them unread.
-WITH ord AS (
+-- Each line keeps its product's tax class of today, as it keeps today's price. With a stock
+-- claim (:claim_id, stock/queries.sql `claim`) the order takes it over as its reservation in
+-- the same statement: the claim's rows go, `reserved` stays; if the claim is gone (it expired
+-- and was given back) nothing is written. Returns the lines as stored (the columns of
+-- `lines`), so checkout answers with them unread: none, when the claim was gone.
+WITH taken AS (
+    DELETE FROM orders.stock_claims
+    WHERE store_id = :store_id AND claim_id = :claim_id
+    RETURNING sku
+), ord AS (
     INSERT INTO orders.orders (
         store_id, order_id, member_id, idempotency_key, fulfilment, address_text, address_lat,
         address_lng, status, currency, estimate, to_authorize, promise_at, pay_by)
-    VALUES (:store_id, :order_id, :member_id, :idempotency_key, :fulfilment, :address_text,
-            :address_lat, :address_lng, 'awaiting_payment', :currency, :estimate, :to_authorize,
-            :promise_at, :pay_by)
+    SELECT :store_id, :order_id, :member_id, :idempotency_key, :fulfilment, :address_text,
+           :address_lat, :address_lng, 'awaiting_payment', :currency, :estimate, :to_authorize,
+           :promise_at, :pay_by
+    WHERE :claim_id::text IS NULL OR EXISTS (SELECT FROM taken)
     RETURNING store_id, order_id
 ), lines AS (
     INSERT INTO orders.order_lines (

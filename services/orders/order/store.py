@@ -87,8 +87,11 @@ async def insert_order(
     lines: Sequence[PlacedLine],
     line_estimates: Sequence[int],
     created_at: datetime,
+    claim_id: str | None = None,
 ) -> list[LineRow]:
-    """The order awaiting payment, with its lines and its `created` stage; its lines as stored."""
+    """The order awaiting payment, with its lines and its `created` stage, taking stock claim
+    `claim_id` over as its reservation if one is given; its lines as stored, none if the
+    claim was gone (then nothing was written)."""
     columns = ("line_no", "sku", "name_en", "name_ja", "zone", "unit", "quantity")
     rows = await conn.fetch(
         *Q["insert_order"](
@@ -108,6 +111,7 @@ async def insert_order(
             estimate_each=list(line_estimates),
             substitution=[line.substitution for line in lines],
             created_at=created_at,
+            claim_id=claim_id,
             unit_price=[line.unit_price.amount for line in lines],
             **{c: [getattr(line, c) for line in lines] for c in columns},
         )

@@ -58,13 +58,6 @@ SELECT orders.claim_stock(
     :store_id, :claim_id, :skus::text[], :quantities::bigint[], :expires_at::timestamptz
 )
 
--- name: take_claim
--- The order's transaction makes the claim its own reservation: the claim goes, `reserved`
--- stays. No row: the claim expired and was given back.
-DELETE FROM orders.stock_claims
-WHERE store_id = :store_id AND claim_id = :claim_id
-RETURNING sku
-
 -- name: release_claim
 -- What the claim reserved is let go of (nothing, if an order took it or it was let go of).
 WITH gone AS (

@@ -3,7 +3,8 @@ after a product is loaded (queries.sql).
 
 - An online checkout claims its stock first, in a statement of its own (`claim`: a reservation
   that holds the rows for that statement only), before it asks delivery for a promise; the
-  transaction that stores the order takes the claim over (`take_claim`), and a checkout that
+  statement that stores the order takes the claim over (order/queries.sql `insert_order`
+  deletes its rows, `reserved` stays), and a checkout that
   fails gives it back (`release_claim`), as the sweep does for a claim past its expiry whose
   checkout died (`expired_claims`). An order with no claim left reserves in its own transaction
   (`reserve`). What an order reserved is let go when it is cancelled or expires (`release`), or
@@ -70,12 +71,6 @@ async def claim(
         expires_at=expires_at,
     )
     return set(await conn.fetchval(*query))
-
-
-async def take_claim(conn: asyncpg.Connection, *, store_id: str, claim_id: str) -> bool:
-    """The order in `conn`'s transaction holds what the claim reserved; False if the claim is
-    gone (expired and given back), and nothing is held."""
-    return bool(await conn.fetch(*Q["take_claim"](store_id=store_id, claim_id=claim_id)))
 
 
 async def release_claim(
