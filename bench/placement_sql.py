@@ -3,19 +3,19 @@
 `placement` lists every statement the orders service sends PostgreSQL for one POST /v1/orders
 that places an order (a shopper's first request with its Idempotency-Key, stock to spare, a
 promise from delivery, a gateway that answers at once), in the service's order and with its
-transactions: the guard's erased-account check, the offer's read and the stock claim (each on
-its own, committed at once), then one transaction: the Idempotency-Key's claim, the order stored
-taking the claim over (its lines returned for the answer), its PaymentIntent stored and the
-key's answer. Each statement is the service's own query, looked up by
-name in its queries.sql, never a copy; tests/integration/test_placement_sql.py records what a
-real placement sends and fails if the two lists part. Delivery's quote is delivery's SQL, in
-another service (and process), and is not here; nor is the gateway, which sends no SQL.
+transactions: the guard's erased-account check, the offer's read with the stock claim (one
+statement, committed at once), then one transaction: the Idempotency-Key's claim, the order
+stored taking the claim over (its lines returned for the answer), its PaymentIntent stored and
+the key's answer. Each statement is the service's own query, looked up by name in its
+queries.sql, never a copy; tests/integration/test_placement_sql.py records what a real
+placement sends and fails if the two lists part. Delivery's quote is delivery's SQL, in another
+service (and process), and is not here; nor is the gateway, which sends no SQL.
 
 The values are those the service would send, written in as literals (pgbench cannot bind
 arrays or strings), with the ids and the Idempotency-Key made of pgbench's `:id`, fresh each
 transaction, so each transaction stores an order of its own, as a placement does.
-`core` is the part earlier runs measured alone: the claim, then the order stored taking it
-over, in a transaction.
+`core` is the part earlier runs measured alone: the claim (now with the offer's read), then
+the order stored taking it over, in a transaction.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from services.orders.checkout.store import Q as CHECKOUT
 from services.orders.members.store import Q as MEMBERS
 from services.orders.order.store import Q as ORDERS
 from services.orders.settings import OrdersSettings
-from services.orders.stock.store import Q as STOCK
 from shared.web.idempotency import TTL
 from shared.web.idempotency_store import Q as KEYS
 
@@ -106,8 +105,8 @@ def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> Place
     store, member = literal(request.store_id), literal(member_id)
     keys = [store, ORDER_ID]
     service, answer = literal(OrdersSettings.service), msgspec.json.encode(lines)
-    claim = Step(
-        STOCK["claim"],
+    offer = Step(
+        CHECKOUT["offer"],
         {
             "store_id": store,
             "claim_id": CLAIM_ID,
@@ -146,8 +145,7 @@ def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> Place
     ttl = f"'{int(TTL.total_seconds())} seconds'"
     whole = [
         Step(MEMBERS["is_erased"], [member]),
-        Step(CHECKOUT["offer"], [store, array([x.sku for x in request.lines], "text")]),
-        claim,
+        offer,
         Step(BEGIN),
         Step(KEYS["claim"], [service, member, KEY, literal(fingerprint), ttl]),
         insert,
@@ -166,4 +164,4 @@ def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> Place
         ),
         Step(COMMIT),
     ]
-    return Placement(whole=whole, core=[claim, Step(BEGIN), insert, Step(COMMIT)])
+    return Placement(whole=whole, core=[offer, Step(BEGIN), insert, Step(COMMIT)])

@@ -14,9 +14,9 @@ import httpx
 import msgspec
 
 from services.orders.checkout import cancelling, service
+from services.orders.checkout import store as checkout
 from services.orders.checkout.domain import OrderRequest
 from services.orders.checkout.quotes import QuoteClient
-from services.orders.stock import store as stock
 from shared.auth import Role, service_token
 from shared.clock import Clock
 from shared.settings import DEV_JWT_SECRET
@@ -91,14 +91,14 @@ async def test_a_sold_out_sku_is_refused_while_the_last_unit_is_still_being_quot
 async def test_a_claim_whose_checkout_died_is_given_back_when_it_expires(database, demo, pool):
     await pool.execute(LEFT, STORE, CABBAGE, 5)
     async with pool.acquire() as conn:
-        short = await stock.claim(
+        offered = await checkout.offer(
             conn,
             store_id=STORE,
             claim_id="clm_died",
-            amounts={CABBAGE: 2},
+            wanted={CABBAGE: 2},
             expires_at=Clock().now() + timedelta(seconds=service.CLAIM_S),
         )
-    assert short == set()
+    assert offered is not None and offered.short == []  # claimed
     assert await counts(database, CABBAGE) == (5, 2)
     assert await cancelling.expire_claims(pool, Clock()) == 0  # not yet
     assert await cancelling.expire_claims(pool, later_by(2)) == 1

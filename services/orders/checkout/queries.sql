@@ -1,10 +1,27 @@
 -- name: offer
--- The store's rules and what it sells of the basket, in one trip: a row per sku found (the
--- store's columns repeated), or one row with no sku when it sells none of them. `available`
--- is read without a lock, as of the last commit: enough to refuse a sold-out sku at once;
--- the reservation re-checks under the row lock.
-SELECT s.currency, s.weighed_buffer_pct, s.unpaid_timeout_s, s.lat, s.lng,
-       p.sku, p.name_en, p.name_ja, p.zone, p.unit, p.price, p.on_hand - p.reserved AS available
-FROM orders.stores s
-LEFT JOIN orders.products p ON p.store_id = s.store_id AND p.sku = ANY($2::text[])
-WHERE s.store_id = $1
+-- The store's rules and what it sells of the basket (:skus, with the :quantities wanted), and
+-- its stock claimed, in one trip: a row per sku found (the store's columns repeated), or one
+-- row with no sku when it sells none of them. `available` is read without a lock, as of the
+-- last commit. Only when that leaves enough of every sku is the stock claimed, in the same
+-- statement (orders.claim_stock, as stock/queries.sql `claim`: committed with the statement,
+-- the rows locked for it alone): `short` is then the skus short under the lock (empty:
+-- claimed), and NULL when no claim was tried (a sku sold out as last committed, or not sold).
+WITH basket AS MATERIALIZED (
+    SELECT s.currency, s.weighed_buffer_pct, s.unpaid_timeout_s, s.lat, s.lng,
+           p.sku, p.name_en, p.name_ja, p.zone, p.unit, p.price,
+           p.on_hand - p.reserved AS available
+    FROM orders.stores s
+    LEFT JOIN orders.products p ON p.store_id = s.store_id AND p.sku = ANY (:skus::text[])
+    WHERE s.store_id = :store_id
+), claimed AS MATERIALIZED (
+    SELECT orders.claim_stock(
+        :store_id, :claim_id, :skus::text[], :quantities::bigint[], :expires_at::timestamptz
+    ) AS short
+    WHERE cardinality(:skus::text[]) = (
+        SELECT count(*)
+        FROM basket b
+        JOIN unnest(:skus::text[], :quantities::bigint[]) AS w (sku, quantity)
+          ON w.sku = b.sku AND w.quantity > 0 AND b.available >= w.quantity
+    )
+)
+SELECT b.*, (SELECT short FROM claimed) AS short FROM basket b

@@ -10,7 +10,7 @@
    order failed, and refuse (`PaymentFailed`, which commits that). The app's checkout does it
    in `place`'s transaction, the order its own and seen by nobody else (so neither locked nor
    read back), and stores the request's answer there, its view made of what was written: one
-   transaction and one commit, 9 round trips a placement where two transactions took 17
+   transaction and one commit, 8 round trips a placement where two transactions took 17
    (issue 19). Held across the gateway's call: the key's row (a duplicate request waits on it,
    then replays the answer), the new order's rows, and the FOR KEY SHARE locks the foreign
    keys of its lines take on their products, which stock writers do not wait for (they lock
@@ -128,27 +128,30 @@ async def offer(
     read without a lock, or under the claim's) claims nothing and asks for no promise: `place`
     refuses it at once instead of queueing behind those that can still be served."""
     check_request(request)
-    skus = [line.sku for line in request.lines]
     claim_id = f"clm_{uuid7().hex}"
+    # Pieces or grams, whichever the line sends (`price_lines` refuses a line that sends the
+    # wrong one, and then the claim is given back).
+    wanted = {line.sku: line.quantity or line.grams or 0 for line in request.lines}
     async with pool.acquire() as conn:
-        basket = await db.basket(conn, store_id=request.store_id, skus=skus)
-        if basket is None:
-            raise NotFound(f"there is no store {request.store_id}", field="store_id")
+        basket = await db.offer(
+            conn,
+            store_id=request.store_id,
+            claim_id=claim_id,
+            wanted=wanted,
+            expires_at=clock.now() + timedelta(seconds=CLAIM_S),
+        )
+    if basket is None:
+        raise NotFound(f"there is no store {request.store_id}", field="store_id")
+    try:
         catalog = {s: x.product for s, x in basket.stocked.items()}
         lines = price_lines(request, catalog, basket.rules.currency)
+    except BaseException:
+        if basket.short == []:
+            await _give_back_after(pool, store_id=request.store_id, claim_id=claim_id)
+        raise
+    short = basket.short
+    if short is None:
         short = sorted(x.sku for x in lines if basket.stocked[x.sku].available < x.quantity)
-        if not short:
-            wanted = {line.sku: line.quantity for line in lines}
-            expires_at = clock.now() + timedelta(seconds=CLAIM_S)
-            short = sorted(
-                await stock.claim(
-                    conn,
-                    store_id=request.store_id,
-                    claim_id=claim_id,
-                    amounts=wanted,
-                    expires_at=expires_at,
-                )
-            )
     if short:
         return Offer(request=request, rules=basket.rules, lines=lines, promised=None, short=short)
     where = request.address or basket.rules

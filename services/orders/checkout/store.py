@@ -1,9 +1,12 @@
-"""Checkout's own reads (queries.sql): the store's rules for an order, and what it sells. The
-order it stores is written through `services.orders.order.store`, its stock through
+"""Checkout's own reads (queries.sql): the store's rules for an order, and what it sells, with
+the basket's stock claimed in the same trip (by the stock module's `orders.claim_stock`). The
+order it stores is written through `services.orders.order.store`, the rest of its stock through
 `services.orders.stock.store`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -33,11 +36,31 @@ class Stocked(msgspec.Struct, frozen=True, kw_only=True):
 class Basket(msgspec.Struct, frozen=True, kw_only=True):
     rules: StoreRules
     stocked: dict[str, Stocked]
+    # The skus short under the claim's lock (empty: claimed); None: no claim was tried, since
+    # `stocked` shows a sku sold out (or the store does not sell it).
+    short: list[str] | None
 
 
-async def basket(conn: asyncpg.Connection, *, store_id: str, skus: list[str]) -> Basket | None:
-    """The store's rules and what it sells of `skus`; None if there is no such store."""
-    rows = await conn.fetch(Q["offer"], store_id, skus)
+async def offer(
+    conn: asyncpg.Connection,
+    *,
+    store_id: str,
+    claim_id: str,
+    wanted: Mapping[str, int],
+    expires_at: datetime,
+) -> Basket | None:
+    """The store's rules and what it sells of the skus `wanted`, and, if as last committed it
+    has enough of each, those amounts claimed under `claim_id` until `expires_at`, committed
+    at once (`conn` must not be in a transaction); None if there is no such store."""
+    skus = sorted(wanted)
+    query = Q["offer"](
+        store_id=store_id,
+        claim_id=claim_id,
+        skus=skus,
+        quantities=[wanted[s] for s in skus],
+        expires_at=expires_at,
+    )
+    rows = await conn.fetch(*query)
     if not rows:
         return None
     first = rows[0]
@@ -63,4 +86,5 @@ async def basket(conn: asyncpg.Connection, *, store_id: str, skus: list[str]) ->
         for r in rows
         if r["sku"] is not None
     }
-    return Basket(rules=rules, stocked=stocked)
+    short = first["short"]
+    return Basket(rules=rules, stocked=stocked, short=None if short is None else sorted(short))

@@ -51,13 +51,6 @@ SET on_hand = c.on_hand
 FROM unnest(:skus::text[], :on_hand::bigint[]) AS c (sku, on_hand)
 WHERE p.store_id = :store_id AND p.sku = c.sku
 
--- name: claim
--- Run on its own, outside a transaction, so the rows are locked for this one statement: the
--- skus short (empty: all reserved, under :claim_id until :expires_at; 0025_stock_claims.sql).
-SELECT orders.claim_stock(
-    :store_id, :claim_id, :skus::text[], :quantities::bigint[], :expires_at::timestamptz
-)
-
 -- name: release_claim
 -- What the claim reserved is let go of (nothing, if an order took it or it was let go of).
 WITH gone AS (

@@ -1,12 +1,13 @@
 """Stock, one per store for every channel: the only module that writes `on_hand` and `reserved`
 after a product is loaded (queries.sql).
 
-- An online checkout claims its stock first, in a statement of its own (`claim`: a reservation
-  that holds the rows for that statement only), before it asks delivery for a promise; the
-  statement that stores the order takes the claim over (order/queries.sql `insert_order`
-  deletes its rows, `reserved` stays), and a checkout that
-  fails gives it back (`release_claim`), as the sweep does for a claim past its expiry whose
-  checkout died (`expired_claims`). An order with no claim left reserves in its own transaction
+- An online checkout claims its stock first, in a statement of its own (the server-side
+  `orders.claim_stock`, which checkout's `offer` query calls as it reads the basket: a
+  reservation that holds the rows for that statement only), before it asks delivery for a
+  promise; the statement that stores the order takes the claim over (order/queries.sql
+  `insert_order` deletes its rows, `reserved` stays), and a checkout that fails gives it back
+  (`release_claim`), as the sweep does for a claim past its expiry whose checkout died
+  (`expired_claims`). An order with no claim left reserves in its own transaction
   (`reserve`). What an order reserved is let go when it is cancelled or expires (`release`), or
   taken when it is packed (`take_from_stock`, with `unreserve`).
 - THE TILL RULE: the till sells what the customer holds. A till sale or a paid scan-and-go
@@ -49,27 +50,6 @@ async def reserve(
     stock as last committed cannot serve (orders.reserve, schema/0024_reserve.sql)."""
     skus = sorted(amounts)
     query = Q["reserve"](store_id=store_id, skus=skus, quantities=[amounts[s] for s in skus])
-    return set(await conn.fetchval(*query))
-
-
-async def claim(
-    conn: asyncpg.Connection,
-    *,
-    store_id: str,
-    claim_id: str,
-    amounts: Mapping[str, int],
-    expires_at: datetime,
-) -> set[str]:
-    """Reserve `amounts`, all or none, under `claim_id` until `expires_at`, and commit at once:
-    `conn` must not be in a transaction. Returns the skus short (none: claimed)."""
-    skus = sorted(amounts)
-    query = Q["claim"](
-        store_id=store_id,
-        claim_id=claim_id,
-        skus=skus,
-        quantities=[amounts[s] for s in skus],
-        expires_at=expires_at,
-    )
     return set(await conn.fetchval(*query))
 
 
