@@ -1,10 +1,10 @@
 -- Stock writers lock products FOR NO KEY UPDATE, the lock their own UPDATE of `reserved` or
 -- `on_hand` takes, not FOR UPDATE (issue 19 part 1). FOR UPDATE also waits for the FOR KEY
 -- SHARE lock that a foreign key check takes on the product of each line an uncommitted order
--- (or claim) inserts: a checkout's claim met every other checkout of the same sku between its
--- insert and its commit, and fell into orders.reserve's wait-and-retry (one claim in six at 16
--- placements in flight, three extra statements a sku). Writers still queue on each other:
--- NO KEY UPDATE conflicts with itself. The stock queries (stock/queries.sql) lock the same way.
+-- inserts, and checkout's transaction now stays open across the gateway's call after storing
+-- the order: every claim of one of its skus would wait that call out. Writers still queue on
+-- each other: NO KEY UPDATE conflicts with itself. The stock queries (stock/queries.sql) lock
+-- the same way.
 CREATE OR REPLACE FUNCTION orders.reserve(p_store_id text, p_skus text[], p_quantities bigint[])
 RETURNS text[]
 LANGUAGE plpgsql AS $$
