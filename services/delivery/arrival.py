@@ -45,16 +45,16 @@ def build(
     # Where each rider comes back to the store from: the last door of their route, or where
     # they are now (unknown: at the store); one matrix row for all of them.
     origins = [(r.stop_lat, r.stop_lng) if r.eta is not None else (r.lat, r.lng) for r in riders]
-    back_s, back_m = travel.durations_and_distances(
+    back_s, back_m = travel.from_first(
         [store, *((a, b) if a is not None and b is not None else store for a, b in origins)]
     )
     times = []
     for i, r in enumerate(riders, start=1):
-        ride = float(back_s[0][i])
+        ride = float(back_s[i])
         if r.eta is not None:  # out, or about to be: free when back from the last door
             free = max(now, r.eta + timedelta(seconds=basis.service_s + ride))
         else:
-            away = back_m[0][i] / pace.detour_factor > AT_STORE_M
+            away = back_m[i] / pace.detour_factor > AT_STORE_M
             free = now + timedelta(seconds=ride if away else 0)
         box = r.box_bags or basis.bag_capacity
         times.append(RiderTime(rider_id=r.rider_id, free_at=free, capacity=box))
@@ -86,7 +86,7 @@ def arrival_at(
     """When the riders' future has a new order at `door` (None: no rider on shift)."""
     if built.future is None:
         return None
-    seconds, _ = built.travel.durations_and_distances([door, *built.places])
+    seconds, _ = built.travel.from_first([door, *built.places])
     new = Pending(
         order_id="",
         place=-1,  # not in the matrix: `arrival_of` adds it
@@ -94,4 +94,4 @@ def arrival_at(
         latest=now + PROMISE - HANDOVER,
         bags=basis.typical_bags,
     )
-    return built.future.arrival_of(new, seconds[0][1:].tolist())
+    return built.future.arrival_of(new, seconds[1:].tolist())
