@@ -17,7 +17,7 @@ from shared import paging
 from shared.auth import Role
 from shared.events import Fulfilment, Latitude, Longitude
 from shared.web.access import PUBLIC, allow
-from shared.web.deps import Now, Tx
+from shared.web.deps import Now, Pool, Tx
 from shared.web.openapi import example
 from shared.web.query import LatitudeQuery, LongitudeQuery
 
@@ -69,11 +69,17 @@ PACE_EXAMPLE = example(
     tags=["zone"],
     operation_id="setPace",
 )
-async def set_pace(store_id: FromPath[str], data: Annotated[Pace, PACE_EXAMPLE], conn: Tx) -> Pace:
+async def set_pace(
+    store_id: FromPath[str],
+    data: Annotated[Pace, PACE_EXAMPLE],
+    pool: Pool,
+    futures: Forecasts,
+) -> Pace:
     """Set the pace for the evening's staff: orders an hour the pickers manage, the riders'
     speed and the detour factor of the streets (its manager). Replaces all three; a PUT, so
-    sending it twice is the same as once."""
-    return await service.set_pace(conn, store_id, data)
+    sending it twice is the same as once. The next quote is made at it."""
+    async with futures.changing(pool, store_id) as conn:
+        return await service.set_pace(conn, store_id, data)
 
 
 @get(
@@ -101,11 +107,15 @@ CAPACITY_EXAMPLE = example(
     operation_id="setCapacity",
 )
 async def set_capacity(
-    store_id: FromPath[str], data: Annotated[Capacity, CAPACITY_EXAMPLE], conn: Tx
+    store_id: FromPath[str],
+    data: Annotated[Capacity, CAPACITY_EXAMPLE],
+    pool: Pool,
+    futures: Forecasts,
 ) -> Capacity:
     """Set the bags a rider's box carries (1 to 40) and the seconds a hand-over takes (its
     manager). Replaces both; riders with a box of their own keep it."""
-    return await service.set_capacity(conn, store_id, data)
+    async with futures.changing(pool, store_id) as conn:
+        return await service.set_capacity(conn, store_id, data)
 
 
 @get(
@@ -138,11 +148,13 @@ async def set_rider_capacity(
     store_id: FromPath[str],
     rider_id: FromPath[str],
     data: Annotated[RiderBox, RIDER_BOX_EXAMPLE],
-    conn: Tx,
+    pool: Pool,
+    futures: Forecasts,
 ) -> RiderCapacity:
     """Give a rider a box of their own, in bags (a cargo bike carries more); `box_bags`
     null puts them back on the store's box (its manager)."""
-    return await service.set_rider_capacity(conn, store_id, rider_id, data)
+    async with futures.changing(pool, store_id) as conn:
+        return await service.set_rider_capacity(conn, store_id, rider_id, data)
 
 
 class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -171,16 +183,16 @@ QUOTE_EXAMPLE = example(
 )
 async def make_quote(
     data: Annotated[QuoteRequest, QUOTE_EXAMPLE],
-    conn: Tx,
+    pool: Pool,
     clock: Now,
     futures: Forecasts,
     settings: Settings,
 ) -> quoting.Quote:
     """Is the address in the zone, and by when can an order placed now arrive? (the orders
     service at checkout, and shoppers' apps before it). A question, not a creation: no
-    Idempotency-Key."""
+    Idempotency-Key. No transaction: at peak most quotes send no SQL (`quoting.Futures`)."""
     return await quoting.quote(
-        conn,
+        pool,
         clock,
         futures,
         data.store_id,

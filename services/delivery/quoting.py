@@ -1,28 +1,39 @@
 """The quote: can the store take this order now, and by when will it be at the door?
 
-Made from the riders' future (`forecast`), as the dispatcher would place the orders no rider
-carries yet and then this one. A store's future is built at most once a store second per process
-(`Futures`): at peak a store is quoted many times a second and the riders' state moves by the
-second, and a quote then costs the new order's place in it, not the whole evening again.
-Orders quoted within that second do not see each other; the promise's margin on a rider wait
-(`promise.RIDER_WAIT_MARGIN`) is larger than what one second's orders take.
+Made from the riders' future (`arrival`), as the dispatcher would place the orders no rider
+carries yet and then this one. What a quote reads of a store (its zone and basis in one
+statement, then its riders and the orders no rider carries) is read at most once a store second
+per process and held (`Futures`): at peak a store is quoted many times a second and all of it
+moves by the second, so a quote then sends no SQL and costs the new order's place in the future,
+not the whole evening again. Orders quoted within that second do not see each other; the
+promise's margin on a rider wait (`promise.RIDER_WAIT_MARGIN`) is larger than what one second's
+orders take.
+
+A pace, box or rider's box set through this process's API is quoted at once: the change drops
+the store's held read when it commits (`Futures.changing`). Set through another worker process,
+or written by an event consumer (the zone, riders on shift, the floor's backlog), it is quoted
+at most one store second later. Under a fast clock (the simulator) that second is store time,
+so a wall second holds nothing for long.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import asyncpg
 import msgspec
 
 from services.delivery import store as db
-from services.delivery.dispatch.planning import AT_STORE_M, PLAN_MARGIN
-from services.delivery.forecast import Future, Pending, RiderTime, future_of
-from services.delivery.promise import HANDOVER, PROMISE, on_the_shelf, promise
-from services.delivery.routing.matrix import StraightLineTravel, travel_matrix
-from services.delivery.service import check_coverage, known
+from services.delivery.arrival import Built, arrival_at, build
+from services.delivery.domain import Zone, coverage
+from services.delivery.promise import promise
+from services.delivery.service import known
 from shared.clock import Clock
+from shared.db import unit_of_work
 
 
 class Quote(msgspec.Struct, frozen=True, kw_only=True):
@@ -35,45 +46,87 @@ class Quote(msgspec.Struct, frozen=True, kw_only=True):
 
 
 @dataclass(frozen=True)
-class Built:
-    """A store's future and the places its matrix holds (the store, then each order)."""
+class Held:
+    """What quotes read of a store at store time `at` (a POSIX timestamp)."""
 
-    future: Future | None
-    places: list[tuple[float, float]]
-    travel: StraightLineTravel
+    at: float
+    zone: Zone
+    basis: db.QuoteBasis
+    built: Built
 
 
 class Futures:
-    """Each store's future, rebuilt when older than `ttl_s` (store seconds: under a fast clock
-    a wall second is minutes of riding) or when the store's pace, box or policy changed."""
+    """Each store's read, held for `ttl_s` store seconds (under a fast clock a wall second is
+    minutes of riding). Quotes that miss together share one read, so a store is read at most
+    once a store second per process however many quotes arrive at once."""
 
     def __init__(self, ttl_s: float = 1.0) -> None:
         self._ttl_s = ttl_s
-        self._held: dict[str, tuple[float, tuple, Built]] = {}
+        self._held: dict[tuple[str, bool], Held] = {}
+        self._reads: dict[tuple[str, bool], asyncio.Task[Held]] = {}
 
-    async def of(
-        self,
-        conn: asyncpg.Connection,
-        store_id: str,
-        *,
-        now: datetime,
-        basis: db.QuoteBasis,
-        batching: bool,
-    ) -> Built:
-        # A new pace or box is a new future at once, whatever its age.
-        at, key = now.timestamp(), (batching, basis.pace, basis.bag_capacity, basis.service_s)
-        held = self._held.get(store_id)
-        if held is not None and held[1] == key and at - held[0] < self._ttl_s:
-            return held[2]
-        riders = await db.rider_times(conn, store_id=store_id)
-        pending = await db.unassigned(conn, store_id=store_id, now=now)
-        built = build(now, basis, riders, pending, batching=batching)
-        self._held[store_id] = (at, key, built)
-        return built
+    async def of(self, pool: asyncpg.Pool, store_id: str, *, now: datetime, batching: bool) -> Held:
+        key = (store_id, batching)
+        held = self._held.get(key)
+        # A clock set back (a test's, a restarted simulation) is a new second too.
+        if held is not None and 0 <= now.timestamp() - held.at < self._ttl_s:
+            return held
+        read = self._reads.get(key)
+        if read is None:
+            read = asyncio.create_task(self._read(pool, key, now))
+            read.add_done_callback(_retrieved)
+            self._reads[key] = read
+        # Shielded: a quote given up on (its client gone) does not cancel the others' read.
+        return await asyncio.shield(read)
+
+    def forget(self, store_id: str) -> None:
+        """The store changed: its next quote reads it again, even one already under way."""
+        for batching in (True, False):
+            self._held.pop((store_id, batching), None)
+            self._reads.pop((store_id, batching), None)
+
+    @asynccontextmanager
+    async def changing(
+        self, pool: asyncpg.Pool, store_id: str
+    ) -> AsyncIterator[asyncpg.Connection]:
+        """A transaction that changes what quotes read of the store, forgotten once it has
+        committed: forgotten before, a quote in between would hold the old for a second."""
+        async with unit_of_work(pool) as conn:
+            yield conn
+        self.forget(store_id)
+
+    async def _read(self, pool: asyncpg.Pool, key: tuple[str, bool], now: datetime) -> Held:
+        store_id, batching = key
+        try:
+            async with pool.acquire() as conn:
+                zone, basis = known(
+                    store_id, await db.quote_basis(conn, store_id=store_id, now=now)
+                )
+                riders = await db.rider_times(conn, store_id=store_id)
+                pending = await db.unassigned(conn, store_id=store_id, now=now)
+            held = Held(
+                at=now.timestamp(),
+                zone=zone,
+                basis=basis,
+                built=build(now, basis, riders, pending, batching=batching),
+            )
+            if self._reads.get(key) is asyncio.current_task():  # not forgotten meanwhile
+                self._held[key] = held
+            return held
+        finally:
+            if self._reads.get(key) is asyncio.current_task():
+                del self._reads[key]
+
+
+def _retrieved(read: asyncio.Task[Held]) -> None:
+    """A read whose every quote was given up on still has its error looked at (not logged as
+    never retrieved); the quotes that waited raised it themselves."""
+    if not read.cancelled():
+        read.exception()
 
 
 async def quote(
-    conn: asyncpg.Connection,
+    pool: asyncpg.Pool,
     clock: Clock,
     futures: Futures,
     store_id: str,
@@ -89,7 +142,9 @@ async def quote(
     when the store is behind); an address outside the zone is not the store's doing.
     `packed`: a basket already bagged (the till's deliver-home) needs no picking. `batching`:
     the dispatcher lets orders share a trip (not under the greedy policy)."""
-    place = await check_coverage(conn, store_id, lat, lng)
+    now = clock.now()
+    held = await futures.of(pool, store_id, now=now, batching=batching)
+    place = coverage(held.zone, lat, lng)
     if not pickup and not place.deliverable:
         return Quote(
             store_id=store_id,
@@ -100,12 +155,8 @@ async def quote(
             reason=f"the address is {place.distance_m} m away; this store delivers within "
             f"{place.radius_m} m",
         )
-    now = clock.now()
-    basis = known(store_id, await db.quote_basis(conn, store_id=store_id, now=now))
-    arrival = None
-    if not pickup:
-        built = await futures.of(conn, store_id, now=now, basis=basis, batching=batching)
-        arrival = arrival_at(now, basis, built, (lat, lng), packed=packed)
+    basis = held.basis
+    arrival = None if pickup else arrival_at(now, basis, held.built, (lat, lng), packed=packed)
     made = promise(
         now,
         distance_m=None if pickup else place.distance_m,
@@ -115,15 +166,16 @@ async def quote(
         packed=packed,
     )
     if made.cause is not None and made.reason is not None:  # for the manager's live page
-        await db.add_late_quote(
-            conn,
-            store_id=store_id,
-            at=now,
-            fulfilment="pickup" if pickup else "delivery",
-            cause=made.cause,
-            promise_at=made.promise_at,
-            reason=made.reason,
-        )
+        async with pool.acquire() as conn:
+            await db.add_late_quote(
+                conn,
+                store_id=store_id,
+                at=now,
+                fulfilment="pickup" if pickup else "delivery",
+                cause=made.cause,
+                promise_at=made.promise_at,
+                reason=made.reason,
+            )
     return Quote(
         store_id=store_id,
         deliverable=True,
@@ -132,74 +184,3 @@ async def quote(
         meets_30_minutes=made.meets_30_minutes,
         reason=made.reason,
     )
-
-
-def build(
-    now: datetime,
-    basis: db.QuoteBasis,
-    riders: list[db.RiderRow],
-    pending: list[db.UnassignedRow],
-    *,
-    batching: bool,
-) -> Built:
-    """The riders as they are, with the orders no rider carries yet placed on them."""
-    pace = basis.pace
-    travel = StraightLineTravel(pace.detour_factor, pace.rider_speed_kmh)
-    store = (basis.lat, basis.lng)
-    places = [store, *((o.lat, o.lng) for o in pending)]
-    seconds, _ = travel_matrix(
-        places, detour_factor=pace.detour_factor, speed_kmh=pace.rider_speed_kmh
-    )
-    # Where each rider comes back to the store from: the last door of their route, or where
-    # they are now (unknown: at the store); one matrix row for all of them.
-    origins = [(r.stop_lat, r.stop_lng) if r.eta is not None else (r.lat, r.lng) for r in riders]
-    back_s, back_m = travel.durations_and_distances(
-        [store, *((a, b) if a is not None and b is not None else store for a, b in origins)]
-    )
-    times = []
-    for i, r in enumerate(riders, start=1):
-        ride = float(back_s[0][i])
-        if r.eta is not None:  # out, or about to be: free when back from the last door
-            free = max(now, r.eta + timedelta(seconds=basis.service_s + ride))
-        else:
-            away = back_m[0][i] / pace.detour_factor > AT_STORE_M
-            free = now + timedelta(seconds=ride if away else 0)
-        box = r.box_bags or basis.bag_capacity
-        times.append(RiderTime(rider_id=r.rider_id, free_at=free, capacity=box))
-    waiting = [
-        Pending(
-            order_id=o.order_id,
-            place=1 + i,
-            ready_by=o.ready_by,
-            # the dispatcher's own deadline for it: its promise (`planning.build_problem`)
-            latest=o.promise_at - HANDOVER - PLAN_MARGIN,
-            bags=o.bags,
-        )
-        for i, o in enumerate(pending)
-    ]
-    future = future_of(
-        times, waiting, seconds=seconds, service_s=basis.service_s, batching=batching
-    )
-    return Built(future=future, places=places, travel=travel)
-
-
-def arrival_at(
-    now: datetime,
-    basis: db.QuoteBasis,
-    built: Built,
-    door: tuple[float, float],
-    *,
-    packed: bool,
-) -> datetime | None:
-    """When the riders' future has a new order at `door` (None: no rider on shift)."""
-    if built.future is None:
-        return None
-    seconds, _ = built.travel.durations_and_distances([door, *built.places])
-    new = Pending(
-        order_id="",
-        place=-1,  # not in the matrix: `arrival_of` adds it
-        ready_by=on_the_shelf(now, basis.backlog, basis.pace, packed=packed),
-        latest=now + PROMISE - HANDOVER,
-        bags=basis.typical_bags,
-    )
-    return built.future.arrival_of(new, seconds[0][1:].tolist())

@@ -107,16 +107,18 @@ class QuoteBasis(msgspec.Struct, frozen=True, kw_only=True):
 
 async def quote_basis(
     conn: asyncpg.Connection, *, store_id: str, now: datetime
-) -> QuoteBasis | None:
+) -> tuple[Zone, QuoteBasis] | None:
+    """The store's zone and what a quote needs of it, in one read (one round trip a quote)."""
     row = await conn.fetchrow(Q["quote_basis"], store_id, now)
     if row is None:
         return None
+    zone = Zone(store_id=store_id, lat=row["lat"], lng=row["lng"], radius_m=row["radius_m"])
     pace = Pace(
         orders_per_hour=row["orders_per_hour"],
         detour_factor=row["detour_factor"],
         rider_speed_kmh=row["rider_speed_kmh"],
     )
-    return row_as(QuoteBasis, {**row, "pace": pace})
+    return zone, msgspec.convert({**row, "pace": pace}, QuoteBasis)
 
 
 class RiderRow(msgspec.Struct, frozen=True, kw_only=True):

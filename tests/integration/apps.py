@@ -1,10 +1,13 @@
-"""In-process apps on the test database, and tokens for them."""
+"""In-process apps on the test database, tokens for them, and the SQL they send."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
+from asyncpg.connection import LoggedQuery
 from litestar.testing import AsyncTestClient
 
 from infra.registry import SERVICES
@@ -18,6 +21,17 @@ async def client(service: str, database: str, **settings: Any):
     app = entry.create_app(entry.settings(database_url=database, **settings))
     async with AsyncTestClient(app) as c:
         yield c
+
+
+async def log_every_connection(
+    pool: asyncpg.Pool, size: int, record: Callable[[LoggedQuery], None]
+) -> None:
+    """`record` on each of the pool's `size` connections, all opened first so that none comes
+    later without it."""
+    held = [await pool.acquire() for _ in range(size)]
+    for conn in held:
+        conn.add_query_logger(record)
+        await pool.release(conn)
 
 
 def bearer(role: Role, *, store: str | None = None, member: str | None = None, **kw: Any) -> dict:

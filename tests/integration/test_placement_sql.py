@@ -4,7 +4,6 @@ placement sends (bench.placement_sql), and must store an order per transaction a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from subprocess import PIPE
 
 import asyncpg
@@ -18,20 +17,10 @@ from infra.embedded_db import POSTGRES_BIN_PATH
 from infra.registry import SERVICES
 from services.orders.app import create_app
 from shared.tracing import current_request_id
+from tests.integration.apps import log_every_connection
 from tests.integration.shopping import CABBAGE, POTATOES, SHOPPER, key, order
 
 REQUEST_ID = "placement-under-watch"
-
-
-async def log_every_connection(
-    pool: asyncpg.Pool, size: int, record: Callable[[LoggedQuery], None]
-) -> None:
-    """`record` on each of the pool's `size` connections, all opened first so that none comes
-    later without it."""
-    held = [await pool.acquire() for _ in range(size)]
-    for conn in held:
-        conn.add_query_logger(record)
-        await pool.release(conn)
 
 
 async def test_pgbench_script_sends_what_a_placement_sends(database, quoting):

@@ -32,6 +32,18 @@ def test_the_way_back_is_as_long_and_staying_put_costs_nothing():
     assert not metres.diagonal().any() and not durations.diagonal().any()
 
 
+def test_a_new_place_is_measured_to_the_others_as_the_whole_matrix_would():
+    """A quote asks only the first row (its door to the store and the orders): the same numbers
+    to the last bit, so a promise does not move with how it was measured."""
+    travel = StraightLineTravel(1.35, 15)
+    for n in (1, 2, 40):
+        durations, metres = travel.durations_and_distances(doors(n))
+        row_durations, row_metres = travel.from_first(doors(n))
+
+        assert np.array_equal(row_durations, durations[0])
+        assert np.array_equal(row_metres, metres[0])
+
+
 def test_straight_line_keeps_within_a_thousandth_of_a_percent_of_the_geodesic():
     places = doors(40)
     _, metres = StraightLineTravel(1.0, 15).durations_and_distances(places)

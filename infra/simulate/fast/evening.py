@@ -26,11 +26,12 @@ from infra.simulate.shoppers import Shopper
 from infra.simulate.stack import picker_ids, rider_ids, staff_prefix
 from infra.simulate.world import agent_rng
 from services.delivery import store as db
+from services.delivery.arrival import arrival_at, build
 from services.delivery.dispatch.planning import Decision, Order, Place, Snapshot
 from services.delivery.dispatch.planning import Rider as PlanRider
 from services.delivery.domain import Zone, coverage
 from services.delivery.promise import Pace, promise
-from services.delivery.quoting import Quote, arrival_at, build
+from services.delivery.quoting import Quote
 
 OPENING = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)  # 18:00 in Kobe
 SERVICE_S = 120  # the store's planned hand-over (the delivery service's default)

@@ -48,9 +48,20 @@ class StraightLineTravel:
         metres = straight_line_m(points) * self.detour_factor
         return metres / (self.speed_kmh / 3.6), metres
 
+    def from_first(self, points: Points) -> tuple[np.ndarray, np.ndarray]:
+        """The first row of `durations_and_distances`, the same numbers, without the rest of
+        the matrix: from one new place (a quote's door) to all the others, 1 x n, not n x n."""
+        metres = _straight_line_m(points, rows=1)[0] * self.detour_factor
+        return metres / (self.speed_kmh / 3.6), metres
+
 
 def straight_line_m(points: Points) -> np.ndarray:
     """Metres on the WGS-84 ellipsoid between every two (lat, lng) `points` (within ~100 km)."""
+    return _straight_line_m(points, rows=None)
+
+
+def _straight_line_m(points: Points, *, rows: int | None) -> np.ndarray:
+    """From each of the first `rows` points (None: all) to every point."""
     at = np.radians(np.asarray(points, dtype=float).reshape(-1, 2))
     lat = at[:, 0]
     # Longitudes from the first point's, wrapped: pairs across the antimeridian go the short way.
@@ -58,11 +69,11 @@ def straight_line_m(points: Points) -> np.ndarray:
     # Of each pair's mean latitude m: cos 2m = cos(a + b), from the points' own sines and
     # cosines: no sine or cosine per pair.
     sin, cos = np.sin(lat), np.cos(lat)
-    cos_2m = np.outer(cos, cos) - np.outer(sin, sin)
+    cos_2m = np.outer(cos[:rows], cos) - np.outer(sin[:rows], sin)
     w2 = 1 - E2 * (1 - cos_2m) / 2  # 1 - e² sin² m
     w = np.sqrt(w2)
-    north = (lat[None, :] - lat[:, None]) * (A * (1 - E2) / (w2 * w))  # x meridian radius
-    east = (lng[None, :] - lng[:, None]) * (A * np.sqrt((1 + cos_2m) / 2) / w)  # x N cos m
+    north = (lat[None, :] - lat[:rows, None]) * (A * (1 - E2) / (w2 * w))  # x meridian radius
+    east = (lng[None, :] - lng[:rows, None]) * (A * np.sqrt((1 + cos_2m) / 2) / w)  # x N cos m
     return np.sqrt(north * north + east * east)  # np.hypot: 3 times as long
 
 
