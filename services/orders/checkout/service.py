@@ -12,10 +12,10 @@
    read back), and stores the request's answer there, its view made of what was written: one
    transaction and one commit, 8 round trips a placement where two transactions took 17
    (issue 19). Held across the gateway's call: the key's row (a duplicate request waits on it,
-   then replays the answer), the new order's rows, and the FOR KEY SHARE locks the foreign
-   keys of its lines take on their products, which stock writers do not wait for (they lock
-   FOR NO KEY UPDATE); no stock row. The counter (`on_behalf`) pays in a transaction of its
-   own, holding the order's row lock, so a duplicate waits instead of paying twice.
+   then replays the answer) and the new order's rows (its lines' and stage's foreign keys
+   lock only the order's own row); no product or stock row. The counter (`on_behalf`) pays
+   in a transaction of its own, holding the order's row lock, so a duplicate waits instead of
+   paying twice.
 4. When the payment is authorized (dev confirm, or Stripe's webhook) the order is placed and
    `order.placed` goes to fulfillment and delivery, in the same transaction (`authorized`).
 

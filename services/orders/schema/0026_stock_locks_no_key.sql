@@ -1,10 +1,8 @@
 -- Stock writers lock products FOR NO KEY UPDATE, the lock their own UPDATE of `reserved` or
--- `on_hand` takes, not FOR UPDATE (issue 19 part 1). FOR UPDATE also waits for the FOR KEY
--- SHARE lock that a foreign key check takes on the product of each line an uncommitted order
--- inserts, and checkout's transaction now stays open across the gateway's call after storing
--- the order: every claim of one of its skus would wait that call out. Writers still queue on
--- each other: NO KEY UPDATE conflicts with itself. The stock queries (stock/queries.sql) lock
--- the same way.
+-- `on_hand` takes anyway, not FOR UPDATE, which also waits for (and blocks) the FOR KEY SHARE
+-- lock a foreign key check takes on a referenced product, such as each new stock claim row's
+-- (issue 19 part 1). Writers still queue on each other: NO KEY UPDATE conflicts with itself.
+-- The stock queries (stock/queries.sql) lock the same way.
 CREATE OR REPLACE FUNCTION orders.reserve(p_store_id text, p_skus text[], p_quantities bigint[])
 RETURNS text[]
 LANGUAGE plpgsql AS $$

@@ -1,8 +1,8 @@
 -- Every stock writer locks its rows first in sku order (the materialized CTE, or lock_stock): an
 -- UPDATE alone locks in whatever order its plan reads the table, and two baskets sharing skus
 -- would deadlock. They lock FOR NO KEY UPDATE, the lock an UPDATE of non-key columns takes
--- anyway: it queues writers on each other but not on the foreign key checks of orders and
--- claims being inserted for the same skus (schema/0026_stock_locks_no_key.sql).
+-- anyway: it queues writers on each other, and unlike FOR UPDATE it lets a foreign key check
+-- of a row referencing the product through (schema/0026_stock_locks_no_key.sql).
 
 -- name: reserve
 -- The skus short (empty: all reserved); orders.reserve (schema/0024_reserve.sql, its locks
