@@ -2,12 +2,12 @@
 
 Two scripts per basket (bench.placement_sql writes them from the service's own queries):
 `whole placement`, every statement the orders service sends for one placement, in its order and
-transactions (17 round trips; delivery's quote is delivery's SQL and is left out), and `core SQL
-only`, the stock claim, then the claim taken and the order stored in one transaction (what this
-bench ran alone before, kept so that earlier figures can be compared). 32 baskets drawn like the
-HTTP bench's, one script each, picked at random; the ids and the Idempotency-Key are fresh each
-transaction. The claim's reservation (orders.claim_stock) locks its rows in sku order itself (an
-earlier version did not, and deadlocked here at 13-20 tps).
+transactions (8 round trips; delivery's quote is delivery's SQL and is left out), and `core SQL
+only`, the offer's read with its stock claim, then the order stored taking the claim over, in a
+transaction (what this bench ran alone before, in the statements of their day). 32 baskets drawn
+like the HTTP bench's, one script each, picked at random; the ids and the Idempotency-Key are
+fresh each transaction. The claim's reservation (orders.claim_stock) locks its rows in sku order
+itself (an earlier version did not, and deadlocked here at 13-20 tps).
 """
 
 from __future__ import annotations
