@@ -240,9 +240,10 @@ async def test_a_connection_lost_in_the_requests_transaction_answers_503(databas
 async def test_a_connection_lost_in_a_use_cases_own_transaction_answers_503(
     database, demo, delivery_url, caplog
 ):
-    """Checkout takes connections of the pool for its steps; the step that claims stock
-    (`orders.claim_stock`, whose reservation waits for a held row the committed stock can serve)
-    loses its connection while it waits for a product row another holds."""
+    """Checkout takes connections of the pool for its steps; the step that claims stock (the
+    offer's read, calling `orders.claim_stock`, whose reservation waits for a held row the
+    committed stock can serve) loses its connection while it waits for a product row another
+    holds."""
     async with httpx.AsyncClient(base_url=delivery_url) as delivery:  # knows the store by event
         zone = {"lat": 34.69, "lng": 135.19}
         await eventually(
@@ -263,7 +264,7 @@ async def test_a_connection_lost_in_a_use_cases_own_transaction_answers_503(
                 database,
                 f"SELECT 1 FROM orders.products WHERE store_id = '{STORE}' FOR UPDATE",
                 orders.post("/v1/orders", json=basket, headers=shopper),
-                "SELECT orders.claim_stock(",
+                "WITH basket AS MATERIALIZED (",
                 caplog,
             )
 
