@@ -49,8 +49,8 @@ FROM changed c JOIN delivery.stores s ON s.store_id = c.store_id
 -- name: quote_basis
 -- What a quote needs of the store at its store clock $2: where it is and how far it delivers,
 -- its pace, its box, the orders on the floor ahead, and how fast tonight's floor packs.
-SELECT s.lat, s.lng, s.radius_m, s.orders_per_hour, s.detour_factor, s.rider_speed_kmh, s.bag_capacity,
-       s.service_s, p.bags AS typical_bags,
+SELECT s.lat, s.lng, s.radius_m, s.orders_per_hour, s.detour_factor, s.rider_speed_kmh,
+       s.bag_capacity, s.service_s, p.bags AS typical_bags,
        (SELECT count(*) FROM delivery.backlog b WHERE b.store_id = s.store_id) AS backlog
 FROM delivery.stores s, delivery.packing_pace($1, $2) p
 WHERE s.store_id = $1

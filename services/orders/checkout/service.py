@@ -1,7 +1,7 @@
 """Checkout's use cases, in the phases that keep stock rows free of network waits.
 
-1. `offer`: the store's rules and the lines priced (no lock); stock claimed for the basket in a
-   statement of its own, committed at once; then delivery's promise for the order (network, no
+1. `offer`: the store's rules and the lines priced (no lock), and stock claimed for the basket
+   in the same statement, committed at once; then delivery's promise for the order (network, no
    transaction, no row held). If the quote fails the claim is given back.
 2. `place`, in the transaction of the request's Idempotency-Key (`placing`): the order stored
    awaiting payment, taking the claim over as its reservation. If that transaction fails or

@@ -1,7 +1,7 @@
 -- name: insert_order
 -- The order awaiting payment, its lines and its `created` stage: one statement, one trip.
 -- Each line keeps its product's tax class of today, as it keeps today's price. With a stock
--- claim (:claim_id, stock/queries.sql `claim`) the order takes it over as its reservation in
+-- claim (:claim_id, made by checkout's `offer`) the order takes it over as its reservation in
 -- the same statement: the claim's rows go, `reserved` stays; if the claim is gone (it expired
 -- and was given back) nothing is written. Returns the lines as stored (the columns of
 -- `lines`), so checkout answers with them unread: none, when the claim was gone.

@@ -1,12 +1,10 @@
 -- Every stock writer locks its rows first in sku order (the materialized CTE, or lock_stock): an
 -- UPDATE alone locks in whatever order its plan reads the table, and two baskets sharing skus
--- would deadlock. They lock FOR NO KEY UPDATE, the lock an UPDATE of non-key columns takes
--- anyway: it queues writers on each other, and unlike FOR UPDATE it lets a foreign key check
--- of a row referencing the product through (schema/0026_stock_locks_no_key.sql).
+-- would deadlock.
 
 -- name: reserve
--- The skus short (empty: all reserved); orders.reserve (schema/0024_reserve.sql, its locks
--- 0026) says how it locks, waits and refuses.
+-- The skus short (empty: all reserved); orders.reserve (schema/0024_reserve.sql) says how it
+-- locks, waits and refuses.
 SELECT orders.reserve(:store_id, :skus::text[], :quantities::bigint[])
 
 -- name: release
@@ -14,7 +12,7 @@ WITH locked AS MATERIALIZED (
     SELECT sku FROM orders.products
     WHERE store_id = :store_id AND sku = ANY(:skus::text[])
     ORDER BY sku
-    FOR NO KEY UPDATE
+    FOR UPDATE
 )
 UPDATE orders.products p
 SET reserved = greatest(p.reserved - r.quantity, 0)
@@ -28,7 +26,7 @@ WITH locked AS MATERIALIZED (
     SELECT sku FROM orders.products
     WHERE store_id = :store_id AND sku = ANY(:skus::text[])
     ORDER BY sku
-    FOR NO KEY UPDATE
+    FOR UPDATE
 )
 UPDATE orders.products p
 SET on_hand = greatest(p.on_hand - r.taken, 0), reserved = greatest(p.reserved - r.unreserve, 0)
@@ -42,7 +40,7 @@ SELECT sku, unit, on_hand, reserved
 FROM orders.products
 WHERE store_id = :store_id AND sku = ANY(:skus::text[])
 ORDER BY sku
-FOR NO KEY UPDATE
+FOR UPDATE
 
 -- name: set_on_hand
 -- After a stock take; the caller holds the rows (lock_stock) and checked the counts.
@@ -62,7 +60,7 @@ locked AS MATERIALIZED (
     SELECT sku FROM orders.products
     WHERE store_id = :store_id AND sku IN (SELECT sku FROM gone)
     ORDER BY sku
-    FOR NO KEY UPDATE
+    FOR UPDATE
 )
 UPDATE orders.products p
 SET reserved = greatest(p.reserved - gone.quantity, 0)
