@@ -38,7 +38,7 @@ async def sellables(dsn: str) -> dict[str, Sellable]:
     conn = await connect(dsn)
     try:
         rows = await conn.fetch(
-            "SELECT sku, name_en, name_ja, zone, unit, price FROM orders.products"
+            "SELECT sku, name_en, name_ja, zone, unit, price, tax_class FROM orders.products"
             " WHERE store_id = $1",
             STORE_ID,
         )

@@ -2,20 +2,20 @@
 
 `placement` lists every statement the orders service sends PostgreSQL for one POST /v1/orders
 that places an order (a shopper's first request with its Idempotency-Key, stock to spare, a
-promise from delivery, a gateway that answers at once), in the service's order and with its
-transactions: the guard's erased-account check, the offer's read with the stock claim (one
-statement, committed at once), then one transaction: the Idempotency-Key's claim, the order
-stored taking the claim over (its lines returned for the answer), its PaymentIntent stored and
-the key's answer. Each statement is the service's own query, looked up by name in its
-queries.sql, never a copy; tests/integration/test_placement_sql.py records what a real
-placement sends and fails if the two lists part. Delivery's quote is delivery's SQL, in another
-service (and process), and is not here; nor is the gateway, which sends no SQL.
+promise from delivery, a gateway that answers at once), in the service's order: the guard's
+erased-account check, the offer's read with the stock claim and the key's lookup (one
+statement, committed at once), then one statement storing the order taking the claim over,
+its PaymentIntent and the key's answer (committed at once too; no transaction spans two).
+Each statement is the service's own query, looked up by name in its queries.sql, never a
+copy; tests/integration/test_placement_sql.py records what a real placement sends and fails
+if the two lists part. Delivery's quote is delivery's SQL, in another service (and process),
+and is not here; nor is the gateway, which sends no SQL.
 
 The values are those the service would send, written in as literals (pgbench cannot bind
 arrays or strings), with the ids and the Idempotency-Key made of pgbench's `:id`, fresh each
 transaction, so each transaction stores an order of its own, as a placement does.
-`core` is the part earlier runs measured alone: the claim (now with the offer's read), then
-the order stored taking it over, in a transaction.
+`core` is the part earlier runs measured alone: the claim (with the offer's read), then the
+order stored taking it over.
 """
 
 from __future__ import annotations
@@ -34,10 +34,7 @@ from services.orders.members.store import Q as MEMBERS
 from services.orders.order.store import Q as ORDERS
 from services.orders.settings import OrdersSettings
 from shared.web.idempotency import TTL
-from shared.web.idempotency_store import Q as KEYS
 
-# What asyncpg sends for `conn.transaction()`: the test compares these texts too.
-BEGIN, COMMIT = "BEGIN;", "COMMIT;"
 ID = ":id::text"
 ORDER_ID = f"('ord_pgb_' || {ID})"
 CLAIM_ID = f"('clm_pgb_' || {ID})"
@@ -70,8 +67,6 @@ def array(values: list, kind: str) -> str:
 
 def statement(step: Step) -> str:
     """The query with each parameter written in, comment lines dropped, ended by `;`."""
-    if step.query in (BEGIN, COMMIT):
-        return step.query
     names = getattr(step.query, "names", None)
     if names is None:
         by_number = dict(enumerate(step.params, start=1))
@@ -103,7 +98,6 @@ def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> Place
     amount = {x.sku: x.quantity for x in lines}
     address = request.address
     store, member = literal(request.store_id), literal(member_id)
-    keys = [store, ORDER_ID]
     service, answer = literal(OrdersSettings.service), msgspec.json.encode(lines)
     offer = Step(
         CHECKOUT["offer"],
@@ -113,6 +107,9 @@ def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> Place
             "skus": array(skus, "text"),
             "quantities": array([amount[s] for s in skus], "bigint"),
             "expires_at": f"(now() + interval '{CLAIM_S} seconds')",
+            "service": service,
+            "caller": member,
+            "key": KEY,
         },
     )
     order = {
@@ -135,33 +132,29 @@ def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> Place
         ),
         "substitution": array([x.substitution for x in lines], "text"),
         "unit_price": array([x.unit_price.amount for x in lines], "int"),
+        "tax_class": array([catalog[x.sku].tax_class for x in lines], "text"),
+        "payment_intent_id": INTENT_ID,
+        "client_secret": f"({INTENT_ID} || '_secret')",
     }
     columns = ["line_no", "sku", "name_en", "name_ja", "zone", "unit", "quantity"]
     kinds = ["int", "text", "text", "text", "text", "text", "bigint"]
     for column, kind in zip(columns, kinds, strict=True):
         order[column] = array([getattr(x, column) for x in lines], kind)
-    insert = Step(ORDERS["insert_order"], {**order, "claim_id": CLAIM_ID})
     fingerprint = hashlib.sha256(msgspec.json.encode(body)).digest()
-    ttl = f"'{int(TTL.total_seconds())} seconds'"
-    whole = [
-        Step(MEMBERS["is_erased"], [member]),
-        offer,
-        Step(BEGIN),
-        Step(KEYS["claim"], [service, member, KEY, literal(fingerprint), ttl]),
-        insert,
-        Step(ORDERS["set_intent"], [*keys, INTENT_ID, f"({INTENT_ID} || '_secret')"]),
-        Step(
-            KEYS["remember"],
-            {
-                "status": "201",
-                # About the answer's size: the order view is mostly its lines.
-                "body": literal(answer),
-                "media_type": literal("application/json"),
-                "service": service,
-                "caller": member,
-                "key": KEY,
-            },
-        ),
-        Step(COMMIT),
-    ]
-    return Placement(whole=whole, core=[offer, Step(BEGIN), insert, Step(COMMIT)])
+    insert = Step(
+        ORDERS["insert_order"],
+        {
+            **order,
+            "claim_id": CLAIM_ID,
+            "service": service,
+            "caller": member,
+            "fingerprint": literal(fingerprint),
+            "ttl": f"'{int(TTL.total_seconds())} seconds'",
+            "answer_status": "201",
+            # About the answer's size: the order view is mostly its lines.
+            "answer_body": literal(answer),
+            "answer_media_type": literal("application/json"),
+        },
+    )
+    whole = [Step(MEMBERS["is_erased"], [member]), offer, insert]
+    return Placement(whole=whole, core=[offer, insert])

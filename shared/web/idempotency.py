@@ -5,6 +5,10 @@ response when it commits; so the creation and its remembered response land toget
 all. A concurrent repeat blocks on the row until the first commits, then replays it. The same
 key with another body is a 422. Keys are per service and caller and live 24 hours; failed
 requests (4xx) roll back with their transaction and may be retried with the same key.
+
+A use case may instead store a first request's key with its answer in the very statement that
+writes what it created (`FirstAnswer`), once its own read found no row for the key (`KeyOf`):
+checkout does, so a placement is three trips to PostgreSQL, not eight (issue 19).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import asyncpg
 import msgspec
@@ -129,6 +133,54 @@ async def once(
             await keys.release(conn, service=request.app.state.service, caller=caller, key=key)
         raise
     return await remember(conn, request, caller=caller, key=key, status=status_code, result=result)
+
+
+class KeyOf(NamedTuple):
+    """A request's key as its row is keyed, for a use case whose own SQL asks whether any
+    request stored it (checkout's offer: `kernel.idempotency_keys` read in the same trip)."""
+
+    service: str
+    caller: str
+    key: str
+
+
+def key_of(request: Request, *, caller: str, key: str) -> KeyOf:
+    return KeyOf(request.app.state.service, caller, key)
+
+
+class FirstAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    """A first request's answer, for the use case to store with its key in the statement that
+    writes what the request created (checkout's `insert_order`): the row `claim` and then
+    `remember` would leave, one trip instead of three and no transaction around them. Only for
+    a key that the use case found no row of, in an earlier statement: a request that stored
+    the key since then fails that statement on the key's primary key, and the use case goes
+    the `claim` way, which waits for it and replays its answer."""
+
+    service: str
+    caller: str
+    key: str
+    fingerprint: bytes
+    ttl: timedelta
+    status: int
+    body: bytes
+    media_type: str = "application/json"
+
+    def response(self) -> Response:
+        return _response(self.status, self.body, self.media_type, replayed=False)
+
+
+async def first_answer(
+    request: Request, *, caller: str, key: str, status: int, result: Any
+) -> FirstAnswer:
+    return FirstAnswer(
+        service=request.app.state.service,
+        caller=caller,
+        key=key,
+        fingerprint=_fingerprint(request, await request.body()),
+        ttl=TTL,
+        status=status,
+        body=_encoder.encode(result),
+    )
 
 
 def _response(status: int, content: bytes, media_type: str, *, replayed: bool) -> Response:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import asyncpg
 import pytest
@@ -166,6 +170,60 @@ async def test_when_the_gateway_fails_the_order_fails_and_its_stock_returns(
     assert failed.status_code == 502
     assert failed.headers["content-type"].startswith("application/problem+json")
     assert replay.status_code == 502 and replay.json() == failed.json()
+    assert await stock(database, CABBAGE) == before
+    assert await order_count(database, "payment_failed") == 1
+
+
+class Refusing(BaseHTTPRequestHandler):
+    """Refuses every call with Stripe's error body (an answer the SDK does not retry)."""
+
+    asked: list[str]
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.asked.append(self.requestline)
+        body = json.dumps({"error": {"type": "api_error", "message": "the provider is down"}})
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@contextmanager
+def refusing_stripe() -> Iterator[tuple[str, list[str]]]:
+    """A payment provider that refuses every call, in a thread of its own (the app under test
+    runs in another thread's loop), and the request lines it was sent."""
+    asked: list[str] = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Counted", (Refusing,), {"asked": asked}))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_a_failing_gateway_is_asked_once_per_checkout(database, demo, delivery_url):
+    """The PaymentIntent is asked for before the order is stored; when that fails, the order
+    is stored as failed without asking the provider a second time."""
+    await rider_on_duty(database)
+    before = await stock(database, CABBAGE)
+    with refusing_stripe() as (stripe_url, asked):
+        async with client(
+            "orders", database, delivery_url=delivery_url, stripe_api_base=stripe_url
+        ) as c:
+            failed = await c.post(
+                "/v1/orders",
+                json=order({"sku": CABBAGE, "quantity": 1}),
+                headers={**SHOPPER, **key()},
+            )
+    assert failed.status_code == 502, failed.text
+    assert asked == ["POST /v1/payment_intents HTTP/1.1"]
     assert await stock(database, CABBAGE) == before
     assert await order_count(database, "payment_failed") == 1
 

@@ -6,9 +6,10 @@ if that checkout died."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import msgspec
@@ -20,10 +21,11 @@ from services.orders.checkout.quotes import QuoteClient
 from shared.auth import Role, service_token
 from shared.clock import Clock
 from shared.settings import DEV_JWT_SECRET
+from shared.web.idempotency import TTL, FirstAnswer, KeyOf
 from tests.eventually import eventually
 from tests.integration.apps import bearer
 from tests.integration.conftest import serving
-from tests.integration.shopping import CABBAGE, SHOPPER, key, order
+from tests.integration.shopping import CABBAGE, SHOPPER, key, order, stripe_side
 from tests.integration.shopping import stock as counts
 
 STORE = "kobe-sannomiya"
@@ -142,3 +144,93 @@ async def test_a_repeat_of_the_checkout_that_took_the_last_unit_replays_its_orde
     assert again.headers["idempotent-replayed"] == "true"
     assert other.status_code == 409  # sold out to anyone else
     assert await counts(database, CABBAGE) == (1, 1)
+
+
+def no_answer(made: list[str]) -> Callable[[service.NewOrder], Awaitable[FirstAnswer]]:
+    """The answer `place_at_once` stores, noting the PaymentIntent it was made for."""
+
+    async def answer(new: service.NewOrder) -> FirstAnswer:
+        assert new.order.payment_intent_id is not None
+        made.append(new.order.payment_intent_id)
+        return FirstAnswer(
+            service="orders",
+            caller="mem_test_1",
+            key=new.order.order_id,
+            fingerprint=b"test",
+            ttl=TTL,
+            status=201,
+            body=b"{}",
+        )
+
+    return answer
+
+
+@asynccontextmanager
+async def checking_out(quoting: str, stripe_url: str) -> AsyncIterator[tuple[QuoteClient, Any]]:
+    quotes = QuoteClient(quoting, service_token(DEV_JWT_SECRET, "orders"), timeout_s=5)
+    try:
+        yield quotes, stripe_side(stripe_url)
+    finally:
+        await quotes.aclose()
+
+
+async def test_a_key_stored_meanwhile_stores_no_second_order_and_voids_its_intent(
+    orders, database, quoting, stripe_url, pool
+):
+    """Two requests with one key that both found it unstored: the one whose statement comes
+    second writes nothing, its PaymentIntent is cancelled, and its claim stays held for the
+    transaction that replays the first's answer (and gives the claim back)."""
+    await pool.execute(LEFT, STORE, CABBAGE, 5)
+    pickup = order({"sku": CABBAGE, "quantity": 2}, fulfilment="pickup", address=None)
+    headers = {**SHOPPER, **key()}
+    the_key = headers["Idempotency-Key"]
+    made: list[str] = []
+    async with checking_out(quoting, stripe_url) as (quotes, gateway):
+        request = msgspec.convert(pickup, OrderRequest)
+        mine = KeyOf("orders", "mem_test_1", the_key)
+        offer = await service.offer(pool, quotes, Clock(), request, key=mine)
+        assert not offer.key_seen
+        first = await orders.post("/v1/orders", json=pickup, headers=headers)
+        assert first.status_code == 201, first.text
+        outcome = await service.place_at_once(
+            pool,
+            gateway,
+            Clock(),
+            offer,
+            member_id="mem_test_1",
+            key=the_key,
+            answer=no_answer(made),
+        )
+        voided = await gateway.retrieve(made[0])
+    assert outcome is None
+    assert voided is not None and voided.status == "canceled"
+    keyed = "SELECT count(*) FROM orders.orders WHERE idempotency_key = $1"
+    assert await pool.fetchval(keyed, the_key) == 1
+    assert await counts(database, CABBAGE) == (5, 4)  # the first order's, and the claim
+    assert await pool.fetchval(CLAIMS) == 1
+
+
+async def test_a_claim_expired_before_its_order_is_stored_writes_nothing_and_voids_its_intent(
+    database, quoting, stripe_url, pool
+):
+    await pool.execute(LEFT, STORE, CABBAGE, 5)
+    pickup = order({"sku": CABBAGE, "quantity": 2}, fulfilment="pickup", address=None)
+    made: list[str] = []
+    async with checking_out(quoting, stripe_url) as (quotes, gateway):
+        offer = await service.offer(pool, quotes, Clock(), msgspec.convert(pickup, OrderRequest))
+        assert await cancelling.expire_claims(pool, later_by(2)) == 1  # a slow checkout's claim
+        outcome = await service.place_at_once(
+            pool,
+            gateway,
+            Clock(),
+            offer,
+            member_id="mem_test_1",
+            key="k-late",
+            answer=no_answer(made),
+        )
+        voided = await gateway.retrieve(made[0])
+    assert outcome is None  # for `placing`'s transaction, which reserves afresh
+    assert voided is not None and voided.status == "canceled"
+    assert await pool.fetchval("SELECT count(*) FROM orders.orders") == 0
+    assert await pool.fetchval("SELECT count(*) FROM kernel.idempotency_keys") == 0
+    assert await counts(database, CABBAGE) == (5, 0)

@@ -16,7 +16,14 @@ from shared.auth import Role
 from shared.errors import NotFound
 from shared.web.access import allow
 from shared.web.deps import Caller, Now, Pool, Tx
-from shared.web.idempotency import IdempotencyKey, claim, remember, used
+from shared.web.idempotency import (
+    FirstAnswer,
+    IdempotencyKey,
+    claim,
+    first_answer,
+    key_of,
+    remember,
+)
 from shared.web.openapi import example
 from shared.web.query import CursorQuery, LimitQuery
 
@@ -66,11 +73,29 @@ async def place_order(
 
     The order awaits payment until the app confirms it with Stripe; its stock is held until
     `pay_by`. A repeat with the same Idempotency-Key returns the first response."""
-    offer = await service.offer(pool, quotes, clock, data)
     caller, key, member_id = principal.subject, idempotency_key, principal.member_id or ""
-    if offer.short and not await used(pool, request, caller=caller, key=key):
+    offer = await service.offer(
+        pool, quotes, clock, data, key=key_of(request, caller=caller, key=key)
+    )
+    if offer.short and not offer.key_seen:
         raise service.not_enough(offer.lines, offer.short)  # sold out: nothing to write
-    # The key, the order, its PaymentIntent and the remembered answer: one transaction.
+    failed = None
+    if not offer.key_seen:  # a first request: the order and its answer in one statement
+
+        async def answer(new: service.NewOrder) -> FirstAnswer:
+            view = views.new_order_view(
+                new.order, principal.role, lines=new.lines, created_at=new.created_at
+            )
+            return await first_answer(request, caller=caller, key=key, status=201, result=view)
+
+        outcome = await service.place_at_once(
+            pool, gateway, clock, offer, member_id=member_id, key=key, answer=answer
+        )
+        if isinstance(outcome, FirstAnswer):
+            return outcome.response()
+        failed = outcome
+    # A repeat of the key, a request that stored it first, a claim that expired or a gateway
+    # that failed: the key, the order, its PaymentIntent and the answer in one transaction.
     async with service.placing(pool, offer) as conn:
         replay = await claim(conn, request, caller=caller, key=key)
         if isinstance(replay, Response):
@@ -79,8 +104,10 @@ async def place_order(
         placed = await service.place(
             conn, clock, offer, member_id=member_id, key=key, claimed=replay is None
         )
-        if isinstance(placed, service.Stored):  # stored just now: written, not read back
-            order = await service.pay_for(conn, gateway, clock, placed, new=placed.order)
+        if isinstance(placed, service.NewOrder):  # stored just now: written, not read back
+            order = await service.pay_for(
+                conn, gateway, clock, placed, new=placed.order, failed=failed
+            )
             view = views.new_order_view(
                 order, principal.role, lines=placed.lines, created_at=placed.created_at
             )

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from services.orders.catalog.tax import TaxClass
 from shared.errors import DomainError, InvalidInput
 from shared.events import Address, Fulfilment, PlacedLine
 from shared.money import Money
@@ -55,6 +56,7 @@ class Sellable(msgspec.Struct, frozen=True, kw_only=True):
     zone: Literal["ambient", "chilled", "frozen", "produce"]
     unit: Literal["each", "kg"]
     price: int
+    tax_class: TaxClass
 
 
 def check_request(request: OrderRequest) -> None:

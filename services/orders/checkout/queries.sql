@@ -6,9 +6,12 @@
 -- statement (orders.claim_stock, schema/0025_stock_claims.sql: committed with the statement,
 -- the rows locked for it alone): `short` is then the skus short under the lock (empty:
 -- claimed), and NULL when no claim was tried (a sku sold out as last committed, or not sold).
+-- `key_seen`: whether any request stored the request's Idempotency-Key (:service, :caller,
+-- :key; the kernel's row, shared/web/idempotency.py), so a first request can store its order
+-- and answer in one statement and a repeat goes the way that replays.
 WITH basket AS MATERIALIZED (
     SELECT s.currency, s.weighed_buffer_pct, s.unpaid_timeout_s, s.lat, s.lng,
-           p.sku, p.name_en, p.name_ja, p.zone, p.unit, p.price,
+           p.sku, p.name_en, p.name_ja, p.zone, p.unit, p.price, p.tax_class,
            p.on_hand - p.reserved AS available
     FROM orders.stores s
     LEFT JOIN orders.products p ON p.store_id = s.store_id AND p.sku = ANY (:skus::text[])
@@ -24,4 +27,9 @@ WITH basket AS MATERIALIZED (
           ON w.sku = b.sku AND w.quantity > 0 AND b.available >= w.quantity
     )
 )
-SELECT b.*, (SELECT short FROM claimed) AS short FROM basket b
+SELECT b.*, (SELECT short FROM claimed) AS short,
+       EXISTS (
+           SELECT FROM kernel.idempotency_keys
+           WHERE service = :service AND caller = :caller AND key = :key
+       ) AS key_seen
+FROM basket b

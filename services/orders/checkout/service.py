@@ -40,13 +40,14 @@ PaymentIntent made for the lost order was never confirmed, so no money moved.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 import asyncpg
 import msgspec
 
+from services.orders.catalog.tax import TaxClass
 from services.orders.checkout import store as db
 from services.orders.checkout.domain import (
     OrderRequest,
@@ -73,6 +74,7 @@ from shared.db import DATABASE_GONE, unit_of_work
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events import OrderPlaced, PlacedLine
 from shared.ids import uuid7
+from shared.web.idempotency import FirstAnswer, KeyOf
 
 log = logging.getLogger(__name__)
 # How long a claim outlives its checkout if the process dies before giving it back: far longer
@@ -91,6 +93,8 @@ class Offer(msgspec.Struct, frozen=True, kw_only=True):
     promised: Promised | None
     short: list[str]
     claim_id: str | None = None
+    key_seen: bool = False  # a request stored the request's Idempotency-Key already
+    tax_classes: dict[str, TaxClass] = {}  # each sku's, as it was read with its price
 
 
 def check_promise(promised: Promised, request: OrderRequest) -> datetime:
@@ -120,13 +124,19 @@ def not_enough(lines: list[PlacedLine], short: list[str]) -> Conflict:
 
 
 async def offer(
-    pool: asyncpg.Pool, quotes: QuoteClient, clock: Clock, request: OrderRequest
+    pool: asyncpg.Pool,
+    quotes: QuoteClient,
+    clock: Clock,
+    request: OrderRequest,
+    *,
+    key: KeyOf | None = None,
 ) -> Offer:
     """Phase 1: the store's rules, the lines priced, the stock claimed, and the promise delivery
     makes for the order's address (or the store itself, for a pickup). No transaction is open
     and no row held while delivery answers. A basket with a sold-out sku (as last committed,
     read without a lock, or under the claim's) claims nothing and asks for no promise: `place`
-    refuses it at once instead of queueing behind those that can still be served."""
+    refuses it at once instead of queueing behind those that can still be served. `key`: the
+    request's Idempotency-Key, looked up in the same trip (`Offer.key_seen`)."""
     check_request(request)
     claim_id = f"clm_{uuid7().hex}"
     # Pieces or grams, whichever the line sends (`price_lines` refuses a line that sends the
@@ -139,6 +149,7 @@ async def offer(
             claim_id=claim_id,
             wanted=wanted,
             expires_at=clock.now() + timedelta(seconds=CLAIM_S),
+            key=key,
         )
     if basket is None:
         raise NotFound(f"there is no store {request.store_id}", field="store_id")
@@ -153,7 +164,14 @@ async def offer(
     if short is None:
         short = sorted(x.sku for x in lines if basket.stocked[x.sku].available < x.quantity)
     if short:
-        return Offer(request=request, rules=basket.rules, lines=lines, promised=None, short=short)
+        return Offer(
+            request=request,
+            rules=basket.rules,
+            lines=lines,
+            promised=None,
+            short=short,
+            key_seen=basket.key_seen,
+        )
     where = request.address or basket.rules
     try:
         promised = await quotes.quote(
@@ -172,6 +190,8 @@ async def offer(
         promised=promised,
         short=[],
         claim_id=claim_id,
+        key_seen=basket.key_seen,
+        tax_classes={s: x.product.tax_class for s, x in basket.stocked.items()},
     )
 
 
@@ -215,12 +235,33 @@ async def place(
     claimed: bool,
 ) -> OrderKey:
     """Phase 2, in `placing`'s transaction: store the order awaiting payment, its stock the
-    offer's claim (a `Stored`); or the order this key placed already, if a first request got
+    offer's claim (a `NewOrder`); or the order this key placed already, if a first request got
     that far (`claimed`: this request is the key's first, so there is none), and the claim
     given back."""
     if not claimed and (placed := await orders.order_by_key(conn, member_id=member_id, key=key)):
         await give_back(conn, offer)
         return placed
+    new = new_order(clock, offer, member_id=member_id)
+    if not await _insert(conn, new, key=key, claim_id=offer.claim_id):
+        # The claim expired and was given back before the order came: reserve afresh.
+        wanted = {line.sku: line.quantity for line in new.lines}
+        if short := sorted(await stock.reserve(conn, store_id=new.store_id, amounts=wanted)):
+            raise not_enough(offer.lines, short)
+        await _insert(conn, new, key=key, claim_id=None)
+    return new
+
+
+class NewOrder(OrderKey, frozen=True, kw_only=True):
+    """An order as checkout stores it: its row and its lines as they are written."""
+
+    order: OrderRow
+    lines: list[LineRow]
+    created_at: datetime
+
+
+def new_order(clock: Clock, offer: Offer, *, member_id: str) -> NewOrder:
+    """The order `offer` makes, awaiting payment, if the store can promise it (a sold-out
+    basket, which claimed nothing, is refused)."""
     request, rules, lines = offer.request, offer.rules, offer.lines
     if offer.claim_id is None or offer.promised is None:
         raise not_enough(lines, offer.short)
@@ -246,36 +287,91 @@ async def place(
         pay_by=now + timedelta(seconds=rules.unpaid_timeout_s),
         failure=None,
     )
-    estimates = [line_cost(x.unit, x.quantity, x.unit_price.amount) for x in lines]
-
-    def insert(claim_id: str | None) -> Awaitable[list[LineRow]]:
-        return orders.insert_order(
-            conn,
-            order,
-            idempotency_key=key,
-            lines=lines,
-            line_estimates=estimates,
-            created_at=now,
-            claim_id=claim_id,
+    rows = [
+        LineRow(
+            line_no=x.line_no,
+            sku=x.sku,
+            name_en=x.name_en,
+            name_ja=x.name_ja,
+            zone=x.zone,
+            unit=x.unit,
+            quantity=x.quantity,
+            unit_price=x.unit_price.amount,
+            estimate=line_cost(x.unit, x.quantity, x.unit_price.amount),
+            substitution=x.substitution,
+            tax_class=offer.tax_classes[x.sku],
         )
-
-    stored = await insert(offer.claim_id)
-    if not stored:  # the claim expired and was given back before the order came: reserve afresh
-        wanted = {line.sku: line.quantity for line in lines}
-        if short := sorted(await stock.reserve(conn, store_id=request.store_id, amounts=wanted)):
-            raise not_enough(lines, short)
-        stored = await insert(None)
-    return Stored(
-        store_id=order.store_id, order_id=order.order_id, order=order, lines=stored, created_at=now
+        for x in lines
+    ]
+    return NewOrder(
+        store_id=order.store_id, order_id=order.order_id, order=order, lines=rows, created_at=now
     )
 
 
-class Stored(OrderKey, frozen=True, kw_only=True):
-    """An order `place` stored in the caller's transaction: its row and lines as written."""
+def _insert(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    new: NewOrder,
+    *,
+    key: str,
+    claim_id: str | None,
+    answer: FirstAnswer | None = None,
+) -> Awaitable[bool]:
+    return orders.insert_order(
+        conn,
+        new.order,
+        idempotency_key=key,
+        lines=new.lines,
+        created_at=new.created_at,
+        claim_id=claim_id,
+        answer=answer,
+    )
 
-    order: OrderRow
-    lines: list[LineRow]
-    created_at: datetime
+
+async def place_at_once(
+    pool: asyncpg.Pool,
+    gateway: StripeGateway,
+    clock: Clock,
+    offer: Offer,
+    *,
+    member_id: str,
+    key: str,
+    answer: Callable[[NewOrder], Awaitable[FirstAnswer]],
+) -> FirstAnswer | GatewayUnavailable | None:
+    """Phases 2 and 3 in one statement, for the app's checkout of a key no request has stored
+    (`offer.key_seen` false): the PaymentIntent is made first, for the order as it will be
+    stored, then one statement, with no transaction around it, stores the order taking the
+    claim over, its PaymentIntent and the request's `answer` (made of what is written), and
+    commits them together: three trips to PostgreSQL a placement in all, where `placing`'s
+    transaction takes eight. Returns the answer stored; or, for `placing`'s transaction to take
+    over with the claim still held: the gateway's failure, which `pay_for` records there
+    without asking the gateway again; or None when the statement wrote nothing (another request
+    stored the key first, which `placing` replays, or the claim expired), the PaymentIntent
+    made for it cancelled. Any error gives the claim back."""
+    try:
+        new = new_order(clock, offer, member_id=member_id)
+        intent = await _authorize(gateway, new.order)
+        if isinstance(intent, GatewayUnavailable):
+            return intent
+        paid = msgspec.structs.replace(
+            new.order, payment_intent_id=intent.id, client_secret=intent.client_secret
+        )
+        new = msgspec.structs.replace(new, order=paid)
+        first = await answer(new)
+        try:
+            written = await _insert(pool, new, key=key, claim_id=offer.claim_id, answer=first)
+        except asyncpg.UniqueViolationError:
+            written = False
+    except BaseException:
+        if offer.claim_id is not None:
+            await _give_back_after(pool, store_id=offer.request.store_id, claim_id=offer.claim_id)
+        raise
+    if written:
+        return first
+    try:
+        await gateway.cancel(intent.id)
+    except GatewayUnavailable:
+        log.warning("PaymentIntent %s of an order not stored left unconfirmed", intent.id)
+    return None
 
 
 async def release_stock(conn: asyncpg.Connection, order: OrderRow) -> None:
@@ -290,25 +386,27 @@ async def pay_for(
     placed: OrderKey,
     *,
     new: OrderRow | None = None,
+    failed: GatewayUnavailable | None = None,
 ) -> OrderRow:
     """Phase 3, in a transaction whose refusal commits what it wrote (`unit_of_work`,
     `placing`): create the order's PaymentIntent once. If the gateway fails, the reservation is
     undone and the order failed, and `PaymentFailed` refuses; an order that failed so before is
     refused the same way. The caller may go on in the transaction (checkout stores its answer
     to the Idempotency-Key there). `new`: the order as this same transaction stored it
-    (`Stored.order`); no other transaction sees it before the commit, so it is neither locked
-    nor read (a `Stored` from an earlier transaction must not be passed: it is locked)."""
+    (`NewOrder.order`); no other transaction sees it before the commit, so it is neither locked
+    nor read (a `NewOrder` from an earlier transaction must not be passed: it is locked).
+    `failed`: how the gateway failed this checkout already (`place_at_once`), recorded as if
+    it had failed now, without asking again."""
     keys = {"store_id": placed.store_id, "order_id": placed.order_id}
     order = new or await orders.lock_order(conn, **keys)
     if order.status == "payment_failed":
         raise PaymentFailed(order.failure)
     if order.payment_intent_id or order.status != "awaiting_payment":
         return order
-    try:
-        intent = await gateway.authorize(**keys, amount=order.to_authorize, currency=order.currency)
-    except GatewayUnavailable as exc:
+    intent = failed or await _authorize(gateway, order)
+    if isinstance(intent, GatewayUnavailable):
         await release_stock(conn, order)
-        await orders.set_status(conn, **keys, status="payment_failed", failure=exc.detail)
+        await orders.set_status(conn, **keys, status="payment_failed", failure=intent.detail)
         await payments.add_ledger(
             conn,
             **keys,
@@ -318,10 +416,23 @@ async def pay_for(
             gateway_id=None,
             at=clock.now(),
         )
-        raise PaymentFailed(exc.detail) from None
+        raise PaymentFailed(intent.detail)
     return await orders.set_intent(
         conn, **keys, intent_id=intent.id, client_secret=intent.client_secret
     )
+
+
+async def _authorize(gateway: StripeGateway, order: OrderRow) -> PaymentIntent | GatewayUnavailable:
+    """The order's PaymentIntent, or how the gateway failed to make it."""
+    try:
+        return await gateway.authorize(
+            store_id=order.store_id,
+            order_id=order.order_id,
+            amount=order.to_authorize,
+            currency=order.currency,
+        )
+    except GatewayUnavailable as exc:
+        return exc
 
 
 async def authorized(

@@ -14,6 +14,7 @@ import msgspec
 
 from services.orders.checkout.domain import Sellable
 from shared.sql import load_queries
+from shared.web.idempotency import KeyOf
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
 
@@ -39,6 +40,7 @@ class Basket(msgspec.Struct, frozen=True, kw_only=True):
     # The skus short under the claim's lock (empty: claimed); None: no claim was tried, since
     # `stocked` shows a sku sold out (or the store does not sell it).
     short: list[str] | None
+    key_seen: bool  # a request stored the Idempotency-Key already
 
 
 async def offer(
@@ -48,10 +50,12 @@ async def offer(
     claim_id: str,
     wanted: Mapping[str, int],
     expires_at: datetime,
+    key: KeyOf | None = None,
 ) -> Basket | None:
     """The store's rules and what it sells of the skus `wanted`, and, if as last committed it
     has enough of each, those amounts claimed under `claim_id` until `expires_at`, committed
-    at once (`conn` must not be in a transaction); None if there is no such store."""
+    at once (`conn` must not be in a transaction), and whether a request stored `key`; None
+    if there is no such store."""
     skus = sorted(wanted)
     query = Q["offer"](
         store_id=store_id,
@@ -59,6 +63,9 @@ async def offer(
         skus=skus,
         quantities=[wanted[s] for s in skus],
         expires_at=expires_at,
+        service=key.service if key else None,
+        caller=key.caller if key else None,
+        key=key.key if key else None,
     )
     rows = await conn.fetch(*query)
     if not rows:
@@ -80,6 +87,7 @@ async def offer(
                 zone=r["zone"],
                 unit=r["unit"],
                 price=r["price"],
+                tax_class=r["tax_class"],
             ),
             available=r["available"],
         )
@@ -87,4 +95,9 @@ async def offer(
         if r["sku"] is not None
     }
     short = first["short"]
-    return Basket(rules=rules, stocked=stocked, short=None if short is None else sorted(short))
+    return Basket(
+        rules=rules,
+        stocked=stocked,
+        short=None if short is None else sorted(short),
+        key_seen=first["key_seen"],
+    )

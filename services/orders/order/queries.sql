@@ -1,10 +1,12 @@
 -- name: insert_order
--- The order awaiting payment, its lines and its `created` stage: one statement, one trip.
--- Each line keeps its product's tax class of today, as it keeps today's price. With a stock
+-- The order, its lines and its `created` stage: one statement, one trip. Each line keeps the
+-- tax class its product had when the caller read it, as it keeps that price. With a stock
 -- claim (:claim_id, made by checkout's `offer`) the order takes it over as its reservation in
 -- the same statement: the claim's rows go, `reserved` stays; if the claim is gone (it expired
--- and was given back) nothing is written. Returns the lines as stored (the columns of
--- `lines`), so checkout answers with them unread: none, when the claim was gone.
+-- and was given back) nothing is written. With an answer (:answer_body, not NULL) the request's
+-- Idempotency-Key is stored with it too (the kernel's row, as shared/web/idempotency.py's
+-- `FirstAnswer` makes it): a key another request stored first fails the whole statement on
+-- the key's primary key, and nothing is written. True when written; no row when not.
 WITH taken AS (
     DELETE FROM orders.stock_claims
     WHERE store_id = :store_id AND claim_id = :claim_id
@@ -12,35 +14,35 @@ WITH taken AS (
 ), ord AS (
     INSERT INTO orders.orders (
         store_id, order_id, member_id, idempotency_key, fulfilment, address_text, address_lat,
-        address_lng, status, currency, estimate, to_authorize, promise_at, pay_by)
+        address_lng, status, currency, estimate, to_authorize, promise_at, pay_by,
+        payment_intent_id, client_secret)
     SELECT :store_id, :order_id, :member_id, :idempotency_key, :fulfilment, :address_text,
            :address_lat, :address_lng, 'awaiting_payment', :currency, :estimate, :to_authorize,
-           :promise_at, :pay_by
+           :promise_at, :pay_by, :payment_intent_id, :client_secret
     WHERE :claim_id::text IS NULL OR EXISTS (SELECT FROM taken)
     RETURNING store_id, order_id
 ), lines AS (
     INSERT INTO orders.order_lines (
         store_id, order_id, line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price,
         estimate, substitution, tax_class)
-    SELECT ord.store_id, ord.order_id, l.line_no, l.sku, l.name_en, l.name_ja, l.zone, l.unit,
-           l.quantity, l.unit_price, l.estimate, l.substitution, p.tax_class
-    -- CROSS JOIN, not a comma: a comma binds looser than the JOIN below, whose ON could
-    -- then not see `ord`.
+    SELECT ord.store_id, ord.order_id, l.*
     FROM ord CROSS JOIN unnest(
-             :line_no::int[], :sku::text[], :name_en::text[], :name_ja::text[], :zone::text[],
-             :unit::text[], :quantity::bigint[], :unit_price::int[], :estimate_each::int[],
-             :substitution::text[])
-         AS l (line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate,
-               substitution)
-    JOIN orders.products p ON p.store_id = :store_id AND p.sku = l.sku
-    RETURNING line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate,
-              substitution, picked, substitute_sku, substitute_name_en, substitute_quantity,
-              charged, tax_class
+        :line_no::int[], :sku::text[], :name_en::text[], :name_ja::text[], :zone::text[],
+        :unit::text[], :quantity::bigint[], :unit_price::int[], :estimate_each::int[],
+        :substitution::text[], :tax_class::text[])
+        AS l (line_no, sku, name_en, name_ja, zone, unit, quantity, unit_price, estimate,
+              substitution, tax_class)
 ), stage AS (
     INSERT INTO orders.order_stages (store_id, order_id, stage, at)
     SELECT store_id, order_id, 'created', :created_at FROM ord
+), answered AS (
+    INSERT INTO kernel.idempotency_keys (
+        service, caller, key, fingerprint, expires_at, status, body, media_type)
+    SELECT :service, :caller, :idempotency_key, :fingerprint, now() + :ttl::interval,
+           :answer_status, :answer_body::bytea, :answer_media_type
+    FROM ord WHERE :answer_body::bytea IS NOT NULL
 )
-SELECT * FROM lines ORDER BY line_no
+SELECT true FROM ord
 
 -- name: order_by_key
 SELECT store_id, order_id FROM orders.orders WHERE member_id = $1 AND idempotency_key = $2

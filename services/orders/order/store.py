@@ -18,6 +18,7 @@ from services.orders.catalog.tax import TaxClass
 from shared.events import Address, Fulfilment, OrderStatus, PackedLine, PlacedLine, Unit, Zone
 from shared.money import priced
 from shared.sql import load_queries, row_as, rows_as
+from shared.web.idempotency import FirstAnswer
 
 Q = load_queries(Path(__file__).with_name("queries.sql"))
 
@@ -80,43 +81,55 @@ class OrderKey(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def insert_order(
-    conn: asyncpg.Connection,
+    conn: asyncpg.Connection | asyncpg.Pool,
     order: OrderRow,
     *,
     idempotency_key: str,
-    lines: Sequence[PlacedLine],
-    line_estimates: Sequence[int],
+    lines: Sequence[LineRow],
     created_at: datetime,
     claim_id: str | None = None,
-) -> list[LineRow]:
-    """The order awaiting payment, with its lines and its `created` stage, taking stock claim
-    `claim_id` over as its reservation if one is given; its lines as stored, none if the
-    claim was gone (then nothing was written)."""
-    columns = ("line_no", "sku", "name_en", "name_ja", "zone", "unit", "quantity")
-    rows = await conn.fetch(
-        *Q["insert_order"](
-            store_id=order.store_id,
-            order_id=order.order_id,
-            member_id=order.member_id,
-            idempotency_key=idempotency_key,
-            fulfilment=order.fulfilment,
-            address_text=order.address_text,
-            address_lat=order.address_lat,
-            address_lng=order.address_lng,
-            currency=order.currency,
-            estimate=order.estimate,
-            to_authorize=order.to_authorize,
-            promise_at=order.promise_at,
-            pay_by=order.pay_by,
-            estimate_each=list(line_estimates),
-            substitution=[line.substitution for line in lines],
-            created_at=created_at,
-            claim_id=claim_id,
-            unit_price=[line.unit_price.amount for line in lines],
-            **{c: [getattr(line, c) for line in lines] for c in columns},
+    answer: FirstAnswer | None = None,
+) -> bool:
+    """The order, with its lines and its `created` stage, taking stock claim `claim_id` over as
+    its reservation if one is given, and the request's `answer` stored with its key if one is
+    given (`conn` may then be the pool: the statement commits all of it at once). False when
+    the claim was gone: then nothing was written. A key stored meanwhile by another request
+    raises `asyncpg.UniqueViolationError`, and nothing was written either."""
+    columns = ("line_no", "sku", "name_en", "name_ja", "zone", "unit", "quantity", "unit_price")
+    return bool(
+        await conn.fetchval(
+            *Q["insert_order"](
+                store_id=order.store_id,
+                order_id=order.order_id,
+                member_id=order.member_id,
+                idempotency_key=idempotency_key,
+                fulfilment=order.fulfilment,
+                address_text=order.address_text,
+                address_lat=order.address_lat,
+                address_lng=order.address_lng,
+                currency=order.currency,
+                estimate=order.estimate,
+                to_authorize=order.to_authorize,
+                promise_at=order.promise_at,
+                pay_by=order.pay_by,
+                payment_intent_id=order.payment_intent_id,
+                client_secret=order.client_secret,
+                estimate_each=[line.estimate for line in lines],
+                substitution=[line.substitution for line in lines],
+                tax_class=[line.tax_class for line in lines],
+                created_at=created_at,
+                claim_id=claim_id,
+                service=answer and answer.service,
+                caller=answer and answer.caller,
+                fingerprint=answer and answer.fingerprint,
+                ttl=answer and answer.ttl,
+                answer_status=answer and answer.status,
+                answer_body=answer and answer.body,
+                answer_media_type=answer and answer.media_type,
+                **{c: [getattr(line, c) for line in lines] for c in columns},
+            )
         )
     )
-    return rows_as(LineRow, rows)
 
 
 async def order_by_key(conn: asyncpg.Connection, *, member_id: str, key: str) -> OrderKey | None:

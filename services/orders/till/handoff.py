@@ -19,14 +19,13 @@ from services.orders.checkout.domain import Promised
 from services.orders.checkout.quotes import NoPromise
 from services.orders.metrics import ORDERS_PLACED
 from services.orders.order import store as orders
-from services.orders.order.store import OrderRow
+from services.orders.order.store import LineRow, OrderRow
 from services.orders.payments import store as payments
 from services.orders.sale.domain import Line
 from services.orders.till.domain import bags
 from shared.bus import publish
-from shared.events import Address, OrderPacked, OrderPlaced, PackedLine, PlacedLine
+from shared.events import Address, OrderPacked, OrderPlaced, PackedLine
 from shared.ids import uuid7
-from shared.money import Money
 
 WALK_IN = "walk-in"  # the orders.orders member of a basket sent home by someone not a member
 
@@ -57,7 +56,7 @@ async def send_home(
     order_id = f"ord_{uuid7().hex}"
     total = sum(x.amount for x in lines)
     ordered = [
-        PlacedLine(
+        LineRow(
             line_no=n,
             sku=x.sku,
             name_en=x.name_en,
@@ -65,8 +64,10 @@ async def send_home(
             zone=x.zone,
             unit=x.unit,
             quantity=x.quantity,
-            unit_price=Money(x.unit_price, currency),
+            unit_price=x.unit_price,
+            estimate=x.amount,
             substitution="none",
+            tax_class=x.tax_class,
         )
         for n, x in enumerate(lines, 1)
     ]
@@ -95,7 +96,6 @@ async def send_home(
         order,
         idempotency_key=sale_id,
         lines=ordered,
-        line_estimates=[x.amount for x in lines],
         created_at=now,
     )
     await orders.set_status(conn, **keys, status="packed")
