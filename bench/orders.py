@@ -11,8 +11,8 @@
    Then a flash sale (bench.orders_burst): 1,000 checkouts of one sku, 100 at a time, for 10
    units; sales and refusals timed apart.
 3. pgbench (bench.orders_pgbench): a placement's whole SQL, every statement the orders service
-   sends for one (bench.placement_sql), and its core alone (the offer with its stock claim, and
-   the order's insert), with as many clients as `--concurrency`, with no app in the way.
+   sends for one (bench.placement_sql), with as many clients as `--concurrency`, with no app in
+   the way.
 
     python -m bench.orders [--seconds 10] [--concurrency 16,64] [--riders 120]
                            [--mixed '100,1000 0,2000'] [--burst-only] [--skip pgbench,...] [--json]

@@ -1,10 +1,9 @@
 """The database's own limit on checkout: a placement's SQL, run by `pgbench` with no app in the way.
 
-Two scripts per basket (bench.placement_sql writes them from the service's own queries):
-`whole placement`, every statement the orders service sends for one placement, in its order and
-transactions (8 round trips; delivery's quote is delivery's SQL and is left out), and `core SQL
-only`, the offer's read with its stock claim, then the order stored taking the claim over, in a
-transaction (what this bench ran alone before, in the statements of their day). 32 baskets drawn
+One script per basket (bench.placement_sql writes it from the service's own queries), `whole
+placement`: every statement the orders service sends for one placement, in its order (2 round
+trips; delivery's quote is delivery's SQL and is left out). Earlier placements sent more, and a
+second script ran their core alone; since the core is the whole, it is gone. 32 baskets drawn
 like the HTTP bench's, one script each, picked at random; the ids and the Idempotency-Key are
 fresh each transaction. The claim's reservation (orders.claim_stock) locks its rows in sku order
 itself (an earlier version did not, and deadlocked here at 13-20 tps).
@@ -30,7 +29,7 @@ from services.orders.checkout.domain import Sellable
 from shared.db import connect
 
 SCRIPTS = 32
-WHOLE, CORE = "whole placement", "core SQL only"
+WHOLE = "whole placement"
 
 
 async def sellables(dsn: str) -> dict[str, Sellable]:
@@ -52,7 +51,7 @@ async def write_scripts(dsn: str, folder: Path, seed: int = 45) -> dict[str, lis
     catalog = await sellables(dsn)
     products = [Product(x.sku, x.name_en, x.name_ja, x.unit) for x in catalog.values()]
     rng, basket = random.Random(seed), Baskets(products)
-    paths: dict[str, list[Path]] = {WHOLE: [], CORE: []}
+    paths: dict[str, list[Path]] = {WHOLE: []}
     for n in range(SCRIPTS):
         body: dict[str, Any] = {
             "store_id": STORE_ID,
@@ -60,12 +59,10 @@ async def write_scripts(dsn: str, folder: Path, seed: int = 45) -> dict[str, lis
             "lines": basket(rng),
         }
         body["address"] = {"lat": 34.69, "lng": 135.19, "text": "Kobe"}
-        steps = placement(body, catalog, member_id=f"mem_bench_{n:02d}")
-        for i, (variant, listed) in enumerate({WHOLE: steps.whole, CORE: steps.core}.items()):
-            path = folder / f"checkout_{i}_{n:02d}.sql"
-            path.write_text(script(listed))
-            path.chmod(0o644)
-            paths[variant].append(path)
+        path = folder / f"checkout_{n:02d}.sql"
+        path.write_text(script(placement(body, catalog, member_id=f"mem_bench_{n:02d}")))
+        path.chmod(0o644)
+        paths[WHOLE].append(path)
     return paths
 
 

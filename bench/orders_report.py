@@ -97,8 +97,7 @@ def tables(results: dict[str, list[dict]]) -> str:
 
 
 def ratios(results: dict[str, list[dict]]) -> str:
-    """Placements against pgbench's tps at the same concurrency, for each of its scripts (the
-    whole placement's SQL is the one to compare; its core alone is kept for the history), as
+    """Placements against pgbench's tps at the same concurrency, for each of its scripts, as
     run and as the CPU bounds allow: the first moves with whatever else shares the cores, the
     second does not."""
     said = []

@@ -2,10 +2,10 @@
 
 `placement` lists every statement the orders service sends PostgreSQL for one POST /v1/orders
 that places an order (a shopper's first request with its Idempotency-Key, stock to spare, a
-promise from delivery, a gateway that answers at once), in the service's order: the guard's
-erased-account check, the offer's read with the stock claim and the key's lookup (one
-statement, committed at once), then one statement storing the order taking the claim over,
-its PaymentIntent and the key's answer (committed at once too; no transaction spans two).
+promise from delivery, a gateway that answers at once), in the service's order: the offer's
+read with the stock claim, the key's lookup and the deleted-account check (one statement,
+committed at once), then one statement storing the order taking the claim over, its
+PaymentIntent and the key's answer (committed at once too; no transaction spans two).
 Each statement is the service's own query, looked up by name in its queries.sql, never a
 copy; tests/integration/test_placement_sql.py records what a real placement sends and fails
 if the two lists part. Delivery's quote is delivery's SQL, in another service (and process),
@@ -14,8 +14,6 @@ and is not here; nor is the gateway, which sends no SQL.
 The values are those the service would send, written in as literals (pgbench cannot bind
 arrays or strings), with the ids and the Idempotency-Key made of pgbench's `:id`, fresh each
 transaction, so each transaction stores an order of its own, as a placement does.
-`core` is the part earlier runs measured alone: the claim (with the offer's read), then the
-order stored taking it over.
 """
 
 from __future__ import annotations
@@ -30,7 +28,6 @@ import msgspec
 from services.orders.checkout.domain import OrderRequest, Sellable, line_cost, price_lines, totals
 from services.orders.checkout.service import CLAIM_S
 from services.orders.checkout.store import Q as CHECKOUT
-from services.orders.members.store import Q as MEMBERS
 from services.orders.order.store import Q as ORDERS
 from services.orders.settings import OrdersSettings
 from shared.web.idempotency import TTL
@@ -81,14 +78,7 @@ def script(steps: list[Step]) -> str:
     return "\n".join([r"\set id random(1, 1000000000000000)", *map(statement, steps), ""])
 
 
-class Placement(NamedTuple):
-    """One placement's statements, whole and the core of its write."""
-
-    whole: list[Step]
-    core: list[Step]
-
-
-def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> Placement:
+def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> list[Step]:
     """The statements of a placement of `body` (a POST /v1/orders body) by shopper `member_id`
     (also their token's subject), its store selling `catalog` in yen with a 15 % buffer."""
     request = msgspec.convert(body, OrderRequest)
@@ -110,6 +100,7 @@ def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> Place
             "service": service,
             "caller": member,
             "key": KEY,
+            "member_id": member,
         },
     )
     order = {
@@ -156,5 +147,4 @@ def placement(body: dict, catalog: dict[str, Sellable], member_id: str) -> Place
             "answer_media_type": literal("application/json"),
         },
     )
-    whole = [Step(MEMBERS["is_erased"], [member]), offer, insert]
-    return Placement(whole=whole, core=[offer, insert])
+    return [offer, insert]

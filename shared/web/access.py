@@ -29,8 +29,14 @@ def bearer_principal(connection: ASGIConnection) -> Principal:
     return verify(connection.app.state.settings.jwt_secret, token.strip())
 
 
-def allow(*roles: Role, store_param: str = "store_id") -> Guard:
-    """A guard admitting `roles`; staff only for the store named by `store_param` in the path."""
+ERASED = "this account was deleted; its tokens are no longer accepted"
+
+
+def allow(*roles: Role, store_param: str = "store_id", erased_by_handler: bool = False) -> Guard:
+    """A guard admitting `roles`; staff only for the store named by `store_param` in the path.
+    `erased_by_handler`: the handler refuses a deleted account's token itself (`ERASED`), in
+    its first statement and before it writes anything (checkout's offer: one trip fewer to
+    PostgreSQL on the busiest call, issue 19)."""
     admitted = frozenset(roles)
 
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -41,7 +47,7 @@ def allow(*roles: Role, store_param: str = "store_id") -> Guard:
         store = connection.path_params.get(store_param)
         if store is not None and principal.role in STAFF and principal.store_id != str(store):
             raise Forbidden(f"your token is for store {principal.store_id}, not {store}")
-        if principal.role is Role.SHOPPER:
+        if principal.role is Role.SHOPPER and not erased_by_handler:
             await _refuse_erased(connection, principal)
         connection.state.principal = principal
 
@@ -57,7 +63,7 @@ async def _refuse_erased(connection: ASGIConnection, principal: Principal) -> No
         return
     async with connection.app.state.pool.acquire() as conn:
         if await erased(conn, principal.member_id):
-            raise Unauthenticated("this account was deleted; its tokens are no longer accepted")
+            raise Unauthenticated(ERASED)
 
 
 def client_address(connection: ASGIConnection) -> str:

@@ -15,7 +15,7 @@ from services.orders.members.domain import Member
 from tests.eventually import eventually
 from tests.integration.apps import client
 from tests.integration.delivering import rows
-from tests.integration.shopping import CABBAGE, SHOPPER, place_and_pay
+from tests.integration.shopping import CABBAGE, SHOPPER, key, order, place_and_pay, stock
 
 MEMBER, PHONE = "mem_test_1", "+819011112222"
 
@@ -53,6 +53,12 @@ async def test_an_account_is_deleted_once_its_orders_are_done_and_nothing_person
     assert deleted.status_code == 204, deleted.text
     assert (await orders.get("/v1/me", headers=SHOPPER)).status_code == 401
     assert (await orders.delete("/v1/me", headers=SHOPPER)).status_code == 401
+    before = await stock(database, CABBAGE)
+    basket = order({"sku": CABBAGE, "quantity": 1})
+    checkout = await orders.post("/v1/orders", json=basket, headers={**SHOPPER, **key()})
+    assert checkout.status_code == 401, checkout.text  # refused by the offer's own statement
+    assert await stock(database, CABBAGE) == before  # and nothing claimed
+    assert await rows(database, "SELECT * FROM orders.stock_claims") == []
 
     # Every column that held something of the member, checked one by one.
     [member] = await rows(database, "SELECT * FROM orders.members WHERE member_id = $1", MEMBER)

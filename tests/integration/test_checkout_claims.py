@@ -93,7 +93,7 @@ async def test_a_sold_out_sku_is_refused_while_the_last_unit_is_still_being_quot
 async def test_a_claim_whose_checkout_died_is_given_back_when_it_expires(database, demo, pool):
     await pool.execute(LEFT, STORE, CABBAGE, 5)
     async with pool.acquire() as conn:
-        offered = await checkout.offer(
+        _, offered = await checkout.offer(
             conn,
             store_id=STORE,
             claim_id="clm_died",

@@ -48,7 +48,7 @@ async def test_pgbench_script_sends_what_a_placement_sends(database, quoting):
         placed = await c.post("/v1/orders", json=body, headers=headers)
         assert placed.status_code == 201, placed.text
         recorded = portal.call(list, sent)  # in the app's loop, after the loggers it queued
-    script = placement(body, await sellables(database), member_id="mem_test_1").whole
+    script = placement(body, await sellables(database), member_id="mem_test_1")
     assert recorded == [step.query for step in script]
 
 

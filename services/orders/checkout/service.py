@@ -71,9 +71,10 @@ from shared.auth import Principal
 from shared.bus import publish
 from shared.clock import Clock
 from shared.db import DATABASE_GONE, unit_of_work
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shared.events import OrderPlaced, PlacedLine
 from shared.ids import uuid7
+from shared.web.access import ERASED
 from shared.web.idempotency import FirstAnswer, KeyOf
 
 log = logging.getLogger(__name__)
@@ -130,27 +131,33 @@ async def offer(
     request: OrderRequest,
     *,
     key: KeyOf | None = None,
+    member_id: str | None = None,
 ) -> Offer:
     """Phase 1: the store's rules, the lines priced, the stock claimed, and the promise delivery
     makes for the order's address (or the store itself, for a pickup). No transaction is open
     and no row held while delivery answers. A basket with a sold-out sku (as last committed,
     read without a lock, or under the claim's) claims nothing and asks for no promise: `place`
     refuses it at once instead of queueing behind those that can still be served. `key`: the
-    request's Idempotency-Key, looked up in the same trip (`Offer.key_seen`)."""
+    request's Idempotency-Key, looked up in the same trip (`Offer.key_seen`). `member_id`: the
+    shopper whose token the guard left to this trip to refuse if they deleted their account
+    (`allow(erased_by_handler=True)`), before anything is claimed."""
     check_request(request)
     claim_id = f"clm_{uuid7().hex}"
     # Pieces or grams, whichever the line sends (`price_lines` refuses a line that sends the
     # wrong one, and then the claim is given back).
     wanted = {line.sku: line.quantity or line.grams or 0 for line in request.lines}
     async with pool.acquire() as conn:
-        basket = await db.offer(
+        erased, basket = await db.offer(
             conn,
             store_id=request.store_id,
             claim_id=claim_id,
             wanted=wanted,
             expires_at=clock.now() + timedelta(seconds=CLAIM_S),
             key=key,
+            member_id=member_id,
         )
+    if erased:
+        raise Unauthenticated(ERASED)
     if basket is None:
         raise NotFound(f"there is no store {request.store_id}", field="store_id")
     try:

@@ -51,11 +51,13 @@ async def offer(
     wanted: Mapping[str, int],
     expires_at: datetime,
     key: KeyOf | None = None,
-) -> Basket | None:
+    member_id: str | None = None,
+) -> tuple[bool, Basket | None]:
     """The store's rules and what it sells of the skus `wanted`, and, if as last committed it
     has enough of each, those amounts claimed under `claim_id` until `expires_at`, committed
     at once (`conn` must not be in a transaction), and whether a request stored `key`; None
-    if there is no such store."""
+    if there is no such store. First, whether `member_id` deleted their account: then nothing
+    was claimed."""
     skus = sorted(wanted)
     query = Q["offer"](
         store_id=store_id,
@@ -66,11 +68,12 @@ async def offer(
         service=key.service if key else None,
         caller=key.caller if key else None,
         key=key.key if key else None,
+        member_id=member_id,
     )
     rows = await conn.fetch(*query)
-    if not rows:
-        return None
     first = rows[0]
+    if first["currency"] is None:
+        return first["erased"], None
     rules = StoreRules(
         currency=first["currency"],
         weighed_buffer_pct=first["weighed_buffer_pct"],
@@ -95,7 +98,7 @@ async def offer(
         if r["sku"] is not None
     }
     short = first["short"]
-    return Basket(
+    return first["erased"], Basket(
         rules=rules,
         stocked=stocked,
         short=None if short is None else sorted(short),
