@@ -34,6 +34,7 @@ from shared.settings import ServiceSettings
 from shared.sweeps import Job, job_name
 from shared.throttle import PURGE_EXPIRED as PURGE_EXPIRED_THROTTLES
 from shared.web.access import ErasedCheck, provide_principal
+from shared.web.dependencies import resolve_in_turn
 from shared.web.edge import check_request
 from shared.web.idempotency_store import PURGE_EXPIRED
 from shared.web.metrics import Metrics
@@ -101,6 +102,7 @@ def build_app(
     tokens are refused (`access.allow`); `webhooks`: the document's `webhooks:` section, what
     the service POSTs to endpoints."""
     clock = clock or Clock(settings.clock_speed, settings.clock_start)
+    resolve_in_turn()
     metrics = Metrics(business)
     schema = service_schema(settings)
 
