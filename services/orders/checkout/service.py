@@ -1,21 +1,21 @@
 """Checkout's use cases, in the phases that keep stock rows free of network waits.
 
 1. `offer`: the store's rules and the lines priced (no lock), and stock claimed for the basket
-   in the same statement, committed at once; then delivery's promise for the order (network, no
-   transaction, no row held). If the quote fails the claim is given back.
-2. `place`, in the transaction of the request's Idempotency-Key (`placing`): the order stored
-   awaiting payment, taking the claim over as its reservation. If that transaction fails or
-   finds the key's first order, the claim is given back.
-3. `pay_for`: create the PaymentIntent (network); on failure release the stock and mark the
-   order failed, and refuse (`PaymentFailed`, which commits that). The app's checkout does it
-   in `place`'s transaction, the order its own and seen by nobody else (so neither locked nor
-   read back), and stores the request's answer there, its view made of what was written: one
-   transaction and one commit, 8 round trips a placement where two transactions took 17
-   (issue 19). Held across the gateway's call: the key's row (a duplicate request waits on it,
-   then replays the answer) and the new order's rows (its lines' and stage's foreign keys
-   lock only the order's own row); no product or stock row. The counter (`on_behalf`) pays
-   in a transaction of its own, holding the order's row lock, so a duplicate waits instead of
-   paying twice.
+   in the same statement, committed at once (with it, whether the request's Idempotency-Key
+   was stored, and whether the shopper deleted their account); then delivery's promise for the
+   order (network, no transaction, no row held). If the quote fails the claim is given back.
+2. The app's checkout of a key no request has stored (`place_at_once`): the PaymentIntent made
+   for the order as it will be stored (network, no row held), then one statement storing the
+   order taking the claim over, its PaymentIntent and the request's answer, committed
+   together: two statements a placement in all (docs/design.md, "Checkout in two round
+   trips"; issue 19). What that statement cannot write goes on in 3.
+3. Everything else, in the transaction of the request's Idempotency-Key (`placing`), the key
+   claimed first so a duplicate waits on its row: `place` stores the order awaiting payment,
+   taking the claim over (or finds the key's first order, and gives the claim back); `pay_for`
+   creates the PaymentIntent (network), or on the gateway's failure releases the stock, marks
+   the order failed and refuses (`PaymentFailed`, which commits that); the app's checkout then
+   stores the answer in the same transaction. The counter (`on_behalf`) pays in a transaction
+   of its own, holding the order's row lock, so a duplicate waits instead of paying twice.
 4. When the payment is authorized (dev confirm, or Stripe's webhook) the order is placed and
    `order.placed` goes to fulfillment and delivery, in the same transaction (`authorized`).
 
@@ -27,14 +27,13 @@ row for one statement, so no network call is still made while a stock row is loc
 is a reservation that may outlive its checkout: every failure after the claim gives it back in
 the same code path, and a claim whose process died before that is given back after `CLAIM_S`
 (`cancelling.expire_claims`); an order whose claim expired before it was stored reserves afresh
-in its own transaction, as before. A sold-out basket claims nothing, and is refused after one
-read of its Idempotency-Key (a key some request committed replays its first answer instead).
+in 3's transaction, as before. A sold-out basket claims nothing, and is refused at once (a key
+some request stored replays its first answer instead).
 
-A request that stopped half-way is resumed from the order its key placed: `place` finds it,
-`pay_for` makes its PaymentIntent or refuses again as the first time did. In the app's
-checkout nothing is half-way: a crash during the gateway's call rolls the order back with the
-key's claim (the stock claim goes back by the sweep), and a retry with the key starts afresh; a
-PaymentIntent made for the lost order was never confirmed, so no money moved.
+A request that stopped half-way in 3 is resumed from the order its key placed: `place` finds
+it, `pay_for` makes its PaymentIntent or refuses again as the first time did. A crash in 2
+before its statement leaves a claim for the sweep and a PaymentIntent nobody confirms (no money
+moves), and a retry with the key starts afresh.
 """
 
 from __future__ import annotations
