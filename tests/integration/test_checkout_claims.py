@@ -6,11 +6,11 @@ if that checkout died."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
+import asyncpg
 import httpx
 import msgspec
 
@@ -18,6 +18,7 @@ from services.orders.checkout import cancelling, service
 from services.orders.checkout import store as checkout
 from services.orders.checkout.domain import OrderRequest
 from services.orders.checkout.quotes import QuoteClient
+from services.orders.payments.gateway import PaymentIntent, StripeGateway
 from shared.auth import Role, service_token
 from shared.clock import Clock
 from shared.settings import DEV_JWT_SECRET
@@ -146,8 +147,12 @@ async def test_a_repeat_of_the_checkout_that_took_the_last_unit_replays_its_orde
     assert await counts(database, CABBAGE) == (1, 1)
 
 
-def no_answer(made: list[str]) -> Callable[[service.NewOrder], Awaitable[FirstAnswer]]:
-    """The answer `place_at_once` stores, noting the PaymentIntent it was made for."""
+async def at_once(
+    pool: asyncpg.Pool, gateway: StripeGateway, offer: service.Offer, *, key: str
+) -> tuple[object, PaymentIntent | None]:
+    """`place_at_once` for mem_test_1: what it answered, and the PaymentIntent it made as
+    Stripe holds it after."""
+    made: list[str] = []
 
     async def answer(new: service.NewOrder) -> FirstAnswer:
         assert new.order.payment_intent_id is not None
@@ -155,18 +160,23 @@ def no_answer(made: list[str]) -> Callable[[service.NewOrder], Awaitable[FirstAn
         return FirstAnswer(
             service="orders",
             caller="mem_test_1",
-            key=new.order.order_id,
+            key=key,
             fingerprint=b"test",
             ttl=TTL,
             status=201,
             body=b"{}",
         )
 
-    return answer
+    outcome = await service.place_at_once(
+        pool, gateway, Clock(), offer, member_id="mem_test_1", key=key, answer=answer
+    )
+    return outcome, await gateway.retrieve(made[0])
 
 
 @asynccontextmanager
-async def checking_out(quoting: str, stripe_url: str) -> AsyncIterator[tuple[QuoteClient, Any]]:
+async def checking_out(
+    quoting: str, stripe_url: str
+) -> AsyncIterator[tuple[QuoteClient, StripeGateway]]:
     quotes = QuoteClient(quoting, service_token(DEV_JWT_SECRET, "orders"), timeout_s=5)
     try:
         yield quotes, stripe_side(stripe_url)
@@ -184,7 +194,6 @@ async def test_a_key_stored_meanwhile_stores_no_second_order_and_voids_its_inten
     pickup = order({"sku": CABBAGE, "quantity": 2}, fulfilment="pickup", address=None)
     headers = {**SHOPPER, **key()}
     the_key = headers["Idempotency-Key"]
-    made: list[str] = []
     async with checking_out(quoting, stripe_url) as (quotes, gateway):
         request = msgspec.convert(pickup, OrderRequest)
         mine = KeyOf("orders", "mem_test_1", the_key)
@@ -192,16 +201,7 @@ async def test_a_key_stored_meanwhile_stores_no_second_order_and_voids_its_inten
         assert not offer.key_seen
         first = await orders.post("/v1/orders", json=pickup, headers=headers)
         assert first.status_code == 201, first.text
-        outcome = await service.place_at_once(
-            pool,
-            gateway,
-            Clock(),
-            offer,
-            member_id="mem_test_1",
-            key=the_key,
-            answer=no_answer(made),
-        )
-        voided = await gateway.retrieve(made[0])
+        outcome, voided = await at_once(pool, gateway, offer, key=the_key)
     assert outcome is None
     assert voided is not None and voided.status == "canceled"
     keyed = "SELECT count(*) FROM orders.orders WHERE idempotency_key = $1"
@@ -215,20 +215,10 @@ async def test_a_claim_expired_before_its_order_is_stored_writes_nothing_and_voi
 ):
     await pool.execute(LEFT, STORE, CABBAGE, 5)
     pickup = order({"sku": CABBAGE, "quantity": 2}, fulfilment="pickup", address=None)
-    made: list[str] = []
     async with checking_out(quoting, stripe_url) as (quotes, gateway):
         offer = await service.offer(pool, quotes, Clock(), msgspec.convert(pickup, OrderRequest))
         assert await cancelling.expire_claims(pool, later_by(2)) == 1  # a slow checkout's claim
-        outcome = await service.place_at_once(
-            pool,
-            gateway,
-            Clock(),
-            offer,
-            member_id="mem_test_1",
-            key="k-late",
-            answer=no_answer(made),
-        )
-        voided = await gateway.retrieve(made[0])
+        outcome, voided = await at_once(pool, gateway, offer, key="k-late")
     assert outcome is None  # for `placing`'s transaction, which reserves afresh
     assert voided is not None and voided.status == "canceled"
     assert await pool.fetchval("SELECT count(*) FROM orders.orders") == 0
