@@ -14,7 +14,7 @@ import asyncpg
 import httpx
 import msgspec
 
-from services.orders.checkout import cancelling, service
+from services.orders.checkout import cancelling, placing, service
 from services.orders.checkout import store as checkout
 from services.orders.checkout.domain import OrderRequest
 from services.orders.checkout.quotes import QuoteClient
@@ -120,8 +120,8 @@ async def test_an_order_whose_claim_expired_first_reserves_afresh(
         assert await counts(database, CABBAGE) == (5, 2)
         assert await cancelling.expire_claims(pool, later_by(2)) == 1  # a slow checkout's claim
         assert await counts(database, CABBAGE) == (5, 0)
-        async with service.placing(pool, offer) as conn:
-            placed = await service.place(
+        async with placing.placing(pool, offer) as conn:
+            placed = await placing.place(
                 conn, Clock(), offer, member_id="mem_test_1", key="k-slow", claimed=True
             )
         assert placed.order_id.startswith("ord_")
@@ -154,7 +154,7 @@ async def at_once(
     Stripe holds it after."""
     made: list[str] = []
 
-    async def answer(new: service.NewOrder) -> FirstAnswer:
+    async def answer(new: placing.NewOrder) -> FirstAnswer:
         assert new.order.payment_intent_id is not None
         made.append(new.order.payment_intent_id)
         return FirstAnswer(
@@ -167,7 +167,7 @@ async def at_once(
             body=b"{}",
         )
 
-    outcome = await service.place_at_once(
+    outcome = await placing.place_at_once(
         pool, gateway, Clock(), offer, member_id="mem_test_1", key=key, answer=answer
     )
     return outcome, await gateway.retrieve(made[0])

@@ -9,7 +9,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from services.orders.catalog.paging import caller_language
-from services.orders.checkout import cancelling, service, views
+from services.orders.checkout import cancelling, paying, placing, service, views
 from services.orders.checkout.domain import OrderRequest
 from services.orders.deps import GATEWAY_PROBLEMS, AcceptLanguage, Gateway, Quotes, Settings
 from shared.auth import Role
@@ -87,13 +87,13 @@ async def place_order(
     failed = None
     if not offer.key_seen:  # a first request: the order and its answer in one statement
 
-        async def answer(new: service.NewOrder) -> FirstAnswer:
+        async def answer(new: placing.NewOrder) -> FirstAnswer:
             view = views.new_order_view(
                 new.order, principal.role, lines=new.lines, created_at=new.created_at
             )
             return await first_answer(request, caller=caller, key=key, status=201, result=view)
 
-        outcome = await service.place_at_once(
+        outcome = await placing.place_at_once(
             pool, gateway, clock, offer, member_id=member_id, key=key, answer=answer
         )
         if isinstance(outcome, FirstAnswer):
@@ -101,23 +101,23 @@ async def place_order(
         failed = outcome
     # A repeat of the key, a request that stored it first, a claim that expired or a gateway
     # that failed: the key, the order, its PaymentIntent and the answer in one transaction.
-    async with service.placing(pool, offer) as conn:
+    async with placing.placing(pool, offer) as conn:
         replay = await claim(conn, request, caller=caller, key=key)
         if isinstance(replay, Response):
             await service.give_back(conn, offer)
             return replay
-        placed = await service.place(
+        placed = await placing.place(
             conn, clock, offer, member_id=member_id, key=key, claimed=replay is None
         )
-        if isinstance(placed, service.NewOrder):  # stored just now: written, not read back
-            order = await service.pay_for(
+        if isinstance(placed, placing.NewOrder):  # stored just now: written, not read back
+            order = await paying.pay_for(
                 conn, gateway, clock, placed, new=placed.order, failed=failed
             )
             view = views.new_order_view(
                 order, principal.role, lines=placed.lines, created_at=placed.created_at
             )
         else:
-            order = await service.pay_for(conn, gateway, clock, placed)
+            order = await paying.pay_for(conn, gateway, clock, placed)
             view = await views.order_view(conn, order, principal.role)
         return await remember(conn, request, caller=caller, key=key, status=201, result=view)
 
@@ -186,7 +186,7 @@ async def confirm_payment(
     twice is harmless, so it takes no Idempotency-Key."""
     if settings.env != "dev":
         raise NotFound("confirm-payment exists in dev only; the app confirms with Stripe")
-    return await service.confirm_payment(
+    return await paying.confirm_payment(
         pool, gateway, clock, principal, order_id=order_id, payment_method=data.payment_method
     )
 

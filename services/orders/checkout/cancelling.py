@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.orders.checkout import service
+from services.orders.checkout import paying
 from services.orders.checkout.views import OrderView, order_view, visible_order
 from services.orders.order import store as orders
 from services.orders.order.store import OrderRow
@@ -39,7 +39,7 @@ async def cancel(
     if await payments.settlement(conn, **keys):
         raise Conflict("the order is packed and being paid for", field="order_id")
     now = clock.now()
-    await service.release_stock(conn, order)
+    await paying.release_stock(conn, order)
     await orders.set_status(conn, **keys, status=status, failure=reason)
     await orders.add_stage(conn, **keys, stage=status, at=now)
     await publish(conn, OrderCancelled(**keys, reason=reason), occurred_at=now)

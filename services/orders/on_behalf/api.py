@@ -9,6 +9,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, PathParameter
 
+from services.orders.checkout import placing
 from services.orders.checkout import service as checkout
 from services.orders.checkout.api import PaymentConfirmation
 from services.orders.deps import GATEWAY_PROBLEMS, Gateway, Quotes, Settings
@@ -79,7 +80,7 @@ async def place(
     caller, key = f"{store_id}/{principal.subject}", idempotency_key
     if offer.short and not await used(pool, request, caller=caller, key=key):
         raise checkout.not_enough(offer.lines, offer.short)  # sold out: nothing to write
-    async with checkout.placing(pool, offer) as conn:
+    async with placing.placing(pool, offer) as conn:
         replay = await claim(conn, request, caller=caller, key=key)
         if isinstance(replay, Response):
             await checkout.give_back(conn, offer)

@@ -1,8 +1,9 @@
 """Staff order for a member through checkout's own use cases, and anyone follows it by code.
 
 Placing is checkout's phases with a staff caller (services/orders/checkout/service.py): `offer`
-(the promise, no transaction), `place` under the member's id with the staff's Idempotency-Key,
-in whose transaction the receipt's codes are stored too, then `pay_for` (the PaymentIntent the
+(the promise, no transaction), `placing.place` under the member's id with the staff's
+Idempotency-Key, in whose transaction the receipt's codes are stored too, then
+`paying.pay_for` (the PaymentIntent the
 counter's card terminal confirms; in dev, `confirm_at_counter` with a test card). Checkout
 publishes `order.placed` with the hand-over code printed here, so delivery takes that code at
 the door. From then on the order is picked, substituted, settled and ridden as any other.
@@ -15,6 +16,7 @@ from datetime import timedelta
 import asyncpg
 import msgspec
 
+from services.orders.checkout import paying, placing
 from services.orders.checkout import service as checkout
 from services.orders.checkout.quotes import QuoteClient
 from services.orders.checkout.views import OrderView, order_view, visible_order
@@ -101,7 +103,7 @@ async def place_for(
 ) -> OrderKey:
     """Checkout's phase 2 under the member's id, and the receipt's codes with it (kept from a
     first request with this key that got this far)."""
-    placed = await checkout.place(conn, clock, offer, member_id=member_id, key=key, claimed=claimed)
+    placed = await placing.place(conn, clock, offer, member_id=member_id, key=key, claimed=claimed)
     delivery = offer.request.fulfilment == "delivery"
     await db.insert_codes(
         conn,
@@ -125,8 +127,8 @@ async def pay_for(
     the door, none, and the order is placed at once (checkout's `authorized` with no intent)."""
     async with unit_of_work(pool) as conn:
         if payment == "counter_card":
-            return await checkout.pay_for(conn, gateway, clock, placed)
-        return await checkout.authorized(
+            return await paying.pay_for(conn, gateway, clock, placed)
+        return await paying.authorized(
             conn, clock, store_id=placed.store_id, order_id=placed.order_id, intent=None
         )
 
@@ -169,7 +171,7 @@ async def confirm_at_counter(
     card, as Stripe Terminal does in production (whose webhook then places the order)."""
     async with pool.acquire() as conn:
         await reprint(conn, principal, order_id=order_id)  # the store's, placed at its counter
-    view = await checkout.confirm_payment(
+    view = await paying.confirm_payment(
         pool, gateway, clock, principal, order_id=order_id, payment_method=payment_method
     )
     async with pool.acquire() as conn:

@@ -24,8 +24,7 @@ import asyncpg
 import msgspec
 import stripe
 
-from services.orders.checkout import cancelling
-from services.orders.checkout import service as checkout
+from services.orders.checkout import cancelling, paying
 from services.orders.order import store as orders
 from services.orders.payments import store as payments
 from services.orders.payments.gateway import PaymentIntent, Refund, StripeGateway
@@ -127,7 +126,7 @@ async def reconcile(
     if not await payments.first_seen_event(conn, event_id=event.id, kind=event.type):
         return False
     if authorizes:
-        await checkout.authorized(
+        await paying.authorized(
             conn, clock, store_id=order.store_id, order_id=order.order_id, intent=intent
         )
     else:
