@@ -69,7 +69,7 @@ async def place_order(
     quotes: Quotes,
     gateway: Gateway,
 ) -> Response[views.OrderView]:
-    """Check out (shoppers): claim the stock, promise, store, then create the PaymentIntent.
+    """Check out (shoppers): claim the stock, promise, create the PaymentIntent, store.
 
     The order awaits payment until the app confirms it with Stripe; its stock is held until
     `pay_by`. A repeat with the same Idempotency-Key returns the first response."""
