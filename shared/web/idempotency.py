@@ -8,7 +8,7 @@ requests (4xx) roll back with their transaction and may be retried with the same
 
 A use case may instead store a first request's key with its answer in the very statement that
 writes what it created (`FirstAnswer`), once its own read found no row for the key (`KeyOf`):
-checkout does, so a placement is three trips to PostgreSQL, not eight (issue 19).
+checkout does, so a placement is two trips to PostgreSQL, not eight (issue 19).
 """
 
 from __future__ import annotations
@@ -156,9 +156,7 @@ class FirstAnswer(msgspec.Struct, frozen=True, kw_only=True):
     the key since then fails that statement on the key's primary key, and the use case goes
     the `claim` way, which waits for it and replays its answer."""
 
-    service: str
-    caller: str
-    key: str
+    key: KeyOf
     fingerprint: bytes
     ttl: timedelta
     status: int
@@ -169,12 +167,8 @@ class FirstAnswer(msgspec.Struct, frozen=True, kw_only=True):
         return _response(self.status, self.body, self.media_type, replayed=False)
 
 
-async def first_answer(
-    request: Request, *, caller: str, key: str, status: int, result: Any
-) -> FirstAnswer:
+async def first_answer(request: Request, *, key: KeyOf, status: int, result: Any) -> FirstAnswer:
     return FirstAnswer(
-        service=request.app.state.service,
-        caller=caller,
         key=key,
         fingerprint=_fingerprint(request, await request.body()),
         ttl=TTL,

@@ -158,9 +158,7 @@ async def at_once(
         assert new.order.payment_intent_id is not None
         made.append(new.order.payment_intent_id)
         return FirstAnswer(
-            service="orders",
-            caller="mem_test_1",
-            key=key,
+            key=KeyOf("orders", "mem_test_1", key),
             fingerprint=b"test",
             ttl=TTL,
             status=201,

@@ -74,14 +74,8 @@ async def place_order(
     The order awaits payment until the app confirms it with Stripe; its stock is held until
     `pay_by`. A repeat with the same Idempotency-Key returns the first response."""
     caller, key, member_id = principal.subject, idempotency_key, principal.member_id or ""
-    offer = await service.offer(
-        pool,
-        quotes,
-        clock,
-        data,
-        key=key_of(request, caller=caller, key=key),
-        member_id=principal.member_id,
-    )
+    keyed = key_of(request, caller=caller, key=key)
+    offer = await service.offer(pool, quotes, clock, data, key=keyed, member_id=principal.member_id)
     if offer.short and not offer.key_seen:
         raise service.not_enough(offer.lines, offer.short)  # sold out: nothing to write
     failed = None
@@ -91,7 +85,7 @@ async def place_order(
             view = views.new_order_view(
                 new.order, principal.role, lines=new.lines, created_at=new.created_at
             )
-            return await first_answer(request, caller=caller, key=key, status=201, result=view)
+            return await first_answer(request, key=keyed, status=201, result=view)
 
         outcome = await placing.place_at_once(
             pool, gateway, clock, offer, member_id=member_id, key=key, answer=answer

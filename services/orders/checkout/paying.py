@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.orders.checkout.domain import (
-    PaymentFailed,
-)
+from services.orders.checkout.domain import PaymentFailed
 from services.orders.checkout.views import OrderView, order_view, visible_order
 from services.orders.metrics import ORDERS_PLACED
 from services.orders.on_behalf import store as behalf

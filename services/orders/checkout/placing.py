@@ -167,7 +167,7 @@ async def place_at_once(
     (`offer.key_seen` false): the PaymentIntent is made first, for the order as it will be
     stored, then one statement, with no transaction around it, stores the order taking the
     claim over, its PaymentIntent and the request's `answer` (made of what is written), and
-    commits them together: three trips to PostgreSQL a placement in all, where `placing`'s
+    commits them together: two trips to PostgreSQL a placement in all, where `placing`'s
     transaction takes eight. Returns the answer stored; or, for `placing`'s transaction to take
     over with the claim still held: the gateway's failure, which `pay_for` records there
     without asking the gateway again; or None when the statement wrote nothing (another request

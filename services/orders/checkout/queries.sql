@@ -1,8 +1,8 @@
 -- name: offer
 -- The store's rules and what it sells of the basket (:skus, with the :quantities wanted), and
 -- its stock claimed, in one trip: a row per sku found (the store's columns repeated), or one
--- row with no sku when it sells none of them (and with no store either when there is none). `available` is read without a lock, as of the
--- last commit. Only when that leaves enough of every sku is the stock claimed, in the same
+-- row with no sku when it sells none of them (and with no store either when there is none).
+-- `available` is read without a lock, as of the last commit. Only when that leaves enough of every sku is the stock claimed, in the same
 -- statement (orders.claim_stock, schema/0025_stock_claims.sql: committed with the statement,
 -- the rows locked for it alone): `short` is then the skus short under the lock (empty:
 -- claimed), and NULL when no claim was tried (a sku sold out as last committed, or not sold).

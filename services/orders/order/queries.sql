@@ -5,8 +5,10 @@
 -- the same statement: the claim's rows go, `reserved` stays; if the claim is gone (it expired
 -- and was given back) nothing is written. With an answer (:answer_body, not NULL) the request's
 -- Idempotency-Key is stored with it too (the kernel's row, as shared/web/idempotency.py's
--- `FirstAnswer` makes it): a key another request stored first fails the whole statement on
--- the key's primary key, and nothing is written. True when written; no row when not.
+-- `FirstAnswer` makes it; written here, not through the kernel's idempotency_store, since it
+-- must commit in this very statement): a key another request stored first fails the whole
+-- statement on the key's primary key, and nothing is written. True when written; no row when
+-- not.
 WITH taken AS (
     DELETE FROM orders.stock_claims
     WHERE store_id = :store_id AND claim_id = :claim_id
